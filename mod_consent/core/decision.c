@@ -1,0 +1,473 @@
+#include "decision.h"
+
+#include <apr_strings.h>
+#include <apr_time.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REASON_QUOTE_MAX 40 /* bytes of a client's value quoted back in a reason */
+#define RETURN_PATH_MAX 2048
+#define LANG_MIN 2
+#define LANG_MAX 8
+
+const char *mc_method_str(mc_method_t m)
+{
+    switch (m) {
+    case MC_METHOD_ACCEPT_ALL: return "accept_all";
+    case MC_METHOD_REJECT_ALL: return "reject_all";
+    case MC_METHOD_CUSTOM: return "custom";
+    case MC_METHOD_WITHDRAW: return "withdraw";
+    case MC_METHOD_GPC: return "gpc";
+    }
+    return "unknown";
+}
+
+/* --- reasons ------------------------------------------------------------------------ */
+
+/* "PREFIX 'VALUE'" with VALUE cut and made printable: a reason goes into a response body
+ * and a log line, so it stays one short line of printable ASCII whatever the client sent. */
+static const char *reason_quoting(apr_pool_t *p, const char *prefix, const char *value)
+{
+    size_t len = strlen(value);
+    size_t keep = len > REASON_QUOTE_MAX ? REASON_QUOTE_MAX : len;
+    char *shown = apr_pstrmemdup(p, value, keep);
+
+    for (char *c = shown; *c; c++) {
+        if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+            *c = '?';
+    }
+    return apr_pstrcat(p, prefix, " '", shown, len > keep ? "...'" : "'", (char *)NULL);
+}
+
+/* --- application/x-www-form-urlencoded ---------------------------------------------- */
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes [B, E): '+' is a space, %XX a byte. A NUL, raw or escaped, would cut the value
+ * short when it is used as a C string, so it is malformed too. */
+static mc_status_t form_decode(apr_pool_t *p, const char *b, const char *e, const char **out)
+{
+    char *dst = apr_palloc(p, (size_t)(e - b) + 1);
+    char *at = dst;
+
+    for (const char *c = b; c < e; c++) {
+        if (*c == '%') {
+            int hi = e - c > 2 ? hex_digit(c[1]) : -1;
+            int lo = hi >= 0 ? hex_digit(c[2]) : -1;
+
+            if (lo < 0 || (hi == 0 && lo == 0))
+                return MC_EINVAL;
+            *at++ = (char)(hi * 16 + lo);
+            c += 2;
+        } else if (*c == '\0') {
+            return MC_EINVAL;
+        } else if (*c == '+') {
+            *at++ = ' ';
+        } else {
+            *at++ = *c;
+        }
+    }
+    *at = '\0';
+    *out = dst;
+    return MC_OK;
+}
+
+static mc_status_t form_pair_push(apr_pool_t *p, apr_array_header_t *pairs, const char *b,
+                                  const char *e)
+{
+    const char *eq = memchr(b, '=', (size_t)(e - b));
+    mc_form_pair_t pair;
+
+    if (form_decode(p, b, eq ? eq : e, &pair.name) != MC_OK)
+        return MC_EINVAL;
+    if (form_decode(p, eq ? eq + 1 : e, e, &pair.value) != MC_OK)
+        return MC_EINVAL;
+    APR_ARRAY_PUSH(pairs, mc_form_pair_t) = pair;
+    return MC_OK;
+}
+
+mc_status_t mc_form_parse(apr_pool_t *p, const char *body, size_t len, apr_array_header_t **pairs,
+                          const char **reason)
+{
+    const char *c = body;
+    const char *end;
+
+    *pairs = apr_array_make(p, 4, sizeof(mc_form_pair_t));
+    if (!body)
+        return MC_OK;
+    end = body + len;
+    while (c < end) {
+        const char *amp = memchr(c, '&', (size_t)(end - c));
+        const char *piece_end = amp ? amp : end;
+
+        if (piece_end > c && form_pair_push(p, *pairs, c, piece_end) != MC_OK) {
+            *reason = "malformed form body";
+            return MC_EINVAL;
+        }
+        c = amp ? amp + 1 : end;
+    }
+    return MC_OK;
+}
+
+/* --- fields shared by both body types ----------------------------------------------- */
+
+/* What the fields seen so far have set, to refuse repeats and a missing method. */
+typedef struct field_state {
+    int have_method;
+    int have_return;
+    int have_lang;
+    mc_catmask_t named;
+} field_state_t;
+
+static const char *method_field(apr_pool_t *p, const char *value, field_state_t *st,
+                                mc_decision_t *out)
+{
+    static const struct {
+        const char *name;
+        mc_method_t method;
+    } asked[] = {{"accept_all", MC_METHOD_ACCEPT_ALL},
+                 {"reject_all", MC_METHOD_REJECT_ALL},
+                 {"custom", MC_METHOD_CUSTOM}};
+
+    if (st->have_method)
+        return "method given twice";
+    st->have_method = 1;
+    for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]); i++) {
+        if (strcmp(value, asked[i].name) == 0) {
+            out->method = asked[i].method;
+            return NULL;
+        }
+    }
+    return reason_quoting(p, "unknown method", value);
+}
+
+static const char *granted_field(apr_pool_t *p, const mc_categories_t *cats, const char *value,
+                                 field_state_t *st)
+{
+    int index = mc_categories_index(cats, value);
+
+    if (index < 0)
+        return reason_quoting(p, "unknown category", value);
+    st->named |= (mc_catmask_t)1 << index;
+    return NULL;
+}
+
+static int lang_valid(const char *lang)
+{
+    size_t len = strlen(lang);
+
+    if (len < LANG_MIN || len > LANG_MAX)
+        return 0;
+    for (const char *c = lang; *c; c++) {
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+static const char *lang_field(apr_pool_t *p, const char *value, field_state_t *st,
+                              mc_decision_t *out)
+{
+    if (st->have_lang)
+        return "lang given twice";
+    st->have_lang = 1;
+    if (!lang_valid(value))
+        return "bad lang";
+    out->lang = apr_pstrdup(p, value);
+    return NULL;
+}
+
+/* "granted" is validated for every method but only counts for custom. */
+static const char *decision_finish(const field_state_t *st, mc_decision_t *out)
+{
+    if (!st->have_method)
+        return "missing method";
+    out->requested = out->method == MC_METHOD_CUSTOM ? st->named : 0;
+    return NULL;
+}
+
+static mc_status_t refuse(const char *why, const char **reason)
+{
+    *reason = why;
+    return MC_EINVAL;
+}
+
+/* --- form body ---------------------------------------------------------------------- */
+
+/* VALUE is already in the caller's pool (decoded by mc_form_parse). */
+static const char *return_field(const char *value, field_state_t *st, mc_decision_t *out)
+{
+    if (st->have_return)
+        return "return given twice";
+    st->have_return = 1;
+    if (!mc_return_path_valid(value))
+        return "return must be a path on this site";
+    out->return_path = value;
+    return NULL;
+}
+
+static const char *form_field(apr_pool_t *p, const mc_categories_t *cats, const mc_form_pair_t *f,
+                              field_state_t *st, mc_decision_t *out)
+{
+    if (strcmp(f->name, "method") == 0)
+        return method_field(p, f->value, st, out);
+    if (strcmp(f->name, "granted") == 0)
+        return granted_field(p, cats, f->value, st);
+    if (strcmp(f->name, "lang") == 0)
+        return lang_field(p, f->value, st, out);
+    if (strcmp(f->name, "return") == 0)
+        return return_field(f->value, st, out);
+    /* Anything else is ignored: HTML forms carry submit-button names and the like. */
+    return NULL;
+}
+
+mc_status_t mc_decision_parse_form(apr_pool_t *p, const mc_categories_t *cats, const char *body,
+                                   size_t len, mc_decision_t *out, const char **reason)
+{
+    apr_array_header_t *pairs;
+    field_state_t st = {0};
+    const char *why = NULL;
+
+    *out = (mc_decision_t){0};
+    if (mc_form_parse(p, body, len, &pairs, reason) != MC_OK)
+        return MC_EINVAL;
+    for (int i = 0; i < pairs->nelts && !why; i++)
+        why = form_field(p, cats, &APR_ARRAY_IDX(pairs, i, mc_form_pair_t), &st, out);
+    if (!why)
+        why = decision_finish(&st, out);
+    if (why)
+        return refuse(why, reason);
+    *reason = NULL;
+    return MC_OK;
+}
+
+/* --- JSON body ---------------------------------------------------------------------- */
+
+static const char *json_granted(apr_pool_t *p, const mc_categories_t *cats, json_t *list,
+                                field_state_t *st)
+{
+    const char *why = NULL;
+
+    if (!json_is_array(list))
+        return "granted must be a list of category names";
+    for (size_t i = 0; i < json_array_size(list) && !why; i++) {
+        json_t *item = json_array_get(list, i);
+
+        if (!json_is_string(item))
+            return "granted must be a list of category names";
+        why = granted_field(p, cats, json_string_value(item), st);
+    }
+    return why;
+}
+
+/* The JSON API is strict: an unknown key is a client bug worth reporting, not a field
+ * to skip. "return" is accepted and ignored, since a JSON client does not redirect. */
+static const char *json_field(apr_pool_t *p, const mc_categories_t *cats, const char *key,
+                              json_t *value, field_state_t *st, mc_decision_t *out)
+{
+    if (strcmp(key, "method") == 0) {
+        if (!json_is_string(value))
+            return "method must be a string";
+        return method_field(p, json_string_value(value), st, out);
+    }
+    if (strcmp(key, "granted") == 0)
+        return json_granted(p, cats, value, st);
+    if (strcmp(key, "lang") == 0) {
+        if (!json_is_string(value))
+            return "bad lang";
+        return lang_field(p, json_string_value(value), st, out);
+    }
+    if (strcmp(key, "return") == 0)
+        return NULL;
+    return reason_quoting(p, "unknown field", key);
+}
+
+static const char *json_load_failure(const json_error_t *error)
+{
+#if JANSSON_VERSION_HEX >= 0x020b00
+    if (json_error_code(error) == json_error_duplicate_key)
+        return "duplicate field";
+#endif
+    return "malformed json";
+}
+
+mc_status_t mc_decision_parse_json(apr_pool_t *p, const mc_categories_t *cats, const char *body,
+                                   size_t len, mc_decision_t *out, const char **reason)
+{
+    json_error_t error;
+    json_t *root;
+    field_state_t st = {0};
+    const char *why = NULL;
+
+    *out = (mc_decision_t){0};
+    /* JSON_DECODE_ANY so that a bare string or number is reported as "not an object"
+     * rather than as malformed. */
+    root = json_loadb(body ? body : "", body ? len : 0, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+                      &error);
+    if (!root)
+        return refuse(json_load_failure(&error), reason);
+    if (!json_is_object(root))
+        why = "body must be a json object";
+    for (void *it = json_object_iter(root); it && !why; it = json_object_iter_next(root, it))
+        why = json_field(p, cats, json_object_iter_key(it), json_object_iter_value(it), &st, out);
+    if (!why)
+        why = decision_finish(&st, out);
+    /* Reasons live in P (or are literals), so they outlive ROOT. */
+    json_decref(root);
+    if (why)
+        return refuse(why, reason);
+    *reason = NULL;
+    return MC_OK;
+}
+
+/* --- return path -------------------------------------------------------------------- */
+
+int mc_return_path_valid(const char *path)
+{
+    size_t len;
+
+    if (!path || path[0] != '/' || path[1] == '/' || path[1] == '\\')
+        return 0;
+    len = strnlen(path, RETURN_PATH_MAX + 1);
+    if (len > RETURN_PATH_MAX)
+        return 0;
+    /* A browser drops tabs and newlines and reads '\' as '/', so "/\t/evil" or "/\evil"
+     * would leave the site; controls and spaces also have no place in a Location. */
+    for (const char *c = path; *c; c++) {
+        if ((unsigned char)*c < 0x21 || (unsigned char)*c == 0x7f || *c == '\\')
+            return 0;
+    }
+    return 1;
+}
+
+/* --- applying a decision ------------------------------------------------------------ */
+
+static mc_catmask_t asked_categories(const mc_decision_t *d, const mc_categories_t *cats)
+{
+    mc_catmask_t required = mc_categories_required(cats);
+
+    switch (d->method) {
+    case MC_METHOD_ACCEPT_ALL: return mc_categories_all(cats);
+    case MC_METHOD_CUSTOM: return required | (d->requested & mc_categories_all(cats));
+    case MC_METHOD_REJECT_ALL:
+    case MC_METHOD_WITHDRAW:
+    case MC_METHOD_GPC: break;
+    }
+    return required;
+}
+
+/* A refusal or a custom choice of nothing optional, after a consent that granted more. */
+static int is_withdrawal(const mc_decision_t *d, mc_catmask_t granted, mc_catmask_t required,
+                         const mc_consent_t *previous)
+{
+    if (d->method == MC_METHOD_ACCEPT_ALL || !previous || !previous->decided)
+        return 0;
+    return (previous->granted & ~required) != 0 && (granted & ~required) == 0;
+}
+
+void mc_decision_apply(const mc_decision_t *d, const mc_categories_t *cats,
+                       const mc_consent_t *previous, int gpc, mc_catmask_t *granted,
+                       mc_method_t *recorded)
+{
+    mc_catmask_t required = mc_categories_required(cats);
+    mc_catmask_t asked = asked_categories(d, cats);
+
+    *granted = asked;
+    /* An admin may have made marketing required; required stays granted regardless. */
+    if (gpc)
+        *granted = (asked & ~((mc_catmask_t)1 << MC_CAT_MARKETING)) | required;
+    if (*granted != asked)
+        *recorded = MC_METHOD_GPC;
+    else if (is_withdrawal(d, *granted, required, previous))
+        *recorded = MC_METHOD_WITHDRAW;
+    else
+        *recorded = d->method;
+}
+
+/* --- state JSON --------------------------------------------------------------------- */
+
+/* RFC 3339 UTC to the second ("2026-11-24T06:13:23Z"): what the contract's state shows. */
+static char *time_rfc3339_seconds(apr_pool_t *p, int64_t unix_seconds)
+{
+    apr_time_exp_t tm;
+
+    if (apr_time_exp_gmt(&tm, apr_time_from_sec(unix_seconds)) != APR_SUCCESS)
+        return NULL;
+    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Names of the categories in MASK, in category order. */
+static json_t *category_list(const mc_categories_t *cats, mc_catmask_t mask)
+{
+    json_t *list = json_array();
+
+    for (int i = 0; list && i < mc_categories_count(cats); i++) {
+        if (mc_catmask_has(mask, i) &&
+            json_array_append_new(list, json_string(mc_categories_name(cats, i))) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+/* Sets KEY; nonzero when VALUE is NULL (out of memory, or a string that is not UTF-8). */
+static int put(json_t *object, const char *key, json_t *value)
+{
+    return json_object_set_new(object, key, value) != 0;
+}
+
+static json_t *state_object(apr_pool_t *p, const mc_categories_t *cats, const mc_consent_t *c,
+                            const char *policy, int gpc)
+{
+    mc_catmask_t granted = c->granted | mc_categories_required(cats);
+    mc_catmask_t refused = mc_categories_all(cats) & ~granted;
+    const char *time = c->decided ? time_rfc3339_seconds(p, c->time) : NULL;
+    const char *id = c->decided && c->id[0] ? c->id : NULL;
+    json_t *state = json_object();
+
+    /* A decided consent is for the current policy (older ones decode as undecided), but
+     * its own version is what it was given for. */
+    if (c->decided && c->policy)
+        policy = c->policy;
+    if (!state || put(state, "decided", json_boolean(c->decided)) ||
+        put(state, "id", id ? json_string(id) : json_null()) ||
+        put(state, "policy", json_string(policy ? policy : "")) ||
+        put(state, "time", time ? json_string(time) : json_null()) ||
+        put(state, "granted", category_list(cats, granted)) ||
+        put(state, "refused", category_list(cats, refused)) ||
+        put(state, "gpc", json_boolean(gpc))) {
+        json_decref(state);
+        return NULL;
+    }
+    return state;
+}
+
+char *mc_state_json(apr_pool_t *p, const mc_categories_t *cats, const mc_consent_t *c,
+                    const char *policy, int gpc)
+{
+    json_t *state = state_object(p, cats, c, policy, gpc);
+    char *text;
+    char *out;
+
+    if (!state)
+        return NULL;
+    text = json_dumps(state, JSON_COMPACT);
+    json_decref(state);
+    if (!text)
+        return NULL;
+    out = apr_pstrdup(p, text);
+    free(text);
+    return out;
+}

@@ -1,0 +1,86 @@
+/* A visitor's decision: parsing the POST body (JSON or form), turning it into
+ * granted categories, and the state JSON the endpoint answers with. Every
+ * failure carries a short reason fit for a 400 response body. */
+#ifndef MC_DECISION_H
+#define MC_DECISION_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <stddef.h>
+
+#include "category.h"
+#include "status.h"
+#include "token.h"
+
+#define MC_DECISION_BODY_MAX 8192 /* larger bodies are refused (413) */
+
+typedef enum mc_method {
+    MC_METHOD_ACCEPT_ALL = 0,
+    MC_METHOD_REJECT_ALL,
+    MC_METHOD_CUSTOM,
+    MC_METHOD_WITHDRAW, /* recorded only: a reject_all after an earlier grant */
+    MC_METHOD_GPC       /* recorded only: Sec-GPC refused what was asked */
+} mc_method_t;
+
+const char *mc_method_str(mc_method_t m);
+
+typedef struct mc_decision {
+    mc_method_t method;      /* as asked: accept_all, reject_all or custom */
+    mc_catmask_t requested;  /* categories named in "granted" (custom) */
+    const char *return_path; /* form only: validated same-site path, or NULL */
+    const char *lang;        /* optional "lang" field, validated, or NULL */
+} mc_decision_t;
+
+/* {"method": "...", "granted": ["statistics", ...], "lang": "nb"}
+ * Strict: the body is one JSON object without duplicate keys; "method" is
+ * required; "granted" (a list of known category names) is validated for
+ * every method but only counts for custom; "lang" is 2-8 of [A-Za-z-];
+ * "return" is ignored; any other key is refused ("unknown field 'x'"). */
+mc_status_t mc_decision_parse_json(apr_pool_t *p, const mc_categories_t *cats, const char *body,
+                                   size_t len, mc_decision_t *out, const char **reason);
+
+/* method=custom&granted=statistics&granted=marketing&return=/page&lang=nb
+ * Same rules as JSON, but unknown fields are ignored (HTML forms carry
+ * submit-button names and the like), "return" must pass
+ * mc_return_path_valid, and method, return and lang may appear once each. */
+mc_status_t mc_decision_parse_form(apr_pool_t *p, const mc_categories_t *cats, const char *body,
+                                   size_t len, mc_decision_t *out, const char **reason);
+
+/* 1 when PATH is a safe same-site redirect target: starts with one '/', not
+ * "//" or "/\", no scheme, no control characters or backslashes, at most
+ * 2048 bytes. */
+int mc_return_path_valid(const char *path);
+
+/* What a decision grants, and the method to record. PREVIOUS is the
+ * visitor's earlier consent (decided or not; NULL counts as undecided).
+ * accept_all grants every category, reject_all the required ones, custom the
+ * required ones and those requested. With GPC, marketing is refused whatever
+ * was asked (unless an admin made it required); if that changed the outcome
+ * the method is "gpc". Otherwise a reject_all, or a custom choice of nothing
+ * beyond the required categories, after a decided consent that granted more
+ * than them is recorded as "withdraw": both take back what was given. */
+void mc_decision_apply(const mc_decision_t *d, const mc_categories_t *cats,
+                       const mc_consent_t *previous, int gpc, mc_catmask_t *granted,
+                       mc_method_t *recorded);
+
+/* The contract's state JSON, compact, in this key order:
+ * {"decided":true,"id":"..","policy":"1","time":"2026-11-24T06:13:23Z",
+ *  "granted":["necessary",..],"refused":[..],"gpc":false}
+ * Undecided: "id" and "time" are null and "policy" is POLICY, the version
+ * the banner asks consent for (a decided C reports its own c->policy).
+ * Names are listed in category order. NULL when out of memory. */
+char *mc_state_json(apr_pool_t *p, const mc_categories_t *cats, const mc_consent_t *c,
+                    const char *policy, int gpc);
+
+/* Decodes application/x-www-form-urlencoded into an array of name/value
+ * pairs (mc_form_pair_t) in order; names may repeat, empty pieces are
+ * skipped, a piece without '=' has value "". MC_EINVAL ("malformed form
+ * body") for a bad or truncated %-escape or a NUL, raw or escaped. */
+typedef struct mc_form_pair {
+    const char *name;
+    const char *value;
+} mc_form_pair_t;
+mc_status_t mc_form_parse(apr_pool_t *p, const char *body, size_t len, apr_array_header_t **pairs,
+                          const char **reason);
+
+#endif

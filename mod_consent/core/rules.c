@@ -1,0 +1,992 @@
+/* The rule set: glob and PCRE2 patterns, URL normalisation, and the JSON
+ * catalogue loader. Semantics are described in rules.h and, for catalogue
+ * authors, in conf/rules/README.md. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include "rules.h"
+
+#include <apr_file_io.h>
+#include <apr_hash.h>
+#include <apr_strings.h>
+#include <jansson.h>
+#include <pcre2.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A regex gets this many backtracking steps, this much nesting and this much
+ * heap per match; past that the match counts as "no match". Real signatures
+ * need a few hundred steps; catastrophic ones need billions. */
+#define REGEX_MATCH_LIMIT 100000
+#define REGEX_DEPTH_LIMIT 10000
+#define REGEX_HEAP_LIMIT_KIB 8192
+
+#define CATALOGUE_MAX ((apr_off_t)4 * 1024 * 1024) /* the default catalogue is ~30 KB */
+
+/* Normalised URLs up to this size are built on the stack, so matching the
+ * usual URL allocates nothing. */
+#define URL_STACK_MAX 2048
+
+/* ---------------------------------------------------------------- globs -- */
+
+typedef enum glob_form {
+    GLOB_EXACT,  /* no wildcard: one length check and a memcmp */
+    GLOB_PREFIX, /* only a trailing '*' ("_ga_*"): a prefix memcmp */
+    GLOB_WILD    /* anything else */
+} glob_form_t;
+
+typedef struct globpat {
+    const char *text;
+    size_t len; /* for GLOB_PREFIX, without the trailing '*' */
+    glob_form_t form;
+} globpat_t;
+
+struct mc_pattern {
+    mc_rule_kind_t kind;
+    const char *text;            /* as written, for log lines */
+    pcre2_code *regex;           /* NULL for a glob */
+    pcre2_match_context *limits; /* with regex */
+    globpat_t name;              /* cookie glob */
+    globpat_t host;              /* URL glob: host part, lower-case */
+    globpat_t path;              /* URL glob: what follows the first '/' */
+    int has_path;                /* URL glob: "host/..." rather than "host" */
+};
+
+static void glob_init(globpat_t *g, const char *text, size_t len)
+{
+    size_t wild = 0;
+    size_t last_wild = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '*' || text[i] == '?') {
+            wild++;
+            last_wild = i;
+        }
+    }
+    g->text = text;
+    g->len = len;
+    if (wild == 0) {
+        g->form = GLOB_EXACT;
+    } else if (wild == 1 && last_wild == len - 1 && text[last_wild] == '*') {
+        g->form = GLOB_PREFIX;
+        g->len = len - 1;
+    } else {
+        g->form = GLOB_WILD;
+    }
+}
+
+static int utf8_continuation(unsigned char c)
+{
+    return (c & 0xc0) == 0x80;
+}
+
+/* Bytes of the character at S (at most N): '?' and '*' step over whole UTF-8
+ * characters so "caf?" matches "café". A byte that does not start a valid
+ * sequence counts as one character. */
+static size_t char_len(const char *s, size_t n)
+{
+    unsigned char lead = (unsigned char)s[0];
+    size_t want = lead >= 0xf8 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+
+    if (want > n)
+        return 1;
+    for (size_t i = 1; i < want; i++) {
+        if (!utf8_continuation((unsigned char)s[i]))
+            return 1;
+    }
+    return want;
+}
+
+/* Whole-subject glob match. On a mismatch it only ever backtracks to the
+ * latest '*' (an earlier star can never do better), so the cost is bounded
+ * by pattern length times subject length, with no recursion. */
+static int glob_wild_match(const char *p, size_t plen, const char *s, size_t slen)
+{
+    size_t pi = 0, si = 0;
+    size_t star_p = SIZE_MAX, star_s = 0;
+
+    while (si < slen) {
+        if (pi < plen && p[pi] == '*') {
+            star_p = ++pi;
+            star_s = si;
+        } else if (pi < plen && p[pi] == '?') {
+            pi++;
+            si += char_len(s + si, slen - si);
+        } else if (pi < plen && p[pi] == s[si]) {
+            pi++;
+            si++;
+        } else if (star_p != SIZE_MAX) {
+            star_s += char_len(s + star_s, slen - star_s);
+            pi = star_p;
+            si = star_s;
+        } else {
+            return 0;
+        }
+    }
+    while (pi < plen && p[pi] == '*')
+        pi++;
+    return pi == plen;
+}
+
+static int glob_match(const globpat_t *g, const char *s, size_t n)
+{
+    switch (g->form) {
+    case GLOB_EXACT: return n == g->len && memcmp(s, g->text, n) == 0;
+    case GLOB_PREFIX: return n >= g->len && memcmp(s, g->text, g->len) == 0;
+    case GLOB_WILD: return glob_wild_match(g->text, g->len, s, n);
+    }
+    return 0;
+}
+
+/* A host glob matches the host itself or any subdomain of it: the host, or
+ * what follows any of its dots, must match the whole glob. So
+ * "google-analytics.com" matches "ssl.google-analytics.com" but not
+ * "evilgoogle-analytics.com". Both sides are lower-case already. */
+static int host_match(const globpat_t *g, const char *host, size_t len)
+{
+    if (glob_match(g, host, len))
+        return 1;
+    for (size_t i = 0; i < len; i++) {
+        if (host[i] == '.' && glob_match(g, host + i + 1, len - i - 1))
+            return 1;
+    }
+    return 0;
+}
+
+/* --------------------------------------------------------------- regexes -- */
+
+static apr_status_t regex_cleanup(void *data)
+{
+    mc_pattern_t *pat = data;
+
+    pcre2_match_context_free(pat->limits);
+    pcre2_code_free(pat->regex);
+    pat->limits = NULL;
+    pat->regex = NULL;
+    return APR_SUCCESS;
+}
+
+static mc_status_t regex_compile(apr_pool_t *p, mc_pattern_t *pat, const char *re, size_t len,
+                                 const char **err)
+{
+    int code;
+    PCRE2_SIZE offset;
+    PCRE2_UCHAR msg[256];
+
+    pat->regex = pcre2_compile((PCRE2_SPTR)re, len, 0, &code, &offset, NULL);
+    if (!pat->regex) {
+        pcre2_get_error_message(code, msg, sizeof(msg));
+        *err = apr_psprintf(p, "bad regex '%s': %s at offset %" APR_SIZE_T_FMT, pat->text,
+                            (const char *)msg, (size_t)offset);
+        return MC_EINVAL;
+    }
+    pat->limits = pcre2_match_context_create(NULL);
+    if (!pat->limits) {
+        pcre2_code_free(pat->regex);
+        pat->regex = NULL;
+        *err = "out of memory compiling a regex";
+        return MC_ELIMIT;
+    }
+    pcre2_set_match_limit(pat->limits, REGEX_MATCH_LIMIT);
+    pcre2_set_depth_limit(pat->limits, REGEX_DEPTH_LIMIT);
+    pcre2_set_heap_limit(pat->limits, REGEX_HEAP_LIMIT_KIB);
+    /* JIT is only a speed-up: where it is unavailable (no JIT support built
+     * in, or a system that forbids executable memory) the interpreter runs
+     * the same pattern under the same limits. */
+    (void)pcre2_jit_compile(pat->regex, PCRE2_JIT_COMPLETE);
+    apr_pool_cleanup_register(p, pat, regex_cleanup, apr_pool_cleanup_null);
+    return MC_OK;
+}
+
+static int regex_limit_error(int rc)
+{
+    return rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+           rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT ||
+           rc == PCRE2_ERROR_NOMEMORY;
+}
+
+/* Match data is made per match because the compiled pattern is shared by
+ * every thread of the server. */
+static int regex_search(const mc_pattern_t *pat, const char *s, size_t n)
+{
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(pat->regex, NULL);
+    int rc;
+
+    if (!md) {
+        mc_log(MC_LOG_DEBUG, "regex '%s': no memory for a match; counted as no match", pat->text);
+        return -1;
+    }
+    rc = pcre2_match(pat->regex, (PCRE2_SPTR)s, n, 0, 0, md, pat->limits);
+    pcre2_match_data_free(md);
+    if (rc >= 0)
+        return 1;
+    if (rc == PCRE2_ERROR_NOMATCH)
+        return 0;
+    if (regex_limit_error(rc)) {
+        mc_log(MC_LOG_DEBUG,
+               "regex '%s' hit its match limit on a %zu-byte subject; counted as no match",
+               pat->text, n);
+        return -1;
+    }
+    mc_log(MC_LOG_DEBUG,
+           "regex '%s' failed on a %zu-byte subject (PCRE2 error %d); counted as no match",
+           pat->text, n, rc);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ URLs -- */
+
+typedef struct url_norm {
+    char *text; /* "host/path?query": host lower-case, no port, no fragment */
+    size_t len;
+    size_t host_len; /* text[host_len] is the '/' */
+    char *heap;      /* set when the URL did not fit in stack */
+    char stack[URL_STACK_MAX];
+} url_norm_t;
+
+static int is_slash(char c)
+{
+    return c == '/' || c == '\\';
+}
+
+/* Browsers drop these from anywhere in a URL, and strip C0 controls and
+ * spaces from both ends (attribute values often carry a stray newline). */
+static int url_ignored(char c)
+{
+    return c == '\t' || c == '\n' || c == '\r';
+}
+
+static char ascii_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+static int starts_with_ci(const char *s, size_t n, const char *prefix)
+{
+    size_t i = 0;
+
+    for (; prefix[i]; i++) {
+        if (i >= n || ascii_lower(s[i]) != prefix[i])
+            return 0;
+    }
+    return 1;
+}
+
+static void trim_ends(const char **s, size_t *n)
+{
+    while (*n > 0 && (unsigned char)(*s)[0] <= 0x20) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n > 0 && (unsigned char)(*s)[*n - 1] <= 0x20)
+        (*n)--;
+}
+
+/* Offset of the authority in URL, or 0 when URL is not http(s) or
+ * protocol-relative: relative URLs are first-party, and data:, blob: or
+ * javascript: fetch nothing from another host. Browsers accept any run of
+ * '/' and '\' after an http(s) scheme, so we do too. */
+static size_t authority_offset(const char *s, size_t n)
+{
+    size_t i;
+
+    if (starts_with_ci(s, n, "https:"))
+        i = 6;
+    else if (starts_with_ci(s, n, "http:"))
+        i = 5;
+    else if (n >= 2 && is_slash(s[0]) && is_slash(s[1]))
+        i = 2;
+    else
+        return 0;
+    while (i < n && is_slash(s[i]))
+        i++;
+    return i;
+}
+
+static int authority_end_char(char c)
+{
+    return is_slash(c) || c == '?' || c == '#';
+}
+
+/* End of the host in [start, end): before the port, after an IPv6 literal. */
+static size_t host_end(const char *s, size_t start, size_t end)
+{
+    size_t i = start;
+
+    if (i < end && s[i] == '[') {
+        while (i < end && s[i] != ']')
+            i++;
+        return i < end ? i + 1 : end;
+    }
+    while (i < end && s[i] != ':')
+        i++;
+    return i;
+}
+
+static size_t copy_host(char *out, const char *s, size_t from, size_t to)
+{
+    size_t n = 0;
+
+    for (size_t i = from; i < to; i++) {
+        if (!url_ignored(s[i]))
+            out[n++] = ascii_lower(s[i]);
+    }
+    while (n > 0 && out[n - 1] == '.') /* "example.com." is example.com */
+        n--;
+    return n;
+}
+
+/* Copies path and query; '\' in the path is '/' to a browser. */
+static size_t copy_rest(char *out, const char *s, size_t from, size_t to)
+{
+    size_t n = 0;
+    int in_query = 0;
+
+    for (size_t i = from; i < to; i++) {
+        if (url_ignored(s[i]))
+            continue;
+        if (s[i] == '?')
+            in_query = 1;
+        out[n++] = (!in_query && s[i] == '\\') ? '/' : s[i];
+    }
+    return n;
+}
+
+static void url_release(url_norm_t *u)
+{
+    free(u->heap);
+    u->heap = NULL;
+}
+
+/* Builds the normalised form of URL. 0 when URL names no other host (see
+ * authority_offset) or has an empty host. Reads nothing past N. */
+static int url_normalise(const char *url, size_t n, url_norm_t *u)
+{
+    size_t auth, auth_end, host, hend, rest, end, need;
+
+    u->heap = NULL;
+    trim_ends(&url, &n);
+    auth = authority_offset(url, n);
+    if (auth == 0)
+        return 0;
+    auth_end = auth;
+    while (auth_end < n && !authority_end_char(url[auth_end]))
+        auth_end++;
+    host = auth;
+    for (size_t i = auth; i < auth_end; i++) {
+        if (url[i] == '@') /* userinfo ends at the last '@' */
+            host = i + 1;
+    }
+    hend = host_end(url, host, auth_end);
+    rest = auth_end < n && is_slash(url[auth_end]) ? auth_end + 1 : auth_end;
+    end = rest;
+    while (end < n && url[end] != '#')
+        end++;
+
+    need = (hend - host) + 1 + (end - rest);
+    u->text = u->stack;
+    if (need > sizeof(u->stack)) {
+        u->heap = malloc(need);
+        if (!u->heap) {
+            mc_log(MC_LOG_DEBUG, "no memory to match a %zu-byte URL", n);
+            return 0;
+        }
+        u->text = u->heap;
+    }
+    u->host_len = copy_host(u->text, url, host, hend);
+    if (u->host_len == 0) {
+        url_release(u);
+        return 0;
+    }
+    u->text[u->host_len] = '/';
+    u->len = u->host_len + 1 + copy_rest(u->text + u->host_len + 1, url, rest, end);
+    return 1;
+}
+
+static int url_pattern_match(const mc_pattern_t *pat, const url_norm_t *u)
+{
+    const char *path = u->text + u->host_len + 1;
+
+    if (pat->regex)
+        return regex_search(pat, u->text, u->len);
+    if (!host_match(&pat->host, u->text, u->host_len))
+        return 0;
+    return !pat->has_path || glob_match(&pat->path, path, u->len - u->host_len - 1);
+}
+
+/* ------------------------------------------------------------- patterns -- */
+
+const char *mc_rule_kind_str(mc_rule_kind_t kind)
+{
+    switch (kind) {
+    case MC_RULE_COOKIE: return "cookie";
+    case MC_RULE_URL: return "url";
+    case MC_RULE_INLINE: return "inline";
+    }
+    return "unknown";
+}
+
+static int kind_valid(mc_rule_kind_t kind)
+{
+    return kind == MC_RULE_COOKIE || kind == MC_RULE_URL || kind == MC_RULE_INLINE;
+}
+
+/* Globs name cookies and URLs, neither of which can hold a space or a
+ * control character: such a pattern is a typo that would never match. */
+static mc_status_t glob_check(apr_pool_t *p, const char *text, const char **err)
+{
+    for (const char *c = text; *c; c++) {
+        if ((unsigned char)*c <= 0x20 || *c == 0x7f) {
+            *err = apr_psprintf(p, "pattern '%s' contains a space or control character", text);
+            return MC_EINVAL;
+        }
+    }
+    return MC_OK;
+}
+
+/* "host" or "host/pathglob"; a scheme written out of habit is dropped. */
+static mc_status_t url_glob_compile(apr_pool_t *p, mc_pattern_t *pat, const char **err)
+{
+    const char *text = pat->text;
+    const char *slash;
+    char *host;
+    size_t host_len;
+
+    if (starts_with_ci(text, strlen(text), "https://"))
+        text += 8;
+    else if (starts_with_ci(text, strlen(text), "http://"))
+        text += 7;
+    else if (text[0] == '/' && text[1] == '/')
+        text += 2;
+    slash = strchr(text, '/');
+    host_len = slash ? (size_t)(slash - text) : strlen(text);
+    if (host_len == 0) {
+        *err = apr_psprintf(p, "URL pattern '%s' has no host", pat->text);
+        return MC_EINVAL;
+    }
+    host = apr_pstrmemdup(p, text, host_len);
+    if (strchr(host, ':') || strchr(host, '@')) {
+        *err = apr_psprintf(p,
+                            "URL pattern '%s': write the host alone (no port or user), "
+                            "it matches every port",
+                            pat->text);
+        return MC_EINVAL;
+    }
+    for (char *c = host; *c; c++)
+        *c = ascii_lower(*c);
+    glob_init(&pat->host, host, host_len);
+    pat->has_path = slash != NULL;
+    if (slash)
+        glob_init(&pat->path, slash + 1, strlen(slash + 1));
+    return MC_OK;
+}
+
+static mc_status_t pattern_length_check(apr_pool_t *p, const char *text, const char **err)
+{
+    size_t len = strlen(text);
+
+    if (len == 0) {
+        *err = "empty pattern";
+        return MC_EINVAL;
+    }
+    if (len > MC_PATTERN_MAX) {
+        *err = apr_psprintf(p, "pattern '%.40s...' is longer than %d bytes", text, MC_PATTERN_MAX);
+        return MC_EINVAL;
+    }
+    return MC_OK;
+}
+
+mc_status_t mc_pattern_compile(apr_pool_t *p, mc_rule_kind_t kind, const char *pattern,
+                               mc_pattern_t **out, const char **err)
+{
+    mc_pattern_t *pat;
+    mc_status_t s;
+    const char *re;
+
+    if (!pattern || !kind_valid(kind)) {
+        *err = "no pattern, or an unknown rule kind";
+        return MC_EINVAL;
+    }
+    s = pattern_length_check(p, pattern, err);
+    if (s != MC_OK)
+        return s;
+    pat = apr_pcalloc(p, sizeof(*pat));
+    pat->kind = kind;
+    pat->text = apr_pstrdup(p, pattern);
+    /* Inline signatures are always regexes; the '~' is optional there. */
+    if (pattern[0] == '~' || kind == MC_RULE_INLINE) {
+        re = pattern[0] == '~' ? pattern + 1 : pattern;
+        if (*re == '\0') {
+            *err = apr_psprintf(p, "bad regex '%s': empty", pattern);
+            return MC_EINVAL;
+        }
+        s = regex_compile(p, pat, re, strlen(re), err);
+    } else {
+        s = glob_check(p, pattern, err);
+        if (s == MC_OK && kind == MC_RULE_URL)
+            s = url_glob_compile(p, pat, err);
+        else if (s == MC_OK)
+            glob_init(&pat->name, pat->text, strlen(pat->text));
+    }
+    if (s == MC_OK)
+        *out = pat;
+    return s;
+}
+
+int mc_pattern_match(const mc_pattern_t *pattern, const char *subject, size_t len)
+{
+    url_norm_t u;
+    int r;
+
+    if (!subject) {
+        subject = "";
+        len = 0;
+    }
+    if (pattern->kind == MC_RULE_URL) {
+        if (!url_normalise(subject, len, &u))
+            return 0;
+        r = url_pattern_match(pattern, &u);
+        url_release(&u);
+        return r;
+    }
+    if (pattern->regex)
+        return regex_search(pattern, subject, len);
+    return glob_match(&pattern->name, subject, len);
+}
+
+/* -------------------------------------------------------------- matching -- */
+
+static const mc_rule_t *rule_at(const apr_array_header_t *rules, int i)
+{
+    return &((const mc_rule_t *)rules->elts)[i];
+}
+
+static const mc_rule_t *match_url_rules(const apr_array_header_t *rules, const char *url,
+                                        size_t len)
+{
+    const mc_rule_t *found = NULL;
+    url_norm_t u;
+
+    if (!url_normalise(url, len, &u))
+        return NULL;
+    for (int i = rules->nelts - 1; i >= 0 && !found; i--) {
+        const mc_rule_t *r = rule_at(rules, i);
+
+        if (r->pattern->kind == MC_RULE_URL && url_pattern_match(r->pattern, &u) > 0)
+            found = r;
+    }
+    url_release(&u);
+    return found;
+}
+
+const mc_rule_t *mc_rules_match(const apr_array_header_t *rules, mc_rule_kind_t kind,
+                                const char *subject, size_t len)
+{
+    if (!rules || rules->nelts == 0 || !subject)
+        return NULL;
+    /* A URL is normalised once for the whole array, not once per rule. */
+    if (kind == MC_RULE_URL)
+        return match_url_rules(rules, subject, len);
+    for (int i = rules->nelts - 1; i >= 0; i--) {
+        const mc_rule_t *r = rule_at(rules, i);
+
+        if (r->pattern->kind == kind && mc_pattern_match(r->pattern, subject, len) > 0)
+            return r;
+    }
+    return NULL;
+}
+
+const mc_rule_t *mc_ruleset_match_cookie(const mc_ruleset_t *rs, const char *name)
+{
+    if (!name)
+        return NULL;
+    return mc_rules_match(rs->rules[MC_RULE_COOKIE], MC_RULE_COOKIE, name, strlen(name));
+}
+
+const mc_rule_t *mc_ruleset_match_url(const mc_ruleset_t *rs, const char *url, size_t len)
+{
+    return mc_rules_match(rs->rules[MC_RULE_URL], MC_RULE_URL, url, len);
+}
+
+const mc_rule_t *mc_ruleset_match_inline(const mc_ruleset_t *rs, const char *body, size_t len)
+{
+    return mc_rules_match(rs->rules[MC_RULE_INLINE], MC_RULE_INLINE, body, len);
+}
+
+/* -------------------------------------------------------------- rule sets -- */
+
+mc_ruleset_t *mc_ruleset_make(apr_pool_t *p)
+{
+    mc_ruleset_t *rs = apr_pcalloc(p, sizeof(*rs));
+
+    rs->pool = p;
+    for (int k = 0; k < 3; k++)
+        rs->rules[k] = apr_array_make(p, 16, sizeof(mc_rule_t));
+    rs->services = apr_array_make(p, 16, sizeof(mc_service_t));
+    return rs;
+}
+
+/* Appends a rule whose CATEGORY, SERVICE and SOURCE already live in rs->pool. */
+static mc_status_t ruleset_push(mc_ruleset_t *rs, mc_rule_kind_t kind, const char *category,
+                                const char *service, const char *pattern, const char *source,
+                                const char **err)
+{
+    mc_pattern_t *pat;
+    mc_rule_t *rule;
+    mc_status_t s = mc_pattern_compile(rs->pool, kind, pattern, &pat, err);
+
+    if (s != MC_OK)
+        return s;
+    rule = apr_array_push(rs->rules[kind]);
+    rule->category = category;
+    rule->service = service;
+    rule->text = pat->text;
+    rule->source = source;
+    rule->pattern = pat;
+    return MC_OK;
+}
+
+mc_status_t mc_ruleset_add(mc_ruleset_t *rs, mc_rule_kind_t kind, const char *category,
+                           const char *pattern, const char *source, const char **err)
+{
+    if (!kind_valid(kind)) {
+        *err = "unknown rule kind";
+        return MC_EINVAL;
+    }
+    if (!category || !*category) {
+        *err = "a rule needs a category";
+        return MC_EINVAL;
+    }
+    return ruleset_push(rs, kind, apr_pstrdup(rs->pool, category), NULL, pattern,
+                        source ? apr_pstrdup(rs->pool, source) : NULL, err);
+}
+
+void mc_ruleset_append(mc_ruleset_t *rs, const mc_ruleset_t *src)
+{
+    for (int k = 0; k < 3; k++)
+        apr_array_cat(rs->rules[k], src->rules[k]);
+    apr_array_cat(rs->services, src->services);
+}
+
+static const char *or_unknown(const char *s)
+{
+    return s ? s : "(unknown source)";
+}
+
+mc_status_t mc_ruleset_check_categories(const mc_ruleset_t *rs, const mc_categories_t *cats,
+                                        const char **err)
+{
+    for (int i = 0; i < rs->services->nelts; i++) {
+        const mc_service_t *svc = &((const mc_service_t *)rs->services->elts)[i];
+
+        if (mc_categories_index(cats, svc->category) < 0) {
+            *err = apr_psprintf(rs->pool, "%s: service '%s': unknown category '%s'",
+                                or_unknown(svc->source), svc->name, svc->category);
+            return MC_EINVAL;
+        }
+    }
+    for (int k = 0; k < 3; k++) {
+        for (int i = 0; i < rs->rules[k]->nelts; i++) {
+            const mc_rule_t *r = rule_at(rs->rules[k], i);
+
+            if (mc_categories_index(cats, r->category) < 0) {
+                *err = apr_psprintf(rs->pool, "%s: %s rule '%s': unknown category '%s'",
+                                    or_unknown(r->source), mc_rule_kind_str((mc_rule_kind_t)k),
+                                    r->text, r->category);
+                return MC_EINVAL;
+            }
+        }
+    }
+    return MC_OK;
+}
+
+/* ------------------------------------------------------------- catalogue -- */
+
+/* What a service or catalogue error message starts with. */
+typedef struct where {
+    apr_pool_t *pool;
+    const char *label; /* "/etc/x.json" or "/etc/x.json: service 'Foo'" */
+    const char **err;
+} where_t;
+
+static mc_status_t fail(const where_t *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static mc_status_t fail(const where_t *w, const char *fmt, ...)
+{
+    va_list ap;
+    const char *msg;
+
+    va_start(ap, fmt);
+    msg = apr_pvsprintf(w->pool, fmt, ap);
+    va_end(ap);
+    *w->err = apr_psprintf(w->pool, "%s: %s", w->label, msg);
+    return MC_EINVAL;
+}
+
+/* Keys starting with "x-" or "_comment" are the author's own notes. */
+static int key_ignored(const char *key)
+{
+    return strncmp(key, "x-", 2) == 0 || strncmp(key, "_comment", 8) == 0;
+}
+
+static int key_in(const char *key, const char *const *known)
+{
+    for (; *known; known++) {
+        if (strcmp(key, *known) == 0)
+            return 1;
+    }
+    return key_ignored(key);
+}
+
+static mc_status_t check_keys(const where_t *w, json_t *obj, const char *const *known)
+{
+    for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it)) {
+        const char *key = json_object_iter_key(it);
+
+        if (!key_in(key, known))
+            return fail(w,
+                        "unknown key '%s' (keys starting with 'x-' or '_comment' are "
+                        "ignored; is it a typo?)",
+                        key);
+    }
+    return MC_OK;
+}
+
+/* The value of KEY as a non-empty string in the pool; NULL when absent.
+ * REQUIRED makes absence an error too. */
+static mc_status_t get_string(const where_t *w, json_t *obj, const char *key, int required,
+                              const char **out)
+{
+    json_t *v = json_object_get(obj, key);
+
+    *out = NULL;
+    if (!v && !required)
+        return MC_OK;
+    if (!v)
+        return fail(w, "'%s' is missing", key);
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return fail(w, "'%s' must be a non-empty string", key);
+    *out = apr_pstrdup(w->pool, json_string_value(v));
+    return MC_OK;
+}
+
+static int language_tag_valid(const char *tag)
+{
+    size_t len = strlen(tag);
+
+    for (const char *c = tag; *c; c++) {
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '-'))
+            return 0;
+    }
+    return len >= 2 && len <= 16;
+}
+
+static mc_status_t load_description(const where_t *w, json_t *svc, apr_table_t **out)
+{
+    json_t *desc = json_object_get(svc, "description");
+
+    *out = NULL;
+    if (!desc)
+        return MC_OK;
+    if (!json_is_object(desc))
+        return fail(w, "'description' must be an object of language: text");
+    *out = apr_table_make(w->pool, 3);
+    for (void *it = json_object_iter(desc); it; it = json_object_iter_next(desc, it)) {
+        const char *lang = json_object_iter_key(it);
+        json_t *text = json_object_iter_value(it);
+
+        if (!language_tag_valid(lang))
+            return fail(w, "'description': '%s' is not a language tag", lang);
+        if (!json_is_string(text) || json_string_length(text) == 0)
+            return fail(w, "'description': '%s' must be a non-empty string", lang);
+        apr_table_set(*out, lang, json_string_value(text));
+    }
+    return MC_OK;
+}
+
+static mc_status_t load_patterns(const where_t *w, mc_ruleset_t *rs, json_t *svc, const char *key,
+                                 mc_rule_kind_t kind, const mc_service_t *service,
+                                 const char *source)
+{
+    json_t *list = json_object_get(svc, key);
+    const char *err;
+
+    if (!list)
+        return MC_OK;
+    if (!json_is_array(list))
+        return fail(w, "'%s' must be an array of strings", key);
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        json_t *item = json_array_get(list, i);
+
+        if (!json_is_string(item))
+            return fail(w, "'%s'[%" APR_SIZE_T_FMT "] must be a string", key, i);
+        if (ruleset_push(rs, kind, service->category, service->name, json_string_value(item),
+                         source, &err) != MC_OK)
+            return fail(w, "'%s': %s", key, err);
+    }
+    return MC_OK;
+}
+
+static const char *const service_keys[] = {
+    "name", "vendor", "category", "privacy", "description", "cookies", "urls", "inline", NULL};
+
+static mc_status_t load_service_fields(const where_t *w, json_t *obj, mc_service_t *svc)
+{
+    mc_status_t s = check_keys(w, obj, service_keys);
+
+    if (s == MC_OK)
+        s = get_string(w, obj, "category", 1, &svc->category);
+    if (s == MC_OK && !mc_category_name_valid(svc->category))
+        s = fail(w, "'category' '%s' is not a category name (a-z, 0-9, '_', '-')", svc->category);
+    if (s == MC_OK)
+        s = get_string(w, obj, "vendor", 0, &svc->vendor);
+    if (s == MC_OK)
+        s = get_string(w, obj, "privacy", 0, &svc->privacy_url);
+    if (s == MC_OK && svc->privacy_url && strncmp(svc->privacy_url, "https://", 8) != 0 &&
+        strncmp(svc->privacy_url, "http://", 7) != 0)
+        s = fail(w, "'privacy' must be an http(s) URL, not '%s'", svc->privacy_url);
+    if (s == MC_OK)
+        s = load_description(w, obj, &svc->description);
+    return s;
+}
+
+static mc_status_t load_service(const where_t *cat, mc_ruleset_t *rs, json_t *obj, size_t index,
+                                apr_hash_t *seen)
+{
+    where_t w = *cat;
+    mc_service_t svc = {0};
+    const char *rule_source;
+    mc_status_t s;
+
+    if (!json_is_object(obj))
+        return fail(cat, "services[%" APR_SIZE_T_FMT "] must be an object", index);
+    if (!json_object_get(obj, "name"))
+        return fail(cat, "services[%" APR_SIZE_T_FMT "] has no 'name'", index);
+    w.label = apr_psprintf(w.pool, "%s: services[%" APR_SIZE_T_FMT "]", cat->label, index);
+    s = get_string(&w, obj, "name", 1, &svc.name);
+    if (s != MC_OK)
+        return s;
+    if (apr_hash_get(seen, svc.name, APR_HASH_KEY_STRING))
+        return fail(cat, "service '%s' is listed twice", svc.name);
+    apr_hash_set(seen, svc.name, APR_HASH_KEY_STRING, svc.name);
+    w.label = apr_psprintf(w.pool, "%s: service '%s'", cat->label, svc.name);
+    svc.source = cat->label;
+    s = load_service_fields(&w, obj, &svc);
+    rule_source = apr_psprintf(w.pool, "%s: %s", cat->label, svc.name);
+    if (s == MC_OK)
+        s = load_patterns(&w, rs, obj, "cookies", MC_RULE_COOKIE, &svc, rule_source);
+    if (s == MC_OK)
+        s = load_patterns(&w, rs, obj, "urls", MC_RULE_URL, &svc, rule_source);
+    if (s == MC_OK)
+        s = load_patterns(&w, rs, obj, "inline", MC_RULE_INLINE, &svc, rule_source);
+    if (s == MC_OK)
+        *(mc_service_t *)apr_array_push(rs->services) = svc;
+    return s;
+}
+
+static const char *const catalogue_keys[] = {"catalogue", "updated", "services", NULL};
+
+static mc_status_t load_catalogue(const where_t *w, mc_ruleset_t *rs, json_t *root)
+{
+    json_t *services = json_object_get(root, "services");
+    apr_hash_t *seen = apr_hash_make(w->pool);
+    const char *ignored;
+    mc_status_t s;
+
+    if (!json_is_object(root))
+        return fail(w, "a catalogue is a JSON object with a 'services' array");
+    s = check_keys(w, root, catalogue_keys);
+    if (s == MC_OK)
+        s = get_string(w, root, "catalogue", 0, &ignored);
+    if (s == MC_OK)
+        s = get_string(w, root, "updated", 0, &ignored);
+    if (s != MC_OK)
+        return s;
+    if (!json_is_array(services))
+        return fail(w, "'services' must be an array of service objects");
+    for (size_t i = 0; i < json_array_size(services); i++) {
+        s = load_service(w, rs, json_array_get(services, i), i, seen);
+        if (s != MC_OK)
+            return s;
+    }
+    return MC_OK;
+}
+
+static const char *json_error_text(apr_pool_t *p, const char *source, const json_error_t *e)
+{
+    if (e->line > 0)
+        return apr_psprintf(p, "%s:%d:%d: %s", source, e->line, e->column, e->text);
+    return apr_psprintf(p, "%s: %s", source, e->text);
+}
+
+mc_status_t mc_ruleset_load_json(mc_ruleset_t *rs, const char *json, size_t len, const char *source,
+                                 const char **err)
+{
+    json_error_t jerr;
+    json_t *root;
+    mc_ruleset_t *loaded;
+    where_t w = {rs->pool, NULL, err};
+    mc_status_t s;
+
+    w.label = apr_pstrdup(rs->pool, source ? source : "(catalogue)");
+    root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        *err = json_error_text(rs->pool, w.label, &jerr);
+        return MC_EINVAL;
+    }
+    /* Load into a set of our own so a bad catalogue adds nothing to RS. */
+    loaded = mc_ruleset_make(rs->pool);
+    s = load_catalogue(&w, loaded, root);
+    json_decref(root);
+    if (s == MC_OK)
+        mc_ruleset_append(rs, loaded);
+    return s;
+}
+
+static mc_status_t read_file(apr_pool_t *p, apr_pool_t *errpool, const char *path, char **data,
+                             apr_size_t *len, const char **err)
+{
+    apr_file_t *f;
+    apr_finfo_t info;
+    apr_status_t rv;
+    char buf[256];
+
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, p);
+    if (rv == APR_SUCCESS)
+        rv = apr_file_info_get(&info, APR_FINFO_SIZE, f);
+    if (rv == APR_SUCCESS && info.size > CATALOGUE_MAX) {
+        *err = apr_psprintf(errpool, "%s: larger than 4 MiB; is it a rule catalogue?", path);
+        return MC_ELIMIT;
+    }
+    if (rv == APR_SUCCESS) {
+        *len = (apr_size_t)info.size;
+        *data = apr_palloc(p, *len + 1);
+        rv = apr_file_read_full(f, *data, *len, len);
+    }
+    if (rv != APR_SUCCESS && !(rv == APR_EOF && *len == 0)) {
+        *err = apr_psprintf(errpool, "%s: cannot read the rule catalogue: %s", path,
+                            apr_strerror(rv, buf, sizeof(buf)));
+        return MC_EIO;
+    }
+    return MC_OK;
+}
+
+mc_status_t mc_ruleset_load_file(mc_ruleset_t *rs, const char *path, const char **err)
+{
+    apr_pool_t *tmp;
+    char *data = NULL;
+    apr_size_t len = 0;
+    mc_status_t s;
+
+    if (apr_pool_create(&tmp, rs->pool) != APR_SUCCESS) {
+        *err = "out of memory";
+        return MC_ELIMIT;
+    }
+    s = read_file(tmp, rs->pool, path, &data, &len, err);
+    if (s == MC_OK)
+        s = mc_ruleset_load_json(rs, data, len, path, err);
+    apr_pool_destroy(tmp);
+    return s;
+}

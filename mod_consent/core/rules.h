@@ -1,0 +1,116 @@
+/* The rule set: which category a cookie name, a resource URL or an inline
+ * script body belongs to.
+ *
+ * Patterns are globs ('*' any run, '?' one character, matched against the
+ * whole subject) or, when they start with '~', PCRE2 regular expressions
+ * (searched, not anchored, unless the regex anchors itself). Regexes are
+ * compiled once, at configuration time, and matched under a match limit so a
+ * hostile subject cannot make a match run away.
+ *
+ * Precedence: the LAST rule that matches wins. Rule sets are built in
+ * configuration order (catalogue files in the order given, then
+ * ConsentCookieRule directives), so later files override earlier ones and an
+ * admin's directive overrides the catalogue.
+ *
+ * URL patterns name a host and optionally a path: "googletagmanager.com",
+ * "www.googletagmanager.com/gtag/js*", "~^www\.google\.[a-z.]+/ads/". A
+ * glob's host part matches that host and any subdomain of it (so
+ * "google-analytics.com" matches "www.google-analytics.com"); its path part,
+ * when given, is a glob matched against the path and query. Regex URL
+ * patterns are matched against the normalised URL "host/path?query" (no
+ * scheme, no port, no fragment, host lower-cased). Relative URLs are
+ * first-party and never match.
+ */
+#ifndef MC_RULES_H
+#define MC_RULES_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+#include "category.h"
+#include "status.h"
+
+typedef enum mc_rule_kind {
+    MC_RULE_COOKIE = 0,
+    MC_RULE_URL = 1,
+    MC_RULE_INLINE = 2
+} mc_rule_kind_t;
+
+const char *mc_rule_kind_str(mc_rule_kind_t kind);
+
+/* Longest pattern accepted, in bytes (a longer one is a mistake, not a rule). */
+#define MC_PATTERN_MAX 1024
+
+typedef struct mc_pattern mc_pattern_t;
+
+typedef struct mc_rule {
+    const char *category; /* category name; checked by mc_ruleset_check_categories */
+    const char *service;  /* catalogue service ("Google Analytics") or NULL */
+    const char *text;     /* the pattern as written */
+    const char *source;   /* where it was written: "file:line" or catalogue name */
+    mc_pattern_t *pattern;
+} mc_rule_t;
+
+/* A catalogue service, kept for the cookie declaration and placeholders. */
+typedef struct mc_service {
+    const char *name;
+    const char *category;
+    const char *vendor;       /* may be NULL */
+    const char *privacy_url;  /* may be NULL */
+    const char *source;       /* the catalogue it came from */
+    apr_table_t *description; /* language ("nb") -> text; may be NULL */
+} mc_service_t;
+
+typedef struct mc_ruleset {
+    apr_pool_t *pool;
+    apr_array_header_t *rules[3]; /* mc_rule_t, indexed by mc_rule_kind_t */
+    apr_array_header_t *services; /* mc_service_t */
+} mc_ruleset_t;
+
+mc_ruleset_t *mc_ruleset_make(apr_pool_t *p);
+
+/* Compiles PATTERN (glob, or '~regex') for KIND. On error *err says why
+ * (for a regex: PCRE2's message and offset). */
+mc_status_t mc_pattern_compile(apr_pool_t *p, mc_rule_kind_t kind, const char *pattern,
+                               mc_pattern_t **out, const char **err);
+
+/* 1 when SUBJECT matches, 0 when not, -1 when the match limit was hit (it
+ * then counts as no match and is logged at debug). For an MC_RULE_URL
+ * pattern SUBJECT is a URL as mc_ruleset_match_url takes it. */
+int mc_pattern_match(const mc_pattern_t *pattern, const char *subject, size_t len);
+
+/* Appends one rule. CATEGORY and SOURCE are copied. *err describes the
+ * pattern's problem without SOURCE (the directive's caller adds file:line). */
+mc_status_t mc_ruleset_add(mc_ruleset_t *rs, mc_rule_kind_t kind, const char *category,
+                           const char *pattern, const char *source, const char **err);
+
+/* Loads a catalogue (JSON, format in conf/rules/README.md) and appends its
+ * rules and services; one that fails to load appends nothing. SOURCE names
+ * it in errors (JSON syntax errors carry "SOURCE:line:column") and in each
+ * rule's source ("SOURCE: service name"). */
+mc_status_t mc_ruleset_load_json(mc_ruleset_t *rs, const char *json, size_t len, const char *source,
+                                 const char **err);
+mc_status_t mc_ruleset_load_file(mc_ruleset_t *rs, const char *path, const char **err);
+
+/* Appends every rule and service of SRC to RS (SRC's rules then win). */
+void mc_ruleset_append(mc_ruleset_t *rs, const mc_ruleset_t *src);
+
+/* MC_OK when every rule's and service's category is in CATS; otherwise
+ * MC_EINVAL and *err names the rule's source and the unknown category. */
+mc_status_t mc_ruleset_check_categories(const mc_ruleset_t *rs, const mc_categories_t *cats,
+                                        const char **err);
+
+/* The winning rule for a cookie name, URL or inline script body, or NULL.
+ * URLs may be absolute ("https://x/y"), protocol-relative ("//x/y") or
+ * host-relative ("/y": never a match, it is first-party). */
+const mc_rule_t *mc_ruleset_match_cookie(const mc_ruleset_t *rs, const char *name);
+const mc_rule_t *mc_ruleset_match_url(const mc_ruleset_t *rs, const char *url, size_t len);
+const mc_rule_t *mc_ruleset_match_inline(const mc_ruleset_t *rs, const char *body, size_t len);
+
+/* Same, searching a rule array (mc_rule_t) alone, last to first: the glue
+ * keeps per-directory rules as plain arrays and asks them before the
+ * server's set. */
+const mc_rule_t *mc_rules_match(const apr_array_header_t *rules, mc_rule_kind_t kind,
+                                const char *subject, size_t len);
+
+#endif

@@ -1,0 +1,431 @@
+#include "token.h"
+
+#include <apr_file_io.h>
+#include <apr_strings.h>
+#include <inttypes.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <string.h>
+
+#define MC_TOKEN_VERSION "1"
+#define MC_TOKEN_FIELDS 6 /* version, id, policy, time, granted, sig */
+#define MC_SIG_LEN 32     /* HMAC-SHA256 */
+#define MC_ID_BYTES 16
+#define MC_RANDOM_KEY_LEN 32
+#define MC_TIME_DIGITS_MAX 19 /* INT64_MAX has 19 digits */
+
+enum { F_VERSION, F_ID, F_POLICY, F_TIME, F_GRANTED, F_SIG };
+
+static const char mc_b64url_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* The token's fields as found in the value, before the signature is trusted. */
+typedef struct mc_token_parts {
+    const char *field[MC_TOKEN_FIELDS];
+    size_t flen[MC_TOKEN_FIELDS];
+    size_t signed_len; /* bytes before ".SIG": what the HMAC covers */
+    unsigned char policy[MC_TOKEN_MAX];
+    size_t policy_len;
+    int64_t time;
+    mc_catmask_t granted;
+    unsigned char sig[MC_TOKEN_MAX];
+} mc_token_parts_t;
+
+const char *mc_token_status_str(mc_token_status_t s)
+{
+    switch (s) {
+    case MC_TOKEN_VALID: return "valid";
+    case MC_TOKEN_MISSING: return "missing";
+    case MC_TOKEN_MALFORMED: return "malformed";
+    case MC_TOKEN_BAD_SIGNATURE: return "bad signature";
+    case MC_TOKEN_EXPIRED: return "expired";
+    case MC_TOKEN_OUTDATED: return "outdated policy";
+    case MC_TOKEN_FUTURE: return "time in the future";
+    }
+    return "unknown token status";
+}
+
+/* ---- base64url ------------------------------------------------------------------ */
+
+static int mc_b64url_value(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '-')
+        return 62;
+    if (c == '_')
+        return 63;
+    return -1;
+}
+
+/* Writes the encoding of DATA and a NUL to OUT ((len + 2) / 3 * 4 + 1 bytes). */
+static void mc_b64url_encode_to(char *out, const unsigned char *data, size_t len)
+{
+    size_t i = 0;
+
+    for (; i + 3 <= len; i += 3) {
+        uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
+        *out++ = mc_b64url_alphabet[v >> 18];
+        *out++ = mc_b64url_alphabet[(v >> 12) & 63];
+        *out++ = mc_b64url_alphabet[(v >> 6) & 63];
+        *out++ = mc_b64url_alphabet[v & 63];
+    }
+    if (len - i == 1) {
+        uint32_t v = (uint32_t)data[i] << 16;
+        *out++ = mc_b64url_alphabet[v >> 18];
+        *out++ = mc_b64url_alphabet[(v >> 12) & 63];
+    } else if (len - i == 2) {
+        uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8;
+        *out++ = mc_b64url_alphabet[v >> 18];
+        *out++ = mc_b64url_alphabet[(v >> 12) & 63];
+        *out++ = mc_b64url_alphabet[(v >> 6) & 63];
+    }
+    *out = '\0';
+}
+
+char *mc_base64url_encode(apr_pool_t *p, const unsigned char *data, size_t len)
+{
+    char *out = apr_palloc(p, (len + 2) / 3 * 4 + 1);
+
+    mc_b64url_encode_to(out, data, len);
+    return out;
+}
+
+long mc_base64url_decode(unsigned char *out, const char *in, size_t len)
+{
+    uint32_t acc = 0;
+    int bits = 0;
+    long n = 0;
+
+    if (len % 4 == 1)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        int v = mc_b64url_value(in[i]);
+
+        if (v < 0)
+            return -1;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[n++] = (unsigned char)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    /* Only the canonical form is accepted (unused low bits zero), so that a
+     * signature has exactly one spelling and no edited byte can still verify. */
+    return acc == 0 ? n : -1;
+}
+
+static int mc_b64url_chars_valid(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (mc_b64url_value(s[i]) < 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- keys and ids --------------------------------------------------------------- */
+
+static size_t mc_strip_newline(const char *buf, size_t n)
+{
+    if (n >= 2 && buf[n - 2] == '\r' && buf[n - 1] == '\n')
+        return n - 2;
+    if (n >= 1 && buf[n - 1] == '\n')
+        return n - 1;
+    return n;
+}
+
+mc_status_t mc_token_key_from_file(apr_pool_t *p, const char *path, mc_token_key_t *key,
+                                   const char **err)
+{
+    /* Two bytes more than the largest key leave room for "\r\n"; one more
+     * than that tells a too-long file apart without reading all of it. */
+    char buf[MC_KEY_MAX + 3];
+    apr_size_t n = 0;
+    apr_file_t *file;
+    apr_status_t rv;
+    char msg[256];
+
+    rv = apr_file_open(&file, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT, p);
+    if (rv != APR_SUCCESS) {
+        *err = apr_psprintf(p, "cannot open secret file %s: %s", path,
+                            apr_strerror(rv, msg, sizeof(msg)));
+        return APR_STATUS_IS_ENOENT(rv) ? MC_ENOTFOUND : MC_EIO;
+    }
+    rv = apr_file_read_full(file, buf, sizeof(buf), &n);
+    apr_file_close(file);
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_EOF(rv)) {
+        OPENSSL_cleanse(buf, sizeof(buf));
+        *err = apr_psprintf(p, "cannot read secret file %s: %s", path,
+                            apr_strerror(rv, msg, sizeof(msg)));
+        return MC_EIO;
+    }
+    n = mc_strip_newline(buf, n);
+    if (n < MC_KEY_MIN || n > MC_KEY_MAX) {
+        OPENSSL_cleanse(buf, sizeof(buf));
+        *err = n < MC_KEY_MIN
+                   ? apr_psprintf(p,
+                                  "secret file %s is %" APR_SIZE_T_FMT " bytes; at least %d are "
+                                  "needed (create one with: head -c 32 /dev/urandom | base64 > %s)",
+                                  path, n, MC_KEY_MIN, path)
+                   : apr_psprintf(p,
+                                  "secret file %s is longer than %d bytes (create one with: "
+                                  "head -c 32 /dev/urandom | base64 > %s)",
+                                  path, MC_KEY_MAX, path);
+        return MC_EINVAL;
+    }
+    memcpy(key->bytes, buf, n);
+    key->len = n;
+    OPENSSL_cleanse(buf, sizeof(buf));
+    return MC_OK;
+}
+
+mc_status_t mc_token_key_random(mc_token_key_t *key)
+{
+    if (RAND_bytes(key->bytes, MC_RANDOM_KEY_LEN) != 1)
+        return MC_ECRYPTO;
+    key->len = MC_RANDOM_KEY_LEN;
+    return MC_OK;
+}
+
+mc_status_t mc_consent_id_new(char *out)
+{
+    unsigned char raw[MC_ID_BYTES];
+
+    if (RAND_bytes(raw, sizeof(raw)) != 1)
+        return MC_ECRYPTO;
+    mc_b64url_encode_to(out, raw, sizeof(raw));
+    return MC_OK;
+}
+
+int mc_consent_id_valid(const char *id, size_t len)
+{
+    return len == MC_ID_LEN && mc_b64url_chars_valid(id, len);
+}
+
+void mc_consent_init(mc_consent_t *c, const mc_categories_t *cats)
+{
+    c->decided = 0;
+    c->id[0] = '\0';
+    c->policy = NULL;
+    c->time = 0;
+    c->granted = mc_categories_required(cats);
+}
+
+/* ---- encoding ------------------------------------------------------------------- */
+
+static int mc_token_hmac(const mc_token_key_t *key, const char *data, size_t len,
+                         unsigned char sig[MC_SIG_LEN])
+{
+    unsigned int sig_len = 0;
+
+    if (!HMAC(EVP_sha256(), key->bytes, (int)key->len, (const unsigned char *)data, len, sig,
+              &sig_len))
+        return 0;
+    return sig_len == MC_SIG_LEN;
+}
+
+/* Names of the categories in MASK, in index order, joined with ':'. */
+static char *mc_token_join_names(apr_pool_t *p, const mc_categories_t *cats, mc_catmask_t mask)
+{
+    char *joined = "";
+
+    for (int i = 0; i < mc_categories_count(cats); i++) {
+        if (!mc_catmask_has(mask, i))
+            continue;
+        joined = apr_pstrcat(p, joined, *joined ? ":" : "", mc_categories_name(cats, i), NULL);
+    }
+    return joined;
+}
+
+char *mc_token_encode(apr_pool_t *p, const mc_token_key_t *key, const mc_categories_t *cats,
+                      const mc_consent_t *c)
+{
+    unsigned char sig[MC_SIG_LEN];
+    mc_catmask_t granted = (c->granted | mc_categories_required(cats)) & mc_categories_all(cats);
+    char *payload;
+    char *value;
+
+    if (!c->policy || !*c->policy || !mc_consent_id_valid(c->id, strlen(c->id)) || c->time < 0)
+        return NULL;
+    payload =
+        apr_psprintf(p, MC_TOKEN_VERSION ".%s.%s.%" PRId64 ".%s", c->id,
+                     mc_base64url_encode(p, (const unsigned char *)c->policy, strlen(c->policy)),
+                     c->time, mc_token_join_names(p, cats, granted));
+    if (!mc_token_hmac(key, payload, strlen(payload), sig))
+        return NULL;
+    value = apr_pstrcat(p, payload, ".", mc_base64url_encode(p, sig, sizeof(sig)), NULL);
+    /* A value the decoder would refuse is no use to anyone. */
+    return strlen(value) <= MC_TOKEN_MAX ? value : NULL;
+}
+
+/* ---- decoding ------------------------------------------------------------------- */
+
+/* Splits VALUE on '.' into exactly MC_TOKEN_FIELDS non-empty fields. */
+static int mc_token_split(const char *value, size_t len, mc_token_parts_t *parts)
+{
+    size_t start = 0;
+    int n = 0;
+
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && value[i] != '.')
+            continue;
+        if (n == MC_TOKEN_FIELDS || i == start)
+            return 0;
+        parts->field[n] = value + start;
+        parts->flen[n] = i - start;
+        n++;
+        start = i + 1;
+    }
+    if (n != MC_TOKEN_FIELDS)
+        return 0;
+    parts->signed_len = (size_t)(parts->field[F_SIG] - value) - 1;
+    return 1;
+}
+
+/* A plain decimal: digits only, no leading zero, fits in int64_t. */
+static int mc_token_parse_time(const char *s, size_t len, int64_t *out)
+{
+    int64_t v = 0;
+
+    if (len > MC_TIME_DIGITS_MAX || (len > 1 && s[0] == '0'))
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        int d = s[i] - '0';
+
+        if (d < 0 || d > 9 || v > (INT64_MAX - d) / 10)
+            return 0;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 1;
+}
+
+/* Checks the ':'-separated names and collects the known ones into *MASK. */
+static int mc_token_parse_names(const mc_categories_t *cats, const char *s, size_t len,
+                                mc_catmask_t *mask)
+{
+    char name[MC_CATEGORY_NAME_MAX + 1];
+    size_t start = 0;
+
+    *mask = 0;
+    for (size_t i = 0; i <= len; i++) {
+        size_t n = i - start;
+        int index;
+
+        if (i < len && s[i] != ':')
+            continue;
+        if (n == 0 || n > MC_CATEGORY_NAME_MAX)
+            return 0;
+        memcpy(name, s + start, n);
+        name[n] = '\0';
+        if (!mc_category_name_valid(name))
+            return 0;
+        index = mc_categories_index(cats, name);
+        if (index >= 0) /* a name this configuration does not know is ignored */
+            *mask |= (mc_catmask_t)1 << index;
+        start = i + 1;
+    }
+    return 1;
+}
+
+/* Syntax only: nothing found here is trusted before the signature is checked. */
+static int mc_token_parse(const mc_categories_t *cats, const char *value, size_t len,
+                          mc_token_parts_t *parts)
+{
+    long n;
+
+    if (!mc_token_split(value, len, parts))
+        return 0;
+    if (parts->flen[F_VERSION] != strlen(MC_TOKEN_VERSION) ||
+        memcmp(parts->field[F_VERSION], MC_TOKEN_VERSION, parts->flen[F_VERSION]) != 0)
+        return 0;
+    if (!mc_consent_id_valid(parts->field[F_ID], parts->flen[F_ID]))
+        return 0;
+    n = mc_base64url_decode(parts->policy, parts->field[F_POLICY], parts->flen[F_POLICY]);
+    if (n <= 0 || memchr(parts->policy, '\0', (size_t)n))
+        return 0;
+    parts->policy_len = (size_t)n;
+    if (!mc_token_parse_time(parts->field[F_TIME], parts->flen[F_TIME], &parts->time))
+        return 0;
+    if (!mc_token_parse_names(cats, parts->field[F_GRANTED], parts->flen[F_GRANTED],
+                              &parts->granted))
+        return 0;
+    n = mc_base64url_decode(parts->sig, parts->field[F_SIG], parts->flen[F_SIG]);
+    return n == MC_SIG_LEN;
+}
+
+static int mc_token_signature_ok(const mc_token_key_t *key, const char *value,
+                                 const mc_token_parts_t *parts)
+{
+    unsigned char expected[MC_SIG_LEN];
+
+    if (!mc_token_hmac(key, value, parts->signed_len, expected))
+        return 0;
+    return CRYPTO_memcmp(expected, parts->sig, MC_SIG_LEN) == 0;
+}
+
+static int mc_token_policy_current(const mc_token_parts_t *parts, const char *policy)
+{
+    return policy && strlen(policy) == parts->policy_len &&
+           memcmp(policy, parts->policy, parts->policy_len) == 0;
+}
+
+/* Judges a token whose signature is good: outdated, expired, future or valid. */
+static mc_token_status_t mc_token_judge(const mc_token_parts_t *parts, const char *policy,
+                                        int64_t now, int64_t max_age)
+{
+    if (!mc_token_policy_current(parts, policy))
+        return MC_TOKEN_OUTDATED;
+    /* Written as differences so that no sum of two int64_t can overflow:
+     * parts->time is never negative and NOW is a current clock. */
+    if (parts->time <= now && now - parts->time >= max_age)
+        return MC_TOKEN_EXPIRED;
+    if (parts->time > now && parts->time - now > MC_CLOCK_SKEW)
+        return MC_TOKEN_FUTURE;
+    return MC_TOKEN_VALID;
+}
+
+mc_token_status_t mc_token_decode(apr_pool_t *p, const mc_token_key_t *key,
+                                  const mc_categories_t *cats, const char *value, size_t len,
+                                  const char *policy, int64_t now, int64_t max_age,
+                                  mc_consent_t *out)
+{
+    mc_token_parts_t parts;
+    mc_token_status_t status;
+
+    mc_consent_init(out, cats);
+    if (!value || len == 0)
+        return MC_TOKEN_MISSING;
+    if (len > MC_TOKEN_MAX)
+        return MC_TOKEN_MALFORMED;
+    /* Some clients send the value as a quoted-string (RFC 6265 allows it). */
+    if (len >= 2 && value[0] == '"' && value[len - 1] == '"') {
+        value++;
+        len -= 2;
+    }
+    if (!mc_token_parse(cats, value, len, &parts))
+        return MC_TOKEN_MALFORMED;
+    if (!mc_token_signature_ok(key, value, &parts))
+        return MC_TOKEN_BAD_SIGNATURE;
+    status = mc_token_judge(&parts, policy, now, max_age);
+    if (status == MC_TOKEN_VALID || status == MC_TOKEN_EXPIRED || status == MC_TOKEN_OUTDATED) {
+        memcpy(out->id, parts.field[F_ID], MC_ID_LEN);
+        out->id[MC_ID_LEN] = '\0';
+    }
+    if (status == MC_TOKEN_VALID) {
+        out->decided = 1;
+        out->policy = apr_pstrmemdup(p, (const char *)parts.policy, parts.policy_len);
+        out->time = parts.time;
+        out->granted = parts.granted | mc_categories_required(cats);
+    }
+    return status;
+}

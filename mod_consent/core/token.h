@@ -1,0 +1,88 @@
+/* The signed consent cookie.
+ *
+ * Value (all cookie-octets, no quoting needed):
+ *   "1." ID "." POLICY64 "." TIME "." GRANTED "." SIG
+ *   ID        22 chars, base64url of 16 random bytes (the consent id)
+ *   POLICY64  base64url (no padding) of the policy version string
+ *   TIME      decimal Unix seconds of the decision
+ *   GRANTED   granted category names joined with ':' (necessary included)
+ *   SIG       base64url of HMAC-SHA256(key, everything before ".SIG")
+ * Signatures are compared in constant time (CRYPTO_memcmp). Category names
+ * the current configuration does not know are ignored on decode.
+ */
+#ifndef MC_TOKEN_H
+#define MC_TOKEN_H
+
+#include <apr_pools.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "category.h"
+#include "status.h"
+
+#define MC_ID_LEN 22
+#define MC_TOKEN_MAX 1024 /* longer cookie values are malformed */
+#define MC_KEY_MIN 16     /* bytes of secret, at least */
+#define MC_KEY_MAX 256
+#define MC_CLOCK_SKEW 300 /* a decision up to this far in the future is accepted */
+
+typedef struct mc_token_key {
+    unsigned char bytes[MC_KEY_MAX];
+    size_t len;
+} mc_token_key_t;
+
+typedef struct mc_consent {
+    int decided;            /* 1 only for a valid, current token */
+    char id[MC_ID_LEN + 1]; /* "" when no id */
+    const char *policy;     /* NULL when undecided */
+    int64_t time;           /* Unix seconds; 0 when undecided */
+    mc_catmask_t granted;   /* always includes the required categories */
+} mc_consent_t;
+
+typedef enum mc_token_status {
+    MC_TOKEN_VALID = 0,
+    MC_TOKEN_MISSING,
+    MC_TOKEN_MALFORMED,
+    MC_TOKEN_BAD_SIGNATURE,
+    MC_TOKEN_EXPIRED,
+    MC_TOKEN_OUTDATED, /* signed for another policy version */
+    MC_TOKEN_FUTURE    /* time beyond now + MC_CLOCK_SKEW */
+} mc_token_status_t;
+
+const char *mc_token_status_str(mc_token_status_t s);
+
+/* The key is the file's bytes, one trailing newline removed; MC_KEY_MIN to
+ * MC_KEY_MAX bytes. */
+mc_status_t mc_token_key_from_file(apr_pool_t *p, const char *path, mc_token_key_t *key,
+                                   const char **err);
+mc_status_t mc_token_key_random(mc_token_key_t *key);
+
+/* A fresh random consent id (MC_ID_LEN chars + NUL). */
+mc_status_t mc_consent_id_new(char *out);
+/* 1 when ID (LEN bytes) looks like one: MC_ID_LEN base64url characters. */
+int mc_consent_id_valid(const char *id, size_t len);
+
+/* An undecided consent: only the required categories granted. */
+void mc_consent_init(mc_consent_t *c, const mc_categories_t *cats);
+
+/* Encodes C (decided, id, policy, time, granted) into a signed value.
+ * NULL when C cannot make a token the decoder accepts (no valid id, empty
+ * policy, negative time, longer than MC_TOKEN_MAX) or libcrypto fails. */
+char *mc_token_encode(apr_pool_t *p, const mc_token_key_t *key, const mc_categories_t *cats,
+                      const mc_consent_t *c);
+
+/* Decodes VALUE. Always fills OUT: with the decision when VALID; otherwise
+ * as undecided (mc_consent_init), except that for EXPIRED and OUTDATED
+ * tokens (signature good) out->id keeps the old id so a new decision
+ * continues the visitor's history. */
+mc_token_status_t mc_token_decode(apr_pool_t *p, const mc_token_key_t *key,
+                                  const mc_categories_t *cats, const char *value, size_t len,
+                                  const char *policy, int64_t now, int64_t max_age,
+                                  mc_consent_t *out);
+
+/* base64url without padding; exposed for tests and the log tool. */
+char *mc_base64url_encode(apr_pool_t *p, const unsigned char *data, size_t len);
+/* Returns decoded length, or -1 for invalid input. OUT holds len*3/4+1. */
+long mc_base64url_decode(unsigned char *out, const char *in, size_t len);
+
+#endif

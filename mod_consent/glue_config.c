@@ -1,0 +1,617 @@
+/* Directives, per-scope configuration and its merging, and the post-config
+ * step that compiles each server's categories, rules and key. */
+#include "mod_consent.h"
+
+#include "ap_config.h"
+#include "http_core.h"
+#include "http_main.h"
+
+#include <apr_strings.h>
+#include <errno.h>
+
+#include "builtin.h"
+#include "chain.h"
+
+APLOG_USE_MODULE(consent);
+
+/* A category named by a per-directory rule. Categories are declared per
+ * server and may be declared after the rule that uses them, so the names
+ * are checked once the whole configuration is read (mc_config_post). */
+typedef struct category_ref {
+    const char *category;
+    const char *source;
+    server_rec *server;
+} category_ref_t;
+
+static apr_array_header_t *category_refs;
+static int in_config_phase;
+
+static const char *directive_source(cmd_parms *cmd)
+{
+    if (!cmd->directive)
+        return "(unknown)";
+    return apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename, cmd->directive->line_num);
+}
+
+void *mc_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    mc_server_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
+
+    conf->max_age = MC_UNSET;
+    conf->respect_gpc = MC_UNSET;
+    return conf;
+}
+
+#define MERGE_PTR(field) merged->field = add->field ? add->field : base->field
+#define MERGE_INT(field) merged->field = add->field != MC_UNSET ? add->field : base->field
+
+static apr_array_header_t *append_arrays(apr_pool_t *p, const apr_array_header_t *base,
+                                         const apr_array_header_t *add)
+{
+    if (!base)
+        return (apr_array_header_t *)add;
+    if (!add)
+        return (apr_array_header_t *)base;
+    return apr_array_append(p, base, add);
+}
+
+void *mc_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const mc_server_conf_t *base = basev, *add = addv;
+    mc_server_conf_t *merged = apr_pcalloc(p, sizeof(*merged));
+
+    merged->rules_entries = append_arrays(p, base->rules_entries, add->rules_entries);
+    merged->category_decls = append_arrays(p, base->category_decls, add->category_decls);
+    MERGE_PTR(policy);
+    MERGE_INT(max_age);
+    MERGE_PTR(cookie_name);
+    MERGE_PTR(cookie_domain);
+    MERGE_PTR(key);
+    MERGE_PTR(base_path);
+    MERGE_PTR(log_target);
+    MERGE_PTR(log_source);
+    MERGE_INT(respect_gpc);
+    merged->engine_used = base->engine_used || add->engine_used;
+    return merged;
+}
+
+void *mc_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    mc_dir_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
+
+    conf->engine = MC_UNSET;
+    conf->unclassified = MC_UNSET;
+    conf->strip_request_cookies = MC_UNSET;
+    return conf;
+}
+
+void *mc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const mc_dir_conf_t *base = basev, *add = addv;
+    mc_dir_conf_t *merged = apr_palloc(p, sizeof(*merged));
+
+    MERGE_INT(engine);
+    /* Rules add up; the inner scope's come later and so win (last match). */
+    merged->rules = append_arrays(p, base->rules, add->rules);
+    MERGE_INT(unclassified);
+    MERGE_INT(strip_request_cookies);
+    MERGE_PTR(languages);
+    return merged;
+}
+
+/* --- directive handlers: each returns NULL or an error httpd reports with
+ *     the config file and line ------------------------------------------------ */
+
+static const char *set_engine(cmd_parms *cmd, void *dconf, int on)
+{
+    mc_dir_conf_t *d = dconf;
+
+    d->engine = on;
+    /* .htaccess files are read per request, when the server config is
+     * shared and read-only; only the main config may mark the server. */
+    if (on && in_config_phase)
+        mc_server_conf(cmd->server)->engine_used = 1;
+    return NULL;
+}
+
+static const char *add_rule(cmd_parms *cmd, mc_dir_conf_t *d, mc_rule_kind_t kind,
+                            const char *category, const char *pattern)
+{
+    mc_ruleset_t *rs;
+    const char *err = NULL;
+    const char *source = directive_source(cmd);
+    category_ref_t *ref;
+
+    if (!mc_category_name_valid(category))
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a category name", cmd->cmd->name,
+                            category);
+    /* mc_ruleset_add compiles and validates the pattern; the rule itself
+     * is kept in the directory's plain array. */
+    rs = mc_ruleset_make(cmd->pool);
+    if (mc_ruleset_add(rs, kind, category, pattern, source, &err) != MC_OK)
+        return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name, category, err);
+    if (!d->rules)
+        d->rules = apr_array_make(cmd->pool, 4, sizeof(mc_rule_t));
+    *(mc_rule_t *)apr_array_push(d->rules) = APR_ARRAY_IDX(rs->rules[kind], 0, mc_rule_t);
+
+    ref = apr_array_push(category_refs);
+    ref->category = apr_pstrdup(cmd->pool, category);
+    ref->source = source;
+    ref->server = cmd->server;
+    return NULL;
+}
+
+static const char *add_cookie_rule(cmd_parms *cmd, void *dconf, const char *category,
+                                   const char *pattern)
+{
+    return add_rule(cmd, dconf, MC_RULE_COOKIE, category, pattern);
+}
+
+static const char *set_unclassified(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    mc_dir_conf_t *d = dconf;
+
+    if (strcasecmp(arg, "allow") == 0)
+        d->unclassified = MC_UNCLASSIFIED_ALLOW;
+    else if (strcasecmp(arg, "block") == 0)
+        d->unclassified = MC_UNCLASSIFIED_BLOCK;
+    else
+        return apr_psprintf(cmd->pool, "ConsentUnclassified takes 'allow' or 'block', not '%s'",
+                            arg);
+    return NULL;
+}
+
+static const char *set_strip(cmd_parms *cmd, void *dconf, int on)
+{
+    ((mc_dir_conf_t *)dconf)->strip_request_cookies = on;
+    return NULL;
+}
+
+static int language_tag_valid(const char *tag)
+{
+    size_t len = strlen(tag);
+
+    if (len < 2 || len > 8)
+        return 0;
+    for (const char *c = tag; *c; c++) {
+        if (!apr_isalpha(*c) && *c != '-')
+            return 0;
+    }
+    return apr_isalpha(tag[0]) && apr_isalpha(tag[1]);
+}
+
+static const char *add_language(cmd_parms *cmd, void *dconf, const char *lang)
+{
+    mc_dir_conf_t *d = dconf;
+    char *copy;
+
+    if (!language_tag_valid(lang))
+        return apr_psprintf(cmd->pool, "ConsentLanguages: '%s' is not a language tag like nb or en",
+                            lang);
+    /* A scope that names languages replaces the outer list, not extends it. */
+    if (!d->languages)
+        d->languages = apr_array_make(cmd->pool, 3, sizeof(const char *));
+    copy = apr_pstrdup(cmd->pool, lang);
+    ap_str_tolower(copy);
+    APR_ARRAY_PUSH(d->languages, const char *) = copy;
+    return NULL;
+}
+
+static const char *add_rules_file(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    mc_server_conf_t *s = mc_server_conf(cmd->server);
+    mc_rules_entry_t *entry;
+    const char *err = NULL;
+    mc_status_t rv;
+
+    entry = apr_palloc(cmd->pool, sizeof(*entry));
+    entry->rules = mc_ruleset_make(cmd->pool);
+    entry->source = directive_source(cmd);
+    if (strcmp(arg, "default") == 0) {
+        const mc_builtin_file_t *f = mc_builtin_find("rules/default.json");
+        rv = mc_ruleset_load_json(entry->rules, f->data, f->len, "default catalogue", &err);
+    }
+    else {
+        const char *path = ap_server_root_relative(cmd->pool, arg);
+        if (!path)
+            return apr_psprintf(cmd->pool, "ConsentRules: invalid path '%s'", arg);
+        rv = mc_ruleset_load_file(entry->rules, path, &err);
+    }
+    if (rv != MC_OK)
+        return apr_psprintf(cmd->pool, "ConsentRules %s: %s", arg, err);
+    if (!s->rules_entries)
+        s->rules_entries = apr_array_make(cmd->pool, 2, sizeof(mc_rules_entry_t));
+    *(mc_rules_entry_t *)apr_array_push(s->rules_entries) = *entry;
+    return NULL;
+}
+
+static const char *add_category(cmd_parms *cmd, void *dconf, const char *name,
+                                const char *flag)
+{
+    mc_server_conf_t *s = mc_server_conf(cmd->server);
+    mc_category_decl_t *decl;
+
+    if (!mc_category_name_valid(name))
+        return apr_psprintf(cmd->pool,
+                            "ConsentCategory: '%s' is not a valid name (1 to 32 characters of "
+                            "a-z, 0-9, '_' and '-')",
+                            name);
+    if (flag && strcasecmp(flag, "required") != 0)
+        return apr_psprintf(cmd->pool, "ConsentCategory %s: the optional second word is "
+                                       "'required', not '%s'", name, flag);
+    if (strcmp(name, "necessary") == 0 && !flag)
+        return "ConsentCategory: 'necessary' is built in and always required";
+    if (!s->category_decls)
+        s->category_decls = apr_array_make(cmd->pool, 2, sizeof(mc_category_decl_t));
+    decl = apr_array_push(s->category_decls);
+    decl->name = apr_pstrdup(cmd->pool, name);
+    decl->required = flag != NULL;
+    decl->source = directive_source(cmd);
+    return NULL;
+}
+
+static const char *set_policy(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    size_t len = strlen(arg);
+
+    if (len == 0 || len > 64)
+        return "ConsentPolicyVersion: give 1 to 64 characters, e.g. 2 or 2026-01";
+    for (const char *c = arg; *c; c++) {
+        if (!apr_isalnum(*c) && !strchr("._:-", *c))
+            return apr_psprintf(cmd->pool,
+                                "ConsentPolicyVersion: '%s' may use only letters, digits and "
+                                "'.', '_', ':', '-'",
+                                arg);
+    }
+    mc_server_conf(cmd->server)->policy = arg;
+    return NULL;
+}
+
+/* Longest lifetime accepted: 400 days. Regulators treat consent older than
+ * about 13 months as stale, and browsers cap cookie lifetimes at 400 days. */
+#define MC_MAX_AGE_LIMIT 34560000
+
+static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    char *end = NULL;
+    apr_int64_t v;
+
+    errno = 0;
+    v = apr_strtoi64(arg, &end, 10);
+    if (errno || !end || *end || end == arg || v < 1 || v > MC_MAX_AGE_LIMIT)
+        return apr_psprintf(cmd->pool,
+                            "ConsentMaxAge: '%s' is not a number of seconds from 1 to %d "
+                            "(400 days)",
+                            arg, MC_MAX_AGE_LIMIT);
+    mc_server_conf(cmd->server)->max_age = v;
+    return NULL;
+}
+
+/* RFC 6265 cookie-name: an HTTP token. */
+static int cookie_name_valid(const char *name)
+{
+    size_t len = strlen(name);
+
+    if (len == 0 || len > 64)
+        return 0;
+    for (const char *c = name; *c; c++) {
+        if (!apr_isalnum(*c) && !strchr("!#$%&'*+-.^_`|~", *c))
+            return 0;
+    }
+    return 1;
+}
+
+static const char *set_cookie_name(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    if (!cookie_name_valid(arg))
+        return apr_psprintf(cmd->pool,
+                            "ConsentCookieName: '%s' is not a cookie name (1 to 64 letters, "
+                            "digits or !#$%%&'*+-.^_`|~)",
+                            arg);
+    mc_server_conf(cmd->server)->cookie_name = arg;
+    return NULL;
+}
+
+static int domain_valid(const char *d)
+{
+    int labels = 0;
+    size_t label_len = 0;
+
+    for (const char *c = d;; c++) {
+        if (*c == '.' || *c == '\0') {
+            if (label_len == 0 || label_len > 63)
+                return 0;
+            labels++;
+            label_len = 0;
+            if (*c == '\0')
+                break;
+        }
+        else if (apr_isalnum(*c) || *c == '-')
+            label_len++;
+        else
+            return 0;
+    }
+    return labels >= 2 && strlen(d) <= 253;
+}
+
+static const char *set_cookie_domain(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    char *domain = apr_pstrdup(cmd->pool, arg[0] == '.' ? arg + 1 : arg);
+
+    if (!domain_valid(domain))
+        return apr_psprintf(cmd->pool,
+                            "ConsentCookieDomain: '%s' is not a domain like example.no", arg);
+    ap_str_tolower(domain);
+    mc_server_conf(cmd->server)->cookie_domain = domain;
+    return NULL;
+}
+
+static const char *set_secret_file(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    mc_server_conf_t *s = mc_server_conf(cmd->server);
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    const char *err = NULL;
+
+    if (!path)
+        return apr_psprintf(cmd->pool, "ConsentSecretFile: invalid path '%s'", arg);
+    s->key = apr_pcalloc(cmd->pool, sizeof(*s->key));
+    if (mc_token_key_from_file(cmd->pool, path, s->key, &err) != MC_OK)
+        return apr_psprintf(cmd->pool, "ConsentSecretFile: %s", err);
+    return NULL;
+}
+
+static const char *set_base_path(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    char *path = apr_pstrdup(cmd->pool, arg);
+    size_t len = strlen(path);
+
+    while (len > 1 && path[len - 1] == '/')
+        path[--len] = '\0';
+    if (path[0] != '/' || len < 2 || strstr(path, "//") || strstr(path, "/../") ||
+        strstr(path, "/./"))
+        return apr_psprintf(cmd->pool,
+                            "ConsentBasePath: '%s' must be a URL path such as /_consent", arg);
+    for (const char *c = path; *c; c++) {
+        if (!apr_isalnum(*c) && !strchr("/-._~", *c))
+            return apr_psprintf(cmd->pool,
+                                "ConsentBasePath: '%s' may use only letters, digits and "
+                                "'/', '-', '.', '_', '~'",
+                                arg);
+    }
+    mc_server_conf(cmd->server)->base_path = path;
+    return NULL;
+}
+
+static const char *set_log(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    mc_server_conf_t *s = mc_server_conf(cmd->server);
+
+    if (!*arg || (arg[0] == '|' && !arg[1]))
+        return "ConsentLog: give a file, or \"|command\"";
+    if (strcasecmp(arg, "syslog") == 0 || strcasecmp(arg, "dbd") == 0)
+        return apr_psprintf(cmd->pool,
+                            "ConsentLog %s: this build of mod_consent records to a file or a "
+                            "piped command only",
+                            arg);
+    if (arg[0] == '|')
+        s->log_target = arg;
+    else {
+        s->log_target = ap_server_root_relative(cmd->pool, arg);
+        if (!s->log_target)
+            return apr_psprintf(cmd->pool, "ConsentLog: invalid path '%s'", arg);
+    }
+    s->log_source = directive_source(cmd);
+    return NULL;
+}
+
+static const char *set_respect_gpc(cmd_parms *cmd, void *dconf, int on)
+{
+    mc_server_conf(cmd->server)->respect_gpc = on;
+    return NULL;
+}
+
+const command_rec mc_directives[] = {
+    AP_INIT_FLAG("ConsentEngine", set_engine, NULL, RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
+                 "On to enforce cookie consent in this scope (default Off)"),
+    AP_INIT_TAKE1("ConsentRules", add_rules_file, NULL, RSRC_CONF,
+                  "a JSON rule catalogue, or 'default' for the shipped one; may repeat"),
+    AP_INIT_ITERATE2("ConsentCookieRule", add_cookie_rule, NULL, RSRC_CONF | ACCESS_CONF,
+                     "CATEGORY PATTERN...: classify cookie names (glob, or ~regex)"),
+    AP_INIT_TAKE12("ConsentCategory", add_category, NULL, RSRC_CONF,
+                   "NAME [required]: declare an extra consent category"),
+    AP_INIT_TAKE1("ConsentUnclassified", set_unclassified, NULL, RSRC_CONF | ACCESS_CONF,
+                  "allow or block cookies no rule classifies (default allow)"),
+    AP_INIT_TAKE1("ConsentPolicyVersion", set_policy, NULL, RSRC_CONF,
+                  "policy version; changing it asks every visitor again (default 1)"),
+    AP_INIT_TAKE1("ConsentMaxAge", set_max_age, NULL, RSRC_CONF,
+                  "seconds a decision lasts (default 15552000, 180 days)"),
+    AP_INIT_TAKE1("ConsentCookieName", set_cookie_name, NULL, RSRC_CONF,
+                  "name of the consent cookie (default consent)"),
+    AP_INIT_TAKE1("ConsentCookieDomain", set_cookie_domain, NULL, RSRC_CONF,
+                  "domain to share one decision across subdomains (default host only)"),
+    AP_INIT_TAKE1("ConsentSecretFile", set_secret_file, NULL, RSRC_CONF,
+                  "file holding the key that signs consent cookies"),
+    AP_INIT_TAKE1("ConsentBasePath", set_base_path, NULL, RSRC_CONF,
+                  "URL path of the module's endpoint (default /_consent)"),
+    AP_INIT_TAKE1("ConsentLog", set_log, NULL, RSRC_CONF,
+                  "where decisions are recorded: a file or \"|command\""),
+    AP_INIT_FLAG("ConsentRespectGPC", set_respect_gpc, NULL, RSRC_CONF,
+                 "On to treat Sec-GPC: 1 as refusing marketing (default On)"),
+    AP_INIT_FLAG("ConsentStripRequestCookies", set_strip, NULL, RSRC_CONF | ACCESS_CONF,
+                 "On to hide refused cookies from handlers and backends (default Off)"),
+    AP_INIT_ITERATE("ConsentLanguages", add_language, NULL, RSRC_CONF | ACCESS_CONF,
+                    "banner languages offered; the first is the fallback (default nb en)"),
+    {NULL}};
+
+/* --- after the configuration is read ------------------------------------------- */
+
+void mc_config_pre(apr_pool_t *pconf)
+{
+    category_refs = apr_array_make(pconf, 8, sizeof(category_ref_t));
+    in_config_phase = 1;
+}
+
+static int build_categories(apr_pool_t *p, server_rec *s, mc_server_conf_t *conf)
+{
+    const char *err = NULL;
+
+    conf->cats = mc_categories_make(p);
+    for (int i = 0; conf->category_decls && i < conf->category_decls->nelts; i++) {
+        const mc_category_decl_t *decl =
+            &APR_ARRAY_IDX(conf->category_decls, i, mc_category_decl_t);
+        if (mc_categories_add(conf->cats, decl->name, decl->required, &err) != MC_OK) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         MCLOGNO(00001) "%s: ConsentCategory %s: %s", decl->source, decl->name,
+                         err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
+
+static int build_rules(apr_pool_t *p, server_rec *s, mc_server_conf_t *conf)
+{
+    const char *err = NULL;
+
+    conf->rules = mc_ruleset_make(p);
+    if (!conf->rules_entries) {
+        const mc_builtin_file_t *f = mc_builtin_find("rules/default.json");
+        if (mc_ruleset_load_json(conf->rules, f->data, f->len, "default catalogue", &err) !=
+            MC_OK) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         MCLOGNO(00002) "the built-in rule catalogue does not load: %s", err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        return OK;
+    }
+    for (int i = 0; i < conf->rules_entries->nelts; i++) {
+        const mc_rules_entry_t *entry = &APR_ARRAY_IDX(conf->rules_entries, i, mc_rules_entry_t);
+        if (mc_ruleset_check_categories(entry->rules, conf->cats, &err) != MC_OK) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         MCLOGNO(00003) "%s: ConsentRules: %s (declare it with ConsentCategory)",
+                         entry->source, err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        mc_ruleset_append(conf->rules, entry->rules);
+    }
+    return OK;
+}
+
+static int check_category_refs(server_rec *main_server)
+{
+    for (int i = 0; i < category_refs->nelts; i++) {
+        const category_ref_t *ref = &APR_ARRAY_IDX(category_refs, i, category_ref_t);
+        /* Directory rules of the main server apply in every virtual host. */
+        for (server_rec *s = main_server; s; s = s->next) {
+            const mc_server_conf_t *conf = mc_server_conf(s);
+            if (ref->server != main_server && ref->server != s)
+                continue;
+            if (mc_categories_index(conf->cats, ref->category) < 0) {
+                ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                             MCLOGNO(00004) "%s: unknown consent category '%s' (declare it "
+                                            "with ConsentCategory)",
+                             ref->source, ref->category);
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+    }
+    return OK;
+}
+
+/* Without ConsentSecretFile every server of this process signs with one
+ * random key, kept in the process pool so that it survives graceful
+ * restarts (consent would otherwise be voided by each restart). */
+static const mc_token_key_t *process_random_key(server_rec *s)
+{
+    static const char *const userdata_key = "mod_consent:random-key";
+    apr_pool_t *proc_pool = s->process->pool;
+    void *data = NULL;
+    mc_token_key_t *key;
+
+    apr_pool_userdata_get(&data, userdata_key, proc_pool);
+    if (data)
+        return data;
+    key = apr_pcalloc(proc_pool, sizeof(*key));
+    if (mc_token_key_random(key) != MC_OK)
+        return NULL;
+    apr_pool_userdata_set(key, userdata_key, apr_pool_cleanup_null, proc_pool);
+    return key;
+}
+
+static void build_text_hashes(apr_pool_t *p, mc_server_conf_t *conf)
+{
+    static const char *const shipped[] = {"nb", "nn", "en"};
+
+    conf->text_hashes = apr_array_make(p, 3, sizeof(mc_text_hash_t));
+    for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
+        const char *name = apr_pstrcat(p, "locales/", shipped[i], ".json", NULL);
+        const mc_builtin_file_t *f = mc_builtin_find(name);
+        mc_text_hash_t *th;
+        if (!f)
+            continue;
+        th = apr_array_push(conf->text_hashes);
+        th->lang = shipped[i];
+        mc_sha256_hex(f->data, f->len, th->hash);
+    }
+}
+
+int mc_config_post(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_server)
+{
+    int warned_key = 0;
+    int rv;
+
+    in_config_phase = 0;
+    for (server_rec *s = main_server; s; s = s->next) {
+        mc_server_conf_t *conf = mc_server_conf(s);
+
+        if ((rv = build_categories(pconf, s, conf)) != OK || (rv = build_rules(pconf, s, conf)) != OK)
+            return rv;
+        if (!conf->policy)
+            conf->policy = MC_DEFAULT_POLICY;
+        if (conf->max_age == MC_UNSET)
+            conf->max_age = MC_DEFAULT_MAX_AGE;
+        if (!conf->cookie_name)
+            conf->cookie_name = MC_DEFAULT_COOKIE;
+        if (!conf->base_path)
+            conf->base_path = MC_DEFAULT_BASE;
+        if (conf->respect_gpc == MC_UNSET)
+            conf->respect_gpc = 1;
+        build_text_hashes(pconf, conf);
+        conf->signing_key = conf->key;
+        if (!conf->signing_key) {
+            conf->signing_key = process_random_key(s);
+            if (!conf->signing_key) {
+                ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                             MCLOGNO(00005) "no random key could be made for consent cookies; "
+                                            "set ConsentSecretFile");
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+            if (conf->engine_used && !warned_key &&
+                ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                             MCLOGNO(00006) "no ConsentSecretFile: consent cookies are signed "
+                                            "with a random key that a full restart replaces "
+                                            "(every visitor is then asked again) and that other "
+                                            "servers do not share");
+                warned_key = 1;
+            }
+        }
+    }
+    return check_category_refs(main_server);
+}
+
+int mc_engine_on(const request_rec *r)
+{
+    const mc_dir_conf_t *d = mc_dir_conf(r);
+    return d && d->engine == 1;
+}
+
+const char *mc_dir_language(const mc_dir_conf_t *d, int index)
+{
+    static const char *const defaults[] = {"nb", "en"};
+
+    if (d->languages)
+        return index < d->languages->nelts ? APR_ARRAY_IDX(d->languages, index, const char *)
+                                           : NULL;
+    return index < 2 ? defaults[index] : NULL;
+}

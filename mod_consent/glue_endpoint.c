@@ -1,0 +1,355 @@
+/* The module's own endpoint under ConsentBasePath: the visitor's state, and
+ * the recording of decisions (JSON from consent.js, or a plain HTML form). */
+#include "mod_consent.h"
+
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include <apr_strings.h>
+#include <apr_uri.h>
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "chain.h"
+#include "cookie.h"
+#include "decision.h"
+#include "lang.h"
+
+APLOG_USE_MODULE(consent);
+
+#define ENDPOINT_NOTE "mod_consent-endpoint"
+
+int mc_is_endpoint(const request_rec *r)
+{
+    return apr_table_get(r->notes, ENDPOINT_NOTE) != NULL;
+}
+
+/* Claims the endpoint's URLs before mod_alias, mod_rewrite or a SetHandler
+ * can: the note, not r->handler, marks the request as ours, because a
+ * SetHandler covering "/" would replace r->handler later on. */
+int mc_translate_name(request_rec *r)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    size_t len;
+
+    if (r->main || !conf->engine_used || !r->uri)
+        return DECLINED;
+    len = strlen(conf->base_path);
+    if (strncmp(r->uri, conf->base_path, len) != 0 || (r->uri[len] != '/' && r->uri[len] != '\0'))
+        return DECLINED;
+    apr_table_setn(r->notes, ENDPOINT_NOTE, "1");
+    r->handler = MC_HANDLER;
+    r->filename = apr_pstrcat(r->pool, "consent:", r->uri, NULL);
+    return OK;
+}
+
+/* No file lies behind the endpoint: skip the directory walk. */
+int mc_map_to_storage(request_rec *r)
+{
+    return mc_is_endpoint(r) ? OK : DECLINED;
+}
+
+/* --- answers ------------------------------------------------------------------- */
+
+static void no_store(request_rec *r)
+{
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+}
+
+static int send_json(request_rec *r, int status, const char *json)
+{
+    r->status = status;
+    no_store(r);
+    ap_set_content_type(r, "application/json");
+    if (!r->header_only)
+        ap_rvputs(r, json, "\n", NULL);
+    return OK;
+}
+
+/* A refusal: a status, a short reason as JSON, and nothing recorded or set. */
+static int refuse(request_rec *r, int status, const char *reason)
+{
+    json_t *body = json_pack("{s:s}", "error", reason);
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    int rv;
+
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MCLOGNO(00020) "decision refused (%d): %s",
+                  status, reason);
+    rv = send_json(r, status, text ? text : "{\"error\":\"refused\"}");
+    free(text);
+    json_decref(body);
+    return rv;
+}
+
+static int handle_state(request_rec *r)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    const mc_request_state_t *st;
+
+    if (r->method_number != M_GET) {
+        ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    st = mc_request_state(r);
+    return send_json(r, HTTP_OK,
+                     mc_state_json(r->pool, conf->cats, &st->consent, conf->policy, st->gpc));
+}
+
+/* --- the same-site check ----------------------------------------------------------- */
+
+static int within_domain(const char *host, const char *domain)
+{
+    size_t hl = strlen(host), dl = strlen(domain);
+
+    if (hl == dl)
+        return strcasecmp(host, domain) == 0;
+    return hl > dl && host[hl - dl - 1] == '.' && strcasecmp(host + hl - dl, domain) == 0;
+}
+
+/* Decisions must come from the site itself, or a forged form on another
+ * site could consent on the visitor's behalf. Browsers say where a POST
+ * comes from in Origin and Sec-Fetch-Site; a client that sends neither is
+ * not a browser acting for someone else. Returns a reason, or NULL. */
+static const char *cross_site_reason(request_rec *r, const mc_server_conf_t *conf)
+{
+    const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *host = r->hostname ? r->hostname : "";
+    int shared = conf->cookie_domain && within_domain(host, conf->cookie_domain);
+    apr_uri_t uri;
+
+    if (site && strcasecmp(site, "same-origin") != 0 && strcasecmp(site, "none") != 0 &&
+        !(strcasecmp(site, "same-site") == 0 && shared))
+        return "cross-site request";
+    if (!origin)
+        return NULL;
+    if (strcmp(origin, "null") == 0)
+        return "request from an opaque origin";
+    if (apr_uri_parse(r->pool, origin, &uri) != APR_SUCCESS || !uri.hostname || !uri.scheme)
+        return "malformed Origin header";
+    if (strcasecmp(uri.hostname, host) == 0)
+        return NULL;
+    if (shared && within_domain(uri.hostname, conf->cookie_domain))
+        return NULL;
+    return "cross-site request";
+}
+
+/* --- the body ----------------------------------------------------------------------- */
+
+typedef enum { BODY_JSON, BODY_FORM, BODY_OTHER } body_type_t;
+
+static body_type_t body_type(const request_rec *r)
+{
+    const char *type = apr_table_get(r->headers_in, "Content-Type");
+    size_t len;
+
+    if (!type)
+        return BODY_OTHER;
+    len = strcspn(type, "; \t");
+    if (len == 16 && strncasecmp(type, "application/json", len) == 0)
+        return BODY_JSON;
+    if (len == 33 && strncasecmp(type, "application/x-www-form-urlencoded", len) == 0)
+        return BODY_FORM;
+    return BODY_OTHER;
+}
+
+/* Reads at most MC_DECISION_BODY_MAX bytes; returns OK, or the HTTP status
+ * to refuse with (413 for more, 400 for a broken body). */
+static int read_body(request_rec *r, char **body, apr_size_t *len)
+{
+    char *buf;
+    apr_size_t got = 0;
+    long n;
+    int rv;
+
+    if ((rv = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK)
+        return rv;
+    if (r->remaining > MC_DECISION_BODY_MAX)
+        return HTTP_REQUEST_ENTITY_TOO_LARGE;
+    buf = apr_palloc(r->pool, MC_DECISION_BODY_MAX + 2);
+    if (ap_should_client_block(r)) {
+        while ((n = ap_get_client_block(r, buf + got, MC_DECISION_BODY_MAX + 1 - got)) > 0) {
+            got += (apr_size_t)n;
+            if (got > MC_DECISION_BODY_MAX)
+                return HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
+        if (n < 0)
+            return HTTP_BAD_REQUEST;
+    }
+    buf[got] = '\0';
+    *body = buf;
+    *len = got;
+    return OK;
+}
+
+/* --- recording ----------------------------------------------------------------------- */
+
+static const char *choose_language(request_rec *r, const char *asked)
+{
+    const mc_dir_conf_t *d = mc_dir_conf(r);
+    const char *offered[16];
+    int n = 0, best;
+
+    while (n < 16 && (offered[n] = mc_dir_language(d, n)) != NULL)
+        n++;
+    for (int i = 0; asked && i < n; i++) {
+        if (strcasecmp(asked, offered[i]) == 0)
+            return offered[i];
+    }
+    best = mc_lang_negotiate(apr_table_get(r->headers_in, "Accept-Language"), offered, n);
+    return best >= 0 ? offered[best] : offered[0];
+}
+
+static const char *text_hash(const mc_server_conf_t *conf, const char *lang)
+{
+    for (int i = 0; i < conf->text_hashes->nelts; i++) {
+        const mc_text_hash_t *th = &APR_ARRAY_IDX(conf->text_hashes, i, mc_text_hash_t);
+        if (strcmp(th->lang, lang) == 0)
+            return th->hash;
+    }
+    /* a language without shipped texts: the hash of no text */
+    return "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+}
+
+static void set_consent_cookie(request_rec *r, const mc_server_conf_t *conf, const char *value)
+{
+    const char *host = r->hostname ? r->hostname : "";
+    const char *secure = strcmp(ap_http_scheme(r), "https") == 0 ? "; Secure" : "";
+    const char *attrs = apr_psprintf(r->pool, "; Path=/; Max-Age=%" APR_INT64_T_FMT
+                                              "; SameSite=Lax; HttpOnly%s",
+                                     conf->max_age, secure);
+
+    /* err_headers_out: kept on every answer, the 303 included */
+    if (conf->cookie_domain && within_domain(host, conf->cookie_domain)) {
+        /* one decision per site: replace a host-only cookie, never keep
+         * it beside the domain-wide one */
+        apr_table_addn(r->err_headers_out, "Set-Cookie",
+                       apr_pstrcat(r->pool, conf->cookie_name,
+                                   "=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+                                   secure, NULL));
+        apr_table_addn(r->err_headers_out, "Set-Cookie",
+                       apr_pstrcat(r->pool, conf->cookie_name, "=", value, attrs,
+                                   "; Domain=", conf->cookie_domain, NULL));
+    }
+    else
+        apr_table_addn(r->err_headers_out, "Set-Cookie",
+                       apr_pstrcat(r->pool, conf->cookie_name, "=", value, attrs, NULL));
+}
+
+static int redirect_back(request_rec *r, const char *path)
+{
+    const char *target = path ? path : "/";
+
+    r->status = HTTP_SEE_OTHER;
+    no_store(r);
+    apr_table_setn(r->headers_out, "Location", target);
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    if (!r->header_only)
+        ap_rvputs(r, "<!DOCTYPE html><title>Saved</title><a href=\"",
+                  ap_escape_html(r->pool, target), "\">Continue</a>\n", NULL);
+    return OK;
+}
+
+static int handle_decision(request_rec *r)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    mc_request_state_t *st;
+    mc_decision_t decision;
+    mc_consent_t consent;
+    mc_record_t rec;
+    mc_method_t recorded;
+    body_type_t type;
+    const char *reason = NULL;
+    char *body = NULL;
+    apr_size_t len = 0;
+    apr_time_t now;
+    const char *token;
+    int rv;
+
+    if (r->method_number != M_POST) {
+        ap_allow_standard_methods(r, REPLACE_ALLOW, M_POST, -1);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if ((reason = cross_site_reason(r, conf)) != NULL)
+        return refuse(r, HTTP_FORBIDDEN, reason);
+    if ((type = body_type(r)) == BODY_OTHER)
+        return refuse(r, HTTP_UNSUPPORTED_MEDIA_TYPE,
+                      "send application/json or application/x-www-form-urlencoded");
+    if ((rv = read_body(r, &body, &len)) != OK) {
+        if (rv == HTTP_REQUEST_ENTITY_TOO_LARGE) {
+            /* the rest of a large body is not worth reading */
+            r->connection->keepalive = AP_CONN_CLOSE;
+            return refuse(r, rv, "body too large");
+        }
+        return refuse(r, rv, "the body could not be read");
+    }
+    rv = type == BODY_JSON
+             ? mc_decision_parse_json(r->pool, conf->cats, body, len, &decision, &reason)
+             : mc_decision_parse_form(r->pool, conf->cats, body, len, &decision, &reason);
+    if (rv != MC_OK)
+        return refuse(r, HTTP_BAD_REQUEST, reason);
+
+    st = mc_request_state(r);
+    now = apr_time_now();
+    consent.decided = 1;
+    consent.policy = conf->policy;
+    consent.time = apr_time_sec(now);
+    /* a visitor keeps one consent id across decisions, so that an access
+     * request finds their whole history */
+    if (st->consent.id[0])
+        memcpy(consent.id, st->consent.id, sizeof(consent.id));
+    else if (mc_consent_id_new(consent.id) != MC_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      MCLOGNO(00021) "no random consent id could be made");
+        return refuse(r, HTTP_SERVICE_UNAVAILABLE, "the decision could not be recorded");
+    }
+    mc_decision_apply(&decision, conf->cats, &st->consent, st->gpc, &consent.granted,
+                      &recorded);
+
+    memset(&rec, 0, sizeof(rec));
+    rec.time_usec = now;
+    rec.id = consent.id;
+    rec.policy = consent.policy;
+    rec.cats = conf->cats;
+    rec.granted = consent.granted;
+    rec.method = mc_method_str(recorded);
+    rec.lang = choose_language(r, decision.lang);
+    rec.text = text_hash(conf, rec.lang);
+    rec.ip = mc_ip_truncate(r->pool, r->useragent_ip);
+    rec.ua = apr_table_get(r->headers_in, "User-Agent");
+    rec.gpc = st->gpc;
+    token = mc_token_encode(r->pool, conf->signing_key, conf->cats, &consent);
+    if (!token) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      MCLOGNO(00022) "the consent cookie could not be made");
+        return refuse(r, HTTP_INTERNAL_SERVER_ERROR, "the decision could not be recorded");
+    }
+    /* the record first: a consent cookie is never issued without it */
+    if (mc_log_record(r, &rec) != APR_SUCCESS)
+        return refuse(r, HTTP_SERVICE_UNAVAILABLE, "the decision could not be recorded");
+    set_consent_cookie(r, conf, token);
+    mc_expire_cookies(r, st, consent.granted & (st->gpc ? ~((mc_catmask_t)1 << MC_CAT_MARKETING)
+                                                        : ~(mc_catmask_t)0));
+    if (type == BODY_FORM)
+        return redirect_back(r, decision.return_path);
+    return send_json(r, HTTP_OK,
+                     mc_state_json(r->pool, conf->cats, &consent, conf->policy, st->gpc));
+}
+
+int mc_endpoint_handler(request_rec *r)
+{
+    const mc_server_conf_t *conf;
+    const char *sub;
+
+    if (!mc_is_endpoint(r))
+        return DECLINED;
+    conf = mc_server_conf(r->server);
+    sub = r->uri + strlen(conf->base_path);
+    if (strcmp(sub, "/state") == 0)
+        return handle_state(r);
+    if (strcmp(sub, "/decision") == 0)
+        return handle_decision(r);
+    return HTTP_NOT_FOUND;
+}

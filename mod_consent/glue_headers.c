@@ -1,0 +1,317 @@
+/* Consent on every response: the request's consent state, Set-Cookie
+ * filtering right before the headers are written, and the expiry (and
+ * optional stripping) of refused cookies the browser still sends. */
+#include "mod_consent.h"
+
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
+
+#include <apr_hash.h>
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
+
+#include "cookie.h"
+
+APLOG_USE_MODULE(consent);
+
+/* --- the visitor's consent ------------------------------------------------------ */
+
+static int collect_value(void *rec, const char *key, const char *value)
+{
+    APR_ARRAY_PUSH((apr_array_header_t *)rec, const char *) = value;
+    return 1;
+}
+
+/* All values of header NAME in T (HTTP/2 may send several Cookie fields). */
+static apr_array_header_t *header_values(apr_pool_t *p, apr_table_t *t, const char *name)
+{
+    apr_array_header_t *values = apr_array_make(p, 2, sizeof(const char *));
+
+    apr_table_do(collect_value, values, t, name, NULL);
+    return values;
+}
+
+static apr_array_header_t *request_cookies(request_rec *r)
+{
+    apr_array_header_t *values = header_values(r->pool, r->headers_in, "Cookie");
+
+    if (values->nelts == 0)
+        return apr_array_make(r->pool, 1, sizeof(mc_cookie_t));
+    if (values->nelts == 1)
+        return mc_cookie_parse(r->pool, APR_ARRAY_IDX(values, 0, const char *));
+    return mc_cookie_parse(r->pool, apr_array_pstrcat(r->pool, values, ';'));
+}
+
+/* Ranks decode results: a valid token beats one whose id can be continued
+ * (expired, outdated), which beats anything else. */
+static int status_rank(mc_token_status_t status)
+{
+    switch (status) {
+    case MC_TOKEN_VALID: return 3;
+    case MC_TOKEN_EXPIRED:
+    case MC_TOKEN_OUTDATED: return 2;
+    case MC_TOKEN_MISSING: return 0;
+    default: return 1;
+    }
+}
+
+/* A browser can hold two consent cookies (host-only and domain-wide, after
+ * ConsentCookieDomain was introduced): the newest valid one counts. */
+static void read_consent(request_rec *r, const mc_server_conf_t *conf, mc_request_state_t *st)
+{
+    apr_time_t now = apr_time_sec(r->request_time);
+
+    mc_consent_init(&st->consent, conf->cats);
+    st->status = MC_TOKEN_MISSING;
+    for (int i = 0; i < st->cookies->nelts; i++) {
+        const mc_cookie_t *c = &APR_ARRAY_IDX(st->cookies, i, mc_cookie_t);
+        mc_consent_t candidate;
+        mc_token_status_t status;
+        int better;
+
+        if (strcmp(c->name, conf->cookie_name) != 0)
+            continue;
+        status = mc_token_decode(r->pool, conf->signing_key, conf->cats, c->value,
+                                 strlen(c->value), conf->policy, now, conf->max_age, &candidate);
+        better = status_rank(status) > status_rank(st->status) ||
+                 (status == MC_TOKEN_VALID && st->status == MC_TOKEN_VALID &&
+                  candidate.time > st->consent.time);
+        if (better) {
+            st->consent = candidate;
+            st->status = status;
+        }
+    }
+    if (st->status != MC_TOKEN_MISSING && st->status != MC_TOKEN_VALID)
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      MCLOGNO(00010) "consent cookie not accepted: %s",
+                      mc_token_status_str(st->status));
+}
+
+static int gpc_requested(request_rec *r)
+{
+    const char *v = apr_table_get(r->headers_in, "Sec-GPC");
+
+    while (v && apr_isspace(*v))
+        v++;
+    return v && v[0] == '1' && (v[1] == '\0' || apr_isspace(v[1]));
+}
+
+mc_request_state_t *mc_request_state(request_rec *r)
+{
+    mc_request_state_t *st = ap_get_module_config(r->request_config, &consent_module);
+    const mc_server_conf_t *conf;
+
+    if (st)
+        return st;
+    conf = mc_server_conf(r->server);
+    st = apr_pcalloc(r->pool, sizeof(*st));
+    st->cookies = request_cookies(r);
+    read_consent(r, conf, st);
+    st->gpc = conf->respect_gpc && gpc_requested(r);
+    st->effective = st->consent.granted;
+    if (st->gpc)
+        st->effective &= ~((mc_catmask_t)1 << MC_CAT_MARKETING);
+    ap_set_module_config(r->request_config, &consent_module, st);
+    return st;
+}
+
+/* --- classifying cookies ------------------------------------------------------------ */
+
+/* Unclassified cookie names are reported once per name and process, so an
+ * admin learns what to classify without a log line per request. */
+#define MC_REPORTED_MAX 1024
+
+static apr_hash_t *reported_names;
+static apr_thread_mutex_t *reported_lock;
+
+void mc_headers_child_init(apr_pool_t *p)
+{
+    reported_names = apr_hash_make(p);
+    if (apr_thread_mutex_create(&reported_lock, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS)
+        reported_lock = NULL;
+}
+
+static void report_unclassified(request_rec *r, const char *name, int allowed)
+{
+    int first = 0;
+
+    if (!reported_names || !reported_lock || apr_thread_mutex_lock(reported_lock) != APR_SUCCESS)
+        return;
+    if (apr_hash_count(reported_names) < MC_REPORTED_MAX &&
+        !apr_hash_get(reported_names, name, APR_HASH_KEY_STRING)) {
+        const char *key = apr_pstrdup(apr_hash_pool_get(reported_names), name);
+        apr_hash_set(reported_names, key, APR_HASH_KEY_STRING, key);
+        first = 1;
+    }
+    apr_thread_mutex_unlock(reported_lock);
+    if (first)
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+                      MCLOGNO(00011) "unclassified cookie '%s' seen on %s, %s; classify it with "
+                                     "ConsentCookieRule CATEGORY %s",
+                      ap_escape_logitem(r->pool, name), ap_escape_logitem(r->pool, r->uri),
+                      allowed ? "allowed (ConsentUnclassified allow)"
+                              : "blocked (ConsentUnclassified block)",
+                      ap_escape_logitem(r->pool, name));
+}
+
+int mc_cookie_granted(request_rec *r, const char *name, mc_catmask_t granted)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    const mc_dir_conf_t *d = mc_dir_conf(r);
+    const mc_rule_t *rule = NULL;
+    int allowed;
+
+    if (strcmp(name, conf->cookie_name) == 0)
+        return 1;
+    if (d->rules)
+        rule = mc_rules_match(d->rules, MC_RULE_COOKIE, name, strlen(name));
+    if (!rule)
+        rule = mc_ruleset_match_cookie(conf->rules, name);
+    if (rule)
+        return mc_catmask_has(granted, mc_categories_index(conf->cats, rule->category));
+    allowed = d->unclassified != MC_UNCLASSIFIED_BLOCK;
+    report_unclassified(r, name, allowed);
+    return allowed;
+}
+
+/* --- Set-Cookie filtering ------------------------------------------------------------- */
+
+static int set_cookie_allowed(request_rec *r, const char *text, mc_catmask_t granted)
+{
+    mc_setcookie_t c;
+
+    if (mc_setcookie_parse(r->pool, text, &c) != MC_OK) {
+        /* What we cannot parse we cannot classify: it does not leave. */
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      MCLOGNO(00012) "dropped an unparsable Set-Cookie");
+        return 0;
+    }
+    if (mc_setcookie_is_deletion(&c, apr_time_sec(r->request_time)))
+        return 1;
+    if (mc_cookie_granted(r, c.name, granted))
+        return 1;
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  MCLOGNO(00013) "removed Set-Cookie '%s': its category is not granted",
+                  ap_escape_logitem(r->pool, c.name));
+    return 0;
+}
+
+/* Rewrites every Set-Cookie of T: folded values are split, and each cookie
+ * stays only if it is allowed. Other fields keep their order. */
+static void filter_set_cookies(request_rec *r, apr_table_t *t, mc_catmask_t granted)
+{
+    apr_array_header_t *values;
+
+    if (!apr_table_get(t, "Set-Cookie"))
+        return;
+    values = header_values(r->pool, t, "Set-Cookie");
+    apr_table_unset(t, "Set-Cookie");
+    for (int i = 0; i < values->nelts; i++) {
+        apr_array_header_t *cookies =
+            mc_setcookie_split(r->pool, APR_ARRAY_IDX(values, i, const char *));
+        for (int j = 0; j < cookies->nelts; j++) {
+            const char *text = APR_ARRAY_IDX(cookies, j, const char *);
+            if (set_cookie_allowed(r, text, granted))
+                apr_table_addn(t, "Set-Cookie", text);
+        }
+    }
+}
+
+/* Runs just before HTTP_HEADER, after every handler, proxy, CGI and
+ * mod_headers fixup has had its say, and once per response: the error path
+ * re-inserts it (insert_error_filter) for the error document's headers. */
+apr_status_t mc_headers_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    mc_request_state_t *st;
+
+    if (APR_BRIGADE_EMPTY(bb))
+        return APR_SUCCESS;
+    st = mc_request_state(r);
+    filter_set_cookies(r, r->headers_out, st->effective);
+    filter_set_cookies(r, r->err_headers_out, st->effective);
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+void mc_insert_filter(request_rec *r)
+{
+    if (!r->main && mc_engine_on(r))
+        ap_add_output_filter("CONSENT_HEADERS", NULL, r, r->connection);
+}
+
+/* --- refused cookies the browser still sends ------------------------------------------ */
+
+static int already_cleaned(const request_rec *r)
+{
+    for (const request_rec *prev = r->prev; prev; prev = prev->prev) {
+        const mc_request_state_t *st = ap_get_module_config(prev->request_config, &consent_module);
+        if (st && st->cleaned)
+            return 1;
+    }
+    return 0;
+}
+
+void mc_expire_cookies(request_rec *r, mc_request_state_t *st, mc_catmask_t granted)
+{
+    apr_hash_t *done = NULL;
+    int secure = strcmp(ap_http_scheme(r), "https") == 0;
+
+    if (st->cleaned || already_cleaned(r))
+        return;
+    st->cleaned = 1;
+    for (int i = 0; i < st->cookies->nelts; i++) {
+        const mc_cookie_t *c = &APR_ARRAY_IDX(st->cookies, i, mc_cookie_t);
+        apr_array_header_t *headers;
+
+        if (mc_cookie_granted(r, c->name, granted))
+            continue;
+        if (!done)
+            done = apr_hash_make(r->pool);
+        if (apr_hash_get(done, c->name, APR_HASH_KEY_STRING))
+            continue;
+        apr_hash_set(done, c->name, APR_HASH_KEY_STRING, c);
+        headers = mc_cookie_expiry_headers(r->pool, c->name, r->hostname ? r->hostname : "",
+                                           secure);
+        for (int j = 0; j < headers->nelts; j++)
+            apr_table_addn(r->err_headers_out, "Set-Cookie",
+                           APR_ARRAY_IDX(headers, j, const char *));
+    }
+}
+
+/* Rebuilds the Cookie header without the refused cookies, so that neither
+ * the handler nor a proxied backend sees them. */
+static void strip_request_cookies(request_rec *r, const mc_request_state_t *st)
+{
+    apr_array_header_t *kept = apr_array_make(r->pool, st->cookies->nelts, sizeof(mc_cookie_t));
+    char *header;
+
+    for (int i = 0; i < st->cookies->nelts; i++) {
+        const mc_cookie_t *c = &APR_ARRAY_IDX(st->cookies, i, mc_cookie_t);
+        if (mc_cookie_granted(r, c->name, st->effective))
+            *(mc_cookie_t *)apr_array_push(kept) = *c;
+    }
+    if (kept->nelts == st->cookies->nelts)
+        return;
+    header = mc_cookie_join(r->pool, kept);
+    apr_table_unset(r->headers_in, "Cookie");
+    if (header)
+        apr_table_setn(r->headers_in, "Cookie", header);
+}
+
+int mc_fixups(request_rec *r)
+{
+    mc_request_state_t *st;
+
+    if (r->main || !mc_engine_on(r) || mc_is_endpoint(r))
+        return DECLINED;
+    st = mc_request_state(r);
+    if (st->cookies->nelts == 0)
+        return DECLINED;
+    mc_expire_cookies(r, st, st->effective);
+    if (mc_dir_conf(r)->strip_request_cookies == 1)
+        strip_request_cookies(r, st);
+    return DECLINED;
+}

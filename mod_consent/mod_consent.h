@@ -1,0 +1,142 @@
+/* mod_consent: what the glue files share. The module file wires hooks; each
+ * glue_*.c adapts one httpd concern to the pure-C core in core/. */
+#ifndef MOD_CONSENT_H
+#define MOD_CONSENT_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "util_filter.h"
+
+#include <apr_lib.h>
+
+#include "category.h"
+#include "rules.h"
+#include "token.h"
+
+/* Error-log message numbers, in the spirit of APLOGNO: MCLOGNO(00001).
+ * Next free number: 00041 (00022 is taken). */
+#define MCLOGNO(n) "MC" #n ": "
+
+#define MC_UNSET (-1)
+#define MC_HANDLER "consent-endpoint"
+#define MC_DEFAULT_COOKIE "consent"
+#define MC_DEFAULT_BASE "/_consent"
+#define MC_DEFAULT_POLICY "1"
+#define MC_DEFAULT_MAX_AGE 15552000 /* 180 days */
+
+extern module AP_MODULE_DECLARE_DATA consent_module;
+
+typedef enum { MC_UNCLASSIFIED_ALLOW = 0, MC_UNCLASSIFIED_BLOCK = 1 } mc_unclassified_t;
+
+/* A ConsentRules directive: the loaded catalogue and where it was named. */
+typedef struct mc_rules_entry {
+    mc_ruleset_t *rules;
+    const char *source; /* "conf-file:line" */
+} mc_rules_entry_t;
+
+/* A ConsentCategory directive. */
+typedef struct mc_category_decl {
+    const char *name;
+    int required;
+    const char *source;
+} mc_category_decl_t;
+
+typedef struct mc_logger mc_logger_t; /* glue_log.c */
+
+/* Per server (vhost). Fields are UNSET/NULL until configured; merging takes
+ * the vhost's value where set. The "compiled" part is built in post_config. */
+typedef struct mc_server_conf {
+    apr_array_header_t *rules_entries; /* mc_rules_entry_t; NULL = "default" */
+    apr_array_header_t *category_decls; /* mc_category_decl_t, added up */
+    const char *policy;
+    apr_int64_t max_age;
+    const char *cookie_name;
+    const char *cookie_domain; /* lower-case, no leading dot */
+    mc_token_key_t *key;       /* from ConsentSecretFile */
+    const char *base_path;
+    const char *log_target;
+    const char *log_source;
+    int respect_gpc;
+    int engine_used; /* some scope of this server says ConsentEngine On */
+
+    /* compiled in post_config */
+    mc_categories_t *cats;
+    mc_ruleset_t *rules;
+    const mc_token_key_t *signing_key; /* key, or the process's random key */
+    mc_logger_t *logger;
+    apr_array_header_t *text_hashes; /* mc_text_hash_t per shipped language */
+} mc_server_conf_t;
+
+typedef struct mc_text_hash {
+    const char *lang;
+    char hash[65];
+} mc_text_hash_t;
+
+/* Per directory / location. */
+typedef struct mc_dir_conf {
+    int engine;
+    apr_array_header_t *rules; /* mc_rule_t from Consent*Rule, added up */
+    int unclassified;
+    int strip_request_cookies;
+    apr_array_header_t *languages; /* const char *, first is the fallback */
+} mc_dir_conf_t;
+
+/* What this request's visitor has agreed to. */
+typedef struct mc_request_state {
+    mc_consent_t consent;      /* from the cookie (undecided when invalid) */
+    mc_token_status_t status;  /* why the cookie was or was not accepted */
+    int gpc;                   /* Sec-GPC: 1 was sent and is respected */
+    mc_catmask_t effective;    /* what is granted for this request */
+    apr_array_header_t *cookies; /* the request's cookies (mc_cookie_t) */
+    int cleaned;               /* refused cookies already expired */
+} mc_request_state_t;
+
+static inline mc_server_conf_t *mc_server_conf(const server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &consent_module);
+}
+
+static inline mc_dir_conf_t *mc_dir_conf(const request_rec *r)
+{
+    return ap_get_module_config(r->per_dir_config, &consent_module);
+}
+
+/* glue_config.c */
+extern const command_rec mc_directives[];
+void *mc_create_server_conf(apr_pool_t *p, server_rec *s);
+void *mc_merge_server_conf(apr_pool_t *p, void *base, void *add);
+void *mc_create_dir_conf(apr_pool_t *p, char *dir);
+void *mc_merge_dir_conf(apr_pool_t *p, void *base, void *add);
+void mc_config_pre(apr_pool_t *pconf);
+int mc_config_post(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
+int mc_engine_on(const request_rec *r);
+const char *mc_dir_language(const mc_dir_conf_t *d, int index);
+
+/* glue_headers.c */
+mc_request_state_t *mc_request_state(request_rec *r);
+/* 1 when cookie NAME may be set or kept under GRANTED. */
+int mc_cookie_granted(request_rec *r, const char *name, mc_catmask_t granted);
+/* Adds Set-Cookie deletions for the request's cookies GRANTED does not cover. */
+void mc_expire_cookies(request_rec *r, mc_request_state_t *st, mc_catmask_t granted);
+int mc_fixups(request_rec *r);
+void mc_insert_filter(request_rec *r);
+apr_status_t mc_headers_filter(ap_filter_t *f, apr_bucket_brigade *bb);
+void mc_headers_child_init(apr_pool_t *p);
+
+/* glue_endpoint.c */
+int mc_is_endpoint(const request_rec *r);
+int mc_translate_name(request_rec *r);
+int mc_map_to_storage(request_rec *r);
+int mc_endpoint_handler(request_rec *r);
+
+/* glue_log.c */
+void mc_log_pre_config(apr_pool_t *pconf);
+int mc_log_post_config(apr_pool_t *pconf, server_rec *s);
+void mc_log_child_init(apr_pool_t *p, server_rec *s);
+/* Appends LINE-to-be for REC to the server's consent log, chained. Returns
+ * APR_SUCCESS only when the whole record is written. */
+struct mc_record;
+apr_status_t mc_log_record(request_rec *r, const struct mc_record *rec);
+
+#endif

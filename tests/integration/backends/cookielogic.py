@@ -1,0 +1,87 @@
+"""What every test backend does, whatever the transport (CGI, FastCGI, HTTP).
+
+The query string drives it:
+  set=a,b        one "Set-Cookie: NAME=v-NAME; Path=/" header line per name
+  del=a,b        a deletion per name (empty value, Max-Age=0)
+  expired=a,b    a deletion per name by an Expires date in the past
+  folded=1       ONE Set-Cookie line holding PHPSESSID, _ga and _fbp, folded
+                 with commas; _ga and _fbp carry an Expires date (a year ahead)
+  echo=1         body is JSON: the Cookie header this backend received
+  status=N       response status (with location=URL for redirects)
+  stream=N       body sent in N small pieces, flushed, with a pause between
+  type=html      text/html body instead of text/plain
+  gzip=1         gzip-encoded text/html body with Content-Encoding: gzip
+"""
+import datetime
+import email.utils
+import gzip
+import json
+import urllib.parse
+
+STREAM_PAUSE = 0.2
+
+
+def future_http_date(days=365):
+    when = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days)
+    return email.utils.format_datetime(when.replace(microsecond=0), usegmt=True)
+
+
+def _names(query, key):
+    names = []
+    for item in query.get(key, []):
+        names.extend(n for n in item.split(",") if n)
+    return names
+
+
+def cookie_pairs(header):
+    """Cookie request header -> list of [name, value]."""
+    pairs = []
+    for part in (header or "").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        pairs.append([name.strip(), value.strip()])
+    return pairs
+
+
+def respond(query_string, http_cookie):
+    """Returns (status or None, [(header, value)...], [body pieces], pause between pieces)."""
+    query = urllib.parse.parse_qs(query_string or "", keep_blank_values=True)
+    status = int(query["status"][0]) if "status" in query else None
+    headers = []
+    for name in _names(query, "set"):
+        headers.append(("Set-Cookie", "%s=v-%s; Path=/" % (name, name)))
+    for name in _names(query, "del"):
+        headers.append(("Set-Cookie", "%s=; Path=/; Max-Age=0" % name))
+    for name in _names(query, "expired"):
+        headers.append(("Set-Cookie", "%s=gone; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT" % name))
+    if query.get("folded"):
+        date = future_http_date()
+        headers.append(("Set-Cookie", "PHPSESSID=folded1; Path=/, _ga=GA1.2.3.4; Path=/; Expires=%s, "
+                                      "_fbp=fb.1.2.3; Path=/; Expires=%s" % (date, date)))
+    if "location" in query:
+        headers.append(("Location", query["location"][0]))
+
+    pause = 0.0
+    if query.get("echo"):
+        ctype = "application/json"
+        pieces = [json.dumps({"cookie": http_cookie or None,
+                              "pairs": cookie_pairs(http_cookie)}).encode()]
+    elif query.get("gzip"):
+        ctype = "text/html; charset=utf-8"
+        headers.append(("Content-Encoding", "gzip"))
+        pieces = [gzip.compress(b"<!DOCTYPE html><html><head><title>t</title></head>"
+                                b"<body><p>gzip body</p></body></html>\n")]
+    elif query.get("type", [""])[0] == "html":
+        ctype = "text/html; charset=utf-8"
+        pieces = [b"<!DOCTYPE html><html><head><title>t</title></head><body><p>hello</p></body></html>\n"]
+    else:
+        ctype = "text/plain; charset=utf-8"
+        pieces = [b"backend ok\n"]
+    if query.get("stream"):
+        count = max(1, int(query["stream"][0]))
+        pieces = [("piece %d\n" % i).encode() for i in range(count)]
+        pause = STREAM_PAUSE
+    headers.insert(0, ("Content-Type", ctype))
+    return status, headers, pieces, pause

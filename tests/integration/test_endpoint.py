@@ -1,0 +1,449 @@
+"""The consent endpoint: reading state, recording decisions, refusing bad ones,
+and the server-level settings that shape the consent cookie."""
+import datetime
+import json
+import time
+import urllib.parse
+
+import pytest
+
+from harness import (CATEGORIES, ID_RE, RFC3339_UTC_RE, consent_cookie, consented, decide,
+                     decision_body, get_state, tamper)
+
+OPTIONALS = ["preferences", "statistics", "marketing"]
+
+
+@pytest.fixture(scope="module")
+def server(module_server_factory):
+    return module_server_factory("endpoint")
+
+
+def parse_time(text):
+    return datetime.datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(
+        tzinfo=datetime.timezone.utc)
+
+
+def assert_decided(state, granted):
+    assert state["decided"] is True, state
+    assert ID_RE.match(state["id"] or ""), state
+    assert RFC3339_UTC_RE.match(state["time"] or ""), state
+    age = datetime.datetime.now(datetime.timezone.utc) - parse_time(state["time"])
+    assert abs(age.total_seconds()) < 60, state
+    assert state["policy"] == "1"
+    assert set(state["granted"]) == set(granted), state
+    assert set(state["refused"]) == set(CATEGORIES) - set(granted), state
+
+
+def same_decision(a, b):
+    return {k: (sorted(v) if isinstance(v, list) else v) for k, v in a.items() if k != "gpc"} == \
+        {k: (sorted(v) if isinstance(v, list) else v) for k, v in b.items() if k != "gpc"}
+
+
+# --- state -------------------------------------------------------------------
+
+def test_state_before_any_decision(server):
+    resp = server.get("/_consent/state")
+    assert resp.status == 200
+    assert resp.header("Content-Type").split(";")[0].strip() == "application/json"
+    assert "no-store" in (resp.header("Cache-Control") or ""), resp.headers
+    state = resp.json()
+    assert state["decided"] is False
+    assert state["id"] is None and state["time"] is None
+    assert state["policy"] == "1"
+    assert state["granted"] == ["necessary"]
+    assert sorted(state["refused"]) == sorted(OPTIONALS)
+    assert state["gpc"] is False
+    assert not resp.cookies, "reading state must not set cookies: %r" % resp
+
+
+def test_state_with_a_forged_cookie_is_undecided(server):
+    cookie = consented(server, "accept_all")
+    name, value = cookie.split("=", 1)
+    state = get_state(server, "%s=%s" % (name, tamper(value)))
+    assert state["decided"] is False and state["granted"] == ["necessary"]
+
+
+# --- JSON decisions ----------------------------------------------------------
+
+@pytest.mark.parametrize("method, granted, expect", [
+    ("accept_all", None, CATEGORIES),
+    ("reject_all", None, ["necessary"]),
+    ("custom", ["statistics"], ["necessary", "statistics"]),
+    ("custom", [], ["necessary"]),
+    ("custom", ["preferences", "marketing"], ["necessary", "preferences", "marketing"]),
+])
+def test_json_decision_answers_state_and_sets_signed_cookie(server, method, granted, expect):
+    resp = decide(server, method, granted)
+    assert resp.status == 200, resp
+    assert resp.header("Content-Type").split(";")[0].strip() == "application/json"
+    state = resp.json()
+    assert_decided(state, expect)
+    cookies = resp.setting("consent")
+    assert len(cookies) == 1, resp
+    c = cookies[0]
+    assert c.value and c.domain is None
+    assert c.attr("path") == "/"
+    assert c.max_age == 15552000
+    assert str(c.attr("samesite")).lower() == "lax"
+    assert c.attr("httponly") is True
+    # the cookie carries the same decision
+    again = get_state(server, "consent=" + c.value)
+    assert same_decision(again, state), (again, state)
+
+
+def test_each_new_visitor_gets_a_new_id(server):
+    ids = {decide(server).json()["id"] for _ in range(5)}
+    assert len(ids) == 5
+
+
+def test_a_visitor_keeps_one_id_across_decisions(server):
+    first = decide(server, "custom", ["statistics"])
+    cookie = "consent=" + consent_cookie(first)
+    second = decide(server, "accept_all", headers={"Cookie": cookie})
+    assert second.status == 200
+    assert second.json()["id"] == first.json()["id"]
+    cookie2 = "consent=" + consent_cookie(second)
+    assert get_state(server, cookie2)["id"] == first.json()["id"]
+
+
+def test_withdrawal_is_recorded_as_withdraw_and_keeps_the_id(server):
+    accept = decide(server, "accept_all")
+    cookie = "consent=" + consent_cookie(accept)
+    before = len(server.consent_log_lines())
+    withdraw = decide(server, "reject_all", headers={"Cookie": cookie})
+    assert withdraw.status == 200
+    state = withdraw.json()
+    assert state["id"] == accept.json()["id"]
+    assert state["granted"] == ["necessary"]
+    records = server.consent_records()[before:]
+    assert [r["method"] for r in records] == ["withdraw"], records
+    assert records[0]["id"] == state["id"]
+
+
+def test_reject_without_earlier_grant_is_reject_all(server):
+    before = len(server.consent_log_lines())
+    first = decide(server, "reject_all")
+    again = decide(server, "reject_all", headers={"Cookie": "consent=" + consent_cookie(first)})
+    assert again.status == 200
+    assert [r["method"] for r in server.consent_records()[before:]] == ["reject_all", "reject_all"]
+
+
+# --- form decisions ----------------------------------------------------------
+
+def form(server, body, headers=None):
+    return server.post("/_consent/decision", body, "application/x-www-form-urlencoded",
+                       headers=headers)
+
+
+def location_path(resp, server):
+    loc = resp.header("Location")
+    assert loc, resp
+    parts = urllib.parse.urlsplit(loc)
+    assert parts.netloc in ("", "127.0.0.1:%d" % server.port), loc
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def test_form_decision_redirects_to_return_path(server):
+    resp = form(server, "method=reject_all&return=/side/om-oss")
+    assert resp.status == 303, resp
+    assert location_path(resp, server) == "/side/om-oss"
+    value = consent_cookie(resp)
+    assert value
+    state = get_state(server, "consent=" + value)
+    assert state["decided"] and state["granted"] == ["necessary"]
+
+
+def test_form_custom_with_repeated_granted(server):
+    resp = form(server, "method=custom&granted=statistics&granted=marketing&return=/")
+    assert resp.status == 303, resp
+    state = get_state(server, "consent=" + consent_cookie(resp))
+    assert set(state["granted"]) == {"necessary", "statistics", "marketing"}
+
+
+def test_form_without_return_goes_home(server):
+    resp = form(server, "method=accept_all")
+    assert resp.status == 303, resp
+    assert location_path(resp, server) == "/"
+    assert consent_cookie(resp)
+
+
+def test_form_return_path_with_query_survives(server):
+    resp = form(server, "method=accept_all&return=" + urllib.parse.quote("/side?a=1&b=2", safe="/"))
+    assert resp.status == 303, resp
+    assert location_path(resp, server) == "/side?a=1&b=2"
+
+
+# --- accepted origins ----------------------------------------------------------
+
+@pytest.mark.parametrize("headers", [
+    {},
+    {"Origin": "ORIGIN"},
+    {"Sec-Fetch-Site": "same-origin"},
+    {"Origin": "ORIGIN", "Sec-Fetch-Site": "same-origin"},
+], ids=["no-origin", "same-origin", "sec-fetch-same-origin", "both"])
+def test_same_origin_and_plain_clients_may_decide(server, headers):
+    headers = {k: (server.origin if v == "ORIGIN" else v) for k, v in headers.items()}
+    resp = decide(server, "accept_all", headers=headers)
+    assert resp.status == 200, resp
+    assert consent_cookie(resp)
+
+
+# --- refusals: nothing set, nothing recorded -----------------------------------
+
+BIG = json.dumps({"method": "accept_all", "pad": "x" * 9000})
+
+REFUSALS = {
+    # id: (content type, body, extra headers, status, words one of which the reason mentions)
+    "cross-site-origin": ("application/json", decision_body("accept_all"),
+                          {"Origin": "https://evil.example"}, 403, None),
+    "null-origin": ("application/json", decision_body("accept_all"), {"Origin": "null"}, 403, None),
+    "sec-fetch-cross-site": ("application/json", decision_body("accept_all"),
+                             {"Sec-Fetch-Site": "cross-site"}, 403, None),
+    "too-large": ("application/json", BIG, {}, 413, None),
+    "text-plain": ("text/plain", decision_body("accept_all"), {}, 415, None),
+    "no-content-type": (None, decision_body("accept_all"), {}, 415, None),
+    "malformed-json": ("application/json", '{"method": "accept_all"', {}, 400,
+                       ("json", "malformed", "parse", "syntax", "invalid")),
+    "json-array": ("application/json", '["accept_all"]', {}, 400, ("object", "json")),
+    "json-string-method": ("application/json", '{"method": 1}', {}, 400, ("method",)),
+    "unknown-method": ("application/json", decision_body("accept_some"), {}, 400, ("method",)),
+    "missing-method": ("application/json", '{"granted": ["statistics"]}', {}, 400, ("method",)),
+    "unknown-category": ("application/json", decision_body("custom", ["tracking"]), {}, 400,
+                         ("category",)),
+    "granted-not-a-list": ("application/json", '{"method": "custom", "granted": "statistics"}',
+                           {}, 400, ("granted", "list", "array")),
+    "unknown-field": ("application/json", '{"method": "accept_all", "colour": "red"}', {}, 400,
+                      ("colour", "field", "unknown")),
+    "form-bad-escape": ("application/x-www-form-urlencoded", "method=accept%zzall", {}, 400,
+                        ("escape", "%", "encod", "form")),
+    "form-unknown-category": ("application/x-www-form-urlencoded",
+                              "method=custom&granted=tracking", {}, 400, ("category",)),
+    "form-return-protocol-relative": ("application/x-www-form-urlencoded",
+                                      "method=accept_all&return=//evil.example/", {}, 400,
+                                      ("return",)),
+    "form-return-absolute": ("application/x-www-form-urlencoded",
+                             "method=accept_all&return=https%3A%2F%2Fevil.example%2F", {}, 400,
+                             ("return",)),
+    "form-return-backslash": ("application/x-www-form-urlencoded",
+                              "method=accept_all&return=/%5Cevil.example", {}, 400, ("return",)),
+}
+
+
+def assert_refused_cleanly(server, resp, before, status, words):
+    assert resp.status == status, resp
+    assert not resp.cookies, "a refused decision must set nothing: %r" % resp
+    assert len(server.consent_log_lines()) == before, "a refused decision must record nothing"
+    if words:
+        ctype = (resp.header("Content-Type") or "").split(";")[0].strip()
+        assert ctype == "application/json", resp
+        reason = resp.json().get("error")
+        assert isinstance(reason, str) and reason, resp
+        assert any(w in reason.lower() for w in words), "reason %r mentions none of %s" % (reason,
+                                                                                         words)
+
+
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_refused_decision_sets_and_records_nothing(server, case):
+    ctype, body, headers, status, words = REFUSALS[case]
+    headers = {k: (server.origin if v == "ORIGIN" else v) for k, v in headers.items()}
+    before = len(server.consent_log_lines())
+    resp = server.post("/_consent/decision", body, ctype, headers=headers)
+    assert_refused_cleanly(server, resp, before, status, words)
+
+
+def test_chunked_body_over_the_cap_is_refused(server):
+    before = len(server.consent_log_lines())
+    chunks = [BIG[i:i + 1000].encode() for i in range(0, len(BIG), 1000)]
+    resp = server.request("POST", "/_consent/decision",
+                          headers={"Content-Type": "application/json"}, chunks=chunks)
+    assert_refused_cleanly(server, resp, before, 413, None)
+
+
+def test_chunked_body_under_the_cap_is_accepted(server):
+    body = decision_body("reject_all").encode()
+    resp = server.request("POST", "/_consent/decision",
+                          headers={"Content-Type": "application/json"},
+                          chunks=[body[:5], body[5:]])
+    assert resp.status == 200, resp
+    assert consent_cookie(resp)
+
+
+def test_body_of_exactly_the_cap_is_accepted(server):
+    body = decision_body("reject_all")
+    body = body + " " * (8192 - len(body))
+    resp = server.post("/_consent/decision", body)
+    assert resp.status == 200, resp
+
+
+def test_get_on_decision_is_405_with_allow(server):
+    resp = server.get("/_consent/decision")
+    assert resp.status == 405
+    assert "POST" in (resp.header("Allow") or ""), resp.headers
+    assert not resp.cookies
+
+
+def test_unknown_endpoint_path_is_404(server):
+    resp = server.get("/_consent/nope")
+    assert resp.status == 404
+    assert not resp.cookies
+
+
+# --- Global Privacy Control ------------------------------------------------------
+
+def test_gpc_refuses_marketing_on_accept_all(server):
+    before = len(server.consent_log_lines())
+    resp = decide(server, "accept_all", headers={"Sec-GPC": "1"})
+    assert resp.status == 200, resp
+    state = resp.json()
+    assert "marketing" in state["refused"] and "marketing" not in state["granted"]
+    assert "statistics" in state["granted"]
+    assert state["gpc"] is True
+    records = server.consent_records()[before:]
+    assert [r["method"] for r in records] == ["gpc"], records
+    # the stored decision is the one without marketing
+    stored = get_state(server, "consent=" + consent_cookie(resp))
+    assert "marketing" not in stored["granted"]
+
+
+def test_gpc_state_reports_the_signal(server):
+    assert get_state(server, headers={"Sec-GPC": "1"})["gpc"] is True
+
+
+def test_gpc_removes_marketing_cookies_despite_earlier_consent(server):
+    cookie = consented(server, "accept_all")
+    resp = server.get("/cgi-bin/cookies.py?set=PHPSESSID,_ga,_fbp",
+                      headers={"Cookie": cookie, "Sec-GPC": "1"})
+    assert {"PHPSESSID", "_ga"} <= resp.set_names, resp
+    assert "_fbp" not in resp.set_names, resp
+    plain = server.get("/cgi-bin/cookies.py?set=_fbp", headers={"Cookie": cookie})
+    assert "_fbp" in plain.set_names
+
+
+def test_gpc_ignored_when_respect_gpc_is_off(server_factory):
+    srv = server_factory("nogpc", consent={"ConsentRespectGPC": "Off"})
+    resp = decide(srv, "accept_all", headers={"Sec-GPC": "1"})
+    assert resp.status == 200
+    assert "marketing" in resp.json()["granted"]
+    assert [r["method"] for r in srv.consent_records()] == ["accept_all"]
+    page = srv.get("/cgi-bin/cookies.py?set=_fbp",
+                   headers={"Cookie": "consent=" + consent_cookie(resp), "Sec-GPC": "1"})
+    assert "_fbp" in page.set_names, page
+
+
+# --- server settings ----------------------------------------------------------------
+
+def test_policy_bump_voids_earlier_consent(server_factory):
+    srv = server_factory("policy", consent={"ConsentPolicyVersion": "1"})
+    first = decide(srv, "accept_all")
+    cookie = "consent=" + consent_cookie(first)
+    assert get_state(srv, cookie)["decided"] is True
+    srv.reconfigure(consent={"ConsentPolicyVersion": "2"})
+    srv.restart()
+    state = get_state(srv, cookie)
+    assert state["decided"] is False and state["policy"] == "2", state
+    page = srv.get("/cgi-bin/cookies.py?set=PHPSESSID,_ga,_fbp", headers={"Cookie": cookie})
+    assert "PHPSESSID" in page.set_names and not {"_ga", "_fbp"} & page.set_names, page
+    # deciding again continues the visitor's history under the new policy
+    again = decide(srv, "accept_all", headers={"Cookie": cookie})
+    assert again.status == 200
+    assert again.json()["policy"] == "2"
+    assert again.json()["id"] == first.json()["id"]
+
+
+def test_max_age_limits_the_decision(server_factory):
+    srv = server_factory("maxage", consent={"ConsentMaxAge": "2"})
+    resp = decide(srv, "accept_all")
+    assert resp.setting("consent")[0].max_age == 2
+    cookie = "consent=" + consent_cookie(resp)
+    assert get_state(srv, cookie)["decided"] is True
+    time.sleep(3.2)
+    assert get_state(srv, cookie)["decided"] is False
+    page = srv.get("/cgi-bin/cookies.py?set=_ga", headers={"Cookie": cookie})
+    assert "_ga" not in page.set_names
+
+
+def test_cookie_name_is_configurable(server_factory):
+    srv = server_factory("cookiename", consent={"ConsentCookieName": "cc"})
+    resp = decide(srv, "custom", ["statistics"])
+    assert resp.status == 200
+    assert consent_cookie(resp, "cc")
+    assert not resp.setting("consent"), resp
+    state = get_state(srv, "cc=" + consent_cookie(resp, "cc"))
+    assert state["decided"] and "statistics" in state["granted"]
+    # the old name means nothing here
+    assert get_state(srv, "consent=" + consent_cookie(resp, "cc"))["decided"] is False
+    page = srv.get("/cgi-bin/cookies.py?set=cc,_ga")
+    assert "cc" in page.set_names, "the consent cookie itself always passes: %r" % page
+
+
+@pytest.fixture(scope="module")
+def domain_server(module_server_factory):
+    return module_server_factory("cookiedomain", consent={"ConsentCookieDomain": "klinikk.test"})
+
+
+def test_cookie_domain_sets_domain_cookie_and_replaces_host_only(domain_server):
+    resp = decide(domain_server, "accept_all", host="www.klinikk.test")
+    assert resp.status == 200, resp
+    set_ = resp.setting("consent")
+    assert len(set_) == 1 and set_[0].domain == "klinikk.test", resp
+    deletions = resp.deleting("consent")
+    assert any(d.domain is None for d in deletions), \
+        "no host-only deletion of the consent cookie: %r" % resp
+    assert all(d.max_age == 0 for d in deletions)
+
+
+def test_cookie_domain_not_used_for_foreign_host(domain_server):
+    resp = decide(domain_server, "accept_all")  # Host: 127.0.0.1:port
+    set_ = resp.setting("consent")
+    assert len(set_) == 1 and set_[0].domain is None, resp
+
+
+def test_newest_of_two_consent_cookies_wins(domain_server):
+    old = decide(domain_server, "reject_all", host="www.klinikk.test")
+    time.sleep(1.1)  # decision times are in seconds
+    new = decide(domain_server, "accept_all", host="booking.klinikk.test")
+    old_v, new_v = consent_cookie(old), consent_cookie(new)
+    for order in ((old_v, new_v), (new_v, old_v)):
+        state = get_state(domain_server, "consent=%s; consent=%s" % order,
+                          host="www.klinikk.test")
+        assert state["id"] == new.json()["id"], (order, state)
+        assert "marketing" in state["granted"]
+    # an invalid newer-looking cookie does not shadow a valid one
+    state = get_state(domain_server, "consent=%s; consent=%s" % (tamper(new_v), old_v),
+                      host="www.klinikk.test")
+    assert state["id"] == old.json()["id"], state
+
+
+def test_secret_file_decides_which_cookies_are_genuine(server_factory):
+    key_a = server_factory("key-a")
+    secret_a = key_a.secret_path.read_bytes()
+    key_b = server_factory("key-b")
+    key_a2 = server_factory("key-a2", secret=secret_a)
+    cookie = consented(key_a, "accept_all")
+    decided = get_state(key_a, cookie)
+    assert get_state(key_b, cookie)["decided"] is False
+    other = get_state(key_a2, cookie)
+    assert other["decided"] is True and other["id"] == decided["id"]
+
+
+def test_missing_secret_file_is_warned_about(server_factory):
+    srv = server_factory("nosecret", consent={"ConsentSecretFile": None})
+    assert "ConsentSecretFile" in srv.error_log(), srv.error_log()
+    resp = decide(srv, "accept_all")
+    assert resp.status == 200 and consent_cookie(resp)
+    assert get_state(srv, "consent=" + consent_cookie(resp))["decided"] is True
+
+
+def test_base_path_moves_the_endpoint(server_factory):
+    srv = server_factory("basepath", consent={"ConsentBasePath": "/personvern/samtykke"})
+    assert srv.get("/personvern/samtykke/state").json()["decided"] is False
+    resp = decide(srv, "accept_all", base="/personvern/samtykke")
+    assert resp.status == 200 and consent_cookie(resp)
+    assert srv.get("/_consent/state").status == 404
+
+
+def test_unwritable_log_refuses_the_decision(server_factory):
+    srv = server_factory("devfull", consent={"ConsentLog": "/dev/full"})
+    resp = decide(srv, "accept_all")
+    assert resp.status == 503, resp
+    assert not resp.setting("consent"), "no cookie without a record: %r" % resp

@@ -1,0 +1,222 @@
+"""Set-Cookie filtering: what a visitor's browser receives on every kind of response.
+
+Each response path below emits the same four cookies: PHPSESSID (necessary),
+_ga (statistics), _fbp (marketing) and mystery_cookie (unclassified). The
+presence of PHPSESSID proves the path really emits cookies, so the absence of
+a tracker is the module's doing.
+"""
+import pytest
+
+from harness import consented, tamper
+
+NAMES = "PHPSESSID,_ga,_fbp,mystery_cookie"
+
+
+def cookie_block(always):
+    word = "always add" if always else "add"
+    return "\n".join('    Header %s Set-Cookie "%s; Path=/"' % (word, c)
+                     for c in ("PHPSESSID=s1", "_ga=GA1.1.1", "_fbp=fb.1.2", "mystery_cookie=m1"))
+
+
+VHOST = """
+<Location /static/set.txt>
+    Header set Set-Cookie "PHPSESSID=s1; Path=/"
+    Header add Set-Cookie "_ga=GA1.1.1; Path=/"
+    Header add Set-Cookie "_fbp=fb.1.2; Path=/"
+    Header add Set-Cookie "mystery_cookie=m1; Path=/"
+</Location>
+<Location /static/always.txt>
+%(always)s
+</Location>
+Redirect 302 /old /new
+<Location /old>
+%(always)s
+</Location>
+<Location /gone/>
+%(always)s
+</Location>
+<Location /errdoc/>
+    ErrorDocument 404 "/cgi-bin/cookies.py?set=%(names)s"
+</Location>
+""" % {"always": cookie_block(True), "names": NAMES}
+
+FILES = {"static/set.txt": "set\n", "static/always.txt": "always\n"}
+
+# name: (method, path, expected status)
+PATHS = {
+    "static-header-set": ("GET", "/static/set.txt", 200),
+    "static-header-always": ("GET", "/static/always.txt", 200),
+    "head": ("HEAD", "/static/set.txt", 200),
+    "redirect": ("GET", "/old", 302),
+    "not-found-header-always": ("GET", "/gone/missing.txt", 404),
+    "error-document-cgi": ("GET", "/errdoc/missing.txt", 404),
+    "cgi": ("GET", "/cgi-bin/cookies.py?set=" + NAMES, 200),
+    "cgi-redirect": ("GET", "/cgi-bin/cookies.py?status=302&location=/x&set=" + NAMES, 302),
+    "cgi-head": ("HEAD", "/cgi-bin/cookies.py?set=" + NAMES, 200),
+    "fastcgi": ("GET", "/fcgi/cookies?set=" + NAMES, 200),
+    "fastcgi-redirect": ("GET", "/fcgi/cookies?status=302&location=/x&set=" + NAMES, 302),
+    "proxy": ("GET", "/proxy/cookies?set=" + NAMES, 200),
+    "proxy-redirect": ("GET", "/proxy/cookies?status=302&location=/x&set=" + NAMES, 302),
+    "proxy-head": ("HEAD", "/proxy/cookies?set=" + NAMES, 200),
+    "proxy-html": ("GET", "/proxy/cookies?type=html&set=" + NAMES, 200),
+}
+
+# consent: (decision method, granted) -> cookies that must arrive / must not
+CONSENTS = {
+    "no-consent": (None, None, {"PHPSESSID", "mystery_cookie"}, {"_ga", "_fbp"}),
+    "accept-all": ("accept_all", None, {"PHPSESSID", "mystery_cookie", "_ga", "_fbp"}, set()),
+    "reject-all": ("reject_all", None, {"PHPSESSID", "mystery_cookie"}, {"_ga", "_fbp"}),
+    "statistics-only": ("custom", ["statistics"], {"PHPSESSID", "mystery_cookie", "_ga"}, {"_fbp"}),
+    "marketing-only": ("custom", ["marketing"], {"PHPSESSID", "mystery_cookie", "_fbp"}, {"_ga"}),
+}
+
+
+@pytest.fixture(scope="module")
+def server(module_server_factory):
+    return module_server_factory("enforce", vhost_conf=VHOST, files=FILES,
+                                 loglevel="warn consent:notice")
+
+
+@pytest.fixture(scope="module")
+def cookies(server):
+    """The Cookie header for each consent state, decided once per module."""
+    out = {}
+    for key, (method, granted, _, _) in CONSENTS.items():
+        out[key] = consented(server, method, granted) if method else None
+    return out
+
+
+@pytest.mark.parametrize("consent", list(CONSENTS))
+@pytest.mark.parametrize("path", list(PATHS))
+def test_only_granted_cookies_reach_the_browser(server, cookies, path, consent):
+    method, url, status = PATHS[path]
+    _, _, allowed, refused = CONSENTS[consent]
+    headers = {"Cookie": cookies[consent]} if cookies[consent] else {}
+    resp = server.request(method, url, headers=headers)
+    assert resp.status == status, resp
+    names = resp.all_cookie_names
+    missing = allowed - resp.set_names
+    assert not missing, "granted cookies %s were removed: %r" % (missing, resp)
+    leaked = refused & names
+    assert not leaked, "cookies %s of non-granted categories reached the browser: %r" % (leaked, resp)
+
+
+def test_not_modified_response_is_filtered_too(server, cookies):
+    first = server.get("/static/always.txt")
+    etag, modified = first.header("ETag"), first.header("Last-Modified")
+    assert etag and modified
+    for cond in ({"If-None-Match": etag}, {"If-Modified-Since": modified}):
+        resp = server.get("/static/always.txt", headers=cond)
+        assert resp.status == 304, resp
+        assert "PHPSESSID" in resp.set_names, resp
+        assert not {"_ga", "_fbp"} & resp.all_cookie_names, resp
+        consenting = server.get("/static/always.txt",
+                                headers={**cond, "Cookie": cookies["accept-all"]})
+        assert consenting.status == 304
+        assert {"_ga", "_fbp", "PHPSESSID"} <= consenting.set_names, consenting
+
+
+def test_folded_set_cookie_line_keeps_necessary_and_drops_trackers(server, cookies):
+    resp = server.get("/proxy/cookies?folded=1")
+    assert resp.status == 200
+    kept = resp.setting("PHPSESSID")
+    assert kept and kept[0].value == "folded1", resp
+    assert not {"_ga", "_fbp"} & resp.all_cookie_names, resp
+
+    consenting = server.get("/proxy/cookies?folded=1", headers={"Cookie": cookies["accept-all"]})
+    assert {"PHPSESSID", "_ga", "_fbp"} <= consenting.set_names, consenting
+    # The Expires dates survive intact (their commas are not cookie separators).
+    ga = consenting.setting("_ga")[0]
+    assert isinstance(ga.attr("expires"), str) and ga.attr("expires").endswith("GMT"), ga
+
+
+@pytest.mark.parametrize("backend", ["/cgi-bin/cookies.py", "/fcgi/cookies", "/proxy/cookies"])
+def test_deletions_of_trackers_always_pass(server, backend):
+    resp = server.get(backend + "?del=_ga&expired=_fbp")
+    assert resp.status == 200
+    assert "_ga" in resp.deleted_names and "_fbp" in resp.deleted_names, resp
+    assert not {"_ga", "_fbp"} & resp.set_names
+
+
+CATALOGUE = {
+    # cookie name: category in the shipped catalogue
+    "_ga": "statistics",
+    "_ga_ABC123XYZ": "statistics",
+    "_gid": "statistics",
+    "_hjSessionUser_12345": "statistics",
+    "_fbp": "marketing",
+    "_fbc": "marketing",
+    "_gcl_au": "marketing",
+    "PHPSESSID": "necessary",
+    "JSESSIONID": "necessary",
+    "wordpress_logged_in_0123abcd": "necessary",
+    "wp-settings-1": "preferences",
+}
+
+
+@pytest.mark.parametrize("consent", ["no-consent", "statistics-only", "marketing-only", "accept-all"])
+def test_default_catalogue_classifies_common_cookies(server, cookies, consent):
+    granted = {"no-consent": {"necessary"},
+               "statistics-only": {"necessary", "statistics"},
+               "marketing-only": {"necessary", "marketing"},
+               "accept-all": {"necessary", "preferences", "statistics", "marketing"}}[consent]
+    headers = {"Cookie": cookies[consent]} if cookies[consent] else {}
+    resp = server.get("/cgi-bin/cookies.py?set=" + ",".join(CATALOGUE), headers=headers)
+    assert resp.status == 200
+    wrong = {name for name, cat in CATALOGUE.items()
+             if (name in resp.set_names) != (cat in granted)}
+    assert not wrong, "misclassified under %s: %s (got %s)" % (consent, sorted(wrong),
+                                                               sorted(resp.set_names))
+
+
+@pytest.mark.parametrize("label, value", [
+    ("forged", "tampered"),
+    ("malformed", "not-a-consent-token"),
+    ("empty", ""),
+    ("oversized", "1." + "A" * 5000),
+])
+def test_invalid_consent_cookie_means_no_consent(server, cookies, label, value):
+    if value == "tampered":
+        value = tamper(cookies["accept-all"].split("=", 1)[1])
+    resp = server.get("/cgi-bin/cookies.py?set=" + NAMES, headers={"Cookie": "consent=" + value})
+    assert resp.status == 200, resp
+    assert "PHPSESSID" in resp.set_names
+    assert not {"_ga", "_fbp"} & resp.set_names, resp
+
+
+def test_unclassified_cookie_passes_and_is_reported_once(server):
+    for _ in range(12):
+        resp = server.get("/cgi-bin/cookies.py?set=PHPSESSID,unlisted_widget_pref")
+        assert "unlisted_widget_pref" in resp.set_names, resp
+    lines = [l for l in server.error_log().splitlines()
+             if "unlisted_widget_pref" in l and "unclassified" in l.lower()]
+    assert lines, "no notice naming the unclassified cookie:\n" + server.error_log()[-2000:]
+    assert all(":notice]" in l for l in lines), lines
+    # once per name per process: never more lines than server processes
+    assert len(lines) <= server.server_limit, lines
+
+
+@pytest.fixture(scope="module")
+def strict_server(module_server_factory):
+    return module_server_factory("strict", consent={"ConsentUnclassified": "block"},
+                                 vhost_conf=VHOST, files=FILES)
+
+
+@pytest.mark.parametrize("path", ["static-header-set", "cgi", "fastcgi", "proxy"])
+def test_unclassified_cookie_is_removed_when_blocked(strict_server, path):
+    method, url, status = PATHS[path]
+    resp = strict_server.request(method, url)
+    assert resp.status == status
+    assert "PHPSESSID" in resp.set_names, resp
+    assert "mystery_cookie" not in resp.all_cookie_names, resp
+    # even full consent does not grant a category nobody declared
+    cookie = consented(strict_server, "accept_all")
+    resp = strict_server.request(method, url, headers={"Cookie": cookie})
+    assert {"_ga", "_fbp", "PHPSESSID"} <= resp.set_names, resp
+    assert "mystery_cookie" not in resp.all_cookie_names, resp
+
+
+def test_engine_off_by_default_lets_everything_through(server_factory):
+    srv = server_factory("engine-default", consent={"ConsentEngine": None})
+    resp = srv.get("/cgi-bin/cookies.py?set=" + NAMES)
+    assert {"PHPSESSID", "_ga", "_fbp", "mystery_cookie"} <= resp.set_names, resp

@@ -1,0 +1,240 @@
+"""The consent log: one provable record per decision, chained so that edits show."""
+import concurrent.futures
+import json
+import re
+
+import pytest
+
+from harness import (CATEGORIES, CONSENT_LOG_TOOL, HEX64_RE, ID_RE, RFC3339_UTC_RE,
+                     consent_cookie, consent_log_tool, decide, get_state, wait_until)
+
+FIELDS = ["time", "id", "policy", "granted", "refused", "method", "lang", "text", "prev", "hash"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def tool_built():
+    assert CONSENT_LOG_TOOL.exists(), "consent-log is not built (%s)" % CONSENT_LOG_TOOL
+
+
+@pytest.fixture(scope="module")
+def server(module_server_factory):
+    return module_server_factory("log")
+
+
+def new_records(server, before):
+    return server.consent_records()[before:]
+
+
+def assert_chained(records):
+    for earlier, later in zip(records, records[1:]):
+        assert later["prev"] == earlier["hash"], (earlier, later)
+
+
+def test_a_decision_writes_one_complete_record(server):
+    before = len(server.consent_log_lines())
+    resp = decide(server, "custom", ["statistics"], headers={"User-Agent": "mc-test-agent/1.0"})
+    assert resp.status == 200
+    state = resp.json()
+    records = new_records(server, before)
+    assert len(records) == 1
+    rec = records[0]
+    for field in FIELDS:
+        assert field in rec, "record lacks %r: %s" % (field, rec)
+    assert RFC3339_UTC_RE.match(rec["time"]), rec
+    assert rec["id"] == state["id"] and ID_RE.match(rec["id"])
+    assert rec["policy"] == "1"
+    assert set(rec["granted"]) == {"necessary", "statistics"}
+    assert set(rec["refused"]) == set(CATEGORIES) - {"necessary", "statistics"}
+    assert rec["method"] == "custom"
+    assert isinstance(rec["lang"], str) and rec["lang"]
+    assert HEX64_RE.match(rec["text"]), rec
+    assert rec["ip"] == "127.0.0.0", "the address must be truncated: %s" % rec
+    assert rec["ua"] == "mc-test-agent/1.0"
+    assert HEX64_RE.match(rec["prev"]) and HEX64_RE.match(rec["hash"])
+    assert rec["prev"] != rec["hash"]
+
+
+def test_record_without_user_agent_has_no_ua(server):
+    before = len(server.consent_log_lines())
+    assert decide(server, "reject_all").status == 200
+    rec = new_records(server, before)[0]
+    assert rec.get("ua") in (None, ""), rec
+
+
+@pytest.mark.parametrize("method, granted", [("accept_all", None), ("reject_all", None),
+                                             ("custom", ["marketing"])])
+def test_record_names_the_method(server, method, granted):
+    before = len(server.consent_log_lines())
+    resp = decide(server, method, granted)
+    rec = new_records(server, before)[0]
+    assert rec["method"] == method
+    assert sorted(rec["granted"]) == sorted(resp.json()["granted"])
+
+
+def test_reading_consent_records_nothing(server):
+    cookie = "consent=" + consent_cookie(decide(server, "accept_all"))
+    before = len(server.consent_log_lines())
+    get_state(server)
+    get_state(server, cookie)
+    server.get("/plain.txt", headers={"Cookie": cookie + "; _ga=1"})
+    server.head("/index.html")
+    server.get("/cgi-bin/cookies.py?set=_ga,_fbp")
+    server.get("/_consent/decision")
+    assert len(server.consent_log_lines()) == before
+
+
+def test_records_form_one_chain_that_verifies(server):
+    for method in ("accept_all", "reject_all", "accept_all"):
+        decide(server, method)
+    records = server.consent_records()
+    assert len(records) >= 3
+    assert_chained(records)
+    rc, out = consent_log_tool("verify", server.consent_log)
+    assert rc == 0, out
+
+
+@pytest.fixture
+def log_copy(server, tmp_path):
+    while len(server.consent_log_lines()) < 4:
+        decide(server, "accept_all")
+    lines = server.consent_log_lines()
+    path = tmp_path / "copy.log"
+    path.write_text("\n".join(lines) + "\n")
+    return path, lines
+
+
+def verify_names_line(path, line_no):
+    rc, out = consent_log_tool("verify", path)
+    assert rc == 1, "verify accepted a broken log:\n%s" % out
+    assert re.search(r"(?<![0-9])%d(?![0-9])" % line_no, out), \
+        "verify does not name line %d:\n%s" % (line_no, out)
+
+
+def test_verify_names_an_edited_line(log_copy):
+    path, lines = log_copy
+    rec = lines[2]
+    # one byte: the policy "1" becomes "2"
+    edited = re.sub(r'("policy"\s*:\s*")1"', r'\g<1>2"', rec, count=1)
+    assert edited != rec, rec
+    lines[2] = edited
+    path.write_text("\n".join(lines) + "\n")
+    verify_names_line(path, 3)
+
+
+def test_verify_detects_a_rewritten_record(log_copy):
+    path, lines = log_copy
+    rec = json.loads(lines[1])
+    rec["method"] = "reject_all" if rec["method"] != "reject_all" else "accept_all"
+    lines[1] = json.dumps(rec, separators=(",", ":"))
+    path.write_text("\n".join(lines) + "\n")
+    verify_names_line(path, 2)
+
+
+def test_verify_detects_a_removed_line(log_copy):
+    path, lines = log_copy
+    del lines[1]
+    path.write_text("\n".join(lines) + "\n")
+    verify_names_line(path, 2)
+
+
+def test_verify_detects_reordered_lines(log_copy):
+    path, lines = log_copy
+    lines[1], lines[2] = lines[2], lines[1]
+    path.write_text("\n".join(lines) + "\n")
+    verify_names_line(path, 2)
+
+
+def test_verify_reads_rotated_pieces_and_stdin(log_copy, tmp_path):
+    path, lines = log_copy
+    first, second = tmp_path / "a.log", tmp_path / "b.log"
+    first.write_text("\n".join(lines[:2]) + "\n")
+    second.write_text("\n".join(lines[2:]) + "\n")
+    rc, out = consent_log_tool("verify", first, second)
+    assert rc == 0, out
+    rc, out = consent_log_tool("verify", "-", stdin="\n".join(lines) + "\n")
+    assert rc == 0, out
+
+
+def test_find_prints_every_record_of_one_visitor(server):
+    first = decide(server, "accept_all")
+    cookie = "consent=" + consent_cookie(first)
+    second = decide(server, "custom", ["statistics"], headers={"Cookie": cookie})
+    cookie = "consent=" + consent_cookie(second)
+    decide(server, "reject_all", headers={"Cookie": cookie})
+    decide(server, "accept_all")  # somebody else
+    visitor = first.json()["id"]
+    rc, out = consent_log_tool("find", visitor, server.consent_log)
+    assert rc == 0, out
+    found = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+    assert [r["method"] for r in found] == ["accept_all", "custom", "withdraw"], out
+    assert all(r["id"] == visitor for r in found)
+
+
+def test_chain_continues_across_full_restart(server_factory):
+    srv = server_factory("log-restart")
+    decide(srv, "accept_all")
+    decide(srv, "reject_all")
+    srv.restart()
+    decide(srv, "custom", ["statistics"])
+    records = srv.consent_records()
+    assert len(records) == 3
+    assert_chained(records)
+    rc, out = consent_log_tool("verify", srv.consent_log)
+    assert rc == 0, out
+
+
+def test_chain_continues_across_graceful_restart(server_factory):
+    srv = server_factory("log-graceful")
+    decide(srv, "accept_all")
+    srv.graceful()
+    decide(srv, "reject_all")
+    srv.graceful()
+    decide(srv, "accept_all")
+    records = srv.consent_records()
+    assert len(records) == 3
+    assert_chained(records)
+    rc, out = consent_log_tool("verify", srv.consent_log)
+    assert rc == 0, out
+
+
+def test_piped_log_gets_the_same_records(server_factory):
+    srv = server_factory("log-pipe", start=False)
+    piped = srv.root / "consent" / "piped.log"
+    srv.reconfigure(consent={"ConsentLog": "\"|/bin/sh -c 'cat >> %s'\"" % piped})
+    srv.start()
+    ids = [decide(srv, m).json()["id"] for m in ("accept_all", "reject_all", "accept_all")]
+    assert wait_until(lambda: len(srv.consent_log_lines(piped)) >= 3, timeout=10), \
+        "piped log has %r" % srv.consent_log_lines(piped)
+    records = srv.consent_records(piped)
+    assert [r["id"] for r in records] == ids
+    assert_chained(records)
+    rc, out = consent_log_tool("verify", piped)
+    assert rc == 0, out
+
+
+def test_parallel_decisions_from_many_processes_and_threads(server_factory):
+    srv = server_factory("log-race", start_servers=2, threads=10, server_limit=4)
+
+    def one(i):
+        resp = decide(srv, ["accept_all", "reject_all", "custom"][i % 3],
+                      ["statistics"] if i % 3 == 2 else None,
+                      headers={"User-Agent": "visitor-%d" % i})
+        assert resp.status == 200, resp
+        return resp.json()["id"]
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
+        ids = list(pool.map(one, range(60)))
+    assert len(set(ids)) == 60
+    lines = srv.consent_log_lines()
+    assert len(lines) == 60, "expected 60 records, got %d" % len(lines)
+    records = [json.loads(l) for l in lines]  # every line parses
+    assert sorted(r["id"] for r in records) == sorted(ids)
+    assert_chained(records)
+    rc, out = consent_log_tool("verify", srv.consent_log)
+    assert rc == 0, out
+    for visitor in ids:
+        rc, out = consent_log_tool("find", visitor, srv.consent_log)
+        assert rc == 0, out
+        assert len([l for l in out.splitlines() if l.startswith("{")]) == 1, out
+    pids = set(re.findall(r"POST /_consent/decision .* pid=(\d+)", srv.access_log()))
+    assert len(pids) >= 2, "all decisions were served by one process; the race was not tested"

@@ -1,0 +1,68 @@
+#!/bin/bash
+# Installs what is missing, builds, and runs every test layer of mod_consent:
+#   unit (check)  ·  sanitizers (ASan+UBSan)  ·  lint  ·  integration (apache2)
+# Ends with one line "N passed, N failed"; exits non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+LOGDIR=$ROOT/tests/artifacts
+mkdir -p "$LOGDIR"
+
+passed=0
+failed=0
+failures=()
+
+note() { printf '\n=== %s ===\n' "$*"; }
+count() { # layer passed failed
+  passed=$((passed + $2)); failed=$((failed + $3))
+  [ "$3" -eq 0 ] || failures+=("$1: $3 failed")
+}
+# "Checks: 57, Failures: 1, Errors: 0" -> passed failed
+check_counts() {
+  local line total bad
+  line=$(grep -Eo 'Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$1" | tail -1)
+  if [ -z "$line" ]; then echo "0 1"; return; fi
+  total=$(echo "$line" | sed -E 's/Checks: ([0-9]+).*/\1/')
+  bad=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+), Errors: ([0-9]+)/\1 \2/' | awk '{print $1 + $2}')
+  echo "$((total - bad)) $bad"
+}
+
+note "dependencies"
+sh build-aux/deps.sh || { echo "dependency installation failed"; exit 2; }
+
+note "build"
+if ! sh build-aux/build.sh; then
+  echo "build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+make -s tests/unit/check_consent >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+
+note "unit tests (check)"
+CK_DEFAULT_TIMEOUT=60 tests/unit/check_consent 2>&1 | tee "$LOGDIR/unit.log"
+read -r p f < <(check_counts "$LOGDIR/unit.log")
+count unit "$p" "$f"
+
+note "unit tests under ASan + UBSan"
+make -s check-asan 2>&1 | tee "$LOGDIR/asan.log"
+read -r p f < <(check_counts "$LOGDIR/asan.log")
+grep -q 'ERROR: AddressSanitizer\|runtime error:' "$LOGDIR/asan.log" && { p=0; f=$((f + 1)); }
+count sanitizers "$p" "$f"
+
+note "lint (cppcheck, clang-tidy)"
+if bash tests/lint.sh > "$LOGDIR/lint.log" 2>&1; then
+  count lint 1 0; echo "lint clean"
+else
+  cat "$LOGDIR/lint.log"; count lint 0 1
+fi
+
+note "integration tests (apache2)"
+/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration 2>&1 | tee "$LOGDIR/integration.log"
+summary=$(grep -E '^[=]* ?[0-9]+ (passed|failed)|[0-9]+ passed|[0-9]+ failed' "$LOGDIR/integration.log" | tail -1)
+p=$(echo "$summary" | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+' || echo 0)
+f=$(echo "$summary" | grep -Eo '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')
+[ -n "$summary" ] || f=1
+count integration "${p:-0}" "${f:-0}"
+
+echo
+for line in "${failures[@]+"${failures[@]}"}"; do echo "FAILED: $line"; done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

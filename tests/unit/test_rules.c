@@ -1,0 +1,995 @@
+/* The rule set: how cookie names, resource URLs and inline scripts are
+ * classified, and how rule catalogues load (or fail to, with a clear message). */
+#include <apr_file_io.h>
+#include <apr_strings.h>
+#include <apr_time.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "rules.h"
+#include "unit.h"
+
+#define DEFAULT_CATALOGUE MC_TEST_DATA "/../../conf/rules/default.json"
+
+/* ------------------------------------------------------------- helpers -- */
+
+static int matches(mc_rule_kind_t kind, const char *pattern, const char *subject)
+{
+    mc_pattern_t *pat = NULL;
+    const char *err = NULL;
+
+    ck_assert_msg(mc_pattern_compile(test_pool, kind, pattern, &pat, &err) == MC_OK,
+                  "'%s' should compile: %s", pattern, err);
+    return mc_pattern_match(pat, subject, strlen(subject));
+}
+
+static int cookie_matches(const char *pattern, const char *name)
+{
+    return matches(MC_RULE_COOKIE, pattern, name);
+}
+
+static int url_matches(const char *pattern, const char *url)
+{
+    return matches(MC_RULE_URL, pattern, url);
+}
+
+static const char *compile_error(mc_rule_kind_t kind, const char *pattern)
+{
+    mc_pattern_t *pat = NULL;
+    const char *err = NULL;
+
+    ck_assert_msg(mc_pattern_compile(test_pool, kind, pattern, &pat, &err) == MC_EINVAL,
+                  "'%s' should be rejected", pattern);
+    ck_assert_ptr_nonnull(err);
+    return err;
+}
+
+static void add(mc_ruleset_t *rs, mc_rule_kind_t kind, const char *category, const char *pattern)
+{
+    const char *err = NULL;
+
+    ck_assert_msg(mc_ruleset_add(rs, kind, category, pattern, "test.conf:1", &err) == MC_OK,
+                  "adding '%s': %s", pattern, err);
+}
+
+static const char *category_of(const mc_rule_t *rule)
+{
+    return rule ? rule->category : NULL;
+}
+
+static const char *cookie_category(const mc_ruleset_t *rs, const char *name)
+{
+    return category_of(mc_ruleset_match_cookie(rs, name));
+}
+
+static const char *url_category(const mc_ruleset_t *rs, const char *url)
+{
+    return category_of(mc_ruleset_match_url(rs, url, strlen(url)));
+}
+
+static const char *url_service(const mc_ruleset_t *rs, const char *url)
+{
+    const mc_rule_t *rule = mc_ruleset_match_url(rs, url, strlen(url));
+
+    return rule ? rule->service : NULL;
+}
+
+static mc_ruleset_t *load(const char *path)
+{
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+    const char *err = NULL;
+
+    ck_assert_msg(mc_ruleset_load_file(rs, path, &err) == MC_OK, "loading %s: %s", path, err);
+    return rs;
+}
+
+static mc_ruleset_t *load_default(void)
+{
+    return load(DEFAULT_CATALOGUE);
+}
+
+/* The error message of a catalogue fixture that must not load. */
+static const char *load_error(const char *fixture)
+{
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+    const char *err = NULL;
+
+    ck_assert_msg(mc_ruleset_load_file(rs, unit_data_path(fixture), &err) == MC_EINVAL,
+                  "%s should not load", fixture);
+    ck_assert_ptr_nonnull(err);
+    return err;
+}
+
+static void assert_contains(const char *text, const char *part)
+{
+    ck_assert_msg(text && strstr(text, part), "'%s' should contain '%s'", text, part);
+}
+
+static const char *read_fixture(const char *name, apr_size_t *len)
+{
+    apr_file_t *f;
+    apr_finfo_t info;
+    char *data;
+
+    ck_assert_int_eq(
+        apr_file_open(&f, unit_data_path(name), APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, test_pool),
+        APR_SUCCESS);
+    ck_assert_int_eq(apr_file_info_get(&info, APR_FINFO_SIZE, f), APR_SUCCESS);
+    data = apr_palloc(test_pool, (apr_size_t)info.size + 1);
+    ck_assert_int_eq(apr_file_read_full(f, data, (apr_size_t)info.size, len), APR_SUCCESS);
+    data[*len] = '\0';
+    apr_file_close(f);
+    return data;
+}
+
+static char last_log[1024];
+static int last_log_level;
+
+static void capture_log(void *baton, int level, const char *msg)
+{
+    last_log_level = level;
+    snprintf(last_log, sizeof(last_log), "%s", msg);
+}
+
+/* ----------------------------------------------------------------- globs -- */
+
+START_TEST(exact_cookie_name_matches_only_itself)
+{
+    ck_assert_int_eq(cookie_matches("_ga", "_ga"), 1);
+    ck_assert_int_eq(cookie_matches("_ga", "_gat"), 0);
+    ck_assert_int_eq(cookie_matches("_ga", "_g"), 0);
+    ck_assert_int_eq(cookie_matches("_ga", "x_ga"), 0);
+    ck_assert_int_eq(cookie_matches("_ga", ""), 0);
+}
+END_TEST
+
+START_TEST(cookie_globs_are_case_sensitive)
+{
+    ck_assert_int_eq(cookie_matches("_ga", "_GA"), 0);
+    ck_assert_int_eq(cookie_matches("JSESSIONID", "jsessionid"), 0);
+    ck_assert_int_eq(cookie_matches("_hj*", "_HJid"), 0);
+    ck_assert_int_eq(cookie_matches("_hj*", "_hjid"), 1);
+}
+END_TEST
+
+START_TEST(lone_star_matches_every_name_even_empty)
+{
+    ck_assert_int_eq(cookie_matches("*", ""), 1);
+    ck_assert_int_eq(cookie_matches("*", "PHPSESSID"), 1);
+    ck_assert_int_eq(cookie_matches("**", ""), 1);
+}
+END_TEST
+
+START_TEST(empty_subject_matches_only_stars)
+{
+    ck_assert_int_eq(cookie_matches("?", ""), 0);
+    ck_assert_int_eq(cookie_matches("a*", ""), 0);
+    ck_assert_int_eq(cookie_matches("*?", ""), 0);
+    ck_assert_int_eq(cookie_matches("~^$", ""), 1);
+}
+END_TEST
+
+START_TEST(question_mark_is_one_character_even_multibyte)
+{
+    ck_assert_int_eq(cookie_matches("_ga?", "_gaX"), 1);
+    ck_assert_int_eq(cookie_matches("_ga?", "_ga"), 0);
+    ck_assert_int_eq(cookie_matches("_ga?", "_gaXY"), 0);
+    ck_assert_int_eq(cookie_matches("caf?", "caf\xc3\xa9"), 1); /* é: 2 bytes */
+    ck_assert_int_eq(cookie_matches("caf??", "caf\xc3\xa9"), 0);
+    ck_assert_int_eq(cookie_matches("?", "\xe2\x82\xac"), 1);     /* €: 3 bytes */
+    ck_assert_int_eq(cookie_matches("?", "\xf0\x9f\x8d\xaa"), 1); /* 🍪: 4 bytes */
+    ck_assert_int_eq(cookie_matches("*?x", "\xc3\xb8x"), 1);      /* øx */
+    ck_assert_int_eq(cookie_matches("x*??", "x\xc3\xb8"), 0);
+    ck_assert_int_eq(cookie_matches("??", "\xc3"), 0); /* a stray byte is one */
+}
+END_TEST
+
+START_TEST(trailing_star_matches_any_suffix)
+{
+    ck_assert_int_eq(cookie_matches("_ga_*", "_ga_"), 1);
+    ck_assert_int_eq(cookie_matches("_ga_*", "_ga_ABC123"), 1);
+    ck_assert_int_eq(cookie_matches("_ga_*", "_ga"), 0);
+    ck_assert_int_eq(cookie_matches("_ga_*", "x_ga_1"), 0);
+}
+END_TEST
+
+START_TEST(consecutive_stars_act_as_one)
+{
+    ck_assert_int_eq(cookie_matches("a**b", "ab"), 1);
+    ck_assert_int_eq(cookie_matches("a**b", "axyzb"), 1);
+    ck_assert_int_eq(cookie_matches("a**b", "axyzbc"), 0);
+    ck_assert_int_eq(cookie_matches("***", "anything"), 1);
+}
+END_TEST
+
+START_TEST(inner_stars_backtrack)
+{
+    ck_assert_int_eq(cookie_matches("*a*b*c", "xaybzc"), 1);
+    ck_assert_int_eq(cookie_matches("*a*b*c", "abc"), 1);
+    ck_assert_int_eq(cookie_matches("*a*b*c", "cba"), 0);
+    ck_assert_int_eq(cookie_matches("_pk_id.*", "_pk_id.1.a1b2"), 1);
+    ck_assert_int_eq(cookie_matches("*_session_*", "wp_woocommerce_session_ab12"), 1);
+    ck_assert_int_eq(cookie_matches("a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), 0);
+}
+END_TEST
+
+START_TEST(pattern_longer_than_subject_never_matches)
+{
+    ck_assert_int_eq(cookie_matches("_ga_XYZ", "_ga"), 0);
+    ck_assert_int_eq(cookie_matches("abc?", "abc"), 0);
+    ck_assert_int_eq(cookie_matches("abc*d", "abc"), 0);
+}
+END_TEST
+
+START_TEST(subject_is_read_only_up_to_its_length)
+{
+    mc_pattern_t *pat;
+    const char *err;
+
+    ck_assert_int_eq(mc_pattern_compile(test_pool, MC_RULE_COOKIE, "_ga", &pat, &err), MC_OK);
+    ck_assert_int_eq(mc_pattern_match(pat, "_gaXYZ", 3), 1);
+    ck_assert_int_eq(mc_pattern_match(pat, "_ga", 2), 0);
+    ck_assert_int_eq(mc_pattern_compile(test_pool, MC_RULE_COOKIE, "~^_ga$", &pat, &err), MC_OK);
+    ck_assert_int_eq(mc_pattern_match(pat, "_gaXYZ", 3), 1);
+}
+END_TEST
+
+/* -------------------------------------------------------------- patterns -- */
+
+START_TEST(unusable_patterns_are_rejected)
+{
+    char long_pattern[MC_PATTERN_MAX + 2];
+
+    memset(long_pattern, 'a', sizeof(long_pattern) - 1);
+    long_pattern[sizeof(long_pattern) - 1] = '\0';
+    ck_assert_str_eq(compile_error(MC_RULE_COOKIE, ""), "empty pattern");
+    assert_contains(compile_error(MC_RULE_COOKIE, long_pattern), "longer than 1024 bytes");
+    ck_assert_str_eq(compile_error(MC_RULE_COOKIE, "~"), "bad regex '~': empty");
+    ck_assert_str_eq(compile_error(MC_RULE_INLINE, "~"), "bad regex '~': empty");
+    ck_assert_str_eq(compile_error(MC_RULE_INLINE, ""), "empty pattern");
+    assert_contains(compile_error(MC_RULE_COOKIE, "_ga x"), "space or control character");
+    assert_contains(compile_error(MC_RULE_URL, "/gtag/js"), "has no host");
+    assert_contains(compile_error(MC_RULE_URL, "example.com:8080/x"), "no port");
+}
+END_TEST
+
+START_TEST(longest_pattern_is_accepted)
+{
+    char pattern[MC_PATTERN_MAX + 1];
+    mc_pattern_t *pat;
+    const char *err;
+
+    memset(pattern, 'a', MC_PATTERN_MAX);
+    pattern[MC_PATTERN_MAX] = '\0';
+    ck_assert_int_eq(mc_pattern_compile(test_pool, MC_RULE_COOKIE, pattern, &pat, &err), MC_OK);
+    ck_assert_int_eq(mc_pattern_match(pat, pattern, MC_PATTERN_MAX), 1);
+}
+END_TEST
+
+START_TEST(bad_regex_error_names_pcre2_message_and_offset)
+{
+    ck_assert_str_eq(compile_error(MC_RULE_COOKIE, "~(a"),
+                     "bad regex '~(a': missing closing parenthesis at offset 2");
+    ck_assert_str_eq(compile_error(MC_RULE_INLINE, "fbq("),
+                     "bad regex 'fbq(': missing closing parenthesis at offset 4");
+    assert_contains(compile_error(MC_RULE_URL, "~[a-"), "bad regex '~[a-': ");
+}
+END_TEST
+
+START_TEST(regex_rules_search_unless_anchored)
+{
+    ck_assert_int_eq(cookie_matches("~^_ga_[A-Z0-9]+$", "_ga_ABC123"), 1);
+    ck_assert_int_eq(cookie_matches("~^_ga_[A-Z0-9]+$", "_ga_abc"), 0);
+    ck_assert_int_eq(cookie_matches("~utm", "__utma"), 1);
+    ck_assert_int_eq(cookie_matches("~(?i)^jsessionid$", "JSessionID"), 1);
+}
+END_TEST
+
+START_TEST(runaway_regex_stops_at_match_limit)
+{
+    const char *subject = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!";
+    apr_time_t start = apr_time_now();
+    int r;
+
+    last_log[0] = '\0';
+    mc_log_set(capture_log, NULL);
+    r = cookie_matches("~(a+)+$", subject);
+    mc_log_set(NULL, NULL);
+    ck_assert_int_le(r, 0);
+    ck_assert_msg(apr_time_now() - start < apr_time_from_sec(1), "the match must stop quickly");
+    if (r < 0) {
+        ck_assert_int_eq(last_log_level, MC_LOG_DEBUG);
+        assert_contains(last_log, "match limit");
+    }
+}
+END_TEST
+
+START_TEST(inline_rules_are_regexes_with_optional_tilde)
+{
+    ck_assert_int_eq(matches(MC_RULE_INLINE, "fbq\\(\\s*'init'", "fbq( 'init', '1');"), 1);
+    ck_assert_int_eq(matches(MC_RULE_INLINE, "~fbq\\(\\s*'init'", "fbq('init', '1');"), 1);
+    ck_assert_int_eq(matches(MC_RULE_INLINE, "fbq\\(\\s*'init'", "fbq('track');"), 0);
+    /* '*' is regex syntax here, not a glob */
+    ck_assert_int_eq(matches(MC_RULE_INLINE, "a*", "bbb"), 1);
+}
+END_TEST
+
+START_TEST(rule_kinds_have_names)
+{
+    ck_assert_str_eq(mc_rule_kind_str(MC_RULE_COOKIE), "cookie");
+    ck_assert_str_eq(mc_rule_kind_str(MC_RULE_URL), "url");
+    ck_assert_str_eq(mc_rule_kind_str(MC_RULE_INLINE), "inline");
+}
+END_TEST
+
+/* ------------------------------------------------------------ precedence -- */
+
+START_TEST(last_matching_rule_wins)
+{
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+
+    add(rs, MC_RULE_COOKIE, "statistics", "_ga*");
+    add(rs, MC_RULE_COOKIE, "marketing", "_gac_*");
+    ck_assert_str_eq(cookie_category(rs, "_gac_UA1"), "marketing");
+    ck_assert_str_eq(cookie_category(rs, "_ga_ABC"), "statistics");
+    ck_assert_ptr_null(cookie_category(rs, "PHPSESSID"));
+    ck_assert_ptr_null(mc_ruleset_match_cookie(rs, NULL));
+}
+END_TEST
+
+START_TEST(later_catalogue_overrides_earlier)
+{
+    mc_ruleset_t *rs = load(unit_data_path("rules/good.json"));
+    const mc_rule_t *rule;
+
+    mc_ruleset_append(rs, load(unit_data_path("rules/override.json")));
+    rule = mc_ruleset_match_cookie(rs, "_ex");
+    ck_assert_str_eq(rule->category, "marketing");
+    ck_assert_str_eq(rule->service, "Example Analytics (as marketing)");
+    ck_assert_str_eq(cookie_category(rs, "_ex_1"), "statistics");
+    ck_assert_int_eq(rs->services->nelts, 3);
+}
+END_TEST
+
+START_TEST(admin_rule_overrides_default_catalogue)
+{
+    mc_ruleset_t *rs = load_default();
+    mc_ruleset_t *admin = mc_ruleset_make(test_pool);
+    const mc_rule_t *rule;
+
+    add(admin, MC_RULE_COOKIE, "marketing", "_ga");
+    add(admin, MC_RULE_URL, "necessary", "www.google.com/maps/embed*");
+    mc_ruleset_append(rs, admin);
+    rule = mc_ruleset_match_cookie(rs, "_ga");
+    ck_assert_str_eq(rule->category, "marketing");
+    ck_assert_ptr_null(rule->service);
+    ck_assert_str_eq(rule->source, "test.conf:1");
+    ck_assert_str_eq(cookie_category(rs, "_gid"), "statistics");
+    ck_assert_str_eq(url_category(rs, "https://www.google.com/maps/embed?pb=!1m18"), "necessary");
+}
+END_TEST
+
+START_TEST(plain_rule_arrays_match_last_first)
+{
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+    const apr_array_header_t *cookies = rs->rules[MC_RULE_COOKIE];
+    const char *url = "https://cdn.example.com/a.js";
+
+    add(rs, MC_RULE_COOKIE, "preferences", "lang*");
+    add(rs, MC_RULE_COOKIE, "necessary", "lang");
+    add(rs, MC_RULE_URL, "statistics", "example.com");
+    ck_assert_str_eq(mc_rules_match(cookies, MC_RULE_COOKIE, "lang", 4)->category, "necessary");
+    ck_assert_str_eq(mc_rules_match(cookies, MC_RULE_COOKIE, "lang_x", 6)->category, "preferences");
+    ck_assert_ptr_null(mc_rules_match(cookies, MC_RULE_COOKIE, "other", 5));
+    ck_assert_ptr_null(mc_rules_match(NULL, MC_RULE_COOKIE, "lang", 4));
+    ck_assert_str_eq(
+        mc_rules_match(rs->rules[MC_RULE_URL], MC_RULE_URL, url, strlen(url))->category,
+        "statistics");
+}
+END_TEST
+
+START_TEST(added_rule_keeps_its_own_copies)
+{
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+    char category[] = "statistics";
+    char source[] = "/etc/apache2/conf-enabled/consent.conf:12";
+    const char *err;
+    const mc_rule_t *rule;
+
+    ck_assert_int_eq(mc_ruleset_add(rs, MC_RULE_COOKIE, category, "_x", source, &err), MC_OK);
+    category[0] = 'X';
+    source[0] = 'X';
+    rule = mc_ruleset_match_cookie(rs, "_x");
+    ck_assert_str_eq(rule->category, "statistics");
+    ck_assert_str_eq(rule->source, "/etc/apache2/conf-enabled/consent.conf:12");
+    ck_assert_str_eq(rule->text, "_x");
+    ck_assert_int_eq(mc_ruleset_add(rs, MC_RULE_COOKIE, "", "_y", source, &err), MC_EINVAL);
+    ck_assert_int_eq(mc_ruleset_add(rs, MC_RULE_COOKIE, "statistics", "~(", source, &err),
+                     MC_EINVAL);
+    ck_assert_int_eq(rs->rules[MC_RULE_COOKIE]->nelts, 1);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ URLs -- */
+
+START_TEST(host_rule_matches_host_and_subdomains_not_lookalikes)
+{
+    ck_assert_int_eq(url_matches("google-analytics.com", "https://google-analytics.com/ga.js"), 1);
+    ck_assert_int_eq(url_matches("google-analytics.com", "https://www.google-analytics.com/x"), 1);
+    ck_assert_int_eq(url_matches("google-analytics.com", "https://ssl.google-analytics.com/"), 1);
+    ck_assert_int_eq(url_matches("google-analytics.com", "https://evilgoogle-analytics.com/"), 0);
+    ck_assert_int_eq(url_matches("google-analytics.com", "https://notgoogle-analytics.com/"), 0);
+    ck_assert_int_eq(url_matches("google-analytics.com", "https://google-analytics.com.evil.io/"),
+                     0);
+    ck_assert_int_eq(
+        url_matches("google-analytics.com", "https://example.com/google-analytics.com"), 0);
+}
+END_TEST
+
+START_TEST(absolute_url_forms_are_understood)
+{
+    static const char *const urls[] = {
+        "https://www.google-analytics.com/analytics.js",
+        "http://www.google-analytics.com/analytics.js",
+        "//www.google-analytics.com/analytics.js",
+        "HTTPS://WWW.Google-Analytics.COM/analytics.js",
+        "https://www.google-analytics.com:443/analytics.js",
+        "https://user:secret@www.google-analytics.com/analytics.js",
+        "https://a@b@www.google-analytics.com/analytics.js",
+        "  \n\thttps://www.google-analytics.com/analytics.js \r\n",
+        "https://www.google-analytics.com./analytics.js",
+        "https:\\\\www.google-analytics.com\\analytics.js",
+        "https://www.google-analytics.com",
+        "https://www.google-analytics.com?x=1",
+        "https://www.google-analytics.com#top",
+        "https://www.google-ana\nlytics.com/analytics.js",
+    };
+
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
+        ck_assert_msg(url_matches("google-analytics.com", urls[i]) == 1, "'%s' should match",
+                      urls[i]);
+}
+END_TEST
+
+START_TEST(relative_and_non_network_urls_never_match)
+{
+    static const char *const urls[] = {
+        "/js/app.js",
+        "js/app.js",
+        "app.js",
+        "?x=1",
+        "#top",
+        "",
+        "   ",
+        "data:text/javascript,alert(1)",
+        "javascript:void(0)",
+        "mailto:post@example.no",
+        "about:blank",
+        "blob:https://www.google-analytics.com/1234",
+        "https://",
+        "https:///",
+        "//",
+        "ftp://www.google-analytics.com/x",
+    };
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+
+    add(rs, MC_RULE_URL, "marketing", "*");
+    add(rs, MC_RULE_URL, "marketing", "~.");
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
+        ck_assert_msg(url_category(rs, urls[i]) == NULL, "'%s' should be first-party", urls[i]);
+    ck_assert_str_eq(url_category(rs, "https://x.example/"), "marketing");
+}
+END_TEST
+
+START_TEST(url_path_glob_matches_path_and_query)
+{
+    const char *p = "www.googletagmanager.com/gtag/js*";
+
+    ck_assert_int_eq(url_matches(p, "https://www.googletagmanager.com/gtag/js?id=G-1"), 1);
+    ck_assert_int_eq(url_matches(p, "https://www.googletagmanager.com/gtag/js"), 1);
+    ck_assert_int_eq(url_matches(p, "https://www.googletagmanager.com/gtm.js?id=GTM-1"), 0);
+    ck_assert_int_eq(url_matches(p, "https://www.googletagmanager.com/"), 0);
+    ck_assert_int_eq(url_matches("facebook.com/tr", "https://www.facebook.com/tr"), 1);
+    ck_assert_int_eq(url_matches("facebook.com/tr", "https://www.facebook.com/tr?id=1"), 0);
+    ck_assert_int_eq(url_matches("facebook.com/tr?*", "https://www.facebook.com/tr?id=1&ev=PV"), 1);
+    ck_assert_int_eq(url_matches("example.com/", "https://example.com"), 1);
+    ck_assert_int_eq(url_matches("example.com/", "https://example.com/x"), 0);
+    ck_assert_int_eq(url_matches("example.com/a/*", "https://example.com/a/b#frag"), 1);
+    ck_assert_int_eq(url_matches("https://example.com/a/*", "//example.com/a/b"), 1);
+}
+END_TEST
+
+START_TEST(url_host_ignores_case_but_path_does_not)
+{
+    ck_assert_int_eq(url_matches("WWW.YouTube.com/embed/*", "https://www.youtube.COM/embed/x"), 1);
+    ck_assert_int_eq(url_matches("www.youtube.com/embed/*", "https://www.youtube.com/Embed/x"), 0);
+}
+END_TEST
+
+START_TEST(url_host_globs)
+{
+    ck_assert_int_eq(url_matches("*.hotjar.com", "https://static.hotjar.com/c/hotjar-1.js"), 1);
+    ck_assert_int_eq(url_matches("*.hotjar.com", "https://hotjar.com/"), 0);
+    ck_assert_int_eq(url_matches("*.hotjar.com", "https://static.hotjar.com.evil.io/"), 0);
+    ck_assert_int_eq(url_matches("www.google.*/ads/*", "https://www.google.no/ads/ga-audiences"),
+                     1);
+    ck_assert_int_eq(url_matches("www.google.*/ads/*", "https://www.google.no/maps/embed"), 0);
+}
+END_TEST
+
+START_TEST(url_regex_sees_normalised_host_path_query)
+{
+    const char *re = "~^www\\.google\\.[a-z.]+/ads/";
+
+    ck_assert_int_eq(url_matches(re, "https://WWW.Google.NO:443/ads/ga-audiences?v=1"), 1);
+    ck_assert_int_eq(url_matches(re, "//www.google.co.uk/ads/x"), 1);
+    ck_assert_int_eq(url_matches(re, "https://www.google.no/maps"), 0);
+    ck_assert_int_eq(url_matches("~^https", "https://example.com/"), 0);
+    ck_assert_int_eq(url_matches("~\\?id=G-", "https://example.com/gtag/js?id=G-1"), 1);
+    ck_assert_int_eq(url_matches("~#", "https://example.com/a#frag"), 0);
+    ck_assert_int_eq(url_matches("~^example\\.com/$", "https://user@example.com:8443"), 1);
+}
+END_TEST
+
+START_TEST(url_is_read_only_up_to_its_length)
+{
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+    const char *url = "https://example.com/a.js?x";
+    size_t len = strlen(url) - 2;
+    char *exact = malloc(len); /* no NUL: AddressSanitizer catches a read past LEN */
+    const mc_rule_t *rule;
+
+    add(rs, MC_RULE_URL, "statistics", "example.com/a.js");
+    for (size_t i = 0; i < len; i++)
+        exact[i] = url[i];
+    rule = mc_ruleset_match_url(rs, exact, len);
+    ck_assert_ptr_null(mc_ruleset_match_url(rs, exact, 6));
+    free(exact);
+    ck_assert_str_eq(category_of(rule), "statistics");
+    ck_assert_ptr_null(mc_ruleset_match_url(rs, url, len + 1));
+}
+END_TEST
+
+START_TEST(long_urls_match_too)
+{
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+    char *url = apr_palloc(test_pool, 9000);
+    size_t prefix = strlen("https://www.googletagmanager.com/gtag/js?id=G-1&x=");
+
+    memcpy(url, "https://www.googletagmanager.com/gtag/js?id=G-1&x=", prefix);
+    memset(url + prefix, 'q', 9000 - prefix - 1);
+    url[8999] = '\0';
+    add(rs, MC_RULE_URL, "statistics", "googletagmanager.com/gtag/js*");
+    add(rs, MC_RULE_URL, "marketing", "~id=AW-");
+    ck_assert_str_eq(url_category(rs, url), "statistics");
+}
+END_TEST
+
+/* ---------------------------------------------------------------- inline -- */
+
+START_TEST(real_tracker_snippets_are_recognised)
+{
+    static const struct {
+        const char *file;
+        const char *service;
+        const char *category;
+    } cases[] = {
+        {"inline/ga4.js", "Google Analytics", "statistics"},
+        {"inline/ga-universal.js", "Google Analytics", "statistics"},
+        {"inline/google-ads.js", "Google Ads", "marketing"},
+        {"inline/gtm.js", "Google Tag Manager", "statistics"},
+        {"inline/meta-pixel.js", "Meta Pixel", "marketing"},
+        {"inline/linkedin-insight.js", "LinkedIn Insight Tag", "marketing"},
+        {"inline/hotjar.js", "Hotjar", "statistics"},
+        {"inline/matomo.js", "Matomo", "statistics"},
+    };
+    mc_ruleset_t *rs = load_default();
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        apr_size_t len;
+        const char *body = read_fixture(cases[i].file, &len);
+        const mc_rule_t *rule = mc_ruleset_match_inline(rs, body, len);
+
+        ck_assert_msg(rule != NULL, "%s should be recognised", cases[i].file);
+        ck_assert_msg(strcmp(rule->service, cases[i].service) == 0, "%s: service '%s', not '%s'",
+                      cases[i].file, rule->service, cases[i].service);
+        ck_assert_str_eq(rule->category, cases[i].category);
+    }
+}
+END_TEST
+
+START_TEST(first_party_script_matches_nothing)
+{
+    mc_ruleset_t *rs = load_default();
+    apr_size_t len;
+    const char *body = read_fixture("inline/first-party.js", &len);
+
+    ck_assert_ptr_null(mc_ruleset_match_inline(rs, body, len));
+    ck_assert_ptr_null(mc_ruleset_match_inline(rs, "", 0));
+}
+END_TEST
+
+/* ----------------------------------------------------- default catalogue -- */
+
+START_TEST(default_catalogue_classifies_common_cookies)
+{
+    static const struct {
+        const char *name;
+        const char *category;
+    } cases[] = {
+        {"_ga", "statistics"},
+        {"_ga_7XK2PQ4M1Z", "statistics"},
+        {"_gid", "statistics"},
+        {"_gat_UA-1234-1", "statistics"},
+        {"__utmz", "statistics"},
+        {"_hjSessionUser_123", "statistics"},
+        {"_pk_id.1.a1b2", "statistics"},
+        {"_clck", "statistics"},
+        {"_fbp", "marketing"},
+        {"_fbc", "marketing"},
+        {"_gcl_au", "marketing"},
+        {"_gac_UA-1234-1", "marketing"},
+        {"IDE", "marketing"},
+        {"li_sugr", "marketing"},
+        {"_uetvid", "marketing"},
+        {"_ttp", "marketing"},
+        {"hubspotutk", "marketing"},
+        {"VISITOR_INFO1_LIVE", "marketing"},
+        {"PHPSESSID", "necessary"},
+        {"JSESSIONID", "necessary"},
+        {"wordpress_logged_in_abc", "necessary"},
+        {"wordpress_0123456789abcdef0123456789abcdef", "necessary"},
+        {"SSESS0123456789abcdef0123456789abcdef", "necessary"},
+        {"BIGipServerpool_web", "necessary"},
+        {"cf_clearance", "necessary"},
+        {"wp_woocommerce_session_1a2b", "necessary"},
+        {"wp-settings-1", "preferences"},
+        {"wp-settings-time-1", "preferences"},
+        {"pll_language", "preferences"},
+    };
+    mc_ruleset_t *rs = load_default();
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *got = cookie_category(rs, cases[i].name);
+
+        ck_assert_msg(got && strcmp(got, cases[i].category) == 0, "%s: '%s', expected '%s'",
+                      cases[i].name, got ? got : "(none)", cases[i].category);
+    }
+    ck_assert_ptr_null(cookie_category(rs, "clinic_booking_step"));
+    ck_assert_ptr_null(cookie_category(rs, "wordpress_notahash"));
+}
+END_TEST
+
+START_TEST(default_catalogue_classifies_tracker_urls)
+{
+    static const struct {
+        const char *url;
+        const char *service;
+    } cases[] = {
+        {"https://www.googletagmanager.com/gtag/js?id=G-7XK2PQ4M1Z", "Google Analytics"},
+        {"https://www.googletagmanager.com/gtag/js?id=AW-987654321", "Google Ads"},
+        {"https://www.googletagmanager.com/gtm.js?id=GTM-ABC1234", "Google Tag Manager"},
+        {"https://www.googletagmanager.com/ns.html?id=GTM-ABC1234", "Google Tag Manager"},
+        {"https://www.google-analytics.com/analytics.js", "Google Analytics"},
+        {"https://region1.google-analytics.com/g/collect", "Google Analytics"},
+        {"https://googleads.g.doubleclick.net/pagead/viewthroughconversion/1/", "DoubleClick"},
+        {"https://www.googleadservices.com/pagead/conversion.js", "Google Ads"},
+        {"https://www.google.no/ads/ga-audiences?v=1", "Google Ads"},
+        {"https://www.google.com/pagead/1p-user-list/1/", "Google Ads"},
+        {"https://pagead2.googlesyndication.com/pagead/js/adsbygoogle.js",
+         "Google AdSense and Ad Manager"},
+        {"https://connect.facebook.net/en_US/fbevents.js", "Meta Pixel"},
+        {"https://www.facebook.com/tr?id=1&ev=PageView&noscript=1", "Meta Pixel"},
+        {"https://connect.facebook.net/nb_NO/sdk.js#xfbml=1", "Facebook social plugins"},
+        {"https://www.facebook.com/plugins/page.php?href=x", "Facebook social plugins"},
+        {"https://www.instagram.com/embed.js", "Instagram embeds"},
+        {"https://snap.licdn.com/li.lms-analytics/insight.min.js", "LinkedIn Insight Tag"},
+        {"https://px.ads.linkedin.com/collect/?pid=1&fmt=gif", "LinkedIn Insight Tag"},
+        {"https://static.hotjar.com/c/hotjar-3344556.js?sv=6", "Hotjar"},
+        {"https://www.clarity.ms/tag/abcdef", "Microsoft Clarity"},
+        {"https://bat.bing.com/bat.js", "Microsoft Advertising"},
+        {"https://cdn.matomo.cloud/clinic.matomo.cloud/matomo.js", "Matomo"},
+        {"https://stats.example.no/matomo.php?idsite=1&rec=1", "Matomo"},
+        {"https://js.hs-scripts.com/1234567.js", "HubSpot"},
+        {"https://chimpstatic.com/mcjs-connected/js/users/abc/def.js", "Mailchimp"},
+        {"https://www.youtube.com/embed/dQw4w9WgXcQ", "YouTube"},
+        {"https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ", "YouTube"},
+        {"https://player.vimeo.com/video/76979871", "Vimeo"},
+        {"https://analytics.tiktok.com/i18n/pixel/events.js", "TikTok Pixel"},
+        {"https://s.pinimg.com/ct/core.js", "Pinterest"},
+        {"https://sc-static.net/scevent.min.js", "Snapchat Pixel"},
+        {"https://static.ads-twitter.com/uwt.js", "X (Twitter) Pixel"},
+        {"https://t.co/i/adsct?txn_id=1", "X (Twitter) Pixel"},
+        {"https://platform.twitter.com/widgets.js", "X (Twitter) embeds"},
+        {"https://www.google.com/maps/embed?pb=!1m18", "Google Maps"},
+        {"https://maps.googleapis.com/maps/api/js?key=x", "Google Maps"},
+    };
+    mc_ruleset_t *rs = load_default();
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *got = url_service(rs, cases[i].url);
+
+        ck_assert_msg(got && strcmp(got, cases[i].service) == 0, "%s: '%s', expected '%s'",
+                      cases[i].url, got ? got : "(none)", cases[i].service);
+    }
+    /* thumbnails, fonts and the site's own files are not trackers */
+    ck_assert_ptr_null(url_category(rs, "https://i.ytimg.com/vi/dQw4w9WgXcQ/hqdefault.jpg"));
+    ck_assert_ptr_null(url_category(rs, "https://fonts.googleapis.com/css2?family=Inter"));
+    ck_assert_ptr_null(url_category(rs, "https://www.google.com/search?q=legevakt"));
+    ck_assert_ptr_null(url_category(rs, "/wp-content/themes/clinic/app.js"));
+    ck_assert_ptr_null(url_category(rs, "https://www.facebook.com/trondheimlegevakt"));
+}
+END_TEST
+
+START_TEST(default_catalogue_is_complete_and_consistent)
+{
+    mc_ruleset_t *rs = load_default();
+    const char *err = NULL;
+
+    ck_assert_int_eq(mc_ruleset_check_categories(rs, mc_categories_make(test_pool), &err), MC_OK);
+    ck_assert_int_ge(rs->services->nelts, 30);
+    for (int i = 0; i < rs->services->nelts; i++) {
+        const mc_service_t *svc = &APR_ARRAY_IDX(rs->services, i, mc_service_t);
+
+        ck_assert_str_eq(svc->source, DEFAULT_CATALOGUE);
+        ck_assert_ptr_nonnull(svc->description);
+        ck_assert_msg(apr_table_get(svc->description, "en") &&
+                          apr_table_get(svc->description, "nb") &&
+                          apr_table_get(svc->description, "nn"),
+                      "%s needs en, nb and nn descriptions", svc->name);
+    }
+}
+END_TEST
+
+START_TEST(embedded_default_catalogue_is_the_shipped_file)
+{
+    const mc_builtin_file_t *embedded = mc_builtin_find("rules/default.json");
+    mc_ruleset_t *from_file = load_default();
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+    const char *err = NULL;
+
+    ck_assert_ptr_nonnull(embedded);
+    ck_assert_int_eq(mc_ruleset_load_json(rs, embedded->data, embedded->len, "default", &err),
+                     MC_OK);
+    ck_assert_int_eq(rs->services->nelts, from_file->services->nelts);
+    for (int k = MC_RULE_COOKIE; k <= MC_RULE_INLINE; k++)
+        ck_assert_int_eq(rs->rules[k]->nelts, from_file->rules[k]->nelts);
+    ck_assert_str_eq(mc_ruleset_match_cookie(rs, "_fbp")->source, "default: Meta Pixel");
+}
+END_TEST
+
+/* ------------------------------------------------------ catalogue format -- */
+
+START_TEST(catalogue_fills_services_and_rule_sources)
+{
+    const char *path = unit_data_path("rules/good.json");
+    mc_ruleset_t *rs = load(path);
+    const mc_service_t *svc = &APR_ARRAY_IDX(rs->services, 0, mc_service_t);
+    const mc_rule_t *rule = mc_ruleset_match_cookie(rs, "exa_42");
+    const char *url = "https://cdn.example.net/ex.js?v=2";
+
+    ck_assert_int_eq(rs->services->nelts, 2);
+    ck_assert_str_eq(svc->name, "Example Analytics");
+    ck_assert_str_eq(svc->vendor, "Example AS");
+    ck_assert_str_eq(svc->category, "statistics");
+    ck_assert_str_eq(svc->privacy_url, "https://example.com/privacy");
+    ck_assert_str_eq(svc->source, path);
+    ck_assert_str_eq(apr_table_get(svc->description, "nn"), "Tel besøk.");
+    ck_assert_ptr_null(APR_ARRAY_IDX(rs->services, 1, mc_service_t).vendor);
+    ck_assert_ptr_null(APR_ARRAY_IDX(rs->services, 1, mc_service_t).description);
+
+    ck_assert_str_eq(rule->service, "Example Analytics");
+    ck_assert_str_eq(rule->text, "~^exa_[0-9]+$");
+    ck_assert_str_eq(rule->source, apr_pstrcat(test_pool, path, ": Example Analytics", NULL));
+    ck_assert_str_eq(mc_ruleset_match_url(rs, url, strlen(url))->service, "Example Analytics");
+    ck_assert_str_eq(url_category(rs, "https://ads.example.org/pixel?id=1"), "marketing");
+    ck_assert_str_eq(mc_ruleset_match_inline(rs, "exa( 'init')", 12)->category, "statistics");
+    ck_assert_int_eq(rs->rules[MC_RULE_INLINE]->nelts, 2);
+}
+END_TEST
+
+START_TEST(catalogue_loads_from_memory_up_to_its_length)
+{
+    static const char json[] = "{\"services\": [{\"name\": \"A\", \"category\": \"marketing\","
+                               " \"cookies\": [\"_a\"]}]}GARBAGE";
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+    const char *err = NULL;
+
+    ck_assert_int_eq(mc_ruleset_load_json(rs, json, strlen(json) - 7, "inline.json", &err), MC_OK);
+    ck_assert_str_eq(cookie_category(rs, "_a"), "marketing");
+    ck_assert_int_eq(mc_ruleset_load_json(rs, json, strlen(json), "inline.json", &err), MC_EINVAL);
+    assert_contains(err, "inline.json:1:");
+    ck_assert_int_eq(mc_ruleset_load_json(rs, "[]", 2, "list.json", &err), MC_EINVAL);
+    ck_assert_str_eq(err, "list.json: a catalogue is a JSON object with a 'services' array");
+}
+END_TEST
+
+START_TEST(json_syntax_error_names_file_line_and_column)
+{
+    const char *err = load_error("rules/bad-syntax.json");
+
+    assert_contains(err,
+                    apr_pstrcat(test_pool, unit_data_path("rules/bad-syntax.json"), ":6:", NULL));
+}
+END_TEST
+
+START_TEST(unknown_keys_are_rejected_as_typos)
+{
+    const char *err = load_error("rules/bad-unknown-key.json");
+
+    assert_contains(err, "bad-unknown-key.json: service 'Typo': unknown key 'cookie'");
+    err = load_error("rules/bad-unknown-top-key.json");
+    assert_contains(err, "bad-unknown-top-key.json: unknown key 'service'");
+}
+END_TEST
+
+START_TEST(wrong_types_are_rejected)
+{
+    const char *err = load_error("rules/bad-wrong-type.json");
+
+    assert_contains(err, "service 'Wrong type': 'cookies' must be an array of strings");
+}
+END_TEST
+
+START_TEST(bad_regex_in_catalogue_names_service_and_pattern)
+{
+    const char *err = load_error("rules/bad-regex.json");
+
+    assert_contains(err, "bad-regex.json: service 'Bad regex': 'cookies': "
+                         "bad regex '~(a': missing closing parenthesis at offset 2");
+}
+END_TEST
+
+START_TEST(service_without_name_is_rejected)
+{
+    const char *err = load_error("rules/bad-missing-name.json");
+
+    assert_contains(err, "bad-missing-name.json: services[1] has no 'name'");
+}
+END_TEST
+
+START_TEST(empty_values_and_duplicates_are_rejected)
+{
+    assert_contains(load_error("rules/bad-empty-pattern.json"),
+                    "service 'Empty': 'urls': empty pattern");
+    assert_contains(load_error("rules/bad-duplicate-key.json"), "duplicate object key");
+    assert_contains(load_error("rules/bad-duplicate-service.json"),
+                    "service 'Same' is listed twice");
+}
+END_TEST
+
+START_TEST(failed_catalogue_adds_nothing)
+{
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+    const char *err;
+
+    add(rs, MC_RULE_COOKIE, "necessary", "_keep");
+    ck_assert_int_eq(mc_ruleset_load_file(rs, unit_data_path("rules/bad-regex.json"), &err),
+                     MC_EINVAL);
+    ck_assert_int_eq(rs->rules[MC_RULE_COOKIE]->nelts, 1);
+    ck_assert_int_eq(rs->services->nelts, 0);
+    ck_assert_ptr_null(mc_ruleset_match_cookie(rs, "_ok"));
+}
+END_TEST
+
+START_TEST(unreadable_catalogue_names_the_path)
+{
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+    const char *path = unit_data_path("rules/does-not-exist.json");
+    const char *err = NULL;
+
+    ck_assert_int_eq(mc_ruleset_load_file(rs, path, &err), MC_EIO);
+    assert_contains(err, path);
+    assert_contains(err, "cannot read");
+}
+END_TEST
+
+START_TEST(unknown_categories_are_reported_with_their_source)
+{
+    const char *path = unit_data_path("rules/unknown-category.json");
+    mc_ruleset_t *rs = load(path);
+    mc_ruleset_t *admin = mc_ruleset_make(test_pool);
+    mc_categories_t *cats = mc_categories_make(test_pool);
+    const char *err = NULL;
+
+    ck_assert_int_eq(mc_ruleset_check_categories(rs, cats, &err), MC_EINVAL);
+    ck_assert_str_eq(
+        err, apr_pstrcat(test_pool, path, ": service 'Foo': unknown category 'stats'", NULL));
+
+    ck_assert_int_eq(mc_ruleset_add(admin, MC_RULE_URL, "analytics", "stats.example.com",
+                                    "/etc/apache2/sites-enabled/clinic.conf:12", &err),
+                     MC_OK);
+    ck_assert_int_eq(mc_ruleset_check_categories(admin, cats, &err), MC_EINVAL);
+    ck_assert_str_eq(err, "/etc/apache2/sites-enabled/clinic.conf:12: url rule "
+                          "'stats.example.com': unknown category 'analytics'");
+
+    ck_assert_int_eq(mc_categories_add(cats, "stats", 0, &err), MC_OK);
+    ck_assert_int_eq(mc_categories_add(cats, "analytics", 0, &err), MC_OK);
+    ck_assert_int_eq(mc_ruleset_check_categories(rs, cats, &err), MC_OK);
+    ck_assert_int_eq(mc_ruleset_check_categories(admin, cats, &err), MC_OK);
+}
+END_TEST
+
+/* ----------------------------------------------------------------- suite -- */
+
+static TCase *tcase(const char *name)
+{
+    TCase *tc = tcase_create(name);
+
+    tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
+    return tc;
+}
+
+Suite *rules_suite(void)
+{
+    Suite *s = suite_create("rules");
+    TCase *globs = tcase("globs");
+    TCase *patterns = tcase("patterns");
+    TCase *precedence = tcase("precedence");
+    TCase *urls = tcase("urls");
+    TCase *inline_scripts = tcase("inline");
+    TCase *catalogue = tcase("catalogue");
+
+    tcase_add_test(globs, exact_cookie_name_matches_only_itself);
+    tcase_add_test(globs, cookie_globs_are_case_sensitive);
+    tcase_add_test(globs, lone_star_matches_every_name_even_empty);
+    tcase_add_test(globs, empty_subject_matches_only_stars);
+    tcase_add_test(globs, question_mark_is_one_character_even_multibyte);
+    tcase_add_test(globs, trailing_star_matches_any_suffix);
+    tcase_add_test(globs, consecutive_stars_act_as_one);
+    tcase_add_test(globs, inner_stars_backtrack);
+    tcase_add_test(globs, pattern_longer_than_subject_never_matches);
+    tcase_add_test(globs, subject_is_read_only_up_to_its_length);
+    suite_add_tcase(s, globs);
+
+    tcase_add_test(patterns, unusable_patterns_are_rejected);
+    tcase_add_test(patterns, longest_pattern_is_accepted);
+    tcase_add_test(patterns, bad_regex_error_names_pcre2_message_and_offset);
+    tcase_add_test(patterns, regex_rules_search_unless_anchored);
+    tcase_add_test(patterns, runaway_regex_stops_at_match_limit);
+    tcase_add_test(patterns, inline_rules_are_regexes_with_optional_tilde);
+    tcase_add_test(patterns, rule_kinds_have_names);
+    suite_add_tcase(s, patterns);
+
+    tcase_add_test(precedence, last_matching_rule_wins);
+    tcase_add_test(precedence, later_catalogue_overrides_earlier);
+    tcase_add_test(precedence, admin_rule_overrides_default_catalogue);
+    tcase_add_test(precedence, plain_rule_arrays_match_last_first);
+    tcase_add_test(precedence, added_rule_keeps_its_own_copies);
+    suite_add_tcase(s, precedence);
+
+    tcase_add_test(urls, host_rule_matches_host_and_subdomains_not_lookalikes);
+    tcase_add_test(urls, absolute_url_forms_are_understood);
+    tcase_add_test(urls, relative_and_non_network_urls_never_match);
+    tcase_add_test(urls, url_path_glob_matches_path_and_query);
+    tcase_add_test(urls, url_host_ignores_case_but_path_does_not);
+    tcase_add_test(urls, url_host_globs);
+    tcase_add_test(urls, url_regex_sees_normalised_host_path_query);
+    tcase_add_test(urls, url_is_read_only_up_to_its_length);
+    tcase_add_test(urls, long_urls_match_too);
+    suite_add_tcase(s, urls);
+
+    tcase_add_test(inline_scripts, real_tracker_snippets_are_recognised);
+    tcase_add_test(inline_scripts, first_party_script_matches_nothing);
+    suite_add_tcase(s, inline_scripts);
+
+    tcase_add_test(catalogue, default_catalogue_classifies_common_cookies);
+    tcase_add_test(catalogue, default_catalogue_classifies_tracker_urls);
+    tcase_add_test(catalogue, default_catalogue_is_complete_and_consistent);
+    tcase_add_test(catalogue, embedded_default_catalogue_is_the_shipped_file);
+    tcase_add_test(catalogue, catalogue_fills_services_and_rule_sources);
+    tcase_add_test(catalogue, catalogue_loads_from_memory_up_to_its_length);
+    tcase_add_test(catalogue, json_syntax_error_names_file_line_and_column);
+    tcase_add_test(catalogue, unknown_keys_are_rejected_as_typos);
+    tcase_add_test(catalogue, wrong_types_are_rejected);
+    tcase_add_test(catalogue, bad_regex_in_catalogue_names_service_and_pattern);
+    tcase_add_test(catalogue, service_without_name_is_rejected);
+    tcase_add_test(catalogue, empty_values_and_duplicates_are_rejected);
+    tcase_add_test(catalogue, failed_catalogue_adds_nothing);
+    tcase_add_test(catalogue, unreadable_catalogue_names_the_path);
+    tcase_add_test(catalogue, unknown_categories_are_reported_with_their_source);
+    suite_add_tcase(s, catalogue);
+    return s;
+}

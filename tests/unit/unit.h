@@ -1,0 +1,24 @@
+/* Shared by the unit test files: each test_<unit>.c exports one Suite. */
+#ifndef MC_UNIT_H
+#define MC_UNIT_H
+
+#include <apr_pools.h>
+#include <check.h>
+
+Suite *category_suite(void);
+Suite *rules_suite(void);
+Suite *token_suite(void);
+Suite *cookie_suite(void);
+Suite *decision_suite(void);
+Suite *chain_suite(void);
+Suite *lang_suite(void);
+
+/* A pool made before and destroyed after each test (checked fixtures). */
+extern apr_pool_t *test_pool;
+void unit_pool_setup(void);
+void unit_pool_teardown(void);
+
+/* Path of a fixture below tests/data. */
+const char *unit_data_path(const char *name);
+
+#endif
