@@ -230,6 +230,10 @@ apr_status_t mc_headers_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     if (APR_BRIGADE_EMPTY(bb))
         return APR_SUCCESS;
     st = mc_request_state(r);
+    /* Redirects and refusals (403, 401) are decided before the fixups ran:
+     * expire refused cookies here for them. */
+    if (!mc_is_endpoint(r))
+        mc_expire_cookies(r, st, st->effective);
     filter_set_cookies(r, r->headers_out, st->effective);
     filter_set_cookies(r, r->err_headers_out, st->effective);
     ap_remove_output_filter(f);

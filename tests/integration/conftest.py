@@ -4,6 +4,7 @@ The servers and the client live in harness.py; this file wires them into
 pytest: backends are started once per session, servers per test or per
 module, and everything we started is stopped by PID at teardown.
 """
+import signal
 import subprocess
 import sys
 
@@ -13,7 +14,13 @@ import harness
 from harness import BACKENDS, ApacheServer, free_port, stop_process_group, wait_for_port
 
 
+def _terminate(signum, frame):
+    # A SIGTERM (e.g. from `timeout`) still tears down every server and backend.
+    raise KeyboardInterrupt("SIGTERM")
+
+
 def pytest_sessionstart(session):
+    signal.signal(signal.SIGTERM, _terminate)
     missing = []
     if not harness.NO_MODULE and not harness.MODULE.exists():
         missing.append("module %s (build it: autoreconf -fi && ./configure && make, "
@@ -26,9 +33,14 @@ def pytest_sessionstart(session):
 
 def pytest_sessionfinish(session, exitstatus):
     harness.stop_all_servers()
+    for backend in list(_live_backends):
+        backend.stop()
     kept = harness.cleanup_base_dir(keep=exitstatus not in (0, 5))
     if kept is not None and kept.exists():
         sys.stderr.write("\nintegration server dirs kept in %s\n" % kept)
+
+
+_live_backends = set()
 
 
 class Backends:
@@ -46,6 +58,7 @@ class Backends:
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL, start_new_session=True)
             self.procs.append(proc)
+            _live_backends.add(self)
             if not wait_for_port(port, 10, proc):
                 self.stop()
                 raise RuntimeError("backend %s did not start" % script)
@@ -55,6 +68,7 @@ class Backends:
         for proc in self.procs:
             stop_process_group(proc, timeout=5)
         self.procs = []
+        _live_backends.discard(self)
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,8 @@ DATA = REPO / "tests" / "data" / "integration"
 HTTPD = os.environ.get("MC_HTTPD", "/usr/sbin/apache2")
 MODULE_DIR = Path(os.environ.get("MC_MODULE_DIR", "/usr/lib/apache2/modules"))
 MODULE = Path(os.environ.get("MC_MODULE", REPO / ".libs" / "mod_consent.so"))
-CONSENT_LOG_TOOL = Path(os.environ.get("MC_CONSENT_LOG_TOOL", REPO / "consent-log"))
+CONSENT_LOG_TOOL = Path(os.environ.get("MC_CONSENT_LOG_TOOL")
+                        or os.environ.get("MC_CONSENT_LOG") or REPO / "consent-log")
 # MC_NO_MODULE=1 runs the harness without mod_consent (no LoadModule, every
 # Consent* line commented out): useful to check the harness and backends alone.
 NO_MODULE = os.environ.get("MC_NO_MODULE") == "1"
@@ -250,6 +251,36 @@ def _header_items(headers):
     return list(headers)
 
 
+def _exchange(conn, port, method, path, headers, body, host, chunks):
+    items = _header_items(headers)
+    names = {k.lower() for k, _ in items}
+    conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+    if "host" not in names:
+        conn.putheader("Host", host or "127.0.0.1:%d" % port)
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    if body is not None and "content-length" not in names:
+        conn.putheader("Content-Length", str(len(body)))
+    if chunks is not None:
+        conn.putheader("Transfer-Encoding", "chunked")
+    for k, v in items:
+        conn.putheader(k, v)
+    conn.endheaders()
+    try:
+        if body is not None:
+            conn.send(body)
+        if chunks is not None:
+            for chunk in chunks:
+                conn.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            conn.send(b"0\r\n\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server answered early (e.g. 413); read that answer
+    resp = conn.getresponse()
+    data = resp.read()
+    return Response(resp.status, resp.reason, resp.getheaders(),
+                    resp.msg.get_all("Set-Cookie") or [], data)
+
+
 def request(port, method="GET", path="/", headers=None, body=None, host=None, chunks=None,
             timeout=30):
     """One request on a fresh connection; never follows redirects.
@@ -258,37 +289,34 @@ def request(port, method="GET", path="/", headers=None, body=None, host=None, ch
     BODY: bytes/str sent with Content-Length; CHUNKS: list of bytes sent with
     Transfer-Encoding: chunked. Host defaults to 127.0.0.1:PORT.
     """
-    items = _header_items(headers)
-    names = {k.lower() for k, _ in items}
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
-        if "host" not in names:
-            conn.putheader("Host", host or "127.0.0.1:%d" % port)
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        if body is not None and "content-length" not in names:
-            conn.putheader("Content-Length", str(len(body)))
-        if chunks is not None:
-            conn.putheader("Transfer-Encoding", "chunked")
-        for k, v in items:
-            conn.putheader(k, v)
-        conn.endheaders()
-        try:
-            if body is not None:
-                conn.send(body)
-            if chunks is not None:
-                for chunk in chunks:
-                    conn.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                conn.send(b"0\r\n\r\n")
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server answered early (e.g. 413); read that answer
-        resp = conn.getresponse()
-        data = resp.read()
-        return Response(resp.status, resp.reason, resp.getheaders(),
-                        resp.msg.get_all("Set-Cookie") or [], data)
+        return _exchange(conn, port, method, path, headers, body, host, chunks)
     finally:
         conn.close()
+
+
+class KeepAlive:
+    """Several requests over one persistent connection."""
+
+    def __init__(self, port, timeout=30):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        self.sockets = set()
+
+    def request(self, method="GET", path="/", headers=None, body=None, host=None):
+        resp = _exchange(self.conn, self.port, method, path, headers, body, host, None)
+        self.sockets.add(id(self.conn.sock))
+        return resp
+
+    def close(self):
+        self.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 class CookieJar:
@@ -320,7 +348,8 @@ class CookieJar:
 # --------------------------------------------------------------------------
 
 DEFAULT_FILES = {
-    "index.html": "<!DOCTYPE html><html><head><title>home</title></head><body><p>home</p></body></html>\n",
+    "index.html": ("<!DOCTYPE html><html><head><title>home</title></head>"
+                   "<body><p>home</p></body></html>\n"),
     "plain.txt": "plain text\n",
 }
 

@@ -13,6 +13,10 @@ ProxyPass /strip-fcgi/ fcgi://127.0.0.1:{fcgi}/
 <LocationMatch "^/strip-(cgi|proxy|fcgi)/">
     ConsentStripRequestCookies On
 </LocationMatch>
+Redirect 302 /old /new
+<Location /denied>
+    Require all denied
+</Location>
 """
 
 
@@ -32,7 +36,8 @@ def expiries(resp, name):
 def assert_proper_deletion(cookie):
     assert cookie.value in ("", '""'), cookie
     assert cookie.max_age == 0, cookie
-    assert cookie.attr("path") == "/", "a deletion without Path=/ misses cookies set for /: %r" % cookie
+    assert cookie.attr("path") == "/", \
+        "a deletion without Path=/ misses cookies set for /: %r" % cookie
 
 
 def test_tracker_cookies_are_expired_host_only_on_an_ip_host(server):
@@ -94,6 +99,21 @@ def test_only_refused_categories_are_expired(server):
 def test_expiry_also_happens_on_backend_responses(server):
     resp = server.get("/proxy/x?set=PHPSESSID", headers={"Cookie": TRACKERS})
     assert "PHPSESSID" in resp.set_names
+    assert {"_ga", "_fbp"} <= resp.deleted_names, resp
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/plain.txt", 200),
+    ("/missing.txt", 404),
+    ("/old", 302),
+    ("/denied/x", 403),
+    ("/cgi-bin/cookies.py", 200),
+    ("/fcgi/x", 200),
+    ("/proxy/x?status=302&location=/y", 302),
+])
+def test_every_kind_of_response_expires_trackers(server, path, status):
+    resp = server.get(path, headers={"Cookie": TRACKERS})
+    assert resp.status == status, resp
     assert {"_ga", "_fbp"} <= resp.deleted_names, resp
 
 

@@ -48,8 +48,10 @@ def offending_line(text):
 
 
 def assert_names_file_and_line(output, path, line):
+    assert "Invalid command" not in output, "mod_consent is not loaded:\n" + output
     hits = [l for l in output.splitlines()
-            if str(path) in l and re.search(r"(?<![0-9])%d(?![0-9])" % line, l)]
+            if str(path) in l
+            and re.search(r"(?<![0-9])%d(?![0-9])" % line, l.replace(str(path), "FILE"))]
     assert hits, "no message names %s line %d:\n%s" % (path, line, output)
 
 

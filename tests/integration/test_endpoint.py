@@ -7,8 +7,8 @@ import urllib.parse
 
 import pytest
 
-from harness import (CATEGORIES, ID_RE, RFC3339_UTC_RE, consent_cookie, consented, decide,
-                     decision_body, get_state, tamper)
+from harness import (CATEGORIES, ID_RE, RFC3339_UTC_RE, CookieJar, consent_cookie, consented,
+                     decide, decision_body, get_state, tamper)
 
 OPTIONALS = ["preferences", "statistics", "marketing"]
 
@@ -71,6 +71,7 @@ def test_state_with_a_forged_cookie_is_undecided(server):
     ("custom", ["statistics"], ["necessary", "statistics"]),
     ("custom", [], ["necessary"]),
     ("custom", ["preferences", "marketing"], ["necessary", "preferences", "marketing"]),
+    ("custom", ["necessary", "statistics"], ["necessary", "statistics"]),
 ])
 def test_json_decision_answers_state_and_sets_signed_cookie(server, method, granted, expect):
     resp = decide(server, method, granted)
@@ -97,20 +98,19 @@ def test_each_new_visitor_gets_a_new_id(server):
 
 
 def test_a_visitor_keeps_one_id_across_decisions(server):
-    first = decide(server, "custom", ["statistics"])
-    cookie = "consent=" + consent_cookie(first)
-    second = decide(server, "accept_all", headers={"Cookie": cookie})
+    jar = CookieJar()
+    first = jar.update(decide(server, "custom", ["statistics"]))
+    second = jar.update(decide(server, "accept_all", headers=jar.headers()))
     assert second.status == 200
     assert second.json()["id"] == first.json()["id"]
-    cookie2 = "consent=" + consent_cookie(second)
-    assert get_state(server, cookie2)["id"] == first.json()["id"]
+    assert get_state(server, jar.header())["id"] == first.json()["id"]
 
 
 def test_withdrawal_is_recorded_as_withdraw_and_keeps_the_id(server):
-    accept = decide(server, "accept_all")
-    cookie = "consent=" + consent_cookie(accept)
+    jar = CookieJar()
+    accept = jar.update(decide(server, "accept_all"))
     before = len(server.consent_log_lines())
-    withdraw = decide(server, "reject_all", headers={"Cookie": cookie})
+    withdraw = jar.update(decide(server, "reject_all", headers=jar.headers()))
     assert withdraw.status == 200
     state = withdraw.json()
     assert state["id"] == accept.json()["id"]
@@ -118,6 +118,9 @@ def test_withdrawal_is_recorded_as_withdraw_and_keeps_the_id(server):
     records = server.consent_records()[before:]
     assert [r["method"] for r in records] == ["withdraw"], records
     assert records[0]["id"] == state["id"]
+    # after withdrawal trackers are refused again
+    page = server.get("/cgi-bin/cookies.py?set=_ga", headers=jar.headers())
+    assert "_ga" not in page.set_names
 
 
 def test_reject_without_earlier_grant_is_reject_all(server):
@@ -173,6 +176,24 @@ def test_form_return_path_with_query_survives(server):
     assert location_path(resp, server) == "/side?a=1&b=2"
 
 
+@pytest.mark.parametrize("ctype, body", [
+    ("application/json; charset=utf-8", decision_body("accept_all")),
+    ("Application/JSON", decision_body("accept_all")),
+    ("application/x-www-form-urlencoded; charset=UTF-8", "method=accept_all"),
+])
+def test_content_type_parameters_and_case_are_accepted(server, ctype, body):
+    resp = server.post("/_consent/decision", body, ctype)
+    assert resp.status in (200, 303), resp
+    assert consent_cookie(resp)
+
+
+def test_endpoint_is_only_below_its_base_path(server):
+    for path in ("/_consentx/state", "/_consent-old/state", "/x/_consent/state"):
+        resp = server.get(path)
+        assert resp.status == 404, (path, resp)
+        assert (resp.header("Content-Type") or "").split(";")[0] != "application/json", path
+
+
 # --- accepted origins ----------------------------------------------------------
 
 @pytest.mark.parametrize("headers", [
@@ -186,6 +207,13 @@ def test_same_origin_and_plain_clients_may_decide(server, headers):
     resp = decide(server, "accept_all", headers=headers)
     assert resp.status == 200, resp
     assert consent_cookie(resp)
+
+
+def test_same_origin_on_a_named_host_may_decide(server):
+    host = "www.klinikk.test:%d" % server.port
+    resp = decide(server, "accept_all", host=host, headers={"Origin": "http://" + host,
+                                                            "Sec-Fetch-Site": "same-origin"})
+    assert resp.status == 200, resp
 
 
 # --- refusals: nothing set, nothing recorded -----------------------------------
@@ -305,6 +333,13 @@ def test_gpc_refuses_marketing_on_accept_all(server):
     assert "marketing" not in stored["granted"]
 
 
+def test_gpc_is_not_the_method_when_marketing_was_not_asked_for(server):
+    before = len(server.consent_log_lines())
+    resp = decide(server, "custom", ["statistics"], headers={"Sec-GPC": "1"})
+    assert set(resp.json()["granted"]) == {"necessary", "statistics"}
+    assert [r["method"] for r in server.consent_records()[before:]] == ["custom"]
+
+
 def test_gpc_state_reports_the_signal(server):
     assert get_state(server, headers={"Sec-GPC": "1"})["gpc"] is True
 
@@ -348,6 +383,37 @@ def test_policy_bump_voids_earlier_consent(server_factory):
     assert again.status == 200
     assert again.json()["policy"] == "2"
     assert again.json()["id"] == first.json()["id"]
+
+
+def test_policy_bump_by_graceful_restart(server_factory):
+    srv = server_factory("policy-graceful")
+    cookie = consented(srv, "accept_all")
+    srv.reconfigure(consent={"ConsentPolicyVersion": "2026-02"})
+    srv.graceful()
+    state = get_state(srv, cookie)
+    assert state["decided"] is False and state["policy"] == "2026-02", state
+
+
+def test_vhost_settings_override_server_settings(server_factory):
+    srv = server_factory("vhost-settings", start=False)
+    srv.reconfigure(
+        vhost_conf="ConsentCookieName vhc\nConsentPolicyVersion v2\n",
+        global_conf="<VirtualHost 127.0.0.1:%d>\n"
+                    "    ServerName other.test\n"
+                    "    ConsentEngine Off\n"
+                    "    ConsentBasePath /other-consent\n"
+                    "</VirtualHost>\n" % srv.port)
+    srv.start()
+    resp = decide(srv, "accept_all")
+    assert consent_cookie(resp, "vhc") and resp.json()["policy"] == "v2", resp
+    # the other virtual host keeps the server's cookie name and its own endpoint
+    other = decide(srv, "accept_all", base="/other-consent", host="other.test")
+    assert other.status == 200 and consent_cookie(other, "consent"), other
+    assert other.json()["policy"] == "1"
+    page = srv.get("/cgi-bin/cookies.py?set=_ga", host="other.test")
+    assert "_ga" in page.set_names, "ConsentEngine Off in the other vhost: %r" % page
+    page = srv.get("/cgi-bin/cookies.py?set=_ga")
+    assert "_ga" not in page.set_names
 
 
 def test_max_age_limits_the_decision(server_factory):
@@ -428,7 +494,8 @@ def test_secret_file_decides_which_cookies_are_genuine(server_factory):
 
 def test_missing_secret_file_is_warned_about(server_factory):
     srv = server_factory("nosecret", consent={"ConsentSecretFile": None})
-    assert "ConsentSecretFile" in srv.error_log(), srv.error_log()
+    warnings = [l for l in srv.error_log().splitlines() if "ConsentSecretFile" in l]
+    assert warnings and all(":warn]" in l for l in warnings), srv.error_log()
     resp = decide(srv, "accept_all")
     assert resp.status == 200 and consent_cookie(resp)
     assert get_state(srv, "consent=" + consent_cookie(resp))["decided"] is True

@@ -5,9 +5,12 @@ _ga (statistics), _fbp (marketing) and mystery_cookie (unclassified). The
 presence of PHPSESSID proves the path really emits cookies, so the absence of
 a tracker is the module's doing.
 """
+import concurrent.futures
+import urllib.parse
+
 import pytest
 
-from harness import consented, tamper
+from harness import KeepAlive, consented, tamper
 
 NAMES = "PHPSESSID,_ga,_fbp,mystery_cookie"
 
@@ -38,7 +41,11 @@ Redirect 302 /old /new
 <Location /errdoc/>
     ErrorDocument 404 "/cgi-bin/cookies.py?set=%(names)s"
 </Location>
-""" % {"always": cookie_block(True), "names": NAMES}
+RewriteEngine On
+RewriteRule ^/rw$ /plain.txt [R=302,L,%(co_flags)s]
+""" % {"always": cookie_block(True), "names": NAMES,
+       # mod_rewrite's cookie flag: CO=name:value:domain:lifetime:path
+       "co_flags": ",".join("CO=%s:v1:127.0.0.1:0:/" % n for n in NAMES.split(","))}
 
 FILES = {"static/set.txt": "set\n", "static/always.txt": "always\n"}
 
@@ -59,6 +66,12 @@ PATHS = {
     "proxy-redirect": ("GET", "/proxy/cookies?status=302&location=/x&set=" + NAMES, 302),
     "proxy-head": ("HEAD", "/proxy/cookies?set=" + NAMES, 200),
     "proxy-html": ("GET", "/proxy/cookies?type=html&set=" + NAMES, 200),
+    "proxy-gzip": ("GET", "/proxy/cookies?gzip=1&set=" + NAMES, 200),
+    "cgi-no-content": ("GET", "/cgi-bin/cookies.py?status=204&set=" + NAMES, 204),
+    "rewrite-cookie-flag": ("GET", "/rw", 302),
+    "cgi-streaming": ("GET", "/cgi-bin/cookies.py?stream=2&set=" + NAMES, 200),
+    "fastcgi-streaming": ("GET", "/fcgi/cookies?stream=2&set=" + NAMES, 200),
+    "proxy-streaming": ("GET", "/proxy/cookies?stream=2&set=" + NAMES, 200),
 }
 
 # consent: (decision method, granted) -> cookies that must arrive / must not
@@ -98,7 +111,8 @@ def test_only_granted_cookies_reach_the_browser(server, cookies, path, consent):
     missing = allowed - resp.set_names
     assert not missing, "granted cookies %s were removed: %r" % (missing, resp)
     leaked = refused & names
-    assert not leaked, "cookies %s of non-granted categories reached the browser: %r" % (leaked, resp)
+    assert not leaked, "cookies %s of non-granted categories reached the browser: %r" % (leaked,
+                                                                                         resp)
 
 
 def test_not_modified_response_is_filtered_too(server, cookies):
@@ -154,7 +168,8 @@ CATALOGUE = {
 }
 
 
-@pytest.mark.parametrize("consent", ["no-consent", "statistics-only", "marketing-only", "accept-all"])
+@pytest.mark.parametrize("consent", ["no-consent", "statistics-only", "marketing-only",
+                                     "accept-all"])
 def test_default_catalogue_classifies_common_cookies(server, cookies, consent):
     granted = {"no-consent": {"necessary"},
                "statistics-only": {"necessary", "statistics"},
@@ -220,3 +235,70 @@ def test_engine_off_by_default_lets_everything_through(server_factory):
     srv = server_factory("engine-default", consent={"ConsentEngine": None})
     resp = srv.get("/cgi-bin/cookies.py?set=" + NAMES)
     assert {"PHPSESSID", "_ga", "_fbp", "mystery_cookie"} <= resp.set_names, resp
+
+
+def test_consent_is_read_per_request_not_per_connection(server, cookies):
+    url = "/cgi-bin/cookies.py?set=PHPSESSID,_ga"
+    with KeepAlive(server.port) as conn:
+        first = conn.request("GET", url, headers={"Cookie": cookies["accept-all"]})
+        second = conn.request("GET", url)
+        third = conn.request("GET", url, headers={"Cookie": cookies["accept-all"]})
+        assert len(conn.sockets) == 1, "requests did not share one connection"
+    assert "_ga" in first.set_names, first
+    assert "_ga" not in second.set_names, "consent leaked to the next request: %r" % second
+    assert "_ga" in third.set_names, third
+
+
+def test_parallel_page_requests_each_get_their_own_answer(server, cookies):
+    keys = list(CONSENTS)
+    url = "/cgi-bin/cookies.py?set=" + NAMES
+
+    def one(i):
+        key = keys[i % len(keys)]
+        headers = {"Cookie": cookies[key]} if cookies[key] else {}
+        path = url if i % 2 else "/static/set.txt"
+        return key, server.get(path, headers=headers)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(one, range(150)))
+    for key, resp in results:
+        _, _, allowed, refused = CONSENTS[key]
+        assert allowed <= resp.set_names and not refused & resp.all_cookie_names, (key, resp)
+
+
+# Ways a backend might format a tracker's Set-Cookie; none may get it through.
+SLIPPERY = {
+    "max-age-beats-past-expires": "_ga=x; Max-Age=100; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+    "bad-max-age": "_ga=x; Max-Age=soon",
+    "bad-expires": "_ga=x; Expires=never",
+    "no-spaces": "_ga=x;Path=/;Max-Age=100",
+    "quoted-value": '_fbp="fb.1.2"; Path=/',
+    "space-before-equals": "_ga =x; Path=/",
+    "lower-case-attributes": "_fbp=x; path=/; max-age=100; domain=klinikk.test",
+    "secure-httponly": "_ga=x; Secure; HttpOnly; SameSite=None; Path=/",
+    "glob-match": "_ga_ABCDEF=GS1.1; Path=/",
+}
+
+
+@pytest.mark.parametrize("case", list(SLIPPERY))
+@pytest.mark.parametrize("backend", ["/cgi-bin/cookies.py", "/proxy/cookies"])
+def test_tracker_cannot_slip_through_by_formatting(server, backend, case):
+    raw = SLIPPERY[case]
+    name = raw.split("=")[0].strip()
+    resp = server.get(backend + "?set=PHPSESSID&raw=" + urllib.parse.quote(raw))
+    assert "PHPSESSID" in resp.set_names, resp
+    assert name not in resp.set_names, "%r got through: %r" % (raw, resp)
+
+
+@pytest.mark.parametrize("raw", ["_ga=; Max-Age=0; Path=/", "_ga=x; max-age=-1",
+                                 "_fbp=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/"])
+def test_tracker_deletions_in_any_form_pass(server, raw):
+    resp = server.get("/cgi-bin/cookies.py?raw=" + urllib.parse.quote(raw))
+    assert raw.split("=")[0] in resp.deleted_names, resp
+
+
+def test_lower_case_set_cookie_header_from_cgi_is_filtered(server):
+    resp = server.get("/cgi-bin/cookies.py?set=PHPSESSID&header="
+                      + urllib.parse.quote("set-cookie: _ga=GA1.1.1; Path=/"))
+    assert "PHPSESSID" in resp.set_names
+    assert "_ga" not in resp.all_cookie_names, resp

@@ -34,6 +34,14 @@ CONF = """
     ConsentEngine Off
 </Location>
 ProxyPass /open/proxy/ http://127.0.0.1:%(http)d/
+<Location /proxy/special/>
+    ConsentCookieRule marketing lang_pref
+</Location>
+ConsentCookieRule statistics server_stat_*
+"""
+
+VHOST = """
+ConsentCookieRule marketing vhost_mkt_*
 """
 
 PAGES = ["page.ck", "open/page.ck", "sub/page.ck", "sub/deeper/page.ck", "strict/page.ck",
@@ -51,7 +59,7 @@ def server(module_server_factory, backends):
     srv = module_server_factory("merge", start=False, files=files)
     headers = "\n".join('    Header add Set-Cookie "%s; Path=/"' % c for c in SETS)
     srv.reconfigure(global_conf=CONF % {"headers": headers, "docroot": srv.docroot,
-                                        "http": backends.http_port})
+                                        "http": backends.http_port}, vhost_conf=VHOST)
     srv.start()
     return srv
 
@@ -105,6 +113,18 @@ def test_outer_rules_still_apply_inside(server, statistics):
     assert "promo_banner" not in inside, "the outer marketing rule was lost in sub/"
 
 
+def test_location_rule_applies_to_proxied_paths_below_it(server):
+    assert "lang_pref" not in arrived(server, "/proxy/special/x?set=PHPSESSID,lang_pref")
+    assert "lang_pref" in arrived(server, "/proxy/x?set=PHPSESSID,lang_pref")
+
+
+def test_vhost_rules_add_to_server_rules(server, statistics):
+    url = "/cgi-bin/cookies.py?set=PHPSESSID,server_stat_a,vhost_mkt_b"
+    assert not {"server_stat_a", "vhost_mkt_b"} & arrived(server, url)
+    got = arrived(server, url, statistics)
+    assert "server_stat_a" in got and "vhost_mkt_b" not in got
+
+
 def test_inner_block_overrides_outer_allow(server):
     strict = arrived(server, "/strict/page.ck")
     assert "mystery_cookie" not in strict and "lang_pref" not in strict
@@ -129,7 +149,8 @@ def test_server_only_directive_in_htaccess_is_an_error(server, path, directive):
     resp = server.get(path)
     assert resp.status == 500, resp
     assert not {"_ga", "_fbp"} & resp.set_names
-    lines = [l for l in server.error_log().splitlines() if directive in l and ".htaccess" in l]
+    lines = [l for l in server.error_log().splitlines()
+             if directive in l and ".htaccess" in l and "not allowed" in l]
     assert lines, server.error_log()[-2000:]
 
 

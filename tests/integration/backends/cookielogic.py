@@ -4,6 +4,8 @@ The query string drives it:
   set=a,b        one "Set-Cookie: NAME=v-NAME; Path=/" header line per name
   del=a,b        a deletion per name (empty value, Max-Age=0)
   expired=a,b    a deletion per name by an Expires date in the past
+  raw=TEXT       one "Set-Cookie: TEXT" line as given (repeatable)
+  header=TEXT    one extra header line "Name: value" as given (repeatable)
   folded=1       ONE Set-Cookie line holding PHPSESSID, _ga and _fbp, folded
                  with commas; _ga and _fbp carry an Expires date (a year ahead)
   echo=1         body is JSON: the Cookie header this backend received
@@ -55,10 +57,17 @@ def respond(query_string, http_cookie):
     for name in _names(query, "del"):
         headers.append(("Set-Cookie", "%s=; Path=/; Max-Age=0" % name))
     for name in _names(query, "expired"):
-        headers.append(("Set-Cookie", "%s=gone; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT" % name))
+        headers.append(("Set-Cookie",
+                        "%s=gone; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT" % name))
+    for text in query.get("raw", []):
+        headers.append(("Set-Cookie", text))
+    for text in query.get("header", []):
+        name, _, value = text.partition(":")
+        headers.append((name.strip(), value.strip()))
     if query.get("folded"):
         date = future_http_date()
-        headers.append(("Set-Cookie", "PHPSESSID=folded1; Path=/, _ga=GA1.2.3.4; Path=/; Expires=%s, "
+        headers.append(("Set-Cookie", "PHPSESSID=folded1; Path=/, "
+                                      "_ga=GA1.2.3.4; Path=/; Expires=%s, "
                                       "_fbp=fb.1.2.3; Path=/; Expires=%s" % (date, date)))
     if "location" in query:
         headers.append(("Location", query["location"][0]))
@@ -75,7 +84,8 @@ def respond(query_string, http_cookie):
                                 b"<body><p>gzip body</p></body></html>\n")]
     elif query.get("type", [""])[0] == "html":
         ctype = "text/html; charset=utf-8"
-        pieces = [b"<!DOCTYPE html><html><head><title>t</title></head><body><p>hello</p></body></html>\n"]
+        pieces = [b"<!DOCTYPE html><html><head><title>t</title></head>"
+                  b"<body><p>hello</p></body></html>\n"]
     else:
         ctype = "text/plain; charset=utf-8"
         pieces = [b"backend ok\n"]

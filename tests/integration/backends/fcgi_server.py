@@ -89,7 +89,8 @@ def serve(conn):
             params = decode_params(params_raw)
             status, headers, pieces, pause = cookielogic.respond(params.get("QUERY_STRING", ""),
                                                                  params.get("HTTP_COOKIE"))
-            head = ("Status: %d\r\n" % status if status else "") + "".join("%s: %s\r\n" % h for h in headers) + "\r\n"
+            head = "Status: %d\r\n" % status if status else ""  # none: CGI's default 200
+            head += "".join("%s: %s\r\n" % h for h in headers) + "\r\n"
             send_stdout(conn, request_id, head.encode("latin-1"))
             if params.get("REQUEST_METHOD") != "HEAD":
                 for i, piece in enumerate(pieces):
