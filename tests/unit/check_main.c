@@ -1,6 +1,8 @@
 /* Runs every unit suite of the pure-C core. No httpd is involved. */
+#include <apr_file_io.h>
 #include <apr_general.h>
 #include <apr_strings.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +19,30 @@ void unit_pool_teardown(void)
 {
     apr_pool_destroy(test_pool);
     test_pool = NULL;
+}
+
+/* Not the default flags: those delete the file when it is closed. */
+#define TEMP_FLAGS (APR_FOPEN_CREATE | APR_FOPEN_READ | APR_FOPEN_WRITE | APR_FOPEN_EXCL)
+
+static apr_status_t remove_temp_file(void *path)
+{
+    remove(path);
+    return APR_SUCCESS;
+}
+
+const char *unit_temp_file(const void *data, size_t len)
+{
+    const char *dir = NULL;
+    apr_file_t *file;
+    char *path;
+
+    ck_assert_int_eq(apr_temp_dir_get(&dir, test_pool), APR_SUCCESS);
+    path = apr_pstrcat(test_pool, dir, "/mc_unit_XXXXXX", NULL);
+    ck_assert_int_eq(apr_file_mktemp(&file, path, TEMP_FLAGS, test_pool), APR_SUCCESS);
+    ck_assert_int_eq(apr_file_write_full(file, data, len, NULL), APR_SUCCESS);
+    apr_file_close(file);
+    apr_pool_cleanup_register(test_pool, path, remove_temp_file, apr_pool_cleanup_null);
+    return path;
 }
 
 const char *unit_data_path(const char *name)

@@ -79,31 +79,6 @@ static const char *check_error(const char *line)
     return err;
 }
 
-/* Not the default flags: those delete the file when it is closed. */
-#define TEMP_FLAGS (APR_FOPEN_CREATE | APR_FOPEN_READ | APR_FOPEN_WRITE | APR_FOPEN_EXCL)
-
-static apr_status_t remove_temp_file(void *path)
-{
-    remove(path);
-    return APR_SUCCESS;
-}
-
-/* A file in the temporary directory, removed with the test pool. */
-static const char *temp_file(const char *data, size_t len)
-{
-    const char *dir = NULL;
-    apr_file_t *file;
-    char *path;
-    apr_size_t written = 0;
-
-    ck_assert_int_eq(apr_temp_dir_get(&dir, test_pool), APR_SUCCESS);
-    path = apr_pstrcat(test_pool, dir, "/mc_chain_XXXXXX", NULL);
-    ck_assert_int_eq(apr_file_mktemp(&file, path, TEMP_FLAGS, test_pool), APR_SUCCESS);
-    ck_assert_int_eq(apr_file_write_full(file, data, len, &written), APR_SUCCESS);
-    apr_file_close(file);
-    apr_pool_cleanup_register(test_pool, path, remove_temp_file, apr_pool_cleanup_null);
-    return path;
-}
 
 /* The lines of a fixture, '\n' removed. */
 static apr_array_header_t *read_lines(const char *name)
@@ -531,7 +506,7 @@ START_TEST(tail_of_a_single_record)
     const char *err = NULL;
     char *line = format_ok(&rec, mc_chain_genesis, hash);
 
-    ck_assert_int_eq(mc_chain_tail(test_pool, temp_file(line, strlen(line)), tail, &err), MC_OK);
+    ck_assert_int_eq(mc_chain_tail(test_pool, unit_temp_file(line, strlen(line)), tail, &err), MC_OK);
     ck_assert_str_eq(tail, hash);
 }
 END_TEST
@@ -567,9 +542,9 @@ START_TEST(tail_with_a_bad_last_record_is_an_error)
     char hash[MC_HASH_HEX + 1];
     const char *err = NULL;
 
-    ck_assert_int_eq(mc_chain_tail(test_pool, temp_file(bad, strlen(bad)), hash, &err), MC_EINVAL);
+    ck_assert_int_eq(mc_chain_tail(test_pool, unit_temp_file(bad, strlen(bad)), hash, &err), MC_EINVAL);
     ck_assert_ptr_nonnull(strstr(err, "the last record of"));
-    ck_assert_int_eq(mc_chain_tail(test_pool, temp_file("\n", 1), hash, &err), MC_EINVAL);
+    ck_assert_int_eq(mc_chain_tail(test_pool, unit_temp_file("\n", 1), hash, &err), MC_EINVAL);
 }
 END_TEST
 
@@ -583,7 +558,7 @@ START_TEST(tail_of_a_huge_last_line_is_refused)
     memset(data, 'x', len);
     data[0] = '\n';
     data[len - 1] = '\n';
-    ck_assert_int_eq(mc_chain_tail(test_pool, temp_file(data, len), hash, &err), MC_ELIMIT);
+    ck_assert_int_eq(mc_chain_tail(test_pool, unit_temp_file(data, len), hash, &err), MC_ELIMIT);
 }
 END_TEST
 
@@ -606,7 +581,7 @@ START_TEST(tail_of_a_large_log_reads_only_its_end)
     }
     data = apr_array_pstrcat(test_pool, parts, 0);
     start = apr_time_now();
-    ck_assert_int_eq(mc_chain_tail(test_pool, temp_file(data, strlen(data)), tail, &err), MC_OK);
+    ck_assert_int_eq(mc_chain_tail(test_pool, unit_temp_file(data, strlen(data)), tail, &err), MC_OK);
     ck_assert_int_lt(apr_time_now() - start, apr_time_from_msec(250));
     ck_assert_str_eq(tail, hash);
 }

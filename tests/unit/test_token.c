@@ -96,31 +96,6 @@ static void assert_undecided(const mc_consent_t *c)
     ck_assert_uint_eq(c->granted, (mc_catmask_t)1 << MC_CAT_NECESSARY);
 }
 
-/* Not the default flags: those delete the file when it is closed. */
-#define TEMP_FLAGS (APR_FOPEN_CREATE | APR_FOPEN_READ | APR_FOPEN_WRITE | APR_FOPEN_EXCL)
-
-static apr_status_t remove_temp_file(void *path)
-{
-    remove(path);
-    return APR_SUCCESS;
-}
-
-/* A file in the temporary directory, removed with the test pool. */
-static const char *temp_file(const void *data, size_t len)
-{
-    const char *dir = NULL;
-    apr_file_t *file;
-    char *path;
-    apr_size_t written = 0;
-
-    ck_assert_int_eq(apr_temp_dir_get(&dir, test_pool), APR_SUCCESS);
-    path = apr_pstrcat(test_pool, dir, "/mc_token_XXXXXX", NULL);
-    ck_assert_int_eq(apr_file_mktemp(&file, path, TEMP_FLAGS, test_pool), APR_SUCCESS);
-    ck_assert_int_eq(apr_file_write_full(file, data, len, &written), APR_SUCCESS);
-    apr_file_close(file);
-    apr_pool_cleanup_register(test_pool, path, remove_temp_file, apr_pool_cleanup_null);
-    return path;
-}
 
 /* ---- a good token ------------------------------------------------------------------ */
 
@@ -513,16 +488,16 @@ START_TEST(key_file_trailing_newline_is_stripped)
     const char *err = NULL;
 
     ck_assert_int_eq(
-        mc_token_key_from_file(test_pool, temp_file("0123456789abcdef\n", 17), &key, &err), MC_OK);
+        mc_token_key_from_file(test_pool, unit_temp_file("0123456789abcdef\n", 17), &key, &err), MC_OK);
     ck_assert_uint_eq(key.len, 16);
     ck_assert_int_eq(memcmp(key.bytes, "0123456789abcdef", 16), 0);
     ck_assert_int_eq(
-        mc_token_key_from_file(test_pool, temp_file("0123456789abcdef\r\n", 18), &key, &err),
+        mc_token_key_from_file(test_pool, unit_temp_file("0123456789abcdef\r\n", 18), &key, &err),
         MC_OK);
     ck_assert_uint_eq(key.len, 16);
     /* only one newline is taken away: the rest is part of the secret */
     ck_assert_int_eq(
-        mc_token_key_from_file(test_pool, temp_file("0123456789abcdef\n\n", 18), &key, &err),
+        mc_token_key_from_file(test_pool, unit_temp_file("0123456789abcdef\n\n", 18), &key, &err),
         MC_OK);
     ck_assert_uint_eq(key.len, 17);
 }
@@ -536,7 +511,7 @@ START_TEST(key_file_binary_bytes_are_kept)
     const char *err = NULL;
 
     ck_assert_int_eq(
-        mc_token_key_from_file(test_pool, temp_file(secret, sizeof(secret)), &key, &err), MC_OK);
+        mc_token_key_from_file(test_pool, unit_temp_file(secret, sizeof(secret)), &key, &err), MC_OK);
     ck_assert_uint_eq(key.len, sizeof(secret));
     ck_assert_int_eq(memcmp(key.bytes, secret, sizeof(secret)), 0);
 }
@@ -546,7 +521,7 @@ START_TEST(key_file_too_short_says_how_to_make_one)
 {
     mc_token_key_t key;
     const char *err = NULL;
-    const char *path = temp_file("short\n", 6);
+    const char *path = unit_temp_file("short\n", 6);
 
     ck_assert_int_eq(mc_token_key_from_file(test_pool, path, &key, &err), MC_EINVAL);
     ck_assert_ptr_nonnull(strstr(err, path));
@@ -562,9 +537,9 @@ START_TEST(key_file_too_long)
     const char *err = NULL;
 
     memset(big, 'k', sizeof(big));
-    ck_assert_int_eq(mc_token_key_from_file(test_pool, temp_file(big, MC_KEY_MAX), &key, &err),
+    ck_assert_int_eq(mc_token_key_from_file(test_pool, unit_temp_file(big, MC_KEY_MAX), &key, &err),
                      MC_OK);
-    ck_assert_int_eq(mc_token_key_from_file(test_pool, temp_file(big, sizeof(big)), &key, &err),
+    ck_assert_int_eq(mc_token_key_from_file(test_pool, unit_temp_file(big, sizeof(big)), &key, &err),
                      MC_EINVAL);
     ck_assert_ptr_nonnull(strstr(err, "longer than 256 bytes"));
 }

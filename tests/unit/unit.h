@@ -18,6 +18,9 @@ extern apr_pool_t *test_pool;
 void unit_pool_setup(void);
 void unit_pool_teardown(void);
 
+/* A new file in the temporary directory holding DATA, removed with test_pool. */
+const char *unit_temp_file(const void *data, size_t len);
+
 /* Path of a fixture below tests/data. */
 const char *unit_data_path(const char *name);
 
