@@ -5,9 +5,17 @@ set -eu
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
   apache2 apache2-dev libapr1-dev libaprutil1-dev
-  libpcre2-dev libjansson-dev libssl-dev check
+  libpcre2-dev libjansson-dev libssl-dev zlib1g-dev check
   clang libclang-rt-14-dev cppcheck clang-tidy
-  python3 python3-pytest curl"
+  python3 python3-pytest curl
+  chromium fonts-dejavu-core"
+
+# Node.js runs the browser tests (tests/browser). Debian 12 ships it as
+# nodejs + npm; a machine that already has node and npm (say from another
+# source, whose nodejs package bundles npm) keeps them: asking apt for
+# Debian's npm there would fight the installed nodejs.
+command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs"
+command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
 
 missing=""
 for p in $PACKAGES; do
@@ -19,6 +27,16 @@ if [ -n "$missing" ]; then
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+# The browser tests' own npm packages (playwright-core, axe-core; never a
+# browser download: they drive /usr/bin/chromium). Installed exactly from the
+# lockfile, again only when the lockfile changed since the last install.
+BROWSER=$(dirname "$0")/../tests/browser
+if [ -f "$BROWSER/package-lock.json" ] && \
+   ! cmp -s "$BROWSER/package-lock.json" "$BROWSER/node_modules/.package-lock.json.installed" 2>/dev/null; then
+  echo "deps: npm ci in tests/browser"
+  (cd "$BROWSER" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) >/dev/null
+  cp "$BROWSER/package-lock.json" "$BROWSER/node_modules/.package-lock.json.installed"
 fi
 # Debian starts apache2 on install; our tests and demo run their own servers.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet apache2 2>/dev/null; then

@@ -10,7 +10,6 @@
 #include <errno.h>
 
 #include "builtin.h"
-#include "chain.h"
 
 APLOG_USE_MODULE(consent);
 
@@ -55,6 +54,18 @@ static apr_array_header_t *append_arrays(apr_pool_t *p, const apr_array_header_t
     return apr_array_append(p, base, add);
 }
 
+/* Per-key overrides: the inner scope's entries come first, so that
+ * apr_table_get finds them before the outer scope's. */
+static apr_table_t *overlay_tables(apr_pool_t *p, const apr_table_t *base,
+                                   const apr_table_t *add)
+{
+    if (!base)
+        return (apr_table_t *)add;
+    if (!add)
+        return (apr_table_t *)base;
+    return apr_table_overlay(p, add, base);
+}
+
 void *mc_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
 {
     const mc_server_conf_t *base = basev, *add = addv;
@@ -96,6 +107,8 @@ void *mc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(unclassified);
     MERGE_INT(strip_request_cookies);
     MERGE_PTR(languages);
+    merged->texts = overlay_tables(p, base->texts, add->texts);
+    MERGE_PTR(privacy_policy);
     return merged;
 }
 
@@ -114,13 +127,21 @@ static const char *set_engine(cmd_parms *cmd, void *dconf, int on)
     return NULL;
 }
 
+void mc_category_ref(cmd_parms *cmd, const char *category)
+{
+    category_ref_t *ref = apr_array_push(category_refs);
+
+    ref->category = apr_pstrdup(cmd->pool, category);
+    ref->source = directive_source(cmd);
+    ref->server = cmd->server;
+}
+
 static const char *add_rule(cmd_parms *cmd, mc_dir_conf_t *d, mc_rule_kind_t kind,
                             const char *category, const char *pattern)
 {
     mc_ruleset_t *rs;
     const char *err = NULL;
     const char *source = directive_source(cmd);
-    category_ref_t *ref;
 
     if (!mc_category_name_valid(category))
         return apr_psprintf(cmd->pool, "%s: '%s' is not a category name", cmd->cmd->name,
@@ -133,11 +154,7 @@ static const char *add_rule(cmd_parms *cmd, mc_dir_conf_t *d, mc_rule_kind_t kin
     if (!d->rules)
         d->rules = apr_array_make(cmd->pool, 4, sizeof(mc_rule_t));
     *(mc_rule_t *)apr_array_push(d->rules) = APR_ARRAY_IDX(rs->rules[kind], 0, mc_rule_t);
-
-    ref = apr_array_push(category_refs);
-    ref->category = apr_pstrdup(cmd->pool, category);
-    ref->source = source;
-    ref->server = cmd->server;
+    mc_category_ref(cmd, category);
     return NULL;
 }
 
@@ -145,6 +162,19 @@ static const char *add_cookie_rule(cmd_parms *cmd, void *dconf, const char *cate
                                    const char *pattern)
 {
     return add_rule(cmd, dconf, MC_RULE_COOKIE, category, pattern);
+}
+
+static const char *add_script_rule(cmd_parms *cmd, void *dconf, const char *category,
+                                   const char *pattern)
+{
+    return add_rule(cmd, dconf, MC_RULE_URL, category, pattern);
+}
+
+/* One regex, not a list: a signature may well contain spaces. */
+static const char *add_inline_rule(cmd_parms *cmd, void *dconf, const char *category,
+                                   const char *regex)
+{
+    return add_rule(cmd, dconf, MC_RULE_INLINE, category, regex);
 }
 
 static const char *set_unclassified(cmd_parms *cmd, void *dconf, const char *arg)
@@ -417,6 +447,11 @@ const command_rec mc_directives[] = {
                   "a JSON rule catalogue, or 'default' for the shipped one; may repeat"),
     AP_INIT_ITERATE2("ConsentCookieRule", add_cookie_rule, NULL, RSRC_CONF | ACCESS_CONF,
                      "CATEGORY PATTERN...: classify cookie names (glob, or ~regex)"),
+    AP_INIT_ITERATE2("ConsentScriptRule", add_script_rule, NULL, RSRC_CONF | ACCESS_CONF,
+                     "CATEGORY PATTERN...: classify script, iframe, image and link URLs "
+                     "(host[/path] glob, or ~regex)"),
+    AP_INIT_TAKE2("ConsentInlineRule", add_inline_rule, NULL, RSRC_CONF | ACCESS_CONF,
+                  "CATEGORY REGEX: classify inline scripts by a PCRE2 signature"),
     AP_INIT_TAKE12("ConsentCategory", add_category, NULL, RSRC_CONF,
                    "NAME [required]: declare an extra consent category"),
     AP_INIT_TAKE1("ConsentUnclassified", set_unclassified, NULL, RSRC_CONF | ACCESS_CONF,
@@ -441,6 +476,10 @@ const command_rec mc_directives[] = {
                  "On to hide refused cookies from handlers and backends (default Off)"),
     AP_INIT_ITERATE("ConsentLanguages", add_language, NULL, RSRC_CONF | ACCESS_CONF,
                     "banner languages offered; the first is the fallback (default nb en)"),
+    AP_INIT_TAKE3("ConsentText", mc_cmd_text, NULL, RSRC_CONF | ACCESS_CONF,
+                  "LANG KEY \"TEXT\": replaces one banner text in one language"),
+    AP_INIT_TAKE1("ConsentPrivacyPolicy", mc_cmd_privacy_policy, NULL, RSRC_CONF | ACCESS_CONF,
+                  "URL of the privacy policy the banner links to"),
     {NULL}};
 
 /* --- after the configuration is read ------------------------------------------- */
@@ -538,23 +577,6 @@ static const mc_token_key_t *process_random_key(server_rec *s)
     return key;
 }
 
-static void build_text_hashes(apr_pool_t *p, mc_server_conf_t *conf)
-{
-    static const char *const shipped[] = {"nb", "nn", "en"};
-
-    conf->text_hashes = apr_array_make(p, 3, sizeof(mc_text_hash_t));
-    for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
-        const char *name = apr_pstrcat(p, "locales/", shipped[i], ".json", NULL);
-        const mc_builtin_file_t *f = mc_builtin_find(name);
-        mc_text_hash_t *th;
-        if (!f)
-            continue;
-        th = apr_array_push(conf->text_hashes);
-        th->lang = shipped[i];
-        mc_sha256_hex(f->data, f->len, th->hash);
-    }
-}
-
 int mc_config_post(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_server)
 {
     int warned_key = 0;
@@ -576,7 +598,6 @@ int mc_config_post(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_server
             conf->base_path = MC_DEFAULT_BASE;
         if (conf->respect_gpc == MC_UNSET)
             conf->respect_gpc = 1;
-        build_text_hashes(pconf, conf);
         conf->signing_key = conf->key;
         if (!conf->signing_key) {
             conf->signing_key = process_random_key(s);
@@ -597,7 +618,9 @@ int mc_config_post(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_server
             }
         }
     }
-    return check_category_refs(main_server);
+    if ((rv = check_category_refs(main_server)) != OK)
+        return rv;
+    return mc_banner_post_config(pconf, ptemp, main_server);
 }
 
 int mc_engine_on(const request_rec *r)

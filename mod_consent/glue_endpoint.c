@@ -14,7 +14,6 @@
 #include "chain.h"
 #include "cookie.h"
 #include "decision.h"
-#include "lang.h"
 
 APLOG_USE_MODULE(consent);
 
@@ -186,33 +185,6 @@ static int read_body(request_rec *r, char **body, apr_size_t *len)
 
 /* --- recording ----------------------------------------------------------------------- */
 
-static const char *choose_language(request_rec *r, const char *asked)
-{
-    const mc_dir_conf_t *d = mc_dir_conf(r);
-    const char *offered[16];
-    int n = 0, best;
-
-    while (n < 16 && (offered[n] = mc_dir_language(d, n)) != NULL)
-        n++;
-    for (int i = 0; asked && i < n; i++) {
-        if (strcasecmp(asked, offered[i]) == 0)
-            return offered[i];
-    }
-    best = mc_lang_negotiate(apr_table_get(r->headers_in, "Accept-Language"), offered, n);
-    return best >= 0 ? offered[best] : offered[0];
-}
-
-static const char *text_hash(const mc_server_conf_t *conf, const char *lang)
-{
-    for (int i = 0; i < conf->text_hashes->nelts; i++) {
-        const mc_text_hash_t *th = &APR_ARRAY_IDX(conf->text_hashes, i, mc_text_hash_t);
-        if (strcmp(th->lang, lang) == 0)
-            return th->hash;
-    }
-    /* a language without shipped texts: the hash of no text */
-    return "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-}
-
 static void set_consent_cookie(request_rec *r, const mc_server_conf_t *conf, const char *value)
 {
     const char *host = r->hostname ? r->hostname : "";
@@ -266,6 +238,7 @@ static int handle_decision(request_rec *r)
     apr_size_t len = 0;
     apr_time_t now;
     const char *token;
+    request_rec *page;
     int rv;
 
     if (r->method_number != M_POST) {
@@ -315,8 +288,10 @@ static int handle_decision(request_rec *r)
     rec.cats = conf->cats;
     rec.granted = consent.granted;
     rec.method = mc_method_str(recorded);
-    rec.lang = choose_language(r, decision.lang);
-    rec.text = text_hash(conf, rec.lang);
+    /* the language and wording of the banner answered: the page's */
+    page = mc_banner_page(r, decision.return_path);
+    rec.lang = mc_banner_language(page, decision.lang);
+    rec.text = mc_text_hash(page, rec.lang);
     rec.ip = mc_ip_truncate(r->pool, r->useragent_ip);
     rec.ua = apr_table_get(r->headers_in, "User-Agent");
     rec.gpc = st->gpc;
@@ -342,11 +317,14 @@ int mc_endpoint_handler(request_rec *r)
 {
     const mc_server_conf_t *conf;
     const char *sub;
+    int rv;
 
     if (!mc_is_endpoint(r))
         return DECLINED;
     conf = mc_server_conf(r->server);
     sub = r->uri + strlen(conf->base_path);
+    if ((rv = mc_assets_handler(r, sub)) != DECLINED)
+        return rv;
     if (strcmp(sub, "/state") == 0)
         return handle_state(r);
     if (strcmp(sub, "/decision") == 0)

@@ -240,10 +240,16 @@ apr_status_t mc_headers_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     return ap_pass_brigade(f->next, bb);
 }
 
+/* CONSENT_HTML decides on its first call, once the type is known, whether
+ * the body is a page to rewrite. Error documents get it too: an
+ * ErrorDocument page may carry the site's trackers like any other. */
 void mc_insert_filter(request_rec *r)
 {
-    if (!r->main && mc_engine_on(r))
-        ap_add_output_filter("CONSENT_HEADERS", NULL, r, r->connection);
+    if (r->main || !mc_engine_on(r))
+        return;
+    ap_add_output_filter("CONSENT_HEADERS", NULL, r, r->connection);
+    if (!mc_is_endpoint(r))
+        ap_add_output_filter("CONSENT_HTML", NULL, r, r->connection);
 }
 
 /* --- refused cookies the browser still sends ------------------------------------------ */

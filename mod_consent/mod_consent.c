@@ -4,6 +4,7 @@
  *   glue_config.c    directives, per-scope configuration
  *   glue_headers.c   consent state, Set-Cookie filtering, cookie clean-up
  *   glue_endpoint.c  the ConsentBasePath endpoint (state, decisions)
+ *   glue_filter.c    the HTML output filter (trackers, assets, banner)
  *   glue_log.c       the consent log and its hash chain
  * and routes the pure-C core's log messages to the error log. */
 #include "mod_consent.h"
@@ -69,6 +70,9 @@ static void consent_register_hooks(apr_pool_t *p)
      * before HTTP_HEADER (PROTOCOL) writes the header fields out. */
     ap_register_output_filter("CONSENT_HEADERS", mc_headers_filter, NULL,
                               (ap_filter_type)(AP_FTYPE_PROTOCOL - 1));
+    /* With mod_substitute, mod_sed and mod_proxy_html, before DEFLATE
+     * (CONTENT_SET) compresses the rewritten page (FILTERS.md #11). */
+    ap_register_output_filter("CONSENT_HTML", mc_html_filter, NULL, AP_FTYPE_RESOURCE);
 }
 
 AP_DECLARE_MODULE(consent) = {

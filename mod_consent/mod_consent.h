@@ -65,13 +65,7 @@ typedef struct mc_server_conf {
     mc_ruleset_t *rules;
     const mc_token_key_t *signing_key; /* key, or the process's random key */
     mc_logger_t *logger;
-    apr_array_header_t *text_hashes; /* mc_text_hash_t per shipped language */
 } mc_server_conf_t;
-
-typedef struct mc_text_hash {
-    const char *lang;
-    char hash[65];
-} mc_text_hash_t;
 
 /* Per directory / location. */
 typedef struct mc_dir_conf {
@@ -80,6 +74,8 @@ typedef struct mc_dir_conf {
     int unclassified;
     int strip_request_cookies;
     apr_array_header_t *languages; /* const char *, first is the fallback */
+    apr_table_t *texts;            /* ConsentText: "lang key" -> text; inner scopes first */
+    const char *privacy_policy;    /* ConsentPrivacyPolicy URL */
 } mc_dir_conf_t;
 
 /* What this request's visitor has agreed to. */
@@ -112,6 +108,9 @@ void mc_config_pre(apr_pool_t *pconf);
 int mc_config_post(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
 int mc_engine_on(const request_rec *r);
 const char *mc_dir_language(const mc_dir_conf_t *d, int index);
+/* Notes a category named by a directive, checked once every ConsentCategory
+ * is read. */
+void mc_category_ref(cmd_parms *cmd, const char *category);
 
 /* glue_headers.c */
 mc_request_state_t *mc_request_state(request_rec *r);
@@ -129,6 +128,40 @@ int mc_is_endpoint(const request_rec *r);
 int mc_translate_name(request_rec *r);
 int mc_map_to_storage(request_rec *r);
 int mc_endpoint_handler(request_rec *r);
+
+/* glue_banner.c: banner texts, the banner and the consent assets */
+/* The <link> and <script> for the top of <head>, with versioned URLs. */
+const char *mc_assets_head(request_rec *r, apr_size_t *len);
+/* The banner (no decision yet) or the small "Cookie settings" control
+ * (decided), each followed or preceded by the other one hidden for
+ * consent.js, in the page's language: HTML_LANG (the page's <html lang>,
+ * or NULL) when offered, else Accept-Language, else the first of
+ * ConsentLanguages. Made once per request. */
+const char *mc_banner_for(request_rec *r, const char *html_lang, apr_size_t *len);
+/* Serves {ConsentBasePath}SUB when SUB names an asset ("/consent.js",
+ * "/consent.css"); DECLINED otherwise. */
+int mc_assets_handler(request_rec *r, const char *sub);
+/* Hex SHA-256 of the banner texts shown in LANG under this request's config. */
+const char *mc_text_hash(request_rec *r, const char *lang);
+/* The request whose configuration made the banner a decision answers: a
+ * lookup of the page (RETURN_PATH, else the same-site Referer) when some
+ * <Directory> or <Location> has its own ConsentText or ConsentLanguages;
+ * otherwise R itself. */
+request_rec *mc_banner_page(request_rec *r, const char *return_path);
+/* The offered language (ConsentLanguages) for PREFERRED (a tag, or NULL):
+ * PREFERRED itself or its primary subtag, else Accept-Language, else the
+ * first offered. */
+const char *mc_banner_language(request_rec *r, const char *preferred);
+/* ConsentText LANG KEY TEXT, ConsentPrivacyPolicy URL */
+const char *mc_cmd_text(cmd_parms *cmd, void *dconf, const char *lang, const char *key,
+                        const char *text);
+const char *mc_cmd_privacy_policy(cmd_parms *cmd, void *dconf, const char *url);
+/* Loads the shipped locales and the assets; warns about offered languages
+ * without texts. Called by mc_config_post. */
+int mc_banner_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_server);
+
+/* glue_filter.c: the HTML output filter */
+apr_status_t mc_html_filter(ap_filter_t *f, apr_bucket_brigade *bb);
 
 /* glue_log.c */
 void mc_log_pre_config(apr_pool_t *pconf);

@@ -1,6 +1,8 @@
 #!/bin/bash
 # Installs what is missing, builds, and runs every test layer of mod_consent:
-#   unit (check)  ·  sanitizers (ASan+UBSan)  ·  lint  ·  integration (apache2)
+#   unit (check) · sanitizers (ASan+UBSan) · fuzzing (libFuzzer) · lint ·
+#   integration (apache2) · browser (headless Chromium)
+#   ·  browser (headless Chromium against the demo site)
 # Ends with one line "N passed, N failed"; exits non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +49,14 @@ read -r p f < <(check_counts "$LOGDIR/asan.log")
 grep -q 'ERROR: AddressSanitizer\|runtime error:' "$LOGDIR/asan.log" && { p=0; f=$((f + 1)); }
 count sanitizers "$p" "$f"
 
+note "fuzzing the HTML rewriter (libFuzzer, ${FUZZ_SECONDS:-60} s)"
+if make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}" > "$LOGDIR/fuzz.log" 2>&1; then
+  grep -E '^Done|number_of_executed_units|new_units_added' "$LOGDIR/fuzz.log"
+  count fuzz 1 0
+else
+  tail -40 "$LOGDIR/fuzz.log"; count fuzz 0 1
+fi
+
 note "lint (cppcheck, clang-tidy)"
 if bash tests/lint.sh > "$LOGDIR/lint.log" 2>&1; then
   count lint 1 0; echo "lint clean"
@@ -61,6 +71,15 @@ p=$(echo "$summary" | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+' || echo 0)
 f=$(echo "$summary" | grep -Eo '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')
 [ -n "$summary" ] || f=1
 count integration "${p:-0}" "${f:-0}"
+
+note "browser tests (headless Chromium)"
+# node's own runner; its TAP summary ends with "# pass N" and "# fail N".
+# The files are named one by one: newer node takes globs, not directories.
+timeout 600 node --test --test-reporter=tap tests/browser/*.test.mjs 2>&1 | tee "$LOGDIR/browser.log"
+p=$(grep -Eo '^# pass [0-9]+' "$LOGDIR/browser.log" | tail -1 | grep -Eo '[0-9]+')
+f=$(grep -Eo '^# (fail|cancelled) [0-9]+' "$LOGDIR/browser.log" | awk '{s += $3} END {print s + 0}')
+[ -n "$p" ] || { echo "no summary from the browser tests: see $LOGDIR/browser.log"; p=0; f=$((f + 1)); }
+count browser "$p" "$f"
 
 echo
 for line in "${failures[@]+"${failures[@]}"}"; do echo "FAILED: $line"; done

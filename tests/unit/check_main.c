@@ -58,7 +58,8 @@ int main(int argc, char **argv)
     } suites[] = {{"category", category_suite}, {"rules", rules_suite},
                   {"token", token_suite},       {"cookie", cookie_suite},
                   {"decision", decision_suite}, {"chain", chain_suite},
-                  {"lang", lang_suite}};
+                  {"lang", lang_suite},         {"locale", locale_suite},
+                  {"banner", banner_suite},     {"html", html_suite}};
     SRunner *runner;
     int failed;
 

@@ -12,6 +12,9 @@ Suite *cookie_suite(void);
 Suite *decision_suite(void);
 Suite *chain_suite(void);
 Suite *lang_suite(void);
+Suite *html_suite(void);
+Suite *locale_suite(void);
+Suite *banner_suite(void);
 
 /* A pool made before and destroyed after each test (checked fixtures). */
 extern apr_pool_t *test_pool;

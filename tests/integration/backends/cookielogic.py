@@ -13,11 +13,15 @@ The query string drives it:
   stream=N       body sent in N small pieces, flushed, with a pause between
   type=html      text/html body instead of text/plain
   gzip=1         gzip-encoded text/html body with Content-Encoding: gzip
+  page=NAME      body is tests/data/integration/html/NAME as text/html (gzip=1:
+                 gzip-encoded; pieces=N: in N pieces, pause=S seconds apart;
+                 corrupt=AT: 16 bytes inverted at AT, a fraction of the body)
 """
 import datetime
 import email.utils
 import gzip
 import json
+import os
 import urllib.parse
 
 STREAM_PAUSE = 0.2
@@ -47,6 +51,28 @@ def cookie_pairs(header):
     return pairs
 
 
+PAGES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "integration",
+                     "html")
+
+
+def _page(query, status, headers):
+    """A fixture page, optionally gzip-encoded and cut into pieces."""
+    name = os.path.basename(query["page"][0])
+    with open(os.path.join(PAGES, name), "rb") as f:
+        body = f.read()
+    if query.get("gzip"):
+        headers.append(("Content-Encoding", "gzip"))
+        body = gzip.compress(body)
+    if query.get("corrupt"):
+        at = int(len(body) * float(query["corrupt"][0]))
+        body = body[:at] + bytes(b ^ 0xFF for b in body[at:at + 16]) + body[at + 16:]
+    count = max(1, int(query.get("pieces", ["1"])[0]))
+    size = max(1, -(-len(body) // count))
+    pieces = [body[i:i + size] for i in range(0, len(body), size)] or [b""]
+    headers.insert(0, ("Content-Type", "text/html; charset=utf-8"))
+    return status, headers, pieces, float(query.get("pause", ["0"])[0])
+
+
 def respond(query_string, http_cookie):
     """Returns (status or None, [(header, value)...], [body pieces], pause between pieces)."""
     query = urllib.parse.parse_qs(query_string or "", keep_blank_values=True)
@@ -72,6 +98,8 @@ def respond(query_string, http_cookie):
     if "location" in query:
         headers.append(("Location", query["location"][0]))
 
+    if query.get("page"):
+        return _page(query, status, headers)
     pause = 0.0
     if query.get("echo"):
         ctype = "application/json"

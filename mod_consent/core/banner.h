@@ -1,0 +1,71 @@
+/* The consent banner as server-rendered HTML, from a locale's texts and the
+ * site's categories. Everything works as a plain form, without JavaScript;
+ * consent.js only enhances it. Every text and attribute value is
+ * HTML-escaped. No inline style or script: it works under a strict CSP.
+ *
+ * mc_banner_render writes two siblings, one of them hidden:
+ *
+ *   <div id="mc-reopen-box" class="mc-reopen-box" lang=".."[ hidden]>
+ *     <a id="mc-reopen" class="mc-reopen" href="{base}/settings?return=..">{reopen}</a>
+ *   </div>
+ *   <section id="mc-banner" class="mc-banner" aria-labelledby="mc-title" lang=".."[ hidden]>
+ *     <form id="mc-form" class="mc-form" method="post" action="{base}/decision">
+ *       hidden inputs "return" (when known) and "lang"
+ *       <h2 id="mc-title" tabindex="-1">{title}</h2> <p id="mc-intro">{intro}</p>
+ *       [<p id="mc-gpc">{gpc_notice}</p>] [<p class="mc-links"><a href=privacy>..</a></p>]
+ *       <div class="mc-actions">
+ *         <button class="mc-btn" name="method" value="accept_all">  .. "reject_all"
+ *         <details id="mc-settings"><summary class="mc-btn">{settings}</summary>
+ *           <fieldset class="mc-cats"><legend>{settings_title}</legend>
+ *             per category: a checkbox "granted" with its <label> and description
+ *             (required ones checked, disabled, "always on", posted by a hidden input)
+ *           </fieldset>
+ *           <button class="mc-btn" name="method" value="custom">{save}</button>
+ *         </details>
+ *       </div>
+ *     </form>
+ *   </section>
+ *
+ * Before a decision the banner shows and the "Cookie settings" control is
+ * hidden (consent.js reveals it after a choice); after one, the control
+ * shows and the banner is hidden (consent.js reopens it in place; without
+ * JavaScript the control links to the settings page). */
+#ifndef MC_BANNER_H
+#define MC_BANNER_H
+
+#include <apr_pools.h>
+#include <stddef.h>
+
+#include "category.h"
+#include "locale.h"
+
+typedef struct mc_banner_opts {
+    const char *base_path;   /* ConsentBasePath, e.g. "/_consent" */
+    const char *return_path; /* the page's path and query; NULL for none */
+    const char *privacy_url; /* ConsentPrivacyPolicy; NULL for no link */
+    const char *lang;        /* the lang attribute; NULL for the locale's */
+    int gpc;                 /* show gpc_notice; marketing cannot be chosen */
+    int decided;             /* a decision exists: show the control */
+    mc_catmask_t granted;    /* decided: what is granted (presets the switches) */
+} mc_banner_opts_t;
+
+/* The control and the banner, as above. LEN (may be NULL) gets the length. */
+char *mc_banner_render(apr_pool_t *p, const mc_locale_t *loc, const mc_categories_t *cats,
+                       const mc_banner_opts_t *o, size_t *len);
+
+/* Only the banner section (both layers). */
+char *mc_banner_markup(apr_pool_t *p, const mc_locale_t *loc, const mc_categories_t *cats,
+                       const mc_banner_opts_t *o);
+
+/* Only the "Cookie settings" control. */
+char *mc_banner_control(apr_pool_t *p, const mc_locale_t *loc, const mc_banner_opts_t *o);
+
+/* S with & < > " ' as character references: safe in text and in quoted
+ * attribute values. */
+char *mc_html_escape(apr_pool_t *p, const char *s);
+
+/* S percent-encoded for a URL query value: everything but unreserved
+ * characters (RFC 3986) and '/' is encoded. */
+char *mc_url_query_encode(apr_pool_t *p, const char *s);
+
+#endif

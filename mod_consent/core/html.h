@@ -1,0 +1,122 @@
+/* The streaming HTML rewriter: disarms tracker elements of categories the
+ * visitor has not granted and injects the consent assets and banner, as the
+ * page streams through, in bounded memory.
+ *
+ * Driven like a transaction: create, write chunks of any size split
+ * anywhere, end. The output (everything the sink receives, concatenated) is
+ * the same whatever the split. Markup that is not acted on passes through
+ * byte for byte, mostly as spans of the caller's own input (zero copy).
+ *
+ * What it acts on:
+ *  - <script src>, <iframe src>, <img src/srcset>, <embed src>,
+ *    <object data>, <link href> whose URL the classifier puts in a category
+ *    that is not granted, and inline <script> bodies the classifier matches
+ *    (body buffered up to policy->inline_max; past that the element passes
+ *    untouched). Neutralised form (what consent.js activates):
+ *      <script type="text/plain" data-consent="CAT" data-consent-src="URL"
+ *              [data-consent-type="ORIGINAL TYPE"] ...other attributes...>
+ *      <iframe data-consent="CAT" data-consent-src="URL" ...>
+ *      <img data-consent="CAT" data-consent-src="URL" [data-consent-srcset=".."] ...>
+ *    The URL attribute (src, href or data) and type are removed; every other
+ *    attribute is kept with its original bytes.
+ *  - Elements an author marked with data-consent="CAT": neutralised the same
+ *    way if CAT is not granted and they are still live; restored (URL back
+ *    into src/href/data, data-consent-type back into type) if CAT is granted.
+ *  - Injection: policy->head_html right after the <head> start tag (or, with
+ *    no <head>, right before the first other element of a full document);
+ *    the banner (policy->banner callback) right after the <body> start tag,
+ *    or at the end of a full document that has no <body>. Fragments (no
+ *    doctype, <html>, <head> or <body> seen before the first element) get
+ *    no injection; nor do <frameset> documents.
+ *
+ * What it understands (as browsers do): comments (including <!--> and
+ * <!--->), <!DOCTYPE>, bogus comments (<?xml ...>, </ 1>), CDATA sections
+ * inside <svg> and <math>, raw text in script/style/textarea/title/xmp/
+ * iframe/noembed/noframes/plaintext, the script data escape states
+ * (<!-- <script> ... </script> -->), quoted, unquoted and duplicate
+ * attributes (the first wins), '>' inside quoted values, any letter case, a
+ * UTF-8 BOM, NUL bytes. <noscript> content is parsed as markup (pixels hide
+ * there). Inside <template> nothing is rewritten.
+ */
+#ifndef MC_HTML_H
+#define MC_HTML_H
+
+#include <apr_pools.h>
+#include <stddef.h>
+
+#include "category.h"
+#include "rules.h"
+#include "status.h"
+
+/* A target start tag longer than this passes untouched. (A build may set
+ * it lower, as the fuzzer's does to reach that path with small inputs.) */
+#ifndef MC_HTML_TAG_MAX
+#define MC_HTML_TAG_MAX 16384
+#endif
+/* Default cap on a buffered inline script: its body and "</script" longer
+ * than this and the element passes untouched. */
+#define MC_HTML_INLINE_MAX 65536
+
+/* How the sink is handed bytes. */
+typedef enum mc_html_out {
+    MC_HTML_OUT_INPUT = 0, /* a span of the chunk being written: DATA points into it */
+    MC_HTML_OUT_NEW = 1    /* bytes made or held by the rewriter: copy them if kept */
+} mc_html_out_t;
+
+/* Receives output in order. Returns MC_OK, or an error that stops the
+ * rewriter (returned by mc_html_write / mc_html_end). */
+typedef mc_status_t mc_html_sink_fn(void *baton, mc_html_out_t kind, const char *data, size_t len);
+
+/* Category index of a URL (kind MC_RULE_URL) or inline script body
+ * (MC_RULE_INLINE), or -1 when no rule classifies it (it then passes). */
+typedef int mc_html_classify_fn(void *baton, mc_rule_kind_t kind, const char *subject, size_t len);
+
+/* The banner to insert, for the page's <html lang> (NULL when it has none).
+ * Returns the markup and its length; NULL for none. Called at most once. */
+typedef const char *mc_html_banner_fn(void *baton, const char *html_lang, size_t *len);
+
+typedef struct mc_html_policy {
+    const mc_categories_t *cats;
+    mc_catmask_t granted;
+    mc_html_classify_fn *classify;
+    void *classify_baton;
+    int inject;            /* 0: rewrite only, never inject */
+    const char *head_html; /* assets for the top of <head>; NULL for none */
+    size_t head_len;
+    mc_html_banner_fn *banner; /* NULL for no banner */
+    void *banner_baton;
+    size_t inline_max; /* 0 means MC_HTML_INLINE_MAX; at most 16 MiB */
+} mc_html_policy_t;
+
+/* What the rewriter did, for logs and tests. */
+typedef struct mc_html_stats {
+    unsigned neutralised; /* elements disarmed */
+    unsigned restored;    /* author-marked elements activated */
+    unsigned oversized;   /* targets passed untouched: over a cap */
+    int head_injected;
+    int banner_injected;
+    size_t max_held; /* most bytes held at once */
+} mc_html_stats_t;
+
+typedef struct mc_html mc_html_t;
+
+/* POLICY must outlive the rewriter. Memory is allocated from P once; no
+ * allocation per chunk or per byte. */
+mc_html_t *mc_html_create(apr_pool_t *p, const mc_html_policy_t *policy, mc_html_sink_fn *sink,
+                          void *baton);
+
+/* Feeds the next LEN bytes. Before returning, every byte of DATA has been
+ * given to the sink (as INPUT spans, or replaced) or copied into the
+ * rewriter's bounded carry (a partial tag, a buffered inline script). */
+mc_status_t mc_html_write(mc_html_t *h, const char *data, size_t len);
+
+/* The document ended: the carry is emitted (a partial tag as it was), and a
+ * full document without <body> gets its banner. */
+mc_status_t mc_html_end(mc_html_t *h);
+
+/* Bytes held in the carry right now. */
+size_t mc_html_held(const mc_html_t *h);
+
+const mc_html_stats_t *mc_html_stats(const mc_html_t *h);
+
+#endif

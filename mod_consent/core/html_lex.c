@@ -1,0 +1,1206 @@
+#include "html_lex.h"
+
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* The grammar, after the HTML standard's tokenizer states. States the
+ * standard has but that cannot move a token boundary are folded away:
+ * comment "less-than sign" states (a nested "<!--" only raises an error),
+ * the RCDATA/RAWTEXT temporary buffers (text either way), the doctype
+ * sub-states (every one of them ends at the first '>'). */
+enum lex_state {
+    S_DATA = 0,
+    S_TAG_OPEN,     /* "<" */
+    S_END_TAG_OPEN, /* "</" */
+    S_TAG_NAME,     /* "<na" */
+    S_TAG,          /* after the name: attributes, to '>' (tag_state) */
+    S_MARKUP_DECL,  /* "<!" matching "--", "DOCTYPE" or "[CDATA[" */
+    S_COMMENT_START,
+    S_COMMENT_START_DASH,
+    S_COMMENT,
+    S_COMMENT_END_DASH,
+    S_COMMENT_END,
+    S_COMMENT_END_BANG,
+    S_BOGUS,
+    S_DOCTYPE,
+    S_CDATA,
+    S_CDATA_BRACKET,
+    S_CDATA_END,
+    S_RCDATA,
+    S_RAWTEXT,
+    S_PLAINTEXT,
+    S_RAW_LT,       /* "<" in RCDATA or RAWTEXT */
+    S_RAW_END_OPEN, /* "</" in raw text: is an end tag for the element next? */
+    S_RAW_END_NAME, /* "</scr": matching the element's name */
+    S_SCRIPT,
+    S_SCRIPT_LT,
+    S_SCRIPT_ESC_START,      /* "<!" */
+    S_SCRIPT_ESC_START_DASH, /* "<!-" */
+    S_SCRIPT_ESC,            /* inside "<!--" ... "-->" */
+    S_SCRIPT_ESC_DASH,
+    S_SCRIPT_ESC_DASH_DASH,
+    S_SCRIPT_ESC_LT,
+    S_SCRIPT_DESC_START, /* "<scr" inside the escape: double escape? */
+    S_SCRIPT_DESC,       /* double escaped: "</script>" does not end the script */
+    S_SCRIPT_DESC_DASH,
+    S_SCRIPT_DESC_DASH_DASH,
+    S_SCRIPT_DESC_LT,
+    S_SCRIPT_DESC_END /* "</scr" inside the double escape */
+};
+
+/* Inside a tag: the standard's tag name and attribute states, one to one. */
+enum tag_state {
+    T_NAME = 0,
+    T_BEFORE_ATTR,
+    T_ATTR_NAME,
+    T_AFTER_ATTR,
+    T_BEFORE_VALUE,
+    T_VALUE_DQ,
+    T_VALUE_SQ,
+    T_VALUE_UNQ,
+    T_AFTER_VALUE,
+    T_SELF_CLOSING,
+    T_DONE,
+    T_COUNT = T_DONE
+};
+
+/* The only bytes that steer the tag states. */
+enum tag_class { C_OTHER = 0, C_SPACE, C_SLASH, C_EQ, C_GT, C_DQ, C_SQ, C_COUNT };
+
+static const unsigned char tag_class[256] = {
+    ['\t'] = C_SPACE, ['\n'] = C_SPACE, ['\f'] = C_SPACE, ['\r'] = C_SPACE, [' '] = C_SPACE,
+    ['/'] = C_SLASH,  ['='] = C_EQ,     ['>'] = C_GT,     ['"'] = C_DQ,     ['\''] = C_SQ};
+
+/* The transition table both the streaming scan and mc_lex_tag_walk run.
+ * Columns: other, space, '/', '=', '>', '"', '\''. A carriage return
+ * counts as space: the standard's input preprocessing turns it into a
+ * line feed. */
+static const unsigned char tag_next[T_COUNT][C_COUNT] = {
+    [T_NAME] = {T_NAME, T_BEFORE_ATTR, T_SELF_CLOSING, T_NAME, T_DONE, T_NAME, T_NAME},
+    /* '=' or a quote here starts an attribute name ("<a =x>" has an attribute "=x") */
+    [T_BEFORE_ATTR] = {T_ATTR_NAME, T_BEFORE_ATTR, T_SELF_CLOSING, T_ATTR_NAME, T_DONE, T_ATTR_NAME,
+                       T_ATTR_NAME},
+    [T_ATTR_NAME] = {T_ATTR_NAME, T_AFTER_ATTR, T_SELF_CLOSING, T_BEFORE_VALUE, T_DONE, T_ATTR_NAME,
+                     T_ATTR_NAME},
+    [T_AFTER_ATTR] = {T_ATTR_NAME, T_AFTER_ATTR, T_SELF_CLOSING, T_BEFORE_VALUE, T_DONE,
+                      T_ATTR_NAME, T_ATTR_NAME},
+    /* only here does a quote open a value */
+    [T_BEFORE_VALUE] = {T_VALUE_UNQ, T_BEFORE_VALUE, T_VALUE_UNQ, T_VALUE_UNQ, T_DONE, T_VALUE_DQ,
+                        T_VALUE_SQ},
+    [T_VALUE_DQ] = {T_VALUE_DQ, T_VALUE_DQ, T_VALUE_DQ, T_VALUE_DQ, T_VALUE_DQ, T_AFTER_VALUE,
+                    T_VALUE_DQ},
+    [T_VALUE_SQ] = {T_VALUE_SQ, T_VALUE_SQ, T_VALUE_SQ, T_VALUE_SQ, T_VALUE_SQ, T_VALUE_SQ,
+                    T_AFTER_VALUE},
+    [T_VALUE_UNQ] = {T_VALUE_UNQ, T_BEFORE_ATTR, T_VALUE_UNQ, T_VALUE_UNQ, T_DONE, T_VALUE_UNQ,
+                     T_VALUE_UNQ},
+    /* "a="1"b=2": the next attribute may follow without a space */
+    [T_AFTER_VALUE] = {T_ATTR_NAME, T_BEFORE_ATTR, T_SELF_CLOSING, T_ATTR_NAME, T_DONE, T_ATTR_NAME,
+                       T_ATTR_NAME},
+    [T_SELF_CLOSING] = {T_ATTR_NAME, T_BEFORE_ATTR, T_SELF_CLOSING, T_ATTR_NAME, T_DONE,
+                        T_ATTR_NAME, T_ATTR_NAME}};
+
+/* Frames of foreign content (mc_lex_frame_t.kind). */
+enum frame_kind { F_SVG = 1, F_MATH, F_INTEGRATION };
+
+/* Keywords after "<!" (markup_kind). */
+enum markup_keyword { K_NONE = 0, K_COMMENT, K_DOCTYPE, K_CDATA };
+
+static const char script_name[] = "script";
+#define SCRIPT_NAME_LEN 6
+
+/* --- bytes ------------------------------------------------------------------------ */
+
+static int is_alpha(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static char ascii_lower(unsigned char c)
+{
+    return (char)((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
+}
+
+/* Whitespace, '/' or '>': what may follow a tag name. */
+static int ends_name(unsigned char c)
+{
+    unsigned k = tag_class[c];
+
+    return k == C_SPACE || k == C_SLASH || k == C_GT;
+}
+
+static mc_lex_off_t off_of(const mc_lex_t *lx, const char *at)
+{
+    return lx->chunk_off + (mc_lex_off_t)(at - lx->chunk);
+}
+
+/* The first '-' or '<' in [P, END), or END. Only escaped script text needs
+ * two bytes at once, and it is rare enough for a plain loop. */
+static const char *find_dash_or_lt(const char *p, const char *end)
+{
+    while (p < end && *p != '-' && *p != '<')
+        p++;
+    return p;
+}
+
+/* --- tag names -------------------------------------------------------------------- */
+
+/* Tag names are found with one probe of a hash table: a name's slot is
+ * worked out from its first, second and last bytes and its length. The
+ * slots of the names below are all different — were two to collide, the
+ * second initialiser would override the first, which -Wextra (gcc's
+ * -Woverride-init, clang's -Winitializer-overrides) makes an error. A
+ * one-byte name has 0 for its second byte. Looked up once per tag, this
+ * avoids the mispredicted branches of a search through lists. */
+#define TAG_SLOT(first, second, last, len)                                                         \
+    (((unsigned)(first) + 12u * (unsigned)(second) + 29u * (unsigned)(last) + 9u * (len)) & 255u)
+
+typedef struct tag_name {
+    const char *name;
+    mc_tag_id_t id;
+} tag_name_t;
+
+#define BREAKOUT MC_TAG_BREAKOUT
+static const tag_name_t tag_names[256] = {
+    [TAG_SLOT('b', 0, 'b', 1)] = {"b", BREAKOUT},
+    [TAG_SLOT('b', 'i', 'g', 3)] = {"big", BREAKOUT},
+    [TAG_SLOT('b', 'l', 'e', 10)] = {"blockquote", BREAKOUT},
+    [TAG_SLOT('b', 'o', 'y', 4)] = {"body", MC_TAG_BODY},
+    [TAG_SLOT('b', 'r', 'r', 2)] = {"br", BREAKOUT},
+    [TAG_SLOT('c', 'e', 'r', 6)] = {"center", BREAKOUT},
+    [TAG_SLOT('c', 'o', 'e', 4)] = {"code", BREAKOUT},
+    [TAG_SLOT('d', 'd', 'd', 2)] = {"dd", BREAKOUT},
+    [TAG_SLOT('d', 'e', 'c', 4)] = {"desc", MC_TAG_DESC},
+    [TAG_SLOT('d', 'i', 'v', 3)] = {"div", BREAKOUT},
+    [TAG_SLOT('d', 'l', 'l', 2)] = {"dl", BREAKOUT},
+    [TAG_SLOT('d', 't', 't', 2)] = {"dt", BREAKOUT},
+    [TAG_SLOT('e', 'm', 'm', 2)] = {"em", BREAKOUT},
+    [TAG_SLOT('e', 'm', 'd', 5)] = {"embed", MC_TAG_EMBED},
+    [TAG_SLOT('f', 'o', 't', 13)] = {"foreignobject", MC_TAG_FOREIGNOBJECT},
+    [TAG_SLOT('f', 'r', 't', 8)] = {"frameset", MC_TAG_FRAMESET},
+    [TAG_SLOT('h', '1', '1', 2)] = {"h1", BREAKOUT},
+    [TAG_SLOT('h', '2', '2', 2)] = {"h2", BREAKOUT},
+    [TAG_SLOT('h', '3', '3', 2)] = {"h3", BREAKOUT},
+    [TAG_SLOT('h', '4', '4', 2)] = {"h4", BREAKOUT},
+    [TAG_SLOT('h', '5', '5', 2)] = {"h5", BREAKOUT},
+    [TAG_SLOT('h', '6', '6', 2)] = {"h6", BREAKOUT},
+    [TAG_SLOT('h', 'e', 'd', 4)] = {"head", MC_TAG_HEAD},
+    [TAG_SLOT('h', 'r', 'r', 2)] = {"hr", BREAKOUT},
+    [TAG_SLOT('h', 't', 'l', 4)] = {"html", MC_TAG_HTML},
+    [TAG_SLOT('i', 0, 'i', 1)] = {"i", BREAKOUT},
+    [TAG_SLOT('i', 'f', 'e', 6)] = {"iframe", MC_TAG_IFRAME},
+    [TAG_SLOT('i', 'm', 'e', 5)] = {"image", MC_TAG_IMAGE},
+    [TAG_SLOT('i', 'm', 'g', 3)] = {"img", MC_TAG_IMG},
+    [TAG_SLOT('l', 'i', 'i', 2)] = {"li", BREAKOUT},
+    [TAG_SLOT('l', 'i', 'k', 4)] = {"link", MC_TAG_LINK},
+    [TAG_SLOT('l', 'i', 'g', 7)] = {"listing", BREAKOUT},
+    [TAG_SLOT('m', 'a', 'h', 4)] = {"math", MC_TAG_MATH},
+    [TAG_SLOT('m', 'e', 'u', 4)] = {"menu", BREAKOUT},
+    [TAG_SLOT('m', 'e', 'a', 4)] = {"meta", BREAKOUT},
+    [TAG_SLOT('m', 'i', 'i', 2)] = {"mi", MC_TAG_MI},
+    [TAG_SLOT('m', 'n', 'n', 2)] = {"mn", MC_TAG_MN},
+    [TAG_SLOT('m', 'o', 'o', 2)] = {"mo", MC_TAG_MO},
+    [TAG_SLOT('m', 's', 's', 2)] = {"ms", MC_TAG_MS},
+    [TAG_SLOT('m', 't', 't', 5)] = {"mtext", MC_TAG_MTEXT},
+    [TAG_SLOT('n', 'o', 'r', 4)] = {"nobr", BREAKOUT},
+    [TAG_SLOT('n', 'o', 'd', 7)] = {"noembed", MC_TAG_NOEMBED},
+    [TAG_SLOT('n', 'o', 's', 8)] = {"noframes", MC_TAG_NOFRAMES},
+    [TAG_SLOT('o', 'b', 't', 6)] = {"object", MC_TAG_OBJECT},
+    [TAG_SLOT('o', 'l', 'l', 2)] = {"ol", BREAKOUT},
+    [TAG_SLOT('p', 0, 'p', 1)] = {"p", BREAKOUT},
+    [TAG_SLOT('p', 'l', 't', 9)] = {"plaintext", MC_TAG_PLAINTEXT},
+    [TAG_SLOT('p', 'r', 'e', 3)] = {"pre", BREAKOUT},
+    [TAG_SLOT('r', 'u', 'y', 4)] = {"ruby", BREAKOUT},
+    [TAG_SLOT('s', 0, 's', 1)] = {"s", BREAKOUT},
+    [TAG_SLOT('s', 'c', 't', 6)] = {"script", MC_TAG_SCRIPT},
+    [TAG_SLOT('s', 'm', 'l', 5)] = {"small", BREAKOUT},
+    [TAG_SLOT('s', 'p', 'n', 4)] = {"span", BREAKOUT},
+    [TAG_SLOT('s', 't', 'e', 6)] = {"strike", BREAKOUT},
+    [TAG_SLOT('s', 't', 'g', 6)] = {"strong", BREAKOUT},
+    [TAG_SLOT('s', 't', 'e', 5)] = {"style", MC_TAG_STYLE},
+    [TAG_SLOT('s', 'u', 'b', 3)] = {"sub", BREAKOUT},
+    [TAG_SLOT('s', 'u', 'p', 3)] = {"sup", BREAKOUT},
+    [TAG_SLOT('s', 'v', 'g', 3)] = {"svg", MC_TAG_SVG},
+    [TAG_SLOT('t', 'a', 'e', 5)] = {"table", BREAKOUT},
+    [TAG_SLOT('t', 'e', 'e', 8)] = {"template", MC_TAG_TEMPLATE},
+    [TAG_SLOT('t', 'e', 'a', 8)] = {"textarea", MC_TAG_TEXTAREA},
+    [TAG_SLOT('t', 'i', 'e', 5)] = {"title", MC_TAG_TITLE},
+    [TAG_SLOT('t', 't', 't', 2)] = {"tt", BREAKOUT},
+    [TAG_SLOT('u', 0, 'u', 1)] = {"u", BREAKOUT},
+    [TAG_SLOT('u', 'l', 'l', 2)] = {"ul", BREAKOUT},
+    [TAG_SLOT('v', 'a', 'r', 3)] = {"var", BREAKOUT},
+    [TAG_SLOT('x', 'm', 'p', 3)] = {"xmp", MC_TAG_XMP},
+};
+#undef BREAKOUT
+
+static mc_tag_id_t lookup_name(const char *name, size_t len)
+{
+    unsigned char second = len > 1 ? (unsigned char)name[1] : 0;
+    const tag_name_t *t;
+    size_t k = 0;
+
+    if (len > MC_LEX_NAME_MAX)
+        return MC_TAG_OTHER;
+    t = &tag_names[TAG_SLOT((unsigned char)name[0], second, (unsigned char)name[len - 1], len)];
+    if (!t->name)
+        return MC_TAG_OTHER;
+    /* byte by byte: the name was just written that way, and reading it
+     * back in words would stall on store forwarding */
+    while (k < len && t->name[k] != '\0' && t->name[k] == name[k])
+        k++;
+    return k == len && t->name[k] == '\0' ? t->id : MC_TAG_OTHER;
+}
+
+mc_tag_id_t mc_tag_lookup(const char *name, size_t len)
+{
+    return len > 0 ? lookup_name(name, len) : MC_TAG_OTHER;
+}
+
+/* The HTML elements whose start tag ends foreign content ("<svg><p>"). */
+static int breaks_out(mc_tag_id_t id)
+{
+    return id == MC_TAG_BREAKOUT || id == MC_TAG_IMG || id == MC_TAG_EMBED || id == MC_TAG_BODY ||
+           id == MC_TAG_HEAD;
+}
+
+/* --- the tree: what a browser's tree builder would tell the tokenizer ------------- */
+
+int mc_lex_foreign(const mc_lex_t *lx)
+{
+    return lx->nframes > 0 && lx->frames[lx->nframes - 1].kind != F_INTEGRATION;
+}
+
+int mc_lex_html_context(const mc_lex_t *lx)
+{
+    if (lx->template_depth > 0)
+        return 0;
+    return !mc_lex_foreign(lx) || breaks_out(lx->tag);
+}
+
+/* A document nested deeper than MC_LEX_FRAMES_MAX foreign frames is
+ * followed only to that depth: the frame is not pushed. */
+static void frame_push(mc_lex_t *lx, enum frame_kind kind, mc_tag_id_t tag)
+{
+    if (lx->nframes < MC_LEX_FRAMES_MAX)
+        lx->frames[lx->nframes++] = (mc_lex_frame_t){(uint8_t)kind, (uint8_t)tag, 1};
+}
+
+/* Closes one element of frame K, and every frame above it. */
+static void frame_close(mc_lex_t *lx, unsigned k)
+{
+    lx->nframes = --lx->frames[k].depth == 0 ? k : k + 1;
+}
+
+/* Leaves foreign content back to the nearest integration point (or HTML). */
+static void frames_pop_foreign(mc_lex_t *lx)
+{
+    while (lx->nframes > 0 && lx->frames[lx->nframes - 1].kind != F_INTEGRATION)
+        lx->nframes--;
+}
+
+static void enter_raw(mc_lex_t *lx, enum lex_state state)
+{
+    lx->state = (uint8_t)state;
+    lx->raw_tag = lx->tag;
+    lx->raw_name_len = lx->name_len;
+    memcpy(lx->raw_name, lx->name, lx->name_len);
+}
+
+static void html_start_tag(mc_lex_t *lx)
+{
+    switch (lx->tag) {
+    case MC_TAG_SVG:
+    case MC_TAG_MATH:
+        /* "<svg/>" opens and closes at once */
+        if (!lx->self_closing)
+            frame_push(lx, lx->tag == MC_TAG_SVG ? F_SVG : F_MATH, lx->tag);
+        break;
+    /* HTML ignores "/>" on these: "<script/>" still starts a script */
+    case MC_TAG_SCRIPT: enter_raw(lx, S_SCRIPT); break;
+    case MC_TAG_STYLE:
+    case MC_TAG_XMP:
+    case MC_TAG_IFRAME:
+    case MC_TAG_NOEMBED:
+    case MC_TAG_NOFRAMES: enter_raw(lx, S_RAWTEXT); break;
+    case MC_TAG_TEXTAREA:
+    case MC_TAG_TITLE: enter_raw(lx, S_RCDATA); break;
+    case MC_TAG_PLAINTEXT: lx->state = S_PLAINTEXT; break;
+    case MC_TAG_TEMPLATE: lx->template_depth++; break;
+    default: break;
+    }
+}
+
+static int svg_integration_point(mc_tag_id_t id)
+{
+    return id == MC_TAG_FOREIGNOBJECT || id == MC_TAG_DESC || id == MC_TAG_TITLE;
+}
+
+static int math_integration_point(mc_tag_id_t id)
+{
+    return id == MC_TAG_MI || id == MC_TAG_MO || id == MC_TAG_MN || id == MC_TAG_MS ||
+           id == MC_TAG_MTEXT;
+}
+
+/* A start tag inside <svg> or <math> that stays there: no raw text, but it
+ * may nest another root or open an integration point (HTML inside). */
+static void foreign_start_tag(mc_lex_t *lx)
+{
+    mc_lex_frame_t *top = &lx->frames[lx->nframes - 1];
+
+    if (lx->self_closing)
+        return;
+    if (lx->tag == top->tag)
+        top->depth++;
+    else if (lx->tag == MC_TAG_SVG)
+        frame_push(lx, F_SVG, MC_TAG_SVG);
+    else if (lx->tag == MC_TAG_MATH)
+        frame_push(lx, F_MATH, MC_TAG_MATH);
+    else if ((top->kind == F_SVG && svg_integration_point(lx->tag)) ||
+             (top->kind == F_MATH && math_integration_point(lx->tag)))
+        frame_push(lx, F_INTEGRATION, lx->tag);
+}
+
+static void tree_start_tag(mc_lex_t *lx)
+{
+    if (mc_lex_foreign(lx)) {
+        if (!breaks_out(lx->tag)) {
+            foreign_start_tag(lx);
+            return;
+        }
+        frames_pop_foreign(lx);
+    }
+    html_start_tag(lx);
+}
+
+/* An end tag closes the innermost open frame of its name within the
+ * current foreign run. Any other HTML end tag ("</div>", "</p>") is taken
+ * to close an HTML element around the <svg>, and so the <svg> too: a
+ * browser does so whenever that element is open, which in real pages it
+ * is. */
+static void tree_end_tag(mc_lex_t *lx)
+{
+    unsigned n = lx->nframes;
+
+    if (mc_lex_foreign(lx)) {
+        for (unsigned k = n; k > 0 && lx->frames[k - 1].kind != F_INTEGRATION; k--) {
+            if (lx->frames[k - 1].tag == lx->tag) {
+                frame_close(lx, k - 1);
+                return;
+            }
+        }
+        if (breaks_out(lx->tag) || lx->tag == MC_TAG_HTML)
+            frames_pop_foreign(lx);
+        return;
+    }
+    if (n > 0 && lx->frames[n - 1].tag == lx->tag) {
+        frame_close(lx, n - 1);
+        return;
+    }
+    if (lx->tag == MC_TAG_TEMPLATE && lx->template_depth > 0)
+        lx->template_depth--;
+}
+
+/* --- the states ---------------------------------------------------------------------- */
+
+static void goto_state(mc_lex_t *lx, enum lex_state s)
+{
+    lx->state = (uint8_t)s;
+}
+
+static void begin_tag(mc_lex_t *lx, int end_tag)
+{
+    lx->end_tag = end_tag;
+    lx->self_closing = 0;
+    lx->name_len = 0;
+    goto_state(lx, S_TAG_NAME);
+}
+
+static mc_lex_event_t lex_tag_name(mc_lex_t *lx);
+static mc_lex_event_t lex_tag(mc_lex_t *lx);
+
+/* Reads a tag begun at lx->p, to its end if the chunk holds it. Returns
+ * its events; MORE with the state back in S_DATA when the tag was read
+ * through unreported. */
+static mc_lex_event_t read_tag(mc_lex_t *lx, int end_tag)
+{
+    mc_lex_event_t ev;
+
+    begin_tag(lx, end_tag);
+    ev = lex_tag_name(lx);
+    if (ev != MC_LEX_MORE || lx->state != S_TAG)
+        return ev;
+    return lex_tag(lx);
+}
+
+/* The fast path: text runs to the next '<', found with one memchr, and the
+ * usual tags ("<name ...>", "</name>") are read straight through, without
+ * going back to the state dispatch for each part of them. */
+static mc_lex_event_t lex_data(mc_lex_t *lx)
+{
+    for (;;) {
+        const char *lt = memchr(lx->p, '<', (size_t)(lx->end - lx->p));
+        const char *after;
+        mc_lex_event_t ev;
+
+        if (!lt) {
+            lx->p = lx->end;
+            return MC_LEX_MORE;
+        }
+        lx->tok_start = off_of(lx, lt);
+        after = lt + 1;
+        if (after < lx->end && is_alpha((unsigned char)*after)) {
+            lx->p = after;
+            ev = read_tag(lx, 0);
+        } else if (lx->end - after > 1 && *after == '/' && is_alpha((unsigned char)after[1])) {
+            lx->p = after + 1;
+            ev = read_tag(lx, 1);
+        } else {
+            lx->p = after;
+            goto_state(lx, S_TAG_OPEN);
+            return MC_LEX_MORE;
+        }
+        if (ev != MC_LEX_MORE || lx->state != S_DATA || lx->p == lx->end)
+            return ev;
+    }
+}
+
+/* After '<': a tag, markup, or just a '<' in the text. */
+static mc_lex_event_t lex_tag_open(mc_lex_t *lx)
+{
+    unsigned char c = (unsigned char)*lx->p;
+
+    if (c == '!') {
+        lx->p++;
+        lx->match = 0;
+        lx->markup_kind = K_NONE;
+        lx->data_start = mc_lex_pos(lx);
+        goto_state(lx, S_MARKUP_DECL);
+    } else if (c == '/') {
+        lx->p++;
+        goto_state(lx, S_END_TAG_OPEN);
+    } else if (is_alpha(c)) {
+        begin_tag(lx, 0);
+    } else if (c == '?') {
+        /* "<?xml ...>": a bogus comment whose data starts with the '?' */
+        lx->data_start = mc_lex_pos(lx);
+        goto_state(lx, S_BOGUS);
+    } else {
+        goto_state(lx, S_DATA);
+    }
+    return MC_LEX_MORE;
+}
+
+static mc_lex_event_t lex_end_tag_open(mc_lex_t *lx)
+{
+    unsigned char c = (unsigned char)*lx->p;
+
+    if (is_alpha(c)) {
+        begin_tag(lx, 1);
+        return MC_LEX_MORE;
+    }
+    if (c == '>') {
+        lx->p++;
+        lx->markup = MC_MARKUP_EMPTY;
+        goto_state(lx, S_DATA);
+        return MC_LEX_MARKUP_END;
+    }
+    lx->data_start = mc_lex_pos(lx);
+    goto_state(lx, S_BOGUS);
+    return MC_LEX_MORE;
+}
+
+/* The name is known (or is longer than any we act on): report it, if it
+ * is one asked for, and read on in the tag states, which take the rest of
+ * a long name as name. */
+static mc_lex_event_t name_known(mc_lex_t *lx, mc_tag_id_t id)
+{
+    lx->tag = id;
+    lx->name[lx->name_len] = '\0';
+    lx->tag_state = T_NAME;
+    lx->tag_reported = lx->report_all || (lx->report_mask & MC_LEX_TAG_BIT(id)) != 0;
+    goto_state(lx, S_TAG);
+    return lx->tag_reported ? MC_LEX_TAG_NAME : MC_LEX_MORE;
+}
+
+static mc_lex_event_t lex_tag_name(mc_lex_t *lx)
+{
+    while (lx->p < lx->end) {
+        unsigned char c = (unsigned char)*lx->p;
+
+        if (ends_name(c))
+            return name_known(lx, lookup_name(lx->name, lx->name_len));
+        if (lx->name_len == MC_LEX_NAME_MAX)
+            return name_known(lx, MC_TAG_OTHER);
+        lx->name[lx->name_len++] = ascii_lower(c);
+        lx->p++;
+    }
+    return MC_LEX_MORE;
+}
+
+static mc_lex_event_t tag_done(mc_lex_t *lx, const char *after, int self_closing)
+{
+    lx->p = after;
+    lx->self_closing = self_closing;
+    goto_state(lx, S_DATA);
+    if (lx->tree) {
+        if (lx->end_tag)
+            tree_end_tag(lx);
+        else
+            tree_start_tag(lx);
+    }
+    return lx->tag_reported ? MC_LEX_TAG_END : MC_LEX_MORE;
+}
+
+/* States in which an ordinary byte (not space, '/', '=', '>' or a quote)
+ * leaves the state as it is. */
+static int in_run(unsigned st)
+{
+    return st == T_NAME || st == T_ATTR_NAME || st == T_VALUE_UNQ;
+}
+
+#if defined(__SSE2__)
+/* Sixteen bytes at a time: a bit set for each byte that may steer the tag
+ * states — '>', '=', '/', a quote, or anything up to 0x20 (spaces, and
+ * control bytes the table then finds ordinary). */
+static unsigned steering_bytes(const char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i hit = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v);
+
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
+    return (unsigned)_mm_movemask_epi8(hit);
+}
+#endif
+
+/* Past the ordinary bytes at P: to the first byte that may steer the tag
+ * states, or END. */
+static const char *skip_run(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+    for (; end - p >= 16; p += 16) {
+        unsigned hits = steering_bytes(p);
+
+        if (hits)
+            return p + __builtin_ctz(hits);
+    }
+#endif
+    while (p < end && tag_class[(unsigned char)*p] == C_OTHER)
+        p++;
+    return p;
+}
+
+/* The closing quote Q of an attribute value, or NULL. Most values are
+ * short: looking at them directly finds their end sooner than a call. */
+static const char *find_quote(const char *p, const char *end, char q)
+{
+#if defined(__SSE2__)
+    for (; end - p >= 16; p += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned hits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(q)));
+
+        if (hits)
+            return p + __builtin_ctz(hits);
+    }
+#endif
+    for (; p < end; p++) {
+        if (*p == q)
+            return p;
+    }
+    return NULL;
+}
+
+/* The rest of a tag, to its '>'. The tight loop of tag-heavy pages. A run
+ * of ordinary bytes inside a name or an unquoted value is skipped without
+ * stepping the state; a quoted value is skipped whole (a '>' inside it
+ * does not end the tag); every other byte takes one step of tag_next. */
+static mc_lex_event_t lex_tag(mc_lex_t *lx)
+{
+    const char *p = lx->p;
+    const char *end = lx->end;
+    unsigned st = lx->tag_state;
+
+    while (p < end) {
+        unsigned next;
+
+        if (in_run(st)) {
+            p = skip_run(p, end);
+            if (p == end)
+                break;
+        } else if (st == T_VALUE_DQ || st == T_VALUE_SQ) {
+            const char *q = find_quote(p, end, st == T_VALUE_DQ ? '"' : '\'');
+
+            if (!q) {
+                p = end;
+                break;
+            }
+            p = q + 1;
+            st = T_AFTER_VALUE;
+            continue;
+        }
+        next = tag_next[st][tag_class[(unsigned char)*p++]];
+        if (next == T_DONE)
+            return tag_done(lx, p, st == T_SELF_CLOSING);
+        st = next;
+    }
+    lx->tag_state = (uint8_t)st;
+    lx->p = p;
+    return MC_LEX_MORE;
+}
+
+/* "<!" then "--", "DOCTYPE" (any case) or, in foreign content, "[CDATA[";
+ * anything else makes a bogus comment of what follows "<!". */
+static mc_lex_event_t lex_markup_decl(mc_lex_t *lx)
+{
+    static const char *const keywords[] = {"", "--", "doctype", "[CDATA["};
+
+    while (lx->p < lx->end) {
+        unsigned char c = (unsigned char)*lx->p;
+        const char *kw;
+
+        if (lx->markup_kind == K_NONE) {
+            if (c == '-')
+                lx->markup_kind = K_COMMENT;
+            else if (c == 'D' || c == 'd')
+                lx->markup_kind = K_DOCTYPE;
+            else if (c == '[' && mc_lex_foreign(lx))
+                lx->markup_kind = K_CDATA;
+            else {
+                goto_state(lx, S_BOGUS);
+                return MC_LEX_MORE;
+            }
+        } else {
+            kw = keywords[lx->markup_kind];
+            if ((lx->markup_kind == K_DOCTYPE ? ascii_lower(c) : (char)c) != kw[lx->match]) {
+                goto_state(lx, S_BOGUS);
+                return MC_LEX_MORE;
+            }
+        }
+        lx->p++;
+        if (keywords[lx->markup_kind][++lx->match] == '\0') {
+            static const enum lex_state next[] = {S_BOGUS, S_COMMENT_START, S_DOCTYPE, S_CDATA};
+
+            lx->data_start = mc_lex_pos(lx);
+            goto_state(lx, next[lx->markup_kind]);
+            return MC_LEX_MORE;
+        }
+    }
+    return MC_LEX_MORE;
+}
+
+static mc_lex_event_t markup_end(mc_lex_t *lx, mc_lex_markup_t kind, mc_lex_off_t data_end)
+{
+    lx->markup = kind;
+    lx->data_end = data_end;
+    goto_state(lx, S_DATA);
+    return MC_LEX_MARKUP_END;
+}
+
+/* A bogus comment or a doctype: both end at the first '>', whatever quotes
+ * came before it (a doctype's quoted identifiers end there too). */
+static mc_lex_event_t lex_to_gt(mc_lex_t *lx, mc_lex_markup_t kind)
+{
+    const char *gt = memchr(lx->p, '>', (size_t)(lx->end - lx->p));
+
+    if (!gt) {
+        lx->p = lx->end;
+        return MC_LEX_MORE;
+    }
+    lx->p = gt + 1;
+    return markup_end(lx, kind, off_of(lx, gt));
+}
+
+/* The comment states. What ends a comment: "-->", "--!>", and right after
+ * "<!--" also ">" and "->". */
+static mc_lex_event_t lex_comment(mc_lex_t *lx)
+{
+    unsigned char c = (unsigned char)*lx->p;
+    mc_lex_off_t at = mc_lex_pos(lx);
+
+    switch (lx->state) {
+    case S_COMMENT_START:
+    case S_COMMENT_START_DASH:
+        if (c == '>') {
+            lx->p++;
+            return markup_end(lx, MC_MARKUP_COMMENT, lx->data_start);
+        }
+        if (c == '-') {
+            lx->p++;
+            goto_state(lx, lx->state == S_COMMENT_START ? S_COMMENT_START_DASH : S_COMMENT_END);
+            return MC_LEX_MORE;
+        }
+        goto_state(lx, S_COMMENT);
+        return MC_LEX_MORE;
+    case S_COMMENT: {
+        const char *dash = memchr(lx->p, '-', (size_t)(lx->end - lx->p));
+
+        lx->p = dash ? dash + 1 : lx->end;
+        if (dash)
+            goto_state(lx, S_COMMENT_END_DASH);
+        return MC_LEX_MORE;
+    }
+    case S_COMMENT_END_DASH:
+        if (c == '-') {
+            lx->p++;
+            goto_state(lx, S_COMMENT_END);
+        } else {
+            goto_state(lx, S_COMMENT);
+        }
+        return MC_LEX_MORE;
+    case S_COMMENT_END:
+        if (c == '>') {
+            lx->p++;
+            return markup_end(lx, MC_MARKUP_COMMENT, at - 2);
+        }
+        if (c == '!' || c == '-') {
+            lx->p++;
+            if (c == '!')
+                goto_state(lx, S_COMMENT_END_BANG);
+            return MC_LEX_MORE;
+        }
+        goto_state(lx, S_COMMENT);
+        return MC_LEX_MORE;
+    default: /* S_COMMENT_END_BANG */
+        if (c == '>') {
+            lx->p++;
+            return markup_end(lx, MC_MARKUP_COMMENT, at - 3);
+        }
+        if (c == '-') {
+            lx->p++;
+            goto_state(lx, S_COMMENT_END_DASH);
+        } else {
+            goto_state(lx, S_COMMENT);
+        }
+        return MC_LEX_MORE;
+    }
+}
+
+/* CDATA section content, to "]]>". */
+static mc_lex_event_t lex_cdata(mc_lex_t *lx)
+{
+    unsigned char c = (unsigned char)*lx->p;
+    const char *bracket;
+
+    switch (lx->state) {
+    case S_CDATA:
+        bracket = memchr(lx->p, ']', (size_t)(lx->end - lx->p));
+        lx->p = bracket ? bracket + 1 : lx->end;
+        if (bracket)
+            goto_state(lx, S_CDATA_BRACKET);
+        return MC_LEX_MORE;
+    case S_CDATA_BRACKET:
+        if (c == ']') {
+            lx->p++;
+            goto_state(lx, S_CDATA_END);
+        } else {
+            goto_state(lx, S_CDATA);
+        }
+        return MC_LEX_MORE;
+    default: /* S_CDATA_END: "]]" seen */
+        if (c == '>') {
+            lx->p++;
+            return markup_end(lx, MC_MARKUP_CDATA, mc_lex_pos(lx) - 3);
+        }
+        if (c == ']')
+            lx->p++;
+        else
+            goto_state(lx, S_CDATA);
+        return MC_LEX_MORE;
+    }
+}
+
+/* RCDATA and RAWTEXT: text to "</name" where name is the element's own. */
+static mc_lex_event_t lex_rawtext(mc_lex_t *lx)
+{
+    const char *lt = memchr(lx->p, '<', (size_t)(lx->end - lx->p));
+
+    if (!lt) {
+        lx->p = lx->end;
+        return MC_LEX_MORE;
+    }
+    lx->tok_start = off_of(lx, lt);
+    lx->p = lt + 1;
+    lx->raw_return = lx->state;
+    goto_state(lx, S_RAW_LT);
+    return MC_LEX_MORE;
+}
+
+static mc_lex_event_t lex_raw_lt(mc_lex_t *lx)
+{
+    if (*lx->p == '/') {
+        lx->p++;
+        goto_state(lx, S_RAW_END_OPEN);
+    } else {
+        goto_state(lx, lx->raw_return);
+    }
+    return MC_LEX_MORE;
+}
+
+static mc_lex_event_t lex_raw_end_open(mc_lex_t *lx)
+{
+    if (is_alpha((unsigned char)*lx->p)) {
+        lx->match = 0;
+        goto_state(lx, S_RAW_END_NAME);
+    } else {
+        goto_state(lx, lx->raw_return);
+    }
+    return MC_LEX_MORE;
+}
+
+/* "</" in raw text: the element's name in any case, then whitespace, '/'
+ * or '>', makes an end tag; anything else leaves it text and goes back to
+ * the raw state, which reads the byte again. */
+static mc_lex_event_t lex_raw_end_name(mc_lex_t *lx)
+{
+    while (lx->p < lx->end) {
+        unsigned char c = (unsigned char)*lx->p;
+
+        if (lx->match < lx->raw_name_len) {
+            if (ascii_lower(c) != lx->raw_name[lx->match])
+                break;
+            lx->match++;
+            lx->p++;
+            continue;
+        }
+        if (lx->raw_name_len == 0 || !ends_name(c))
+            break;
+        begin_tag(lx, 1);
+        lx->name_len = lx->raw_name_len;
+        memcpy(lx->name, lx->raw_name, lx->raw_name_len);
+        return name_known(lx, lx->raw_tag);
+    }
+    if (lx->p < lx->end)
+        goto_state(lx, lx->raw_return);
+    return MC_LEX_MORE;
+}
+
+/* Script data, to "</script" — unless "<!--" has opened an escape. */
+static mc_lex_event_t lex_script(mc_lex_t *lx)
+{
+    const char *lt = memchr(lx->p, '<', (size_t)(lx->end - lx->p));
+
+    if (!lt) {
+        lx->p = lx->end;
+        return MC_LEX_MORE;
+    }
+    lx->tok_start = off_of(lx, lt);
+    lx->p = lt + 1;
+    goto_state(lx, S_SCRIPT_LT);
+    return MC_LEX_MORE;
+}
+
+/* '<' in script data: "</" may end it, "<!--" escapes. */
+static mc_lex_event_t lex_script_lt(mc_lex_t *lx)
+{
+    unsigned char c = (unsigned char)*lx->p;
+
+    switch (lx->state) {
+    case S_SCRIPT_LT:
+        if (c == '/') {
+            lx->p++;
+            lx->raw_return = S_SCRIPT;
+            goto_state(lx, S_RAW_END_OPEN);
+        } else if (c == '!') {
+            lx->p++;
+            goto_state(lx, S_SCRIPT_ESC_START);
+        } else {
+            goto_state(lx, S_SCRIPT);
+        }
+        break;
+    case S_SCRIPT_ESC_START:
+    case S_SCRIPT_ESC_START_DASH:
+        if (c == '-') {
+            lx->p++;
+            goto_state(lx, lx->state == S_SCRIPT_ESC_START ? S_SCRIPT_ESC_START_DASH
+                                                           : S_SCRIPT_ESC_DASH_DASH);
+        } else {
+            goto_state(lx, S_SCRIPT);
+        }
+        break;
+    default: /* S_SCRIPT_ESC_LT */
+        if (c == '/') {
+            lx->p++;
+            lx->raw_return = S_SCRIPT_ESC;
+            goto_state(lx, S_RAW_END_OPEN);
+        } else if (is_alpha(c)) {
+            lx->match = 0;
+            goto_state(lx, S_SCRIPT_DESC_START);
+        } else {
+            goto_state(lx, S_SCRIPT_ESC);
+        }
+        break;
+    }
+    return MC_LEX_MORE;
+}
+
+/* Escaped ("<!-- ... -->") and double-escaped ("<!-- <script> ... ")
+ * script text: '-' and '<' are the bytes that matter. */
+static mc_lex_event_t lex_script_escaped(mc_lex_t *lx)
+{
+    int dbl = lx->state >= S_SCRIPT_DESC;
+    enum lex_state text = dbl ? S_SCRIPT_DESC : S_SCRIPT_ESC;
+    enum lex_state dash = dbl ? S_SCRIPT_DESC_DASH : S_SCRIPT_ESC_DASH;
+    enum lex_state dash_dash = dbl ? S_SCRIPT_DESC_DASH_DASH : S_SCRIPT_ESC_DASH_DASH;
+    unsigned char c;
+
+    if (lx->state == text) {
+        lx->p = find_dash_or_lt(lx->p, lx->end);
+        if (lx->p == lx->end)
+            return MC_LEX_MORE;
+    }
+    c = (unsigned char)*lx->p;
+    if (c == '<') {
+        lx->tok_start = mc_lex_pos(lx);
+        goto_state(lx, dbl ? S_SCRIPT_DESC_LT : S_SCRIPT_ESC_LT);
+    } else if (c == '-') {
+        goto_state(lx, lx->state == text ? dash : dash_dash);
+    } else if (c == '>' && lx->state == dash_dash) {
+        goto_state(lx, S_SCRIPT); /* "-->" closes the escape */
+    } else {
+        goto_state(lx, text);
+    }
+    lx->p++;
+    return MC_LEX_MORE;
+}
+
+/* "<script" (double escape start) or "</script" (double escape end) inside
+ * an escape: matched against "script" then whitespace, '/' or '>'. */
+static mc_lex_event_t lex_script_double(mc_lex_t *lx)
+{
+    int starting = lx->state == S_SCRIPT_DESC_START;
+    enum lex_state back = starting ? S_SCRIPT_ESC : S_SCRIPT_DESC;
+    unsigned char c = (unsigned char)*lx->p;
+
+    if (lx->state == S_SCRIPT_DESC_LT) {
+        if (c == '/') {
+            lx->p++;
+            lx->match = 0;
+            goto_state(lx, S_SCRIPT_DESC_END);
+        } else {
+            goto_state(lx, S_SCRIPT_DESC);
+        }
+        return MC_LEX_MORE;
+    }
+    if (lx->match < SCRIPT_NAME_LEN && ascii_lower(c) == script_name[lx->match]) {
+        lx->p++;
+        lx->match++;
+        return MC_LEX_MORE;
+    }
+    if (ends_name(c)) {
+        lx->p++;
+        if (lx->match == SCRIPT_NAME_LEN)
+            back = starting ? S_SCRIPT_DESC : S_SCRIPT_ESC;
+    }
+    goto_state(lx, back);
+    return MC_LEX_MORE;
+}
+
+/* --- driving ---------------------------------------------------------------------------- */
+
+void mc_lex_init(mc_lex_t *lx, int tree)
+{
+    memset(lx, 0, sizeof(*lx));
+    lx->tree = (uint8_t)(tree != 0);
+    lx->report_all = 1;
+}
+
+void mc_lex_set_start(mc_lex_t *lx, mc_lex_start_t start, const char *last_start_tag)
+{
+    static const enum lex_state states[] = {S_DATA,   S_RCDATA,    S_RAWTEXT,
+                                            S_SCRIPT, S_PLAINTEXT, S_CDATA};
+    size_t n = last_start_tag ? strlen(last_start_tag) : 0;
+
+    goto_state(lx, states[start]);
+    lx->raw_name_len = 0;
+    if (n == 0 || n > MC_LEX_NAME_MAX)
+        return;
+    for (size_t i = 0; i < n; i++)
+        lx->raw_name[i] = ascii_lower((unsigned char)last_start_tag[i]);
+    lx->raw_name_len = (unsigned)n;
+    lx->raw_tag = mc_tag_lookup(lx->raw_name, n);
+}
+
+void mc_lex_chunk(mc_lex_t *lx, const char *data, size_t len)
+{
+    lx->chunk_off += lx->chunk_len;
+    lx->chunk = data;
+    lx->chunk_len = len;
+    lx->p = data;
+    lx->end = len > 0 ? data + len : data;
+}
+
+static mc_lex_event_t lex_step(mc_lex_t *lx)
+{
+    switch ((enum lex_state)lx->state) {
+    case S_DATA: return lex_data(lx);
+    case S_TAG_OPEN: return lex_tag_open(lx);
+    case S_END_TAG_OPEN: return lex_end_tag_open(lx);
+    case S_TAG_NAME: return lex_tag_name(lx);
+    case S_TAG: return lex_tag(lx);
+    case S_MARKUP_DECL: return lex_markup_decl(lx);
+    case S_COMMENT_START:
+    case S_COMMENT_START_DASH:
+    case S_COMMENT:
+    case S_COMMENT_END_DASH:
+    case S_COMMENT_END:
+    case S_COMMENT_END_BANG: return lex_comment(lx);
+    case S_BOGUS: return lex_to_gt(lx, MC_MARKUP_BOGUS);
+    case S_DOCTYPE: return lex_to_gt(lx, MC_MARKUP_DOCTYPE);
+    case S_CDATA:
+    case S_CDATA_BRACKET:
+    case S_CDATA_END: return lex_cdata(lx);
+    case S_RCDATA:
+    case S_RAWTEXT: return lex_rawtext(lx);
+    case S_PLAINTEXT: lx->p = lx->end; return MC_LEX_MORE;
+    case S_RAW_LT: return lex_raw_lt(lx);
+    case S_RAW_END_OPEN: return lex_raw_end_open(lx);
+    case S_RAW_END_NAME: return lex_raw_end_name(lx);
+    case S_SCRIPT: return lex_script(lx);
+    case S_SCRIPT_LT:
+    case S_SCRIPT_ESC_START:
+    case S_SCRIPT_ESC_START_DASH:
+    case S_SCRIPT_ESC_LT: return lex_script_lt(lx);
+    case S_SCRIPT_ESC:
+    case S_SCRIPT_ESC_DASH:
+    case S_SCRIPT_ESC_DASH_DASH:
+    case S_SCRIPT_DESC:
+    case S_SCRIPT_DESC_DASH:
+    case S_SCRIPT_DESC_DASH_DASH: return lex_script_escaped(lx);
+    case S_SCRIPT_DESC_START:
+    case S_SCRIPT_DESC_LT:
+    case S_SCRIPT_DESC_END: return lex_script_double(lx);
+    }
+    return MC_LEX_MORE;
+}
+
+mc_lex_event_t mc_lex_next(mc_lex_t *lx)
+{
+    while (lx->p < lx->end) {
+        mc_lex_event_t ev = lex_step(lx);
+
+        if (ev != MC_LEX_MORE)
+            return ev;
+    }
+    return MC_LEX_MORE;
+}
+
+int mc_lex_name_pending(const mc_lex_t *lx)
+{
+    return lx->state == S_TAG_OPEN || (lx->state == S_TAG_NAME && !lx->end_tag);
+}
+
+mc_lex_eof_t mc_lex_eof(const mc_lex_t *lx, mc_lex_off_t *data_end)
+{
+    mc_lex_off_t end = mc_lex_pos(lx);
+
+    switch ((enum lex_state)lx->state) {
+    case S_TAG_NAME:
+    case S_TAG: return MC_LEX_EOF_DROP;
+    case S_MARKUP_DECL:
+    case S_BOGUS: return MC_LEX_EOF_BOGUS;
+    case S_DOCTYPE: return MC_LEX_EOF_DOCTYPE;
+    case S_COMMENT_START:
+    case S_COMMENT_START_DASH: *data_end = lx->data_start; return MC_LEX_EOF_COMMENT;
+    /* dashes (and "--!") still pending at the end are not part of the data */
+    case S_COMMENT: *data_end = end; return MC_LEX_EOF_COMMENT;
+    case S_COMMENT_END_DASH: *data_end = end - 1; return MC_LEX_EOF_COMMENT;
+    case S_COMMENT_END: *data_end = end - 2; return MC_LEX_EOF_COMMENT;
+    case S_COMMENT_END_BANG: *data_end = end - 3; return MC_LEX_EOF_COMMENT;
+    default: return MC_LEX_EOF_TEXT;
+    }
+}
+
+/* --- walking one tag ----------------------------------------------------------------- */
+
+typedef struct walk {
+    mc_lex_attr_fn *fn;
+    void *baton;
+    const char *tag;
+    mc_lex_attr_t attr;
+    int open;        /* attr holds an attribute not yet reported */
+    size_t prev_end; /* where the last name, value or attribute ended */
+} walk_t;
+
+static void walk_flush(walk_t *w)
+{
+    if (w->open && w->fn) {
+        w->attr.raw_end = w->prev_end;
+        w->fn(w->baton, w->tag, &w->attr);
+    }
+    w->open = 0;
+}
+
+/* Turns one transition of the tag states at byte I into attribute bounds. */
+static void walk_step(walk_t *w, unsigned st, unsigned next, size_t i, mc_lex_tag_shape_t *shape)
+{
+    mc_lex_attr_t *a = &w->attr;
+
+    if (st == T_NAME && next != T_NAME)
+        shape->name_end = w->prev_end = i;
+    if (next == T_ATTR_NAME && st != T_ATTR_NAME) {
+        walk_flush(w);
+        *a = (mc_lex_attr_t){.name = i, .raw = w->prev_end};
+        w->open = 1;
+    }
+    if (st == T_ATTR_NAME && next != T_ATTR_NAME) {
+        a->name_len = i - a->name;
+        w->prev_end = i;
+    }
+    if (st == T_BEFORE_VALUE && next != T_BEFORE_VALUE) {
+        a->has_value = 1;
+        a->quote = next == T_VALUE_DQ ? '"' : next == T_VALUE_SQ ? '\'' : 0;
+        a->value = a->quote ? i + 1 : i;
+        if (next == T_DONE) /* "name=>": an empty value */
+            w->prev_end = i;
+    }
+    if ((st == T_VALUE_DQ || st == T_VALUE_SQ) && next == T_AFTER_VALUE) {
+        a->value_len = i - a->value;
+        w->prev_end = i + 1;
+    }
+    if (st == T_VALUE_UNQ && next != T_VALUE_UNQ) {
+        a->value_len = i - a->value;
+        w->prev_end = i;
+    }
+}
+
+int mc_lex_tag_walk(const char *tag, size_t len, mc_lex_attr_fn *fn, void *baton,
+                    mc_lex_tag_shape_t *shape)
+{
+    walk_t w = {.fn = fn, .baton = baton, .tag = tag};
+    size_t i = len > 1 && tag[1] == '/' ? 2 : 1;
+    unsigned st = T_NAME;
+
+    memset(shape, 0, sizeof(*shape));
+    if (len < 3 || tag[0] != '<' || !is_alpha((unsigned char)tag[i]))
+        return 0;
+    shape->name = i;
+    while (i < len) {
+        unsigned next;
+
+        /* bytes that leave the state as it is mark no boundary: skip them */
+        if (in_run(st)) {
+            i = (size_t)(skip_run(tag + i, tag + len) - tag);
+        } else if (st == T_VALUE_DQ || st == T_VALUE_SQ) {
+            const char *q = find_quote(tag + i, tag + len, st == T_VALUE_DQ ? '"' : '\'');
+
+            i = q ? (size_t)(q - tag) : len;
+        }
+        if (i == len)
+            break;
+        next = tag_next[st][tag_class[(unsigned char)tag[i]]];
+        walk_step(&w, st, next, i, shape);
+        if (next == T_DONE) {
+            walk_flush(&w);
+            shape->tail = w.prev_end;
+            shape->self_closing = st == T_SELF_CLOSING;
+            return i == len - 1;
+        }
+        st = next;
+        i++;
+    }
+    return 0;
+}

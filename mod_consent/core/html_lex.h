@@ -1,0 +1,228 @@
+/* The tokenizer under the HTML rewriter (html.c): one resumable state
+ * machine over bytes that finds where every tag, comment, doctype, CDATA
+ * section and raw-text run begins and ends, as the HTML standard's
+ * tokenizer does, without building tokens.
+ *
+ * The rewriter drives it chunk by chunk (mc_lex_chunk, then mc_lex_next
+ * until MC_LEX_MORE) and reads the few facts it acts on from the struct:
+ * the name of the tag just opened, where the token began, whether the tag
+ * was self-closing. Attributes are not looked at while streaming; a tag the
+ * rewriter acts on is walked afterwards, whole, by mc_lex_tag_walk, which
+ * runs the same attribute states (one transition table) over its bytes.
+ *
+ * With TREE on, the lexer also follows the few elements that change how
+ * the following bytes are tokenised, as a browser's tree builder would tell
+ * its tokenizer: raw text after <script>, <style>, <textarea>, <title>,
+ * <xmp>, <iframe>, <noembed>, <noframes>, <plaintext>; foreign content
+ * inside <svg> and <math> (CDATA sections, no raw text) with its HTML
+ * integration points and breakout tags; <template> depth. The html5lib
+ * tokenizer tests run with TREE off, as a bare tokenizer.
+ *
+ * Offsets are absolute: bytes since the start of the stream.
+ */
+#ifndef MC_HTML_LEX_H
+#define MC_HTML_LEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Tag names are kept, lower-cased, up to this length: every name the
+ * rewriter or the tree acts on is shorter. */
+#define MC_LEX_NAME_MAX 15
+/* Foreign-content frames followed at once (<svg> in <math> in <svg> ...). */
+#define MC_LEX_FRAMES_MAX 8
+
+typedef uint64_t mc_lex_off_t;
+
+/* Tags the lexer and the rewriter tell apart; every other name is OTHER. */
+typedef enum mc_tag_id {
+    MC_TAG_OTHER = 0,
+    MC_TAG_HTML,
+    MC_TAG_HEAD,
+    MC_TAG_BODY,
+    MC_TAG_FRAMESET,
+    MC_TAG_TEMPLATE,
+    MC_TAG_SCRIPT,
+    MC_TAG_IFRAME,
+    MC_TAG_IMG,
+    MC_TAG_IMAGE, /* <image>: an <img> in HTML, an SVG element in foreign content */
+    MC_TAG_EMBED,
+    MC_TAG_OBJECT,
+    MC_TAG_LINK,
+    MC_TAG_SVG,
+    MC_TAG_MATH,
+    MC_TAG_STYLE,
+    MC_TAG_TEXTAREA,
+    MC_TAG_TITLE,
+    MC_TAG_XMP,
+    MC_TAG_NOEMBED,
+    MC_TAG_NOFRAMES,
+    MC_TAG_PLAINTEXT,
+    MC_TAG_FOREIGNOBJECT,
+    MC_TAG_DESC,
+    MC_TAG_MI,
+    MC_TAG_MO,
+    MC_TAG_MN,
+    MC_TAG_MS,
+    MC_TAG_MTEXT,
+    MC_TAG_BREAKOUT /* an HTML element that ends foreign content (<div>, <p>, ...) */
+} mc_tag_id_t;
+
+/* A tag id's bit in mc_lex_t.report_mask. */
+#define MC_LEX_TAG_BIT(id) ((uint32_t)1 << (id))
+
+typedef enum mc_lex_event {
+    MC_LEX_MORE = 0,  /* the chunk is used up */
+    MC_LEX_TAG_NAME,  /* a tag's name is known: tag, end_tag, tok_start */
+    MC_LEX_TAG_END,   /* the tag's '>' was consumed: self_closing */
+    MC_LEX_MARKUP_END /* a comment, doctype, ... ended (markup says which) */
+} mc_lex_event_t;
+
+typedef enum mc_lex_markup {
+    MC_MARKUP_COMMENT = 0,
+    MC_MARKUP_BOGUS, /* <?xml ...>, <!x ...>, </ x> : a comment to a browser */
+    MC_MARKUP_DOCTYPE,
+    MC_MARKUP_CDATA, /* <![CDATA[ ... ]]> in foreign content */
+    MC_MARKUP_EMPTY  /* "</>": no token at all */
+} mc_lex_markup_t;
+
+/* States a test may start the tokenizer in (html5lib's "initialStates"). */
+typedef enum mc_lex_start {
+    MC_LEX_START_DATA = 0,
+    MC_LEX_START_RCDATA,
+    MC_LEX_START_RAWTEXT,
+    MC_LEX_START_SCRIPT,
+    MC_LEX_START_PLAINTEXT,
+    MC_LEX_START_CDATA
+} mc_lex_start_t;
+
+/* What a bare tokenizer would do with the bytes left at the end of input. */
+typedef enum mc_lex_eof {
+    MC_LEX_EOF_TEXT = 0, /* they are text (or there are none) */
+    MC_LEX_EOF_DROP,     /* an unfinished tag: dropped */
+    MC_LEX_EOF_COMMENT,  /* an unfinished comment: data_start .. eof_data_end */
+    MC_LEX_EOF_BOGUS,    /* an unfinished bogus comment: data_start .. end */
+    MC_LEX_EOF_DOCTYPE   /* an unfinished doctype */
+} mc_lex_eof_t;
+
+typedef struct mc_lex_frame {
+    uint8_t kind;   /* frame kinds in html_lex.c */
+    uint8_t tag;    /* mc_tag_id_t of the element that opened it */
+    uint16_t depth; /* nested elements of the same name */
+} mc_lex_frame_t;
+
+typedef struct mc_lex {
+    /* the chunk being read */
+    const char *p;
+    const char *end;
+    const char *chunk;
+    size_t chunk_len;
+    mc_lex_off_t chunk_off;
+
+    uint8_t state;       /* where in the grammar (html_lex.c) */
+    uint8_t tag_state;   /* where inside a tag */
+    uint8_t raw_return;  /* the raw-text state a failed end-tag match returns to */
+    uint8_t match;       /* characters matched of a keyword or end-tag name */
+    uint8_t markup_kind; /* keyword being matched after "<!" */
+    uint8_t tree;
+
+    /* Which tags are reported (MC_LEX_TAG_NAME, MC_LEX_TAG_END): all, or
+     * those whose bit is in report_mask. The others are still read, and
+     * still change the state, without a word. */
+    int report_all;
+    uint32_t report_mask;
+    int tag_reported;
+
+    /* the current tag */
+    int end_tag;
+    int self_closing;
+    mc_tag_id_t tag;
+    unsigned name_len;
+    char name[MC_LEX_NAME_MAX + 1];
+
+    /* the element whose end tag ends the raw text being read */
+    mc_tag_id_t raw_tag;
+    unsigned raw_name_len; /* 0: no end tag is appropriate */
+    char raw_name[MC_LEX_NAME_MAX + 1];
+
+    /* the current token: its '<', and for comments, bogus comments and
+     * CDATA sections where their data lies */
+    mc_lex_off_t tok_start;
+    mc_lex_off_t data_start;
+    mc_lex_off_t data_end;
+    mc_lex_markup_t markup;
+
+    /* tree: foreign content and templates */
+    unsigned nframes;
+    mc_lex_frame_t frames[MC_LEX_FRAMES_MAX];
+    unsigned template_depth;
+} mc_lex_t;
+
+void mc_lex_init(mc_lex_t *lx, int tree);
+
+/* Starts the tokenizer in START; LAST_START_TAG names the element whose end
+ * tag ends raw text (NULL: none is appropriate). For tests. */
+void mc_lex_set_start(mc_lex_t *lx, mc_lex_start_t start, const char *last_start_tag);
+
+/* The next LEN bytes of the stream are DATA. */
+void mc_lex_chunk(mc_lex_t *lx, const char *data, size_t len);
+
+/* Reads on to the next event. */
+mc_lex_event_t mc_lex_next(mc_lex_t *lx);
+
+/* Absolute offset of the next byte to read. */
+static inline mc_lex_off_t mc_lex_pos(const mc_lex_t *lx)
+{
+    return lx->chunk_off + (mc_lex_off_t)(lx->p - lx->chunk);
+}
+
+/* 1 while a start tag has begun whose name is not complete yet ("<", "<scr"). */
+int mc_lex_name_pending(const mc_lex_t *lx);
+
+/* 1 when the start tag whose name was just reported is an HTML element
+ * (not an SVG or MathML one) outside any <template>: one the rewriter may
+ * act on. */
+int mc_lex_html_context(const mc_lex_t *lx);
+
+/* Foreign content (<svg>, <math>) is open, outside an integration point. */
+int mc_lex_foreign(const mc_lex_t *lx);
+
+/* What the input's end leaves unfinished; for an unfinished comment
+ * *DATA_END is where its data ends. */
+mc_lex_eof_t mc_lex_eof(const mc_lex_t *lx, mc_lex_off_t *data_end);
+
+/* The id of a lower-case tag name. */
+mc_tag_id_t mc_tag_lookup(const char *name, size_t len);
+
+/* ------------------------------------------------------ walking one tag -- */
+
+/* One attribute of a tag, as offsets into the tag's bytes. RAW .. RAW_END
+ * is the attribute with the whitespace before it: removing that span from
+ * the tag removes the attribute cleanly. */
+typedef struct mc_lex_attr {
+    size_t name;
+    size_t name_len;
+    int has_value; /* "name=..." (a value, possibly empty) */
+    int quote;     /* '"', '\'' or 0 for an unquoted value */
+    size_t value;  /* the value, without quotes */
+    size_t value_len;
+    size_t raw;
+    size_t raw_end;
+} mc_lex_attr_t;
+
+typedef void mc_lex_attr_fn(void *baton, const char *tag, const mc_lex_attr_t *attr);
+
+typedef struct mc_lex_tag_shape {
+    size_t name; /* offset of the tag name (after "<" or "</") */
+    size_t name_end;
+    size_t tail; /* where what follows the last attribute begins */
+    int self_closing;
+} mc_lex_tag_shape_t;
+
+/* Walks a complete tag, TAG[0] '<' through TAG[LEN - 1] '>', calling FN
+ * for each attribute in order (duplicates included). Returns 0 when the
+ * bytes are not one complete tag. */
+int mc_lex_tag_walk(const char *tag, size_t len, mc_lex_attr_fn *fn, void *baton,
+                    mc_lex_tag_shape_t *shape);
+
+#endif

@@ -1,0 +1,516 @@
+/* Banner texts, the banner and the consent assets: ConsentText and
+ * ConsentPrivacyPolicy, the shipped locales (loaded once at start-up from
+ * the copies compiled into the module), the effective texts of a request,
+ * the banner markup for the HTML filter, and consent.js / consent.css. */
+#include "mod_consent.h"
+
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include <apr_hash.h>
+#include <apr_strings.h>
+#include <apr_uri.h>
+
+#include "banner.h"
+#include "builtin.h"
+#include "chain.h"
+#include "decision.h"
+#include "lang.h"
+#include "locale.h"
+
+APLOG_USE_MODULE(consent);
+
+#define BANNER_NOTE "mod_consent-banner"
+#define PRIVACY_URL_MAX 2048
+#define MAX_OFFERED 16
+
+/* --- the shipped locales -------------------------------------------------------- */
+
+/* The languages whose texts ship, in the order a fallback is looked for. */
+static const char *const shipped_langs[] = {"nb", "nn", "en"};
+#define N_SHIPPED 3
+#define SHIPPED_EN 2
+
+/* Loaded at start-up into the configuration pool; read-only afterwards. */
+static const mc_locale_t *shipped[N_SHIPPED];
+
+/* Set at start-up when some section has texts or languages of its own: the
+ * banner a decision answers was then made under the page's configuration,
+ * which the endpoint's own may not share. */
+static int scoped_texts;
+
+static int load_locales(apr_pool_t *pconf, server_rec *s)
+{
+    for (int i = 0; i < N_SHIPPED; i++) {
+        const char *name = apr_pstrcat(pconf, "locales/", shipped_langs[i], ".json", NULL);
+        const mc_builtin_file_t *f = mc_builtin_find(name);
+        mc_locale_t *loc = NULL;
+        const char *err = "not compiled into the module";
+
+        if (!f || mc_locale_parse(pconf, f->data, f->len, name, &loc, &err) != MC_OK) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         MCLOGNO(00100) "the built-in banner texts do not load: %s", err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        shipped[i] = loc;
+    }
+    return OK;
+}
+
+/* The shipped locale for LANG: the same tag, its primary subtag ("en-gb"),
+ * or "no" for Bokmål; NULL when none ships. */
+static const mc_locale_t *shipped_locale(const char *lang)
+{
+    int i = mc_lang_negotiate(lang, shipped_langs, N_SHIPPED);
+
+    return i >= 0 ? shipped[i] : NULL;
+}
+
+/* For a language without shipped texts: the first offered language that
+ * has them, else English. */
+static const mc_locale_t *fallback_locale(const mc_dir_conf_t *d)
+{
+    const char *lang;
+
+    for (int i = 0; (lang = mc_dir_language(d, i)) != NULL; i++) {
+        const mc_locale_t *loc = shipped_locale(lang);
+        if (loc)
+            return loc;
+    }
+    return shipped[SHIPPED_EN];
+}
+
+/* --- the effective texts of a request ----------------------------------------------- */
+
+/* ConsentText entries for LANG, outer scopes first so that inner ones win
+ * (mc_merge_dir_conf puts the inner scope's entries first in the table). */
+static void add_overrides(apr_array_header_t *out, const apr_table_t *texts, const char *lang)
+{
+    const apr_array_header_t *elts;
+    size_t lang_len = strlen(lang);
+
+    if (!texts)
+        return;
+    elts = apr_table_elts(texts);
+    for (int i = elts->nelts - 1; i >= 0; i--) {
+        const apr_table_entry_t *e = &APR_ARRAY_IDX(elts, i, apr_table_entry_t);
+        mc_text_t *t;
+        if (strncmp(e->key, lang, lang_len) != 0 || e->key[lang_len] != ' ')
+            continue;
+        t = apr_array_push(out);
+        t->key = e->key + lang_len + 1;
+        t->text = e->val;
+    }
+}
+
+/* A category an admin declared shows its name until ConsentText names it. */
+static void add_category_names(apr_array_header_t *out, const mc_categories_t *cats,
+                               const mc_locale_t *base, apr_pool_t *p)
+{
+    for (int i = 0; i < mc_categories_count(cats); i++) {
+        const char *name = mc_categories_name(cats, i);
+        const char *key = apr_pstrcat(p, "category.", name, ".title", NULL);
+        mc_text_t *t;
+        if (mc_locale_text(base, key))
+            continue;
+        t = apr_array_push(out);
+        t->key = key;
+        t->text = name;
+    }
+}
+
+/* The texts shown in LANG under R's configuration: the shipped locale (or
+ * the fallback) with ConsentText on top. Cheap: without overrides it is the
+ * shipped locale itself; with them, a copy of a few dozen pointers and one
+ * SHA-256 over ~2 KB. Should an override be bad (ConsentText refuses
+ * those at start-up), the shipped texts, and a log line. */
+static const mc_locale_t *effective_locale(request_rec *r, const char *lang)
+{
+    const mc_dir_conf_t *d = mc_dir_conf(r);
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    const mc_locale_t *base = shipped_locale(lang);
+    apr_array_header_t *texts = apr_array_make(r->pool, 8, sizeof(mc_text_t));
+    mc_locale_t *loc = NULL;
+    const char *err = NULL;
+
+    if (!base)
+        base = fallback_locale(d);
+    add_category_names(texts, conf->cats, base, r->pool);
+    add_overrides(texts, d->texts, lang);
+    if (texts->nelts == 0)
+        return base;
+    if (mc_locale_derive(r->pool, base, lang, (const mc_text_t *)texts->elts, texts->nelts, &loc,
+                         &err) != MC_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      MCLOGNO(00101) "banner texts for '%s' could not be made: %s", lang, err);
+        return base;
+    }
+    return loc;
+}
+
+const char *mc_text_hash(request_rec *r, const char *lang)
+{
+    return mc_locale_hash(effective_locale(r, lang));
+}
+
+/* --- the banner's language ---------------------------------------------------------- */
+
+const char *mc_banner_language(request_rec *r, const char *preferred)
+{
+    const mc_dir_conf_t *d = mc_dir_conf(r);
+    const char *offered[MAX_OFFERED];
+    int n = 0, best;
+
+    while (n < MAX_OFFERED && (offered[n] = mc_dir_language(d, n)) != NULL)
+        n++;
+    for (int i = 0; preferred && i < n; i++) {
+        if (strcasecmp(preferred, offered[i]) == 0)
+            return offered[i];
+    }
+    /* "nb-NO" or "no" for nb; a single tag is a valid Accept-Language */
+    if (preferred && (best = mc_lang_negotiate(preferred, offered, n)) >= 0)
+        return offered[best];
+    best = mc_lang_negotiate(apr_table_get(r->headers_in, "Accept-Language"), offered, n);
+    return best >= 0 ? offered[best] : offered[0];
+}
+
+/* --- the page a decision answers ------------------------------------------------ */
+
+/* The same-site path and query of the Referer, or NULL. */
+static const char *referer_path(request_rec *r)
+{
+    const char *referer = apr_table_get(r->headers_in, "Referer");
+    apr_uri_t uri;
+    const char *path;
+
+    if (!referer || !r->hostname || apr_uri_parse(r->pool, referer, &uri) != APR_SUCCESS ||
+        !uri.hostname || strcasecmp(uri.hostname, r->hostname) != 0 || !uri.path)
+        return NULL;
+    path = uri.query ? apr_pstrcat(r->pool, uri.path, "?", uri.query, NULL) : uri.path;
+    return mc_return_path_valid(path) ? path : NULL;
+}
+
+request_rec *mc_banner_page(request_rec *r, const char *return_path)
+{
+    const char *page;
+    request_rec *sub;
+
+    /* the common case: every page shares the endpoint's texts */
+    if (!scoped_texts)
+        return r;
+    page = return_path ? return_path : referer_path(r);
+    if (!page)
+        return r;
+    /* a lookup only: it walks the configuration and runs no handler; it
+     * lives (with what is made under it) as long as R */
+    sub = ap_sub_req_lookup_uri(page, r, NULL);
+    return sub ? sub : r;
+}
+
+/* --- the banner ------------------------------------------------------------------- */
+
+/* Where a form post should send the visitor back: this page, when it is a
+ * path the endpoint will accept as a redirect target. */
+static const char *return_path(const request_rec *r)
+{
+    if (r->unparsed_uri && mc_return_path_valid(r->unparsed_uri))
+        return r->unparsed_uri;
+    if (r->uri && mc_return_path_valid(r->uri))
+        return r->uri;
+    return NULL;
+}
+
+const char *mc_banner_for(request_rec *r, const char *html_lang, apr_size_t *len)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    const mc_request_state_t *st;
+    mc_banner_opts_t o;
+    const char *html = apr_table_get(r->notes, BANNER_NOTE);
+
+    if (!html) {
+        st = mc_request_state(r);
+        memset(&o, 0, sizeof(o));
+        o.base_path = conf->base_path;
+        o.return_path = return_path(r);
+        o.privacy_url = mc_dir_conf(r)->privacy_policy;
+        o.lang = mc_banner_language(r, html_lang);
+        o.gpc = st->gpc;
+        o.decided = st->consent.decided;
+        o.granted = st->effective;
+        html = mc_banner_render(r->pool, effective_locale(r, o.lang), conf->cats, &o, NULL);
+        apr_table_setn(r->notes, BANNER_NOTE, html);
+    }
+    if (len)
+        *len = strlen(html);
+    return html;
+}
+
+/* --- the assets ----------------------------------------------------------------------- */
+
+#define ASSET_VERSION_LEN 12
+
+typedef struct asset {
+    const char *sub;  /* below ConsentBasePath */
+    const char *name; /* the embedded copy */
+    const char *type;
+    const mc_builtin_file_t *file;
+    char version[ASSET_VERSION_LEN + 1]; /* the start of the content's SHA-256 */
+} asset_t;
+
+/* Filled at start-up; the content is compiled in, so the versions hold for
+ * the life of the process. */
+enum { ASSET_JS, ASSET_CSS };
+static asset_t assets[] = {
+    [ASSET_JS] = {"/consent.js", "www/consent.js", "text/javascript; charset=utf-8", NULL, ""},
+    [ASSET_CSS] = {"/consent.css", "www/consent.css", "text/css; charset=utf-8", NULL, ""},
+};
+#define N_ASSETS (sizeof(assets) / sizeof(assets[0]))
+
+static int load_assets(server_rec *s)
+{
+    for (size_t i = 0; i < N_ASSETS; i++) {
+        char hash[MC_HASH_HEX + 1];
+
+        assets[i].file = mc_builtin_find(assets[i].name);
+        if (!assets[i].file ||
+            mc_sha256_hex(assets[i].file->data, assets[i].file->len, hash) != MC_OK) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         MCLOGNO(00102) "%s is not compiled into the module, or could not be "
+                                        "hashed",
+                         assets[i].name);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        apr_cpystrn(assets[i].version, hash, sizeof(assets[i].version));
+    }
+    return OK;
+}
+
+const char *mc_assets_head(request_rec *r, apr_size_t *len)
+{
+    const char *base = mc_html_escape(r->pool, mc_server_conf(r->server)->base_path);
+    const asset_t *css = &assets[ASSET_CSS], *js = &assets[ASSET_JS];
+    /* A plain blocking script: it must run before the page's own scripts.
+     * What it needs to know travels in data attributes, not inline script. */
+    const char *html =
+        apr_pstrcat(r->pool, "<link rel=\"stylesheet\" href=\"", base, css->sub,
+                    "?v=", css->version, "\"><script src=\"", base, js->sub, "?v=", js->version,
+                    "\" data-base=\"", base, "\"></script>", NULL);
+
+    if (len)
+        *len = strlen(html);
+    return html;
+}
+
+/* 1 when the query string ARGS carries v=VERSION. */
+static int versioned(const char *args, const char *version)
+{
+    size_t vlen = strlen(version);
+
+    while (args) {
+        if (strncmp(args, "v=", 2) == 0 && strncmp(args + 2, version, vlen) == 0 &&
+            (args[2 + vlen] == '\0' || args[2 + vlen] == '&'))
+            return 1;
+        args = strchr(args, '&');
+        if (args)
+            args++;
+    }
+    return 0;
+}
+
+int mc_assets_handler(request_rec *r, const char *sub)
+{
+    const asset_t *a = NULL;
+    int rv;
+
+    for (size_t i = 0; i < N_ASSETS && !a; i++) {
+        if (strcmp(sub, assets[i].sub) == 0)
+            a = &assets[i];
+    }
+    if (!a || !a->file)
+        return DECLINED;
+    if (r->method_number != M_GET) {
+        ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    /* The versioned URL never changes content: cache it for good. A bare
+     * URL is revalidated soon, so an upgrade reaches visitors quickly. */
+    apr_table_setn(r->headers_out, "Cache-Control",
+                   versioned(r->args, a->version) ? "public, max-age=31536000, immutable"
+                                                  : "public, max-age=300");
+    apr_table_setn(r->headers_out, "ETag", apr_pstrcat(r->pool, "\"", a->version, "\"", NULL));
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    ap_set_content_type(r, a->type);
+    if ((rv = ap_meets_conditions(r)) != OK)
+        return rv;
+    ap_set_content_length(r, (apr_off_t)a->file->len);
+    if (!r->header_only)
+        ap_rwrite(a->file->data, (int)a->file->len, r);
+    return OK;
+}
+
+/* --- directives ----------------------------------------------------------------------- */
+
+const char *mc_cmd_text(cmd_parms *cmd, void *dconf, const char *lang, const char *key,
+                        const char *text)
+{
+    mc_dir_conf_t *d = dconf;
+    const char *problem;
+    char *tag;
+
+    if (!mc_lang_tag_valid(lang))
+        return apr_psprintf(cmd->pool, "ConsentText: '%s' is not a language tag like nb or en",
+                            lang);
+    if (!mc_locale_key_known(key))
+        return apr_psprintf(cmd->pool, "ConsentText %s: unknown text key '%s'; the keys are: %s",
+                            lang, key, mc_locale_keys_list(cmd->pool));
+    if ((problem = mc_locale_text_problem(text)) != NULL)
+        return apr_psprintf(cmd->pool, "ConsentText %s %s: %s", lang, key, problem);
+    if (strncmp(key, "category.", 9) == 0) {
+        /* "category.NAME.title": NAME must be declared (checked once the
+         * whole configuration is read) */
+        const char *name = key + 9;
+        mc_category_ref(cmd, apr_pstrndup(cmd->pool, name, strcspn(name, ".")));
+    }
+    tag = apr_pstrdup(cmd->pool, lang);
+    ap_str_tolower(tag);
+    if (!d->texts)
+        d->texts = apr_table_make(cmd->pool, 4);
+    apr_table_set(d->texts, apr_pstrcat(cmd->pool, tag, " ", key, NULL), text);
+    return NULL;
+}
+
+/* NULL when URL may be linked from the banner: an absolute http(s) URL or
+ * a site path ("/personvern"). */
+static const char *privacy_url_problem(apr_pool_t *p, const char *url)
+{
+    apr_uri_t uri;
+    size_t len = strlen(url);
+
+    if (len == 0 || len > PRIVACY_URL_MAX)
+        return "give a URL of 1 to 2048 characters";
+    for (const unsigned char *c = (const unsigned char *)url; *c; c++) {
+        if (*c <= ' ' || *c == 0x7f || *c == '"' || *c == '<' || *c == '>' || *c == '\\')
+            return "the URL contains a space, a quote, '<', '>' or '\\' (percent-encode them)";
+    }
+    if (url[0] == '/')
+        return url[1] == '/' ? "a path must not start with '//'" : NULL;
+    if ((strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0) ||
+        apr_uri_parse(p, url, &uri) != APR_SUCCESS || !uri.hostname || !*uri.hostname)
+        return "give an http:// or https:// URL, or a path starting with '/'";
+    return NULL;
+}
+
+const char *mc_cmd_privacy_policy(cmd_parms *cmd, void *dconf, const char *url)
+{
+    const char *problem = privacy_url_problem(cmd->pool, url);
+
+    if (problem)
+        return apr_psprintf(cmd->pool, "ConsentPrivacyPolicy '%s': %s", url, problem);
+    ((mc_dir_conf_t *)dconf)->privacy_policy = url;
+    return NULL;
+}
+
+/* --- start-up checks ------------------------------------------------------------------- */
+
+/* The required keys LANG lacks: neither shipped nor set by ConsentText in
+ * TEXTS or OUTER (the server's texts); NULL when none. */
+static const char *missing_keys(apr_pool_t *p, const char *lang, const apr_table_t *texts,
+                                const apr_table_t *outer)
+{
+    const char *missing = NULL;
+
+    for (const char *const *k = mc_locale_required_keys; *k; k++) {
+        const char *key = apr_pstrcat(p, lang, " ", *k, NULL);
+        if ((texts && apr_table_get(texts, key)) || (outer && apr_table_get(outer, key)))
+            continue;
+        missing = missing ? apr_pstrcat(p, missing, ", ", *k, NULL) : *k;
+    }
+    return missing;
+}
+
+/* Warns, once per language, when a scope offers a language whose texts
+ * do not ship and ConsentText does not complete them. */
+static void check_languages(apr_pool_t *ptemp, server_rec *s, const mc_dir_conf_t *d,
+                            const mc_dir_conf_t *server_dir, apr_hash_t *warned)
+{
+    const char *lang, *missing;
+
+    if (!d || !d->languages)
+        return;
+    for (int i = 0; (lang = mc_dir_language(d, i)) != NULL; i++) {
+        if (shipped_locale(lang) || apr_hash_get(warned, lang, APR_HASH_KEY_STRING))
+            continue;
+        missing = missing_keys(ptemp, lang, d->texts, server_dir ? server_dir->texts : NULL);
+        if (!missing)
+            continue;
+        apr_hash_set(warned, lang, APR_HASH_KEY_STRING, lang);
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     MCLOGNO(00103) "ConsentLanguages %s: no banner texts ship for '%s' and "
+                                    "ConsentText %s does not set: %s; the banner shows these in "
+                                    "'%s'",
+                     lang, lang, lang, missing, mc_locale_lang(fallback_locale(d)));
+    }
+}
+
+/* Calls FN for the configuration of every server and of each of its
+ * <Directory> and <Location> sections (SERVER_DIR is the server's own,
+ * or NULL when D is it). */
+typedef void section_fn(void *baton, server_rec *s, const mc_dir_conf_t *d,
+                        const mc_dir_conf_t *server_dir);
+
+static void each_scope(server_rec *main_server, section_fn *fn, void *baton)
+{
+    for (server_rec *s = main_server; s; s = s->next) {
+        const mc_dir_conf_t *server_dir = ap_get_module_config(s->lookup_defaults, &consent_module);
+        core_server_config *core = ap_get_core_module_config(s->module_config);
+        const apr_array_header_t *sections[2] = {core->sec_dir, core->sec_url};
+
+        fn(baton, s, server_dir, NULL);
+        for (int k = 0; k < 2; k++) {
+            for (int i = 0; sections[k] && i < sections[k]->nelts; i++) {
+                ap_conf_vector_t *v = APR_ARRAY_IDX(sections[k], i, ap_conf_vector_t *);
+                const mc_dir_conf_t *d = ap_get_module_config(v, &consent_module);
+                if (d)
+                    fn(baton, s, d, server_dir);
+            }
+        }
+    }
+}
+
+typedef struct language_check {
+    apr_pool_t *ptemp;
+    apr_hash_t *warned;
+} language_check_t;
+
+static void check_scope_languages(void *baton, server_rec *s, const mc_dir_conf_t *d,
+                                  const mc_dir_conf_t *server_dir)
+{
+    language_check_t *c = baton;
+    check_languages(c->ptemp, s, d, server_dir, c->warned);
+}
+
+static void note_scoped_texts(void *baton, server_rec *s, const mc_dir_conf_t *d,
+                              const mc_dir_conf_t *server_dir)
+{
+    if (server_dir && (d->texts || d->languages))
+        scoped_texts = 1;
+}
+
+int mc_banner_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_server)
+{
+    int rv;
+
+    if ((rv = load_locales(pconf, main_server)) != OK || (rv = load_assets(main_server)) != OK)
+        return rv;
+    scoped_texts = 0;
+    each_scope(main_server, note_scoped_texts, NULL);
+    /* httpd reads its configuration twice at start-up: warn on the real
+     * run, or on the only one of a configtest */
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG ||
+        ap_state_query(AP_SQ_RUN_MODE) == AP_SQ_RM_CONFIG_TEST) {
+        language_check_t check = {ptemp, apr_hash_make(ptemp)};
+        each_scope(main_server, check_scope_languages, &check);
+    }
+    return OK;
+}

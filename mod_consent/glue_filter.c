@@ -1,0 +1,906 @@
+/* The HTML output filter (CONSENT_HTML): every text/html and
+ * application/xhtml+xml response runs through the streaming rewriter
+ * (core/html.h), so that tracker elements of categories the visitor has not
+ * granted leave the server neutralised and the consent assets and banner are
+ * injected.
+ *
+ * The shape is httpd's mod_deflate and mod_substitute: the first call decides
+ * whether there is anything to do and otherwise removes the filter; the
+ * per-response context lives in f->ctx and its brigades are reused; output
+ * leaves as it is produced, untouched spans as the original buckets (split,
+ * never copied); one error exit with one numbered log line. "FILTERS.md #n"
+ * names the output-filter pitfall a piece of code is there for.
+ */
+#include "mod_consent.h"
+
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
+
+#include <apr_buckets.h>
+#include <apr_strings.h>
+/* zlib then takes its input as const (next_in), as it only reads it. */
+#define ZLIB_CONST
+#include <zlib.h>
+
+#include "html.h"
+
+APLOG_USE_MODULE(consent);
+
+/* Output is passed on once this much is ready, and whatever is ready at a
+ * FLUSH (FILTERS.md #15: the core coalesces writes below 4 KB anyway, and
+ * mod_include passes every ~8 KB). Less is kept, set aside, between calls. */
+#define MC_PASS_BYTES 8192
+/* Consecutive new bytes (a rewritten tag comes in several pieces, injected
+ * markup in one) are gathered into one bucket of up to this size. */
+#define MC_NEW_MAX 2048
+/* Inflated bytes per bucket: APR_BUCKET_BUFF_SIZE, what a pipe or socket
+ * read makes, so the bucket allocator recycles these blocks. */
+#define MC_INFLATE_CHUNK APR_BUCKET_BUFF_SIZE
+/* Compressed bytes given to zlib at once: its counters are 32-bit. */
+#define MC_INFLATE_SLICE ((apr_size_t)1 << 30)
+/* zlib window bits for a gzip wrapper (RFC 1952) around a 32 KB window. */
+#define MC_GZIP_WINDOW (15 + 16)
+
+typedef enum mc_filter_mode {
+    MC_FILTER_REWRITE = 0, /* the body runs through the rewriter */
+    MC_FILTER_ENDED,       /* EOS has passed: anything after it is ignored */
+    MC_FILTER_FAILED       /* aborted: nothing more leaves */
+} mc_filter_mode_t;
+
+typedef enum mc_encoding {
+    MC_ENCODING_NONE = 0, /* no Content-Encoding, or identity */
+    MC_ENCODING_GZIP,     /* gzip alone: inflated here */
+    MC_ENCODING_OTHER     /* anything else: the filter steps aside */
+} mc_encoding_t;
+
+typedef struct mc_filter_ctx {
+    ap_filter_t *f;
+    mc_filter_mode_t mode;
+    apr_status_t failure; /* what every call returns once FAILED */
+    const mc_server_conf_t *conf;
+    const mc_dir_conf_t *dir;
+    mc_html_policy_t policy;
+    mc_html_t *html;
+
+    apr_bucket_brigade *out;  /* output gathered for the next pass */
+    apr_bucket_brigade *held; /* output set aside between two calls */
+    apr_size_t out_len;       /* bytes in out, held and new_buf */
+    char *new_buf;            /* new bytes not in a bucket yet */
+    apr_size_t new_len;
+    int passed;           /* something went downstream: headers have left */
+    apr_status_t pass_rv; /* a downstream failure met inside the sink */
+
+    /* The bucket being written: INPUT spans point into its data. */
+    apr_bucket *chunk;
+    const char *chunk_data;
+    apr_size_t chunk_len;
+
+    /* A gzip body (NULL zs: none). */
+    z_stream *zs;
+    int z_in_member;  /* inside a gzip member that has not ended */
+    int z_members;    /* members inflated to their end */
+    int z_discarding; /* bytes after the last member that are not gzip */
+} mc_filter_ctx_t;
+
+/* --- deciding on the first call --------------------------------------------------- */
+
+static int media_type_is(const char *ct, const char *type)
+{
+    size_t n = strlen(type);
+
+    return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || apr_isspace(ct[n]));
+}
+
+static int html_type(const char *ct)
+{
+    if (!ct)
+        return 0;
+    while (apr_isspace(*ct))
+        ct++;
+    return media_type_is(ct, "text/html") || media_type_is(ct, "application/xhtml+xml");
+}
+
+/* The rewriter reads bytes as ASCII does; UTF-16 and UTF-32 pages would need
+ * decoding first, and rewriting them as bytes would corrupt them. */
+static int ascii_compatible(const char *ct)
+{
+    const char *cs = ap_strcasestr(ct, "charset=");
+
+    if (!cs)
+        return 1;
+    cs += strlen("charset=");
+    if (*cs == '"')
+        cs++;
+    return strncasecmp(cs, "utf-16", 6) != 0 && strncasecmp(cs, "utf-32", 6) != 0;
+}
+
+static int add_value(void *rec, const char *key, const char *value)
+{
+    APR_ARRAY_PUSH((apr_array_header_t *)rec, const char *) = value;
+    return 1;
+}
+
+/* Every value of field NAME in T as one comma-separated list, or NULL. */
+static const char *field_list(apr_pool_t *p, apr_table_t *t, const char *name)
+{
+    apr_array_header_t *values = apr_array_make(p, 2, sizeof(const char *));
+
+    apr_table_do(add_value, values, t, name, NULL);
+    return values->nelts ? apr_array_pstrcat(p, values, ',') : NULL;
+}
+
+/* The Content-Encoding the client would see: r->content_encoding replaces
+ * the headers_out field when the headers are written, and err_headers_out
+ * adds its own (FILTERS.md #8). */
+static const char *response_encoding(request_rec *r)
+{
+    const char *enc = r->content_encoding;
+    const char *err_enc = field_list(r->pool, r->err_headers_out, "Content-Encoding");
+
+    if (!enc)
+        enc = field_list(r->pool, r->headers_out, "Content-Encoding");
+    if (enc && err_enc)
+        return apr_pstrcat(r->pool, enc, ",", err_enc, NULL);
+    return enc ? enc : err_enc;
+}
+
+static mc_encoding_t classify_encoding(apr_pool_t *p, const char *list)
+{
+    int gzip = 0, other = 0;
+    char *state;
+
+    if (!list)
+        return MC_ENCODING_NONE;
+    for (char *tok = apr_strtok(apr_pstrdup(p, list), ", \t", &state); tok;
+         tok = apr_strtok(NULL, ", \t", &state)) {
+        if (strcasecmp(tok, "identity") == 0)
+            continue;
+        if (strcasecmp(tok, "gzip") == 0 || strcasecmp(tok, "x-gzip") == 0)
+            gzip++;
+        else
+            other++;
+    }
+    if (other || gzip > 1)
+        return MC_ENCODING_OTHER;
+    return gzip ? MC_ENCODING_GZIP : MC_ENCODING_NONE;
+}
+
+/* Whether this response's body is one to rewrite; says at debug level why
+ * not when an HTML body is left alone. */
+static int rewritable(request_rec *r, mc_encoding_t *encoding)
+{
+    const char *enc;
+
+    /* FILTERS.md #9, #10: no body to rewrite, or not a page of ours. */
+    if (r->main || mc_is_endpoint(r) || r->status == HTTP_NO_CONTENT || !html_type(r->content_type))
+        return 0;
+    /* FILTERS.md #10: a byte range of a page cannot be rewritten alone. */
+    if (r->status == HTTP_PARTIAL_CONTENT || apr_table_get(r->headers_out, "Content-Range")) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      MCLOGNO(00052) "not rewriting %s: a partial response",
+                      ap_escape_logitem(r->pool, r->uri));
+        return 0;
+    }
+    enc = response_encoding(r);
+    *encoding = classify_encoding(r->pool, enc);
+    if (*encoding == MC_ENCODING_OTHER) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      MCLOGNO(00053) "not rewriting %s: Content-Encoding '%s' (only gzip is "
+                                     "decoded); its trackers pass unchanged",
+                      ap_escape_logitem(r->pool, r->uri), ap_escape_logitem(r->pool, enc));
+        return 0;
+    }
+    if (!ascii_compatible(r->content_type)) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      MCLOGNO(00054) "not rewriting %s: its charset is not ASCII-compatible (%s)",
+                      ap_escape_logitem(r->pool, r->uri),
+                      ap_escape_logitem(r->pool, r->content_type));
+        return 0;
+    }
+    return 1;
+}
+
+/* --- the headers of a rewritten response (FILTERS.md #5-#8) ---------------------- */
+
+static void unset_field(request_rec *r, const char *name)
+{
+    apr_table_unset(r->headers_out, name);
+    apr_table_unset(r->err_headers_out, name);
+}
+
+/* The body differs per consent state, so its validator must as well: the
+ * ETag becomes weak (the bytes are not the file's) and carries the state,
+ * W/"<tag>-mc<state>". A revalidation made under another state then never
+ * matches (the handler or backend compares with its own tag), so no browser
+ * is told 304 and shown the variant made for an earlier choice. */
+static void variant_etag(request_rec *r, apr_table_t *t, const char *state)
+{
+    const char *etag = apr_table_get(t, "ETag");
+    const char *open, *close;
+
+    if (!etag)
+        return;
+    open = strchr(etag, '"');
+    close = strrchr(etag, '"');
+    if (!open || close == open) {
+        apr_table_unset(t, "ETag");
+        return;
+    }
+    apr_table_setn(
+        t, "ETag",
+        apr_psprintf(r->pool, "W/\"%.*s-mc%s\"", (int)(close - open - 1), open + 1, state));
+}
+
+static void vary_on_cookie(request_rec *r)
+{
+    const char *out = field_list(r->pool, r->headers_out, "Vary");
+    const char *err = field_list(r->pool, r->err_headers_out, "Vary");
+
+    if ((out && (ap_find_token(r->pool, out, "Cookie") || ap_find_token(r->pool, out, "*"))) ||
+        (err && (ap_find_token(r->pool, err, "Cookie") || ap_find_token(r->pool, err, "*"))))
+        return;
+    apr_table_mergen(r->headers_out, "Vary", "Cookie");
+}
+
+static int directive_is(const char *start, const char *end, const char *name)
+{
+    size_t n = strlen(name);
+
+    return (size_t)(end - start) >= n && strncasecmp(start, name, n) == 0 &&
+           (start + n == end || start[n] == '=' || apr_isspace(start[n]));
+}
+
+/* LIST without the directive NAME (quoted values may hold commas), or NULL
+ * when nothing is left. */
+static const char *without_directive(apr_pool_t *p, const char *list, const char *name)
+{
+    apr_array_header_t *kept = apr_array_make(p, 4, sizeof(const char *));
+    const char *s = list;
+
+    while (*s) {
+        const char *start, *end;
+        int quoted = 0;
+
+        while (*s == ',' || apr_isspace(*s))
+            s++;
+        for (start = s; *s && (quoted || *s != ','); s++) {
+            if (*s == '"')
+                quoted = !quoted;
+            else if (*s == '\\' && quoted && s[1])
+                s++;
+        }
+        for (end = s; end > start && apr_isspace(end[-1]); end--)
+            ;
+        if (end > start && !directive_is(start, end, name))
+            APR_ARRAY_PUSH(kept, const char *) = apr_pstrmemdup(p, start, end - start);
+    }
+    return kept->nelts ? apr_array_pstrcat(p, kept, ',') : NULL;
+}
+
+/* "public" contradicts "private"; the rest of T's Cache-Control stays. */
+static void drop_public(request_rec *r, apr_table_t *t)
+{
+    const char *cc = field_list(r->pool, t, "Cache-Control");
+    const char *rest;
+
+    if (!cc || !ap_find_token(r->pool, cc, "public"))
+        return;
+    rest = without_directive(r->pool, cc, "public");
+    apr_table_unset(t, "Cache-Control");
+    if (rest)
+        apr_table_setn(t, "Cache-Control", rest);
+}
+
+static int says_private(request_rec *r, apr_table_t *t)
+{
+    const char *cc = field_list(r->pool, t, "Cache-Control");
+
+    return cc && (ap_find_token(r->pool, cc, "private") || ap_find_token(r->pool, cc, "no-store"));
+}
+
+/* A shared cache must never hand one visitor's variant to another. */
+static void private_cache(request_rec *r)
+{
+    if (says_private(r, r->headers_out) || says_private(r, r->err_headers_out))
+        return;
+    drop_public(r, r->headers_out);
+    drop_public(r, r->err_headers_out);
+    apr_table_mergen(r->headers_out, "Cache-Control", "private");
+}
+
+/* Runs once, before anything is passed on: the headers leave with the first
+ * brigade (FILTERS.md #7), HEAD and 304 answers included, so that they say
+ * what a GET would. */
+static void adjust_headers(request_rec *r, mc_encoding_t encoding)
+{
+    const mc_request_state_t *st = mc_request_state(r);
+    const char *state =
+        apr_psprintf(r->pool, "%x%c", (unsigned)st->effective, st->consent.decided ? 'd' : 'u');
+
+    unset_field(r, "Content-Length");
+    unset_field(r, "Content-MD5");
+    /* Without an ETag a browser revalidates by date, and the page's date
+     * says nothing about the consent state the copy was made for. */
+    unset_field(r, "Last-Modified");
+    variant_etag(r, r->headers_out, state);
+    variant_etag(r, r->err_headers_out, state);
+    vary_on_cookie(r);
+    private_cache(r);
+    if (encoding == MC_ENCODING_GZIP) {
+        /* The body leaves inflated; mod_deflate, when configured, compresses
+         * it again after us. */
+        r->content_encoding = NULL;
+        unset_field(r, "Content-Encoding");
+    }
+}
+
+/* --- output: what the rewriter hands the sink becomes buckets ---------------------- */
+
+static void append_copy(mc_filter_ctx_t *ctx, const char *data, apr_size_t len)
+{
+    APR_BRIGADE_INSERT_TAIL(ctx->out,
+                            apr_bucket_heap_create(data, len, NULL, ctx->out->bucket_alloc));
+}
+
+/* The gathered new bytes become one bucket, so that what follows stays in
+ * order behind them. */
+static void flush_new(mc_filter_ctx_t *ctx)
+{
+    if (ctx->new_len == 0)
+        return;
+    append_copy(ctx, ctx->new_buf, ctx->new_len);
+    ctx->new_len = 0;
+}
+
+static void add_new(mc_filter_ctx_t *ctx, const char *data, apr_size_t len)
+{
+    if (ctx->new_len + len > MC_NEW_MAX)
+        flush_new(ctx);
+    if (len > MC_NEW_MAX) {
+        append_copy(ctx, data, len);
+        return;
+    }
+    memcpy(ctx->new_buf + ctx->new_len, data, len);
+    ctx->new_len += len;
+}
+
+/* An untouched span of the bucket being written leaves as a piece of that
+ * bucket: a copy shares its data, splits trim it to the span. */
+static void add_span(mc_filter_ctx_t *ctx, const char *data, apr_size_t len)
+{
+    apr_size_t off;
+    apr_bucket *b, *head;
+
+    if (!ctx->chunk || data < ctx->chunk_data || len > ctx->chunk_len ||
+        (apr_size_t)(data - ctx->chunk_data) > ctx->chunk_len - len) {
+        add_new(ctx, data, len); /* not from this bucket: keep the bytes safe */
+        return;
+    }
+    flush_new(ctx);
+    off = (apr_size_t)(data - ctx->chunk_data);
+    if (apr_bucket_copy(ctx->chunk, &b) != APR_SUCCESS) {
+        append_copy(ctx, data, len);
+        return;
+    }
+    APR_BRIGADE_INSERT_TAIL(ctx->out, b);
+    if (off > 0) {
+        if (apr_bucket_split(b, off) != APR_SUCCESS) {
+            apr_bucket_delete(b);
+            append_copy(ctx, data, len);
+            return;
+        }
+        head = b;
+        b = APR_BUCKET_NEXT(b);
+        apr_bucket_delete(head);
+    }
+    if (b->length > len) {
+        if (apr_bucket_split(b, len) != APR_SUCCESS) {
+            apr_bucket_delete(b);
+            append_copy(ctx, data, len);
+            return;
+        }
+        apr_bucket_delete(APR_BUCKET_NEXT(b));
+    }
+}
+
+/* Sends what is gathered (FILTERS.md #14: the result is checked by every
+ * caller; the brigade is cleaned up for reuse, never destroyed). */
+static apr_status_t pass_out(mc_filter_ctx_t *ctx)
+{
+    apr_status_t rv;
+
+    flush_new(ctx);
+    if (APR_BRIGADE_EMPTY(ctx->out))
+        return APR_SUCCESS;
+    ctx->passed = 1;
+    rv = ap_pass_brigade(ctx->f->next, ctx->out);
+    apr_brigade_cleanup(ctx->out);
+    ctx->out_len = 0;
+    return rv;
+}
+
+static mc_status_t sink(void *baton, mc_html_out_t kind, const char *data, size_t len)
+{
+    mc_filter_ctx_t *ctx = baton;
+
+    if (len == 0)
+        return MC_OK;
+    if (kind == MC_HTML_OUT_INPUT)
+        add_span(ctx, data, len);
+    else
+        add_new(ctx, data, len);
+    ctx->out_len += len;
+    /* FILTERS.md #2: pass on as output is made, however large the chunk. */
+    if (ctx->out_len >= MC_PASS_BYTES) {
+        apr_status_t rv = pass_out(ctx);
+        if (rv != APR_SUCCESS) {
+            ctx->pass_rv = rv;
+            return MC_EIO;
+        }
+    }
+    return MC_OK;
+}
+
+/* FILTERS.md #3, #13: what is made so far leaves, then FLUSH. Before the
+ * page's first byte is made, a FLUSH would only push the headers out; they
+ * are better kept back, so that a failure until then still gets an error
+ * page rather than a response cut short. */
+static apr_status_t pass_flush(mc_filter_ctx_t *ctx, apr_bucket *flush)
+{
+    if (!ctx->passed && ctx->out_len == 0 && APR_BRIGADE_EMPTY(ctx->out)) {
+        apr_bucket_destroy(flush);
+        return APR_SUCCESS;
+    }
+    flush_new(ctx);
+    APR_BRIGADE_INSERT_TAIL(ctx->out, flush);
+    return pass_out(ctx);
+}
+
+/* Moves an upstream bucket behind the output made so far, in order. */
+static void append_bucket(mc_filter_ctx_t *ctx, apr_bucket *e)
+{
+    flush_new(ctx);
+    APR_BUCKET_REMOVE(e);
+    APR_BRIGADE_INSERT_TAIL(ctx->out, e);
+}
+
+/* --- classification and the banner, for the rewriter ---------------------------- */
+
+/* Rules of the directory first (an admin's local word), then the server's. */
+static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_t len)
+{
+    const mc_filter_ctx_t *ctx = baton;
+    const mc_rule_t *rule = NULL;
+
+    if (ctx->dir->rules)
+        rule = mc_rules_match(ctx->dir->rules, kind, subject, len);
+    if (!rule && kind == MC_RULE_URL)
+        rule = mc_ruleset_match_url(ctx->conf->rules, subject, len);
+    else if (!rule && kind == MC_RULE_INLINE)
+        rule = mc_ruleset_match_inline(ctx->conf->rules, subject, len);
+    return rule ? mc_categories_index(ctx->conf->cats, rule->category) : -1;
+}
+
+static const char *banner(void *baton, const char *html_lang, size_t *len)
+{
+    const mc_filter_ctx_t *ctx = baton;
+    apr_size_t n = 0;
+    const char *html = mc_banner_for(ctx->f->r, html_lang, &n);
+
+    *len = n;
+    return html;
+}
+
+/* --- errors ------------------------------------------------------------------------- */
+
+static void discard_output(mc_filter_ctx_t *ctx)
+{
+    apr_brigade_cleanup(ctx->out);
+    apr_brigade_cleanup(ctx->held);
+    ctx->new_len = 0;
+    ctx->out_len = 0;
+}
+
+/* The next filter failed (mostly: the client went away). Not ours to
+ * report; nothing more is sent. */
+static apr_status_t downstream_failed(mc_filter_ctx_t *ctx, apr_status_t rv)
+{
+    ctx->mode = MC_FILTER_FAILED;
+    ctx->failure = rv;
+    discard_output(ctx);
+    return rv;
+}
+
+/* The one error exit. Consent comes first: a page that cannot be rewritten
+ * to its end is cut short, never passed on as it is, because its rest may
+ * hold a tracker. Output not yet passed is dropped, so no half-made tag
+ * leaves. An error bucket and EOS end the response: before the headers have
+ * left, HTTP_HEADER turns the bucket into a 500 error page; after, the
+ * response ends visibly incomplete, as mod_proxy ends one whose backend
+ * broke mid-body: HTTP_BAD_GATEWAY is the status the chunk filter looks for
+ * to leave out the last chunk, and the connection closes. */
+static apr_status_t fail(mc_filter_ctx_t *ctx, apr_status_t rv, const char *why)
+{
+    request_rec *r = ctx->f->r;
+    apr_bucket_alloc_t *alloc = ctx->out->bucket_alloc;
+    int status;
+
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                  MCLOGNO(00050) "%s in %s; the response was cut short so that nothing "
+                                 "unrewritten leaves",
+                  why, ap_escape_logitem(r->pool, r->uri));
+    discard_output(ctx);
+    ctx->mode = MC_FILTER_FAILED;
+    ctx->failure = rv == APR_SUCCESS ? APR_EGENERAL : rv;
+    r->no_cache = 1;
+    status = ctx->passed ? HTTP_BAD_GATEWAY : HTTP_INTERNAL_SERVER_ERROR;
+    APR_BRIGADE_INSERT_TAIL(ctx->out, ap_bucket_error_create(status, NULL, r->pool, alloc));
+    APR_BRIGADE_INSERT_TAIL(ctx->out, apr_bucket_eos_create(alloc));
+    /* Its result changes nothing: the response is failing already. */
+    (void)ap_pass_brigade(ctx->f->next, ctx->out);
+    apr_brigade_cleanup(ctx->out);
+    return ctx->failure;
+}
+
+static apr_status_t rewriter_failed(mc_filter_ctx_t *ctx, mc_status_t st)
+{
+    if (ctx->pass_rv != APR_SUCCESS)
+        return downstream_failed(ctx, ctx->pass_rv);
+    return fail(
+        ctx, APR_EGENERAL,
+        apr_pstrcat(ctx->f->r->pool, "the HTML rewriter stopped (", mc_status_str(st), ")", NULL));
+}
+
+/* --- input ---------------------------------------------------------------------------- */
+
+/* Feeds one chunk; B holds DATA, so that untouched spans can leave as
+ * pieces of B. */
+static apr_status_t write_chunk(mc_filter_ctx_t *ctx, apr_bucket *b, const char *data,
+                                apr_size_t len)
+{
+    mc_status_t st;
+
+    if (len == 0)
+        return APR_SUCCESS;
+    ctx->chunk = b;
+    ctx->chunk_data = data;
+    ctx->chunk_len = len;
+    st = mc_html_write(ctx->html, data, len);
+    ctx->chunk = NULL;
+    return st == MC_OK ? APR_SUCCESS : rewriter_failed(ctx, st);
+}
+
+/* Inflated bytes in BUF (from apr_bucket_alloc) become a heap bucket that
+ * owns them; spans of it then leave without another copy. */
+static apr_status_t write_inflated(mc_filter_ctx_t *ctx, char *buf, apr_size_t len)
+{
+    apr_bucket *b;
+    apr_status_t rv;
+
+    if (len == 0) {
+        apr_bucket_free(buf);
+        return APR_SUCCESS;
+    }
+    b = apr_bucket_heap_create(buf, len, apr_bucket_free, ctx->out->bucket_alloc);
+    rv = write_chunk(ctx, b, buf, len);
+    apr_bucket_destroy(b); /* our reference; the spans made of it keep theirs */
+    return rv;
+}
+
+static apr_status_t inflate_failed(mc_filter_ctx_t *ctx, int zrc)
+{
+    request_rec *r = ctx->f->r;
+
+    /* Bytes after a complete member that do not start another one: browsers
+     * ignore them, and so does this filter. */
+    if (zrc == Z_DATA_ERROR && ctx->z_members > 0 && ctx->zs->total_out == 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      MCLOGNO(00055) "ignoring bytes after the gzip body of %s",
+                      ap_escape_logitem(r->pool, r->uri));
+        ctx->z_in_member = 0;
+        ctx->z_discarding = 1;
+        return APR_SUCCESS;
+    }
+    return fail(ctx, APR_EGENERAL,
+                apr_psprintf(r->pool, "the gzip body cannot be inflated (zlib %d: %s)", zrc,
+                             ctx->zs->msg ? ctx->zs->msg : "no message"));
+}
+
+/* One round: up to MC_INFLATE_CHUNK bytes inflated and rewritten. */
+static apr_status_t inflate_round(mc_filter_ctx_t *ctx)
+{
+    z_stream *zs = ctx->zs;
+    char *buf = apr_bucket_alloc(MC_INFLATE_CHUNK, ctx->out->bucket_alloc);
+    apr_status_t rv;
+    int zrc;
+
+    zs->next_out = (Bytef *)buf;
+    zs->avail_out = MC_INFLATE_CHUNK;
+    zrc = inflate(zs, Z_NO_FLUSH);
+    rv = write_inflated(ctx, buf, MC_INFLATE_CHUNK - zs->avail_out);
+    if (rv != APR_SUCCESS)
+        return rv;
+    if (zrc == Z_STREAM_END) {
+        ctx->z_in_member = 0;
+        ctx->z_members++;
+        return APR_SUCCESS;
+    }
+    /* Z_BUF_ERROR: no progress possible until more input comes. */
+    return zrc == Z_OK || zrc == Z_BUF_ERROR ? APR_SUCCESS : inflate_failed(ctx, zrc);
+}
+
+/* Inflates and rewrites LEN (< 4 GB, what zlib's uInt holds) bytes. */
+static apr_status_t inflate_slice(mc_filter_ctx_t *ctx, const char *data, apr_size_t len)
+{
+    z_stream *zs = ctx->zs;
+    apr_status_t rv = APR_SUCCESS;
+
+    zs->next_in = (const Bytef *)data;
+    zs->avail_in = (uInt)len;
+    do {
+        if (!ctx->z_in_member) {
+            /* A gzip body may hold several members (RFC 1952, 2.2). */
+            if (zs->avail_in == 0)
+                break;
+            if (ctx->z_members > 0 && inflateReset(zs) != Z_OK)
+                return inflate_failed(ctx, Z_STREAM_ERROR);
+            ctx->z_in_member = 1;
+        }
+        rv = inflate_round(ctx);
+    } while (rv == APR_SUCCESS && !ctx->z_discarding && (zs->avail_in > 0 || zs->avail_out == 0));
+    return rv;
+}
+
+/* FILTERS.md #11: a gzip body (a proxied backend's) is inflated here, in
+ * rounds of MC_INFLATE_CHUNK bytes, each rewritten before the next is made,
+ * so memory stays bounded whatever the compression ratio. */
+static apr_status_t inflate_data(mc_filter_ctx_t *ctx, const char *data, apr_size_t len)
+{
+    apr_status_t rv = APR_SUCCESS;
+
+    while (rv == APR_SUCCESS && len > 0 && !ctx->z_discarding) {
+        apr_size_t n = len > MC_INFLATE_SLICE ? MC_INFLATE_SLICE : len;
+
+        rv = inflate_slice(ctx, data, n);
+        data += n;
+        len -= n;
+    }
+    return rv;
+}
+
+static apr_status_t inflate_cleanup(void *data)
+{
+    inflateEnd(data);
+    return APR_SUCCESS;
+}
+
+static void finish_inflate(mc_filter_ctx_t *ctx)
+{
+    request_rec *r = ctx->f->r;
+
+    /* A body cut off mid-member still had everything inflated so far
+     * rewritten; the browser would show that much too. */
+    if (ctx->z_in_member)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      MCLOGNO(00056) "the gzip body of %s ended before its end; "
+                                     "passing on what it held",
+                      ap_escape_logitem(r->pool, r->uri));
+    apr_pool_cleanup_run(r->pool, ctx->zs, inflate_cleanup);
+    ctx->zs = NULL;
+}
+
+/* FILTERS.md #13: read without blocking first; when nothing is ready, let
+ * what is made so far leave with a FLUSH, then wait for more. */
+static apr_status_t read_bucket(mc_filter_ctx_t *ctx, apr_bucket *e, const char **data,
+                                apr_size_t *len)
+{
+    apr_status_t rv = apr_bucket_read(e, data, len, APR_NONBLOCK_READ);
+
+    if (APR_STATUS_IS_EAGAIN(rv)) {
+        rv = pass_flush(ctx, apr_bucket_flush_create(ctx->out->bucket_alloc));
+        if (rv != APR_SUCCESS)
+            return downstream_failed(ctx, rv);
+        rv = apr_bucket_read(e, data, len, APR_BLOCK_READ);
+    }
+    if (rv != APR_SUCCESS)
+        return fail(ctx, rv, "reading the response body failed");
+    return APR_SUCCESS;
+}
+
+static apr_status_t take_data(mc_filter_ctx_t *ctx, apr_bucket *e)
+{
+    const char *data;
+    apr_size_t len;
+    apr_status_t rv;
+
+    rv = read_bucket(ctx, e, &data, &len);
+    if (rv != APR_SUCCESS)
+        return rv;
+    rv = ctx->zs ? inflate_data(ctx, data, len) : write_chunk(ctx, e, data, len);
+    apr_bucket_delete(e); /* the spans made of it hold their own references */
+    return rv;
+}
+
+/* FILTERS.md #3: a FLUSH sends everything made so far, then itself; other
+ * metadata buckets keep their place in the output. */
+static apr_status_t take_metadata(mc_filter_ctx_t *ctx, apr_bucket *e)
+{
+    apr_status_t rv;
+
+    if (!APR_BUCKET_IS_FLUSH(e)) {
+        append_bucket(ctx, e);
+        return APR_SUCCESS;
+    }
+    APR_BUCKET_REMOVE(e);
+    rv = pass_flush(ctx, e);
+    return rv == APR_SUCCESS ? rv : downstream_failed(ctx, rv);
+}
+
+static void log_stats(mc_filter_ctx_t *ctx)
+{
+    request_rec *r = ctx->f->r;
+    const mc_html_stats_t *s;
+
+    if (!APLOGrdebug(r))
+        return;
+    s = mc_html_stats(ctx->html);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  MCLOGNO(00057) "rewrote %s: %u neutralised, %u restored, %u left as they were "
+                                 "(over a size cap), assets %s, banner %s, at most %" APR_SIZE_T_FMT
+                                 " bytes held",
+                  ap_escape_logitem(r->pool, r->uri), s->neutralised, s->restored, s->oversized,
+                  s->head_injected ? "injected" : "not injected",
+                  s->banner_injected ? "injected" : "not injected", (apr_size_t)s->max_held);
+}
+
+/* FILTERS.md #4: the rewriter's carry (a partial tag at the very end) and a
+ * banner still due go out, then EOS. */
+static apr_status_t take_eos(mc_filter_ctx_t *ctx, apr_bucket *eos)
+{
+    mc_status_t st;
+    apr_status_t rv;
+
+    if (ctx->zs)
+        finish_inflate(ctx);
+    st = mc_html_end(ctx->html);
+    if (st != MC_OK)
+        return rewriter_failed(ctx, st);
+    log_stats(ctx);
+    ctx->mode = MC_FILTER_ENDED;
+    append_bucket(ctx, eos);
+    rv = pass_out(ctx);
+    return rv == APR_SUCCESS ? rv : downstream_failed(ctx, rv);
+}
+
+/* Less than MC_PASS_BYTES made and no FLUSH asked for: keep it for the next
+ * call, set aside so that it outlives the buckets it came from (a transient
+ * bucket's data is only valid during this call), FILTERS.md #2, #15. */
+static apr_status_t keep_or_pass(mc_filter_ctx_t *ctx)
+{
+    apr_status_t rv;
+
+    if (ctx->out_len < MC_PASS_BYTES) {
+        rv = ap_save_brigade(ctx->f, &ctx->held, &ctx->out, ctx->f->r->pool);
+        return rv == APR_SUCCESS ? rv : fail(ctx, rv, "setting output aside failed");
+    }
+    rv = pass_out(ctx);
+    return rv == APR_SUCCESS ? rv : downstream_failed(ctx, rv);
+}
+
+/* --- the filter ------------------------------------------------------------------------- */
+
+static mc_filter_ctx_t *make_ctx(ap_filter_t *f)
+{
+    request_rec *r = f->r;
+    mc_filter_ctx_t *ctx = apr_pcalloc(r->pool, sizeof(*ctx));
+
+    ctx->f = f;
+    ctx->conf = mc_server_conf(r->server);
+    ctx->dir = mc_dir_conf(r);
+    ctx->out = apr_brigade_create(r->pool, f->c->bucket_alloc);
+    ctx->held = apr_brigade_create(r->pool, f->c->bucket_alloc);
+    return ctx;
+}
+
+static apr_status_t start_inflate(mc_filter_ctx_t *ctx)
+{
+    request_rec *r = ctx->f->r;
+    int zrc;
+
+    ctx->zs = apr_pcalloc(r->pool, sizeof(*ctx->zs));
+    zrc = inflateInit2(ctx->zs, MC_GZIP_WINDOW);
+    if (zrc != Z_OK) {
+        ctx->zs = NULL;
+        return fail(ctx, APR_ENOMEM,
+                    apr_psprintf(r->pool, "zlib cannot start inflating (%d)", zrc));
+    }
+    apr_pool_cleanup_register(r->pool, ctx->zs, inflate_cleanup, apr_pool_cleanup_null);
+    return APR_SUCCESS;
+}
+
+static apr_status_t start_rewriter(mc_filter_ctx_t *ctx)
+{
+    request_rec *r = ctx->f->r;
+    apr_size_t head_len = 0;
+
+    ctx->policy.cats = ctx->conf->cats;
+    ctx->policy.granted = mc_request_state(r)->effective;
+    ctx->policy.classify = classify;
+    ctx->policy.classify_baton = ctx;
+    ctx->policy.inject = 1;
+    ctx->policy.head_html = mc_assets_head(r, &head_len);
+    ctx->policy.head_len = head_len;
+    ctx->policy.banner = banner;
+    ctx->policy.banner_baton = ctx;
+    ctx->new_buf = apr_palloc(r->pool, MC_NEW_MAX);
+    ctx->html = mc_html_create(r->pool, &ctx->policy, sink, ctx);
+    if (!ctx->html)
+        return fail(ctx, APR_ENOMEM, "the HTML rewriter cannot start");
+    return APR_SUCCESS;
+}
+
+/* The first call with something in it: the handler has set the type and
+ * status by now. *OUT stays NULL when the filter has nothing to do. */
+static apr_status_t begin(ap_filter_t *f, mc_filter_ctx_t **out)
+{
+    request_rec *r = f->r;
+    mc_encoding_t encoding = MC_ENCODING_NONE;
+    mc_filter_ctx_t *ctx;
+
+    *out = NULL;
+    if (!rewritable(r, &encoding))
+        return APR_SUCCESS;
+    adjust_headers(r, encoding);
+    /* FILTERS.md #9: a 304 has no body, but its headers update the copy a
+     * browser keeps, so they were adjusted as well. */
+    if (r->status == HTTP_NOT_MODIFIED)
+        return APR_SUCCESS;
+    /* A HEAD body runs through as a GET body would: HTTP_HEADER drops it,
+     * after DEFLATE and the length count have seen it and said in the
+     * headers what they say for GET. */
+    *out = f->ctx = ctx = make_ctx(f);
+    if (encoding == MC_ENCODING_GZIP) {
+        apr_status_t rv = start_inflate(ctx);
+        if (rv != APR_SUCCESS)
+            return rv;
+    }
+    return start_rewriter(ctx);
+}
+
+apr_status_t mc_html_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    mc_filter_ctx_t *ctx = f->ctx;
+    apr_status_t rv = APR_SUCCESS;
+
+    /* FILTERS.md #1 */
+    if (APR_BRIGADE_EMPTY(bb))
+        return APR_SUCCESS;
+    if (!ctx) {
+        rv = begin(f, &ctx);
+        if (!ctx) {
+            ap_remove_output_filter(f);
+            return ap_pass_brigade(f->next, bb);
+        }
+    }
+    if (ctx->mode == MC_FILTER_FAILED || ctx->mode == MC_FILTER_ENDED) {
+        /* FILTERS.md #4: nothing after EOS, nothing after a failure. */
+        apr_brigade_cleanup(bb);
+        return ctx->mode == MC_FILTER_FAILED ? ctx->failure : APR_SUCCESS;
+    }
+    APR_BRIGADE_CONCAT(ctx->out, ctx->held);
+    while (rv == APR_SUCCESS && !APR_BRIGADE_EMPTY(bb) && ctx->mode == MC_FILTER_REWRITE) {
+        apr_bucket *e = APR_BRIGADE_FIRST(bb);
+
+        if (APR_BUCKET_IS_EOS(e))
+            rv = take_eos(ctx, e);
+        else if (APR_BUCKET_IS_METADATA(e))
+            rv = take_metadata(ctx, e);
+        else
+            rv = take_data(ctx, e);
+    }
+    apr_brigade_cleanup(bb);
+    if (rv == APR_SUCCESS && ctx->mode == MC_FILTER_REWRITE)
+        rv = keep_or_pass(ctx);
+    return rv;
+}

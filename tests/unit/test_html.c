@@ -1,0 +1,1316 @@
+/* The streaming HTML rewriter: what a visitor's browser receives. Tracker
+ * elements of refused categories arrive disarmed, everything else arrives
+ * byte for byte, the consent assets and banner arrive where they belong,
+ * and none of it depends on how the page was cut into chunks. */
+#include <apr_file_io.h>
+#include <apr_strings.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "builtin.h"
+#include "html.h"
+#include "html5lib.h"
+#include "html_lex.h"
+#include "rules.h"
+#include "unit.h"
+
+#define HEAD_ASSETS "[head]"
+#define BANNER "[banner]"
+#define CAP (MC_HTML_TAG_MAX + MC_HTML_INLINE_MAX)
+
+/* ---------------------------------------------------------------- fixture -- */
+
+/* Everything one test needs: the shipped catalogue as classifier, a policy
+ * that grants only "necessary" and injects, and what the banner callback saw. */
+static struct {
+    mc_ruleset_t *rules;
+    mc_categories_t *cats;
+    mc_html_policy_t policy;
+    int banner_calls;
+    int banner_lang_null;
+    char banner_lang[128];
+} fx;
+
+static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_t len)
+{
+    const mc_rule_t *rule = kind == MC_RULE_URL ? mc_ruleset_match_url(fx.rules, subject, len)
+                                                : mc_ruleset_match_inline(fx.rules, subject, len);
+
+    return rule ? mc_categories_index(fx.cats, rule->category) : -1;
+}
+
+static int classify_nothing(void *baton, mc_rule_kind_t kind, const char *subject, size_t len)
+{
+    return -1;
+}
+
+static const char *banner(void *baton, const char *lang, size_t *len)
+{
+    fx.banner_calls++;
+    fx.banner_lang_null = lang == NULL;
+    snprintf(fx.banner_lang, sizeof(fx.banner_lang), "%s", lang ? lang : "");
+    *len = strlen(BANNER);
+    return BANNER;
+}
+
+static void rewriter_setup(void)
+{
+    const mc_builtin_file_t *catalogue = mc_builtin_find("rules/default.json");
+    const char *err = NULL;
+
+    unit_pool_setup();
+    memset(&fx, 0, sizeof(fx));
+    fx.rules = mc_ruleset_make(test_pool);
+    fx.cats = mc_categories_make(test_pool);
+    ck_assert_ptr_nonnull(catalogue);
+    ck_assert_msg(
+        mc_ruleset_load_json(fx.rules, catalogue->data, catalogue->len, "default", &err) == MC_OK,
+        "default catalogue: %s", err);
+    fx.policy.cats = fx.cats;
+    fx.policy.granted = mc_categories_required(fx.cats);
+    fx.policy.classify = classify;
+    fx.policy.inject = 1;
+    fx.policy.head_html = HEAD_ASSETS;
+    fx.policy.head_len = strlen(HEAD_ASSETS);
+    fx.policy.banner = banner;
+}
+
+static void grant(const char *category)
+{
+    fx.policy.granted |= (mc_catmask_t)1 << mc_categories_index(fx.cats, category);
+}
+
+/* ----------------------------------------------------------------- output -- */
+
+/* What the sink received, and the chunk being written, which every INPUT
+ * span must lie in. */
+typedef struct capture {
+    char *data;
+    size_t len;
+    size_t cap;
+    const char *chunk;
+    size_t chunk_len;
+    int calls;
+    int fail_at; /* the sink call that fails (1-based); 0: none */
+} capture_t;
+
+static mc_status_t capture_sink(void *baton, mc_html_out_t kind, const char *data, size_t len)
+{
+    capture_t *c = baton;
+
+    if (++c->calls == c->fail_at)
+        return MC_EIO;
+    ck_assert_uint_gt(len, 0);
+    if (kind == MC_HTML_OUT_INPUT)
+        ck_assert_msg(data >= c->chunk && data + len <= c->chunk + c->chunk_len,
+                      "an INPUT span lies outside the chunk being written");
+    if (c->len + len + 1 > c->cap) {
+        c->cap = (c->len + len + 1) * 2;
+        c->data = realloc(c->data, c->cap);
+        ck_assert_ptr_nonnull(c->data);
+    }
+    memcpy(c->data + c->len, data, len);
+    c->len += len;
+    c->data[c->len] = '\0';
+    return MC_OK;
+}
+
+static mc_html_t *start(capture_t *c)
+{
+    memset(c, 0, sizeof(*c));
+    return mc_html_create(test_pool, &fx.policy, capture_sink, c);
+}
+
+static void feed(mc_html_t *h, capture_t *c, const char *data, size_t len)
+{
+    c->chunk = data;
+    c->chunk_len = len;
+    ck_assert_int_eq(mc_html_write(h, data, len), MC_OK);
+    ck_assert_uint_le(mc_html_held(h), CAP);
+}
+
+/* The output as a pool string; frees the capture. */
+static const char *finish(mc_html_t *h, capture_t *c)
+{
+    const char *out;
+
+    ck_assert_int_eq(mc_html_end(h), MC_OK);
+    out = apr_pstrmemdup(test_pool, c->data ? c->data : "", c->len);
+    free(c->data);
+    return out;
+}
+
+/* Rewrites IN[0..LEN), cut before each of the NCUTS offsets in CUTS. */
+static const char *rewrite_cut(const char *in, size_t len, const size_t *cuts, int ncuts)
+{
+    capture_t c;
+    mc_html_t *h = start(&c);
+    size_t from = 0;
+
+    for (int i = 0; i <= ncuts; i++) {
+        size_t to = i < ncuts ? cuts[i] : len;
+
+        feed(h, &c, in + from, to - from);
+        from = to;
+    }
+    return finish(h, &c);
+}
+
+static const char *rewrite_n(const char *in, size_t len)
+{
+    return rewrite_cut(in, len, NULL, 0);
+}
+
+static const char *rewrite(const char *in)
+{
+    return rewrite_n(in, strlen(in));
+}
+
+static const char *rewrite_chunked(const char *in, size_t len, size_t chunk)
+{
+    capture_t c;
+    mc_html_t *h = start(&c);
+
+    for (size_t off = 0; off < len; off += chunk)
+        feed(h, &c, in + off, len - off < chunk ? len - off : chunk);
+    return finish(h, &c);
+}
+
+/* The rewriter's stats after rewriting IN whole. */
+static mc_html_stats_t stats_of(const char *in, size_t len)
+{
+    capture_t c;
+    mc_html_t *h = start(&c);
+    mc_html_stats_t s;
+
+    feed(h, &c, in, len);
+    finish(h, &c);
+    s = *mc_html_stats(h);
+    return s;
+}
+
+static void assert_unchanged(const char *in)
+{
+    ck_assert_str_eq(rewrite(in), in);
+}
+
+static const char *read_page(const char *name, size_t *len)
+{
+    apr_file_t *f;
+    apr_finfo_t info;
+    char *data;
+    apr_size_t n;
+
+    ck_assert_int_eq(apr_file_open(&f, unit_data_path(apr_pstrcat(test_pool, "html/", name, NULL)),
+                                   APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, test_pool),
+                     APR_SUCCESS);
+    ck_assert_int_eq(apr_file_info_get(&info, APR_FINFO_SIZE, f), APR_SUCCESS);
+    data = apr_palloc(test_pool, (apr_size_t)info.size + 1);
+    ck_assert_int_eq(apr_file_read_full(f, data, (apr_size_t)info.size, &n), APR_SUCCESS);
+    data[n] = '\0';
+    apr_file_close(f);
+    *len = n;
+    return data;
+}
+
+static const char *const pages[] = {"clinic.html",  "wordpress.html", "minified.html",
+                                    "tricky.html",  "marked.html",    "bom-no-head.html",
+                                    "no-body.html", "frameset.html",  "fragment.html"};
+#define NPAGES (sizeof(pages) / sizeof(pages[0]))
+
+static void assert_contains(const char *text, const char *part)
+{
+    ck_assert_msg(strstr(text, part) != NULL, "output lacks: %s", part);
+}
+
+static void assert_lacks(const char *text, const char *part)
+{
+    ck_assert_msg(strstr(text, part) == NULL, "output still has: %s", part);
+}
+
+/* --------------------------------------------------------- neutralisation -- */
+
+START_TEST(external_tracker_script_is_disarmed)
+{
+    ck_assert_str_eq(
+        rewrite("<script async src=\"https://www.googletagmanager.com/gtag/js?id=G-1\"></script>"),
+        "<script type=\"text/plain\" data-consent=\"statistics\" "
+        "data-consent-src=\"https://www.googletagmanager.com/gtag/js?id=G-1\" async></script>");
+}
+END_TEST
+
+START_TEST(script_type_is_kept_in_data_consent_type)
+{
+    ck_assert_str_eq(
+        rewrite("<script type=\"text/javascript\" src=\"https://snap.licdn.com/li.lms-analytics/"
+                "insight.min.js\" defer></script>"),
+        "<script type=\"text/plain\" data-consent=\"marketing\" "
+        "data-consent-src=\"https://snap.licdn.com/li.lms-analytics/insight.min.js\" "
+        "data-consent-type=\"text/javascript\" defer></script>");
+}
+END_TEST
+
+START_TEST(external_module_script_is_classified_by_url)
+{
+    ck_assert_str_eq(
+        rewrite("<script type=module src=https://static.hotjar.com/c/hotjar-1.js></script>"),
+        "<script type=\"text/plain\" data-consent=\"statistics\" "
+        "data-consent-src=\"https://static.hotjar.com/c/hotjar-1.js\" "
+        "data-consent-type=\"module\"></script>");
+}
+END_TEST
+
+START_TEST(inline_tracker_script_is_disarmed_and_body_kept)
+{
+    ck_assert_str_eq(rewrite("<script>\nfbq('init', '918273645546372');\n</script>"),
+                     "<script type=\"text/plain\" data-consent=\"marketing\">\n"
+                     "fbq('init', '918273645546372');\n</script>");
+    ck_assert_str_eq(rewrite("<script id=\"ga\">gtag('config', 'G-7XK2Q9');</script >"),
+                     "<script type=\"text/plain\" data-consent=\"statistics\" id=\"ga\">"
+                     "gtag('config', 'G-7XK2Q9');</script >");
+}
+END_TEST
+
+START_TEST(inline_script_that_matches_no_rule_passes)
+{
+    assert_unchanged("<script>document.documentElement.className = 'js';</script>");
+}
+END_TEST
+
+START_TEST(non_javascript_scripts_are_never_classified_inline)
+{
+    assert_unchanged("<script type=\"application/ld+json\">{\"x\": \"fbq('init', '1')\"}</script>");
+    assert_unchanged("<script type=\"text/template\">fbq('init', '1')</script>");
+    assert_unchanged("<script type=\"importmap\">{\"imports\": {\"a\": "
+                     "\"https://www.googletagmanager.com/gtag/js\"}}</script>");
+    assert_unchanged("<script type=\"speculationrules\">{\"prefetch\": []}</script>");
+    /* not an exact JavaScript type: a browser does not run it either */
+    assert_unchanged("<script type=\"text/javascript; charset=utf-8\">fbq('init', '1')</script>");
+    assert_unchanged("<script type=\"application/json\" "
+                     "src=\"https://www.googletagmanager.com/gtag/js?id=G-1\"></script>");
+}
+END_TEST
+
+START_TEST(script_with_src_is_judged_by_its_src_alone)
+{
+    assert_unchanged("<script src=\"/js/site.js\">fbq('init', '1')</script>");
+}
+END_TEST
+
+START_TEST(tracker_iframe_is_disarmed)
+{
+    ck_assert_str_eq(rewrite("<iframe width=\"560\" src=\"https://www.youtube.com/embed/x\" "
+                             "allowfullscreen></iframe>"),
+                     "<iframe data-consent=\"marketing\" "
+                     "data-consent-src=\"https://www.youtube.com/embed/x\" width=\"560\" "
+                     "allowfullscreen></iframe>");
+}
+END_TEST
+
+START_TEST(tracker_pixel_is_disarmed_with_its_srcset)
+{
+    ck_assert_str_eq(
+        rewrite("<img src=\"https://www.facebook.com/tr?id=1&ev=PageView\" "
+                "srcset=\"https://www.facebook.com/tr?id=1 2x\" height=\"1\">"),
+        "<img data-consent=\"marketing\" data-consent-src=\"https://www.facebook.com/tr?id=1&ev="
+        "PageView\" data-consent-srcset=\"https://www.facebook.com/tr?id=1 2x\" height=\"1\">");
+}
+END_TEST
+
+START_TEST(img_with_a_tracker_only_in_srcset_is_disarmed)
+{
+    ck_assert_str_eq(
+        rewrite("<img alt=\"\" srcset=\"/a.png 1x, https://www.facebook.com/tr?id=3 2x\">"),
+        "<img data-consent=\"marketing\" "
+        "data-consent-srcset=\"/a.png 1x, https://www.facebook.com/tr?id=3 2x\" alt=\"\">");
+}
+END_TEST
+
+START_TEST(embed_object_and_link_are_disarmed)
+{
+    ck_assert_str_eq(rewrite("<embed src=\"https://www.youtube.com/v/x\" type=\"video/mp4\">"),
+                     "<embed data-consent=\"marketing\" data-consent-src=\"https://www.youtube.com/"
+                     "v/x\" type=\"video/mp4\">");
+    ck_assert_str_eq(rewrite("<object data=\"https://www.youtube.com/v/x\" width=\"1\"></object>"),
+                     "<object data-consent=\"marketing\" data-consent-src=\"https://www.youtube."
+                     "com/v/x\" width=\"1\"></object>");
+    ck_assert_str_eq(rewrite("<link rel=\"preload\" as=\"script\" "
+                             "href=\"https://connect.facebook.net/en_US/fbevents.js\">"),
+                     "<link data-consent=\"marketing\" data-consent-src=\"https://connect.facebook."
+                     "net/en_US/fbevents.js\" rel=\"preload\" as=\"script\">");
+}
+END_TEST
+
+START_TEST(granted_categories_pass_unmodified)
+{
+    grant("statistics");
+    grant("marketing");
+    assert_unchanged("<script async src=\"https://www.googletagmanager.com/gtag/js?id=G-1\">"
+                     "</script><script>fbq('init', '1');</script>"
+                     "<iframe src=\"https://www.youtube.com/embed/x\"></iframe>");
+}
+END_TEST
+
+START_TEST(only_the_refused_category_is_disarmed)
+{
+    grant("statistics");
+    ck_assert_str_eq(rewrite("<script src=\"https://www.googletagmanager.com/gtag/js\"></script>"
+                             "<img src=\"https://www.facebook.com/tr?id=1\">"),
+                     "<script src=\"https://www.googletagmanager.com/gtag/js\"></script>"
+                     "<img data-consent=\"marketing\" "
+                     "data-consent-src=\"https://www.facebook.com/tr?id=1\">");
+}
+END_TEST
+
+START_TEST(unclassified_elements_pass)
+{
+    assert_unchanged("<script src=\"/js/site.js\" defer></script>"
+                     "<img src=\"/uploads/photo.jpg\" alt=\"\">"
+                     "<iframe src=\"https://example.org/embed\"></iframe>"
+                     "<link rel=\"stylesheet\" href=\"/css/main.css\">");
+}
+END_TEST
+
+START_TEST(noscript_pixel_is_disarmed)
+{
+    ck_assert_str_eq(
+        rewrite("<noscript><img height=\"1\" src=\"https://www.facebook.com/tr?id=9&ev=PageView"
+                "&noscript=1\"/></noscript>"),
+        "<noscript><img data-consent=\"marketing\" data-consent-src=\"https://www.facebook.com/"
+        "tr?id=9&ev=PageView&noscript=1\" height=\"1\"/></noscript>");
+}
+END_TEST
+
+START_TEST(category_names_come_from_the_category_set)
+{
+    const char *err = NULL;
+
+    ck_assert_int_eq(mc_categories_add(fx.cats, "video", 0, &err), MC_OK);
+    ck_assert_int_eq(
+        mc_ruleset_add(fx.rules, MC_RULE_URL, "video", "player.example.net", "test.conf:1", &err),
+        MC_OK);
+    ck_assert_str_eq(rewrite("<iframe src=\"https://player.example.net/v/1\"></iframe>"),
+                     "<iframe data-consent=\"video\" "
+                     "data-consent-src=\"https://player.example.net/v/1\"></iframe>");
+}
+END_TEST
+
+/* ------------------------------------------------------------ author-marked -- */
+
+START_TEST(marked_elements_of_a_granted_category_are_restored)
+{
+    grant("statistics");
+    grant("marketing");
+    grant("preferences");
+    ck_assert_str_eq(rewrite("<script type=\"text/plain\" data-consent=\"statistics\" "
+                             "data-consent-src=\"https://www.googletagmanager.com/gtag/js\" "
+                             "async></script>"),
+                     "<script src=\"https://www.googletagmanager.com/gtag/js\" "
+                     "data-consent=\"statistics\" async></script>");
+    ck_assert_str_eq(
+        rewrite("<script type=\"text/plain\" data-consent=\"statistics\">gtag('js');</script>"),
+        "<script data-consent=\"statistics\">gtag('js');</script>");
+    ck_assert_str_eq(
+        rewrite("<script type=\"text/plain\" data-consent=\"marketing\" "
+                "data-consent-type=\"module\" data-consent-src='/js/p.mjs'></script>"),
+        "<script src='/js/p.mjs' type=\"module\" data-consent=\"marketing\"></script>");
+    ck_assert_str_eq(rewrite("<iframe data-consent=\"marketing\" data-consent-src=\"https://www."
+                             "youtube.com/embed/x\" src=\"about:blank\"></iframe>"),
+                     "<iframe src=\"https://www.youtube.com/embed/x\" "
+                     "data-consent=\"marketing\"></iframe>");
+    ck_assert_str_eq(
+        rewrite("<img data-consent=\"marketing\" data-consent-src=\"/a.png\" "
+                "data-consent-srcset=\"/a2.png 2x\" alt=\"\">"),
+        "<img src=\"/a.png\" srcset=\"/a2.png 2x\" data-consent=\"marketing\" alt=\"\">");
+    ck_assert_str_eq(
+        rewrite("<object data-consent=\"marketing\" data-consent-src=/v.swf></object>"),
+        "<object data=\"/v.swf\" data-consent=\"marketing\"></object>");
+    ck_assert_str_eq(rewrite("<link data-consent=\"preferences\" rel=\"stylesheet\" "
+                             "data-consent-src=\"https://fonts.googleapis.com/css2\">"),
+                     "<link href=\"https://fonts.googleapis.com/css2\" "
+                     "data-consent=\"preferences\" rel=\"stylesheet\">");
+}
+END_TEST
+
+START_TEST(marked_live_elements_of_a_refused_category_are_disarmed)
+{
+    ck_assert_str_eq(rewrite("<script data-consent=\"marketing\" src=\"/js/own.js\"></script>"),
+                     "<script type=\"text/plain\" data-consent-src=\"/js/own.js\" "
+                     "data-consent=\"marketing\"></script>");
+    ck_assert_str_eq(rewrite("<script data-consent=\"statistics\">console.log(1)</script>"),
+                     "<script type=\"text/plain\" data-consent=\"statistics\">console.log(1)"
+                     "</script>");
+    ck_assert_str_eq(rewrite("<img data-consent=\"preferences\" src=\"/map.png\" alt=\"\">"),
+                     "<img data-consent-src=\"/map.png\" data-consent=\"preferences\" alt=\"\">");
+    ck_assert_uint_eq(stats_of("<iframe data-consent=marketing src=/x></iframe>", 46).neutralised,
+                      1);
+}
+END_TEST
+
+START_TEST(marked_elements_of_an_unknown_category_are_never_granted)
+{
+    fx.policy.granted = mc_categories_all(fx.cats);
+    ck_assert_str_eq(rewrite("<script data-consent=\"no-such\" src=\"/js/a.js\"></script>"),
+                     "<script type=\"text/plain\" data-consent-src=\"/js/a.js\" "
+                     "data-consent=\"no-such\"></script>");
+    assert_unchanged("<iframe data-consent=\"no-such\" data-consent-src=\"/x\"></iframe>");
+}
+END_TEST
+
+START_TEST(marked_elements_already_in_their_state_pass)
+{
+    /* refused and disarmed */
+    assert_unchanged("<script type=\"text/plain\" data-consent=\"marketing\" "
+                     "data-consent-src=\"/js/a.js\"></script>"
+                     "<iframe data-consent=\"marketing\" data-consent-src=\"/x\"></iframe>");
+    /* granted and live */
+    grant("marketing");
+    assert_unchanged("<script data-consent=\"marketing\" src=\"/js/a.js\"></script>"
+                     "<iframe data-consent=\"marketing\" src=\"/x\"></iframe>");
+    ck_assert_uint_eq(stats_of("<script data-consent=marketing src=/a.js></script>", 49).restored,
+                      0);
+}
+END_TEST
+
+START_TEST(restoring_is_counted)
+{
+    grant("marketing");
+    ck_assert_uint_eq(
+        stats_of("<iframe data-consent=marketing data-consent-src=/x></iframe>", 60).restored, 1);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- syntax -- */
+
+START_TEST(every_quoting_style_is_read)
+{
+    ck_assert_str_eq(rewrite("<iframe src='https://www.youtube.com/embed/a'></iframe>"),
+                     "<iframe data-consent=\"marketing\" "
+                     "data-consent-src='https://www.youtube.com/embed/a'></iframe>");
+    ck_assert_str_eq(rewrite("<iframe src=https://www.youtube.com/embed/a width=5></iframe>"),
+                     "<iframe data-consent=\"marketing\" "
+                     "data-consent-src=\"https://www.youtube.com/embed/a\" width=5></iframe>");
+    /* an unquoted value may hold a '"': it is escaped when the value is quoted */
+    ck_assert_str_eq(rewrite("<img src=https://www.facebook.com/tr?a=\"b\">"),
+                     "<img data-consent=\"marketing\" "
+                     "data-consent-src=\"https://www.facebook.com/tr?a=&quot;b&quot;\">");
+}
+END_TEST
+
+START_TEST(duplicate_attributes_the_first_wins_and_every_copy_goes)
+{
+    ck_assert_str_eq(rewrite("<iframe src=\"https://www.youtube.com/embed/a\" "
+                             "src=\"https://example.org/b\"></iframe>"),
+                     "<iframe data-consent=\"marketing\" "
+                     "data-consent-src=\"https://www.youtube.com/embed/a\"></iframe>");
+    /* the first src is first-party: the element is not a tracker */
+    assert_unchanged("<iframe src=\"/local\" src=\"https://www.youtube.com/embed/a\"></iframe>");
+}
+END_TEST
+
+START_TEST(gt_inside_a_quoted_value_does_not_end_the_tag)
+{
+    ck_assert_str_eq(
+        rewrite("<iframe title=\"a > b\" data-x='<script>' "
+                "src=\"https://www.youtube.com/embed/a\"></iframe>"),
+        "<iframe data-consent=\"marketing\" data-consent-src=\"https://www.youtube.com/"
+        "embed/a\" title=\"a > b\" data-x='<script>'></iframe>");
+}
+END_TEST
+
+START_TEST(attributes_without_space_between_them)
+{
+    ck_assert_str_eq(
+        rewrite("<iframe src=\"https://www.youtube.com/embed/a\"class=\"v\"></iframe>"),
+        "<iframe data-consent=\"marketing\" "
+        "data-consent-src=\"https://www.youtube.com/embed/a\"class=\"v\"></iframe>");
+    ck_assert_str_eq(rewrite("<img/src=\"https://www.facebook.com/tr\"/alt=\"x\">"),
+                     "<img data-consent=\"marketing\" data-consent-src=\"https://www.facebook.com/"
+                     "tr\"/alt=\"x\">");
+}
+END_TEST
+
+START_TEST(entities_and_whitespace_around_the_url_are_read_and_kept)
+{
+    /* "&amp;" is decoded for the classifier ("id=AW-" in the query makes it
+     * Google Ads); the markup keeps the value as written */
+    ck_assert_str_eq(rewrite("<script src=\"https://www.googletagmanager.com/gtag/js?l=x&amp;"
+                             "id=AW-1\"></script>"),
+                     "<script type=\"text/plain\" data-consent=\"marketing\" data-consent-src=\""
+                     "https://www.googletagmanager.com/gtag/js?l=x&amp;id=AW-1\"></script>");
+    ck_assert_str_eq(rewrite("<iframe src=\"\n  https://www.youtube.com/embed/a \t\"></iframe>"),
+                     "<iframe data-consent=\"marketing\" "
+                     "data-consent-src=\"\n  https://www.youtube.com/embed/a \t\"></iframe>");
+}
+END_TEST
+
+START_TEST(protocol_relative_urls_are_classified)
+{
+    ck_assert_str_eq(rewrite("<script src=\"//connect.facebook.net/en_US/fbevents.js\"></script>"),
+                     "<script type=\"text/plain\" data-consent=\"marketing\" "
+                     "data-consent-src=\"//connect.facebook.net/en_US/fbevents.js\"></script>");
+}
+END_TEST
+
+START_TEST(upper_and_mixed_case_markup_is_read)
+{
+    ck_assert_str_eq(rewrite("<SCRIPT TYPE=\"TEXT/JAVASCRIPT\" SRC=\"https://www.googletagmanager."
+                             "com/gtag/js\"></SCRIPT>"),
+                     "<SCRIPT type=\"text/plain\" data-consent=\"statistics\" data-consent-src=\""
+                     "https://www.googletagmanager.com/gtag/js\" data-consent-type=\"TEXT/"
+                     "JAVASCRIPT\"></SCRIPT>");
+    ck_assert_str_eq(rewrite("<IfRaMe SrC=https://www.youtube.com/embed/a></iFrAmE>"),
+                     "<IfRaMe data-consent=\"marketing\" "
+                     "data-consent-src=\"https://www.youtube.com/embed/a\"></iFrAmE>");
+}
+END_TEST
+
+START_TEST(self_closing_slash_is_kept)
+{
+    ck_assert_str_eq(rewrite("<img src=\"https://www.facebook.com/tr\" />"),
+                     "<img data-consent=\"marketing\" "
+                     "data-consent-src=\"https://www.facebook.com/tr\" />");
+}
+END_TEST
+
+START_TEST(markup_inside_comments_is_untouched)
+{
+    assert_unchanged("<!-- <script src=\"https://www.googletagmanager.com/gtag/js\"></script> -->");
+    assert_unchanged("<!-- -- > <iframe src=\"https://www.youtube.com/embed/a\"> --!>");
+    /* "<!-->" is a whole comment: the iframe after it is live */
+    ck_assert_str_eq(rewrite("<!--><iframe src=\"https://www.youtube.com/embed/a\"></iframe>"),
+                     "<!--><iframe data-consent=\"marketing\" "
+                     "data-consent-src=\"https://www.youtube.com/embed/a\"></iframe>");
+    /* a bogus comment ends at the first '>' */
+    ck_assert_str_eq(rewrite("<?php echo '<img src=\"https://www.facebook.com/tr\">' ?>"),
+                     "<?php echo '<img src=\"https://www.facebook.com/tr\">' ?>");
+    fx.policy.inject = 0;
+    assert_unchanged("<!DOCTYPE html PUBLIC \"<iframe src=https://www.youtube.com/embed/a>\">");
+}
+END_TEST
+
+START_TEST(markup_inside_raw_text_is_untouched)
+{
+    assert_unchanged("<textarea><script src=\"https://www.googletagmanager.com/gtag/js\"></script>"
+                     "</textarea>");
+    assert_unchanged("<title><iframe src=\"https://www.youtube.com/embed/a\"></title>");
+    assert_unchanged("<style>/* <img src=\"https://www.facebook.com/tr\"> */</style>");
+    assert_unchanged("<xmp><img src=\"https://www.facebook.com/tr\"></xmp>");
+    assert_unchanged("<noframes><img src=\"https://www.facebook.com/tr\"></noframes>");
+    /* the raw text ends at its own end tag, in any case; what follows is live */
+    ck_assert_str_eq(rewrite("<TITLE>a</TiTlE><img src=\"https://www.facebook.com/tr\">"),
+                     "<TITLE>a</TiTlE><img data-consent=\"marketing\" "
+                     "data-consent-src=\"https://www.facebook.com/tr\">");
+}
+END_TEST
+
+START_TEST(script_escape_states_end_the_script_where_a_browser_does)
+{
+    /* inside "<!--<script>" the first "</script>" does not end the element */
+    const char *in = "<script>document.write('<!--<script>');</script>fbq(\"init\", \"1\");-->"
+                     "</script><img src=\"https://www.facebook.com/tr\">";
+
+    ck_assert_str_eq(rewrite(in),
+                     "<script type=\"text/plain\" data-consent=\"marketing\">document.write('<!--"
+                     "<script>');</script>fbq(\"init\", \"1\");--></script>"
+                     "<img data-consent=\"marketing\" "
+                     "data-consent-src=\"https://www.facebook.com/tr\">");
+    /* a lone "<!--" does not hide "</script>" */
+    ck_assert_str_eq(rewrite("<script>var a = '<!--';</script>"
+                             "<script>fbq('init', '1')</script>"),
+                     "<script>var a = '<!--';</script>"
+                     "<script type=\"text/plain\" data-consent=\"marketing\">"
+                     "fbq('init', '1')</script>");
+}
+END_TEST
+
+START_TEST(foreign_content_is_read_as_a_browser_reads_it)
+{
+    /* CDATA in SVG is text */
+    assert_unchanged("<svg><![CDATA[<script src=\"https://www.googletagmanager.com/gtag/js\">"
+                     "</script>]]></svg>");
+    /* an SVG <script> holds markup, not a tracker element */
+    assert_unchanged("<svg><script>var s = '<b>';</script></svg>");
+    /* HTML inside <foreignObject>, and after a breakout tag, is HTML again */
+    ck_assert_str_eq(rewrite("<svg><foreignObject><iframe src=\"https://www.youtube.com/embed/a\">"
+                             "</iframe></foreignObject></svg>"),
+                     "<svg><foreignObject><iframe data-consent=\"marketing\" "
+                     "data-consent-src=\"https://www.youtube.com/embed/a\"></iframe>"
+                     "</foreignObject></svg>");
+    ck_assert_str_eq(rewrite("<math><p><img src=\"https://www.facebook.com/tr\"></math>"),
+                     "<math><p><img data-consent=\"marketing\" "
+                     "data-consent-src=\"https://www.facebook.com/tr\"></math>");
+    /* in HTML, CDATA is a bogus comment to the first '>' */
+    ck_assert_str_eq(rewrite("<![CDATA[ x ]]><img src=\"https://www.facebook.com/tr\">"),
+                     "<![CDATA[ x ]]><img data-consent=\"marketing\" "
+                     "data-consent-src=\"https://www.facebook.com/tr\">");
+}
+END_TEST
+
+START_TEST(template_content_is_untouched)
+{
+    assert_unchanged("<template><iframe src=\"https://www.youtube.com/embed/a\"></iframe>"
+                     "<script>fbq('init', '1')</script><template><img "
+                     "src=\"https://www.facebook.com/tr\"></template></template>");
+    ck_assert_str_eq(rewrite("<template></template><img src=\"https://www.facebook.com/tr\">"),
+                     "<template></template><img data-consent=\"marketing\" "
+                     "data-consent-src=\"https://www.facebook.com/tr\">");
+}
+END_TEST
+
+START_TEST(plaintext_runs_to_the_end)
+{
+    assert_unchanged("<plaintext><img src=\"https://www.facebook.com/tr\"></plaintext>");
+}
+END_TEST
+
+START_TEST(stray_lt_and_odd_markup_pass)
+{
+    assert_unchanged("<p>a < b, c<d, <3, < / >, </> </ x></p><a href=x>y</a>");
+    assert_unchanged("<");
+    assert_unchanged("<scr");
+    assert_unchanged("<img src=\"https://www.facebook.com/tr\"");
+    assert_unchanged("<script>fbq('init', '1')</scr");
+}
+END_TEST
+
+START_TEST(nul_bytes_pass_through)
+{
+    static const char in[] = "<p a\0b=\"\0\">x\0y</p><script>\0</script>";
+
+    ck_assert_int_eq(memcmp(rewrite_n(in, sizeof(in) - 1), in, sizeof(in) - 1), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------- injection -- */
+
+START_TEST(head_assets_follow_the_head_start_tag)
+{
+    ck_assert_str_eq(rewrite("<!DOCTYPE html><html><head profile=\"x\"><title>t</title></head>"
+                             "<body class=\"a\"><p>x</p></body></html>"),
+                     "<!DOCTYPE html><html><head profile=\"x\">" HEAD_ASSETS "<title>t</title>"
+                     "</head><body class=\"a\">" BANNER "<p>x</p></body></html>");
+    ck_assert_str_eq(rewrite("<HTML><HEAD></HEAD><BODY></BODY></HTML>"),
+                     "<HTML><HEAD>" HEAD_ASSETS "</HEAD><BODY>" BANNER "</BODY></HTML>");
+}
+END_TEST
+
+START_TEST(without_head_the_assets_precede_the_first_element)
+{
+    ck_assert_str_eq(rewrite("<!doctype html>\n<meta charset=utf-8><title>t</title><p>x"),
+                     "<!doctype html>\n" HEAD_ASSETS
+                     "<meta charset=utf-8><title>t</title><p>x" BANNER);
+    ck_assert_str_eq(rewrite("<html lang=nb><body><p>x</p></body></html>"),
+                     "<html lang=nb>" HEAD_ASSETS "<body>" BANNER "<p>x</p></body></html>");
+}
+END_TEST
+
+START_TEST(bom_doctype_and_comments_come_before_the_head_assets)
+{
+    ck_assert_str_eq(
+        rewrite("\xEF\xBB\xBF<!DOCTYPE html><!-- a --><!-- <head> -->\n<html>\n"
+                "<head>\n</head><body></body></html>"),
+        "\xEF\xBB\xBF<!DOCTYPE html><!-- a --><!-- <head> -->\n<html>\n<head>" HEAD_ASSETS
+        "\n</head><body>" BANNER "</body></html>");
+}
+END_TEST
+
+START_TEST(without_body_the_banner_comes_at_the_end)
+{
+    ck_assert_str_eq(rewrite("<!DOCTYPE html><html><head><title>t</title></head></html>\n"),
+                     "<!DOCTYPE html><html><head>" HEAD_ASSETS
+                     "<title>t</title></head></html>\n" BANNER);
+    /* and the head assets with it when nothing took them before */
+    ck_assert_str_eq(rewrite("<!DOCTYPE html>"), "<!DOCTYPE html>" HEAD_ASSETS BANNER);
+}
+END_TEST
+
+START_TEST(a_fragment_gets_no_injection)
+{
+    assert_unchanged("<div><p>x</p></div><body><head></head>");
+    assert_unchanged("text first <span>x</span>");
+    assert_unchanged("");
+    ck_assert_int_eq(fx.banner_calls, 0);
+}
+END_TEST
+
+START_TEST(a_frameset_document_gets_no_banner)
+{
+    ck_assert_str_eq(rewrite("<html><frameset><frame src=a></frameset></html>"),
+                     "<html><frameset><frame src=a></frameset></html>");
+    ck_assert_str_eq(rewrite("<html><head></head><frameset></frameset></html>"),
+                     "<html><head>" HEAD_ASSETS "</head><frameset></frameset></html>");
+    ck_assert_int_eq(fx.banner_calls, 0);
+}
+END_TEST
+
+START_TEST(injection_off_injects_nothing)
+{
+    fx.policy.inject = 0;
+    assert_unchanged("<!DOCTYPE html><html><head></head><body></body></html>");
+    assert_unchanged("<!DOCTYPE html><p>x");
+    ck_assert_int_eq(fx.banner_calls, 0);
+}
+END_TEST
+
+START_TEST(html_lang_reaches_the_banner)
+{
+    rewrite("<!DOCTYPE html><html class=\"x\" LANG=\"nn-NO\" lang=\"en\"><body></body></html>");
+    ck_assert_int_eq(fx.banner_calls, 1);
+    ck_assert_str_eq(fx.banner_lang, "nn-NO");
+    rewrite("<!DOCTYPE html><html><body></body></html>");
+    ck_assert_int_eq(fx.banner_lang_null, 1);
+    rewrite("<!DOCTYPE html><body></body><html lang=en>");
+    ck_assert_int_eq(fx.banner_lang_null, 1);
+}
+END_TEST
+
+START_TEST(each_injection_happens_once)
+{
+    ck_assert_str_eq(rewrite("<html><head></head><head></head><body><body></body></html>"),
+                     "<html><head>" HEAD_ASSETS "</head><head></head><body>" BANNER
+                     "<body></body></html>");
+    ck_assert_int_eq(fx.banner_calls, 1);
+}
+END_TEST
+
+START_TEST(no_banner_markup_means_nothing_inserted)
+{
+    fx.policy.banner = NULL;
+    fx.policy.head_html = NULL;
+    fx.policy.head_len = 0;
+    assert_unchanged("<!DOCTYPE html><html><head></head><body></body></html>");
+}
+END_TEST
+
+START_TEST(injection_stats_are_reported)
+{
+    const char *in = "<!DOCTYPE html><html><head></head><body></body></html>";
+    mc_html_stats_t s = stats_of(in, strlen(in));
+
+    ck_assert_int_eq(s.head_injected, 1);
+    ck_assert_int_eq(s.banner_injected, 1);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- stream -- */
+
+static unsigned long long prng = 0x2545F4914F6CDD1Dull;
+
+static unsigned next_random(unsigned n)
+{
+    prng ^= prng << 13;
+    prng ^= prng >> 7;
+    prng ^= prng << 17;
+    return (unsigned)(prng % n);
+}
+
+static int compare_offsets(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static void assert_split_invariant(const char *name)
+{
+    size_t len;
+    const char *in = read_page(name, &len);
+    const char *whole = rewrite_n(in, len);
+
+    for (size_t cut = 1; cut < len; cut++)
+        ck_assert_msg(strcmp(rewrite_cut(in, len, &cut, 1), whole) == 0,
+                      "%s: cutting at %zu changes the output", name, cut);
+    for (int round = 0; round < 200; round++) {
+        size_t cuts[7] = {0};
+        int n = 2 + (int)next_random(5);
+
+        for (int i = 0; i < n; i++)
+            cuts[i] = 1 + next_random((unsigned)len - 1);
+        qsort(cuts, (size_t)n, sizeof(cuts[0]), compare_offsets);
+        ck_assert_msg(strcmp(rewrite_cut(in, len, cuts, n), whole) == 0,
+                      "%s: a %d-way split changes the output", name, n + 1);
+    }
+    ck_assert_str_eq(rewrite_chunked(in, len, 1), whole);
+}
+
+START_TEST(every_split_gives_the_same_output)
+{
+    assert_split_invariant(pages[_i]);
+}
+END_TEST
+
+START_TEST(every_split_gives_the_same_output_when_granted)
+{
+    grant("statistics");
+    grant("marketing");
+    grant("preferences");
+    assert_split_invariant(pages[_i]);
+}
+END_TEST
+
+/* Author-marked elements are acted on whatever the classifier says. */
+static int has_marks(const char *page)
+{
+    return strstr(page, "data-consent") != NULL;
+}
+
+START_TEST(markup_not_acted_on_passes_byte_for_byte)
+{
+    size_t len;
+    const char *in = read_page(pages[_i], &len);
+
+    if (has_marks(in))
+        return;
+    fx.policy.inject = 0;
+    fx.policy.classify = classify_nothing;
+    ck_assert_int_eq(memcmp(rewrite_n(in, len), in, len), 0);
+    ck_assert_int_eq(memcmp(rewrite_chunked(in, len, 7), in, len), 0);
+}
+END_TEST
+
+START_TEST(rewriting_twice_changes_nothing_more)
+{
+    size_t len;
+    const char *in = read_page(pages[_i], &len);
+    const char *once;
+
+    fx.policy.inject = 0;
+    once = rewrite_n(in, len);
+    ck_assert_str_eq(rewrite(once), once);
+}
+END_TEST
+
+/* What a browser would still load from the rewritten page: every start tag
+ * of a URL-carrying element, read by the lexer, must be unclassified or
+ * granted. */
+typedef struct live_check {
+    const char *tag;
+    int type_js;
+    const char *url;
+    size_t url_len;
+} live_check_t;
+
+static void find_url(void *baton, const char *tag, const mc_lex_attr_t *attr)
+{
+    live_check_t *lc = baton;
+    const char *name = tag + attr->name;
+
+    if (attr->name_len == 4 && strncasecmp(name, "type", 4) == 0 && lc->type_js == -1)
+        lc->type_js =
+            attr->value_len == 0 ||
+            (attr->value_len == 15 && strncasecmp(tag + attr->value, "text/javascript", 15) == 0);
+    if (!lc->url && ((attr->name_len == 3 && strncasecmp(name, "src", 3) == 0) ||
+                     (attr->name_len == 4 &&
+                      (strncasecmp(name, "href", 4) == 0 || strncasecmp(name, "data", 4) == 0)))) {
+        lc->url = tag + attr->value;
+        lc->url_len = attr->value_len;
+    }
+}
+
+static void assert_no_tracker_loads(const char *out, size_t len)
+{
+    mc_lex_t lx;
+    mc_lex_event_t ev;
+    int html = 0;
+
+    mc_lex_init(&lx, 1);
+    mc_lex_chunk(&lx, out, len);
+    while ((ev = mc_lex_next(&lx)) != MC_LEX_MORE) {
+        mc_lex_tag_shape_t shape;
+        live_check_t lc = {NULL, -1, NULL, 0};
+        mc_lex_off_t end = mc_lex_pos(&lx);
+        int cat;
+
+        /* an <iframe> inside <svg> or <template> loads nothing */
+        if (ev == MC_LEX_TAG_NAME)
+            html = mc_lex_html_context(&lx);
+        if (ev != MC_LEX_TAG_END || lx.end_tag || !html ||
+            (lx.tag != MC_TAG_SCRIPT && lx.tag != MC_TAG_IFRAME && lx.tag != MC_TAG_IMG &&
+             lx.tag != MC_TAG_EMBED && lx.tag != MC_TAG_OBJECT))
+            continue;
+        mc_lex_tag_walk(out + lx.tok_start, (size_t)(end - lx.tok_start), find_url, &lc, &shape);
+        if (!lc.url || lc.type_js == 0)
+            continue;
+        cat = classify(NULL, MC_RULE_URL, lc.url, lc.url_len);
+        ck_assert_msg(cat < 0 || mc_catmask_has(fx.policy.granted, cat),
+                      "a tracker still loads: %.*s", (int)lc.url_len, lc.url);
+    }
+}
+
+START_TEST(no_refused_tracker_stays_live)
+{
+    size_t len;
+    const char *in = read_page(pages[_i], &len);
+    const char *out = rewrite_n(in, len);
+
+    assert_no_tracker_loads(out, strlen(out));
+}
+END_TEST
+
+START_TEST(realistic_pages_are_disarmed_as_expected)
+{
+    size_t len;
+    const char *in = read_page("clinic.html", &len);
+    const char *out = rewrite_n(in, len);
+
+    assert_contains(out, "<head>" HEAD_ASSETS "\n<meta charset=\"utf-8\">");
+    assert_contains(out, "<script type=\"text/plain\" data-consent=\"statistics\" "
+                         "data-consent-src=\"https://www.googletagmanager.com/gtag/js?id="
+                         "G-7XK2Q9L4PM\" async></script>");
+    assert_contains(out, "<noscript><img data-consent=\"marketing\" data-consent-src=\"https://"
+                         "www.facebook.com/tr?id=918273645546372&ev=PageView&noscript=1\" "
+                         "height=\"1\" width=\"1\" style=\"display:none\"\n/></noscript>");
+    assert_contains(out, "<body class=\"home page-template\">" BANNER "\n");
+    assert_contains(out, "<script type=\"text/plain\" data-consent=\"marketing\" id=\"mcjs\">");
+    assert_contains(out, "<script type=\"application/ld+json\">");
+    assert_contains(out, "<script src=\"/js/site.js\" defer></script>");
+    assert_lacks(out, " src=\"https://www.youtube.com");
+    ck_assert_str_eq(fx.banner_lang, "nb");
+    ck_assert_uint_eq(stats_of(in, len).neutralised, 11);
+}
+END_TEST
+
+/* A long page of trackers, long text, big inline scripts, an oversized tag
+ * and an oversized script, written in chunks of every size. */
+static const char *big_page(size_t size, size_t *len)
+{
+    char *page = apr_palloc(test_pool, size + 200000);
+    size_t n = 0;
+
+    while (n < size) {
+        const char *piece;
+        char buf[512];
+
+        switch (next_random(8)) {
+        case 0:
+            piece = "<script async src=\"https://www.googletagmanager.com/gtag/js?id=G-1\">"
+                    "</script>\n";
+            break;
+        case 1: piece = "<iframe src=\"https://www.youtube.com/embed/x\"></iframe>\n"; break;
+        case 2:
+            snprintf(buf, sizeof(buf), "<script>fbq('init', '%u');", next_random(100000));
+            piece = buf;
+            break;
+        case 3: piece = "</script>\n"; break;
+        default: piece = NULL; break;
+        }
+        if (piece) {
+            memcpy(page + n, piece, strlen(piece));
+            n += strlen(piece);
+            continue;
+        }
+        /* text: up to 100 KB without a '<' */
+        for (unsigned k = next_random(100000); k > 0; k--)
+            page[n++] = "lorem ipsum dolor sit amet; "[k % 28];
+    }
+    /* one inline script over the cap, one tag over the cap */
+    n += (size_t)sprintf(page + n, "<script>fbq('init', '1');");
+    memset(page + n, 'x', MC_HTML_INLINE_MAX + 10);
+    n += MC_HTML_INLINE_MAX + 10;
+    n += (size_t)sprintf(page + n, "</script><img alt=\"");
+    memset(page + n, 'y', MC_HTML_TAG_MAX + 10);
+    n += MC_HTML_TAG_MAX + 10;
+    n += (size_t)sprintf(page + n, "\" src=\"https://www.facebook.com/tr\">");
+    page[n] = '\0';
+    *len = n;
+    return page;
+}
+
+START_TEST(held_bytes_stay_bounded_on_a_5_mb_page)
+{
+    size_t len;
+    const char *page = big_page((size_t)5 * 1024 * 1024, &len);
+    capture_t c;
+    mc_html_t *h = start(&c);
+    size_t off = 0;
+    const char *out;
+
+    while (off < len) {
+        size_t n = 1 + next_random(70000);
+
+        if (n > len - off)
+            n = len - off;
+        feed(h, &c, page + off, n); /* asserts mc_html_held() <= CAP */
+        off += n;
+    }
+    ck_assert_uint_le(mc_html_stats(h)->max_held, CAP);
+    /* the two at the end, and scripts that took in a long text */
+    ck_assert_uint_ge(mc_html_stats(h)->oversized, 2);
+    out = finish(h, &c);
+    ck_assert_str_eq(out, rewrite_n(page, len));
+    assert_lacks(out, "<img data-consent");
+}
+END_TEST
+
+START_TEST(an_oversized_start_tag_passes_untouched_and_is_counted)
+{
+    char *pad = apr_palloc(test_pool, MC_HTML_TAG_MAX + 1);
+    const char *in;
+
+    memset(pad, 'x', MC_HTML_TAG_MAX);
+    pad[MC_HTML_TAG_MAX] = '\0';
+    in = apr_pstrcat(test_pool, "<iframe title=\"", pad,
+                     "\" src=\"https://www.youtube.com/embed/a\"></iframe>", NULL);
+    ck_assert_str_eq(rewrite(in), in);
+    ck_assert_str_eq(rewrite_chunked(in, strlen(in), 1000), in);
+    ck_assert_uint_eq(stats_of(in, strlen(in)).oversized, 1);
+    /* the tag is still read to its end: what follows is rewritten */
+    in = apr_pstrcat(test_pool, in, "<img src=\"https://www.facebook.com/tr\">", NULL);
+    assert_contains(rewrite_chunked(in, strlen(in), 333), "<img data-consent=\"marketing\"");
+}
+END_TEST
+
+START_TEST(an_inline_script_over_the_cap_passes_untouched_and_is_counted)
+{
+    /* the cap counts the body and "</script" */
+    const char *fits = "<script>fbq('init', '1');//</script>";
+    const char *over = "<script>fbq('init', '1');///</script>";
+
+    fx.policy.inline_max = strlen("fbq('init', '1');//</script");
+    for (size_t chunk = 1; chunk <= 40; chunk++) {
+        assert_contains(rewrite_chunked(fits, strlen(fits), chunk), "data-consent");
+        ck_assert_str_eq(rewrite_chunked(over, strlen(over), chunk), over);
+    }
+    ck_assert_uint_eq(stats_of(over, strlen(over)).oversized, 1);
+    ck_assert_uint_eq(stats_of(fits, strlen(fits)).oversized, 0);
+}
+END_TEST
+
+START_TEST(a_partial_tag_at_the_end_is_emitted_as_it_was)
+{
+    ck_assert_str_eq(rewrite_chunked("<p>x</p><ifr", 12, 5), "<p>x</p><ifr");
+    ck_assert_str_eq(rewrite_chunked("<script>fbq('init', '1');", 25, 4),
+                     "<script>fbq('init', '1');");
+}
+END_TEST
+
+START_TEST(plain_text_is_not_held)
+{
+    capture_t c;
+    mc_html_t *h = start(&c);
+
+    feed(h, &c, "<p>some text and <b>tags</b> ", 29);
+    ck_assert_uint_eq(mc_html_held(h), 0);
+    ck_assert_uint_eq(c.len, 29);
+    /* a name that could still become "<script" is held, nothing more */
+    feed(h, &c, "then <scr", 9);
+    ck_assert_uint_eq(mc_html_held(h), 4);
+    feed(h, &c, "ipt src=\"https://www.goo", 24);
+    ck_assert_uint_eq(mc_html_held(h), 4 + 24);
+    feed(h, &c, "gletagmanager.com/gtag/js\"></script> <div class=\"a", 51);
+    ck_assert_uint_eq(mc_html_held(h), 0);
+    finish(h, &c);
+}
+END_TEST
+
+START_TEST(a_sink_error_stops_the_rewriter)
+{
+    capture_t c;
+    mc_html_t *h = start(&c);
+
+    c.fail_at = 2;
+    c.chunk = "<!DOCTYPE html><html><head></head>";
+    c.chunk_len = strlen(c.chunk);
+    ck_assert_int_eq(mc_html_write(h, c.chunk, c.chunk_len), MC_EIO);
+    ck_assert_int_eq(mc_html_write(h, "<p>", 3), MC_EIO);
+    ck_assert_int_eq(mc_html_end(h), MC_EIO);
+    free(c.data);
+}
+END_TEST
+
+START_TEST(nothing_is_written_after_the_end)
+{
+    capture_t c;
+    mc_html_t *h = start(&c);
+
+    feed(h, &c, "<p>", 3);
+    ck_assert_int_eq(mc_html_end(h), MC_OK);
+    ck_assert_int_eq(mc_html_write(h, "x", 1), MC_EINVAL);
+    free(c.data);
+}
+END_TEST
+
+/* ----------------------------------------------------------------- lexer -- */
+
+START_TEST(tag_names_are_looked_up_exactly)
+{
+    static const struct {
+        const char *name;
+        mc_tag_id_t id;
+    } names[] = {{"script", MC_TAG_SCRIPT},
+                 {"iframe", MC_TAG_IFRAME},
+                 {"img", MC_TAG_IMG},
+                 {"image", MC_TAG_IMAGE},
+                 {"embed", MC_TAG_EMBED},
+                 {"object", MC_TAG_OBJECT},
+                 {"link", MC_TAG_LINK},
+                 {"html", MC_TAG_HTML},
+                 {"head", MC_TAG_HEAD},
+                 {"body", MC_TAG_BODY},
+                 {"frameset", MC_TAG_FRAMESET},
+                 {"template", MC_TAG_TEMPLATE},
+                 {"svg", MC_TAG_SVG},
+                 {"math", MC_TAG_MATH},
+                 {"style", MC_TAG_STYLE},
+                 {"textarea", MC_TAG_TEXTAREA},
+                 {"title", MC_TAG_TITLE},
+                 {"xmp", MC_TAG_XMP},
+                 {"noembed", MC_TAG_NOEMBED},
+                 {"noframes", MC_TAG_NOFRAMES},
+                 {"plaintext", MC_TAG_PLAINTEXT},
+                 {"foreignobject", MC_TAG_FOREIGNOBJECT},
+                 {"desc", MC_TAG_DESC},
+                 {"mi", MC_TAG_MI},
+                 {"mo", MC_TAG_MO},
+                 {"mn", MC_TAG_MN},
+                 {"ms", MC_TAG_MS},
+                 {"mtext", MC_TAG_MTEXT},
+                 {"div", MC_TAG_BREAKOUT},
+                 {"p", MC_TAG_BREAKOUT},
+                 {"blockquote", MC_TAG_BREAKOUT},
+                 {"h6", MC_TAG_BREAKOUT},
+                 {"a", MC_TAG_OTHER},
+                 {"scrip", MC_TAG_OTHER},
+                 {"scripts", MC_TAG_OTHER},
+                 {"noscript", MC_TAG_OTHER},
+                 {"svgx", MC_TAG_OTHER}};
+    static const char *const breakouts[] = {
+        "b",    "big",  "br",    "center", "code", "dd", "div",   "dl",   "dt",      "em",
+        "h1",   "h2",   "h3",    "h4",     "h5",   "hr", "i",     "li",   "listing", "menu",
+        "meta", "nobr", "ol",    "pre",    "ruby", "s",  "small", "span", "strong",  "strike",
+        "sub",  "sup",  "table", "tt",     "u",    "ul", "var"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        ck_assert_msg(mc_tag_lookup(names[i].name, strlen(names[i].name)) == names[i].id, "%s",
+                      names[i].name);
+    /* a NUL in a name is part of it */
+    ck_assert_int_eq(mc_tag_lookup("b\0", 2), MC_TAG_OTHER);
+    ck_assert_int_eq(mc_tag_lookup("svg\0", 4), MC_TAG_OTHER);
+    for (size_t i = 0; i < sizeof(breakouts) / sizeof(breakouts[0]); i++)
+        ck_assert_int_eq(mc_tag_lookup(breakouts[i], strlen(breakouts[i])), MC_TAG_BREAKOUT);
+}
+END_TEST
+
+START_TEST(a_tag_is_walked_attribute_by_attribute)
+{
+    static const char tag[] = "<a b='1'c=2 d e = \"3\" /f>";
+    mc_lex_tag_shape_t shape;
+
+    ck_assert_int_eq(mc_lex_tag_walk(tag, sizeof(tag) - 1, NULL, NULL, &shape), 1);
+    ck_assert_uint_eq(shape.name_end, 2);
+    ck_assert_uint_eq(shape.tail, sizeof(tag) - 2);
+    ck_assert_int_eq(shape.self_closing, 0);
+    ck_assert_int_eq(mc_lex_tag_walk("<a/>", 4, NULL, NULL, &shape), 1);
+    ck_assert_int_eq(shape.self_closing, 1);
+    ck_assert_int_eq(mc_lex_tag_walk("<a b='>'", 8, NULL, NULL, &shape), 0);
+    ck_assert_int_eq(mc_lex_tag_walk("< a>", 4, NULL, NULL, &shape), 0);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- suite -- */
+
+static void rewriter_teardown(void)
+{
+    unit_pool_teardown();
+}
+
+static TCase *tcase(const char *name)
+{
+    TCase *tc = tcase_create(name);
+
+    tcase_add_checked_fixture(tc, rewriter_setup, rewriter_teardown);
+    tcase_set_timeout(tc, 120);
+    return tc;
+}
+
+Suite *html_suite(void)
+{
+    Suite *s = suite_create("html");
+    TCase *neutralise = tcase("neutralise");
+    TCase *marked = tcase("marked");
+    TCase *syntax = tcase("syntax");
+    TCase *inject = tcase("inject");
+    TCase *stream = tcase("stream");
+    TCase *lexer = tcase("lexer");
+
+    tcase_add_test(neutralise, external_tracker_script_is_disarmed);
+    tcase_add_test(neutralise, script_type_is_kept_in_data_consent_type);
+    tcase_add_test(neutralise, external_module_script_is_classified_by_url);
+    tcase_add_test(neutralise, inline_tracker_script_is_disarmed_and_body_kept);
+    tcase_add_test(neutralise, inline_script_that_matches_no_rule_passes);
+    tcase_add_test(neutralise, non_javascript_scripts_are_never_classified_inline);
+    tcase_add_test(neutralise, script_with_src_is_judged_by_its_src_alone);
+    tcase_add_test(neutralise, tracker_iframe_is_disarmed);
+    tcase_add_test(neutralise, tracker_pixel_is_disarmed_with_its_srcset);
+    tcase_add_test(neutralise, img_with_a_tracker_only_in_srcset_is_disarmed);
+    tcase_add_test(neutralise, embed_object_and_link_are_disarmed);
+    tcase_add_test(neutralise, granted_categories_pass_unmodified);
+    tcase_add_test(neutralise, only_the_refused_category_is_disarmed);
+    tcase_add_test(neutralise, unclassified_elements_pass);
+    tcase_add_test(neutralise, noscript_pixel_is_disarmed);
+    tcase_add_test(neutralise, category_names_come_from_the_category_set);
+
+    tcase_add_test(marked, marked_elements_of_a_granted_category_are_restored);
+    tcase_add_test(marked, marked_live_elements_of_a_refused_category_are_disarmed);
+    tcase_add_test(marked, marked_elements_of_an_unknown_category_are_never_granted);
+    tcase_add_test(marked, marked_elements_already_in_their_state_pass);
+    tcase_add_test(marked, restoring_is_counted);
+
+    tcase_add_test(syntax, every_quoting_style_is_read);
+    tcase_add_test(syntax, duplicate_attributes_the_first_wins_and_every_copy_goes);
+    tcase_add_test(syntax, gt_inside_a_quoted_value_does_not_end_the_tag);
+    tcase_add_test(syntax, attributes_without_space_between_them);
+    tcase_add_test(syntax, entities_and_whitespace_around_the_url_are_read_and_kept);
+    tcase_add_test(syntax, protocol_relative_urls_are_classified);
+    tcase_add_test(syntax, upper_and_mixed_case_markup_is_read);
+    tcase_add_test(syntax, self_closing_slash_is_kept);
+    tcase_add_test(syntax, markup_inside_comments_is_untouched);
+    tcase_add_test(syntax, markup_inside_raw_text_is_untouched);
+    tcase_add_test(syntax, script_escape_states_end_the_script_where_a_browser_does);
+    tcase_add_test(syntax, foreign_content_is_read_as_a_browser_reads_it);
+    tcase_add_test(syntax, template_content_is_untouched);
+    tcase_add_test(syntax, plaintext_runs_to_the_end);
+    tcase_add_test(syntax, stray_lt_and_odd_markup_pass);
+    tcase_add_test(syntax, nul_bytes_pass_through);
+
+    tcase_add_test(inject, head_assets_follow_the_head_start_tag);
+    tcase_add_test(inject, without_head_the_assets_precede_the_first_element);
+    tcase_add_test(inject, bom_doctype_and_comments_come_before_the_head_assets);
+    tcase_add_test(inject, without_body_the_banner_comes_at_the_end);
+    tcase_add_test(inject, a_fragment_gets_no_injection);
+    tcase_add_test(inject, a_frameset_document_gets_no_banner);
+    tcase_add_test(inject, injection_off_injects_nothing);
+    tcase_add_test(inject, html_lang_reaches_the_banner);
+    tcase_add_test(inject, each_injection_happens_once);
+    tcase_add_test(inject, no_banner_markup_means_nothing_inserted);
+    tcase_add_test(inject, injection_stats_are_reported);
+
+    tcase_add_loop_test(stream, every_split_gives_the_same_output, 0, NPAGES);
+    tcase_add_loop_test(stream, every_split_gives_the_same_output_when_granted, 0, NPAGES);
+    tcase_add_loop_test(stream, markup_not_acted_on_passes_byte_for_byte, 0, NPAGES);
+    tcase_add_loop_test(stream, rewriting_twice_changes_nothing_more, 0, NPAGES);
+    tcase_add_loop_test(stream, no_refused_tracker_stays_live, 0, NPAGES);
+    tcase_add_test(stream, realistic_pages_are_disarmed_as_expected);
+    tcase_add_test(stream, held_bytes_stay_bounded_on_a_5_mb_page);
+    tcase_add_test(stream, an_oversized_start_tag_passes_untouched_and_is_counted);
+    tcase_add_test(stream, an_inline_script_over_the_cap_passes_untouched_and_is_counted);
+    tcase_add_test(stream, a_partial_tag_at_the_end_is_emitted_as_it_was);
+    tcase_add_test(stream, plain_text_is_not_held);
+    tcase_add_test(stream, a_sink_error_stops_the_rewriter);
+    tcase_add_test(stream, nothing_is_written_after_the_end);
+
+    tcase_add_test(lexer, tag_names_are_looked_up_exactly);
+    tcase_add_test(lexer, a_tag_is_walked_attribute_by_attribute);
+
+    suite_add_tcase(s, neutralise);
+    suite_add_tcase(s, marked);
+    suite_add_tcase(s, syntax);
+    suite_add_tcase(s, inject);
+    suite_add_tcase(s, stream);
+    suite_add_tcase(s, lexer);
+    suite_add_tcase(s, html5lib_tcase());
+    return s;
+}
