@@ -2,7 +2,6 @@
 # Installs what is missing, builds, and runs every test layer of mod_consent:
 #   unit (check) · sanitizers (ASan+UBSan) · fuzzing (libFuzzer) · lint ·
 #   integration (apache2) · browser (headless Chromium)
-#   ·  browser (headless Chromium against the demo site)
 # Ends with one line "N passed, N failed"; exits non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -1,7 +1,11 @@
 #include "html_lex.h"
 
 #include <string.h>
-#if defined(__SSE2__)
+
+/* SSE2 (every x86-64) finds the end of a quoted value sixteen bytes at a
+ * time; elsewhere, or with MC_HTML_NO_SIMD, a plain loop does. */
+#if defined(__SSE2__) && !defined(MC_HTML_NO_SIMD)
+#define MC_LEX_SSE2 1
 #include <emmintrin.h>
 #endif
 
@@ -559,46 +563,20 @@ static int in_run(unsigned st)
     return st == T_NAME || st == T_ATTR_NAME || st == T_VALUE_UNQ;
 }
 
-#if defined(__SSE2__)
-/* Sixteen bytes at a time: a bit set for each byte that may steer the tag
- * states — '>', '=', '/', a quote, or anything up to 0x20 (spaces, and
- * control bytes the table then finds ordinary). */
-static unsigned steering_bytes(const char *p)
-{
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-    __m128i hit = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v);
-
-    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
-    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
-    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
-    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
-    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
-    return (unsigned)_mm_movemask_epi8(hit);
-}
-#endif
-
 /* Past the ordinary bytes at P: to the first byte that may steer the tag
  * states, or END. */
 static const char *skip_run(const char *p, const char *end)
 {
-#if defined(__SSE2__)
-    for (; end - p >= 16; p += 16) {
-        unsigned hits = steering_bytes(p);
-
-        if (hits)
-            return p + __builtin_ctz(hits);
-    }
-#endif
     while (p < end && tag_class[(unsigned char)*p] == C_OTHER)
         p++;
     return p;
 }
 
-/* The closing quote Q of an attribute value, or NULL. Most values are
- * short: looking at them directly finds their end sooner than a call. */
+/* The closing quote Q of an attribute value, or NULL. Values are mostly
+ * short: sixteen bytes compared at once find their end sooner than a call. */
 static const char *find_quote(const char *p, const char *end, char q)
 {
-#if defined(__SSE2__)
+#ifdef MC_LEX_SSE2
     for (; end - p >= 16; p += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
         unsigned hits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(q)));
@@ -606,12 +584,14 @@ static const char *find_quote(const char *p, const char *end, char q)
         if (hits)
             return p + __builtin_ctz(hits);
     }
-#endif
     for (; p < end; p++) {
         if (*p == q)
             return p;
     }
     return NULL;
+#else
+    return memchr(p, q, (size_t)(end - p));
+#endif
 }
 
 /* The rest of a tag, to its '>'. The tight loop of tag-heavy pages. A run

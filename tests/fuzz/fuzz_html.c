@@ -16,9 +16,11 @@
  *      locales/en.json > /tmp/builtin_data.c
  *   clang -std=gnu11 -fsanitize=fuzzer,address,undefined -g -O1 \
  *      $(pkg-config --cflags apr-1 apr-util-1 libpcre2-8 jansson libcrypto) -Imod_consent/core \
- *      tests/fuzz/fuzz_html.c mod_consent/core/[a-z]*.c /tmp/builtin_data.c -o /tmp/fuzz_html \
+ *      tests/fuzz/fuzz_html.c mod_consent/core/{status,category,rules,builtin,html,html_lex}.c \
+ *      /tmp/builtin_data.c -o /tmp/fuzz_html \
  *      $(pkg-config --libs apr-1 apr-util-1 libpcre2-8 jansson libcrypto)
- *   /tmp/fuzz_html -max_len=8192 tests/fuzz/seeds/html
+ *   mkdir -p /tmp/corpus && /tmp/fuzz_html -max_len=8192 /tmp/corpus tests/fuzz/seeds/html
+ * (libFuzzer adds what it finds to the FIRST directory: keep the seeds second.)
  * Adding -DMC_HTML_TAG_MAX=64 lets short inputs reach the oversized-tag path.
  */
 #include <apr_general.h>
