@@ -149,6 +149,11 @@ static const mc_locale_t *effective_locale(request_rec *r, const char *lang)
     return loc;
 }
 
+const mc_locale_t *mc_banner_locale(request_rec *r, const char *lang)
+{
+    return effective_locale(r, lang);
+}
+
 const char *mc_text_hash(request_rec *r, const char *lang)
 {
     return mc_locale_hash(effective_locale(r, lang));

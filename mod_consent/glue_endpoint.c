@@ -1,5 +1,7 @@
 /* The module's own endpoint under ConsentBasePath: the visitor's state, and
- * the recording of decisions (JSON from consent.js, or a plain HTML form). */
+ * the recording of decisions (JSON from consent.js, or a plain HTML form).
+ * The assets (glue_banner.c) and the pages (glue_pages.c) are served from
+ * here too. */
 #include "mod_consent.h"
 
 #include "http_core.h"
@@ -323,7 +325,7 @@ int mc_endpoint_handler(request_rec *r)
         return DECLINED;
     conf = mc_server_conf(r->server);
     sub = r->uri + strlen(conf->base_path);
-    if ((rv = mc_assets_handler(r, sub)) != DECLINED)
+    if ((rv = mc_assets_handler(r, sub)) != DECLINED || (rv = mc_pages_handler(r, sub)) != DECLINED)
         return rv;
     if (strcmp(sub, "/state") == 0)
         return handle_state(r);

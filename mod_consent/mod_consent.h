@@ -11,6 +11,7 @@
 #include <apr_lib.h>
 
 #include "category.h"
+#include "locale.h"
 #include "rules.h"
 #include "token.h"
 
@@ -141,6 +142,9 @@ const char *mc_banner_for(request_rec *r, const char *html_lang, apr_size_t *len
 /* Serves {ConsentBasePath}SUB when SUB names an asset ("/consent.js",
  * "/consent.css"); DECLINED otherwise. */
 int mc_assets_handler(request_rec *r, const char *sub);
+/* The banner texts shown in LANG under this request's config: the shipped
+ * locale (or the fallback) with ConsentText on top. */
+const mc_locale_t *mc_banner_locale(request_rec *r, const char *lang);
 /* Hex SHA-256 of the banner texts shown in LANG under this request's config. */
 const char *mc_text_hash(request_rec *r, const char *lang);
 /* The request whose configuration made the banner a decision answers: a
@@ -159,6 +163,11 @@ const char *mc_cmd_privacy_policy(cmd_parms *cmd, void *dconf, const char *url);
 /* Loads the shipped locales and the assets; warns about offered languages
  * without texts. Called by mc_config_post. */
 int mc_banner_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_server);
+
+/* glue_pages.c: the endpoint's pages */
+/* Serves {ConsentBasePath}SUB when SUB names a page ("/settings",
+ * "/declaration"); DECLINED otherwise. */
+int mc_pages_handler(request_rec *r, const char *sub);
 
 /* glue_filter.c: the HTML output filter */
 apr_status_t mc_html_filter(ap_filter_t *f, apr_bucket_brigade *bb);

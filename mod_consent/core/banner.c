@@ -3,6 +3,7 @@
 
 #include <apr_strings.h>
 #include <apr_tables.h>
+#include <apr_time.h>
 #include <string.h>
 
 /* --- escaping ------------------------------------------------------------------ */
@@ -177,7 +178,9 @@ static void put_switch(builder_t *b, const mc_categories_t *cats, const mc_banne
 
 static void put_second_layer(builder_t *b, const mc_categories_t *cats, const mc_banner_opts_t *o)
 {
-    put(b, "<details id=\"mc-settings\" class=\"mc-settings\"><summary class=\"mc-btn\">");
+    put(b, o->standalone ? "<details id=\"mc-settings\" class=\"mc-settings\" open>"
+                         : "<details id=\"mc-settings\" class=\"mc-settings\">");
+    put(b, "<summary class=\"mc-btn\">");
     put_text(b, "settings", "");
     put(b, "</summary><div class=\"mc-layer\"><fieldset class=\"mc-cats\">"
            "<legend id=\"mc-settings-title\" class=\"mc-subtitle\">");
@@ -237,9 +240,11 @@ static void put_choice(builder_t *b, const char *method, const char *key)
 
 static void put_banner(builder_t *b, const mc_categories_t *cats, const mc_banner_opts_t *o)
 {
-    put(b, "<section id=\"mc-banner\" class=\"mc-banner\" aria-labelledby=\"mc-title\" lang=\"");
+    put(b, o->standalone ? "<section id=\"mc-banner\" class=\"mc-banner mc-standalone\""
+                         : "<section id=\"mc-banner\" class=\"mc-banner\"");
+    put(b, " aria-labelledby=\"mc-title\" lang=\"");
     put_escaped(b, lang_of(b->loc, o));
-    put(b, o->decided ? "\" hidden>" : "\">");
+    put(b, o->decided && !o->standalone ? "\" hidden>" : "\">");
     put(b, "<form id=\"mc-form\" class=\"mc-form\" method=\"post\" action=\"");
     put_escaped(b, apr_pstrcat(b->p, o->base_path, "/decision", NULL));
     put(b, "\">");
@@ -266,6 +271,129 @@ static void put_control(builder_t *b, const mc_banner_opts_t *o)
     put(b, "\">");
     put_text(b, "reopen", "");
     put(b, "</a></div>");
+}
+
+/* --- the settings page --------------------------------------------------------------- */
+
+/* "2026-11-24 06:13 UTC", in a <time> that carries the exact instant. */
+static void put_time(builder_t *b, int64_t unix_seconds)
+{
+    apr_time_exp_t tm;
+
+    if (apr_time_exp_gmt(&tm, apr_time_from_sec(unix_seconds)) != APR_SUCCESS)
+        return;
+    put(b,
+        apr_psprintf(b->p,
+                     "<time datetime=\"%04d-%02d-%02dT%02d:%02d:%02dZ\">"
+                     "%04d-%02d-%02d %02d:%02d UTC</time>",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min));
+}
+
+/* The titles of the categories in MASK, in category order, comma-separated. */
+static void put_category_titles(builder_t *b, const mc_categories_t *cats, mc_catmask_t mask)
+{
+    int listed = 0;
+
+    for (int i = 0; i < mc_categories_count(cats); i++) {
+        const char *name = mc_categories_name(cats, i);
+        if (!mc_catmask_has(mask, i))
+            continue;
+        if (listed++)
+            put(b, ", ");
+        put_text(b, apr_pstrcat(b->p, "category.", name, ".title", NULL), name);
+    }
+}
+
+/* A <dt> with the text KEY, and the start of its <dd>. */
+static void put_term(builder_t *b, const char *key)
+{
+    put(b, "<dt>");
+    put_text(b, key, "");
+    put(b, "</dt><dd>");
+}
+
+/* The visitor's consent in words: none yet, or when, what and under which id. */
+static void put_state(builder_t *b, const mc_categories_t *cats, const mc_banner_opts_t *o,
+                      const mc_settings_page_t *page)
+{
+    mc_catmask_t granted = o->granted | mc_categories_required(cats);
+    mc_catmask_t refused = mc_categories_all(cats) & ~granted;
+
+    put(b, "<div id=\"mc-state\" class=\"mc-state\"><p>");
+    if (!o->decided) {
+        put_text(b, "current_state_none", "");
+        put(b, "</p></div>");
+        return;
+    }
+    put_text(b, "current_state", "");
+    put(b, "</p><dl class=\"mc-state-list\">");
+    put_term(b, "state_time");
+    put_time(b, page->time);
+    put(b, "</dd>");
+    put_term(b, "state_granted");
+    put_category_titles(b, cats, granted);
+    put(b, "</dd>");
+    if (refused) {
+        put_term(b, "state_refused");
+        put_category_titles(b, cats, refused);
+        put(b, "</dd>");
+    }
+    if (page->consent_id && *page->consent_id) {
+        put_term(b, "state_id");
+        put(b, "<code id=\"mc-consent-id\">");
+        put_escaped(b, page->consent_id);
+        put(b, "</code> <span class=\"mc-hint\">");
+        put_text(b, "state_id_help", "");
+        put(b, "</span></dd>");
+    }
+    put(b, "</dl></div>");
+}
+
+static void put_page_head(builder_t *b, const mc_banner_opts_t *o, const mc_settings_page_t *page)
+{
+    put(b, "<!DOCTYPE html>\n<html lang=\"");
+    put_escaped(b, lang_of(b->loc, o));
+    put(b, "\">\n<head>\n<meta charset=\"utf-8\">\n"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+           "<meta name=\"robots\" content=\"noindex\">\n<title>");
+    put_text(b, "settings_page_title", "");
+    put(b, "</title>\n");
+    if (page->head)
+        put(b, page->head);
+    put(b, "\n</head>\n");
+}
+
+char *mc_settings_render(apr_pool_t *p, const mc_locale_t *loc, const mc_categories_t *cats,
+                         const mc_banner_opts_t *o, const mc_settings_page_t *page, size_t *len)
+{
+    mc_banner_opts_t standalone = *o;
+    builder_t b;
+    char *html;
+
+    standalone.standalone = 1;
+    if (!standalone.return_path)
+        standalone.return_path = "/";
+    builder_init(&b, p, loc);
+    put_page_head(&b, o, page);
+    put(&b, "<body class=\"mc-page\">\n<main class=\"mc-page-main\">\n"
+            "<h1 class=\"mc-page-title\">");
+    put_text(&b, "settings_page_title", "");
+    put(&b, "</h1>\n");
+    put_state(&b, cats, o, page);
+    put(&b, "\n<p id=\"mc-withdraw\" class=\"mc-withdraw\">");
+    put_text(&b, "withdraw_note", "");
+    put(&b, "</p>\n");
+    put_banner(&b, cats, &standalone);
+    put(&b, "\n<p class=\"mc-back\"><a id=\"mc-back\" href=\"");
+    put_escaped(&b, standalone.return_path);
+    put(&b, "\">");
+    put_text(&b, "back", "");
+    put(&b, "</a></p>\n</main>\n</body>\n</html>\n");
+    html = builder_join(&b);
+    if (len)
+        *len = strlen(html);
+    return html;
 }
 
 /* --- entry points ------------------------------------------------------------------ */

@@ -29,12 +29,37 @@
  * Before a decision the banner shows and the "Cookie settings" control is
  * hidden (consent.js reveals it after a choice); after one, the control
  * shows and the banner is hidden (consent.js reopens it in place; without
- * JavaScript the control links to the settings page). */
+ * JavaScript the control links to the settings page).
+ *
+ * Standalone (the settings page), the section is never hidden, carries the
+ * class "mc-standalone" as well, and its <details> is open.
+ *
+ * mc_settings_render writes the settings page, a whole document:
+ *
+ *   <!DOCTYPE html><html lang=".."><head> meta, <title>{settings_page_title},
+ *     the caller's head markup (the assets) </head>
+ *   <body class="mc-page"><main class="mc-page-main">
+ *     <h1 class="mc-page-title">{settings_page_title}</h1>
+ *     <div id="mc-state" class="mc-state">
+ *       <p>{current_state_none}</p>                       before a decision, or
+ *       <p>{current_state}</p><dl class="mc-state-list">  after one:
+ *         {state_time} <time datetime="..Z">2026-11-24 06:13 UTC</time>
+ *         {state_granted} the titles of the granted categories
+ *         [{state_refused} those of the refused ones]
+ *         {state_id} <code id="mc-consent-id">ID</code> {state_id_help}
+ *       </dl>
+ *     </div>
+ *     <p id="mc-withdraw" class="mc-withdraw">{withdraw_note}</p>
+ *     the banner section, standalone (without the control: consent.js then
+ *     leaves the form alone, and a choice posts it and returns the visitor)
+ *     <p class="mc-back"><a id="mc-back" href="{return or /}">{back}</a></p>
+ *   </main></body></html> */
 #ifndef MC_BANNER_H
 #define MC_BANNER_H
 
 #include <apr_pools.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "category.h"
 #include "locale.h"
@@ -47,7 +72,15 @@ typedef struct mc_banner_opts {
     int gpc;                 /* show gpc_notice; marketing cannot be chosen */
     int decided;             /* a decision exists: show the control */
     mc_catmask_t granted;    /* decided: what is granted (presets the switches) */
+    int standalone;          /* on a page of its own: shown, second layer open */
 } mc_banner_opts_t;
+
+/* What the settings page says besides the banner's options. */
+typedef struct mc_settings_page {
+    const char *head;       /* markup for <head> as is: the assets' <link> and <script> */
+    const char *consent_id; /* decided: the consent id; NULL or "" for none */
+    int64_t time;           /* decided: when, in Unix seconds */
+} mc_settings_page_t;
 
 /* The control and the banner, as above. LEN (may be NULL) gets the length. */
 char *mc_banner_render(apr_pool_t *p, const mc_locale_t *loc, const mc_categories_t *cats,
@@ -59,6 +92,11 @@ char *mc_banner_markup(apr_pool_t *p, const mc_locale_t *loc, const mc_categorie
 
 /* Only the "Cookie settings" control. */
 char *mc_banner_control(apr_pool_t *p, const mc_locale_t *loc, const mc_banner_opts_t *o);
+
+/* The settings page, as above, for O (return_path NULL counts as "/").
+ * LEN (may be NULL) gets the length. */
+char *mc_settings_render(apr_pool_t *p, const mc_locale_t *loc, const mc_categories_t *cats,
+                         const mc_banner_opts_t *o, const mc_settings_page_t *page, size_t *len);
 
 /* S with & < > " ' as character references: safe in text and in quoted
  * attribute values. */

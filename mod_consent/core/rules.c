@@ -589,6 +589,11 @@ int mc_pattern_match(const mc_pattern_t *pattern, const char *subject, size_t le
     return glob_match(&pattern->name, subject, len);
 }
 
+mc_rule_kind_t mc_pattern_kind(const mc_pattern_t *pattern)
+{
+    return pattern->kind;
+}
+
 /* -------------------------------------------------------------- matching -- */
 
 static const mc_rule_t *rule_at(const apr_array_header_t *rules, int i)

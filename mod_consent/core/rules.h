@@ -79,6 +79,10 @@ mc_status_t mc_pattern_compile(apr_pool_t *p, mc_rule_kind_t kind, const char *p
  * pattern SUBJECT is a URL as mc_ruleset_match_url takes it. */
 int mc_pattern_match(const mc_pattern_t *pattern, const char *subject, size_t len);
 
+/* What a compiled pattern classifies: the rule arrays of a directory mix
+ * the three kinds. */
+mc_rule_kind_t mc_pattern_kind(const mc_pattern_t *pattern);
+
 /* Appends one rule. CATEGORY and SOURCE are copied. *err describes the
  * pattern's problem without SOURCE (the directive's caller adds file:line). */
 mc_status_t mc_ruleset_add(mc_ruleset_t *rs, mc_rule_kind_t kind, const char *category,

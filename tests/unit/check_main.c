@@ -59,7 +59,8 @@ int main(int argc, char **argv)
                   {"token", token_suite},       {"cookie", cookie_suite},
                   {"decision", decision_suite}, {"chain", chain_suite},
                   {"lang", lang_suite},         {"locale", locale_suite},
-                  {"banner", banner_suite},     {"html", html_suite}};
+                  {"banner", banner_suite},     {"declaration", declaration_suite},
+                  {"html", html_suite}};
     SRunner *runner;
     int failed;
 

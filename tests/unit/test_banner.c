@@ -446,12 +446,192 @@ START_TEST(escaping_helpers)
 }
 END_TEST
 
+/* --- standalone, and the settings page ------------------------------------------------ */
+
+#define HEAD_MARKUP                                                                                \
+    "<link rel=\"stylesheet\" href=\"/_consent/consent.css?v=1\"><script "                         \
+    "src=\"/_consent/consent.js?v=1\" data-base=\"/_consent\"></script>"
+#define DECIDED_AT 1795500803 /* 2026-11-24T06:13:23Z */
+
+static const char *settings_page(const mc_banner_opts_t *o)
+{
+    mc_settings_page_t page;
+    size_t len = 0;
+    const char *html;
+
+    memset(&page, 0, sizeof(page));
+    page.head = HEAD_MARKUP;
+    page.consent_id = o->decided ? "NUsM7eeIudFQ1w5f48YLew" : NULL;
+    page.time = o->decided ? DECIDED_AT : 0;
+    html = mc_settings_render(test_pool, locale_en(), categories(), o, &page, &len);
+    ck_assert_uint_eq(len, strlen(html));
+    return html;
+}
+
+START_TEST(standalone_the_banner_shows_with_its_second_layer_open)
+{
+    mc_banner_opts_t o = opts();
+    apr_array_header_t *tags;
+    const tag_t *section;
+
+    o.decided = 1;
+    o.granted = (1u << MC_CAT_NECESSARY) | (1u << MC_CAT_MARKETING);
+    o.standalone = 1;
+    tags = start_tags(mc_banner_markup(test_pool, locale_en(), categories(), &o));
+    section = only(tags, "section", "id", "mc-banner");
+    ck_assert_ptr_null(attr(section, "hidden"));
+    ck_assert_str_eq(attr(section, "class"), "mc-banner mc-standalone");
+    ck_assert_ptr_nonnull(attr(only(tags, "details", "id", "mc-settings"), "open"));
+    ck_assert_ptr_nonnull(attr(only(tags, "input", "value", "marketing"), "checked"));
+    ck_assert_ptr_null(attr(only(tags, "input", "value", "statistics"), "checked"));
+}
+END_TEST
+
+START_TEST(the_default_banner_is_not_standalone)
+{
+    mc_banner_opts_t o = opts();
+    const char *html = render(locale_en(), &o);
+    apr_array_header_t *tags = start_tags(html);
+
+    ck_assert_str_eq(attr(only(tags, "section", "id", "mc-banner"), "class"), "mc-banner");
+    ck_assert_ptr_null(attr(only(tags, "details", "id", "mc-settings"), "open"));
+    ck_assert_ptr_null(strstr(html, "mc-standalone"));
+    ck_assert_ptr_nonnull(strstr(
+        html, "<details id=\"mc-settings\" class=\"mc-settings\"><summary class=\"mc-btn\">"));
+}
+END_TEST
+
+START_TEST(the_settings_page_is_a_whole_document)
+{
+    mc_banner_opts_t o = opts();
+    const char *html = settings_page(&o);
+    apr_array_header_t *tags = start_tags(html);
+    const tag_t *back;
+
+    ck_assert_msg(strncmp(html, "<!DOCTYPE html>\n<html lang=\"en\">", 31) == 0, "%.60s", html);
+    ck_assert_ptr_nonnull(strstr(html, "<title>Cookie settings</title>"));
+    ck_assert_ptr_nonnull(strstr(html, HEAD_MARKUP));
+    ck_assert(strstr(html, HEAD_MARKUP) < strstr(html, "</head>"));
+    ck_assert_ptr_nonnull(strstr(html, "<h1 class=\"mc-page-title\">Cookie settings</h1>"));
+    only(tags, "meta", "charset", "utf-8");
+    only(tags, "body", "class", "mc-page");
+    /* the banner, open, posting back to where the visitor came from */
+    ck_assert_ptr_null(attr(only(tags, "section", "id", "mc-banner"), "hidden"));
+    ck_assert_ptr_nonnull(attr(only(tags, "details", "id", "mc-settings"), "open"));
+    ck_assert_str_eq(attr(only(tags, "form", NULL, NULL), "action"), "/_consent/decision");
+    ck_assert_str_eq(attr(only(tags, "input", "name", "return"), "value"), "/om-oss?side=2");
+    back = only(tags, "a", "id", "mc-back");
+    ck_assert_str_eq(attr(back, "href"), "/om-oss?side=2");
+    ck_assert_ptr_nonnull(strstr(html, ">Back to the page you came from</a>"));
+    /* withdrawing is one click, and says what happens */
+    only(tags, "button", "value", "reject_all");
+    ck_assert_ptr_nonnull(strstr(html, "Cookies from tracking services are then deleted"));
+    /* the control is left out: consent.js leaves a standalone form alone */
+    ck_assert_int_eq(select_tags(tags, NULL, "id", "mc-reopen-box")->nelts, 0);
+    ck_assert_int_eq(select_tags(tags, NULL, "id", "mc-reopen")->nelts, 0);
+}
+END_TEST
+
+START_TEST(the_settings_page_before_a_decision)
+{
+    mc_banner_opts_t o = opts();
+    apr_array_header_t *tags;
+    const char *html;
+
+    o.granted = (1u << MC_CAT_STATISTICS); /* no decision: counts for nothing */
+    html = settings_page(&o);
+    tags = start_tags(html);
+    ck_assert_ptr_nonnull(strstr(html, "You have not made a choice yet."));
+    ck_assert_int_eq(select_tags(tags, "dl", NULL, NULL)->nelts, 0);
+    ck_assert_int_eq(select_tags(tags, NULL, "id", "mc-consent-id")->nelts, 0);
+    ck_assert_ptr_null(attr(only(tags, "input", "value", "statistics"), "checked"));
+    ck_assert_ptr_null(attr(only(tags, "input", "value", "marketing"), "checked"));
+    ck_assert_ptr_nonnull(attr(only(tags, "input", "id", "mc-cat-necessary"), "checked"));
+}
+END_TEST
+
+START_TEST(the_settings_page_after_a_decision)
+{
+    mc_banner_opts_t o = opts();
+    apr_array_header_t *tags;
+    const char *html;
+
+    o.decided = 1;
+    o.granted = (1u << MC_CAT_NECESSARY) | (1u << MC_CAT_STATISTICS);
+    html = settings_page(&o);
+    tags = start_tags(html);
+    ck_assert_ptr_null(strstr(html, "You have not made a choice yet."));
+    ck_assert_ptr_nonnull(strstr(html, "<p>This is what you chose:</p>"));
+    ck_assert_str_eq(attr(only(tags, "time", NULL, NULL), "datetime"), "2026-11-24T06:13:23Z");
+    ck_assert_ptr_nonnull(strstr(html, ">2026-11-24 06:13 UTC</time>"));
+    /* granted and refused by title, required categories among the granted */
+    ck_assert_ptr_nonnull(
+        strstr(html, "<dt>Accepted</dt><dd>Necessary, Statistics, security</dd>"));
+    ck_assert_ptr_nonnull(strstr(html, "<dt>Rejected</dt><dd>Preferences, Marketing, chat</dd>"));
+    ck_assert_ptr_nonnull(
+        strstr(html, "<dt>Consent ID</dt><dd><code id=\"mc-consent-id\">NUsM7eeIudFQ1w5f48YLew"));
+    ck_assert_ptr_nonnull(attr(only(tags, "input", "value", "statistics"), "checked"));
+    ck_assert_ptr_null(attr(only(tags, "input", "value", "marketing"), "checked"));
+
+    /* everything granted: nothing to list as rejected */
+    o.granted = 0xffffffffu;
+    html = settings_page(&o);
+    ck_assert_ptr_null(strstr(html, "<dt>Rejected</dt>"));
+}
+END_TEST
+
+START_TEST(the_settings_page_escapes_the_return_path_and_defaults_to_the_root)
+{
+    mc_banner_opts_t o = opts();
+    apr_array_header_t *tags;
+    const char *html;
+
+    o.return_path = "/s?q=\"><script>alert(1)</script>";
+    html = settings_page(&o);
+    tags = start_tags(html);
+    ck_assert_str_eq(attr(only(tags, "a", "id", "mc-back"), "href"),
+                     "/s?q=&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;");
+    ck_assert_str_eq(attr(only(tags, "input", "name", "return"), "value"),
+                     "/s?q=&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;");
+    ck_assert_ptr_null(strstr(html, "<script>"));
+    o.return_path = NULL;
+    tags = start_tags(settings_page(&o));
+    ck_assert_str_eq(attr(only(tags, "a", "id", "mc-back"), "href"), "/");
+    ck_assert_str_eq(attr(only(tags, "input", "name", "return"), "value"), "/");
+}
+END_TEST
+
+START_TEST(the_settings_page_has_no_inline_style_or_script)
+{
+    mc_banner_opts_t o = opts();
+    apr_array_header_t *all;
+
+    o.decided = 1;
+    o.gpc = 1;
+    o.privacy_url = "/personvern";
+    all = start_tags(settings_page(&o));
+    for (int i = 0; i < all->nelts; i++) {
+        const tag_t *t = &APR_ARRAY_IDX(all, i, tag_t);
+        const apr_array_header_t *attrs = apr_table_elts(t->attrs);
+        ck_assert_str_ne(t->name, "style");
+        if (strcmp(t->name, "script") == 0)
+            ck_assert_ptr_nonnull(attr(t, "src"));
+        for (int j = 0; j < attrs->nelts; j++) {
+            const char *name = APR_ARRAY_IDX(attrs, j, apr_table_entry_t).key;
+            ck_assert_msg(strcmp(name, "style") != 0 && strncmp(name, "on", 2) != 0, "<%s %s>",
+                          t->name, name);
+        }
+    }
+}
+END_TEST
+
 Suite *banner_suite(void)
 {
     Suite *s = suite_create("banner");
     TCase *form = tcase_create("form");
     TCase *texts = tcase_create("texts");
     TCase *safety = tcase_create("safety");
+    TCase *settings = tcase_create("settings");
 
     tcase_add_checked_fixture(form, unit_pool_setup, unit_pool_teardown);
     tcase_add_test(form, the_banner_is_a_form_posting_to_the_endpoint);
@@ -476,5 +656,15 @@ Suite *banner_suite(void)
     tcase_add_test(safety, every_switch_has_a_label_and_a_description);
     tcase_add_test(safety, escaping_helpers);
     suite_add_tcase(s, safety);
+
+    tcase_add_checked_fixture(settings, unit_pool_setup, unit_pool_teardown);
+    tcase_add_test(settings, standalone_the_banner_shows_with_its_second_layer_open);
+    tcase_add_test(settings, the_default_banner_is_not_standalone);
+    tcase_add_test(settings, the_settings_page_is_a_whole_document);
+    tcase_add_test(settings, the_settings_page_before_a_decision);
+    tcase_add_test(settings, the_settings_page_after_a_decision);
+    tcase_add_test(settings, the_settings_page_escapes_the_return_path_and_defaults_to_the_root);
+    tcase_add_test(settings, the_settings_page_has_no_inline_style_or_script);
+    suite_add_tcase(s, settings);
     return s;
 }

@@ -31,49 +31,15 @@ mkdir -p "$RUN/logs"
 [ -s "$RUN/secret" ] || head -c 32 /dev/urandom | base64 > "$RUN/secret"
 chmod 600 "$RUN/secret"
 MODDIR=$(apxs -q LIBEXECDIR)
-USER_LINE=""
+# The configuration is www/demo/httpd.conf.in, shared with the browser tests.
+sed -e "s|@ROOT@|$ROOT|g" -e "s|@RUN@|$RUN|g" -e "s|@PORT@|$PORT|g" -e "s|@MODDIR@|$MODDIR|g" \
+  -e "s|@MODULE@|$ROOT/.libs/mod_consent.so|g" \
+  "$ROOT/www/demo/httpd.conf.in" > "$RUN/httpd.conf"
 if [ "$(id -u)" -eq 0 ]; then
-  USER_LINE="User www-data
-Group www-data"
+  printf 'User www-data\nGroup www-data\n' >> "$RUN/httpd.conf"
   chown -R www-data "$RUN/logs"
   chmod o+rx "$ROOT" "$ROOT/www" "$ROOT/www/demo" 2>/dev/null || true
 fi
-
-cat > "$RUN/httpd.conf" <<CONF
-ServerRoot "$RUN"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$PORT
-PidFile "$PIDFILE"
-DefaultRuntimeDir "$RUN"
-ErrorLog "$RUN/logs/error.log"
-LogLevel warn
-$USER_LINE
-LoadModule mpm_event_module $MODDIR/mod_mpm_event.so
-LoadModule authz_core_module $MODDIR/mod_authz_core.so
-LoadModule mime_module $MODDIR/mod_mime.so
-LoadModule dir_module $MODDIR/mod_dir.so
-LoadModule headers_module $MODDIR/mod_headers.so
-LoadModule consent_module $ROOT/.libs/mod_consent.so
-TypesConfig /etc/mime.types
-CustomLog "$RUN/logs/access.log" combined
-DocumentRoot "$ROOT/www/demo"
-DirectoryIndex index.html
-<Directory "$ROOT/www/demo">
-    Require all granted
-    # The clinic's analytics and ad tags set these from the server, as many
-    # CMS plugins do; mod_consent removes them until the visitor agrees.
-    <FilesMatch "\.html$">
-        Header add Set-Cookie "_ga=GA1.1.1234567890.1700000000; Path=/; Max-Age=63072000"
-        Header add Set-Cookie "_fbp=fb.1.1700000000000.987654321; Path=/; Max-Age=7776000"
-        Header add Set-Cookie "PHPSESSID=demo-session; Path=/; HttpOnly"
-    </FilesMatch>
-</Directory>
-
-ConsentEngine On
-ConsentSecretFile "$RUN/secret"
-ConsentLog "$RUN/logs/consent.log"
-ConsentPolicyVersion 1
-CONF
 
 /usr/sbin/apache2 -f "$RUN/httpd.conf" -t >/dev/null
 /usr/sbin/apache2 -f "$RUN/httpd.conf" -k start

@@ -1,0 +1,153 @@
+/* The endpoint's pages: GET settings, where a visitor changes or withdraws
+ * consent with a plain form (no JavaScript needed), and GET declaration,
+ * the cookie declaration as JSON for the cookie table of a privacy page.
+ * The markup and the JSON are made in the core (banner.c, declaration.c). */
+#include "mod_consent.h"
+
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include <apr_strings.h>
+
+#include "banner.h"
+#include "decision.h"
+#include "declaration.h"
+#include "lang.h"
+
+APLOG_USE_MODULE(consent);
+
+/* The declaration changes only with the configuration; a privacy page may
+ * be read many times in a row. */
+#define DECLARATION_CACHE "public, max-age=300"
+
+/* --- the query ----------------------------------------------------------------------- */
+
+/* The first value of NAME in the query string, or NULL. A malformed query
+ * string counts as none: the page still works, with its defaults. */
+static const char *query_value(request_rec *r, const char *name)
+{
+    apr_array_header_t *pairs;
+    const char *reason;
+
+    if (!r->args || mc_form_parse(r->pool, r->args, strlen(r->args), &pairs, &reason) != MC_OK)
+        return NULL;
+    for (int i = 0; i < pairs->nelts; i++) {
+        const mc_form_pair_t *pair = &APR_ARRAY_IDX(pairs, i, mc_form_pair_t);
+        if (strcmp(pair->name, name) == 0)
+            return pair->value;
+    }
+    return NULL;
+}
+
+/* ?lang= when it is a language tag, else NULL (then Accept-Language decides). */
+static const char *query_lang(request_rec *r)
+{
+    const char *lang = query_value(r, "lang");
+
+    return lang && mc_lang_tag_valid(lang) ? lang : NULL;
+}
+
+/* OK for GET (and so HEAD); otherwise the 405 to answer. */
+static int get_only(request_rec *r)
+{
+    if (r->method_number == M_GET)
+        return OK;
+    ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
+    return HTTP_METHOD_NOT_ALLOWED;
+}
+
+static void send_body(request_rec *r, const char *type, const char *lang, const char *body,
+                      size_t len)
+{
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    apr_table_setn(r->headers_out, "Content-Language", lang);
+    ap_set_content_type(r, type);
+    ap_set_content_length(r, (apr_off_t)len);
+    if (!r->header_only)
+        ap_rwrite(body, (int)len, r);
+}
+
+/* --- the settings page ------------------------------------------------------------------ */
+
+static int handle_settings(request_rec *r)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    const char *back = query_value(r, "return");
+    const mc_request_state_t *st;
+    mc_settings_page_t page;
+    mc_banner_opts_t o;
+    request_rec *texts;
+    const char *html;
+    size_t len = 0;
+    int rv;
+
+    if ((rv = get_only(r)) != OK)
+        return rv;
+    if (!back || !mc_return_path_valid(back))
+        back = "/";
+    /* The wording of the page the visitor came from: a decision posted from
+     * here is recorded with the texts of that page (mc_banner_page). */
+    texts = mc_banner_page(r, back);
+    st = mc_request_state(r);
+
+    memset(&o, 0, sizeof(o));
+    o.base_path = conf->base_path;
+    o.return_path = back;
+    o.privacy_url = mc_dir_conf(texts)->privacy_policy;
+    o.lang = mc_banner_language(texts, query_lang(r));
+    o.gpc = st->gpc;
+    o.decided = st->consent.decided;
+    o.granted = st->effective;
+    memset(&page, 0, sizeof(page));
+    page.head = mc_assets_head(r, NULL);
+    page.consent_id = st->consent.decided ? st->consent.id : NULL;
+    page.time = st->consent.time;
+    html =
+        mc_settings_render(r->pool, mc_banner_locale(texts, o.lang), conf->cats, &o, &page, &len);
+
+    /* the page shows the visitor's own consent id */
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    /* a choice made here must be the visitor's own, not a click lured
+     * through a frame on another site */
+    apr_table_setn(r->headers_out, "X-Frame-Options", "SAMEORIGIN");
+    send_body(r, "text/html; charset=utf-8", o.lang, html, len);
+    return OK;
+}
+
+/* --- the cookie declaration --------------------------------------------------------------- */
+
+static int handle_declaration(request_rec *r)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    const mc_locale_t *loc;
+    apr_array_header_t *decl;
+    const char *json;
+    int rv;
+
+    if ((rv = get_only(r)) != OK)
+        return rv;
+    loc = mc_banner_locale(r, mc_banner_language(r, query_lang(r)));
+    decl = mc_declaration_make(r->pool, conf->cats, conf->rules, mc_dir_conf(r)->rules,
+                               conf->cookie_name);
+    json = mc_declaration_json(r->pool, decl, loc, conf->policy);
+    if (!json) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      MCLOGNO(00150) "the cookie declaration could not be made (out of "
+                                     "memory?)");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    apr_table_setn(r->headers_out, "Cache-Control", DECLARATION_CACHE);
+    apr_table_mergen(r->headers_out, "Vary", "Accept-Language");
+    send_body(r, "application/json", mc_locale_lang(loc), apr_pstrcat(r->pool, json, "\n", NULL),
+              strlen(json) + 1);
+    return OK;
+}
+
+int mc_pages_handler(request_rec *r, const char *sub)
+{
+    if (strcmp(sub, "/settings") == 0)
+        return handle_settings(r);
+    if (strcmp(sub, "/declaration") == 0)
+        return handle_declaration(r);
+    return DECLINED;
+}
