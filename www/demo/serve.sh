@@ -10,9 +10,11 @@ RUN=$ROOT/run/demo
 PIDFILE=$RUN/httpd.pid
 
 stop() {
-  if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
-    kill -TERM "$(cat "$PIDFILE")"
-    for _ in $(seq 50); do kill -0 "$(cat "$PIDFILE")" 2>/dev/null || break; sleep 0.1; done
+  local pid
+  pid=$(cat "$PIDFILE" 2>/dev/null) || pid=""
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     echo "demo stopped"
   fi
   rm -f "$PIDFILE"
