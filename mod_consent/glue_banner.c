@@ -16,6 +16,7 @@
 #include "builtin.h"
 #include "chain.h"
 #include "decision.h"
+#include "guard.h"
 #include "lang.h"
 #include "locale.h"
 
@@ -196,6 +197,11 @@ static const char *referer_path(request_rec *r)
     return mc_return_path_valid(path) ? path : NULL;
 }
 
+const char *mc_referer_path(request_rec *r)
+{
+    return referer_path(r);
+}
+
 request_rec *mc_banner_page(request_rec *r, const char *return_path)
 {
     const char *page;
@@ -272,6 +278,59 @@ static asset_t assets[] = {
 };
 #define N_ASSETS (sizeof(assets) / sizeof(assets[0]))
 
+/* rules.js: per server, made at start-up from its URL rules (guard.h). */
+typedef struct guard_rules {
+    const char *text;
+    apr_size_t len;
+    char version[ASSET_VERSION_LEN + 1];
+} guard_rules_t;
+
+static apr_hash_t *guard_by_server; /* server_rec * -> guard_rules_t */
+
+static const guard_rules_t *guard_rules(const server_rec *s)
+{
+    const void *key = s;
+
+    return guard_by_server ? apr_hash_get(guard_by_server, &key, sizeof(key)) : NULL;
+}
+
+/* The catalogue's URL rules, then the server's own ConsentScriptRule
+ * (those of <Directory> and <Location> sections are not in it: the
+ * server still holds what they match in the page itself). */
+static int load_guard_rules(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_server)
+{
+    guard_by_server = apr_hash_make(pconf);
+    for (server_rec *s = main_server; s; s = s->next) {
+        const mc_server_conf_t *conf = mc_server_conf(s);
+        const mc_dir_conf_t *d = ap_get_module_config(s->lookup_defaults, &consent_module);
+        apr_array_header_t *rules = apr_array_copy(ptemp, conf->rules->rules[MC_RULE_URL]);
+        guard_rules_t *g = apr_pcalloc(pconf, sizeof(*g));
+        const void **key = apr_palloc(pconf, sizeof(void *));
+        char hash[MC_HASH_HEX + 1];
+        int skipped = 0;
+
+        if (d && d->rules)
+            apr_array_cat(rules, d->rules);
+        g->text = mc_guard_rules_js(pconf, rules, conf->cats, &skipped);
+        g->len = strlen(g->text);
+        if (mc_sha256_hex(g->text, g->len, hash) != MC_OK) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         MCLOGNO(00180) "the guard's rules (rules.js) could not be hashed");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        apr_cpystrn(g->version, hash, sizeof(g->version));
+        if (skipped)
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                         MCLOGNO(00181) "rules.js: %d regex URL rule(s) have no glob form; "
+                                        "scripts added later that only they match are not held "
+                                        "back in the browser",
+                         skipped);
+        *key = s;
+        apr_hash_set(guard_by_server, key, sizeof(void *), g);
+    }
+    return OK;
+}
+
 static int load_assets(server_rec *s)
 {
     for (size_t i = 0; i < N_ASSETS; i++) {
@@ -291,16 +350,44 @@ static int load_assets(server_rec *s)
     return OK;
 }
 
+const char *mc_assets_css_href(request_rec *r)
+{
+    const asset_t *css = &assets[ASSET_CSS];
+
+    return apr_pstrcat(r->pool, mc_server_conf(r->server)->base_path, css->sub, "?v=",
+                       css->version, NULL);
+}
+
+/* The names of the categories in MASK, space-separated. */
+static const char *granted_names(apr_pool_t *p, const mc_categories_t *cats, mc_catmask_t mask)
+{
+    const char *out = "";
+
+    for (int i = 0; i < mc_categories_count(cats); i++) {
+        if (mc_catmask_has(mask, i))
+            out = apr_pstrcat(p, out, *out ? " " : "", mc_categories_name(cats, i), NULL);
+    }
+    return out;
+}
+
 const char *mc_assets_head(request_rec *r, apr_size_t *len)
 {
-    const char *base = mc_html_escape(r->pool, mc_server_conf(r->server)->base_path);
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    const char *base = mc_html_escape(r->pool, conf->base_path);
     const asset_t *css = &assets[ASSET_CSS], *js = &assets[ASSET_JS];
-    /* A plain blocking script: it must run before the page's own scripts.
-     * What it needs to know travels in data attributes, not inline script. */
-    const char *html =
-        apr_pstrcat(r->pool, "<link rel=\"stylesheet\" href=\"", base, css->sub,
-                    "?v=", css->version, "\"><script src=\"", base, js->sub, "?v=", js->version,
-                    "\" data-base=\"", base, "\"></script>", NULL);
+    const guard_rules_t *g = guard_rules(r->server);
+    const char *granted = granted_names(r->pool, conf->cats, mc_request_state(r)->effective);
+    /* Plain blocking scripts: they must run before the page's own scripts.
+     * What consent.js needs to know travels in data attributes (category
+     * names are [a-z0-9_-]) and in rules.js, never in inline script. */
+    const char *html = apr_pstrcat(
+        r->pool, "<link rel=\"stylesheet\" href=\"", base, css->sub, "?v=", css->version, "\">",
+        g ? apr_pstrcat(r->pool, "<script src=\"", base, "/rules.js?v=", g->version,
+                        "\"></script>", NULL)
+          : "",
+        "<script src=\"", base, js->sub, "?v=", js->version, "\" data-base=\"", base,
+        "\" data-granted=\"", granted, "\"",
+        mc_dir_conf(r)->google_consent_mode == 1 ? " data-gcm=\"1\"" : "", "></script>", NULL);
 
     if (len)
         *len = strlen(html);
@@ -326,13 +413,28 @@ static int versioned(const char *args, const char *version)
 int mc_assets_handler(request_rec *r, const char *sub)
 {
     const asset_t *a = NULL;
+    const char *data, *version, *type;
+    apr_size_t size;
     int rv;
 
     for (size_t i = 0; i < N_ASSETS && !a; i++) {
         if (strcmp(sub, assets[i].sub) == 0)
             a = &assets[i];
     }
-    if (!a || !a->file)
+    if (a && a->file) {
+        data = a->file->data;
+        size = a->file->len;
+        version = a->version;
+        type = a->type;
+    }
+    else if (strcmp(sub, "/rules.js") == 0 && guard_rules(r->server)) {
+        const guard_rules_t *g = guard_rules(r->server);
+        data = g->text;
+        size = g->len;
+        version = g->version;
+        type = "text/javascript; charset=utf-8";
+    }
+    else
         return DECLINED;
     if (r->method_number != M_GET) {
         ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
@@ -341,16 +443,16 @@ int mc_assets_handler(request_rec *r, const char *sub)
     /* The versioned URL never changes content: cache it for good. A bare
      * URL is revalidated soon, so an upgrade reaches visitors quickly. */
     apr_table_setn(r->headers_out, "Cache-Control",
-                   versioned(r->args, a->version) ? "public, max-age=31536000, immutable"
-                                                  : "public, max-age=300");
-    apr_table_setn(r->headers_out, "ETag", apr_pstrcat(r->pool, "\"", a->version, "\"", NULL));
+                   versioned(r->args, version) ? "public, max-age=31536000, immutable"
+                                               : "public, max-age=300");
+    apr_table_setn(r->headers_out, "ETag", apr_pstrcat(r->pool, "\"", version, "\"", NULL));
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
-    ap_set_content_type(r, a->type);
+    ap_set_content_type(r, type);
     if ((rv = ap_meets_conditions(r)) != OK)
         return rv;
-    ap_set_content_length(r, (apr_off_t)a->file->len);
+    ap_set_content_length(r, (apr_off_t)size);
     if (!r->header_only)
-        ap_rwrite(a->file->data, (int)a->file->len, r);
+        ap_rwrite(data, (int)size, r);
     return OK;
 }
 
@@ -506,7 +608,8 @@ int mc_banner_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main
 {
     int rv;
 
-    if ((rv = load_locales(pconf, main_server)) != OK || (rv = load_assets(main_server)) != OK)
+    if ((rv = load_locales(pconf, main_server)) != OK || (rv = load_assets(main_server)) != OK ||
+        (rv = load_guard_rules(pconf, ptemp, main_server)) != OK)
         return rv;
     scoped_texts = 0;
     each_scope(main_server, note_scoped_texts, NULL);

@@ -93,6 +93,7 @@ void *mc_create_dir_conf(apr_pool_t *p, char *dir)
     conf->engine = MC_UNSET;
     conf->unclassified = MC_UNSET;
     conf->strip_request_cookies = MC_UNSET;
+    conf->google_consent_mode = MC_UNSET;
     return conf;
 }
 
@@ -109,6 +110,7 @@ void *mc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(languages);
     merged->texts = overlay_tables(p, base->texts, add->texts);
     MERGE_PTR(privacy_policy);
+    MERGE_INT(google_consent_mode);
     return merged;
 }
 
@@ -194,6 +196,12 @@ static const char *set_unclassified(cmd_parms *cmd, void *dconf, const char *arg
 static const char *set_strip(cmd_parms *cmd, void *dconf, int on)
 {
     ((mc_dir_conf_t *)dconf)->strip_request_cookies = on;
+    return NULL;
+}
+
+static const char *set_google_consent_mode(cmd_parms *cmd, void *dconf, int on)
+{
+    ((mc_dir_conf_t *)dconf)->google_consent_mode = on;
     return NULL;
 }
 
@@ -474,6 +482,9 @@ const command_rec mc_directives[] = {
                  "On to treat Sec-GPC: 1 as refusing marketing (default On)"),
     AP_INIT_FLAG("ConsentStripRequestCookies", set_strip, NULL, RSRC_CONF | ACCESS_CONF,
                  "On to hide refused cookies from handlers and backends (default Off)"),
+    AP_INIT_FLAG("ConsentGoogleConsentMode", set_google_consent_mode, NULL,
+                 RSRC_CONF | ACCESS_CONF,
+                 "On to send Google Consent Mode v2 default and update signals (default Off)"),
     AP_INIT_ITERATE("ConsentLanguages", add_language, NULL, RSRC_CONF | ACCESS_CONF,
                     "banner languages offered; the first is the fallback (default nb en)"),
     AP_INIT_TAKE3("ConsentText", mc_cmd_text, NULL, RSRC_CONF | ACCESS_CONF,

@@ -19,10 +19,12 @@
 
 #include <apr_buckets.h>
 #include <apr_strings.h>
+#include <strings.h>
 /* zlib then takes its input as const (next_in), as it only reads it. */
 #define ZLIB_CONST
 #include <zlib.h>
 
+#include "banner.h"
 #include "html.h"
 
 APLOG_USE_MODULE(consent);
@@ -65,6 +67,7 @@ typedef struct mc_filter_ctx {
     const mc_dir_conf_t *dir;
     mc_html_policy_t policy;
     mc_html_t *html;
+    const char *lang; /* the banner's language, once known */
 
     apr_bucket_brigade *out;  /* output gathered for the next pass */
     apr_bucket_brigade *held; /* output set aside between two calls */
@@ -487,12 +490,39 @@ static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_
 
 static const char *banner(void *baton, const char *html_lang, size_t *len)
 {
-    const mc_filter_ctx_t *ctx = baton;
+    mc_filter_ctx_t *ctx = baton;
     apr_size_t n = 0;
     const char *html = mc_banner_for(ctx->f->r, html_lang, &n);
 
+    /* placeholders speak the banner's language */
+    ctx->lang = mc_banner_language(ctx->f->r, html_lang);
     *len = n;
     return html;
+}
+
+/* The src of a neutralised iframe: {base}/placeholder?u=URL&l=LANG, which
+ * shows what the embed is and offers to load it. Only for absolute http(s)
+ * URLs (a protocol-relative one gets this request's scheme): the
+ * placeholder page refuses anything else. */
+static const char *placeholder(void *baton, int category, const char *url, size_t url_len,
+                               size_t *out_len)
+{
+    mc_filter_ctx_t *ctx = baton;
+    request_rec *r = ctx->f->r;
+    const char *u = apr_pstrmemdup(r->pool, url, url_len), *value;
+
+    (void)category;
+    if (strncmp(u, "//", 2) == 0)
+        u = apr_pstrcat(r->pool, ap_http_scheme(r), ":", u, NULL);
+    if (strncasecmp(u, "https://", 8) != 0 && strncasecmp(u, "http://", 7) != 0)
+        return NULL;
+    if (!ctx->lang)
+        ctx->lang = mc_banner_language(r, NULL);
+    value = apr_pstrcat(r->pool, mc_html_escape(r->pool, ctx->conf->base_path),
+                        "/placeholder?u=", mc_url_query_encode(r->pool, u),
+                        "&amp;l=", mc_url_query_encode(r->pool, ctx->lang), NULL);
+    *out_len = strlen(value);
+    return value;
 }
 
 /* --- errors ------------------------------------------------------------------------- */
@@ -836,6 +866,8 @@ static apr_status_t start_rewriter(mc_filter_ctx_t *ctx)
     ctx->policy.head_len = head_len;
     ctx->policy.banner = banner;
     ctx->policy.banner_baton = ctx;
+    ctx->policy.placeholder = placeholder;
+    ctx->policy.placeholder_baton = ctx;
     ctx->new_buf = apr_palloc(r->pool, MC_NEW_MAX);
     ctx->html = mc_html_create(r->pool, &ctx->policy, sink, ctx);
     if (!ctx->html)

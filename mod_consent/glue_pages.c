@@ -1,5 +1,6 @@
 /* The endpoint's pages: GET settings, where a visitor changes or withdraws
- * consent with a plain form (no JavaScript needed), and GET declaration,
+ * consent with a plain form (no JavaScript needed), GET placeholder, what a
+ * blocked embed's frame shows instead, and GET declaration,
  * the cookie declaration as JSON for the cookie table of a privacy page.
  * The markup and the JSON are made in the core (banner.c, declaration.c). */
 #include "mod_consent.h"
@@ -13,6 +14,8 @@
 #include "decision.h"
 #include "declaration.h"
 #include "lang.h"
+#include "placeholder.h"
+#include "rules.h"
 
 APLOG_USE_MODULE(consent);
 
@@ -114,6 +117,79 @@ static int handle_settings(request_rec *r)
     return OK;
 }
 
+/* --- the placeholder of a blocked embed -------------------------------------------------- */
+
+/* Framed by the page it is on, for a few minutes: it shows the visitor's
+ * own choices, and the embed it names does not change. */
+#define PLACEHOLDER_CACHE "private, max-age=300"
+
+/* The rule that classifies URL as the filter would on PAGE: the rules of
+ * PAGE's directory first, then the server's. */
+static const mc_rule_t *placeholder_rule(request_rec *page, const char *url)
+{
+    const mc_server_conf_t *conf = mc_server_conf(page->server);
+    const mc_dir_conf_t *d = mc_dir_conf(page);
+    const mc_rule_t *rule = NULL;
+
+    if (d->rules)
+        rule = mc_rules_match(d->rules, MC_RULE_URL, url, strlen(url));
+    return rule ? rule : mc_ruleset_match_url(conf->rules, url, strlen(url));
+}
+
+static int handle_placeholder(request_rec *r)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    const char *url = query_value(r, "u"), *lang = query_value(r, "l");
+    const char *back, *host, *html;
+    const mc_rule_t *rule;
+    request_rec *page;
+    mc_placeholder_opts_t o;
+    size_t len = 0;
+    int cat, rv;
+
+    if ((rv = get_only(r)) != OK)
+        return rv;
+    /* only an embed the rules know: the page is no open door to any site */
+    host = url ? mc_placeholder_host(r->pool, url) : NULL;
+    if (!host) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      MCLOGNO(00170) "placeholder: u is not an absolute http(s) URL");
+        return HTTP_BAD_REQUEST;
+    }
+    back = mc_referer_path(r);
+    page = back ? ap_sub_req_lookup_uri(back, r, NULL) : NULL;
+    if (!page)
+        page = r;
+    rule = placeholder_rule(page, url);
+    cat = rule ? mc_categories_index(conf->cats, rule->category) : -1;
+    if (cat < 0 || mc_catmask_has(mc_categories_required(conf->cats), cat)) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      MCLOGNO(00171) "placeholder: no rule puts %s in a category that needs "
+                                     "consent",
+                      host);
+        return HTTP_BAD_REQUEST;
+    }
+
+    memset(&o, 0, sizeof(o));
+    o.base_path = conf->base_path;
+    o.css_href = mc_assets_css_href(r);
+    o.lang = mc_banner_language(page, lang && mc_lang_tag_valid(lang) ? lang : NULL);
+    o.url = url;
+    o.service = rule->service && *rule->service ? rule->service : host;
+    o.category = cat;
+    o.granted = mc_request_state(r)->effective;
+    o.return_path = back ? back : "/";
+    /* GPC refuses marketing whatever is chosen: no button that would not count */
+    o.locked_off = mc_request_state(r)->gpc && cat == MC_CAT_MARKETING;
+    html = mc_placeholder_render(r->pool, mc_banner_locale(page, o.lang), conf->cats, &o, &len);
+
+    apr_table_setn(r->headers_out, "Cache-Control", PLACEHOLDER_CACHE);
+    /* framed by the site's own pages, and only by them */
+    apr_table_setn(r->headers_out, "X-Frame-Options", "SAMEORIGIN");
+    send_body(r, "text/html; charset=utf-8", o.lang, html, len);
+    return OK;
+}
+
 /* --- the cookie declaration --------------------------------------------------------------- */
 
 static int handle_declaration(request_rec *r)
@@ -147,6 +223,8 @@ int mc_pages_handler(request_rec *r, const char *sub)
 {
     if (strcmp(sub, "/settings") == 0)
         return handle_settings(r);
+    if (strcmp(sub, "/placeholder") == 0)
+        return handle_placeholder(r);
     if (strcmp(sub, "/declaration") == 0)
         return handle_declaration(r);
     return DECLINED;

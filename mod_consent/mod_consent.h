@@ -77,6 +77,7 @@ typedef struct mc_dir_conf {
     apr_array_header_t *languages; /* const char *, first is the fallback */
     apr_table_t *texts;            /* ConsentText: "lang key" -> text; inner scopes first */
     const char *privacy_policy;    /* ConsentPrivacyPolicy URL */
+    int google_consent_mode;       /* ConsentGoogleConsentMode */
 } mc_dir_conf_t;
 
 /* What this request's visitor has agreed to. */
@@ -133,6 +134,10 @@ int mc_endpoint_handler(request_rec *r);
 /* glue_banner.c: banner texts, the banner and the consent assets */
 /* The <link> and <script> for the top of <head>, with versioned URLs. */
 const char *mc_assets_head(request_rec *r, apr_size_t *len);
+/* The stylesheet's versioned URL (not escaped). */
+const char *mc_assets_css_href(request_rec *r);
+/* The same-site path and query of the request's Referer, or NULL. */
+const char *mc_referer_path(request_rec *r);
 /* The banner (no decision yet) or the small "Cookie settings" control
  * (decided), each followed or preceded by the other one hidden for
  * consent.js, in the page's language: HTML_LANG (the page's <html lang>,
@@ -140,7 +145,7 @@ const char *mc_assets_head(request_rec *r, apr_size_t *len);
  * ConsentLanguages. Made once per request. */
 const char *mc_banner_for(request_rec *r, const char *html_lang, apr_size_t *len);
 /* Serves {ConsentBasePath}SUB when SUB names an asset ("/consent.js",
- * "/consent.css"); DECLINED otherwise. */
+ * "/consent.css", "/rules.js"); DECLINED otherwise. */
 int mc_assets_handler(request_rec *r, const char *sub);
 /* The banner texts shown in LANG under this request's config: the shipped
  * locale (or the fallback) with ConsentText on top. */

@@ -5,7 +5,169 @@
   'use strict';
 
   const me = document.currentScript;
-  const base = (me && me.getAttribute('data-base')) || '/_consent';
+  const attr = (n) => (me && me.getAttribute(n)) || '';
+  const base = attr('data-base') || '/_consent';
+  /* what the server grants this visitor now; changes with each decision */
+  let allowed = (attr('data-granted') || 'necessary').split(/\s+/);
+  let bypass = 0; /* set while activating what was held back */
+
+  /* Google Consent Mode v2 (ConsentGoogleConsentMode On): everything
+   * denied before any Google tag runs, then what the visitor grants. */
+  const GCM = {
+    statistics: ['analytics_storage'],
+    marketing: ['ad_storage', 'ad_user_data', 'ad_personalization'],
+    preferences: ['functionality_storage', 'personalization_storage'],
+  };
+  const gcm = attr('data-gcm') === '1';
+  function gcmUpdate(cats) {
+    const o = {};
+    for (const c in GCM) for (const k of GCM[c]) o[k] = cats.includes(c) ? 'granted' : 'denied';
+    try {
+      window.gtag('consent', 'update', o);
+    } catch {
+      /* the page's own gtag failed: the choice still applies */
+    }
+  }
+  if (gcm) {
+    window.dataLayer = window.dataLayer || [];
+    if (typeof window.gtag !== 'function') {
+      window.gtag = function gtag() {
+        window.dataLayer.push(arguments);
+      };
+    }
+    window.gtag('consent', 'default', {
+      ad_storage: 'denied',
+      ad_user_data: 'denied',
+      ad_personalization: 'denied',
+      analytics_storage: 'denied',
+      functionality_storage: 'denied',
+      personalization_storage: 'denied',
+      security_storage: 'granted',
+      wait_for_update: 500,
+    });
+    if (Object.keys(GCM).some((c) => allowed.includes(c))) gcmUpdate(allowed);
+  }
+
+  /* The guard: scripts, iframes and images other code adds later (tag
+   * managers, app bundles) are held back like the server holds back those
+   * of the page, when a rule of rules.js (window.mcRules: category ->
+   * ["host", "host/pathglob"]) of a category not granted matches. It never
+   * throws: on any doubt the original method runs unchanged. */
+  const TAGS = /^(script|iframe|img)$/;
+  const passed = new WeakSet(); /* turned on by us: never held again */
+  const setAttr = Element.prototype.setAttribute;
+  let compiled = null;
+  const glob = (g) => g.replace(/[.+^${}()|[\]\\/]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+
+  function categoryOf(url) {
+    const u = new URL(url, document.baseURI);
+    if (!/^https?:$/.test(u.protocol) || u.origin === location.origin) return null;
+    if (!compiled) {
+      compiled = [];
+      const m = window.mcRules || {};
+      for (const cat of Object.keys(m)) {
+        for (const p of m[cat]) {
+          const i = p.indexOf('/');
+          compiled.push([
+            cat,
+            new RegExp('^(.*\\.)?' + glob(i < 0 ? p : p.slice(0, i)) + '$'),
+            i < 0 ? null : new RegExp('^' + glob(p.slice(i + 1)) + '$'),
+          ]);
+        }
+      }
+    }
+    const host = u.hostname.replace(/\.$/, '');
+    const rest = u.pathname.slice(1) + u.search;
+    for (const [cat, h, p] of compiled) {
+      if (!allowed.includes(cat) && h.test(host) && (!p || p.test(rest))) return cat;
+    }
+    return null;
+  }
+
+  /* Neutralises EL, about to load URL, as the server would; true if held. */
+  function hold(el, url) {
+    if (bypass) passed.add(el);
+    if (bypass || passed.has(el) || !TAGS.test(el.localName) || el.namespaceURI !== 'http://www.w3.org/1999/xhtml') {
+      return false;
+    }
+    const cat = url && categoryOf(String(url));
+    if (!cat) return false;
+    setAttr.call(el, 'data-consent', cat);
+    setAttr.call(el, 'data-consent-src', String(url));
+    if (el.localName === 'script') {
+      const t = el.getAttribute('type');
+      if (t !== null) setAttr.call(el, 'data-consent-type', t);
+      setAttr.call(el, 'type', 'text/plain');
+    }
+    if (el.hasAttribute('srcset')) {
+      setAttr.call(el, 'data-consent-srcset', el.getAttribute('srcset'));
+      el.removeAttribute('srcset');
+    }
+    el.removeAttribute('src');
+    return true;
+  }
+
+  function guard(n) {
+    try {
+      if (bypass || !n || !n.querySelectorAll) return;
+      if (n.nodeType === 1) hold(n, n.getAttribute('src'));
+      for (const e of n.querySelectorAll('script[src],iframe[src],img[src]')) hold(e, e.getAttribute('src'));
+    } catch {
+      /* let it through */
+    }
+  }
+
+  function wrap(proto, name, first) {
+    const orig = proto[name];
+    if (typeof orig !== 'function') return;
+    proto[name] = function (...args) {
+      for (const a of first < 0 ? args : [args[first]]) guard(a);
+      return orig.apply(this, args);
+    };
+  }
+
+  function install() {
+    for (const n of ['appendChild', 'insertBefore', 'replaceChild']) wrap(Node.prototype, n, 0);
+    for (const n of ['append', 'prepend', 'before', 'after', 'replaceWith']) wrap(Element.prototype, n, -1);
+    wrap(Element.prototype, 'insertAdjacentElement', 1);
+    Element.prototype.setAttribute = function (name, value) {
+      try {
+        if (String(name).toLowerCase() === 'src' && hold(this, value)) return undefined;
+      } catch {
+        /* let it through */
+      }
+      return setAttr.call(this, name, value);
+    };
+    for (const C of [window.HTMLScriptElement, window.HTMLIFrameElement, window.HTMLImageElement]) {
+      const d = C && Object.getOwnPropertyDescriptor(C.prototype, 'src');
+      if (!d || !d.set || !d.configurable) continue;
+      Object.defineProperty(C.prototype, 'src', {
+        ...d,
+        set(v) {
+          try {
+            if (hold(this, v)) return;
+          } catch {
+            /* let it through */
+          }
+          d.set.call(this, v);
+        },
+      });
+    }
+    /* second line, for what the wrappers miss (innerHTML, setAttributeNS):
+     * a fetch already started goes on, a later one is held */
+    new MutationObserver((list) => {
+      for (const m of list) {
+        if (m.type === 'attributes') guard(m.target);
+        else if (document.readyState !== 'loading') for (const n of m.addedNodes) guard(n);
+      }
+    }).observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ['src'] });
+  }
+
+  try {
+    install();
+  } catch {
+    /* an odd browser: the server's own holding still works */
+  }
 
   /* A new <script> runs (changing the type does not); resolves once it
    * has run, so that the next one sees its effects. */
@@ -46,11 +208,18 @@
   async function activate(granted) {
     for (const el of [...document.querySelectorAll('[data-consent]')]) {
       if (!el.isConnected || !granted.includes(el.getAttribute('data-consent'))) continue;
-      if (el.tagName === 'SCRIPT') {
-        if (el.type === 'text/plain') await runScript(el);
-      } else if (el.hasAttribute('data-consent-src') || el.hasAttribute('data-consent-srcset')) {
-        restore(el);
+      let ran = null;
+      bypass++;
+      try {
+        if (el.tagName === 'SCRIPT') {
+          if (el.type === 'text/plain') ran = runScript(el);
+        } else if (el.hasAttribute('data-consent-src') || el.hasAttribute('data-consent-srcset')) {
+          restore(el);
+        }
+      } finally {
+        bypass--;
       }
+      if (ran) await ran;
     }
   }
 
@@ -88,6 +257,8 @@
       const withdrawn = granted.some((c) => !now.includes(c));
       decided = true;
       granted = now;
+      allowed = now;
+      if (gcm) gcmUpdate(now);
       for (const i of inputs()) if (i.type === 'checkbox') i.checked = now.includes(i.value);
       close();
       /* a running tracker cannot be stopped: reload the page without it */

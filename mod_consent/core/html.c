@@ -582,6 +582,34 @@ static void write_attr(mc_html_t *h, const char *name, const element_t *el, attr
     out_str(h, "\"");
 }
 
+/* ` src="PLACEHOLDER"` for a neutralised iframe, when the policy has one.
+ * An author-marked element is of the category it names. */
+static void write_placeholder(mc_html_t *h, const element_t *el, int cat)
+{
+    const char *url, *value;
+    size_t url_len, n = 0;
+
+    if (!h->policy->placeholder)
+        return;
+    if (has(el, A_CONSENT)) {
+        const char *name = value_of(el, A_CONSENT, &n);
+        cat = h->policy->cats ? mc_categories_index_n(h->policy->cats, name, n) : -1;
+        n = 0;
+    }
+    if (cat < 0)
+        return;
+    url = url_subject(h, el->bytes + el->attrs[el->url_attr].value,
+                      el->attrs[el->url_attr].value_len, &url_len);
+    if (url_len == 0)
+        return;
+    value = h->policy->placeholder(h->policy->placeholder_baton, cat, url, url_len, &n);
+    if (!value)
+        return;
+    out_str(h, " src=\"");
+    out_put(h, value, n);
+    out_str(h, "\"");
+}
+
 /* Writes the attributes that disarm EL; returns those to drop from the
  * original ones (every copy: a duplicate would otherwise take over). */
 static unsigned write_neutralising(mc_html_t *h, const element_t *el, int cat)
@@ -601,6 +629,8 @@ static unsigned write_neutralising(mc_html_t *h, const element_t *el, int cat)
         write_attr(h, "data-consent-src", el, el->url_attr);
         drop |= BIT(el->url_attr) | BIT(A_CONSENT_SRC);
     }
+    if (el->tag == MC_TAG_IFRAME && has(el, el->url_attr))
+        write_placeholder(h, el, cat);
     if (el->tag == MC_TAG_IMG && has(el, A_SRCSET)) {
         write_attr(h, "data-consent-srcset", el, A_SRCSET);
         drop |= BIT(A_SRCSET) | BIT(A_CONSENT_SRCSET);

@@ -15,7 +15,7 @@
  *    untouched). Neutralised form (what consent.js activates):
  *      <script type="text/plain" data-consent="CAT" data-consent-src="URL"
  *              [data-consent-type="ORIGINAL TYPE"] ...other attributes...>
- *      <iframe data-consent="CAT" data-consent-src="URL" ...>
+ *      <iframe data-consent="CAT" data-consent-src="URL" [src="PLACEHOLDER"] ...>
  *      <img data-consent="CAT" data-consent-src="URL" [data-consent-srcset=".."] ...>
  *    The URL attribute (src, href or data) and type are removed; every other
  *    attribute is kept with its original bytes.
@@ -75,6 +75,14 @@ typedef int mc_html_classify_fn(void *baton, mc_rule_kind_t kind, const char *su
  * Returns the markup and its length; NULL for none. Called at most once. */
 typedef const char *mc_html_banner_fn(void *baton, const char *html_lang, size_t *len);
 
+/* The src to give a neutralised <iframe> of category CATEGORY whose URL
+ * (trimmed, "&amp;" decoded) is URL: a placeholder page that keeps the
+ * frame's box. Returns the attribute value, already HTML-attribute-escaped,
+ * and its length in OUT_LEN; NULL for none. It must depend only on its
+ * arguments (the output does not depend on how the input is split). */
+typedef const char *mc_html_placeholder_fn(void *baton, int category, const char *url,
+                                           size_t url_len, size_t *out_len);
+
 typedef struct mc_html_policy {
     const mc_categories_t *cats;
     mc_catmask_t granted;
@@ -86,6 +94,8 @@ typedef struct mc_html_policy {
     mc_html_banner_fn *banner; /* NULL for no banner */
     void *banner_baton;
     size_t inline_max; /* 0 means MC_HTML_INLINE_MAX; at most 16 MiB */
+    mc_html_placeholder_fn *placeholder; /* NULL: neutralised iframes get no src */
+    void *placeholder_baton;
 } mc_html_policy_t;
 
 /* What the rewriter did, for logs and tests. */

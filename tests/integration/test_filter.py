@@ -181,7 +181,11 @@ def attrs(tag):
 def assert_neutralised(tag, original, category, url_attr):
     a, o = attrs(tag), attrs(original)
     assert a.get("data-consent") == category, tag
-    if url_attr:
+    if url_attr and tag.startswith("<iframe"):
+        # a neutralised frame shows the placeholder page instead
+        assert a.get("src", "").startswith("/_consent/placeholder?u="), tag
+        assert a.get("data-consent-src") == o[url_attr], tag
+    elif url_attr:
         assert url_attr not in a, tag
         assert a.get("data-consent-src") == o[url_attr], tag
     if tag.startswith("<script"):
@@ -460,8 +464,14 @@ def test_head_has_the_headers_of_get_and_no_body(server, path, accept):
     head = get(server, path, headers=h, method="HEAD")
     assert head.body == b""
     assert head.header("Content-Length") != str(len(CLINIC))
-    for name in ("Content-Length", "ETag", "Vary", "Cache-Control", "Content-Type",
-                 "Content-Encoding", "Last-Modified"):
+    names = ["ETag", "Vary", "Cache-Control", "Content-Type", "Content-Encoding",
+             "Last-Modified"]
+    # A rewritten page gets a Content-Length only when all of it reached the
+    # filter in one go: for a CGI writing in pieces that depends on timing,
+    # for GET and HEAD alike, so only the static pages compare it.
+    if "pieces=" not in path:
+        names.append("Content-Length")
+    for name in names:
         assert head.header(name) == got.header(name), name
 
 

@@ -8,6 +8,7 @@
 #include "builtin.h"
 #include "category.h"
 #include "locale.h"
+#include "placeholder.h"
 #include "unit.h"
 
 /* --- a small reader for the markup the banner writes ----------------------------- */
@@ -625,6 +626,119 @@ START_TEST(the_settings_page_has_no_inline_style_or_script)
 }
 END_TEST
 
+/* --- the placeholder of a blocked embed ---------------------------------------------- */
+
+static mc_placeholder_opts_t placeholder_opts(mc_categories_t *cats)
+{
+    mc_placeholder_opts_t o;
+
+    memset(&o, 0, sizeof(o));
+    o.base_path = "/_consent";
+    o.css_href = "/_consent/consent.css?v=abc";
+    o.url = "https://www.youtube.com/embed/x?a=1&b=\"2\"";
+    o.service = "YouTube";
+    o.category = mc_categories_index(cats, "marketing");
+    o.granted = mc_categories_required(cats) |
+                ((mc_catmask_t)1 << mc_categories_index(cats, "statistics"));
+    o.return_path = "/side?x=1&y=<2>";
+    return o;
+}
+
+START_TEST(the_placeholder_names_the_service_and_category)
+{
+    mc_categories_t *cats = categories();
+    mc_placeholder_opts_t o = placeholder_opts(cats);
+    const char *html = mc_placeholder_render(test_pool, locale_en(), cats, &o, NULL);
+    apr_array_header_t *tags = start_tags(html);
+
+    ck_assert_ptr_nonnull(strstr(html, "This content is from YouTube, which uses marketing "
+                                       "cookies."));
+    ck_assert_ptr_nonnull(strstr(html, ">Load content</a>"));
+    ck_assert_ptr_nonnull(strstr(html, ">Allow marketing everywhere</button>"));
+    ck_assert_str_eq(attr(only(tags, "html", NULL, NULL), "lang"), "en");
+    ck_assert_str_eq(attr(only(tags, "link", "rel", "stylesheet"), "href"),
+                     "/_consent/consent.css?v=abc");
+    ck_assert_str_eq(attr(only(tags, "body", NULL, NULL), "class"), "mc-placeholder");
+    ck_assert_str_eq(attr(only(tags, "a", NULL, NULL), "href"),
+                     "https://www.youtube.com/embed/x?a=1&amp;b=&quot;2&quot;");
+}
+END_TEST
+
+START_TEST(the_placeholder_form_grants_this_category_on_top)
+{
+    mc_categories_t *cats = categories();
+    mc_placeholder_opts_t o = placeholder_opts(cats);
+    apr_array_header_t *tags;
+    const tag_t *form;
+    apr_array_header_t *granted;
+
+    o.lang = "nb";
+    tags = start_tags(mc_placeholder_render(test_pool, locale_en(), cats, &o, NULL));
+    form = only(tags, "form", NULL, NULL);
+    ck_assert_str_eq(attr(form, "method"), "post");
+    ck_assert_str_eq(attr(form, "action"), "/_consent/decision");
+    ck_assert_str_eq(attr(form, "target"), "_top");
+    ck_assert_str_eq(attr(only(tags, "input", "name", "method"), "value"), "custom");
+    ck_assert_str_eq(attr(only(tags, "input", "name", "return"), "value"),
+                     "/side?x=1&amp;y=&lt;2&gt;");
+    ck_assert_str_eq(attr(only(tags, "input", "name", "lang"), "value"), "nb");
+    ck_assert_str_eq(attr(only(tags, "html", NULL, NULL), "lang"), "nb");
+    granted = select_tags(tags, "input", "name", "granted");
+    ck_assert_int_eq(granted->nelts, 4); /* with "security", required */
+    only(tags, "input", "value", "security");
+    only(tags, "input", "value", "necessary");
+    only(tags, "input", "value", "statistics");
+    only(tags, "input", "value", "marketing");
+    ck_assert_int_eq(select_tags(tags, "input", "value", "preferences")->nelts, 0);
+    ck_assert_int_eq(select_tags(tags, "script", NULL, NULL)->nelts, 0);
+    ck_assert_int_eq(select_tags(tags, "style", NULL, NULL)->nelts, 0);
+    ck_assert_int_eq(select_tags(tags, NULL, "style", NULL)->nelts, 0);
+    o.return_path = NULL;
+    tags = start_tags(mc_placeholder_render(test_pool, locale_en(), cats, &o, NULL));
+    ck_assert_str_eq(attr(only(tags, "input", "name", "return"), "value"), "/");
+    o.locked_off = 1;
+    tags = start_tags(mc_placeholder_render(test_pool, locale_en(), cats, &o, NULL));
+    ck_assert_int_eq(select_tags(tags, "form", NULL, NULL)->nelts, 0);
+    ck_assert_int_eq(select_tags(tags, "button", NULL, NULL)->nelts, 0);
+    only(tags, "a", NULL, NULL);
+}
+END_TEST
+
+START_TEST(the_placeholder_escapes_service_and_texts)
+{
+    mc_text_t t[] = {{"placeholder_text", "<b>{service}</b> & {category}{category}"},
+                     {"category.marketing.title", "Ads \"&\" <x>"}};
+    mc_categories_t *cats = categories();
+    mc_placeholder_opts_t o = placeholder_opts(cats);
+    mc_locale_t *loc = NULL;
+    const char *err = NULL, *html;
+
+    ck_assert_int_eq(mc_locale_derive(test_pool, locale_en(), "en", t, 2, &loc, &err), MC_OK);
+    o.service = "Evil<script>{category}";
+    html = mc_placeholder_render(test_pool, loc, cats, &o, NULL);
+    ck_assert_ptr_null(strstr(html, "<script"));
+    ck_assert_ptr_nonnull(strstr(html, "&lt;b&gt;Evil&lt;script&gt;{category}&lt;/b&gt; &amp; "
+                                       "ads &quot;&amp;&quot; &lt;x&gt;ads &quot;"));
+    ck_assert_ptr_nonnull(strstr(html, "<title>Evil&lt;script&gt;{category}</title>"));
+}
+END_TEST
+
+START_TEST(placeholder_helpers)
+{
+    ck_assert_str_eq(mc_placeholder_host(test_pool, "https://WWW.YouTube.com/embed/x"),
+                     "www.youtube.com");
+    ck_assert_str_eq(mc_placeholder_host(test_pool, "http://u:p@host.example:8080?q"),
+                     "host.example");
+    ck_assert_str_eq(mc_placeholder_host(test_pool, "https://[::1]:8/x"), "[::1]");
+    ck_assert_ptr_null(mc_placeholder_host(test_pool, "javascript:alert(1)"));
+    ck_assert_ptr_null(mc_placeholder_host(test_pool, "//www.youtube.com/embed/x"));
+    ck_assert_ptr_null(mc_placeholder_host(test_pool, "/local"));
+    ck_assert_ptr_null(mc_placeholder_host(test_pool, "https:///x"));
+    ck_assert_str_eq(mc_placeholder_text(test_pool, "{service}: {x} {category}", "A&B", "c"),
+                     "A&amp;B: {x} c");
+}
+END_TEST
+
 Suite *banner_suite(void)
 {
     Suite *s = suite_create("banner");
@@ -632,6 +746,7 @@ Suite *banner_suite(void)
     TCase *texts = tcase_create("texts");
     TCase *safety = tcase_create("safety");
     TCase *settings = tcase_create("settings");
+    TCase *placeholder = tcase_create("placeholder");
 
     tcase_add_checked_fixture(form, unit_pool_setup, unit_pool_teardown);
     tcase_add_test(form, the_banner_is_a_form_posting_to_the_endpoint);
@@ -666,5 +781,12 @@ Suite *banner_suite(void)
     tcase_add_test(settings, the_settings_page_escapes_the_return_path_and_defaults_to_the_root);
     tcase_add_test(settings, the_settings_page_has_no_inline_style_or_script);
     suite_add_tcase(s, settings);
+
+    tcase_add_checked_fixture(placeholder, unit_pool_setup, unit_pool_teardown);
+    tcase_add_test(placeholder, the_placeholder_names_the_service_and_category);
+    tcase_add_test(placeholder, the_placeholder_form_grants_this_category_on_top);
+    tcase_add_test(placeholder, the_placeholder_escapes_service_and_texts);
+    tcase_add_test(placeholder, placeholder_helpers);
+    suite_add_tcase(s, placeholder);
     return s;
 }

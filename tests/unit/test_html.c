@@ -309,6 +309,96 @@ START_TEST(tracker_iframe_is_disarmed)
 }
 END_TEST
 
+/* A placeholder callback: names the category and echoes the URL it saw. */
+static int placeholder_calls;
+
+static const char *placeholder(void *baton, int category, const char *url, size_t url_len,
+                               size_t *out_len)
+{
+    const char *v = apr_psprintf(test_pool, "/_c/placeholder?c=%s&amp;u=%.*s",
+                                 mc_categories_name(fx.cats, category), (int)url_len, url);
+
+    placeholder_calls++;
+    *out_len = strlen(v);
+    return v;
+}
+
+static const char *no_placeholder(void *baton, int category, const char *url, size_t url_len,
+                                  size_t *out_len)
+{
+    placeholder_calls++;
+    return NULL;
+}
+
+START_TEST(neutralised_iframe_gets_the_placeholder_src)
+{
+    fx.policy.placeholder = placeholder;
+    ck_assert_str_eq(rewrite("<iframe width=\"560\" height=\"315\" "
+                             "src=\"https://www.youtube.com/embed/x?a=1&amp;b=2\" "
+                             "title=\"V\"></iframe>"),
+                     "<iframe data-consent=\"marketing\" "
+                     "data-consent-src=\"https://www.youtube.com/embed/x?a=1&amp;b=2\" "
+                     "src=\"/_c/placeholder?c=marketing&amp;u=https://www.youtube.com/embed/"
+                     "x?a=1&b=2\" width=\"560\" height=\"315\" title=\"V\"></iframe>");
+}
+END_TEST
+
+START_TEST(placeholder_is_only_for_iframes)
+{
+    const char *in = "<script src=\"https://www.googletagmanager.com/gtag/js?id=G-1\"></script>"
+                     "<img src=\"https://www.facebook.com/tr?id=1\">"
+                     "<embed src=\"https://www.youtube.com/embed/x\">";
+
+    fx.policy.placeholder = placeholder;
+    placeholder_calls = 0;
+    assert_lacks(rewrite(in), " src=");
+    ck_assert_int_eq(placeholder_calls, 0);
+}
+END_TEST
+
+START_TEST(placeholder_absent_leaves_the_output_unchanged)
+{
+    const char *in = "<p><iframe src=\"https://www.youtube.com/embed/x\" width=1></iframe>"
+                     "<iframe src=\"https://example.org/own\"></iframe>";
+    char *without = apr_pstrdup(test_pool, rewrite(in));
+
+    placeholder_calls = 0;
+    fx.policy.placeholder = no_placeholder;
+    ck_assert_str_eq(rewrite(in), without);
+    ck_assert_int_eq(placeholder_calls, 1); /* only for the neutralised one */
+    assert_lacks(without, "<iframe data-consent=\"marketing\" data-consent-src=\""
+                          "https://www.youtube.com/embed/x\" src=");
+}
+END_TEST
+
+START_TEST(placeholder_for_marked_and_granted_iframes)
+{
+    fx.policy.placeholder = placeholder;
+    ck_assert_str_eq(rewrite("<iframe data-consent=\"statistics\" src=\" https://e.org/a \">"),
+                     "<iframe data-consent-src=\" https://e.org/a \" "
+                     "src=\"/_c/placeholder?c=statistics&amp;u=https://e.org/a\" "
+                     "data-consent=\"statistics\">");
+    grant("marketing");
+    placeholder_calls = 0;
+    assert_unchanged("<iframe src=\"https://www.youtube.com/embed/x\"></iframe>");
+    ck_assert_int_eq(placeholder_calls, 0);
+}
+END_TEST
+
+START_TEST(placeholder_output_does_not_depend_on_the_split)
+{
+    const char *in = "<!DOCTYPE html><html><body><p>a<iframe width=\"560\" "
+                     "src=\"https://www.youtube.com/embed/x?a=1&amp;b=2\"></iframe>b";
+    char *whole;
+
+    fx.policy.placeholder = placeholder;
+    whole = apr_pstrdup(test_pool, rewrite(in));
+    assert_contains(whole, "src=\"/_c/placeholder?c=marketing");
+    for (size_t chunk = 1; chunk < 12; chunk++)
+        ck_assert_str_eq(rewrite_chunked(in, strlen(in), chunk), whole);
+}
+END_TEST
+
 START_TEST(tracker_pixel_is_disarmed_with_its_srcset)
 {
     ck_assert_str_eq(
@@ -1244,6 +1334,11 @@ Suite *html_suite(void)
     tcase_add_test(neutralise, non_javascript_scripts_are_never_classified_inline);
     tcase_add_test(neutralise, script_with_src_is_judged_by_its_src_alone);
     tcase_add_test(neutralise, tracker_iframe_is_disarmed);
+    tcase_add_test(neutralise, neutralised_iframe_gets_the_placeholder_src);
+    tcase_add_test(neutralise, placeholder_is_only_for_iframes);
+    tcase_add_test(neutralise, placeholder_absent_leaves_the_output_unchanged);
+    tcase_add_test(neutralise, placeholder_for_marked_and_granted_iframes);
+    tcase_add_test(neutralise, placeholder_output_does_not_depend_on_the_split);
     tcase_add_test(neutralise, tracker_pixel_is_disarmed_with_its_srcset);
     tcase_add_test(neutralise, img_with_a_tracker_only_in_srcset_is_disarmed);
     tcase_add_test(neutralise, embed_object_and_link_are_disarmed);
