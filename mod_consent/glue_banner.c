@@ -16,6 +16,7 @@
 #include "builtin.h"
 #include "chain.h"
 #include "decision.h"
+#include "declaration.h"
 #include "guard.h"
 #include "lang.h"
 #include "locale.h"
@@ -219,6 +220,63 @@ request_rec *mc_banner_page(request_rec *r, const char *return_path)
     return sub ? sub : r;
 }
 
+/* --- the cookie lists of the second layer ------------------------------------------ */
+
+/* Per server, the markup of each category's cookies (the same for every
+ * language: only the summary's label is not, and it is added per banner).
+ * Made at start-up from the catalogue and the server's own rules, so a
+ * banner does not walk the catalogue; a <Directory> or <Location> with
+ * rules of its own has its lists made for the request. */
+typedef struct server_cookies {
+    int scope_rules; /* how many rules of the server's own scope they include */
+    const mc_banner_cookies_t *lists;
+} server_cookies_t;
+
+static apr_hash_t *cookies_by_server; /* server_rec * -> server_cookies_t */
+
+static int scope_rule_count(const apr_array_header_t *rules)
+{
+    return rules ? rules->nelts : 0;
+}
+
+static void load_cookie_lists(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_server)
+{
+    cookies_by_server = apr_hash_make(pconf);
+    for (server_rec *s = main_server; s; s = s->next) {
+        const mc_server_conf_t *conf = mc_server_conf(s);
+        const mc_dir_conf_t *d = ap_get_module_config(s->lookup_defaults, &consent_module);
+        const apr_array_header_t *rules = d ? d->rules : NULL;
+        server_cookies_t *sc;
+        const void **key;
+
+        if (!conf || !conf->cats || !conf->rules)
+            continue;
+        sc = apr_pcalloc(pconf, sizeof(*sc));
+        key = apr_palloc(pconf, sizeof(void *));
+        *key = s;
+        sc->scope_rules = scope_rule_count(rules);
+        sc->lists = mc_banner_cookie_lists(
+            pconf, mc_declaration_make(ptemp, conf->cats, conf->rules, rules, conf->cookie_name));
+        apr_hash_set(cookies_by_server, key, sizeof(void *), sc);
+    }
+}
+
+/* The lists for R: the server's, unless R's scope adds rules of its own
+ * (they are only ever appended to the server's). */
+const mc_banner_cookies_t *mc_banner_cookies(request_rec *r)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    const apr_array_header_t *rules = mc_dir_conf(r)->rules;
+    const void *key = r->server;
+    const server_cookies_t *sc =
+        cookies_by_server ? apr_hash_get(cookies_by_server, &key, sizeof(key)) : NULL;
+
+    if (sc && sc->scope_rules == scope_rule_count(rules))
+        return sc->lists;
+    return mc_banner_cookie_lists(
+        r->pool, mc_declaration_make(r->pool, conf->cats, conf->rules, rules, conf->cookie_name));
+}
+
 /* --- the banner ------------------------------------------------------------------- */
 
 /* Where a form post should send the visitor back: this page, when it is a
@@ -249,6 +307,7 @@ const char *mc_banner_for(request_rec *r, const char *html_lang, apr_size_t *len
         o.gpc = st->gpc;
         o.decided = st->consent.decided;
         o.granted = st->effective;
+        o.cookies = mc_banner_cookies(r);
         html = mc_banner_render(r->pool, effective_locale(r, o.lang), conf->cats, &o, NULL);
         apr_table_setn(r->notes, BANNER_NOTE, html);
     }
@@ -611,6 +670,7 @@ int mc_banner_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main
     if ((rv = load_locales(pconf, main_server)) != OK || (rv = load_assets(main_server)) != OK ||
         (rv = load_guard_rules(pconf, ptemp, main_server)) != OK)
         return rv;
+    load_cookie_lists(pconf, ptemp, main_server);
     scoped_texts = 0;
     each_scope(main_server, note_scoped_texts, NULL);
     /* httpd reads its configuration twice at start-up: warn on the real

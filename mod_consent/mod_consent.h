@@ -10,6 +10,7 @@
 
 #include <apr_lib.h>
 
+#include "banner.h"
 #include "category.h"
 #include "locale.h"
 #include "rules.h"
@@ -144,6 +145,10 @@ const char *mc_referer_path(request_rec *r);
  * or NULL) when offered, else Accept-Language, else the first of
  * ConsentLanguages. Made once per request. */
 const char *mc_banner_for(request_rec *r, const char *html_lang, apr_size_t *len);
+
+/* The cookie lists of the second layer for R's scope: made at start-up per
+ * server, or for R when its <Directory>/<Location> adds rules. */
+const mc_banner_cookies_t *mc_banner_cookies(request_rec *r);
 /* Serves {ConsentBasePath}SUB when SUB names an asset ("/consent.js",
  * "/consent.css", "/rules.js"); DECLINED otherwise. */
 int mc_assets_handler(request_rec *r, const char *sub);

@@ -1,5 +1,6 @@
 /* The consent banner's markup; its shape is described in banner.h. */
 #include "banner.h"
+#include "declaration.h"
 
 #include <apr_strings.h>
 #include <apr_tables.h>
@@ -146,6 +147,20 @@ static void put_checkbox(builder_t *b, const char *name, int locked, int refused
                            NULL));
 }
 
+/* The cookies of category I, folded under its description. */
+static void put_cookies(builder_t *b, const mc_banner_opts_t *o, int i)
+{
+    const mc_banner_cookies_t *c = o->cookies ? &o->cookies[i] : NULL;
+
+    if (!c || c->count <= 0 || !c->list)
+        return;
+    put(b, "<details class=\"mc-cookies\"><summary>");
+    put_text(b, "cookies_label", "Cookies");
+    put(b, apr_psprintf(b->p, " (%d)</summary>", c->count));
+    put(b, c->list);
+    put(b, "</details>");
+}
+
 static void put_switch(builder_t *b, const mc_categories_t *cats, const mc_banner_opts_t *o, int i)
 {
     const char *raw_name = mc_categories_name(cats, i);
@@ -173,6 +188,7 @@ static void put_switch(builder_t *b, const mc_categories_t *cats, const mc_banne
         put_escaped(b, desc);
         put(b, "</p>");
     }
+    put_cookies(b, o, i);
     put(b, "</div>");
 }
 
@@ -192,6 +208,36 @@ static void put_second_layer(builder_t *b, const mc_categories_t *cats, const mc
            "value=\"custom\">");
     put_text(b, "save", "");
     put(b, "</button></div></details>");
+}
+
+mc_banner_cookies_t *mc_banner_cookie_lists(apr_pool_t *p, const apr_array_header_t *decl)
+{
+    mc_banner_cookies_t *out = apr_pcalloc(p, sizeof(*out) * (decl->nelts ? decl->nelts : 1));
+
+    for (int i = 0; i < decl->nelts; i++) {
+        const mc_declared_category_t *cat = &APR_ARRAY_IDX(decl, i, mc_declared_category_t);
+        builder_t b;
+
+        if (!cat->cookies || cat->cookies->nelts == 0)
+            continue;
+        builder_init(&b, p, NULL);
+        put(&b, "<ul>");
+        for (int j = 0; j < cat->cookies->nelts; j++) {
+            const mc_declared_cookie_t *c = &APR_ARRAY_IDX(cat->cookies, j, mc_declared_cookie_t);
+            put(&b, "<li><code>");
+            put_escaped(&b, c->name);
+            put(&b, "</code>");
+            if (c->service) {
+                put(&b, " \xe2\x80\x94 "); /* an em dash */
+                put_escaped(&b, c->service);
+            }
+            put(&b, "</li>");
+        }
+        put(&b, "</ul>");
+        out[i].count = cat->cookies->nelts;
+        out[i].list = builder_join(&b);
+    }
+    return out;
 }
 
 /* --- the first layer --------------------------------------------------------------- */

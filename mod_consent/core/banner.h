@@ -19,6 +19,9 @@
  *           <fieldset class="mc-cats"><legend>{settings_title}</legend>
  *             per category: a checkbox "granted" with its <label> and description
  *             (required ones checked, disabled, "always on", posted by a hidden input)
+ *             and, when the category has cookies, under the description:
+ *             <details class="mc-cookies"><summary>{cookies_label} (N)</summary>
+ *               <ul><li><code>_ga</code> — Google Analytics</li>..</ul></details>
  *           </fieldset>
  *           <button class="mc-btn" name="method" value="custom">{save}</button>
  *         </details>
@@ -58,11 +61,19 @@
 #define MC_BANNER_H
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "category.h"
 #include "locale.h"
+
+/* The cookies of one category as markup, made once (mc_banner_cookie_lists)
+ * and reused by every banner: COUNT entries in LIST, a <ul>; NULL for none. */
+typedef struct mc_banner_cookies {
+    int count;
+    const char *list;
+} mc_banner_cookies_t;
 
 typedef struct mc_banner_opts {
     const char *base_path;   /* ConsentBasePath, e.g. "/_consent" */
@@ -73,6 +84,7 @@ typedef struct mc_banner_opts {
     int decided;             /* a decision exists: show the control */
     mc_catmask_t granted;    /* decided: what is granted (presets the switches) */
     int standalone;          /* on a page of its own: shown, second layer open */
+    const mc_banner_cookies_t *cookies; /* one per category, or NULL: no lists */
 } mc_banner_opts_t;
 
 /* What the settings page says besides the banner's options. */
@@ -97,6 +109,11 @@ char *mc_banner_control(apr_pool_t *p, const mc_locale_t *loc, const mc_banner_o
  * LEN (may be NULL) gets the length. */
 char *mc_settings_render(apr_pool_t *p, const mc_locale_t *loc, const mc_categories_t *cats,
                          const mc_banner_opts_t *o, const mc_settings_page_t *page, size_t *len);
+
+/* Per category of DECL (from mc_declaration_make, in category order) its
+ * cookie list as above, names escaped, a pattern shown as its text, the
+ * service after a dash when known. One entry per element of DECL. */
+mc_banner_cookies_t *mc_banner_cookie_lists(apr_pool_t *p, const apr_array_header_t *decl);
 
 /* S with & < > " ' as character references: safe in text and in quoted
  * attribute values. */

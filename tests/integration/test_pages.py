@@ -2,8 +2,10 @@
 consent without JavaScript) and GET declaration (the cookie declaration as
 JSON, for the cookie table of a privacy page)."""
 import hashlib
+import html
 import html.parser
 import json
+import re
 import urllib.parse
 
 import pytest
@@ -422,3 +424,68 @@ def test_other_methods_are_not_allowed(server, path, method):
                                   "/_consent/declaration.json"])
 def test_other_names_are_not_pages(server, path):
     assert server.get(path).status == 404
+
+
+# --- the cookie lists of the banner's second layer -----------------------------------------
+
+def banner_cookies(page_html):
+    """Per category of the injected banner: the summary and the listed names
+    (as a browser reads them), or None when it has no list."""
+    out = {}
+    rows = re.split(r'<div class="mc-cat">', page_html)[1:]
+    for row in rows:
+        row = row.split("</fieldset>")[0]
+        name = re.search(r'id="mc-cat-([^"]+)"', row).group(1)
+        details = re.search(r'<details class="mc-cookies"><summary>(.*?)</summary>(.*?)</details>',
+                            row)
+        if not details:
+            out[name] = None
+            continue
+        codes = [html.unescape(c) for c in re.findall(r"<code>(.*?)</code>", details.group(2))]
+        out[name] = (html.unescape(details.group(1)), codes)
+    return out
+
+
+def test_the_injected_banner_lists_each_categorys_cookies(server):
+    resp = server.get("/", headers={"Accept-Language": "en"})
+    assert resp.status == 200, resp
+    lists = banner_cookies(resp.text())
+    summary, names = lists["statistics"]
+    assert "_ga" in names and summary == "Cookies (%d)" % len(names)
+    assert "_fbp" in lists["marketing"][1]
+    assert "_ga" not in lists["marketing"][1] and "_fbp" not in names
+    # the consent cookie itself, under necessary
+    assert lists["necessary"][1][0] == consent_cookie_name(server)
+
+
+def consent_cookie_name(server):
+    return category(declaration(server), "necessary")["cookies"][0]["name"]
+
+
+def test_the_cookie_lists_follow_the_language_and_the_sites_rules(server_factory):
+    srv = server_factory("pages-own-banner", vhost_conf="""
+        ConsentCategory chat
+        ConsentCookieRule chat chat_session ~^chat_<[0-9]+$
+        ConsentCookieRule preferences _ga
+        """)
+    resp = srv.get("/", headers={"Accept-Language": "nb"})
+    assert resp.status == 200, resp
+    lists = banner_cookies(resp.text())
+    assert lists["chat"] == ("Informasjonskapsler (2)", ["chat_session", "^chat_<[0-9]+$"])
+    assert "&lt;" in resp.text() and "chat_<[" not in resp.text()
+    assert "_ga" in lists["preferences"][1] and "_ga" not in lists["statistics"][1]
+    # the settings page lists them too
+    _, page = settings(srv)
+    assert "chat_session" in page.text
+
+
+def test_a_locations_own_rules_show_in_its_banner(server_factory):
+    srv = server_factory("pages-location-banner", vhost_conf="""
+        <Location "/">
+            ConsentCookieRule statistics loc_stats
+        </Location>
+        """)
+    resp = srv.get("/", headers={"Accept-Language": "en"})
+    assert resp.status == 200, resp
+    names = banner_cookies(resp.text())["statistics"][1]
+    assert "loc_stats" in names and "_ga" in names

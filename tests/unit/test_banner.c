@@ -7,8 +7,10 @@
 #include "banner.h"
 #include "builtin.h"
 #include "category.h"
+#include "declaration.h"
 #include "locale.h"
 #include "placeholder.h"
+#include "rules.h"
 #include "unit.h"
 
 /* --- a small reader for the markup the banner writes ----------------------------- */
@@ -739,6 +741,101 @@ START_TEST(placeholder_helpers)
 }
 END_TEST
 
+/* --- the cookie lists of the second layer ---------------------------------------------- */
+
+/* A declaration made the way the module makes it: the consent cookie under
+ * necessary, _ga under statistics, a regex with markup characters under
+ * marketing, nothing under the others. */
+static const mc_banner_cookies_t *cookie_lists(mc_categories_t *cats)
+{
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+    const char *err = NULL;
+
+    ck_assert_int_eq(mc_ruleset_add(rs, MC_RULE_COOKIE, "statistics", "_ga", "t:1", &err), MC_OK);
+    ck_assert_int_eq(mc_ruleset_add(rs, MC_RULE_COOKIE, "marketing", "~^ad<x>&\"y", "t:2", &err),
+                     MC_OK);
+    return mc_banner_cookie_lists(test_pool,
+                                  mc_declaration_make(test_pool, cats, rs, NULL, "mc_consent"));
+}
+
+static const char *render_with_cookies(mc_banner_opts_t *o)
+{
+    mc_categories_t *cats = categories();
+
+    o->cookies = cookie_lists(cats);
+    return mc_banner_render(test_pool, locale_en(), cats, o, NULL);
+}
+
+/* The markup of the category NAME's row, up to the next row. */
+static const char *category_row(const char *html, const char *name)
+{
+    const char *start = strstr(html, apr_pstrcat(test_pool, "id=\"mc-cat-", name, "\"", NULL));
+    const char *end;
+
+    ck_assert_ptr_nonnull(start);
+    end = strstr(start, "<div class=\"mc-cat\">");
+    if (!end)
+        end = strstr(start, "</fieldset>");
+    ck_assert_ptr_nonnull(end);
+    return apr_pstrndup(test_pool, start, (size_t)(end - start));
+}
+
+START_TEST(each_category_lists_its_cookies_under_its_description)
+{
+    mc_banner_opts_t o = opts();
+    const char *html = render_with_cookies(&o);
+    const char *stats = category_row(html, "statistics");
+    const char *necessary = category_row(html, "necessary");
+
+    ck_assert_ptr_nonnull(strstr(stats, "<details class=\"mc-cookies\"><summary>Cookies (1)"
+                                        "</summary><ul><li><code>_ga</code></li></ul></details>"));
+    /* after the description, inside the category's row */
+    ck_assert_ptr_nonnull(strstr(stats, "mc-desc-statistics"));
+    ck_assert(strstr(stats, "mc-cookies") > strstr(stats, "class=\"mc-cat-desc\""));
+    ck_assert_ptr_nonnull(
+        strstr(necessary, "<li><code>mc_consent</code> \xe2\x80\x94 mod_consent</li>"));
+    ck_assert_ptr_nonnull(strstr(necessary, "<summary>Cookies (1)</summary>"));
+}
+END_TEST
+
+START_TEST(cookie_names_are_escaped_and_patterns_shown_as_text)
+{
+    mc_banner_opts_t o = opts();
+    const char *html = render_with_cookies(&o);
+    const char *marketing = category_row(html, "marketing");
+
+    ck_assert_ptr_nonnull(strstr(marketing, "<code>^ad&lt;x&gt;&amp;&quot;y</code>"));
+    ck_assert_ptr_null(strstr(html, "ad<x>"));
+}
+END_TEST
+
+START_TEST(no_list_for_a_category_without_cookies)
+{
+    mc_banner_opts_t o = opts();
+    const char *html = render_with_cookies(&o);
+
+    ck_assert_ptr_null(strstr(category_row(html, "preferences"), "mc-cookies"));
+    ck_assert_ptr_null(strstr(category_row(html, "chat"), "mc-cookies"));
+    ck_assert_ptr_null(strstr(category_row(html, "security"), "<details"));
+    /* without lists at all, no category has one */
+    o = opts();
+    ck_assert_ptr_null(strstr(render(locale_en(), &o), "mc-cookies"));
+}
+END_TEST
+
+START_TEST(the_settings_page_lists_the_cookies_too)
+{
+    mc_banner_opts_t o = opts();
+    mc_categories_t *cats = categories();
+    mc_settings_page_t page;
+
+    memset(&page, 0, sizeof(page));
+    o.cookies = cookie_lists(cats);
+    ck_assert_ptr_nonnull(strstr(mc_settings_render(test_pool, locale_en(), cats, &o, &page, NULL),
+                                 "<li><code>_ga</code></li>"));
+}
+END_TEST
+
 Suite *banner_suite(void)
 {
     Suite *s = suite_create("banner");
@@ -770,6 +867,9 @@ Suite *banner_suite(void)
     tcase_add_test(safety, the_banner_is_a_named_region_in_its_language);
     tcase_add_test(safety, every_switch_has_a_label_and_a_description);
     tcase_add_test(safety, escaping_helpers);
+    tcase_add_test(safety, each_category_lists_its_cookies_under_its_description);
+    tcase_add_test(safety, cookie_names_are_escaped_and_patterns_shown_as_text);
+    tcase_add_test(safety, no_list_for_a_category_without_cookies);
     suite_add_tcase(s, safety);
 
     tcase_add_checked_fixture(settings, unit_pool_setup, unit_pool_teardown);
@@ -780,6 +880,7 @@ Suite *banner_suite(void)
     tcase_add_test(settings, the_settings_page_after_a_decision);
     tcase_add_test(settings, the_settings_page_escapes_the_return_path_and_defaults_to_the_root);
     tcase_add_test(settings, the_settings_page_has_no_inline_style_or_script);
+    tcase_add_test(settings, the_settings_page_lists_the_cookies_too);
     suite_add_tcase(s, settings);
 
     tcase_add_checked_fixture(placeholder, unit_pool_setup, unit_pool_teardown);
