@@ -10,6 +10,7 @@
 #include <errno.h>
 
 #include "builtin.h"
+#include "chain.h"
 
 APLOG_USE_MODULE(consent);
 
@@ -442,6 +443,22 @@ static const char *set_log(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
+static const char *set_log_chain(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    (void)dconf;
+    if (err)
+        return err;
+    if (!mc_chain_name_valid(arg))
+        return apr_psprintf(cmd->pool,
+                            "ConsentLogChain: '%s' is not a chain name (1-%d letters, digits, "
+                            "'.', '_' or '-')",
+                            arg, MC_CHAIN_NAME_MAX);
+    mc_server_conf(cmd->server)->log_chain = arg;
+    return NULL;
+}
+
 static const char *set_respect_gpc(cmd_parms *cmd, void *dconf, int on)
 {
     mc_server_conf(cmd->server)->respect_gpc = on;
@@ -476,6 +493,8 @@ const command_rec mc_directives[] = {
                   "file holding the key that signs consent cookies"),
     AP_INIT_TAKE1("ConsentBasePath", set_base_path, NULL, RSRC_CONF,
                   "URL path of the module's endpoint (default /_consent)"),
+    AP_INIT_TAKE1("ConsentLogChain", set_log_chain, NULL, RSRC_CONF,
+                  "the name of this server's chain in the consent log (default: host name)"),
     AP_INIT_TAKE1("ConsentLog", set_log, NULL, RSRC_CONF,
                   "where decisions are recorded: a file or \"|command\""),
     AP_INIT_FLAG("ConsentRespectGPC", set_respect_gpc, NULL, RSRC_CONF,

@@ -24,7 +24,7 @@
 #include <apr_global_mutex.h>
 #include <apr_portable.h>
 
-#include "chain.h"
+#include "glue_log.h"
 
 APLOG_USE_MODULE(consent);
 
@@ -38,19 +38,11 @@ typedef struct chain_head {
 } chain_head_t;
 
 /* What lives as long as the httpd process tree. */
-typedef struct logger_shared {
+struct logger_shared {
     apr_global_mutex_t *mutex;
     const char *lock_file;
     apr_shm_t *shm;
     chain_head_t *head;
-} logger_shared_t;
-
-struct mc_logger {
-    const char *target;     /* absolute path, or "|command" */
-    int piped;
-    apr_file_t *out;        /* the file, or the pipe's write end */
-    const char *state_path; /* piped: where the head outlives a full restart */
-    logger_shared_t *shared;
 };
 
 void mc_log_pre_config(apr_pool_t *pconf)
@@ -104,57 +96,43 @@ static int hex_hash_valid(const char *h)
     return 1;
 }
 
-/* The head a fresh process tree continues from: the file's last record, or
- * for a pipe the state file written after each record. */
+/* The head a fresh process tree continues from. */
 static void load_head(apr_pool_t *p, server_rec *s, mc_logger_t *logger)
 {
     chain_head_t *head = logger->shared->head;
     const char *err = NULL;
-    apr_finfo_t finfo;
-    mc_status_t rv = MC_ENOTFOUND;
+    mc_status_t rv;
 
     memcpy(head->hash, mc_chain_genesis, sizeof(head->hash));
-    if (!logger->piped) {
-        if (apr_stat(&finfo, logger->target, APR_FINFO_TYPE, p) == APR_SUCCESS &&
-            finfo.filetype == APR_REG)
-            rv = mc_chain_tail(p, logger->target, head->hash, &err);
-    }
-    else {
-        char buf[MC_HASH_HEX + 2];
-        apr_file_t *f;
-        apr_size_t n = MC_HASH_HEX;
-        if (apr_file_open(&f, logger->state_path, APR_FOPEN_READ, 0, p) == APR_SUCCESS) {
-            if (apr_file_read_full(f, buf, n, &n) == APR_SUCCESS && n == MC_HASH_HEX &&
-                hex_hash_valid(buf)) {
-                memcpy(head->hash, buf, MC_HASH_HEX);
-                head->hash[MC_HASH_HEX] = '\0';
-                rv = MC_OK;
-            }
-            apr_file_close(f);
-        }
-    }
+    rv = logger->ops->load_head(p, s, logger, head->hash, &err);
     if (rv != MC_OK && rv != MC_ENOTFOUND) {
         memcpy(head->hash, mc_chain_genesis, sizeof(head->hash));
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
-                     MCLOGNO(00031) "consent log %s: its last record is damaged (%s); new "
-                                    "records start a new chain. Check it with: consent-log "
-                                    "verify %s",
-                     logger->target, err, logger->target);
+                     MCLOGNO(00031) "consent log %s: its last record is damaged or cannot be "
+                                    "read (%s); new records start a new chain",
+                     logger->target, err ? err : "no reason given");
     }
     head->ready = 1;
 }
 
-static apr_status_t open_target(apr_pool_t *pconf, server_rec *s, mc_logger_t *logger)
+/* ---- file --------------------------------------------------------------------- */
+
+static mc_status_t file_load_head(apr_pool_t *p, server_rec *s, mc_logger_t *logger, char *head,
+                                  const char **err)
+{
+    apr_finfo_t finfo;
+
+    (void)s;
+    if (apr_stat(&finfo, logger->target, APR_FINFO_TYPE, p) != APR_SUCCESS ||
+        finfo.filetype != APR_REG)
+        return MC_ENOTFOUND;
+    return mc_chain_tail(p, logger->target, head, err);
+}
+
+static apr_status_t file_open(apr_pool_t *pconf, server_rec *s, mc_logger_t *logger)
 {
     apr_status_t rv;
 
-    if (logger->piped) {
-        piped_log *pl = ap_open_piped_log_ex(pconf, logger->target + 1, APR_SHELLCMD_ENV);
-        if (!pl)
-            return APR_EGENERAL; /* httpd has logged why */
-        logger->out = ap_piped_log_write_fd(pl);
-        return APR_SUCCESS;
-    }
     rv = apr_file_open(&logger->out, logger->target,
                        APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_APPEND | APR_FOPEN_BINARY,
                        APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD, pconf);
@@ -164,10 +142,12 @@ static apr_status_t open_target(apr_pool_t *pconf, server_rec *s, mc_logger_t *l
     return rv;
 }
 
-/* Writes the pipe target's head so that a full restart continues it: 64
- * bytes over the 64 at the start of a file the parent made for the child's
- * user, in one write, so a reader sees the old head or the new. */
-static void save_head(apr_pool_t *p, request_rec *r, const mc_logger_t *logger, const char *hash)
+/* ---- state file: the head of a target that cannot be read back ------------------ */
+
+/* 64 bytes over the 64 at the start of a file the parent made for the
+ * children's user, in one write, so a reader sees the old head or the new. */
+void mc_log_state_save(apr_pool_t *p, request_rec *r, const mc_logger_t *logger,
+                       const char *hash)
 {
     apr_file_t *f;
     apr_status_t rv;
@@ -180,12 +160,30 @@ static void save_head(apr_pool_t *p, request_rec *r, const mc_logger_t *logger, 
     if (rv != APR_SUCCESS)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
                       MCLOGNO(00036) "cannot save the consent log chain head to %s; after a "
-                                     "full restart the piped log starts a new chain",
-                      logger->state_path);
+                                     "full restart the %s log starts a new chain",
+                      logger->state_path, logger->ops->kind);
 }
 
-/* Makes the pipe's state file, owned by the user the children run as. */
-static apr_status_t create_state_file(apr_pool_t *p, server_rec *s, const mc_logger_t *logger)
+mc_status_t mc_log_state_load(apr_pool_t *p, const mc_logger_t *logger, char *head)
+{
+    char buf[MC_HASH_HEX + 2];
+    apr_file_t *f;
+    apr_size_t n = MC_HASH_HEX;
+    mc_status_t rv = MC_ENOTFOUND;
+
+    if (apr_file_open(&f, logger->state_path, APR_FOPEN_READ, 0, p) != APR_SUCCESS)
+        return MC_ENOTFOUND;
+    if (apr_file_read_full(f, buf, n, &n) == APR_SUCCESS && n == MC_HASH_HEX &&
+        hex_hash_valid(buf)) {
+        memcpy(head, buf, MC_HASH_HEX);
+        head[MC_HASH_HEX] = '\0';
+        rv = MC_OK;
+    }
+    apr_file_close(f);
+    return rv;
+}
+
+apr_status_t mc_log_state_create(apr_pool_t *p, server_rec *s, const mc_logger_t *logger)
 {
     apr_file_t *f;
     apr_status_t rv;
@@ -194,95 +192,15 @@ static apr_status_t create_state_file(apr_pool_t *p, server_rec *s, const mc_log
                        APR_FPROT_UREAD | APR_FPROT_UWRITE, p);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
-                     MCLOGNO(00040) "cannot create %s, where the piped consent log keeps its "
+                     MCLOGNO(00040) "cannot create %s, where the %s consent log keeps its "
                                     "chain head (see DefaultRuntimeDir)",
-                     logger->state_path);
+                     logger->state_path, logger->ops->kind);
         return rv;
     }
     apr_file_close(f);
     if (geteuid() == 0 && chown(logger->state_path, ap_unixd_config.user_id, -1) != 0)
         return APR_FROM_OS_ERROR(errno);
     return APR_SUCCESS;
-}
-
-/* Without ConsentLog, decisions go next to the error log, as consent.log. */
-static const char *default_target(apr_pool_t *p, server_rec *s)
-{
-    const char *err = s->error_fname;
-    const char *slash;
-
-    if (!err || err[0] == '|' || strncmp(err, "syslog", 6) == 0)
-        return NULL;
-    err = ap_server_root_relative(p, err);
-    if (!err || !(slash = strrchr(err, '/')))
-        return NULL;
-    return apr_pstrcat(p, apr_pstrndup(p, err, (apr_size_t)(slash - err)), "/consent.log", NULL);
-}
-
-static mc_logger_t *make_logger(apr_pool_t *pconf, server_rec *s, const char *target)
-{
-    mc_logger_t *logger = apr_pcalloc(pconf, sizeof(*logger));
-
-    logger->target = target;
-    logger->piped = target[0] == '|';
-    logger->state_path = ap_runtime_dir_relative(
-        pconf, apr_pstrcat(pconf, target_id(pconf, target), ".chain", NULL));
-    logger->shared = shared_for(s, target);
-    if (!logger->shared || open_target(pconf, s, logger) != APR_SUCCESS)
-        return NULL;
-    if (!logger->shared->head->ready)
-        load_head(pconf, s, logger);
-    if (logger->piped && create_state_file(pconf, s, logger) != APR_SUCCESS)
-        return NULL;
-    return logger;
-}
-
-int mc_log_post_config(apr_pool_t *pconf, server_rec *main_server)
-{
-    apr_hash_t *by_target = apr_hash_make(pconf);
-
-    for (server_rec *s = main_server; s; s = s->next) {
-        mc_server_conf_t *conf = mc_server_conf(s);
-        const char *target = conf->log_target;
-
-        if (!conf->engine_used)
-            continue;
-        if (!target && !(target = default_target(pconf, main_server))) {
-            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
-                         MCLOGNO(00033) "ConsentEngine is on but there is no ConsentLog, and "
-                                        "the error log is not a file to put consent.log "
-                                        "beside: set ConsentLog");
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-        conf->logger = apr_hash_get(by_target, target, APR_HASH_KEY_STRING);
-        if (!conf->logger) {
-            conf->logger = make_logger(pconf, s, target);
-            if (!conf->logger) {
-                if (conf->log_source)
-                    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
-                                 MCLOGNO(00034) "%s: ConsentLog %s cannot be used",
-                                 conf->log_source, target);
-                return HTTP_INTERNAL_SERVER_ERROR;
-            }
-            apr_hash_set(by_target, target, APR_HASH_KEY_STRING, conf->logger);
-        }
-    }
-    return OK;
-}
-
-void mc_log_child_init(apr_pool_t *p, server_rec *main_server)
-{
-    for (server_rec *s = main_server; s; s = s->next) {
-        mc_logger_t *logger = mc_server_conf(s)->logger;
-        apr_status_t rv;
-
-        if (!logger)
-            continue;
-        rv = apr_global_mutex_child_init(&logger->shared->mutex, logger->shared->lock_file, p);
-        if (rv != APR_SUCCESS)
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                         MCLOGNO(00035) "cannot attach to the consent log lock");
-    }
 }
 
 /* 1 when a regular file of SIZE bytes does not end with a newline: its last
@@ -301,7 +219,7 @@ static int ends_torn(apr_file_t *f, apr_off_t size)
 
 /* Appends LINE whole or not at all: a failed write is cut back to where the
  * file ended, and only a record on disk (fdatasync) counts. */
-static apr_status_t append_file(apr_pool_t *p, const mc_logger_t *logger, const char *line,
+static apr_status_t append_line(apr_pool_t *p, const mc_logger_t *logger, const char *line,
                                 apr_size_t len)
 {
     apr_finfo_t finfo;
@@ -323,13 +241,183 @@ static apr_status_t append_file(apr_pool_t *p, const mc_logger_t *logger, const 
     return rv;
 }
 
+static apr_status_t file_append(request_rec *r, mc_logger_t *logger, const mc_record_t *rec,
+                                char *head, const char **err)
+{
+    char hash[MC_HASH_HEX + 1];
+    char *line = mc_record_format(r->pool, rec, head, hash, err);
+    apr_status_t rv;
+
+    if (!line)
+        return APR_EINVAL;
+    rv = append_line(r->pool, logger, line, strlen(line));
+    if (rv == APR_SUCCESS)
+        memcpy(head, hash, sizeof(hash));
+    return rv;
+}
+
+static const mc_log_ops_t file_ops = {"file", file_open, file_load_head, NULL, file_append};
+
+/* ---- piped command --------------------------------------------------------------- */
+
+static apr_status_t pipe_open(apr_pool_t *pconf, server_rec *s, mc_logger_t *logger)
+{
+    piped_log *pl = ap_open_piped_log_ex(pconf, logger->target + 1, APR_SHELLCMD_ENV);
+
+    if (!pl)
+        return APR_EGENERAL; /* httpd has logged why */
+    logger->out = ap_piped_log_write_fd(pl);
+    return mc_log_state_create(pconf, s, logger);
+}
+
+static mc_status_t pipe_load_head(apr_pool_t *p, server_rec *s, mc_logger_t *logger, char *head,
+                                  const char **err)
+{
+    (void)s;
+    (void)err;
+    return mc_log_state_load(p, logger, head);
+}
+
+static apr_status_t pipe_append(request_rec *r, mc_logger_t *logger, const mc_record_t *rec,
+                                char *head, const char **err)
+{
+    char hash[MC_HASH_HEX + 1];
+    char *line = mc_record_format(r->pool, rec, head, hash, err);
+    apr_status_t rv;
+
+    if (!line)
+        return APR_EINVAL;
+    /* one write below PIPE_BUF: atomic on a pipe */
+    rv = apr_file_write_full(logger->out, line, strlen(line), NULL);
+    if (rv == APR_SUCCESS) {
+        memcpy(head, hash, sizeof(hash));
+        mc_log_state_save(r->pool, r, logger, hash);
+    }
+    return rv;
+}
+
+static const mc_log_ops_t pipe_ops = {"piped", pipe_open, pipe_load_head, NULL, pipe_append};
+
+/* ---- the logger ------------------------------------------------------------------ */
+
+/* Without ConsentLog, decisions go next to the error log, as consent.log. */
+static const char *default_target(apr_pool_t *p, server_rec *s)
+{
+    const char *err = s->error_fname;
+    const char *slash;
+
+    if (!err || err[0] == '|' || strncmp(err, "syslog", 6) == 0)
+        return NULL;
+    err = ap_server_root_relative(p, err);
+    if (!err || !(slash = strrchr(err, '/')))
+        return NULL;
+    return apr_pstrcat(p, apr_pstrndup(p, err, (apr_size_t)(slash - err)), "/consent.log", NULL);
+}
+
+static const mc_log_ops_t *ops_for(const char *target)
+{
+    if (target[0] == '|')
+        return &pipe_ops;
+    return &file_ops;
+}
+
+static mc_logger_t *make_logger(apr_pool_t *pconf, server_rec *s, const char *target)
+{
+    mc_logger_t *logger = apr_pcalloc(pconf, sizeof(*logger));
+
+    logger->target = target;
+    logger->ops = ops_for(target);
+    logger->state_path = ap_runtime_dir_relative(
+        pconf, apr_pstrcat(pconf, target_id(pconf, target), ".chain", NULL));
+    logger->shared = shared_for(s, target);
+    if (!logger->shared || logger->ops->open(pconf, s, logger) != APR_SUCCESS)
+        return NULL;
+    if (!logger->shared->head->ready)
+        load_head(pconf, s, logger);
+    return logger;
+}
+
+/* The name this server's records carry: ConsentLogChain, or the host name
+ * made into a valid chain name. */
+static const char *chain_name(apr_pool_t *p, server_rec *main_server)
+{
+    const char *configured = mc_server_conf(main_server)->log_chain;
+    char host[APRMAXHOSTLEN + 1];
+    char *name;
+
+    if (configured)
+        return configured;
+    if (apr_gethostname(host, sizeof(host), p) != APR_SUCCESS || !host[0])
+        return "httpd";
+    name = apr_pstrndup(p, host, MC_CHAIN_NAME_MAX);
+    for (char *c = name; *c; c++) {
+        if (!apr_isalnum(*c) && *c != '.' && *c != '_' && *c != '-')
+            *c = '-';
+    }
+    return name;
+}
+
+int mc_log_post_config(apr_pool_t *pconf, server_rec *main_server)
+{
+    apr_hash_t *by_target = apr_hash_make(pconf);
+    const char *chain = chain_name(pconf, main_server);
+
+    for (server_rec *s = main_server; s; s = s->next) {
+        mc_server_conf_t *conf = mc_server_conf(s);
+        const char *target = conf->log_target;
+
+        if (!conf->engine_used)
+            continue;
+        if (!target && !(target = default_target(pconf, main_server))) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         MCLOGNO(00033) "ConsentEngine is on but there is no ConsentLog, and "
+                                        "the error log is not a file to put consent.log "
+                                        "beside: set ConsentLog");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        conf->log_chain = chain;
+        conf->logger = apr_hash_get(by_target, target, APR_HASH_KEY_STRING);
+        if (!conf->logger) {
+            conf->logger = make_logger(pconf, s, target);
+            if (!conf->logger) {
+                if (conf->log_source)
+                    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                                 MCLOGNO(00034) "%s: ConsentLog %s cannot be used",
+                                 conf->log_source, target);
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+            apr_hash_set(by_target, target, APR_HASH_KEY_STRING, conf->logger);
+        }
+    }
+    return OK;
+}
+
+void mc_log_child_init(apr_pool_t *p, server_rec *main_server)
+{
+    apr_hash_t *done = apr_hash_make(p);
+
+    for (server_rec *s = main_server; s; s = s->next) {
+        mc_logger_t *logger = mc_server_conf(s)->logger;
+        apr_status_t rv;
+
+        if (!logger || apr_hash_get(done, &logger, sizeof(logger)))
+            continue;
+        apr_hash_set(done, apr_pmemdup(p, &logger, sizeof(logger)), sizeof(logger), logger);
+        rv = apr_global_mutex_child_init(&logger->shared->mutex, logger->shared->lock_file, p);
+        if (rv != APR_SUCCESS)
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                         MCLOGNO(00035) "cannot attach to the consent log lock");
+        if (logger->ops->child_init)
+            logger->ops->child_init(p, s, logger);
+    }
+}
+
 apr_status_t mc_log_record(request_rec *r, const mc_record_t *rec)
 {
-    const mc_logger_t *logger = mc_server_conf(r->server)->logger;
-    chain_head_t *head;
-    char hash[MC_HASH_HEX + 1];
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    mc_logger_t *logger = conf->logger;
+    mc_record_t chained = *rec;
     const char *err = NULL;
-    char *line;
     apr_status_t rv;
 
     if (!logger) {
@@ -337,26 +425,15 @@ apr_status_t mc_log_record(request_rec *r, const mc_record_t *rec)
                       MCLOGNO(00037) "no consent log for this server: the decision is refused");
         return APR_EGENERAL;
     }
-    head = logger->shared->head;
+    chained.chain = conf->log_chain;
     if ((rv = apr_global_mutex_lock(logger->shared->mutex)) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       MCLOGNO(00038) "cannot lock the consent log");
         return rv;
     }
-    line = mc_record_format(r->pool, rec, head->hash, hash, &err);
-    if (!line)
-        rv = APR_EINVAL;
-    else if (logger->piped)
-        /* one write below PIPE_BUF: atomic on a pipe */
-        rv = apr_file_write_full(logger->out, line, strlen(line), NULL);
-    else
-        rv = append_file(r->pool, logger, line, strlen(line));
-    if (rv == APR_SUCCESS) {
-        memcpy(head->hash, hash, sizeof(head->hash));
-        head->records++;
-        if (logger->piped)
-            save_head(r->pool, r, logger, hash);
-    }
+    rv = logger->ops->append(r, logger, &chained, logger->shared->head->hash, &err);
+    if (rv == APR_SUCCESS)
+        logger->shared->head->records++;
     apr_global_mutex_unlock(logger->shared->mutex);
     if (rv != APR_SUCCESS)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,

@@ -59,6 +59,7 @@ typedef struct mc_server_conf {
     const char *base_path;
     const char *log_target;
     const char *log_source;
+    const char *log_chain; /* ConsentLogChain (main server); in post_config, every server's */
     int respect_gpc;
     int engine_used; /* some scope of this server says ConsentEngine On */
 

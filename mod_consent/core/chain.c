@@ -28,6 +28,21 @@ static const char *const mc_record_methods[] = {"accept_all", "reject_all", "cus
 
 /* ---- small helpers -------------------------------------------------------------- */
 
+int mc_chain_name_valid(const char *name)
+{
+    size_t len = name ? strlen(name) : 0;
+
+    if (len == 0 || len > MC_CHAIN_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
 mc_status_t mc_sha256_hex(const void *data, size_t len, char *out)
 {
     static const char hex[] = "0123456789abcdef";
@@ -257,6 +272,9 @@ static json_t *mc_record_object(apr_pool_t *p, const mc_record_t *rec, const cha
         mc_json_put(obj, "ua", json_string(mc_ua_clean(p, rec->ua)), bad);
     if (rec->gpc)
         mc_json_put(obj, "gpc", json_true(), bad);
+    if (rec->chain)
+        mc_json_put(obj, "chain", mc_chain_name_valid(rec->chain) ? json_string(rec->chain) : NULL,
+                    bad);
     mc_json_put(obj, "prev", prev ? json_string(prev) : NULL, bad);
     return obj;
 }
@@ -352,6 +370,11 @@ static int mc_json_is_flag(const json_t *v)
     return json_is_boolean(v);
 }
 
+static int mc_json_is_chain(const json_t *v)
+{
+    return json_is_string(v) && mc_chain_name_valid(json_string_value(v));
+}
+
 /* At most MC_MAX_CATEGORIES valid names (which also bounds the work). */
 static int mc_json_is_names(const json_t *v)
 {
@@ -386,6 +409,7 @@ static const struct mc_field {
     {"ip", 0, mc_json_is_text, "a string"},
     {"ua", 0, mc_json_is_text, "a string"},
     {"gpc", 0, mc_json_is_flag, "true or false"},
+    {"chain", 0, mc_json_is_chain, "a chain name (1-64 of A-Z a-z 0-9 . _ -)"},
     {"prev", 1, mc_json_is_hex64, "64 lower-case hex digits"},
     {"hash", 1, mc_json_is_hex64, "64 lower-case hex digits"},
 };
@@ -556,6 +580,9 @@ mc_status_t mc_record_parse(apr_pool_t *p, const char *line, size_t len, mc_reco
         return MC_EINVAL;
     info->time = mc_json_strdup(p, obj, "time");
     info->id = mc_json_strdup(p, obj, "id");
+    info->chain = mc_json_strdup(p, obj, "chain");
+    if (!info->chain)
+        info->chain = "";
     rv = mc_record_hash_check(line, len, hash, err);
     if (rv == MC_OK)
         rv = mc_record_fields_check(p, obj, err);

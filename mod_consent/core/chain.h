@@ -2,7 +2,10 @@
  *
  * A record is one line of compact JSON with the fields in this order:
  *   time, id, policy, granted, refused, method, lang, text, [ip], [ua],
- *   [gpc], prev, hash
+ *   [gpc], [chain], prev, hash
+ * "chain" names the server whose chain the record belongs to (several
+ * servers writing to one database each keep their own chain); records
+ * without it belong to the unnamed chain.
  * "prev" is the previous record's "hash" (64 zeros for the first record of a
  * chain). "hash" is the lower-case hex SHA-256 of the line's bytes from its
  * first '{' up to, not including, the ',"hash":' that introduces it. So a
@@ -22,6 +25,7 @@
 #define MC_RECORD_MAX 4000 /* a record line is at most this long (below PIPE_BUF) */
 #define MC_LINE_MAX 65536  /* readers of a log refuse longer lines */
 #define MC_UA_MAX 256      /* bytes of User-Agent kept in a record */
+#define MC_CHAIN_NAME_MAX 64 /* a chain name: 1-64 of A-Z a-z 0-9 . _ - */
 
 extern const char mc_chain_genesis[MC_HASH_HEX + 1];
 
@@ -37,7 +41,11 @@ typedef struct mc_record {
     const char *ip;   /* already truncated, or NULL to omit */
     const char *ua;   /* or NULL to omit; cut to MC_UA_MAX bytes, bad UTF-8 -> U+FFFD */
     int gpc;          /* 1 when the request carried Sec-GPC: 1 */
+    const char *chain; /* mc_chain_name_valid, or NULL to omit */
 } mc_record_t;
+
+/* 1 when NAME may name a chain. */
+int mc_chain_name_valid(const char *name);
 
 /* Formats REC chained to PREV (MC_HASH_HEX hex chars). Returns the line
  * with its trailing '\n' and writes the new hash (NUL-terminated) to
@@ -59,6 +67,7 @@ mc_status_t mc_record_check(apr_pool_t *p, const char *line, size_t len, char *p
 typedef struct mc_record_info {
     const char *time;
     const char *id;
+    const char *chain; /* "" for a record without "chain" */
     char prev[MC_HASH_HEX + 1];
     char hash[MC_HASH_HEX + 1];
 } mc_record_info_t;

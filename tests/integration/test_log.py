@@ -286,3 +286,30 @@ def test_parallel_decisions_from_many_processes_and_threads(server_factory):
         assert len([l for l in out.splitlines() if l.startswith("{")]) == 1, out
     pids = set(re.findall(r"POST /_consent/decision .* pid=(\d+)", srv.access_log()))
     assert len(pids) >= 2, "all decisions were served by one process; the race was not tested"
+
+
+def test_records_name_the_chain_of_the_server(server_factory):
+    """Each server's records say whose chain they are: ConsentLogChain, else the host name."""
+    import socket
+    srv = server_factory("log-chain-default")
+    decide(srv, "accept_all")
+    host = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname())[:64]
+    assert srv.consent_records()[-1]["chain"] == host
+    named = server_factory("log-chain-named", global_conf="ConsentLogChain web-2.oslo\n")
+    decide(named, "reject_all")
+    decide(named, "accept_all")
+    records = named.consent_records()
+    assert [r["chain"] for r in records] == ["web-2.oslo", "web-2.oslo"]
+    rc, out = consent_log_tool("verify", named.consent_log)
+    assert rc == 0, out
+
+
+@pytest.mark.parametrize("conf, says", [
+    ("ConsentLogChain 'web 2'\n", "not a chain name"),
+    ("ConsentLogChain " + "x" * 65 + "\n", "not a chain name"),
+    ("<VirtualHost *:80>\nConsentLogChain web2\n</VirtualHost>\n", "cannot occur within"),
+])
+def test_bad_chain_names_stop_start_up(config_factory, conf, says):
+    srv = config_factory("log-chain-bad", global_conf=conf)
+    rc, out = srv.config_test()
+    assert rc != 0 and says in out, out

@@ -215,6 +215,44 @@ START_TEST(optional_fields_are_omitted_or_present)
 }
 END_TEST
 
+START_TEST(chain_name_is_recorded_and_checked)
+{
+    mc_record_t rec = test_record();
+    char hash[MC_HASH_HEX + 1];
+    mc_record_info_t info;
+    const char *err = NULL;
+    char *line;
+
+    rec.gpc = 1;
+    rec.method = "gpc";
+    rec.chain = "web-2.oslo";
+    line = format_ok(&rec, mc_chain_genesis, hash);
+    ck_assert_ptr_nonnull(strstr(line, ",\"gpc\":true,\"chain\":\"web-2.oslo\",\"prev\":"));
+    ck_assert_int_eq(mc_record_parse(test_pool, line, body_len(line), &info, &err), MC_OK);
+    ck_assert_str_eq(info.chain, "web-2.oslo");
+
+    rec.chain = NULL;
+    line = format_ok(&rec, mc_chain_genesis, hash);
+    ck_assert_int_eq(mc_record_parse(test_pool, line, body_len(line), &info, &err), MC_OK);
+    ck_assert_str_eq(info.chain, "");
+
+    /* a name that could not be matched safely is never written */
+    rec.chain = "web 2";
+    ck_assert_ptr_null(mc_record_format(test_pool, &rec, mc_chain_genesis, hash, &err));
+    ck_assert(!mc_chain_name_valid(""));
+    ck_assert(!mc_chain_name_valid("a/b"));
+    ck_assert(mc_chain_name_valid("A_z-0.9"));
+    {
+        char long_name[MC_CHAIN_NAME_MAX + 2];
+        memset(long_name, 'x', sizeof(long_name) - 1);
+        long_name[sizeof(long_name) - 1] = '\0';
+        ck_assert(!mc_chain_name_valid(long_name));
+        long_name[MC_CHAIN_NAME_MAX] = '\0';
+        ck_assert(mc_chain_name_valid(long_name));
+    }
+}
+END_TEST
+
 START_TEST(user_agent_is_cut_at_a_character_boundary)
 {
     mc_record_t rec = test_record();
@@ -655,6 +693,7 @@ Suite *chain_suite(void)
     tcase_add_test(format, sha256_known_answer);
     tcase_add_test(format, each_record_links_to_the_previous_hash);
     tcase_add_test(format, optional_fields_are_omitted_or_present);
+    tcase_add_test(format, chain_name_is_recorded_and_checked);
     tcase_add_test(format, user_agent_is_cut_at_a_character_boundary);
     tcase_add_test(format, invalid_utf8_in_user_agent_is_replaced);
     tcase_add_test(format, too_long_record_is_refused);
