@@ -400,9 +400,9 @@ void mc_log_child_init(apr_pool_t *p, server_rec *main_server)
         mc_logger_t *logger = mc_server_conf(s)->logger;
         apr_status_t rv;
 
-        if (!logger || apr_hash_get(done, &logger, sizeof(logger)))
+        if (!logger || apr_hash_get(done, logger->target, APR_HASH_KEY_STRING))
             continue;
-        apr_hash_set(done, apr_pmemdup(p, &logger, sizeof(logger)), sizeof(logger), logger);
+        apr_hash_set(done, logger->target, APR_HASH_KEY_STRING, logger);
         rv = apr_global_mutex_child_init(&logger->shared->mutex, logger->shared->lock_file, p);
         if (rv != APR_SUCCESS)
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
