@@ -8,7 +8,8 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
   libpcre2-dev libjansson-dev libssl-dev zlib1g-dev check
   clang libclang-rt-14-dev cppcheck clang-tidy
   python3 python3-pytest curl
-  chromium fonts-dejavu-core"
+  chromium fonts-dejavu-core
+  postgresql libaprutil1-dbd-pgsql libaprutil1-dbd-sqlite3 sqlite3"
 
 # Node.js runs the browser tests (tests/browser). Debian 12 ships it as
 # nodejs + npm; a machine that already has node and npm (say from another
@@ -38,7 +39,10 @@ if [ -f "$BROWSER/package-lock.json" ] && \
   (cd "$BROWSER" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) >/dev/null
   cp "$BROWSER/package-lock.json" "$BROWSER/node_modules/.package-lock.json.installed"
 fi
-# Debian starts apache2 on install; our tests and demo run their own servers.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet apache2 2>/dev/null; then
-  systemctl stop apache2 || true
+# Debian starts apache2 and PostgreSQL's main cluster on install; our tests
+# and demo run their own servers and their own private database cluster.
+if command -v systemctl >/dev/null 2>&1; then
+  for unit in apache2 postgresql; do
+    if systemctl is-active --quiet "$unit" 2>/dev/null; then systemctl stop "$unit" || true; fi
+  done
 fi
