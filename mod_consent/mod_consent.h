@@ -17,7 +17,10 @@
 #include "token.h"
 
 /* Error-log message numbers, in the spirit of APLOGNO: MCLOGNO(00001).
- * Next free number: 00041 (00022 is taken). */
+ * Taken: 00001-00057 in the first files, then one range per file:
+ * 00100s endpoint and pages, 00150-00181 filter and banner, 00200-00219
+ * glue_log_dbd.c, 00220-00229 glue_log_syslog.c, 00230-00249 glue_seen.c.
+ * Next free number: 00250. */
 #define MCLOGNO(n) "MC" #n ": "
 
 #define MC_UNSET (-1)
