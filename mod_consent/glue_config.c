@@ -11,6 +11,7 @@
 
 #include "builtin.h"
 #include "chain.h"
+#include "glue_log.h"
 
 APLOG_USE_MODULE(consent);
 
@@ -427,11 +428,26 @@ static const char *set_log(cmd_parms *cmd, void *dconf, const char *arg)
 
     if (!*arg || (arg[0] == '|' && !arg[1]))
         return "ConsentLog: give a file, or \"|command\"";
-    if (strcasecmp(arg, "syslog") == 0 || strcasecmp(arg, "dbd") == 0)
-        return apr_psprintf(cmd->pool,
-                            "ConsentLog %s: this build of mod_consent records to a file or a "
-                            "piped command only",
-                            arg);
+    if (strncasecmp(arg, "syslog", 6) == 0 && (arg[6] == '\0' || arg[6] == ':')) {
+        const char *err = mc_log_syslog_parse(cmd->pool, arg, &s->log_target);
+
+        if (err)
+            return apr_psprintf(cmd->pool, "ConsentLog %s: %s", arg, err);
+        s->log_source = directive_source(cmd);
+        return NULL;
+    }
+    if (strcasecmp(arg, "dbd") == 0) {
+        /* once per server: mod_dbd warns about a label registered twice */
+        const char *err = s->log_target && strcmp(s->log_target, "dbd") == 0
+                              ? NULL
+                              : mc_log_dbd_prepare(cmd);
+
+        if (err)
+            return err;
+        s->log_target = "dbd";
+        s->log_source = directive_source(cmd);
+        return NULL;
+    }
     if (arg[0] == '|')
         s->log_target = arg;
     else {
@@ -496,7 +512,8 @@ const command_rec mc_directives[] = {
     AP_INIT_TAKE1("ConsentLogChain", set_log_chain, NULL, RSRC_CONF,
                   "the name of this server's chain in the consent log (default: host name)"),
     AP_INIT_TAKE1("ConsentLog", set_log, NULL, RSRC_CONF,
-                  "where decisions are recorded: a file or \"|command\""),
+                  "where decisions are recorded: a file, \"|command\", syslog[:FACILITY], "
+                  "or dbd (mod_dbd)"),
     AP_INIT_FLAG("ConsentRespectGPC", set_respect_gpc, NULL, RSRC_CONF,
                  "On to treat Sec-GPC: 1 as refusing marketing (default On)"),
     AP_INIT_FLAG("ConsentStripRequestCookies", set_strip, NULL, RSRC_CONF | ACCESS_CONF,

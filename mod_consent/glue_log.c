@@ -35,6 +35,8 @@ typedef struct chain_head {
     int ready;
     char hash[MC_HASH_HEX + 1];
     apr_uint64_t records; /* written since the process tree started */
+    int appending;        /* a file append is under way: still set when the process
+                           * doing it died under the lock (SIGKILL, a crash) */
 } chain_head_t;
 
 /* What lives as long as the httpd process tree. */
@@ -134,7 +136,8 @@ static apr_status_t file_open(apr_pool_t *pconf, server_rec *s, mc_logger_t *log
     apr_status_t rv;
 
     rv = apr_file_open(&logger->out, logger->target,
-                       APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_APPEND | APR_FOPEN_BINARY,
+                       APR_FOPEN_READ | APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_APPEND |
+                           APR_FOPEN_BINARY,
                        APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD, pconf);
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
@@ -241,18 +244,66 @@ static apr_status_t append_line(apr_pool_t *p, const mc_logger_t *logger, const 
     return rv;
 }
 
+/* The process of the last append died under the lock: it may have left
+ * nothing, a whole record the shared head does not know, or part of one.
+ * Nobody was told of that record, so a torn piece is cut off, and the chain
+ * goes on from the last whole record in the file. The children cannot open
+ * the file by name: all is read through the descriptor they inherited. */
+static void file_recover(request_rec *r, mc_logger_t *logger, char *head)
+{
+    char tail[2 * (MC_RECORD_MAX + 1)]; /* a torn piece and the whole line before it */
+    apr_finfo_t finfo;
+    mc_record_info_t info;
+    const char *why;
+    apr_off_t start;
+    ssize_t n, end, from;
+    int fd;
+
+    if (apr_file_info_get(&finfo, APR_FINFO_SIZE | APR_FINFO_TYPE, logger->out) != APR_SUCCESS ||
+        finfo.filetype != APR_REG || finfo.size == 0 ||
+        apr_os_file_get(&fd, logger->out) != APR_SUCCESS)
+        return;
+    start = finfo.size > (apr_off_t)sizeof(tail) ? finfo.size - (apr_off_t)sizeof(tail) : 0;
+    n = pread(fd, tail, (size_t)(finfo.size - start), (off_t)start);
+    if (n != (ssize_t)(finfo.size - start))
+        return;
+    for (end = n; end > 0 && tail[end - 1] != '\n'; end--)
+        ;
+    if (end < n && (end > 0 || start == 0)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      MCLOGNO(00045) "consent log %s: a process died while writing a record; "
+                                     "its %ld bytes are removed",
+                      logger->target, (long)(n - end));
+        if (apr_file_trunc(logger->out, start + end) != APR_SUCCESS)
+            return; /* the next append starts a new line after it */
+    }
+    if (end == 0)
+        return;
+    for (from = end - 1; from > 0 && tail[from - 1] != '\n'; from--)
+        ;
+    if ((from > 0 || start == 0) &&
+        mc_record_parse(r->pool, tail + from, (size_t)(end - 1 - from), &info, &why) == MC_OK)
+        memcpy(head, info.hash, sizeof(info.hash));
+}
+
 static apr_status_t file_append(request_rec *r, mc_logger_t *logger, const mc_record_t *rec,
                                 char *head, const char **err)
 {
+    chain_head_t *shared = logger->shared->head;
     char hash[MC_HASH_HEX + 1];
-    char *line = mc_record_format(r->pool, rec, head, hash, err);
+    char *line;
     apr_status_t rv;
 
+    if (shared->appending)
+        file_recover(r, logger, head);
+    line = mc_record_format(r->pool, rec, head, hash, err);
     if (!line)
         return APR_EINVAL;
+    shared->appending = 1;
     rv = append_line(r->pool, logger, line, strlen(line));
     if (rv == APR_SUCCESS)
         memcpy(head, hash, sizeof(hash));
+    shared->appending = 0;
     return rv;
 }
 
@@ -318,6 +369,10 @@ static const mc_log_ops_t *ops_for(const char *target)
 {
     if (target[0] == '|')
         return &pipe_ops;
+    if (strcasecmp(target, "dbd") == 0)
+        return &mc_log_dbd_ops;
+    if (strncasecmp(target, "syslog", 6) == 0 && (target[6] == '\0' || target[6] == ':'))
+        return &mc_log_syslog_ops;
     return &file_ops;
 }
 

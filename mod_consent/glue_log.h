@@ -49,4 +49,16 @@ mc_status_t mc_log_state_load(apr_pool_t *p, const mc_logger_t *logger, char *he
 void mc_log_state_save(apr_pool_t *p, request_rec *r, const mc_logger_t *logger,
                        const char *hash);
 
+/* glue_log_syslog.c: "ConsentLog syslog[:FACILITY[:/socket]]". */
+extern const mc_log_ops_t mc_log_syslog_ops;
+/* Checks a syslog TARGET; NULL and *CANONICAL = "syslog:FACILITY:/socket"
+ * (defaults filled in, lower case), or what is wrong with it. */
+const char *mc_log_syslog_parse(apr_pool_t *p, const char *target, const char **canonical);
+
+/* glue_log_dbd.c: "ConsentLog dbd", through mod_dbd (conf/sql/ has the schema). */
+extern const mc_log_ops_t mc_log_dbd_ops;
+/* From the ConsentLog directive: registers the statements with mod_dbd for
+ * CMD's server. NULL, or why not (mod_dbd not loaded before it). */
+const char *mc_log_dbd_prepare(cmd_parms *cmd);
+
 #endif

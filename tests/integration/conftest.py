@@ -114,6 +114,18 @@ def module_server_factory(backends):
     f.stop_all()
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """A private PostgreSQL 15 cluster on 127.0.0.1 (see pg.py), for the whole session."""
+    import pg
+    cluster = pg.PostgresCluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 @pytest.fixture
 def config_factory():
     """Servers that are only written (never started by the fixture): for start-up tests."""
