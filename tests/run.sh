@@ -56,6 +56,14 @@ else
   tail -40 "$LOGDIR/fuzz.log"; count fuzz 0 1
 fi
 
+note "fuzzing the consent-log readers (libFuzzer, ${FUZZ_RECORD_SECONDS:-30} s)"
+if make -s fuzz-record FUZZ_SECONDS="${FUZZ_RECORD_SECONDS:-30}" > "$LOGDIR/fuzz-record.log" 2>&1; then
+  grep -E '^Done|number_of_executed_units|new_units_added' "$LOGDIR/fuzz-record.log"
+  count fuzz 1 0
+else
+  tail -40 "$LOGDIR/fuzz-record.log"; count fuzz 0 1
+fi
+
 note "lint (cppcheck, clang-tidy)"
 if bash tests/lint.sh > "$LOGDIR/lint.log" 2>&1; then
   count lint 1 0; echo "lint clean"

@@ -60,7 +60,8 @@ int main(int argc, char **argv)
                   {"decision", decision_suite}, {"chain", chain_suite},
                   {"lang", lang_suite},         {"locale", locale_suite},
                   {"banner", banner_suite},     {"declaration", declaration_suite},
-                  {"html", html_suite},         {"guardrules", guardrules_suite}};
+                  {"html", html_suite},         {"guardrules", guardrules_suite},
+                  {"logstats", logstats_suite}};
     SRunner *runner;
     int failed;
 

@@ -17,6 +17,7 @@ Suite *locale_suite(void);
 Suite *banner_suite(void);
 Suite *declaration_suite(void);
 Suite *guardrules_suite(void);
+Suite *logstats_suite(void);
 
 /* A pool made before and destroyed after each test (checked fixtures). */
 extern apr_pool_t *test_pool;
