@@ -17,6 +17,7 @@
 #include "chain.h"
 #include "decision.h"
 #include "declaration.h"
+#include "glue_seen.h"
 #include "guard.h"
 #include "lang.h"
 #include "locale.h"
@@ -226,10 +227,14 @@ request_rec *mc_banner_page(request_rec *r, const char *return_path)
  * language: only the summary's label is not, and it is added per banner).
  * Made at start-up from the catalogue and the server's own rules, so a
  * banner does not walk the catalogue; a <Directory> or <Location> with
- * rules of its own has its lists made for the request. */
+ * rules of its own has its lists made for the request. The cookies the
+ * site is seen to set are added by glue_seen.c, which keeps a copy per
+ * process and remakes it only when the shared table gains a name. */
 typedef struct server_cookies {
     int scope_rules; /* how many rules of the server's own scope they include */
+    const apr_array_header_t *decl; /* what the lists were made from */
     const mc_banner_cookies_t *lists;
+    mc_seen_lists_t *with_seen; /* per process: the lists with the seen cookies */
 } server_cookies_t;
 
 static apr_hash_t *cookies_by_server; /* server_rec * -> server_cookies_t */
@@ -255,8 +260,8 @@ static void load_cookie_lists(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *
         key = apr_palloc(pconf, sizeof(void *));
         *key = s;
         sc->scope_rules = scope_rule_count(rules);
-        sc->lists = mc_banner_cookie_lists(
-            pconf, mc_declaration_make(ptemp, conf->cats, conf->rules, rules, conf->cookie_name));
+        sc->decl = mc_declaration_make(pconf, conf->cats, conf->rules, rules, conf->cookie_name);
+        sc->lists = mc_banner_cookie_lists(pconf, sc->decl);
         apr_hash_set(cookies_by_server, key, sizeof(void *), sc);
     }
 }
@@ -268,13 +273,14 @@ const mc_banner_cookies_t *mc_banner_cookies(request_rec *r)
     const mc_server_conf_t *conf = mc_server_conf(r->server);
     const apr_array_header_t *rules = mc_dir_conf(r)->rules;
     const void *key = r->server;
-    const server_cookies_t *sc =
+    server_cookies_t *sc =
         cookies_by_server ? apr_hash_get(cookies_by_server, &key, sizeof(key)) : NULL;
+    apr_array_header_t *decl;
 
     if (sc && sc->scope_rules == scope_rule_count(rules))
-        return sc->lists;
-    return mc_banner_cookie_lists(
-        r->pool, mc_declaration_make(r->pool, conf->cats, conf->rules, rules, conf->cookie_name));
+        return mc_seen_banner_lists(r, &sc->with_seen, sc->decl, sc->lists);
+    decl = mc_declaration_make(r->pool, conf->cats, conf->rules, rules, conf->cookie_name);
+    return mc_seen_banner_lists(r, NULL, decl, mc_banner_cookie_lists(r->pool, decl));
 }
 
 /* --- the banner ------------------------------------------------------------------- */

@@ -13,6 +13,7 @@
 #include <apr_thread_mutex.h>
 
 #include "cookie.h"
+#include "glue_seen.h"
 
 APLOG_USE_MODULE(consent);
 
@@ -190,6 +191,8 @@ static int set_cookie_allowed(request_rec *r, const char *text, mc_catmask_t gra
     }
     if (mc_setcookie_is_deletion(&c, apr_time_sec(r->request_time)))
         return 1;
+    /* the site sets it, whether it leaves or not: the declaration lists it */
+    mc_seen_note(r, &c);
     if (mc_cookie_granted(r, c.name, granted))
         return 1;
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,

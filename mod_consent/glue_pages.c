@@ -13,14 +13,15 @@
 #include "banner.h"
 #include "decision.h"
 #include "declaration.h"
+#include "glue_seen.h"
 #include "lang.h"
 #include "placeholder.h"
 #include "rules.h"
 
 APLOG_USE_MODULE(consent);
 
-/* The declaration changes only with the configuration; a privacy page may
- * be read many times in a row. */
+/* The declaration changes with the configuration and, in "seen", as the
+ * site sets new cookies; a privacy page may be read many times in a row. */
 #define DECLARATION_CACHE "public, max-age=300"
 
 /* --- the query ----------------------------------------------------------------------- */
@@ -206,7 +207,8 @@ static int handle_declaration(request_rec *r)
     loc = mc_banner_locale(r, mc_banner_language(r, query_lang(r)));
     decl = mc_declaration_make(r->pool, conf->cats, conf->rules, mc_dir_conf(r)->rules,
                                conf->cookie_name);
-    json = mc_declaration_json(r->pool, decl, loc, conf->policy);
+    json = mc_declaration_json_seen(r->pool, decl, mc_seen_declared(r), conf->cats, loc,
+                                    conf->policy);
     if (!json) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       MCLOGNO(00150) "the cookie declaration could not be made (out of "

@@ -6,6 +6,7 @@
  *   glue_endpoint.c  the ConsentBasePath endpoint (state, decisions)
  *   glue_filter.c    the HTML output filter (trackers, assets, banner)
  *   glue_log.c       the consent log and its hash chain
+ *   glue_seen.c      the cookies the site is seen to set
  * and routes the pure-C core's log messages to the error log. */
 #include "mod_consent.h"
 
@@ -13,6 +14,7 @@
 #include "http_protocol.h"
 #include "util_filter.h"
 
+#include "glue_seen.h"
 #include "status.h"
 
 static server_rec *log_server;
@@ -29,6 +31,7 @@ static int consent_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
 {
     mc_config_pre(pconf);
     mc_log_pre_config(pconf);
+    mc_seen_pre_config(pconf);
     return OK;
 }
 
@@ -43,13 +46,16 @@ static int consent_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t 
 static int consent_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                                server_rec *s)
 {
-    return mc_log_post_config(pconf, s);
+    int rv = mc_log_post_config(pconf, s);
+
+    return rv != OK ? rv : mc_seen_post_config(pconf, s);
 }
 
 static void consent_child_init(apr_pool_t *p, server_rec *s)
 {
     mc_headers_child_init(p);
     mc_log_child_init(p, s);
+    mc_seen_child_init(p, s);
 }
 
 static void consent_register_hooks(apr_pool_t *p)

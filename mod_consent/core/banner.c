@@ -6,6 +6,7 @@
 #include <apr_tables.h>
 #include <apr_time.h>
 #include <string.h>
+#include <strings.h>
 
 /* --- escaping ------------------------------------------------------------------ */
 
@@ -147,17 +148,44 @@ static void put_checkbox(builder_t *b, const char *name, int locked, int refused
                            NULL));
 }
 
+/* What the list of unclassified cookies is headed by. The locales have no
+ * key for it (a ConsentText language would have to add one): it is said
+ * in the shipped languages, else in English. */
+static const char *unclassified_note(const char *lang)
+{
+    if (lang && strncasecmp(lang, "nn", 2) == 0)
+        return "Ikkje klassifiserte informasjonskapslar som nettstaden set, sl\xc3\xb8ppte "
+               "gjennom utan samtykke:";
+    if (lang && (strncasecmp(lang, "nb", 2) == 0 || strncasecmp(lang, "no", 2) == 0))
+        return "Ikke klassifiserte informasjonskapsler som nettstedet setter, sluppet gjennom "
+               "uten samtykke:";
+    return "Unclassified cookies the site sets, let through without consent:";
+}
+
 /* The cookies of category I, folded under its description. */
 static void put_cookies(builder_t *b, const mc_banner_opts_t *o, int i)
 {
     const mc_banner_cookies_t *c = o->cookies ? &o->cookies[i] : NULL;
+    int listed, unclassified;
 
-    if (!c || c->count <= 0 || !c->list)
+    if (!c)
+        return;
+    listed = c->count > 0 && c->list;
+    unclassified = c->unclassified_count > 0 && c->unclassified;
+    if (!listed && !unclassified)
         return;
     put(b, "<details class=\"mc-cookies\"><summary>");
     put_text(b, "cookies_label", "Cookies");
-    put(b, apr_psprintf(b->p, " (%d)</summary>", c->count));
-    put(b, c->list);
+    put(b, apr_psprintf(b->p, " (%d)</summary>",
+                        (listed ? c->count : 0) + (unclassified ? c->unclassified_count : 0)));
+    if (listed)
+        put(b, c->list);
+    if (unclassified) {
+        put(b, "<p class=\"mc-unclassified-note\">");
+        put_escaped(b, unclassified_note(o->lang ? o->lang : mc_locale_lang(b->loc)));
+        put(b, "</p>");
+        put(b, c->unclassified);
+    }
     put(b, "</details>");
 }
 
@@ -210,6 +238,27 @@ static void put_second_layer(builder_t *b, const mc_categories_t *cats, const mc
     put(b, "</button></div></details>");
 }
 
+/* The unclassified cookies of CAT, names only: they have no service. */
+static void put_unclassified(apr_pool_t *p, const mc_declared_category_t *cat,
+                             mc_banner_cookies_t *out, int count)
+{
+    builder_t b;
+
+    builder_init(&b, p, NULL);
+    put(&b, "<ul class=\"mc-unclassified\">");
+    for (int j = 0; j < cat->cookies->nelts; j++) {
+        const mc_declared_cookie_t *c = &APR_ARRAY_IDX(cat->cookies, j, mc_declared_cookie_t);
+        if (!c->unclassified)
+            continue;
+        put(&b, "<li><code>");
+        put_escaped(&b, c->name);
+        put(&b, "</code></li>");
+    }
+    put(&b, "</ul>");
+    out->unclassified_count = count;
+    out->unclassified = builder_join(&b);
+}
+
 mc_banner_cookies_t *mc_banner_cookie_lists(apr_pool_t *p, const apr_array_header_t *decl)
 {
     mc_banner_cookies_t *out = apr_pcalloc(p, sizeof(*out) * (decl->nelts ? decl->nelts : 1));
@@ -218,12 +267,18 @@ mc_banner_cookies_t *mc_banner_cookie_lists(apr_pool_t *p, const apr_array_heade
         const mc_declared_category_t *cat = &APR_ARRAY_IDX(decl, i, mc_declared_category_t);
         builder_t b;
 
+        int unclassified = 0;
+
         if (!cat->cookies || cat->cookies->nelts == 0)
             continue;
         builder_init(&b, p, NULL);
         put(&b, "<ul>");
         for (int j = 0; j < cat->cookies->nelts; j++) {
             const mc_declared_cookie_t *c = &APR_ARRAY_IDX(cat->cookies, j, mc_declared_cookie_t);
+            if (c->unclassified) {
+                unclassified++;
+                continue;
+            }
             put(&b, "<li><code>");
             put_escaped(&b, c->name);
             put(&b, "</code>");
@@ -234,8 +289,10 @@ mc_banner_cookies_t *mc_banner_cookie_lists(apr_pool_t *p, const apr_array_heade
             put(&b, "</li>");
         }
         put(&b, "</ul>");
-        out[i].count = cat->cookies->nelts;
-        out[i].list = builder_join(&b);
+        out[i].count = cat->cookies->nelts - unclassified;
+        out[i].list = out[i].count > 0 ? builder_join(&b) : NULL;
+        if (unclassified)
+            put_unclassified(p, cat, &out[i], unclassified);
     }
     return out;
 }

@@ -21,7 +21,12 @@
  *             (required ones checked, disabled, "always on", posted by a hidden input)
  *             and, when the category has cookies, under the description:
  *             <details class="mc-cookies"><summary>{cookies_label} (N)</summary>
- *               <ul><li><code>_ga</code> — Google Analytics</li>..</ul></details>
+ *               <ul><li><code>_ga</code> — Google Analytics</li>..</ul>
+ *               [<p class="mc-unclassified-note">{note}</p>
+ *                <ul class="mc-unclassified"><li><code>x</code></li>..</ul>]</details>
+ *             (the second list: cookies the site sets that no rule classifies,
+ *             let through by ConsentUnclassified allow; the note says so in
+ *             nb, nn or en, English for any other language)
  *           </fieldset>
  *           <button class="mc-btn" name="method" value="custom">{save}</button>
  *         </details>
@@ -73,6 +78,11 @@
 typedef struct mc_banner_cookies {
     int count;
     const char *list;
+    /* cookies the site was seen to set that no rule classifies (listed
+     * under necessary when ConsentUnclassified allows them): COUNT more,
+     * shown after LIST under a note in the banner's language */
+    int unclassified_count;
+    const char *unclassified;
 } mc_banner_cookies_t;
 
 typedef struct mc_banner_opts {

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* --- the catalogue's services ------------------------------------------------------ */
 
@@ -162,6 +163,104 @@ apr_array_header_t *mc_declaration_make(apr_pool_t *p, const mc_categories_t *ca
     return decl;
 }
 
+/* --- the cookies seen ----------------------------------------------------------------- */
+
+/* The rule that classifies NAME: the scope's, then the catalogue's (as
+ * mc_cookie_granted decides). */
+static const mc_rule_t *seen_rule(const mc_ruleset_t *catalogue,
+                                  const apr_array_header_t *scope_rules, const char *name)
+{
+    const mc_rule_t *rule = NULL;
+
+    if (scope_rules)
+        rule = mc_rules_match(scope_rules, MC_RULE_COOKIE, name, strlen(name));
+    return rule ? rule : mc_ruleset_match_cookie(catalogue, name);
+}
+
+static int seen_order(const void *a, const void *b)
+{
+    const mc_declared_seen_t *x = a, *y = b;
+    /* unclassified (-1) after every category */
+    unsigned cx = (unsigned)x->category, cy = (unsigned)y->category;
+    int c;
+
+    if (cx != cy)
+        return cx < cy ? -1 : 1;
+    if ((c = strcmp(x->name, y->name)) != 0)
+        return c;
+    return strcmp(x->domain, y->domain);
+}
+
+apr_array_header_t *mc_declaration_seen(apr_pool_t *p, const mc_categories_t *cats,
+                                        const mc_ruleset_t *catalogue,
+                                        const apr_array_header_t *scope_rules,
+                                        const char *consent_cookie,
+                                        const apr_array_header_t *seen)
+{
+    apr_array_header_t *out =
+        apr_array_make(p, seen && seen->nelts ? seen->nelts : 1, sizeof(mc_declared_seen_t));
+    apr_hash_t *services = services_by_key(p, catalogue);
+
+    for (int i = 0; seen && i < seen->nelts; i++) {
+        const mc_seen_cookie_t *c = &APR_ARRAY_IDX(seen, i, mc_seen_cookie_t);
+        mc_declared_seen_t *d = apr_array_push(out);
+        const mc_rule_t *rule = NULL;
+
+        d->name = c->name;
+        d->domain = c->domain;
+        d->lifetime = c->lifetime;
+        d->first_seen = c->first_seen;
+        d->last_seen = c->last_seen;
+        d->category = -1;
+        if (consent_cookie && strcmp(c->name, consent_cookie) == 0) {
+            d->category = MC_CAT_NECESSARY;
+            d->service = MC_DECLARATION_OWN_SERVICE;
+            continue;
+        }
+        rule = seen_rule(catalogue, scope_rules, c->name);
+        if (!rule)
+            continue;
+        d->category = mc_categories_index(cats, rule->category);
+        if (d->category >= 0 && rule->service) {
+            const mc_service_t *svc = apr_hash_get(
+                services, service_key(p, rule->category, rule->service), APR_HASH_KEY_STRING);
+            d->service = rule->service;
+            d->vendor = svc ? svc->vendor : NULL;
+        }
+    }
+    if (out->nelts > 1)
+        qsort(out->elts, (size_t)out->nelts, sizeof(mc_declared_seen_t), seen_order);
+    return out;
+}
+
+static int names_cookie(const mc_declared_category_t *cat, const char *name)
+{
+    for (int i = 0; i < cat->cookies->nelts; i++) {
+        if (strcmp(APR_ARRAY_IDX(cat->cookies, i, mc_declared_cookie_t).name, name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+void mc_declaration_add_seen(apr_pool_t *p, apr_array_header_t *decl,
+                             const apr_array_header_t *seen, int unclassified_allowed)
+{
+    for (int i = 0; seen && i < seen->nelts; i++) {
+        const mc_declared_seen_t *s = &APR_ARRAY_IDX(seen, i, mc_declared_seen_t);
+        int index = s->category >= 0 ? s->category : MC_CAT_NECESSARY;
+        mc_declared_category_t *cat;
+
+        if ((s->category < 0 && !unclassified_allowed) || index >= decl->nelts)
+            continue;
+        cat = category_at(decl, index);
+        if (names_cookie(cat, s->name))
+            continue;
+        add_cookie(cat, apr_pstrdup(p, s->name), s->service, s->vendor, 0);
+        APR_ARRAY_IDX(cat->cookies, cat->cookies->nelts - 1, mc_declared_cookie_t).unclassified =
+            s->category < 0;
+    }
+}
+
 /* --- JSON --------------------------------------------------------------------------------- */
 
 /* Sets KEY; nonzero when VALUE is NULL (out of memory, or a string that is
@@ -258,8 +357,47 @@ static json_t *category_json(apr_pool_t *p, const mc_declared_category_t *cat,
     return o;
 }
 
+/* Unix seconds as RFC 3339 UTC: "2026-11-24T09:12:00Z". */
+static json_t *utc_json(int64_t t)
+{
+    time_t when = (time_t)t;
+    struct tm tm;
+    char buf[32];
+
+    if (!gmtime_r(&when, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return json_null();
+    return json_string(buf);
+}
+
+static json_t *seen_json(const mc_declared_seen_t *s, const mc_categories_t *cats)
+{
+    const char *category = s->category >= 0 ? mc_categories_name(cats, s->category) : NULL;
+    json_t *o = json_object();
+
+    if (!o || put(o, "name", json_string(s->name)) ||
+        put(o, "category", json_string(category ? category : "unclassified")) ||
+        put(o, "domain", json_string(s->domain)) ||
+        put(o, "lifetime",
+            s->lifetime == MC_SEEN_SESSION ? json_null() : json_integer((json_int_t)s->lifetime)) ||
+        put(o, "first_seen", utc_json(s->first_seen)) ||
+        put(o, "last_seen", utc_json(s->last_seen)) ||
+        put(o, "service", string_or_null(s->service)) ||
+        put(o, "vendor", string_or_null(s->vendor))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 char *mc_declaration_json(apr_pool_t *p, const apr_array_header_t *decl, const mc_locale_t *loc,
                           const char *policy)
+{
+    return mc_declaration_json_seen(p, decl, NULL, NULL, loc, policy);
+}
+
+char *mc_declaration_json_seen(apr_pool_t *p, const apr_array_header_t *decl,
+                               const apr_array_header_t *seen, const mc_categories_t *cats,
+                               const mc_locale_t *loc, const char *policy)
 {
     json_t *root = json_object();
     json_t *categories;
@@ -272,6 +410,9 @@ char *mc_declaration_json(apr_pool_t *p, const apr_array_header_t *decl, const m
         return NULL;
     }
     categories = json_object_get(root, "categories");
+    for (int i = 0; seen && cats && i < seen->nelts; i++)
+        append_entry(json_object_get(root, "seen"),
+                     seen_json(&APR_ARRAY_IDX(seen, i, mc_declared_seen_t), cats));
     for (int i = 0; i < decl->nelts; i++) {
         json_t *cat = category_json(p, &APR_ARRAY_IDX(decl, i, mc_declared_category_t), loc);
         if (!cat || json_array_append_new(categories, cat) != 0) {

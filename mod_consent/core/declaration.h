@@ -24,8 +24,24 @@
  * "title" and "description" are the locale's texts (null when it has none);
  * a service's "description" is the catalogue's in the locale's language (or
  * its primary subtag), else null; "vendor" and "privacy" are null when the
- * catalogue does not say. "seen" is kept empty for the cookies the site is
- * seen to set. */
+ * catalogue does not say.
+ *
+ * "seen" lists the cookies the site was seen to set (seen.h; every process
+ * of the server records the Set-Cookie fields its responses carry, those
+ * mod_consent removes included), as given to mc_declaration_json_seen:
+ *   "seen":[{"name":"_ga","category":"statistics","domain":"klinikk.test",
+ *            "lifetime":63072000,"first_seen":"2026-11-24T08:00:00Z",
+ *            "last_seen":"2026-11-24T09:12:00Z","service":"Google Analytics",
+ *            "vendor":"Google"},..]
+ * sorted by category (in category order, "unclassified" last), then name.
+ * "category" is worked out when the declaration is made, by the rules in
+ * force (the scope's, then the catalogue's; the consent cookie is
+ * necessary): a changed rule re-categorises; a name no rule matches is
+ * "unclassified". "domain" is the Domain attribute, or the host the cookie
+ * was set on when it had none. "lifetime" is in seconds (the longest seen;
+ * an Expires date counts from when it was seen, to the minute), null for a
+ * session cookie. The times are UTC, to the second. "service" and
+ * "vendor" are those of the rule that classifies it, else null. */
 #ifndef MC_DECLARATION_H
 #define MC_DECLARATION_H
 
@@ -35,6 +51,7 @@
 #include "category.h"
 #include "locale.h"
 #include "rules.h"
+#include "seen.h"
 
 #define MC_DECLARATION_OWN_SERVICE "mod_consent" /* the consent cookie's service */
 
@@ -43,6 +60,7 @@ typedef struct mc_declared_cookie {
     const char *service; /* NULL for a ConsentCookieRule */
     const char *vendor;  /* NULL when not known */
     int pattern;         /* 1 for a glob with a wildcard or a regex */
+    int unclassified;    /* a seen cookie no rule classifies (mc_declaration_add_seen) */
 } mc_declared_cookie_t;
 
 typedef struct mc_declared_category {
@@ -61,8 +79,44 @@ apr_array_header_t *mc_declaration_make(apr_pool_t *p, const mc_categories_t *ca
                                         const apr_array_header_t *scope_rules,
                                         const char *consent_cookie);
 
-/* DECL as the JSON above, texts from LOC; NULL when out of memory. */
+/* DECL as the JSON above, texts from LOC; NULL when out of memory.
+ * "seen" is empty. */
 char *mc_declaration_json(apr_pool_t *p, const apr_array_header_t *decl, const mc_locale_t *loc,
                           const char *policy);
+
+/* A seen cookie with the category the rules give it. */
+typedef struct mc_declared_seen {
+    const char *name;
+    const char *domain;
+    int category;        /* index in the categories, or -1: unclassified */
+    const char *service; /* the classifying rule's service, or NULL */
+    const char *vendor;  /* that service's vendor, or NULL */
+    int64_t lifetime;    /* seconds, or MC_SEEN_SESSION */
+    int64_t first_seen;  /* Unix seconds */
+    int64_t last_seen;
+} mc_declared_seen_t;
+
+/* SEEN (mc_seen_cookie_t) classified by the rules as described above and
+ * sorted (category order, unclassified last, then name, then domain):
+ * mc_declared_seen_t. */
+apr_array_header_t *mc_declaration_seen(apr_pool_t *p, const mc_categories_t *cats,
+                                        const mc_ruleset_t *catalogue,
+                                        const apr_array_header_t *scope_rules,
+                                        const char *consent_cookie,
+                                        const apr_array_header_t *seen);
+
+/* As mc_declaration_json, with SEEN (from mc_declaration_seen, or NULL for
+ * none) as "seen". */
+char *mc_declaration_json_seen(apr_pool_t *p, const apr_array_header_t *decl,
+                               const apr_array_header_t *seen, const mc_categories_t *cats,
+                               const mc_locale_t *loc, const char *policy);
+
+/* Adds each seen cookie's name (SEEN from mc_declaration_seen) to its
+ * category's cookies in DECL unless that list already names it (once per
+ * name, whatever its domains). Unclassified ones go under necessary,
+ * marked unclassified, when UNCLASSIFIED_ALLOWED (they are then set
+ * without consent); otherwise they are left out (they are never set). */
+void mc_declaration_add_seen(apr_pool_t *p, apr_array_header_t *decl,
+                             const apr_array_header_t *seen, int unclassified_allowed);
 
 #endif

@@ -61,7 +61,8 @@ int main(int argc, char **argv)
                   {"lang", lang_suite},         {"locale", locale_suite},
                   {"banner", banner_suite},     {"declaration", declaration_suite},
                   {"html", html_suite},         {"guardrules", guardrules_suite},
-                  {"logstats", logstats_suite}};
+                  {"logstats", logstats_suite},
+                  {"seen", seen_suite}};
     SRunner *runner;
     int failed;
 

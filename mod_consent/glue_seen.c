@@ -1,0 +1,435 @@
+/* The cookies the site is seen to set, recorded across every process.
+ *
+ * One table (seen.h) of MC_SEEN_CAPACITY entries in shared memory, with one
+ * global lock, is made once per httpd process tree and kept across graceful
+ * restarts (like the consent log's chain head, glue_log.c). The parent
+ * loads it from DefaultRuntimeDir/consent-seen.txt when the process tree
+ * starts and saves it there whenever its configuration pool is cleared (a
+ * restart, graceful or not, and the stop), so it survives a full restart.
+ *
+ * The request path stays cheap: each process remembers, per cookie, when
+ * it last wrote it and the longest lifetime it wrote, and takes the global
+ * lock only for a cookie it has not written in the last minute, or whose
+ * lifetime grew. That memory is bounded too: past SEEN_CACHE_MAX cookies it
+ * is forgotten and starts over.
+ *
+ * When the table is full a new cookie is refused (unless an entry has not
+ * been seen for 30 days, seen.h), and a warning says so once per start or
+ * restart. */
+#include "mod_consent.h"
+
+#include "http_core.h"
+#include "http_main.h"
+#include "util_mutex.h"
+
+#include <apr_file_io.h>
+#include <apr_global_mutex.h>
+#include <apr_hash.h>
+#include <apr_shm.h>
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
+#include <unistd.h>
+
+#include "declaration.h"
+#include "glue_seen.h"
+
+APLOG_USE_MODULE(consent);
+
+#define SEEN_MUTEX "consent-seen"
+#define SEEN_FILE "consent-seen.txt"
+#define SEEN_USERDATA "mod_consent:seen"
+#define SEEN_REFRESH 60                       /* seconds between writes of a known cookie */
+#define SEEN_CACHE_MAX (2 * MC_SEEN_CAPACITY) /* cookies a process remembers writing */
+#define SEEN_FILE_MAX 4194304                 /* 4 MB: a larger saved table is not read */
+
+/* What lives as long as the httpd process tree. */
+typedef struct seen_shared {
+    apr_global_mutex_t *mutex;
+    const char *lock_file;
+    apr_shm_t *shm;
+    mc_seen_table_t *table;
+    const char *path; /* where the table is saved */
+    pid_t parent;     /* the process that saves it */
+} seen_shared_t;
+
+static seen_shared_t *shared;
+
+/* Per process (child): when this process last wrote each cookie. */
+typedef struct written {
+    int64_t lifetime;
+    int64_t when;
+} written_t;
+
+static apr_pool_t *child_pool;
+static apr_thread_mutex_t *child_lock;
+static apr_pool_t *cache_pool;
+static apr_hash_t *cache;
+
+void mc_seen_pre_config(apr_pool_t *pconf)
+{
+    ap_mutex_register(pconf, SEEN_MUTEX, NULL, APR_LOCK_DEFAULT, 0);
+}
+
+const char *mc_seen_site(apr_pool_t *p, const server_rec *s)
+{
+    unsigned port = s->addrs && s->addrs->host_port ? s->addrs->host_port : s->port;
+
+    return apr_psprintf(p, "%s:%u", s->server_hostname ? s->server_hostname : "", port);
+}
+
+/* --- the saved table ------------------------------------------------------------------- */
+
+static void load_table(apr_pool_t *p, server_rec *s, seen_shared_t *sh)
+{
+    apr_finfo_t finfo;
+    apr_file_t *f;
+    const char *err = NULL;
+    char *text;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (apr_stat(&finfo, sh->path, APR_FINFO_SIZE | APR_FINFO_TYPE, p) != APR_SUCCESS)
+        return; /* none yet */
+    if (finfo.filetype != APR_REG || finfo.size > SEEN_FILE_MAX) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     MCLOGNO(00231) "%s is not a saved table of seen cookies (not a file, or "
+                                    "over %d bytes); it is ignored and the table starts empty",
+                     sh->path, SEEN_FILE_MAX);
+        return;
+    }
+    len = (apr_size_t)finfo.size;
+    text = apr_palloc(p, len + 1);
+    rv = apr_file_open(&f, sh->path, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, p);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_read_full(f, text, len, &len);
+        apr_file_close(f);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     MCLOGNO(00232) "cannot read %s; the table of seen cookies starts empty",
+                     sh->path);
+        return;
+    }
+    text[len] = '\0';
+    if (mc_seen_parse(sh->table, text, len, &err) != MC_OK)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     MCLOGNO(00233) "%s is damaged (%s); it is ignored and the table of seen "
+                                    "cookies starts empty",
+                     sh->path, err ? err : "no reason given");
+}
+
+/* Written beside, then renamed over: a reader sees the old table or the new. */
+static apr_status_t save_table(void *data)
+{
+    seen_shared_t *sh = data;
+    apr_pool_t *p;
+    apr_file_t *f;
+    const char *tmp, *text;
+    apr_status_t rv;
+
+    if (!sh->table || getpid() != sh->parent || apr_pool_create(&p, NULL) != APR_SUCCESS)
+        return APR_SUCCESS;
+    tmp = apr_pstrcat(p, sh->path, ".tmp", NULL);
+    text = mc_seen_serialise(p, sh->table);
+    rv = apr_file_open(&f, tmp,
+                       APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_TRUNCATE | APR_FOPEN_BINARY,
+                       APR_FPROT_UREAD | APR_FPROT_UWRITE, p);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_write_full(f, text, strlen(text), NULL);
+        if (rv == APR_SUCCESS)
+            rv = apr_file_flush(f);
+        apr_file_close(f);
+    }
+    if (rv == APR_SUCCESS)
+        rv = apr_file_rename(tmp, sh->path, p);
+    if (rv != APR_SUCCESS) {
+        apr_file_remove(tmp, p);
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, NULL,
+                     MCLOGNO(00234) "cannot save the table of seen cookies to %s; after a "
+                                    "full restart the cookie declaration starts empty",
+                     sh->path);
+    }
+    apr_pool_destroy(p);
+    return APR_SUCCESS;
+}
+
+/* --- start-up -------------------------------------------------------------------------- */
+
+static seen_shared_t *shared_for(server_rec *s)
+{
+    apr_pool_t *proc_pool = s->process->pool;
+    seen_shared_t *sh = NULL;
+    apr_size_t size = mc_seen_size(MC_SEEN_CAPACITY);
+    apr_status_t rv;
+
+    apr_pool_userdata_get((void **)&sh, SEEN_USERDATA, proc_pool);
+    if (sh)
+        return sh;
+    sh = apr_pcalloc(proc_pool, sizeof(*sh));
+    rv = ap_global_mutex_create(&sh->mutex, &sh->lock_file, SEEN_MUTEX, NULL, s, proc_pool, 0);
+    if (rv != APR_SUCCESS)
+        return NULL; /* ap_global_mutex_create has logged why */
+    rv = apr_shm_create(&sh->shm, size, NULL, proc_pool);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
+                     MCLOGNO(00235) "no shared memory (%lu bytes) for the table of seen "
+                                    "cookies",
+                     (unsigned long)size);
+        return NULL;
+    }
+    sh->table = mc_seen_init(apr_shm_baseaddr_get(sh->shm), apr_shm_size_get(sh->shm),
+                             MC_SEEN_CAPACITY);
+    sh->path = ap_runtime_dir_relative(proc_pool, SEEN_FILE);
+    sh->parent = getpid();
+    if (!sh->table || !sh->path)
+        return NULL;
+    load_table(proc_pool, s, sh);
+    apr_pool_userdata_set(sh, SEEN_USERDATA, apr_pool_cleanup_null, proc_pool);
+    return sh;
+}
+
+int mc_seen_post_config(apr_pool_t *pconf, server_rec *main_server)
+{
+    int used = 0;
+
+    for (server_rec *s = main_server; s && !used; s = s->next)
+        used = mc_server_conf(s)->engine_used;
+    shared = NULL;
+    if (!used)
+        return OK;
+    shared = shared_for(main_server);
+    if (!shared)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    /* "full" is said once per start or restart */
+    mc_seen_rearm_full(shared->table);
+    /* children do not run it (no child cleanup), and it checks the pid */
+    apr_pool_cleanup_register(pconf, shared, save_table, apr_pool_cleanup_null);
+    return OK;
+}
+
+void mc_seen_child_init(apr_pool_t *pchild, server_rec *main_server)
+{
+    apr_status_t rv;
+
+    if (!shared)
+        return;
+    rv = apr_global_mutex_child_init(&shared->mutex, shared->lock_file, pchild);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, main_server,
+                     MCLOGNO(00236) "cannot attach to the lock of the table of seen cookies; "
+                                    "this process records none");
+        shared = NULL;
+        return;
+    }
+    child_pool = pchild;
+    if (apr_thread_mutex_create(&child_lock, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS ||
+        apr_pool_create(&cache_pool, pchild) != APR_SUCCESS) {
+        child_lock = NULL;
+        return;
+    }
+    cache = apr_hash_make(cache_pool);
+}
+
+/* --- recording --------------------------------------------------------------------------- */
+
+/* 1 when this process should write the cookie KEY to the shared table: not
+ * written in the last SEEN_REFRESH seconds, or with a shorter lifetime.
+ * Remembers the write it allows. */
+static int needs_write(const char *key, int64_t lifetime, int64_t now)
+{
+    written_t *w;
+    int write = 1;
+
+    if (!child_lock || apr_thread_mutex_lock(child_lock) != APR_SUCCESS)
+        return 0;
+    w = apr_hash_get(cache, key, APR_HASH_KEY_STRING);
+    if (w && lifetime <= w->lifetime && now - w->when < SEEN_REFRESH && now >= w->when)
+        write = 0;
+    else {
+        if (!w) {
+            if (apr_hash_count(cache) >= SEEN_CACHE_MAX) {
+                /* forget everything rather than grow: a flood of names
+                 * costs a lock per name, never memory */
+                apr_pool_clear(cache_pool);
+                cache = apr_hash_make(cache_pool);
+            }
+            w = apr_pcalloc(cache_pool, sizeof(*w));
+            w->lifetime = lifetime;
+            apr_hash_set(cache, apr_pstrdup(cache_pool, key), APR_HASH_KEY_STRING, w);
+        }
+        if (lifetime > w->lifetime)
+            w->lifetime = lifetime;
+        w->when = now;
+    }
+    apr_thread_mutex_unlock(child_lock);
+    return write;
+}
+
+void mc_seen_note(request_rec *r, const mc_setcookie_t *c)
+{
+    const char *domain = c->domain && *c->domain ? c->domain : r->hostname;
+    int64_t now = apr_time_sec(r->request_time);
+    mc_seen_cookie_t seen;
+    mc_seen_result_t result;
+    char *lower;
+    int full_first;
+    apr_status_t rv;
+
+    if (!shared || !domain || !c->name[0] || !mc_seen_text_ok(c->name, MC_SEEN_NAME_MAX) ||
+        !mc_seen_text_ok(domain, MC_SEEN_DOMAIN_MAX))
+        return;
+    seen.site = mc_seen_site(r->pool, r->server);
+    seen.name = c->name;
+    /* the Domain attribute is lower-cased by the parser; a Host header may not be */
+    lower = apr_pstrdup(r->pool, domain);
+    ap_str_tolower(lower);
+    seen.domain = lower;
+    seen.lifetime = mc_seen_lifetime(c, now);
+    seen.first_seen = seen.last_seen = now;
+    if (!needs_write(apr_pstrcat(r->pool, seen.site, "\t", seen.name, "\t", seen.domain, NULL),
+                     seen.lifetime, now))
+        return;
+    if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      MCLOGNO(00237) "cannot lock the table of seen cookies");
+        return;
+    }
+    result = mc_seen_record(shared->table, &seen);
+    full_first = result == MC_SEEN_FULL && mc_seen_full_first(shared->table);
+    apr_global_mutex_unlock(shared->mutex);
+    if (full_first)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      MCLOGNO(00238) "the table of seen cookies is full (%d entries): cookie "
+                                     "'%s' is not in the cookie declaration, nor are other new "
+                                     "cookies until entries go unseen for 30 days. Does a "
+                                     "backend set random cookie names? (said once per "
+                                     "restart; remove %s and restart to start over)",
+                      MC_SEEN_CAPACITY, ap_escape_logitem(r->pool, seen.name), shared->path);
+    else if (result == MC_SEEN_ADDED || result == MC_SEEN_REPLACED)
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      MCLOGNO(00239) "seen cookie '%s' (domain %s) recorded",
+                      ap_escape_logitem(r->pool, seen.name),
+                      ap_escape_logitem(r->pool, seen.domain));
+}
+
+/* --- reading ------------------------------------------------------------------------------ */
+
+/* Copies of the site's entries, taken under the lock. */
+static apr_array_header_t *site_entries(request_rec *r, apr_pool_t *p, const server_rec *s)
+{
+    apr_array_header_t *list;
+    apr_status_t rv;
+
+    if (!shared)
+        return apr_array_make(p, 1, sizeof(mc_seen_cookie_t));
+    if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      MCLOGNO(00240) "cannot lock the table of seen cookies");
+        return apr_array_make(p, 1, sizeof(mc_seen_cookie_t));
+    }
+    list = mc_seen_list(p, shared->table, mc_seen_site(p, s));
+    apr_global_mutex_unlock(shared->mutex);
+    return list;
+}
+
+apr_array_header_t *mc_seen_declared(request_rec *r)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+
+    return mc_declaration_seen(r->pool, conf->cats, conf->rules, mc_dir_conf(r)->rules,
+                               conf->cookie_name, site_entries(r, r->pool, r->server));
+}
+
+/* --- the banner's lists ---------------------------------------------------------------------- */
+
+struct mc_seen_lists {
+    uint64_t generation;
+    apr_pool_t *pool;
+    const mc_banner_cookies_t *lists;
+};
+
+/* DECL with its own cookie arrays, so that adding to it leaves DECL alone. */
+static apr_array_header_t *declaration_copy(apr_pool_t *p, const apr_array_header_t *decl)
+{
+    apr_array_header_t *copy = apr_array_copy(p, decl);
+
+    for (int i = 0; i < copy->nelts; i++) {
+        mc_declared_category_t *cat = &APR_ARRAY_IDX(copy, i, mc_declared_category_t);
+        cat->cookies = apr_array_copy(p, cat->cookies);
+    }
+    return copy;
+}
+
+static const mc_banner_cookies_t *lists_with_seen(request_rec *r, apr_pool_t *p,
+                                                  const apr_array_header_t *decl,
+                                                  const apr_array_header_t *scope_rules,
+                                                  int unclassified_allowed)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    apr_array_header_t *copy = declaration_copy(p, decl);
+    apr_array_header_t *seen =
+        mc_declaration_seen(p, conf->cats, conf->rules, scope_rules, conf->cookie_name,
+                            site_entries(r, p, r->server));
+
+    mc_declaration_add_seen(p, copy, seen, unclassified_allowed);
+    return mc_banner_cookie_lists(p, copy);
+}
+
+/* The lists in R's pool: the cache's pool goes when the table changes,
+ * while R may still be rendering. */
+static const mc_banner_cookies_t *lists_copy(request_rec *r, const mc_banner_cookies_t *lists,
+                                             int n)
+{
+    mc_banner_cookies_t *out = apr_pcalloc(r->pool, sizeof(*out) * (size_t)(n ? n : 1));
+
+    for (int i = 0; i < n; i++) {
+        out[i].count = lists[i].count;
+        out[i].list = lists[i].list ? apr_pstrdup(r->pool, lists[i].list) : NULL;
+        out[i].unclassified_count = lists[i].unclassified_count;
+        out[i].unclassified =
+            lists[i].unclassified ? apr_pstrdup(r->pool, lists[i].unclassified) : NULL;
+    }
+    return out;
+}
+
+const mc_banner_cookies_t *mc_seen_banner_lists(request_rec *r, mc_seen_lists_t **cache_slot,
+                                                const apr_array_header_t *decl,
+                                                const mc_banner_cookies_t *plain)
+{
+    /* the server's scope for its shared lists, R's own otherwise */
+    const mc_dir_conf_t *server_dir =
+        cache_slot ? ap_get_module_config(r->server->lookup_defaults, &consent_module)
+                   : mc_dir_conf(r);
+    int allowed = !server_dir || server_dir->unclassified != MC_UNCLASSIFIED_BLOCK;
+    const apr_array_header_t *scope_rules = server_dir ? server_dir->rules : NULL;
+    uint64_t generation;
+    mc_seen_lists_t *l;
+    const mc_banner_cookies_t *out;
+
+    if (!shared || (generation = mc_seen_generation(shared->table)) == 0)
+        return plain;
+    /* outside a child (no lock to share the cache) or when cache_slot is
+     * NULL: made for R alone */
+    if (!child_lock || !cache_slot)
+        return lists_with_seen(r, r->pool, decl, scope_rules, allowed);
+    if (apr_thread_mutex_lock(child_lock) != APR_SUCCESS)
+        return plain;
+    l = *cache_slot;
+    if (!l) {
+        l = apr_pcalloc(child_pool, sizeof(*l));
+        *cache_slot = l;
+    }
+    if (!l->lists || l->generation != generation) {
+        apr_pool_t *fresh;
+        if (apr_pool_create(&fresh, child_pool) == APR_SUCCESS) {
+            l->lists = lists_with_seen(r, fresh, decl, scope_rules, allowed);
+            l->generation = generation;
+            if (l->pool)
+                apr_pool_destroy(l->pool);
+            l->pool = fresh;
+        }
+    }
+    out = l->lists ? lists_copy(r, l->lists, decl->nelts) : plain;
+    apr_thread_mutex_unlock(child_lock);
+    return out;
+}

@@ -1,0 +1,44 @@
+/* The cookies the site is seen to set (glue_seen.c): recorded from every
+ * response's Set-Cookie fields into one table in shared memory, for the
+ * cookie declaration and the banner's second layer. */
+#ifndef MC_GLUE_SEEN_H
+#define MC_GLUE_SEEN_H
+
+#include "mod_consent.h"
+
+#include "cookie.h"
+#include "seen.h"
+
+/* Entries in the table shared by every process of the server (all its
+ * virtual hosts together). */
+#define MC_SEEN_CAPACITY 512
+
+void mc_seen_pre_config(apr_pool_t *pconf);
+/* Attaches the table (made, and loaded from DefaultRuntimeDir, once per
+ * process tree) and arranges for it to be saved when PCONF is cleared. */
+int mc_seen_post_config(apr_pool_t *pconf, server_rec *main_server);
+void mc_seen_child_init(apr_pool_t *pchild, server_rec *main_server);
+
+/* Notes that R's response sets C (a parsed Set-Cookie that is not a
+ * deletion), kept or removed. Cheap: the shared table is written only when
+ * this process has not written the cookie in the last minute, or its
+ * lifetime grew. */
+void mc_seen_note(request_rec *r, const mc_setcookie_t *c);
+
+/* R's site's seen cookies, classified for R's scope and sorted
+ * (mc_declared_seen_t, declaration.h), in R's pool. */
+apr_array_header_t *mc_seen_declared(request_rec *r);
+
+/* The banner's cookie lists for R's site: the server's lists (DECL made
+ * for the server's scope, PLAIN its lists without seen cookies) with the
+ * seen cookies added. *CACHE (NULL at first) keeps this process's copy,
+ * rebuilt only when the table gained a name. The result is R's. */
+typedef struct mc_seen_lists mc_seen_lists_t;
+const mc_banner_cookies_t *mc_seen_banner_lists(request_rec *r, mc_seen_lists_t **cache,
+                                                const apr_array_header_t *decl,
+                                                const mc_banner_cookies_t *plain);
+
+/* The site key of S: "host:port". */
+const char *mc_seen_site(apr_pool_t *p, const server_rec *s);
+
+#endif
