@@ -167,13 +167,16 @@ void mc_log_state_save(apr_pool_t *p, request_rec *r, const mc_logger_t *logger,
                       logger->state_path, logger->ops->kind);
 }
 
-mc_status_t mc_log_state_load(apr_pool_t *p, const mc_logger_t *logger, char *head)
+mc_status_t mc_log_state_load(apr_pool_t *p, server_rec *s, mc_logger_t *logger, char *head,
+                              const char **err)
 {
     char buf[MC_HASH_HEX + 2];
     apr_file_t *f;
     apr_size_t n = MC_HASH_HEX;
     mc_status_t rv = MC_ENOTFOUND;
 
+    (void)s;
+    (void)err;
     if (apr_file_open(&f, logger->state_path, APR_FOPEN_READ, 0, p) != APR_SUCCESS)
         return MC_ENOTFOUND;
     if (apr_file_read_full(f, buf, n, &n) == APR_SUCCESS && n == MC_HASH_HEX &&
@@ -321,14 +324,6 @@ static apr_status_t pipe_open(apr_pool_t *pconf, server_rec *s, mc_logger_t *log
     return mc_log_state_create(pconf, s, logger);
 }
 
-static mc_status_t pipe_load_head(apr_pool_t *p, server_rec *s, mc_logger_t *logger, char *head,
-                                  const char **err)
-{
-    (void)s;
-    (void)err;
-    return mc_log_state_load(p, logger, head);
-}
-
 static apr_status_t pipe_append(request_rec *r, mc_logger_t *logger, const mc_record_t *rec,
                                 char *head, const char **err)
 {
@@ -347,7 +342,7 @@ static apr_status_t pipe_append(request_rec *r, mc_logger_t *logger, const mc_re
     return rv;
 }
 
-static const mc_log_ops_t pipe_ops = {"piped", pipe_open, pipe_load_head, NULL, pipe_append};
+static const mc_log_ops_t pipe_ops = {"piped", pipe_open, mc_log_state_load, NULL, pipe_append};
 
 /* ---- the logger ------------------------------------------------------------------ */
 

@@ -45,7 +45,8 @@ struct mc_logger {
 /* For targets that keep their head in a small state file (pipe, syslog):
  * create it for the children's user, read it, save a new head. */
 apr_status_t mc_log_state_create(apr_pool_t *p, server_rec *s, const mc_logger_t *logger);
-mc_status_t mc_log_state_load(apr_pool_t *p, const mc_logger_t *logger, char *head);
+mc_status_t mc_log_state_load(apr_pool_t *p, server_rec *s, mc_logger_t *logger, char *head,
+                              const char **err); /* an mc_log_ops_t load_head */
 void mc_log_state_save(apr_pool_t *p, request_rec *r, const mc_logger_t *logger,
                        const char *hash);
 

@@ -214,14 +214,6 @@ static apr_status_t syslog_open(apr_pool_t *pconf, server_rec *s, mc_logger_t *l
     return mc_log_state_create(pconf, s, logger);
 }
 
-static mc_status_t syslog_load_head(apr_pool_t *p, server_rec *s, mc_logger_t *logger, char *head,
-                                    const char **err)
-{
-    (void)s;
-    (void)err;
-    return mc_log_state_load(p, logger, head);
-}
-
 /* In the child, after it has dropped privileges (and entered ChrootDir): the
  * socket path is looked up as the daemon's clients see it. */
 static apr_status_t syslog_child_init(apr_pool_t *p, server_rec *s, mc_logger_t *logger)
@@ -266,5 +258,5 @@ static apr_status_t syslog_append(request_rec *r, mc_logger_t *logger, const mc_
     return APR_SUCCESS;
 }
 
-const mc_log_ops_t mc_log_syslog_ops = {"syslog", syslog_open, syslog_load_head, syslog_child_init,
+const mc_log_ops_t mc_log_syslog_ops = {"syslog", syslog_open, mc_log_state_load, syslog_child_init,
                                         syslog_append};
