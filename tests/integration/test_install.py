@@ -73,3 +73,16 @@ def test_reference_catalogue_and_texts_are_installed(staged):
     assert (share[0] / "conf/rules/default.json").is_file()
     for lang in ("nb", "nn", "en"):
         assert (share[0] / f"conf/locales/{lang}.json").is_file()
+
+
+def test_man_page_and_database_schemas_are_installed(staged):
+    """An admin reads `man consent-log` and creates the table from the shipped schema."""
+    pages = list(staged.rglob("man1/consent-log.1"))
+    assert pages, "consent-log.1 not installed"
+    assert ".TH" in pages[0].read_text()
+    share = list(staged.rglob("share/mod_consent"))
+    assert share
+    for db in ("postgresql", "sqlite", "mysql"):
+        schema = share[0] / "sql" / f"{db}.sql"
+        assert schema.is_file(), schema
+        assert "CREATE TABLE" in schema.read_text().upper()
