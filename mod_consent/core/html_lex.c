@@ -157,8 +157,10 @@ static const char *find_dash_or_lt(const char *p, const char *end)
  * -Woverride-init, clang's -Winitializer-overrides) makes an error. A
  * one-byte name has 0 for its second byte. Looked up once per tag, this
  * avoids the mispredicted branches of a search through lists. */
+#define TAG_SLOTS 512
 #define TAG_SLOT(first, second, last, len)                                                         \
-    (((unsigned)(first) + 12u * (unsigned)(second) + 29u * (unsigned)(last) + 9u * (len)) & 255u)
+    (((unsigned)(first) + (unsigned)(second) + 17u * (unsigned)(last) + 21u * (len)) &              \
+     (TAG_SLOTS - 1u))
 
 typedef struct tag_name {
     const char *name;
@@ -166,7 +168,7 @@ typedef struct tag_name {
 } tag_name_t;
 
 #define BREAKOUT MC_TAG_BREAKOUT
-static const tag_name_t tag_names[256] = {
+static const tag_name_t tag_names[TAG_SLOTS] = {
     [TAG_SLOT('b', 0, 'b', 1)] = {"b", BREAKOUT},
     [TAG_SLOT('b', 'i', 'g', 3)] = {"big", BREAKOUT},
     [TAG_SLOT('b', 'l', 'e', 10)] = {"blockquote", BREAKOUT},
@@ -201,7 +203,7 @@ static const tag_name_t tag_names[256] = {
     [TAG_SLOT('l', 'i', 'g', 7)] = {"listing", BREAKOUT},
     [TAG_SLOT('m', 'a', 'h', 4)] = {"math", MC_TAG_MATH},
     [TAG_SLOT('m', 'e', 'u', 4)] = {"menu", BREAKOUT},
-    [TAG_SLOT('m', 'e', 'a', 4)] = {"meta", BREAKOUT},
+    [TAG_SLOT('m', 'e', 'a', 4)] = {"meta", MC_TAG_META},
     [TAG_SLOT('m', 'i', 'i', 2)] = {"mi", MC_TAG_MI},
     [TAG_SLOT('m', 'n', 'n', 2)] = {"mn", MC_TAG_MN},
     [TAG_SLOT('m', 'o', 'o', 2)] = {"mo", MC_TAG_MO},
@@ -235,6 +237,16 @@ static const tag_name_t tag_names[256] = {
     [TAG_SLOT('u', 'l', 'l', 2)] = {"ul", BREAKOUT},
     [TAG_SLOT('v', 'a', 'r', 3)] = {"var", BREAKOUT},
     [TAG_SLOT('x', 'm', 'p', 3)] = {"xmp", MC_TAG_XMP},
+    [TAG_SLOT('v', 'i', 'o', 5)] = {"video", MC_TAG_VIDEO},
+    [TAG_SLOT('a', 'u', 'o', 5)] = {"audio", MC_TAG_AUDIO},
+    [TAG_SLOT('s', 'o', 'e', 6)] = {"source", MC_TAG_SOURCE},
+    [TAG_SLOT('t', 'r', 'k', 5)] = {"track", MC_TAG_TRACK},
+    [TAG_SLOT('i', 'n', 't', 5)] = {"input", MC_TAG_INPUT},
+    [TAG_SLOT('b', 'a', 'e', 4)] = {"base", MC_TAG_BASE},
+    [TAG_SLOT('f', 'r', 'e', 5)] = {"frame", MC_TAG_FRAME},
+    [TAG_SLOT('n', 'o', 't', 8)] = {"noscript", MC_TAG_NOSCRIPT},
+    [TAG_SLOT('u', 's', 'e', 3)] = {"use", MC_TAG_USE},
+    [TAG_SLOT('f', 'e', 'e', 7)] = {"feimage", MC_TAG_FEIMAGE},
 };
 #undef BREAKOUT
 
@@ -265,7 +277,7 @@ mc_tag_id_t mc_tag_lookup(const char *name, size_t len)
 static int breaks_out(mc_tag_id_t id)
 {
     return id == MC_TAG_BREAKOUT || id == MC_TAG_IMG || id == MC_TAG_EMBED || id == MC_TAG_BODY ||
-           id == MC_TAG_HEAD;
+           id == MC_TAG_HEAD || id == MC_TAG_META;
 }
 
 /* --- the tree: what a browser's tree builder would tell the tokenizer ------------- */
@@ -416,6 +428,7 @@ static void begin_tag(mc_lex_t *lx, int end_tag)
 {
     lx->end_tag = end_tag;
     lx->self_closing = 0;
+    lx->attr_flag = 0;
     lx->name_len = 0;
     goto_state(lx, S_TAG_NAME);
 }
@@ -553,7 +566,36 @@ static mc_lex_event_t tag_done(mc_lex_t *lx, const char *after, int self_closing
         else
             tree_start_tag(lx);
     }
-    return lx->tag_reported ? MC_LEX_TAG_END : MC_LEX_MORE;
+    return lx->tag_reported || (lx->attr_flag && !lx->end_tag) ? MC_LEX_TAG_END : MC_LEX_MORE;
+}
+
+/* The attribute names that may fetch on any element, by length: their
+ * first and last bytes, lower-case. */
+static int fetching_attr_name(size_t len, unsigned char first, unsigned char last)
+{
+    switch (len) {
+    case 4: return first == 'p' && last == 'g';                   /* ping */
+    case 5: return first == 's' && last == 'e';                   /* style */
+    case 6: return (first == 's' && (last == 't' || last == 'c')) /* srcset, srcdoc */
+                   || (first == 'p' && last == 'r');              /* poster */
+    case 10: return first == 'b' && last == 'd';                  /* background */
+    case 11: return first == 'i' && last == 't';                  /* imagesrcset */
+    default: return 0;
+    }
+}
+
+/* An attribute name ended at AT (the byte that ended it). Its last byte is
+ * the one before, or, when AT begins the chunk, the last of the chunk
+ * before (kept in attr_last). */
+static void attr_name_end(mc_lex_t *lx, const char *at)
+{
+    mc_lex_off_t end = off_of(lx, at);
+    size_t len = (size_t)(end - lx->attr_name_start);
+    unsigned char last = at > lx->chunk ? (unsigned char)at[-1] : lx->attr_last;
+
+    if (len >= 4 && len <= 11 &&
+        fetching_attr_name(len, lx->attr_first, (unsigned char)ascii_lower(last)))
+        lx->attr_flag = 1;
 }
 
 /* States in which an ordinary byte (not space, '/', '=', '>' or a quote)
@@ -623,10 +665,18 @@ static mc_lex_event_t lex_tag(mc_lex_t *lx)
             continue;
         }
         next = tag_next[st][tag_class[(unsigned char)*p++]];
+        if (st == T_ATTR_NAME && next != T_ATTR_NAME) {
+            attr_name_end(lx, p - 1);
+        } else if (next == T_ATTR_NAME && st != T_ATTR_NAME) {
+            lx->attr_name_start = off_of(lx, p - 1);
+            lx->attr_first = (unsigned char)ascii_lower((unsigned char)p[-1]);
+        }
         if (next == T_DONE)
             return tag_done(lx, p, st == T_SELF_CLOSING);
         st = next;
     }
+    if (st == T_ATTR_NAME && p > lx->chunk)
+        lx->attr_last = (unsigned char)p[-1];
     lx->tag_state = (uint8_t)st;
     lx->p = p;
     return MC_LEX_MORE;
@@ -1071,6 +1121,11 @@ mc_lex_event_t mc_lex_next(mc_lex_t *lx)
 int mc_lex_name_pending(const mc_lex_t *lx)
 {
     return lx->state == S_TAG_OPEN || (lx->state == S_TAG_NAME && !lx->end_tag);
+}
+
+int mc_lex_in_start_tag(const mc_lex_t *lx)
+{
+    return lx->state == S_TAG_OPEN || ((lx->state == S_TAG_NAME || lx->state == S_TAG) && !lx->end_tag);
 }
 
 mc_lex_eof_t mc_lex_eof(const mc_lex_t *lx, mc_lex_off_t *data_end)

@@ -65,11 +65,22 @@ typedef enum mc_tag_id {
     MC_TAG_MN,
     MC_TAG_MS,
     MC_TAG_MTEXT,
+    MC_TAG_VIDEO,
+    MC_TAG_AUDIO,
+    MC_TAG_SOURCE,
+    MC_TAG_TRACK,
+    MC_TAG_INPUT,
+    MC_TAG_META, /* also ends foreign content */
+    MC_TAG_BASE,
+    MC_TAG_FRAME,
+    MC_TAG_NOSCRIPT,
+    MC_TAG_USE,     /* SVG */
+    MC_TAG_FEIMAGE, /* SVG */
     MC_TAG_BREAKOUT /* an HTML element that ends foreign content (<div>, <p>, ...) */
 } mc_tag_id_t;
 
 /* A tag id's bit in mc_lex_t.report_mask. */
-#define MC_LEX_TAG_BIT(id) ((uint32_t)1 << (id))
+#define MC_LEX_TAG_BIT(id) ((uint64_t)1 << (id))
 
 typedef enum mc_lex_event {
     MC_LEX_MORE = 0,  /* the chunk is used up */
@@ -130,8 +141,19 @@ typedef struct mc_lex {
      * those whose bit is in report_mask. The others are still read, and
      * still change the state, without a word. */
     int report_all;
-    uint32_t report_mask;
+    uint64_t report_mask;
     int tag_reported;
+
+    /* A start tag that carries an attribute which may fetch on any element
+     * (style, background, srcset, imagesrcset, poster, ping, srcdoc) ends
+     * with MC_LEX_TAG_END even when its name is not reported: attr_flag
+     * says so. The names are told apart by length and first and last
+     * byte, which may take a rare other name too: the rewriter reads the
+     * tag to be sure. */
+    int attr_flag;
+    unsigned char attr_first;
+    unsigned char attr_last; /* the last byte of a name the chunk's end cut */
+    mc_lex_off_t attr_name_start;
 
     /* the current tag */
     int end_tag;
@@ -178,6 +200,9 @@ static inline mc_lex_off_t mc_lex_pos(const mc_lex_t *lx)
 
 /* 1 while a start tag has begun whose name is not complete yet ("<", "<scr"). */
 int mc_lex_name_pending(const mc_lex_t *lx);
+
+/* 1 while a start tag has begun and its '>' has not come yet. */
+int mc_lex_in_start_tag(const mc_lex_t *lx);
 
 /* 1 when the start tag whose name was just reported is an HTML element
  * (not an SVG or MathML one) outside any <template>: one the rewriter may

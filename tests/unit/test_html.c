@@ -1265,12 +1265,24 @@ START_TEST(tag_names_are_looked_up_exactly)
                  {"a", MC_TAG_OTHER},
                  {"scrip", MC_TAG_OTHER},
                  {"scripts", MC_TAG_OTHER},
-                 {"noscript", MC_TAG_OTHER},
+                 {"noscript", MC_TAG_NOSCRIPT},
+                 {"noscrip", MC_TAG_OTHER},
+                 {"video", MC_TAG_VIDEO},
+                 {"audio", MC_TAG_AUDIO},
+                 {"source", MC_TAG_SOURCE},
+                 {"track", MC_TAG_TRACK},
+                 {"input", MC_TAG_INPUT},
+                 {"meta", MC_TAG_META},
+                 {"base", MC_TAG_BASE},
+                 {"frame", MC_TAG_FRAME},
+                 {"use", MC_TAG_USE},
+                 {"feimage", MC_TAG_FEIMAGE},
+                 {"basefont", MC_TAG_OTHER},
                  {"svgx", MC_TAG_OTHER}};
     static const char *const breakouts[] = {
         "b",    "big",  "br",    "center", "code", "dd", "div",   "dl",   "dt",      "em",
         "h1",   "h2",   "h3",    "h4",     "h5",   "hr", "i",     "li",   "listing", "menu",
-        "meta", "nobr", "ol",    "pre",    "ruby", "s",  "small", "span", "strong",  "strike",
+        "nobr", "ol",    "pre",    "ruby", "s",  "small", "span", "strong",  "strike",
         "sub",  "sup",  "table", "tt",     "u",    "ul", "var"};
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -1281,6 +1293,56 @@ START_TEST(tag_names_are_looked_up_exactly)
     ck_assert_int_eq(mc_tag_lookup("svg\0", 4), MC_TAG_OTHER);
     for (size_t i = 0; i < sizeof(breakouts) / sizeof(breakouts[0]); i++)
         ck_assert_int_eq(mc_tag_lookup(breakouts[i], strlen(breakouts[i])), MC_TAG_BREAKOUT);
+}
+END_TEST
+
+/* Counts the start tags the lexer ends with an event when none is reported
+ * by name, feeding DOC in pieces of SPLIT bytes. */
+static int flagged_tags(const char *doc, size_t split)
+{
+    mc_lex_t lx;
+    size_t len = strlen(doc);
+    int n = 0;
+
+    mc_lex_init(&lx, 1);
+    lx.report_mask = 0;
+    for (size_t at = 0; at < len; at += split) {
+        mc_lex_event_t ev;
+
+        mc_lex_chunk(&lx, doc + at, at + split < len ? split : len - at);
+        while ((ev = mc_lex_next(&lx)) != MC_LEX_MORE) {
+            if (ev == MC_LEX_TAG_END && lx.attr_flag && !lx.end_tag)
+                n++;
+        }
+    }
+    return n;
+}
+
+START_TEST(tags_with_an_attribute_that_fetches_are_told_apart)
+{
+    static const struct {
+        const char *doc;
+        int flagged;
+    } cases[] = {{"<div style='x'>", 1},
+                 {"<div STYLE=x>", 1},
+                 {"<p class=a id=b>", 0},
+                 {"<a href=x ping=y>", 1},
+                 {"<td background=x>", 1},
+                 {"<img srcset=a>", 1},
+                 {"<link imagesrcset=a>", 1},
+                 {"<video poster=a>", 1},
+                 {"<iframe srcdoc=a>", 1},
+                 {"<div data-style=x>", 0},
+                 {"<div title='style=x'>", 0},
+                 {"<div style>", 1},
+                 {"</div style=x>", 0},
+                 {"<div a=1 b=2><span style=x></span></div>", 1}};
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (size_t split = 1; split <= strlen(cases[i].doc); split++)
+            ck_assert_msg(flagged_tags(cases[i].doc, split) == cases[i].flagged, "%s split %zu",
+                          cases[i].doc, split);
+    }
 }
 END_TEST
 
@@ -1399,6 +1461,7 @@ Suite *html_suite(void)
 
     tcase_add_test(lexer, tag_names_are_looked_up_exactly);
     tcase_add_test(lexer, a_tag_is_walked_attribute_by_attribute);
+    tcase_add_test(lexer, tags_with_an_attribute_that_fetches_are_told_apart);
 
     suite_add_tcase(s, neutralise);
     suite_add_tcase(s, marked);
