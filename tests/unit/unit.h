@@ -20,6 +20,8 @@ Suite *guardrules_suite(void);
 Suite *logstats_suite(void);
 Suite *seen_suite(void);
 Suite *css_suite(void);
+Suite *charref_suite(void);
+Suite *url_suite(void);
 
 /* A pool made before and destroyed after each test (checked fixtures). */
 extern apr_pool_t *test_pool;
