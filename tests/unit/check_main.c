@@ -62,7 +62,8 @@ int main(int argc, char **argv)
                   {"banner", banner_suite},     {"declaration", declaration_suite},
                   {"html", html_suite},         {"guardrules", guardrules_suite},
                   {"logstats", logstats_suite},
-                  {"seen", seen_suite},         {"charref", charref_suite}};
+                  {"seen", seen_suite},         {"charref", charref_suite},
+                  {"url", url_suite}};
     SRunner *runner;
     int failed;
 
