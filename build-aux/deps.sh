@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
   apache2 apache2-dev libapr1-dev libaprutil1-dev
-  libpcre2-dev libjansson-dev libssl-dev zlib1g-dev check
+  libpcre2-dev libjansson-dev libssl-dev zlib1g-dev libidn2-dev check
   clang libclang-rt-14-dev cppcheck clang-tidy
   python3 python3-pytest curl
   chromium fonts-dejavu-core

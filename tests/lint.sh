@@ -3,7 +3,7 @@
 # clang-tidy must both be quiet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CFLAGS="-std=gnu11 $(pkg-config --cflags apr-1 apr-util-1 libpcre2-8 jansson libcrypto check)"
+CFLAGS="-std=gnu11 $(pkg-config --cflags apr-1 apr-util-1 libpcre2-8 jansson libcrypto libidn2 check)"
 INC="-Imod_consent/core -I$(apxs -q INCLUDEDIR 2>/dev/null || echo /usr/include/apache2) -I."
 SOURCES=$(ls mod_consent/*.c mod_consent/core/*.c mod_consent/tools/*.c | grep -v -e builtin_data.c -e entities_data.c)
 

@@ -15,6 +15,8 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "url.h"
+
 /* A regex gets this many backtracking steps, this much nesting and this much
  * heap per match; past that the match counts as "no match". Real signatures
  * need a few hundred steps; catastrophic ones need billions. */
@@ -23,10 +25,6 @@
 #define REGEX_HEAP_LIMIT_KIB 8192
 
 #define CATALOGUE_MAX ((apr_off_t)4 * 1024 * 1024) /* the default catalogue is ~30 KB */
-
-/* Normalised URLs up to this size are built on the stack, so matching the
- * usual URL allocates nothing. */
-#define URL_STACK_MAX 2048
 
 /* ---------------------------------------------------------------- globs -- */
 
@@ -271,26 +269,6 @@ static int regex_search(const mc_pattern_t *pat, const char *s, size_t n)
 
 /* ------------------------------------------------------------------ URLs -- */
 
-typedef struct url_norm {
-    char *text; /* "host/path?query": host lower-case, no port, no fragment */
-    size_t len;
-    size_t host_len; /* text[host_len] is the '/' */
-    char *heap;      /* set when the URL did not fit in stack */
-    char stack[URL_STACK_MAX];
-} url_norm_t;
-
-static int is_slash(char c)
-{
-    return c == '/' || c == '\\';
-}
-
-/* Browsers drop these from anywhere in a URL, and strip C0 controls and
- * spaces from both ends (attribute values often carry a stray newline). */
-static int url_ignored(char c)
-{
-    return c == '\t' || c == '\n' || c == '\r';
-}
-
 static char ascii_lower(char c)
 {
     return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
@@ -307,138 +285,7 @@ static int starts_with_ci(const char *s, size_t n, const char *prefix)
     return 1;
 }
 
-static void trim_ends(const char **s, size_t *n)
-{
-    while (*n > 0 && (unsigned char)(*s)[0] <= 0x20) {
-        (*s)++;
-        (*n)--;
-    }
-    while (*n > 0 && (unsigned char)(*s)[*n - 1] <= 0x20)
-        (*n)--;
-}
-
-/* Offset of the authority in URL, or 0 when URL is not http(s) or
- * protocol-relative: relative URLs are first-party, and data:, blob: or
- * javascript: fetch nothing from another host. Browsers accept any run of
- * '/' and '\' after an http(s) scheme, so we do too. */
-static size_t authority_offset(const char *s, size_t n)
-{
-    size_t i;
-
-    if (starts_with_ci(s, n, "https:"))
-        i = 6;
-    else if (starts_with_ci(s, n, "http:"))
-        i = 5;
-    else if (n >= 2 && is_slash(s[0]) && is_slash(s[1]))
-        i = 2;
-    else
-        return 0;
-    while (i < n && is_slash(s[i]))
-        i++;
-    return i;
-}
-
-static int authority_end_char(char c)
-{
-    return is_slash(c) || c == '?' || c == '#';
-}
-
-/* End of the host in [start, end): before the port, after an IPv6 literal. */
-static size_t host_end(const char *s, size_t start, size_t end)
-{
-    size_t i = start;
-
-    if (i < end && s[i] == '[') {
-        while (i < end && s[i] != ']')
-            i++;
-        return i < end ? i + 1 : end;
-    }
-    while (i < end && s[i] != ':')
-        i++;
-    return i;
-}
-
-static size_t copy_host(char *out, const char *s, size_t from, size_t to)
-{
-    size_t n = 0;
-
-    for (size_t i = from; i < to; i++) {
-        if (!url_ignored(s[i]))
-            out[n++] = ascii_lower(s[i]);
-    }
-    while (n > 0 && out[n - 1] == '.') /* "example.com." is example.com */
-        n--;
-    return n;
-}
-
-/* Copies path and query; '\' in the path is '/' to a browser. */
-static size_t copy_rest(char *out, const char *s, size_t from, size_t to)
-{
-    size_t n = 0;
-    int in_query = 0;
-
-    for (size_t i = from; i < to; i++) {
-        if (url_ignored(s[i]))
-            continue;
-        if (s[i] == '?')
-            in_query = 1;
-        out[n++] = (!in_query && s[i] == '\\') ? '/' : s[i];
-    }
-    return n;
-}
-
-static void url_release(url_norm_t *u)
-{
-    free(u->heap);
-    u->heap = NULL;
-}
-
-/* Builds the normalised form of URL. 0 when URL names no other host (see
- * authority_offset) or has an empty host. Reads nothing past N. */
-static int url_normalise(const char *url, size_t n, url_norm_t *u)
-{
-    size_t auth, auth_end, host, hend, rest, end, need;
-
-    u->heap = NULL;
-    trim_ends(&url, &n);
-    auth = authority_offset(url, n);
-    if (auth == 0)
-        return 0;
-    auth_end = auth;
-    while (auth_end < n && !authority_end_char(url[auth_end]))
-        auth_end++;
-    host = auth;
-    for (size_t i = auth; i < auth_end; i++) {
-        if (url[i] == '@') /* userinfo ends at the last '@' */
-            host = i + 1;
-    }
-    hend = host_end(url, host, auth_end);
-    rest = auth_end < n && is_slash(url[auth_end]) ? auth_end + 1 : auth_end;
-    end = rest;
-    while (end < n && url[end] != '#')
-        end++;
-
-    need = (hend - host) + 1 + (end - rest);
-    u->text = u->stack;
-    if (need > sizeof(u->stack)) {
-        u->heap = malloc(need);
-        if (!u->heap) {
-            mc_log(MC_LOG_DEBUG, "no memory to match a %zu-byte URL", n);
-            return 0;
-        }
-        u->text = u->heap;
-    }
-    u->host_len = copy_host(u->text, url, host, hend);
-    if (u->host_len == 0) {
-        url_release(u);
-        return 0;
-    }
-    u->text[u->host_len] = '/';
-    u->len = u->host_len + 1 + copy_rest(u->text + u->host_len + 1, url, rest, end);
-    return 1;
-}
-
-static int url_pattern_match(const mc_pattern_t *pat, const url_norm_t *u)
+static int url_pattern_match(const mc_pattern_t *pat, const mc_url_norm_t *u)
 {
     const char *path = u->text + u->host_len + 1;
 
@@ -479,6 +326,28 @@ static mc_status_t glob_check(apr_pool_t *p, const char *text, const char **err)
     return MC_OK;
 }
 
+/* A glob's host as URLs' hosts are normalised: lower case and, for an
+ * international name without wildcards, mapped to its ASCII form as a
+ * browser maps it ("bücher.example" matches "xn--bcher-kva.example"). */
+static char *url_glob_host(apr_pool_t *p, char *host, size_t *len)
+{
+    mc_url_norm_t u;
+    int ascii = 1;
+
+    for (char *c = host; *c; c++) {
+        *c = ascii_lower(*c);
+        ascii &= (unsigned char)*c < 0x80;
+    }
+    if (ascii || strpbrk(host, "*?"))
+        return host;
+    if (!mc_url_normalise(apr_pstrcat(p, "//", host, NULL), *len + 2, &u))
+        return host;
+    host = apr_pstrmemdup(p, u.text, u.host_len);
+    *len = u.host_len;
+    mc_url_release(&u);
+    return host;
+}
+
 /* "host" or "host/pathglob"; a scheme written out of habit is dropped. */
 static mc_status_t url_glob_compile(apr_pool_t *p, mc_pattern_t *pat, const char **err)
 {
@@ -507,12 +376,18 @@ static mc_status_t url_glob_compile(apr_pool_t *p, mc_pattern_t *pat, const char
                             pat->text);
         return MC_EINVAL;
     }
-    for (char *c = host; *c; c++)
-        *c = ascii_lower(*c);
+    host = url_glob_host(p, host, &host_len);
     glob_init(&pat->host, host, host_len);
     pat->has_path = slash != NULL;
-    if (slash)
-        glob_init(&pat->path, slash + 1, strlen(slash + 1));
+    if (slash) {
+        /* spelt as the normal form spells paths, or "/%7Euser" would never match */
+        size_t path_len = strlen(slash + 1);
+        char *path = apr_palloc(p, 3 * path_len + 1);
+
+        path_len = mc_url_canon_glob(slash + 1, path_len, path);
+        path[path_len] = '\0';
+        glob_init(&pat->path, path, path_len);
+    }
     return MC_OK;
 }
 
@@ -570,7 +445,7 @@ mc_status_t mc_pattern_compile(apr_pool_t *p, mc_rule_kind_t kind, const char *p
 
 int mc_pattern_match(const mc_pattern_t *pattern, const char *subject, size_t len)
 {
-    url_norm_t u;
+    mc_url_norm_t u;
     int r;
 
     if (!subject) {
@@ -578,10 +453,10 @@ int mc_pattern_match(const mc_pattern_t *pattern, const char *subject, size_t le
         len = 0;
     }
     if (pattern->kind == MC_RULE_URL) {
-        if (!url_normalise(subject, len, &u))
+        if (!mc_url_normalise(subject, len, &u))
             return 0;
         r = url_pattern_match(pattern, &u);
-        url_release(&u);
+        mc_url_release(&u);
         return r;
     }
     if (pattern->regex)
@@ -605,9 +480,9 @@ static const mc_rule_t *match_url_rules(const apr_array_header_t *rules, const c
                                         size_t len)
 {
     const mc_rule_t *found = NULL;
-    url_norm_t u;
+    mc_url_norm_t u;
 
-    if (!url_normalise(url, len, &u))
+    if (!mc_url_normalise(url, len, &u))
         return NULL;
     for (int i = rules->nelts - 1; i >= 0 && !found; i--) {
         const mc_rule_t *r = rule_at(rules, i);
@@ -615,7 +490,7 @@ static const mc_rule_t *match_url_rules(const apr_array_header_t *rules, const c
         if (r->pattern->kind == MC_RULE_URL && url_pattern_match(r->pattern, &u) > 0)
             found = r;
     }
-    url_release(&u);
+    mc_url_release(&u);
     return found;
 }
 

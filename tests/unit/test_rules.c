@@ -567,6 +567,63 @@ START_TEST(long_urls_match_too)
 }
 END_TEST
 
+/* Each spelling below is one a browser fetches from the tracker's host and
+ * path (url.h): none of them dodges the rule. */
+START_TEST(tracker_rules_match_every_spelling_a_browser_fetches)
+{
+    static const struct {
+        const char *pattern;
+        const char *url;
+    } dodges[] = {
+        {"google-analytics.com", "https://www.%67oogle-analytics.com/analytics.js"},
+        {"google-analytics.com", "https://www%2Egoogle-analytics%2ecom/analytics.js"},
+        /* full-width letters */
+        {"google-analytics.com",
+         "https://\xef\xbd\x87\xef\xbd\x8f\xef\xbd\x8f\xef\xbd\x87\xef\xbd\x8c"
+         "\xef\xbd\x85-analytics.com/analytics.js"},
+        /* "&ascr;" decoded: U+1D4B6 MATHEMATICAL SCRIPT SMALL A */
+        {"google-analytics.com", "https://www.google-\xf0\x9d\x92\xb6nalytics.com/ga.js"},
+        {"google-analytics.com", "https://goo\xc2\xadgle-analytics.com/ga.js"},
+        {"google-analytics.com", "https://www\xe3\x80\x82google-analytics.com/ga.js"},
+        {"google-analytics.com", "wss://www.google-analytics.com/collect"},
+        {"google-analytics.com", "ht\ntps:\\\\www.google-analytics.com"},
+        {"google-analytics.com", "https:www.google-analytics.com/ga.js"},
+        {"127.0.0.1", "http://0x7f.1/pixel"},
+        {"127.0.0.1", "http://2130706433/pixel"},
+        {"127.0.0.1", "http://0177.0.0.1/pixel"},
+        {"s3.amazonaws.com/downloads.mailchimp.com/*",
+         "https://s3.amazonaws.com/downloads%2Emailchimp.com/js/mc.js"},
+        {"s3.amazonaws.com/downloads.mailchimp.com/*",
+         "https://s3.amazonaws.com/%64ownloads.mailchimp.com/js/mc.js"},
+        {"s3.amazonaws.com/downloads.mailchimp.com/*",
+         "https://s3.amazonaws.com/x/../downloads.mailchimp.com/js/mc.js"},
+        {"s3.amazonaws.com/downloads.mailchimp.com/*",
+         "https://s3.amazonaws.com/x/%2e%2E/./downloads.mailchimp.com/js/mc.js"},
+        {"s3.amazonaws.com/downloads.mailchimp.com/*",
+         "https://s3.amazonaws.com\\downloads.mailchimp.com\\js\\mc.js"},
+        {"www.googletagmanager.com/gtag/js*", "https://www.googletagmanager.com/gtag/%6As?id=G-1"},
+        {"facebook.com/tr?*", "https://www.facebook.com/tr?id=1&ev=Page%56iew"},
+        {"~id=AW-", "https://www.googletagmanager.com/gtag/js?id=%41W-1"},
+        /* the pattern is read the same way */
+        {"example.com/%7euser/*", "https://example.com/~user/x"},
+        {"example.com/~user/*", "https://example.com/%7Euser/x"},
+        {"b\xc3\xbc" "cher.example", "https://www.xn--bcher-kva.example/"},
+        {"B\xc3\x9c" "CHER.example", "https://B\xc3\x9c" "cher.example/"},
+    };
+
+    for (size_t i = 0; i < sizeof(dodges) / sizeof(dodges[0]); i++)
+        ck_assert_msg(url_matches(dodges[i].pattern, dodges[i].url) == 1, "'%s' should match '%s'",
+                      dodges[i].url, dodges[i].pattern);
+    /* and what is another host or path stays another */
+    ck_assert_int_eq(url_matches("google-analytics.com", "https://google-analytics.com%2F.evil.io/"),
+                     0);
+    ck_assert_int_eq(url_matches("s3.amazonaws.com/downloads.mailchimp.com/*",
+                                 "https://s3.amazonaws.com/downloads%2Fmailchimp.com/js"),
+                     0);
+    ck_assert_int_eq(url_matches("example.com/a/*", "https://example.com/a/../b/x"), 0);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- inline -- */
 
 START_TEST(real_tracker_snippets_are_recognised)
@@ -969,6 +1026,7 @@ Suite *rules_suite(void)
     tcase_add_test(urls, url_regex_sees_normalised_host_path_query);
     tcase_add_test(urls, url_is_read_only_up_to_its_length);
     tcase_add_test(urls, long_urls_match_too);
+    tcase_add_test(urls, tracker_rules_match_every_spelling_a_browser_fetches);
     suite_add_tcase(s, urls);
 
     tcase_add_test(inline_scripts, real_tracker_snippets_are_recognised);
