@@ -187,33 +187,60 @@
         s.onload = s.onerror = () => done();
         s.src = src;
       } else {
-        s.text = old.text;
+        s.text = old.textContent;
       }
       old.replaceWith(s);
       if (!wait) done();
     });
   }
 
+  /* The attributes the server moves to data-consent-NAME while an element
+   * waits; src stands for the element's own URL attribute. */
+  const SAVED = ['src', 'srcset', 'imagesrcset', 'poster', 'background', 'ping', 'style', 'srcdoc', 'content', 'type'];
+  const SVG = 'http://www.w3.org/2000/svg';
+
+  function urlAttr(el) {
+    if (el.namespaceURI === SVG) return 'href';
+    return el.localName === 'link' || el.localName === 'base' ? 'href' : el.localName === 'object' ? 'data' : 'src';
+  }
+
   function restore(el) {
-    const url = el.tagName === 'LINK' ? 'href' : el.tagName === 'OBJECT' ? 'data' : 'src';
-    for (const [from, to] of [['srcset', 'srcset'], ['src', url], ['type', 'type']]) {
+    for (const from of SAVED) {
       const v = el.getAttribute('data-consent-' + from);
-      if (v !== null) {
-        el.setAttribute(to, v);
-        el.removeAttribute('data-consent-' + from);
-      }
+      if (v === null) continue;
+      el.setAttribute(from === 'src' ? urlAttr(el) : from, v);
+      el.removeAttribute('data-consent-' + from);
     }
   }
 
+  /* A held <style> comes back as a new one: a browser may not apply a
+   * sheet again when only its type changes. */
+  function restoreSheet(old) {
+    const s = document.createElement('style');
+    for (const a of [...old.attributes]) {
+      if (!/^(type|data-consent.*)$/.test(a.name)) s.setAttribute(a.name, a.value);
+    }
+    const type = old.getAttribute('data-consent-type');
+    if (type) s.setAttribute('type', type);
+    s.textContent = old.textContent;
+    old.replaceWith(s);
+  }
+
+  /* data-consent names one category, or several that must all be granted. */
+  const grantedFor = (el, granted) =>
+    el.getAttribute('data-consent').split(/\s+/).filter(Boolean).every((c) => granted.includes(c));
+
   async function activate(granted) {
     for (const el of [...document.querySelectorAll('[data-consent]')]) {
-      if (!el.isConnected || !granted.includes(el.getAttribute('data-consent'))) continue;
+      if (!el.isConnected || !grantedFor(el, granted)) continue;
       let ran = null;
       bypass++;
       try {
-        if (el.tagName === 'SCRIPT') {
-          if (el.type === 'text/plain') ran = runScript(el);
-        } else if (el.hasAttribute('data-consent-src') || el.hasAttribute('data-consent-srcset')) {
+        if (el.localName === 'script') {
+          if (el.getAttribute('type') === 'text/plain') ran = runScript(el);
+        } else if (el.localName === 'style' && el.getAttribute('type') === 'text/plain') {
+          restoreSheet(el);
+        } else if (SAVED.some((a) => el.hasAttribute('data-consent-' + a))) {
           restore(el);
         }
       } finally {

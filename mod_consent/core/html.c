@@ -5,11 +5,17 @@
  * being written, sent lazily: out_off marks how far the sink has been
  * served, and a span is sent only when something must be inserted or
  * replaced after it, or when the chunk ends. What may still have to be
- * rewritten or identified — a start tag whose name is incomplete ("<scr"),
- * a target start tag, an inline script's body — is held: at a chunk's end
- * it is copied to the carry, a buffer of MC_HTML_TAG_MAX + inline_max bytes
- * made once. Rewritten markup is gathered in a small output buffer and
- * sent as NEW bytes.
+ * rewritten or identified — a start tag that is not finished, an inline
+ * script's or style sheet's body — is held: at a chunk's end it is copied
+ * to the carry, a buffer of MC_HTML_TAG_MAX + inline_max bytes made once.
+ * Rewritten markup is gathered in a small output buffer and sent as NEW
+ * bytes.
+ *
+ * An element is judged by every attribute through which a browser would
+ * fetch something, read as the browser reads it: character references
+ * decoded (charref.c), relative URLs resolved against the document's
+ * <base> (url.c), CSS tokenised (css.c), an <iframe srcdoc> document
+ * rewritten by the same rules.
  *
  * Every decision depends on the bytes alone, never on where a chunk ended:
  * a tag or script is "oversized" by its length, and the checks made at a
@@ -20,7 +26,10 @@
 #include <apr_strings.h>
 #include <string.h>
 
+#include "charref.h"
+#include "css.h"
 #include "html_lex.h"
+#include "url.h"
 
 /* Rewritten markup is sent in pieces of at most this many bytes. */
 #define OUT_BUFFER 4096
@@ -28,11 +37,24 @@
 #define LANG_MAX 63
 /* inline_max is clamped to this, so the carry's size cannot overflow. */
 #define INLINE_LIMIT ((size_t)16 * 1024 * 1024)
+/* A <base href> longer than this is not followed (relative URLs are then
+ * matched as written, first-party). */
+#define BASE_MAX 2048
+/* An attribute value with its references decoded: a reference never more
+ * than doubles (charref.h). */
+#define DECODED_MAX (2 * (size_t)MC_HTML_TAG_MAX + 8)
+/* A URL resolved against the base. */
+#define RESOLVED_MAX (DECODED_MAX + BASE_MAX + 8)
+/* <iframe srcdoc> documents inside srcdoc documents are examined this deep. */
+#define SRCDOC_DEPTH_MAX 3
+/* "</noscript" */
+#define NS_END "</noscript"
+#define NS_END_LEN 10
 
 typedef enum hold {
     HOLD_NONE = 0,
     HOLD_TAG, /* a start tag whose attributes are needed: from hold_from */
-    HOLD_BODY /* an inline script: start tag and body, from hold_from */
+    HOLD_BODY /* an inline script or style sheet: start tag and body, from hold_from */
 } hold_t;
 
 typedef enum doc_kind { DOC_UNKNOWN = 0, DOC_FULL, DOC_FRAGMENT } doc_kind_t;
@@ -41,12 +63,28 @@ typedef enum doc_kind { DOC_UNKNOWN = 0, DOC_FULL, DOC_FRAGMENT } doc_kind_t;
 typedef enum attr_id {
     A_SRC = 0,
     A_HREF,
+    A_XLINK_HREF,
     A_DATA,
     A_SRCSET,
+    A_IMAGESRCSET,
+    A_POSTER,
+    A_BACKGROUND,
+    A_PING,
+    A_STYLE,
+    A_SRCDOC,
+    A_CONTENT,
+    A_HTTP_EQUIV,
     A_TYPE,
     A_CONSENT,
     A_CONSENT_SRC,
     A_CONSENT_SRCSET,
+    A_CONSENT_IMAGESRCSET,
+    A_CONSENT_POSTER,
+    A_CONSENT_BACKGROUND,
+    A_CONSENT_PING,
+    A_CONSENT_STYLE,
+    A_CONSENT_SRCDOC,
+    A_CONSENT_CONTENT,
     A_CONSENT_TYPE,
     A_LANG,
     A_COUNT
@@ -57,31 +95,85 @@ static const struct {
     size_t len;
 } attr_names[A_COUNT] = {{"src", 3},
                          {"href", 4},
+                         {"xlink:href", 10},
                          {"data", 4},
                          {"srcset", 6},
+                         {"imagesrcset", 11},
+                         {"poster", 6},
+                         {"background", 10},
+                         {"ping", 4},
+                         {"style", 5},
+                         {"srcdoc", 6},
+                         {"content", 7},
+                         {"http-equiv", 10},
                          {"type", 4},
                          {"data-consent", 12},
                          {"data-consent-src", 16},
                          {"data-consent-srcset", 19},
+                         {"data-consent-imagesrcset", 24},
+                         {"data-consent-poster", 19},
+                         {"data-consent-background", 23},
+                         {"data-consent-ping", 17},
+                         {"data-consent-style", 18},
+                         {"data-consent-srcdoc", 19},
+                         {"data-consent-content", 20},
                          {"data-consent-type", 17},
                          {"lang", 4}};
 
 #define BIT(a) (1u << (a))
+
+/* How an attribute's value leads to fetches. */
+typedef enum fetch_kind {
+    F_URL = 0, /* one URL */
+    F_SRCSET,  /* image candidates: "a.png 1x, b.png 2x" */
+    F_URLS,    /* URLs apart by whitespace (ping) */
+    F_CSS,     /* a declaration list (style) */
+    F_SRCDOC,  /* a whole HTML document */
+    F_REFRESH  /* <meta http-equiv=refresh content="5; url=..."> */
+} fetch_kind_t;
+
+/* Every attribute that fetches, and the one that keeps its value while it
+ * is neutralised. src, href, xlink:href and data share data-consent-src:
+ * an element has only one of them that fetches. */
+static const struct fetch_attr {
+    attr_id_t attr;
+    attr_id_t saved;
+    fetch_kind_t kind;
+} fetch_attrs[] = {{A_SRC, A_CONSENT_SRC, F_URL},
+                   {A_HREF, A_CONSENT_SRC, F_URL},
+                   {A_XLINK_HREF, A_CONSENT_SRC, F_URL},
+                   {A_DATA, A_CONSENT_SRC, F_URL},
+                   {A_SRCSET, A_CONSENT_SRCSET, F_SRCSET},
+                   {A_IMAGESRCSET, A_CONSENT_IMAGESRCSET, F_SRCSET},
+                   {A_POSTER, A_CONSENT_POSTER, F_URL},
+                   {A_BACKGROUND, A_CONSENT_BACKGROUND, F_URL},
+                   {A_PING, A_CONSENT_PING, F_URLS},
+                   {A_STYLE, A_CONSENT_STYLE, F_CSS},
+                   {A_SRCDOC, A_CONSENT_SRCDOC, F_SRCDOC},
+                   {A_CONTENT, A_CONSENT_CONTENT, F_REFRESH}};
+#define FETCH_ATTRS (sizeof(fetch_attrs) / sizeof(fetch_attrs[0]))
 
 /* The tags the rewriter acts on, once the document's head is settled. */
 #define REPORTED_TAGS                                                                              \
     (MC_LEX_TAG_BIT(MC_TAG_HTML) | MC_LEX_TAG_BIT(MC_TAG_HEAD) | MC_LEX_TAG_BIT(MC_TAG_BODY) |     \
      MC_LEX_TAG_BIT(MC_TAG_FRAMESET) | MC_LEX_TAG_BIT(MC_TAG_SCRIPT) |                             \
      MC_LEX_TAG_BIT(MC_TAG_IFRAME) | MC_LEX_TAG_BIT(MC_TAG_IMG) | MC_LEX_TAG_BIT(MC_TAG_IMAGE) |   \
-     MC_LEX_TAG_BIT(MC_TAG_EMBED) | MC_LEX_TAG_BIT(MC_TAG_OBJECT) | MC_LEX_TAG_BIT(MC_TAG_LINK))
+     MC_LEX_TAG_BIT(MC_TAG_EMBED) | MC_LEX_TAG_BIT(MC_TAG_OBJECT) | MC_LEX_TAG_BIT(MC_TAG_LINK) |  \
+     MC_LEX_TAG_BIT(MC_TAG_STYLE) | MC_LEX_TAG_BIT(MC_TAG_VIDEO) | MC_LEX_TAG_BIT(MC_TAG_AUDIO) |  \
+     MC_LEX_TAG_BIT(MC_TAG_SOURCE) | MC_LEX_TAG_BIT(MC_TAG_TRACK) | MC_LEX_TAG_BIT(MC_TAG_INPUT) | \
+     MC_LEX_TAG_BIT(MC_TAG_META) | MC_LEX_TAG_BIT(MC_TAG_BASE) | MC_LEX_TAG_BIT(MC_TAG_FRAME) |    \
+     MC_LEX_TAG_BIT(MC_TAG_NOSCRIPT) | MC_LEX_TAG_BIT(MC_TAG_USE) |                                \
+     MC_LEX_TAG_BIT(MC_TAG_FEIMAGE))
 
 struct mc_html {
+    apr_pool_t *pool;
     const mc_html_policy_t *policy;
     mc_html_sink_fn *sink;
     void *baton;
     mc_lex_t lex;
     mc_status_t error; /* the first sink error; it stops the rewriter */
     int ended;
+    int depth; /* 0, or how deep inside srcdoc documents this one is */
 
     /* the chunk being written, and what of the stream has been sent */
     const char *chunk;
@@ -96,10 +188,12 @@ struct mc_html {
     mc_lex_off_t hold_from; /* '<' of the held start tag */
     mc_lex_off_t body_from; /* end of a held script's start tag */
     mc_tag_id_t hold_tag;
+    int hold_foreign; /* the held element is an SVG one */
 
     /* the start tag being read */
     mc_tag_id_t tag;
-    int tag_html; /* an HTML element outside <template> */
+    int tag_html;    /* an HTML element outside <template> */
+    int tag_foreign; /* an SVG or MathML element outside <template> */
 
     /* the document */
     doc_kind_t doc;
@@ -108,9 +202,31 @@ struct mc_html {
     int banner_called;
     int has_lang;
     char lang[LANG_MAX + 1];
+    int base_seen;  /* the first <base href> was read */
+    size_t base_len; /* 0: no base to resolve against */
+    char base[BASE_MAX];
+
+    /* <noscript>: a browser running scripts reads its content as text to
+     * the first "</noscript"; one that does not, as markup. Where the two
+     * readings part — "</noscript" inside an attribute value, a comment or
+     * raw text — the '<' is sent as "&lt;", so both end where the markup
+     * reading ends (see ns_send). */
+    unsigned ns_depth;
+    int ns_scanning; /* output is being watched for "</noscript" */
+    int ns_real_end; /* the next "</noscript" sent is a real end tag */
+    int ns_stop;     /* ... and the outermost one: stop watching after it */
+    size_t ns_pending_len;
+    char ns_pending[NS_END_LEN + 1];
 
     size_t inline_max;
-    char *url; /* a URL with "&amp;" decoded, for the classifier */
+    char *dec;      /* an attribute value with its references decoded */
+    char *resolved; /* a URL resolved against the base */
+    char *main_url; /* the element's URL, for the placeholder */
+    size_t main_url_len;
+    char *css_scratch;
+    char *css_out; /* a neutralised style attribute or sheet, made on first use */
+    size_t css_out_cap;
+    size_t css_out_len;
     char *out;
     size_t out_len;
     mc_html_stats_t stats;
@@ -126,12 +242,20 @@ typedef struct attr_slot {
 
 typedef struct element {
     mc_tag_id_t tag;
+    int foreign; /* an SVG element (image, script, use, feImage) */
     const char *bytes;
     size_t len;
     mc_lex_tag_shape_t shape;
-    attr_id_t url_attr;         /* src, href or data */
+    attr_id_t url_attr;         /* src, href, xlink:href or data */
     attr_slot_t attrs[A_COUNT]; /* the first of each name: a browser ignores the rest */
 } element_t;
+
+/* What is to be done to an element, and why. */
+typedef struct verdict {
+    mc_catmask_t refused; /* the categories it would reach, not granted */
+    unsigned attrs;       /* the fetching attributes to neutralise (BIT(A_...)) */
+    int style_rewritten;  /* css_out holds its style, neutralised */
+} verdict_t;
 
 typedef enum action { ACT_NONE = 0, ACT_NEUTRALISE, ACT_RESTORE, ACT_WAIT_BODY } action_t;
 
@@ -179,10 +303,102 @@ static size_t min_size(size_t a, size_t b)
 
 /* --- output ---------------------------------------------------------------------------- */
 
-static void sink_send(mc_html_t *h, mc_html_out_t kind, const char *data, size_t len)
+static void sink_raw(mc_html_t *h, mc_html_out_t kind, const char *data, size_t len)
 {
     if (h->error == MC_OK && len > 0)
         h->error = h->sink(h->baton, kind, data, len);
+}
+
+/* Is P[0..N) "</noscript" and a byte that ends a tag name? 1 yes, 0 no,
+ * -1 not known yet: N is too short and what there is matches. */
+static int ns_end_at(const char *p, size_t n)
+{
+    for (size_t i = 0; i < NS_END_LEN; i++) {
+        if (i >= n)
+            return -1;
+        if (ascii_lower(p[i]) != NS_END[i])
+            return 0;
+    }
+    if (n == NS_END_LEN)
+        return -1;
+    return is_space(p[NS_END_LEN]) || p[NS_END_LEN] == '/' || p[NS_END_LEN] == '>';
+}
+
+/* Sends the '<' of a possible "</noscript" (MATCH as ns_end_at says). */
+static void ns_send_lt(mc_html_t *h, int match)
+{
+    if (match == 1 && !h->ns_real_end) {
+        sink_raw(h, MC_HTML_OUT_NEW, "&lt;", 4);
+        h->stats.noscript_escaped++;
+        return;
+    }
+    sink_raw(h, MC_HTML_OUT_NEW, "<", 1);
+    if (match == 1) {
+        h->ns_real_end = 0;
+        if (h->ns_stop) {
+            h->ns_stop = 0;
+            h->ns_scanning = 0;
+        }
+    }
+}
+
+/* Decides the match left pending at the end of the last piece with the
+ * bytes that follow it. 0 when they are still too few (they join it). */
+static int ns_pending_done(mc_html_t *h, const char *data, size_t len)
+{
+    char buf[2 * NS_END_LEN + 2];
+    size_t plen = h->ns_pending_len;
+    size_t take = min_size(len, NS_END_LEN + 1);
+    int match;
+
+    memcpy(buf, h->ns_pending, plen);
+    memcpy(buf + plen, data, take);
+    match = ns_end_at(buf, plen + take);
+    if (match < 0) { /* then take == len, and plen + len <= NS_END_LEN */
+        memcpy(h->ns_pending + plen, data, len);
+        h->ns_pending_len += len;
+        return 0;
+    }
+    h->ns_pending_len = 0;
+    ns_send_lt(h, match);
+    sink_raw(h, MC_HTML_OUT_NEW, buf + 1, plen - 1);
+    return 1;
+}
+
+/* Sends DATA, with every "</noscript" in it that is not the real end of
+ * the <noscript> being read escaped. A possible one cut by the end of DATA
+ * waits in ns_pending for the next bytes. */
+static void ns_send(mc_html_t *h, mc_html_out_t kind, const char *data, size_t len)
+{
+    const char *from = data, *end = data + len;
+
+    if (h->ns_pending_len > 0 && !ns_pending_done(h, data, len))
+        return;
+    while (h->ns_scanning && from < end) {
+        const char *lt = memchr(from, '<', (size_t)(end - from));
+        int match;
+
+        if (!lt)
+            break;
+        match = ns_end_at(lt, (size_t)(end - lt));
+        sink_raw(h, kind, from, (size_t)(lt - from));
+        if (match < 0) {
+            h->ns_pending_len = (size_t)(end - lt);
+            memcpy(h->ns_pending, lt, h->ns_pending_len);
+            return;
+        }
+        ns_send_lt(h, match);
+        from = lt + 1;
+    }
+    sink_raw(h, kind, from, (size_t)(end - from));
+}
+
+static void sink_send(mc_html_t *h, mc_html_out_t kind, const char *data, size_t len)
+{
+    if (h->ns_scanning || h->ns_pending_len > 0)
+        ns_send(h, kind, data, len);
+    else
+        sink_raw(h, kind, data, len);
 }
 
 static void out_flush(mc_html_t *h)
@@ -210,6 +426,23 @@ static void out_put(mc_html_t *h, const char *s, size_t n)
 static void out_str(mc_html_t *h, const char *s)
 {
     out_put(h, s, strlen(s));
+}
+
+/* Appends S as the inside of a double-quoted attribute value. */
+static void out_attr_text(mc_html_t *h, const char *s, size_t n)
+{
+    size_t from = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const char *ref = s[i] == '&' ? "&amp;" : s[i] == '"' ? "&quot;" : NULL;
+
+        if (!ref)
+            continue;
+        out_put(h, s + from, i - from);
+        out_str(h, ref);
+        from = i + 1;
+    }
+    out_put(h, s + from, n - from);
 }
 
 /* Sends bytes as they are, after whatever was gathered before them. */
@@ -343,30 +576,38 @@ static void collect_attr(void *baton, const char *tag, const mc_lex_attr_t *attr
     el->attrs[id] = (attr_slot_t){1, attr->quote, attr->value, attr->value_len};
 }
 
-static attr_id_t url_attr_of(mc_tag_id_t tag)
-{
-    if (tag == MC_TAG_OBJECT)
-        return A_DATA;
-    return tag == MC_TAG_LINK ? A_HREF : A_SRC;
-}
-
-/* Reads a complete start tag. 0 when its bytes are not one. */
-static int element_read(element_t *el, mc_tag_id_t tag, const char *bytes, size_t len)
-{
-    memset(el, 0, sizeof(*el));
-    el->tag = tag == MC_TAG_IMAGE ? MC_TAG_IMG : tag;
-    el->bytes = bytes;
-    el->len = len;
-    el->url_attr = url_attr_of(el->tag);
-    return mc_lex_tag_walk(bytes, len, collect_attr, el, &el->shape);
-}
-
 static int has(const element_t *el, attr_id_t a)
 {
     return el->attrs[a].set;
 }
 
-/* The value of attribute A, trimmed of ASCII whitespace. */
+static attr_id_t url_attr_of(const element_t *el)
+{
+    if (el->foreign) /* SVG 2 reads href first */
+        return has(el, A_HREF) || !has(el, A_XLINK_HREF) ? A_HREF : A_XLINK_HREF;
+    switch (el->tag) {
+    case MC_TAG_OBJECT: return A_DATA;
+    case MC_TAG_LINK:
+    case MC_TAG_BASE: return A_HREF;
+    default: return A_SRC;
+    }
+}
+
+/* Reads a complete start tag. 0 when its bytes are not one. */
+static int element_read(element_t *el, mc_tag_id_t tag, int foreign, const char *bytes, size_t len)
+{
+    memset(el, 0, sizeof(*el));
+    el->tag = tag == MC_TAG_IMAGE && !foreign ? MC_TAG_IMG : tag;
+    el->foreign = foreign;
+    el->bytes = bytes;
+    el->len = len;
+    if (!mc_lex_tag_walk(bytes, len, collect_attr, el, &el->shape))
+        return 0;
+    el->url_attr = url_attr_of(el);
+    return 1;
+}
+
+/* The value of attribute A as written, trimmed of ASCII whitespace. */
 static const char *value_of(const element_t *el, attr_id_t a, size_t *len)
 {
     const char *v = el->bytes + el->attrs[a].value;
@@ -376,7 +617,63 @@ static const char *value_of(const element_t *el, attr_id_t a, size_t *len)
     return v;
 }
 
-/* --- deciding ------------------------------------------------------------------------ */
+/* The value of attribute A as the browser reads it: character references
+ * decoded. Points into h->dec, or into the tag when there are none. */
+static const char *value_decoded(mc_html_t *h, const element_t *el, attr_id_t a, size_t *len)
+{
+    const char *v = el->bytes + el->attrs[a].value;
+    size_t n = el->attrs[a].value_len;
+
+    if (mc_charref_none(v, n) || mc_charref_decode(v, n, 1, h->dec, DECODED_MAX, len) != MC_OK) {
+        *len = n;
+        return v;
+    }
+    return h->dec;
+}
+
+static int applies_src(mc_tag_id_t tag)
+{
+    switch (tag) {
+    case MC_TAG_SCRIPT:
+    case MC_TAG_IFRAME:
+    case MC_TAG_FRAME:
+    case MC_TAG_IMG:
+    case MC_TAG_EMBED:
+    case MC_TAG_VIDEO:
+    case MC_TAG_AUDIO:
+    case MC_TAG_SOURCE:
+    case MC_TAG_TRACK:
+    case MC_TAG_INPUT: return 1;
+    default: return 0;
+    }
+}
+
+/* Whether attribute A makes element EL fetch. */
+static int fetches(const element_t *el, attr_id_t a)
+{
+    mc_tag_id_t t = el->tag;
+
+    if (el->foreign) /* image, script, use, feImage */
+        return (a == A_HREF || a == A_XLINK_HREF) ? a == el->url_attr : a == A_STYLE;
+    switch (a) {
+    case A_SRC: return applies_src(t);
+    case A_HREF: return t == MC_TAG_LINK || t == MC_TAG_BASE;
+    case A_DATA: return t == MC_TAG_OBJECT;
+    case A_SRCSET: return t == MC_TAG_IMG || t == MC_TAG_SOURCE;
+    case A_IMAGESRCSET: return t == MC_TAG_LINK;
+    case A_POSTER: return t == MC_TAG_VIDEO;
+    case A_SRCDOC: return t == MC_TAG_IFRAME;
+    case A_CONTENT: return t == MC_TAG_META;
+    case A_BACKGROUND: /* body, table and its cells: and any other a browser may add */
+    case A_PING:       /* a, area */
+        return 1;
+    case A_STYLE: /* never rendered, and their bodies must still be judged */
+        return t != MC_TAG_SCRIPT && t != MC_TAG_STYLE;
+    default: return 0;
+    }
+}
+
+/* --- classifying --------------------------------------------------------------------- */
 
 /* The type values a browser runs as JavaScript; anything else (JSON-LD,
  * importmap, speculationrules, text/template, "text/javascript;
@@ -421,6 +718,12 @@ static int script_runs(const element_t *el)
     return javascript_type(t, n);
 }
 
+/* A <script> (HTML or SVG) or an HTML <style>: held whole by type="text/plain". */
+static int typed(const element_t *el)
+{
+    return el->tag == MC_TAG_SCRIPT || (el->tag == MC_TAG_STYLE && !el->foreign);
+}
+
 static int script_plain(const element_t *el)
 {
     size_t n;
@@ -432,88 +735,23 @@ static int script_plain(const element_t *el)
     return equals_ci(t, n, "text/plain");
 }
 
+/* A <style> a browser applies: no type, an empty one or text/css. */
+static int style_applies(const element_t *el)
+{
+    size_t n;
+    const char *t;
+
+    if (!has(el, A_TYPE))
+        return 1;
+    t = value_of(el, A_TYPE, &n);
+    return n == 0 || equals_ci(t, n, "text/css");
+}
+
 static int classify(mc_html_t *h, mc_rule_kind_t kind, const char *subject, size_t len)
 {
     if (!h->policy->classify || !h->policy->cats)
         return -1;
     return h->policy->classify(h->policy->classify_baton, kind, subject, len);
-}
-
-/* A URL as the classifier wants it: trimmed, and with the ampersand
- * references of query strings ("&amp;", "&#38;", "&#x26;") decoded. Other
- * references cannot change which host or path a rule sees. */
-static const char *url_subject(mc_html_t *h, const char *v, size_t n, size_t *len)
-{
-    static const char *const amps[] = {"&amp;", "&#38;", "&#x26;"};
-    size_t out = 0;
-
-    trim(&v, &n);
-    if (!memchr(v, '&', n)) {
-        *len = n;
-        return v;
-    }
-    for (size_t i = 0; i < n;) {
-        size_t skip = 1;
-
-        for (size_t k = 0; k < sizeof(amps) / sizeof(amps[0]); k++) {
-            size_t m = strlen(amps[k]);
-
-            if (n - i >= m && prefix_equals_ci(v + i, amps[k], m))
-                skip = m;
-        }
-        h->url[out++] = v[i];
-        i += skip;
-    }
-    *len = out;
-    return h->url;
-}
-
-static int classify_url(mc_html_t *h, const char *v, size_t n)
-{
-    size_t len;
-    const char *url = url_subject(h, v, n, &len);
-
-    return len > 0 ? classify(h, MC_RULE_URL, url, len) : -1;
-}
-
-/* The first classified URL among an img's srcset candidates ("a.png 1x, b.png 2x"). */
-static int classify_srcset(mc_html_t *h, const char *v, size_t n)
-{
-    size_t i = 0;
-
-    while (i < n) {
-        size_t start, cat_end;
-        int cat;
-
-        while (i < n && (is_space(v[i]) || v[i] == ','))
-            i++;
-        start = i;
-        while (i < n && !is_space(v[i]))
-            i++;
-        cat_end = i;
-        /* a candidate's URL may end with the comma that separates it */
-        if (cat_end > start && v[cat_end - 1] == ',')
-            cat_end--;
-        cat = cat_end > start ? classify_url(h, v + start, cat_end - start) : -1;
-        if (cat >= 0)
-            return cat;
-        while (i < n && v[i] != ',')
-            i++;
-    }
-    return -1;
-}
-
-static int element_category(mc_html_t *h, const element_t *el)
-{
-    int cat = -1;
-
-    if (has(el, el->url_attr))
-        cat = classify_url(h, el->bytes + el->attrs[el->url_attr].value,
-                           el->attrs[el->url_attr].value_len);
-    if (cat < 0 && el->tag == MC_TAG_IMG && has(el, A_SRCSET))
-        cat = classify_srcset(h, el->bytes + el->attrs[A_SRCSET].value,
-                              el->attrs[A_SRCSET].value_len);
-    return cat;
 }
 
 /* A category the visitor has not granted, that can be named in markup. */
@@ -523,37 +761,387 @@ static int refused(const mc_html_t *h, int cat)
            mc_categories_name(h->policy->cats, cat) != NULL;
 }
 
-/* An element the author marked with data-consent="CAT". */
-static action_t decide_marked(const mc_html_t *h, const element_t *el)
+static mc_catmask_t refused_mask(const mc_html_t *h, int cat)
+{
+    if (cat < 0 || cat >= MC_MAX_CATEGORIES || !refused(h, cat))
+        return 0;
+    return (mc_catmask_t)1 << cat;
+}
+
+/* A URL as the browser will fetch it: trimmed, resolved against the
+ * document's base. Points into h->resolved or into V. */
+static const char *url_resolved(mc_html_t *h, const char *v, size_t n, size_t *len)
+{
+    size_t r;
+
+    trim(&v, &n);
+    *len = n;
+    if (h->base_len == 0 || n == 0)
+        return v;
+    /* resolution first: "https:x" under an https base is a path, not a host */
+    r = mc_url_resolve(h->base, h->base_len, v, n, h->resolved, RESOLVED_MAX);
+    if (r == 0)
+        return v;
+    *len = r;
+    return h->resolved;
+}
+
+/* The category of one URL (decoded), or -1. */
+static int url_category(mc_html_t *h, const char *v, size_t n)
+{
+    size_t len;
+    const char *url = url_resolved(h, v, n, &len);
+
+    return len > 0 ? classify(h, MC_RULE_URL, url, len) : -1;
+}
+
+/* The refused categories among srcset candidates ("a.png 1x, b.png 2x"). */
+static mc_catmask_t srcset_refused(mc_html_t *h, const char *v, size_t n)
+{
+    mc_catmask_t mask = 0;
+    size_t i = 0;
+
+    while (i < n) {
+        size_t start, url_end;
+
+        while (i < n && (is_space(v[i]) || v[i] == ','))
+            i++;
+        start = i;
+        while (i < n && !is_space(v[i]))
+            i++;
+        url_end = i;
+        /* a candidate's URL may end with the comma that separates it */
+        while (url_end > start && v[url_end - 1] == ',')
+            url_end--;
+        if (url_end > start)
+            mask |= refused_mask(h, url_category(h, v + start, url_end - start));
+        /* the descriptors, to the comma (one inside parentheses does not end them) */
+        for (int paren = 0; i < n && (paren || v[i] != ','); i++) {
+            if (v[i] == '(')
+                paren = 1;
+            else if (v[i] == ')')
+                paren = 0;
+        }
+    }
+    return mask;
+}
+
+/* The refused categories among URLs apart by whitespace (ping). */
+static mc_catmask_t urls_refused(mc_html_t *h, const char *v, size_t n)
+{
+    mc_catmask_t mask = 0;
+    size_t i = 0;
+
+    while (i < n) {
+        size_t start;
+
+        while (i < n && is_space(v[i]))
+            i++;
+        start = i;
+        while (i < n && !is_space(v[i]))
+            i++;
+        if (i > start)
+            mask |= refused_mask(h, url_category(h, v + start, i - start));
+    }
+    return mask;
+}
+
+/* The URL of a refresh ("5; url='x'", "0,x"), as the HTML standard's
+ * shared declarative refresh steps read it; NULL for none. */
+static const char *refresh_url(const char *v, size_t n, size_t *len)
+{
+    size_t i = 0;
+
+    while (i < n && is_space(v[i]))
+        i++;
+    while (i < n && ((v[i] >= '0' && v[i] <= '9') || v[i] == '.'))
+        i++;
+    while (i < n && is_space(v[i]))
+        i++;
+    if (i < n && (v[i] == ';' || v[i] == ','))
+        i++;
+    while (i < n && is_space(v[i]))
+        i++;
+    if (i >= n)
+        return NULL;
+    if (n - i >= 3 && prefix_equals_ci(v + i, "url", 3)) {
+        size_t j = i + 3;
+
+        while (j < n && is_space(v[j]))
+            j++;
+        if (j < n && v[j] == '=') {
+            i = j + 1;
+            while (i < n && is_space(v[i]))
+                i++;
+        }
+    }
+    if (i < n && (v[i] == '"' || v[i] == '\'')) {
+        const char *q = memchr(v + i + 1, v[i], n - i - 1);
+
+        *len = q ? (size_t)(q - (v + i + 1)) : n - i - 1;
+        return v + i + 1;
+    }
+    *len = n - i;
+    return v + i;
+}
+
+typedef struct css_judge {
+    mc_html_t *h;
+    mc_catmask_t refused;
+} css_judge_t;
+
+static int css_ref_kept(void *baton, const mc_css_ref_t *ref)
+{
+    css_judge_t *j = baton;
+    mc_catmask_t m;
+
+    if (!ref->url) /* too long to read: it could reach anything */
+        return 0;
+    m = refused_mask(j->h, url_category(j->h, ref->url, ref->url_len));
+    j->refused |= m;
+    return m == 0;
+}
+
+static int css_ref_seen(void *baton, const mc_css_ref_t *ref)
+{
+    css_ref_kept(baton, ref);
+    return 0;
+}
+
+static void css_out_reserve(mc_html_t *h, size_t need)
+{
+    if (h->css_out_cap >= need)
+        return;
+    h->css_out = apr_palloc(h->pool, need);
+    h->css_out_cap = need;
+}
+
+/* The refused categories CSS reaches; when there are any, h->css_out
+ * holds the CSS with those URLs made inert. */
+static mc_catmask_t css_refused(mc_html_t *h, const char *css, size_t n)
+{
+    css_judge_t judge = {h, 0};
+    size_t cap;
+
+    if (!memchr(css, '(', n) && !memchr(css, '@', n) && !memchr(css, '\\', n) &&
+        !memchr(css, '"', n) && !memchr(css, '\'', n))
+        return 0; /* no url(), @import, escape or string: nothing that fetches */
+    mc_css_scan(css, n, h->css_scratch, DECODED_MAX, css_ref_seen, &judge);
+    if (!judge.refused)
+        return 0;
+    /* at most one reference in every five bytes ("url()") */
+    cap = n + 16 * (n / 5 + 1);
+    css_out_reserve(h, cap);
+    judge.refused = 0;
+    if (mc_css_neutralise(css, n, h->css_scratch, DECODED_MAX, css_ref_kept, &judge, h->css_out,
+                          cap, &h->css_out_len) != MC_OK)
+        h->css_out_len = 0;
+    return judge.refused;
+}
+
+static mc_status_t discard(void *baton, mc_html_out_t kind, const char *data, size_t len)
+{
+    (void)baton;
+    (void)kind;
+    (void)data;
+    (void)len;
+    return MC_OK;
+}
+
+/* The refused categories an <iframe srcdoc> document reaches: it is
+ * rewritten by the same rules, and what that would neutralise counts. */
+static mc_catmask_t srcdoc_refused(mc_html_t *h, const char *doc, size_t n)
+{
+    mc_html_policy_t policy = *h->policy;
+    apr_pool_t *sub;
+    mc_html_t *inner;
+    mc_catmask_t mask = 0;
+
+    if (h->depth >= SRCDOC_DEPTH_MAX || !memchr(doc, '<', n))
+        return 0;
+    if (apr_pool_create(&sub, h->pool) != APR_SUCCESS)
+        return 0;
+    policy.inject = 0;
+    policy.head_html = NULL;
+    policy.banner = NULL;
+    policy.placeholder = NULL;
+    inner = mc_html_create(sub, &policy, discard, NULL);
+    inner->depth = h->depth + 1;
+    inner->base_len = h->base_len; /* a srcdoc document takes its parent's base */
+    memcpy(inner->base, h->base, h->base_len);
+    if (mc_html_write(inner, doc, n) == MC_OK && mc_html_end(inner) == MC_OK)
+        mask = inner->stats.refused;
+    apr_pool_destroy(sub);
+    return mask;
+}
+
+/* The refused categories attribute F of EL reaches. */
+static mc_catmask_t attr_refused(mc_html_t *h, const element_t *el, const struct fetch_attr *f,
+                                 verdict_t *v)
 {
     size_t n;
-    const char *name = value_of(el, A_CONSENT, &n);
-    int cat = h->policy->cats ? mc_categories_index_n(h->policy->cats, name, n) : -1;
-    int granted = cat >= 0 && mc_catmask_has(h->policy->granted, cat);
-    int neutralised = has(el, A_CONSENT_SRC) || (el->tag == MC_TAG_SCRIPT && script_plain(el));
+    const char *s = value_decoded(h, el, f->attr, &n);
+
+    switch (f->kind) {
+    case F_URL: {
+        int cat = url_category(h, s, n);
+
+        if (f->attr == el->url_attr && refused(h, cat)) {
+            size_t len;
+            const char *url = url_resolved(h, s, n, &len);
+
+            h->main_url_len = min_size(len, RESOLVED_MAX);
+            memcpy(h->main_url, url, h->main_url_len);
+        }
+        return refused_mask(h, cat);
+    }
+    case F_SRCSET: return srcset_refused(h, s, n);
+    case F_URLS: return urls_refused(h, s, n);
+    case F_CSS: {
+        mc_catmask_t m = css_refused(h, s, n);
+
+        v->style_rewritten = m != 0;
+        return m;
+    }
+    case F_SRCDOC: return srcdoc_refused(h, s, n);
+    case F_REFRESH: {
+        size_t ulen = 0;
+        const char *url;
+
+        if (!has(el, A_HTTP_EQUIV))
+            return 0;
+        url = value_of(el, A_HTTP_EQUIV, &ulen);
+        if (!equals_ci(url, ulen, "refresh"))
+            return 0;
+        url = refresh_url(s, n, &ulen);
+        return url ? refused_mask(h, url_category(h, url, ulen)) : 0;
+    }
+    }
+    return 0;
+}
+
+/* --- deciding ------------------------------------------------------------------------ */
+
+/* The categories named in data-consent="CAT [CAT...]"; 0 when one is unknown. */
+static mc_catmask_t marked_categories(const mc_html_t *h, const element_t *el)
+{
+    size_t n, i = 0;
+    const char *v = value_of(el, A_CONSENT, &n);
+    mc_catmask_t mask = 0;
+
+    if (!h->policy->cats)
+        return 0;
+    while (i < n) {
+        size_t start;
+        int cat;
+
+        while (i < n && is_space(v[i]))
+            i++;
+        start = i;
+        while (i < n && !is_space(v[i]))
+            i++;
+        if (i == start)
+            break;
+        cat = mc_categories_index_n(h->policy->cats, v + start, i - start);
+        if (cat < 0)
+            return 0;
+        mask |= (mc_catmask_t)1 << cat;
+    }
+    return mask;
+}
+
+/* The fetching attributes EL has, for an author-marked element: all but
+ * style, which the author did not mean to hold. */
+static unsigned live_attrs(const element_t *el)
+{
+    unsigned live = 0;
+
+    for (size_t i = 0; i < FETCH_ATTRS; i++) {
+        attr_id_t a = fetch_attrs[i].attr;
+
+        if (a != A_STYLE && has(el, a) && fetches(el, a))
+            live |= BIT(a);
+    }
+    return live;
+}
+
+static int saved_any(const element_t *el)
+{
+    for (size_t i = 0; i < FETCH_ATTRS; i++) {
+        if (has(el, fetch_attrs[i].saved))
+            return 1;
+    }
+    return 0;
+}
+
+/* An element the author marked with data-consent="CAT". */
+static action_t decide_marked(const mc_html_t *h, const element_t *el, verdict_t *v)
+{
+    mc_catmask_t cats = marked_categories(h, el);
+    int granted = cats != 0 && (cats & h->policy->granted) == cats;
+    int neutralised = saved_any(el) || (typed(el) && script_plain(el));
     int live;
 
+    v->attrs = live_attrs(el);
     if (el->tag == MC_TAG_SCRIPT)
         live = script_runs(el);
+    else if (el->tag == MC_TAG_STYLE && !el->foreign)
+        live = style_applies(el);
     else
-        live = has(el, el->url_attr) || (el->tag == MC_TAG_IMG && has(el, A_SRCSET));
+        live = v->attrs != 0;
     if (granted && neutralised)
         return ACT_RESTORE;
     return !granted && live ? ACT_NEUTRALISE : ACT_NONE;
 }
 
-static action_t decide(mc_html_t *h, const element_t *el, int *cat)
+/* Attributes neutralised together: an image's src and srcset, a link's
+ * href and imagesrcset (a browser would fall back on the one left). */
+static unsigned with_partners(const element_t *el, unsigned attrs)
 {
-    *cat = -1;
+    unsigned pair = 0;
+
+    if (el->tag == MC_TAG_IMG || el->tag == MC_TAG_SOURCE)
+        pair = BIT(A_SRC) | BIT(A_SRCSET);
+    else if (el->tag == MC_TAG_LINK)
+        pair = BIT(A_HREF) | BIT(A_IMAGESRCSET);
+    if (attrs & pair)
+        attrs |= pair;
+    for (size_t i = 0; i < FETCH_ATTRS; i++) { /* only those it has */
+        if (!has(el, fetch_attrs[i].attr))
+            attrs &= ~BIT(fetch_attrs[i].attr);
+    }
+    return attrs;
+}
+
+static action_t decide(mc_html_t *h, const element_t *el, verdict_t *v)
+{
+    memset(v, 0, sizeof(*v));
+    h->main_url_len = 0;
     if (has(el, A_CONSENT))
-        return decide_marked(h, el);
+        return decide_marked(h, el, v);
     if (el->tag == MC_TAG_SCRIPT && !script_runs(el))
         return ACT_NONE;
-    /* an inline script is judged by its body, which is still to come */
-    if (el->tag == MC_TAG_SCRIPT && !has(el, A_SRC))
+    for (size_t i = 0; i < FETCH_ATTRS; i++) {
+        const struct fetch_attr *f = &fetch_attrs[i];
+        mc_catmask_t m;
+
+        if (!has(el, f->attr) || !fetches(el, f->attr))
+            continue;
+        m = attr_refused(h, el, f, v);
+        if (m) {
+            v->refused |= m;
+            v->attrs |= BIT(f->attr);
+        }
+    }
+    v->attrs = with_partners(el, v->attrs);
+    if (v->refused)
+        return ACT_NEUTRALISE;
+    /* an inline script or style sheet is judged by its body, still to come */
+    if (el->tag == MC_TAG_SCRIPT && !has(el, el->url_attr))
         return ACT_WAIT_BODY;
-    *cat = element_category(h, el);
-    return refused(h, *cat) ? ACT_NEUTRALISE : ACT_NONE;
+    if (el->tag == MC_TAG_STYLE && !el->foreign && style_applies(el))
+        return ACT_WAIT_BODY;
+    return ACT_NONE;
 }
 
 /* --- rewriting ----------------------------------------------------------------------- */
@@ -582,27 +1170,58 @@ static void write_attr(mc_html_t *h, const char *name, const element_t *el, attr
     out_str(h, "\"");
 }
 
-/* ` src="PLACEHOLDER"` for a neutralised iframe, when the policy has one.
- * An author-marked element is of the category it names. */
-static void write_placeholder(mc_html_t *h, const element_t *el, int cat)
+/* ` data-consent="CAT CAT"`: the refused categories, in their order. */
+static void write_categories(mc_html_t *h, mc_catmask_t cats)
 {
-    const char *url, *value;
-    size_t url_len, n = 0;
+    int first = 1;
+
+    out_str(h, " data-consent=\"");
+    for (int c = 0; c < MC_MAX_CATEGORIES; c++) {
+        if (!mc_catmask_has(cats, c) || !mc_categories_name(h->policy->cats, c))
+            continue;
+        if (!first)
+            out_str(h, " ");
+        out_str(h, mc_categories_name(h->policy->cats, c));
+        first = 0;
+    }
+    out_str(h, "\"");
+}
+
+static int first_category(mc_catmask_t cats)
+{
+    for (int c = 0; c < MC_MAX_CATEGORIES; c++) {
+        if (mc_catmask_has(cats, c))
+            return c;
+    }
+    return -1;
+}
+
+/* ` src="PLACEHOLDER"` for a neutralised frame, when the policy has one. */
+static void write_placeholder(mc_html_t *h, const element_t *el, mc_catmask_t cats)
+{
+    const char *value;
+    size_t n = 0;
+    int cat;
 
     if (!h->policy->placeholder)
         return;
-    if (has(el, A_CONSENT)) {
-        const char *name = value_of(el, A_CONSENT, &n);
-        cat = h->policy->cats ? mc_categories_index_n(h->policy->cats, name, n) : -1;
-        n = 0;
-    }
+    if (has(el, A_CONSENT))
+        cats = marked_categories(h, el);
+    cat = first_category(cats);
     if (cat < 0)
         return;
-    url = url_subject(h, el->bytes + el->attrs[el->url_attr].value,
-                      el->attrs[el->url_attr].value_len, &url_len);
-    if (url_len == 0)
+    if (h->main_url_len == 0) { /* an author-marked frame: its URL as written */
+        size_t len;
+        const char *v = value_decoded(h, el, el->url_attr, &len);
+        const char *url = url_resolved(h, v, len, &len);
+
+        h->main_url_len = min_size(len, RESOLVED_MAX);
+        memcpy(h->main_url, url, h->main_url_len);
+    }
+    if (h->main_url_len == 0)
         return;
-    value = h->policy->placeholder(h->policy->placeholder_baton, cat, url, url_len, &n);
+    value = h->policy->placeholder(h->policy->placeholder_baton, cat, h->main_url, h->main_url_len,
+                                   &n);
     if (!value)
         return;
     out_str(h, " src=\"");
@@ -612,30 +1231,35 @@ static void write_placeholder(mc_html_t *h, const element_t *el, int cat)
 
 /* Writes the attributes that disarm EL; returns those to drop from the
  * original ones (every copy: a duplicate would otherwise take over). */
-static unsigned write_neutralising(mc_html_t *h, const element_t *el, int cat)
+static unsigned write_neutralising(mc_html_t *h, const element_t *el, const verdict_t *v)
 {
     unsigned drop = 0;
+    int script = typed(el);
 
-    if (el->tag == MC_TAG_SCRIPT) {
+    if (script) {
         out_str(h, " type=\"text/plain\"");
         drop |= BIT(A_TYPE);
     }
-    if (!has(el, A_CONSENT)) {
-        out_str(h, " data-consent=\"");
-        out_str(h, mc_categories_name(h->policy->cats, cat));
-        out_str(h, "\"");
+    if (!has(el, A_CONSENT))
+        write_categories(h, v->refused);
+    for (size_t i = 0; i < FETCH_ATTRS; i++) {
+        const struct fetch_attr *f = &fetch_attrs[i];
+
+        if (!(v->attrs & BIT(f->attr)))
+            continue;
+        if (f->attr == A_STYLE && v->style_rewritten && h->css_out_len > 0) {
+            out_str(h, " style=\"");
+            out_attr_text(h, h->css_out, h->css_out_len);
+            out_str(h, "\"");
+        }
+        write_attr(h, attr_names[f->saved].name, el, f->attr);
+        drop |= BIT(f->attr) | BIT(f->saved);
     }
-    if (has(el, el->url_attr)) {
-        write_attr(h, "data-consent-src", el, el->url_attr);
-        drop |= BIT(el->url_attr) | BIT(A_CONSENT_SRC);
-    }
-    if (el->tag == MC_TAG_IFRAME && has(el, el->url_attr))
-        write_placeholder(h, el, cat);
-    if (el->tag == MC_TAG_IMG && has(el, A_SRCSET)) {
-        write_attr(h, "data-consent-srcset", el, A_SRCSET);
-        drop |= BIT(A_SRCSET) | BIT(A_CONSENT_SRCSET);
-    }
-    if (el->tag == MC_TAG_SCRIPT && has(el, A_TYPE)) {
+    if (el->foreign && (v->attrs & BIT(el->url_attr)))
+        drop |= BIT(A_HREF) | BIT(A_XLINK_HREF);
+    if ((el->tag == MC_TAG_IFRAME || el->tag == MC_TAG_FRAME) && (v->attrs & BIT(A_SRC)))
+        write_placeholder(h, el, v->refused);
+    if (script && has(el, A_TYPE)) {
         write_attr(h, "data-consent-type", el, A_TYPE);
         drop |= BIT(A_CONSENT_TYPE);
     }
@@ -647,18 +1271,21 @@ static unsigned write_restoring(mc_html_t *h, const element_t *el)
 {
     unsigned drop = 0;
 
-    if (has(el, A_CONSENT_SRC)) {
-        write_attr(h, attr_names[el->url_attr].name, el, A_CONSENT_SRC);
-        drop |= BIT(A_CONSENT_SRC) | BIT(el->url_attr);
+    for (size_t i = 0; i < FETCH_ATTRS; i++) {
+        const struct fetch_attr *f = &fetch_attrs[i];
+        attr_id_t to = f->saved == A_CONSENT_SRC ? el->url_attr : f->attr;
+
+        if (!has(el, f->saved) || (drop & BIT(f->saved)))
+            continue;
+        if (to == A_XLINK_HREF)
+            to = A_HREF;
+        write_attr(h, attr_names[to].name, el, f->saved);
+        drop |= BIT(f->saved) | BIT(to);
     }
-    if (el->tag == MC_TAG_IMG && has(el, A_CONSENT_SRCSET)) {
-        write_attr(h, "srcset", el, A_CONSENT_SRCSET);
-        drop |= BIT(A_CONSENT_SRCSET) | BIT(A_SRCSET);
-    }
-    if (el->tag == MC_TAG_SCRIPT && has(el, A_CONSENT_TYPE)) {
+    if (typed(el) && has(el, A_CONSENT_TYPE)) {
         write_attr(h, "type", el, A_CONSENT_TYPE);
         drop |= BIT(A_CONSENT_TYPE) | BIT(A_TYPE);
-    } else if (el->tag == MC_TAG_SCRIPT && script_plain(el)) {
+    } else if (typed(el) && script_plain(el)) {
         drop |= BIT(A_TYPE);
     }
     return drop;
@@ -680,19 +1307,82 @@ static void keep_attr(void *baton, const char *tag, const mc_lex_attr_t *attr)
 
 /* The start tag rewritten: its name, the new attributes, then the old ones
  * byte for byte, less those dropped, and its end ("/>" stays). */
-static void write_element(mc_html_t *h, const element_t *el, action_t act, int cat)
+static void write_element(mc_html_t *h, const element_t *el, action_t act, const verdict_t *v)
 {
     keep_t keep = {h, 0};
     mc_lex_tag_shape_t shape;
 
     out_put(h, el->bytes, el->shape.name_end);
-    keep.drop = act == ACT_RESTORE ? write_restoring(h, el) : write_neutralising(h, el, cat);
+    keep.drop = act == ACT_RESTORE ? write_restoring(h, el) : write_neutralising(h, el, v);
     mc_lex_tag_walk(el->bytes, el->len, keep_attr, &keep, &shape);
     out_put(h, el->bytes + shape.tail, el->len - shape.tail);
-    if (act == ACT_RESTORE)
+    if (act == ACT_RESTORE) {
         h->stats.restored++;
-    else
+    } else {
         h->stats.neutralised++;
+        h->stats.refused |= v->refused;
+    }
+}
+
+/* --- inline scripts that name a tracker ------------------------------------------------ */
+
+static int host_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-';
+}
+
+/* Where a URL written in a script ends: at a quote, space or bracket. */
+static int url_char(char c)
+{
+    return c != '"' && c != '\'' && c != '`' && !is_space(c) && c != ')' && c != '(' && c != ',' &&
+           c != ';' && c != '+' && c != '<' && c != '>';
+}
+
+/* The refused category of the host named at S[I..N) ("connect.facebook.net/en_US/x.js"),
+ * read to where a URL in a script would end; -1 for none. */
+static mc_catmask_t named_host_refused(mc_html_t *h, const char *s, size_t i, size_t n)
+{
+    size_t host = i, end;
+    int dots = 0;
+    char *u = h->resolved;
+    size_t len;
+
+    while (i < n && host_char(s[i]))
+        dots += s[i++] == '.';
+    if (dots == 0 || i - host < 4 || s[i - 1] == '.')
+        return 0;
+    end = i;
+    while (end < n && end - host < MC_HTML_TAG_MAX && url_char(s[end]))
+        end++;
+    len = (size_t)(apr_cpystrn(u, "https://", RESOLVED_MAX) - u);
+    for (size_t k = host; k < end; k++) { /* "\/" in a JSON-style string is "/" */
+        if (s[k] == '\\' && k + 1 < end && s[k + 1] == '/')
+            continue;
+        u[len++] = s[k];
+    }
+    return refused_mask(h, classify(h, MC_RULE_URL, u, len));
+}
+
+/* The refused categories of the tracker hosts a script names in its
+ * strings: after "//" ("https://host", "//host", "https:\/\/host") or
+ * right after a quote ("'connect.facebook.net'"). A script that builds a
+ * URL from pieces is beyond this: ConsentCSP is the wall for that. */
+static mc_catmask_t script_hosts_refused(mc_html_t *h, const char *s, size_t n)
+{
+    mc_catmask_t mask = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+
+        if (c == '/' && i + 1 < n && s[i + 1] == '/')
+            mask |= named_host_refused(h, s, i + 2, n);
+        else if (c == '\\' && i + 3 < n && s[i + 1] == '/' && s[i + 2] == '\\' && s[i + 3] == '/')
+            mask |= named_host_refused(h, s, i + 4, n);
+        else if ((c == '"' || c == '\'' || c == '`') && i + 1 < n && host_char(s[i + 1]))
+            mask |= named_host_refused(h, s, i + 1, n);
+    }
+    return mask;
 }
 
 /* --- holding ------------------------------------------------------------------------ */
@@ -702,14 +1392,30 @@ static int needs_attributes(const mc_html_t *h, mc_tag_id_t tag)
     switch (tag) {
     case MC_TAG_SCRIPT:
     case MC_TAG_IFRAME:
+    case MC_TAG_FRAME:
     case MC_TAG_IMG:
     case MC_TAG_IMAGE:
     case MC_TAG_EMBED:
     case MC_TAG_OBJECT:
-    case MC_TAG_LINK: return 1;
+    case MC_TAG_LINK:
+    case MC_TAG_STYLE:
+    case MC_TAG_VIDEO:
+    case MC_TAG_AUDIO:
+    case MC_TAG_SOURCE:
+    case MC_TAG_TRACK:
+    case MC_TAG_INPUT:
+    case MC_TAG_META: return 1;
+    case MC_TAG_BASE: return !h->base_seen;
     case MC_TAG_HTML: return !h->html_seen; /* for lang */
     default: return 0;
     }
+}
+
+/* SVG elements that fetch through href. */
+static int foreign_fetcher(mc_tag_id_t tag)
+{
+    return tag == MC_TAG_IMAGE || tag == MC_TAG_SCRIPT || tag == MC_TAG_USE ||
+           tag == MC_TAG_FEIMAGE;
 }
 
 /* The held element is let go as it is: past a cap, or not acted on. Its
@@ -743,49 +1449,109 @@ static void read_lang(mc_html_t *h, const element_t *el)
     h->has_lang = 1;
 }
 
+/* The document's base URL: the first <base href>, when it is absolute
+ * (a relative one resolves against the page's own URL: first-party). */
+static void read_base(mc_html_t *h, const element_t *el)
+{
+    size_t n;
+    const char *v;
+
+    if (!has(el, A_HREF))
+        return;
+    h->base_seen = 1;
+    v = value_decoded(h, el, A_HREF, &n);
+    trim(&v, &n);
+    if (n > 0 && n <= BASE_MAX && mc_url_has_host(v, n)) {
+        memcpy(h->base, v, n);
+        h->base_len = n;
+    }
+}
+
+/* Rewrites the complete start tag [FROM, END) when it must be. */
+static action_t judge_tag(mc_html_t *h, mc_tag_id_t tag, int foreign, mc_lex_off_t from,
+                          mc_lex_off_t end)
+{
+    element_t el;
+    verdict_t v;
+    action_t act;
+
+    emit_until(h, from);
+    if (!element_read(&el, tag, foreign, contiguous(h, from, end), (size_t)(end - from)))
+        return ACT_NONE;
+    if (el.tag == MC_TAG_HTML) {
+        read_lang(h, &el);
+        return ACT_NONE;
+    }
+    act = decide(h, &el, &v);
+    if (act == ACT_NEUTRALISE || act == ACT_RESTORE) {
+        write_element(h, &el, act, &v);
+        drop_until(h, end);
+    }
+    if (el.tag == MC_TAG_BASE && !h->base_seen && act != ACT_NEUTRALISE)
+        read_base(h, &el);
+    else if (el.tag == MC_TAG_BASE && has(&el, A_HREF))
+        h->base_seen = 1; /* neutralised: the browser has no base */
+    return act;
+}
+
 /* The held start tag is complete at END. */
 static void held_tag_end(mc_html_t *h, mc_lex_off_t end)
 {
-    element_t el;
-    action_t act;
-    int cat;
-
     if (end - h->hold_from > MC_HTML_TAG_MAX) {
         release(h, 1);
         return;
     }
-    emit_until(h, h->hold_from);
-    if (!element_read(&el, h->hold_tag, contiguous(h, h->hold_from, end),
-                      (size_t)(end - h->hold_from))) {
-        release(h, 0);
-        return;
-    }
-    if (el.tag == MC_TAG_HTML) {
-        read_lang(h, &el);
-        release(h, 0);
-        return;
-    }
-    act = decide(h, &el, &cat);
-    if (act == ACT_WAIT_BODY) {
+    if (judge_tag(h, h->hold_tag, h->hold_foreign, h->hold_from, end) == ACT_WAIT_BODY) {
         h->hold = HOLD_BODY;
         h->body_from = end;
         return;
     }
-    if (act != ACT_NONE) {
-        write_element(h, &el, act, cat);
-        drop_until(h, end);
-    }
     release(h, 0);
 }
 
-/* The held inline script's end tag begins at LT; the lexer stands at the
- * byte after "</script". */
+/* A start tag the rewriter did not hold ended, and it has an attribute
+ * that may fetch (style, background, ...). */
+static void flagged_tag_end(mc_html_t *h, mc_lex_off_t end)
+{
+    mc_lex_off_t from = h->lex.tok_start;
+
+    if (from < h->out_off || end - from > MC_HTML_TAG_MAX) {
+        h->stats.oversized++;
+        return;
+    }
+    judge_tag(h, h->lex.tag, 0, from, end);
+}
+
+/* A held <style>'s sheet reaches a refused category: it is sent twice,
+ * first with those URLs made inert, then whole but held as
+ * <style type="text/plain" data-consent="CAT">, which consent.js turns back
+ * on (the later sheet wins the cascade where the two differ). */
+static void held_sheet_end(mc_html_t *h, const char *all, size_t tag_len, size_t body_len)
+{
+    const char *body = all + tag_len;
+    element_t el;
+    verdict_t v = {0, 0, 0};
+
+    v.refused = css_refused(h, body, body_len);
+    if (!v.refused || h->css_out_len == 0 || !element_read(&el, MC_TAG_STYLE, 0, all, tag_len))
+        return;
+    out_put(h, all, tag_len);
+    out_put(h, h->css_out, h->css_out_len);
+    out_str(h, "</style>");
+    write_element(h, &el, ACT_NEUTRALISE, &v);
+    out_put(h, body, body_len);
+    drop_until(h, h->body_from + body_len);
+}
+
+/* The held inline script's or style sheet's end tag begins at LT; the
+ * lexer stands at the byte after its name. */
 static void held_body_end(mc_html_t *h, mc_lex_off_t lt)
 {
     const char *all;
     size_t tag_len = (size_t)(h->body_from - h->hold_from);
+    size_t body_len = (size_t)(lt - h->body_from);
     element_t el;
-    int cat;
+    verdict_t v = {0, 0, 0};
 
     if (mc_lex_pos(&h->lex) - h->body_from > h->inline_max) {
         release(h, 1);
@@ -793,12 +1559,39 @@ static void held_body_end(mc_html_t *h, mc_lex_off_t lt)
     }
     emit_until(h, h->hold_from);
     all = contiguous(h, h->hold_from, lt);
-    cat = classify(h, MC_RULE_INLINE, all + tag_len, (size_t)(lt - h->body_from));
-    if (refused(h, cat) && element_read(&el, MC_TAG_SCRIPT, all, tag_len)) {
-        write_element(h, &el, ACT_NEUTRALISE, cat);
+    if (h->hold_tag == MC_TAG_STYLE) {
+        held_sheet_end(h, all, tag_len, body_len);
+        release(h, 0);
+        return;
+    }
+    v.refused = refused_mask(h, classify(h, MC_RULE_INLINE, all + tag_len, body_len));
+    if (!v.refused)
+        v.refused = script_hosts_refused(h, all + tag_len, body_len);
+    if (v.refused && element_read(&el, MC_TAG_SCRIPT, h->hold_foreign, all, tag_len)) {
+        write_element(h, &el, ACT_NEUTRALISE, &v);
         drop_until(h, h->body_from);
     }
     release(h, 0);
+}
+
+/* --- <noscript> ---------------------------------------------------------------------- */
+
+static void noscript_start(mc_html_t *h, mc_lex_off_t end)
+{
+    emit_until(h, end); /* its own attributes are read as a tag either way */
+    h->ns_depth++;
+    h->ns_scanning = 1;
+    h->ns_stop = 0;
+}
+
+static void noscript_end(mc_html_t *h)
+{
+    if (h->ns_depth == 0)
+        return;
+    emit_until(h, h->lex.tok_start);
+    h->ns_real_end = 1;
+    if (--h->ns_depth == 0)
+        h->ns_stop = 1;
 }
 
 /* --- events -------------------------------------------------------------------------- */
@@ -811,6 +1604,18 @@ static void start_tag_named(mc_html_t *h)
 
     h->tag = tag;
     h->tag_html = mc_lex_html_context(lx);
+    h->tag_foreign = !h->tag_html && lx->template_depth == 0;
+    /* a tag inside an SVG <script> (HTML's are raw text): the script is
+     * judged by the text before it */
+    if (h->hold == HOLD_BODY)
+        held_body_end(h, lx->tok_start);
+    if (h->tag_foreign && foreign_fetcher(tag)) {
+        h->hold = HOLD_TAG;
+        h->hold_tag = tag;
+        h->hold_foreign = 1;
+        h->hold_from = lx->tok_start;
+        return;
+    }
     if (!h->tag_html)
         return;
     if (h->doc == DOC_UNKNOWN)
@@ -825,27 +1630,39 @@ static void start_tag_named(mc_html_t *h)
             h->html_seen = 1;
         h->hold = HOLD_TAG;
         h->hold_tag = tag;
+        h->hold_foreign = 0;
         h->hold_from = lx->tok_start;
     }
 }
 
 static void on_tag_name(mc_html_t *h)
 {
-    if (!h->lex.end_tag)
+    mc_lex_t *lx = &h->lex;
+
+    if (!lx->end_tag)
         start_tag_named(h);
-    else if (h->hold == HOLD_BODY)
-        held_body_end(h, h->lex.tok_start);
+    else if (h->hold == HOLD_BODY && lx->tag == h->hold_tag)
+        held_body_end(h, lx->tok_start);
+    else if (lx->tag == MC_TAG_NOSCRIPT && mc_lex_html_context(lx))
+        noscript_end(h);
 }
 
 static void on_tag_end(mc_html_t *h)
 {
-    mc_lex_off_t end = mc_lex_pos(&h->lex);
+    mc_lex_t *lx = &h->lex;
+    mc_lex_off_t end = mc_lex_pos(lx);
 
-    if (h->lex.end_tag)
+    if (lx->end_tag)
         return;
-    if (h->hold == HOLD_TAG)
+    if (h->hold == HOLD_TAG && lx->tag_reported)
         held_tag_end(h, end);
-    if (!h->tag_html || !injecting(h))
+    else if (lx->attr_flag && h->hold == HOLD_NONE && lx->template_depth == 0)
+        flagged_tag_end(h, end);
+    if (!lx->tag_reported || !h->tag_html)
+        return;
+    if (h->tag == MC_TAG_NOSCRIPT)
+        noscript_start(h, end);
+    if (!injecting(h))
         return;
     if (h->tag == MC_TAG_HEAD && !h->stats.head_injected)
         inject_head(h, end);
@@ -867,7 +1684,9 @@ static void choose_reported(mc_html_t *h)
     h->lex.report_all = h->doc == DOC_UNKNOWN || (injecting(h) && !h->stats.head_injected);
 }
 
-/* The chunk is read: send what need not be held, carry the rest. */
+/* The chunk is read: send what need not be held, carry the rest. A start
+ * tag not finished is carried too, up to its cap: an attribute still to
+ * come may need it rewritten. */
 static void chunk_done(mc_html_t *h, mc_lex_off_t end)
 {
     mc_lex_off_t keep = end;
@@ -875,7 +1694,7 @@ static void chunk_done(mc_html_t *h, mc_lex_off_t end)
     check_caps(h, end);
     if (h->hold != HOLD_NONE)
         keep = h->hold_from;
-    else if (mc_lex_name_pending(&h->lex))
+    else if (mc_lex_in_start_tag(&h->lex) && end - h->lex.tok_start <= MC_HTML_TAG_MAX)
         keep = h->lex.tok_start;
     emit_until(h, keep);
     carry_absorb(h, end);
@@ -890,6 +1709,7 @@ mc_html_t *mc_html_create(apr_pool_t *p, const mc_html_policy_t *policy, mc_html
 {
     mc_html_t *h = apr_pcalloc(p, sizeof(*h));
 
+    h->pool = p;
     h->policy = policy;
     h->sink = sink;
     h->baton = baton;
@@ -898,7 +1718,10 @@ mc_html_t *mc_html_create(apr_pool_t *p, const mc_html_policy_t *policy, mc_html
         h->inline_max = INLINE_LIMIT;
     h->carry_cap = MC_HTML_TAG_MAX + h->inline_max;
     h->carry = apr_palloc(p, h->carry_cap);
-    h->url = apr_palloc(p, MC_HTML_TAG_MAX);
+    h->dec = apr_palloc(p, DECODED_MAX);
+    h->resolved = apr_palloc(p, RESOLVED_MAX);
+    h->main_url = apr_palloc(p, RESOLVED_MAX);
+    h->css_scratch = apr_palloc(p, DECODED_MAX);
     h->out = apr_palloc(p, OUT_BUFFER);
     mc_lex_init(&h->lex, 1);
     h->lex.report_mask = REPORTED_TAGS;
@@ -948,6 +1771,9 @@ mc_status_t mc_html_end(mc_html_t *h)
         inject_banner(h, h->out_off);
     }
     out_flush(h);
+    /* a "</noscript" cut off by the end of the document ends nothing */
+    sink_raw(h, MC_HTML_OUT_NEW, h->ns_pending, h->ns_pending_len);
+    h->ns_pending_len = 0;
     return h->error;
 }
 

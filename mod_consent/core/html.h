@@ -103,6 +103,8 @@ typedef struct mc_html_stats {
     unsigned neutralised; /* elements disarmed */
     unsigned restored;    /* author-marked elements activated */
     unsigned oversized;   /* targets passed untouched: over a cap */
+    mc_catmask_t refused; /* the categories of what was neutralised */
+    unsigned noscript_escaped; /* "</noscript" escaped inside a <noscript> */
     int head_injected;
     int banner_injected;
     size_t max_held; /* most bytes held at once */

@@ -6,7 +6,8 @@
  *    cut at 2 to 5 places chosen from the input's own bytes (and, for short
  *    inputs, fed one byte at a time);
  *  - with injection off and a classifier that matches nothing, an input
- *    without author marks ("data-consent") comes out byte for byte;
+ *    without author marks ("data-consent") comes out byte for byte, but for
+ *    the "</noscript" a <noscript> must not end at (sent as "&lt;/noscript");
  *  - the bytes held never exceed MC_HTML_TAG_MAX + inline_max.
  * The policy (granted categories, classifier, injection, inline cap) is
  * chosen from a hash of the input, so one corpus explores all of them.
@@ -202,6 +203,34 @@ static int choose_cuts(uint64_t *h, size_t size, size_t *cuts)
     return n;
 }
 
+/* OUT is IN byte for byte, but for a "</noscript" that the rewriter sent
+ * as "&lt;/noscript" (where a browser running scripts would end a
+ * <noscript> that the markup reading goes on with). */
+static int same_but_noscript_ends(const uint8_t *in, size_t size, const output_t *out)
+{
+    static const char end[] = "/noscript";
+    size_t i = 0, o = 0;
+
+    while (i < size && o < out->len) {
+        if (in[i] == '<' && out->len - o >= 4 && memcmp(out->data + o, "&lt;", 4) == 0) {
+            size_t k = 0;
+
+            while (k < sizeof(end) - 1 && i + 1 + k < size && (in[i + 1 + k] | 0x20) == end[k])
+                k++;
+            if (k != sizeof(end) - 1)
+                return 0;
+            i++;
+            o += 4;
+            continue;
+        }
+        if ((uint8_t)out->data[o] != in[i])
+            return 0;
+        i++;
+        o++;
+    }
+    return i == size && o == out->len;
+}
+
 static int has_marks(const uint8_t *data, size_t size)
 {
     static const char mark[] = "data-consent";
@@ -255,7 +284,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         policy.inject = 0;
         policy.classify = classify_nothing;
         rewrite(&policy, data, size, cuts, ncuts, &split);
-        check(split.len == size && (size == 0 || memcmp(split.data, data, size) == 0),
+        check(same_but_noscript_ends(data, size, &split),
               "untouched input did not pass byte for byte");
     }
     return 0;
