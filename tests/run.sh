@@ -64,6 +64,14 @@ else
   tail -40 "$LOGDIR/fuzz-record.log"; count fuzz 0 1
 fi
 
+note "fuzzing the CSS URL scanner (libFuzzer, ${FUZZ_CSS_SECONDS:-20} s)"
+if make -s fuzz-css FUZZ_SECONDS="${FUZZ_CSS_SECONDS:-20}" > "$LOGDIR/fuzz-css.log" 2>&1; then
+  grep -E '^Done|number_of_executed_units|new_units_added' "$LOGDIR/fuzz-css.log"
+  count fuzz 1 0
+else
+  tail -40 "$LOGDIR/fuzz-css.log"; count fuzz 0 1
+fi
+
 note "lint (cppcheck, clang-tidy)"
 if bash tests/lint.sh > "$LOGDIR/lint.log" 2>&1; then
   count lint 1 0; echo "lint clean"

@@ -111,34 +111,6 @@ static int starts_number(const css_src_t *src, size_t i)
     return is_digit(c);
 }
 
-/* Past the escape whose backslash is at I - 1 (the escape is valid). */
-static size_t skip_escape(const css_src_t *src, size_t i)
-{
-    size_t k = 0;
-
-    if (i >= src->n)
-        return i;
-    if (hex_value(ch(src, i)) < 0)
-        return i + 1;
-    while (k < 6 && hex_value(ch(src, i)) >= 0) {
-        i++;
-        k++;
-    }
-    return i + ws_len(src, i);
-}
-
-static size_t skip_ident(const css_src_t *src, size_t i)
-{
-    for (;;) {
-        if (is_ident_char(ch(src, i)))
-            i++;
-        else if (valid_escape(src, i))
-            i = skip_escape(src, i + 1);
-        else
-            return i;
-    }
-}
-
 /* --- decoding into a bounded buffer ------------------------------------------------ */
 
 typedef struct sink {
@@ -219,6 +191,27 @@ static void put_escape(sink_t *out, const css_src_t *src, size_t *i)
     if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
         cp = 0xFFFD;
     put_code_point(out, cp);
+}
+
+/* Past the escape whose backslash is at I - 1: decoded into nothing. */
+static size_t skip_escape(const css_src_t *src, size_t i)
+{
+    sink_t discard = {NULL, 0, 0, 0};
+
+    put_escape(&discard, src, &i);
+    return i;
+}
+
+static size_t skip_ident(const css_src_t *src, size_t i)
+{
+    for (;;) {
+        if (is_ident_char(ch(src, i)))
+            i++;
+        else if (valid_escape(src, i))
+            i = skip_escape(src, i + 1);
+        else
+            return i;
+    }
 }
 
 /* The name of an ident sequence at [A, B), decoded into OUT. */
@@ -427,7 +420,7 @@ static int is_url_name(const css_src_t *src, size_t a, size_t b)
     return name_is(&nb, "url");
 }
 
-/* "Consume an ident-like token" from START, the ident sequence ending at I. */
+/* "Consume an ident-like token" from START. */
 static tok_t consume_ident_like(const css_src_t *src, size_t start)
 {
     size_t i = skip_ident(src, start);
