@@ -18,8 +18,8 @@
  * "google-analytics.com" matches "www.google-analytics.com"); its path part,
  * when given, is a glob matched against the path and query. Regex URL
  * patterns are matched against the normalised URL "host/path?query" (no
- * scheme, no port, no fragment, host lower-cased). Relative URLs are
- * first-party and never match.
+ * scheme, no port, no fragment, host lower-cased; the whole as a browser
+ * reads it, see url.h). Relative URLs are first-party and never match.
  */
 #ifndef MC_RULES_H
 #define MC_RULES_H

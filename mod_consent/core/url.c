@@ -120,11 +120,9 @@ static int url_text_init(url_text_t *t, const char *s, size_t n, char *stack, si
     }
     while (n > 0 && (unsigned char)s[n - 1] <= 0x20)
         n--;
-    while (i < n && !url_ignored(s[i]))
-        i++;
     t->s = s;
     t->n = n;
-    if (i == n)
+    if (n == 0 || (!memchr(s, '\n', n) && !memchr(s, '\t', n) && !memchr(s, '\r', n)))
         return 1;
     buf = stack;
     if (n > stack_cap) {
@@ -251,6 +249,7 @@ static size_t host_end_of(const char *s, size_t start, size_t end)
 static void split_from_authority(const char *s, size_t n, size_t auth, url_parts_t *p)
 {
     size_t i = auth;
+    const char *hash, *query;
 
     p->auth = auth;
     while (i < n && !authority_end_char(s[i]))
@@ -262,12 +261,10 @@ static void split_from_authority(const char *s, size_t n, size_t auth, url_parts
             p->host = j + 1;
     }
     p->host_end = host_end_of(s, p->host, p->auth_end);
-    while (i < n && s[i] != '?' && s[i] != '#')
-        i++;
-    p->path_end = i;
-    while (i < n && s[i] != '#')
-        i++;
-    p->query_end = i;
+    hash = i < n ? memchr(s + i, '#', n - i) : NULL;
+    p->query_end = hash ? (size_t)(hash - s) : n;
+    query = i < p->query_end ? memchr(s + i, '?', p->query_end - i) : NULL;
+    p->path_end = query ? (size_t)(query - s) : p->query_end;
 }
 
 static int url_split(const char *s, size_t n, url_parts_t *p)
@@ -576,16 +573,17 @@ typedef enum escape_set {
     ESCAPE_GLOB   /* a pattern: as the path, but '?' is a wildcard */
 } escape_set_t;
 
-static int escaped_in(escape_set_t set, unsigned char c)
-{
-    if (set == ESCAPE_NONE)
-        return 0;
-    if (c <= 0x20 || c >= 0x7f || c == '"' || c == '#' || c == '<' || c == '>')
-        return 1;
-    if (set == ESCAPE_QUERY)
-        return c == '\'';
-    return c == '`' || c == '{' || c == '}' || (set == ESCAPE_PATH && c == '?');
-}
+/* For each byte, the sets (1 << escape_set_t) that escape it; '%' is in all
+ * of them, as put_escaped() looks at every escape. */
+#define IN_PATH (1 << ESCAPE_PATH)
+#define IN_QUERY (1 << ESCAPE_QUERY)
+#define IN_GLOB (1 << ESCAPE_GLOB)
+#define IN_ALL (IN_PATH | IN_QUERY | IN_GLOB)
+static const unsigned char escapes[256] = {
+    [0 ... 0x20] = IN_ALL, [0x7f ... 0xff] = IN_ALL, ['"'] = IN_ALL, ['#'] = IN_ALL,
+    ['<'] = IN_ALL,        ['>'] = IN_ALL,           ['%'] = IN_ALL, ['\''] = IN_QUERY,
+    ['`'] = IN_PATH | IN_GLOB, ['{'] = IN_PATH | IN_GLOB, ['}'] = IN_PATH | IN_GLOB,
+    ['?'] = IN_PATH};
 
 /* S[0..N) as the browser sends it, spelt one way: the characters it escapes
  * escaped, escapes of unreserved characters decoded, other escapes in upper
@@ -593,6 +591,7 @@ static int escaped_in(escape_set_t set, unsigned char c)
 static void put_escaped(wbuf_t *w, const char *s, size_t n, escape_set_t set)
 {
     size_t run = 0;
+    unsigned char mask = (unsigned char)(1 << set);
 
     if (set == ESCAPE_NONE) {
         wbuf_put(w, s, n);
@@ -601,7 +600,7 @@ static void put_escaped(wbuf_t *w, const char *s, size_t n, escape_set_t set)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
 
-        if (c != '%' && !escaped_in(set, c))
+        if (!(escapes[c] & mask))
             continue;
         wbuf_put(w, s + run, i - run);
         if (c != '%') {
