@@ -131,6 +131,8 @@ for (const mode of MODES) {
                 test(`JS ${label}: (c) after Accept all, the tracker request happens`, { todo }, () => {
                   const r = recorded(mode, entry, 'module', label);
                   assert.ok(r.after, 'the choice was not made');
+                  // the choice itself must go through: a decision posted elsewhere is no consent
+                  assert.equal(r.error, null, `${r.error}; requests after the click:\n${describeRequests(r.after)}`);
                   const got = attempts(entry, r.after, r.hintsAfter);
                   const early = attempts(entry, r.before, r.hintsBefore).length > 0;
                   assert.ok(
