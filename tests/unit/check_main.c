@@ -62,7 +62,7 @@ int main(int argc, char **argv)
                   {"banner", banner_suite},     {"declaration", declaration_suite},
                   {"html", html_suite},         {"guardrules", guardrules_suite},
                   {"logstats", logstats_suite},
-                  {"seen", seen_suite}};
+                  {"seen", seen_suite},         {"csp", csp_suite}};
     SRunner *runner;
     int failed;
 

@@ -19,6 +19,7 @@ Suite *declaration_suite(void);
 Suite *guardrules_suite(void);
 Suite *logstats_suite(void);
 Suite *seen_suite(void);
+Suite *csp_suite(void);
 
 /* A pool made before and destroyed after each test (checked fixtures). */
 extern apr_pool_t *test_pool;
