@@ -28,8 +28,9 @@
  * than grow the cache (a site has a handful of scopes and of granted sets).
  *
  * POST {ConsentBasePath}/csp-report takes the browsers' violation reports
- * (report-uri: application/csp-report; report-to: application/reports+json)
- * from the site's own pages, and counts each blocked host in the shared
+ * (report-uri: application/csp-report; and the Reporting API's
+ * application/reports+json, for a site that points its own report-to
+ * there) from the site's own pages, and counts each blocked host in the shared
  * table of blocked hosts (glue_seen.c), which GET declaration lists: an
  * admin learns which third parties the pages reach that no rule names. A
  * host is logged once, at notice, when first counted; the table is bounded
@@ -49,7 +50,6 @@
 
 APLOG_USE_MODULE(consent);
 
-#define CSP_GROUP "mc-csp"           /* the report-to group, in Reporting-Endpoints */
 #define CSP_REPORT_PATH "/csp-report" /* below ConsentBasePath */
 #define CSP_CACHE_MAX 256
 
@@ -140,8 +140,12 @@ static const char *build_policy(request_rec *r, const mc_dir_conf_t *d, mc_catma
     mc_csp_sources_add_rules(s, d->rules);
     for (int i = 0; d->csp_allow && i < d->csp_allow->nelts; i++)
         mc_csp_sources_allow(s, APR_ARRAY_IDX(d->csp_allow, i, const char *));
+    /* report-uri alone, no report-to: Chromium ignores report-uri once
+     * report-to names a group, and its Reporting API then delivers in
+     * batches on its own schedule (in our tests: not within 90 seconds),
+     * while report-uri posts at once, in every current browser. */
     return mc_csp_policy(r->pool, s, granted,
-                         apr_pstrcat(r->pool, conf->base_path, CSP_REPORT_PATH, NULL), CSP_GROUP,
+                         apr_pstrcat(r->pool, conf->base_path, CSP_REPORT_PATH, NULL), NULL,
                          left_out);
 }
 
@@ -192,16 +196,10 @@ void mc_csp_prepare(request_rec *r)
 
 void mc_csp_add_header(request_rec *r, const mc_request_state_t *st)
 {
-    const mc_server_conf_t *conf = mc_server_conf(r->server);
-
     if (!st->csp_policy || st->csp_mode == MC_CSP_OFF)
         return;
     /* added, never set: a policy the site sends itself stays beside it */
     apr_table_addn(r->headers_out, mc_csp_header_name(st->csp_mode), st->csp_policy);
-    /* a relative URL, resolved against the page's own (Reporting API) */
-    apr_table_addn(r->headers_out, "Reporting-Endpoints",
-                   apr_pstrcat(r->pool, CSP_GROUP "=\"", conf->base_path, CSP_REPORT_PATH, "\"",
-                               NULL));
 }
 
 /* --- violation reports -------------------------------------------------------------------- */

@@ -21,7 +21,7 @@ const RUN_USER = 'www-data';
 const START_TIMEOUT_MS = 20000;
 const STOP_TIMEOUT_MS = 10000;
 
-function moduleDir() {
+export function moduleDir() {
   if (process.env.MC_MODULE_DIR) return process.env.MC_MODULE_DIR;
   try {
     return execFileSync('apxs', ['-q', 'LIBEXECDIR'], { encoding: 'utf8' }).trim();
