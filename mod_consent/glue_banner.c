@@ -441,7 +441,14 @@ const char *mc_assets_head(request_rec *r, apr_size_t *len)
     const char *base = mc_html_escape(r->pool, conf->base_path);
     const asset_t *css = &assets[ASSET_CSS], *js = &assets[ASSET_JS];
     const guard_rules_t *g = guard_rules(r->server);
-    const char *granted = granted_names(r->pool, conf->cats, mc_request_state(r)->effective);
+    const mc_request_state_t *st = mc_request_state(r);
+    const char *granted = granted_names(r->pool, conf->cats, st->effective);
+    /* ConsentCSP Enforce: granting one of these needs a new page (policy) */
+    const char *reload = st->csp_mode == MC_CSP_ENFORCE && st->csp_left_out
+                             ? apr_pstrcat(r->pool, " data-csp-reload=\"",
+                                           granted_names(r->pool, conf->cats, st->csp_left_out),
+                                           "\"", NULL)
+                             : "";
     /* Plain blocking scripts: they must run before the page's own scripts.
      * What consent.js needs to know travels in data attributes (category
      * names are [a-z0-9_-]) and in rules.js, never in inline script. */
@@ -452,7 +459,8 @@ const char *mc_assets_head(request_rec *r, apr_size_t *len)
           : "",
         "<script src=\"", base, js->sub, "?v=", js->version, "\" data-base=\"", base,
         "\" data-granted=\"", granted, "\"",
-        mc_dir_conf(r)->google_consent_mode == 1 ? " data-gcm=\"1\"" : "", "></script>", NULL);
+        mc_dir_conf(r)->google_consent_mode == 1 ? " data-gcm=\"1\"" : "", reload, "></script>",
+        NULL);
 
     if (len)
         *len = strlen(html);

@@ -96,6 +96,7 @@ void *mc_create_dir_conf(apr_pool_t *p, char *dir)
     conf->unclassified = MC_UNSET;
     conf->strip_request_cookies = MC_UNSET;
     conf->google_consent_mode = MC_UNSET;
+    conf->csp_mode = MC_UNSET;
     return conf;
 }
 
@@ -113,6 +114,9 @@ void *mc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     merged->texts = overlay_tables(p, base->texts, add->texts);
     MERGE_PTR(privacy_policy);
     MERGE_INT(google_consent_mode);
+    MERGE_INT(csp_mode);
+    /* sources add up, as rules do */
+    merged->csp_allow = append_arrays(p, base->csp_allow, add->csp_allow);
     return merged;
 }
 
@@ -521,6 +525,12 @@ const command_rec mc_directives[] = {
     AP_INIT_FLAG("ConsentGoogleConsentMode", set_google_consent_mode, NULL,
                  RSRC_CONF | ACCESS_CONF,
                  "On to send Google Consent Mode v2 default and update signals (default Off)"),
+    AP_INIT_TAKE1("ConsentCSP", mc_cmd_csp, NULL, RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
+                  "Off, Report or Enforce: a Content-Security-Policy that lets pages reach only "
+                  "the site, necessary hosts and the hosts of granted categories (default Off)"),
+    AP_INIT_ITERATE("ConsentCSPAllow", mc_cmd_csp_allow, NULL,
+                    RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
+                    "hosts the site's pages may always reach under ConsentCSP (fonts, CDN)"),
     AP_INIT_ITERATE("ConsentLanguages", add_language, NULL, RSRC_CONF | ACCESS_CONF,
                     "banner languages offered; the first is the fallback (default nb en)"),
     AP_INIT_TAKE3("ConsentText", mc_cmd_text, NULL, RSRC_CONF | ACCESS_CONF,

@@ -70,14 +70,14 @@ static int send_json(request_rec *r, int status, const char *json)
 }
 
 /* A refusal: a status, a short reason as JSON, and nothing recorded or set. */
-static int refuse(request_rec *r, int status, const char *reason)
+int mc_refuse(request_rec *r, int status, const char *reason)
 {
     json_t *body = json_pack("{s:s}", "error", reason);
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     int rv;
 
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MCLOGNO(00020) "decision refused (%d): %s",
-                  status, reason);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MCLOGNO(00020) "%s refused (%d): %s",
+                  ap_escape_logitem(r->pool, r->uri), status, reason);
     rv = send_json(r, status, text ? text : "{\"error\":\"refused\"}");
     free(text);
     json_decref(body);
@@ -109,11 +109,21 @@ static int within_domain(const char *host, const char *domain)
     return hl > dl && host[hl - dl - 1] == '.' && strcasecmp(host + hl - dl, domain) == 0;
 }
 
+int mc_same_site_host(const request_rec *r, const mc_server_conf_t *conf, const char *host)
+{
+    const char *own = r->hostname ? r->hostname : "";
+
+    if (strcasecmp(host, own) == 0)
+        return 1;
+    return conf->cookie_domain && within_domain(own, conf->cookie_domain) &&
+           within_domain(host, conf->cookie_domain);
+}
+
 /* Decisions must come from the site itself, or a forged form on another
  * site could consent on the visitor's behalf. Browsers say where a POST
  * comes from in Origin and Sec-Fetch-Site; a client that sends neither is
  * not a browser acting for someone else. Returns a reason, or NULL. */
-static const char *cross_site_reason(request_rec *r, const mc_server_conf_t *conf)
+const char *mc_cross_site_reason(request_rec *r, const mc_server_conf_t *conf)
 {
     const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
     const char *origin = apr_table_get(r->headers_in, "Origin");
@@ -156,9 +166,7 @@ static body_type_t body_type(const request_rec *r)
     return BODY_OTHER;
 }
 
-/* Reads at most MC_DECISION_BODY_MAX bytes; returns OK, or the HTTP status
- * to refuse with (413 for more, 400 for a broken body). */
-static int read_body(request_rec *r, char **body, apr_size_t *len)
+int mc_read_body(request_rec *r, apr_size_t max, char **body, apr_size_t *len)
 {
     char *buf;
     apr_size_t got = 0;
@@ -167,13 +175,13 @@ static int read_body(request_rec *r, char **body, apr_size_t *len)
 
     if ((rv = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK)
         return rv;
-    if (r->remaining > MC_DECISION_BODY_MAX)
+    if (r->remaining > (apr_off_t)max)
         return HTTP_REQUEST_ENTITY_TOO_LARGE;
-    buf = apr_palloc(r->pool, MC_DECISION_BODY_MAX + 2);
+    buf = apr_palloc(r->pool, max + 2);
     if (ap_should_client_block(r)) {
-        while ((n = ap_get_client_block(r, buf + got, MC_DECISION_BODY_MAX + 1 - got)) > 0) {
+        while ((n = ap_get_client_block(r, buf + got, max + 1 - got)) > 0) {
             got += (apr_size_t)n;
-            if (got > MC_DECISION_BODY_MAX)
+            if (got > max)
                 return HTTP_REQUEST_ENTITY_TOO_LARGE;
         }
         if (n < 0)
@@ -247,24 +255,24 @@ static int handle_decision(request_rec *r)
         ap_allow_standard_methods(r, REPLACE_ALLOW, M_POST, -1);
         return HTTP_METHOD_NOT_ALLOWED;
     }
-    if ((reason = cross_site_reason(r, conf)) != NULL)
-        return refuse(r, HTTP_FORBIDDEN, reason);
+    if ((reason = mc_cross_site_reason(r, conf)) != NULL)
+        return mc_refuse(r, HTTP_FORBIDDEN, reason);
     if ((type = body_type(r)) == BODY_OTHER)
-        return refuse(r, HTTP_UNSUPPORTED_MEDIA_TYPE,
+        return mc_refuse(r, HTTP_UNSUPPORTED_MEDIA_TYPE,
                       "send application/json or application/x-www-form-urlencoded");
-    if ((rv = read_body(r, &body, &len)) != OK) {
+    if ((rv = mc_read_body(r, MC_DECISION_BODY_MAX, &body, &len)) != OK) {
         if (rv == HTTP_REQUEST_ENTITY_TOO_LARGE) {
             /* the rest of a large body is not worth reading */
             r->connection->keepalive = AP_CONN_CLOSE;
-            return refuse(r, rv, "body too large");
+            return mc_refuse(r, rv, "body too large");
         }
-        return refuse(r, rv, "the body could not be read");
+        return mc_refuse(r, rv, "the body could not be read");
     }
     rv = type == BODY_JSON
              ? mc_decision_parse_json(r->pool, conf->cats, body, len, &decision, &reason)
              : mc_decision_parse_form(r->pool, conf->cats, body, len, &decision, &reason);
     if (rv != MC_OK)
-        return refuse(r, HTTP_BAD_REQUEST, reason);
+        return mc_refuse(r, HTTP_BAD_REQUEST, reason);
 
     st = mc_request_state(r);
     now = apr_time_now();
@@ -278,7 +286,7 @@ static int handle_decision(request_rec *r)
     else if (mc_consent_id_new(consent.id) != MC_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       MCLOGNO(00021) "no random consent id could be made");
-        return refuse(r, HTTP_SERVICE_UNAVAILABLE, "the decision could not be recorded");
+        return mc_refuse(r, HTTP_SERVICE_UNAVAILABLE, "the decision could not be recorded");
     }
     mc_decision_apply(&decision, conf->cats, &st->consent, st->gpc, &consent.granted,
                       &recorded);
@@ -301,11 +309,11 @@ static int handle_decision(request_rec *r)
     if (!token) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       MCLOGNO(00022) "the consent cookie could not be made");
-        return refuse(r, HTTP_INTERNAL_SERVER_ERROR, "the decision could not be recorded");
+        return mc_refuse(r, HTTP_INTERNAL_SERVER_ERROR, "the decision could not be recorded");
     }
     /* the record first: a consent cookie is never issued without it */
     if (mc_log_record(r, &rec) != APR_SUCCESS)
-        return refuse(r, HTTP_SERVICE_UNAVAILABLE, "the decision could not be recorded");
+        return mc_refuse(r, HTTP_SERVICE_UNAVAILABLE, "the decision could not be recorded");
     set_consent_cookie(r, conf, token);
     mc_expire_cookies(r, st, consent.granted & (st->gpc ? ~((mc_catmask_t)1 << MC_CAT_MARKETING)
                                                         : ~(mc_catmask_t)0));
@@ -331,5 +339,7 @@ int mc_endpoint_handler(request_rec *r)
         return handle_state(r);
     if (strcmp(sub, "/decision") == 0)
         return handle_decision(r);
+    if (strcmp(sub, "/csp-report") == 0)
+        return mc_csp_report_handler(r);
     return HTTP_NOT_FOUND;
 }

@@ -887,6 +887,8 @@ static apr_status_t begin(ap_filter_t *f, mc_filter_ctx_t **out)
     if (!rewritable(r, &encoding))
         return APR_SUCCESS;
     adjust_headers(r, encoding);
+    /* before the assets are made: they tell consent.js about the policy */
+    mc_csp_prepare(r);
     /* FILTERS.md #9: a 304 has no body, but its headers update the copy a
      * browser keeps, so they were adjusted as well. */
     if (r->status == HTTP_NOT_MODIFIED)

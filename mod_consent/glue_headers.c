@@ -239,6 +239,8 @@ apr_status_t mc_headers_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         mc_expire_cookies(r, st, st->effective);
     filter_set_cookies(r, r->headers_out, st->effective);
     filter_set_cookies(r, r->err_headers_out, st->effective);
+    /* here, after mod_headers has had its say: nothing replaces it */
+    mc_csp_add_header(r, st);
     ap_remove_output_filter(f);
     return ap_pass_brigade(f->next, bb);
 }

@@ -207,8 +207,8 @@ static int handle_declaration(request_rec *r)
     loc = mc_banner_locale(r, mc_banner_language(r, query_lang(r)));
     decl = mc_declaration_make(r->pool, conf->cats, conf->rules, mc_dir_conf(r)->rules,
                                conf->cookie_name);
-    json = mc_declaration_json_seen(r->pool, decl, mc_seen_declared(r), conf->cats, loc,
-                                    conf->policy);
+    json = mc_declaration_json_full(r->pool, decl, mc_seen_declared(r), mc_seen_blocked(r),
+                                    conf->cats, loc, conf->policy);
     if (!json) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       MCLOGNO(00150) "the cookie declaration could not be made (out of "

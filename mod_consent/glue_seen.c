@@ -1,4 +1,6 @@
-/* The cookies the site is seen to set, recorded across every process.
+/* The cookies the site is seen to set, recorded across every process; and,
+ * in the same shared memory under the same lock, the hosts its pages were
+ * stopped from reaching (blocked.h, fed by glue_csp.c's report endpoint).
  *
  * One table (seen.h) of MC_SEEN_CAPACITY entries in shared memory, with one
  * global lock, is made once per httpd process tree and kept across graceful
@@ -15,7 +17,11 @@
  *
  * When the table is full a new cookie is refused (unless an entry has not
  * been seen for 30 days, seen.h), and a warning says so once per start or
- * restart. */
+ * restart.
+ *
+ * The table of blocked hosts is not saved: it starts empty with each full
+ * start (a graceful restart keeps it), and when it is full new hosts are
+ * dropped, said once per start or restart. */
 #include "mod_consent.h"
 
 #include "http_core.h"
@@ -48,6 +54,7 @@ typedef struct seen_shared {
     const char *lock_file;
     apr_shm_t *shm;
     mc_seen_table_t *table;
+    mc_blocked_table_t *blocked; /* after TABLE in the same segment */
     const char *path; /* where the table is saved */
     pid_t parent;     /* the process that saves it */
 } seen_shared_t;
@@ -159,7 +166,9 @@ static seen_shared_t *shared_for(server_rec *s)
 {
     apr_pool_t *proc_pool = s->process->pool;
     seen_shared_t *sh = NULL;
-    apr_size_t size = mc_seen_size(MC_SEEN_CAPACITY);
+    /* the blocked table starts 8-byte aligned, as its counters need */
+    apr_size_t seen_size = (mc_seen_size(MC_SEEN_CAPACITY) + 7) & ~(apr_size_t)7;
+    apr_size_t size = seen_size + mc_blocked_size(MC_BLOCKED_CAPACITY);
     apr_status_t rv;
 
     apr_pool_userdata_get((void **)&sh, SEEN_USERDATA, proc_pool);
@@ -177,11 +186,12 @@ static seen_shared_t *shared_for(server_rec *s)
                      (unsigned long)size);
         return NULL;
     }
-    sh->table = mc_seen_init(apr_shm_baseaddr_get(sh->shm), apr_shm_size_get(sh->shm),
-                             MC_SEEN_CAPACITY);
+    sh->table = mc_seen_init(apr_shm_baseaddr_get(sh->shm), seen_size, MC_SEEN_CAPACITY);
+    sh->blocked = mc_blocked_init((char *)apr_shm_baseaddr_get(sh->shm) + seen_size,
+                                  apr_shm_size_get(sh->shm) - seen_size, MC_BLOCKED_CAPACITY);
     sh->path = ap_runtime_dir_relative(proc_pool, SEEN_FILE);
     sh->parent = getpid();
-    if (!sh->table || !sh->path)
+    if (!sh->table || !sh->blocked || !sh->path)
         return NULL;
     load_table(proc_pool, s, sh);
     apr_pool_userdata_set(sh, SEEN_USERDATA, apr_pool_cleanup_null, proc_pool);
@@ -202,6 +212,7 @@ int mc_seen_post_config(apr_pool_t *pconf, server_rec *main_server)
         return HTTP_INTERNAL_SERVER_ERROR;
     /* "full" is said once per start or restart */
     mc_seen_rearm_full(shared->table);
+    mc_blocked_rearm_full(shared->blocked);
     /* children do not run it (no child cleanup), and it checks the pid */
     apr_pool_cleanup_register(pconf, shared, save_table, apr_pool_cleanup_null);
     return OK;
@@ -432,4 +443,44 @@ const mc_banner_cookies_t *mc_seen_banner_lists(request_rec *r, mc_seen_lists_t 
     out = l->lists ? lists_copy(r, l->lists, decl->nelts) : plain;
     apr_thread_mutex_unlock(child_lock);
     return out;
+}
+
+/* --- blocked hosts ------------------------------------------------------------------------ */
+
+mc_blocked_result_t mc_seen_block(request_rec *r, const char *host, int directive,
+                                  int *full_first)
+{
+    mc_blocked_result_t result;
+    apr_status_t rv;
+
+    *full_first = 0;
+    if (!shared)
+        return MC_BLOCKED_FULL;
+    if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      MCLOGNO(00241) "cannot lock the table of blocked hosts");
+        return MC_BLOCKED_FULL;
+    }
+    result = mc_blocked_record(shared->blocked, mc_seen_site(r->pool, r->server), host, directive,
+                               apr_time_sec(r->request_time));
+    *full_first = result == MC_BLOCKED_FULL && mc_blocked_full_first(shared->blocked);
+    apr_global_mutex_unlock(shared->mutex);
+    return result;
+}
+
+apr_array_header_t *mc_seen_blocked(request_rec *r)
+{
+    apr_array_header_t *list;
+    apr_status_t rv;
+
+    if (!shared)
+        return apr_array_make(r->pool, 1, sizeof(mc_blocked_host_t));
+    if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      MCLOGNO(00242) "cannot lock the table of blocked hosts");
+        return apr_array_make(r->pool, 1, sizeof(mc_blocked_host_t));
+    }
+    list = mc_blocked_list(r->pool, shared->blocked, mc_seen_site(r->pool, r->server));
+    apr_global_mutex_unlock(shared->mutex);
+    return list;
 }

@@ -6,12 +6,16 @@
 
 #include "mod_consent.h"
 
+#include "blocked.h"
 #include "cookie.h"
 #include "seen.h"
 
 /* Entries in the table shared by every process of the server (all its
  * virtual hosts together). */
 #define MC_SEEN_CAPACITY 512
+/* Blocked hosts (blocked.h) in the same shared memory: a flood of reports
+ * naming random hosts adds at most this many entries and log lines. */
+#define MC_BLOCKED_CAPACITY 128
 
 void mc_seen_pre_config(apr_pool_t *pconf);
 /* Attaches the table (made, and loaded from DefaultRuntimeDir, once per
@@ -37,6 +41,15 @@ typedef struct mc_seen_lists mc_seen_lists_t;
 const mc_banner_cookies_t *mc_seen_banner_lists(request_rec *r, mc_seen_lists_t **cache,
                                                 const apr_array_header_t *decl,
                                                 const mc_banner_cookies_t *plain);
+
+/* Counts a violation of DIRECTIVE (csp.h) by HOST on R's site in the shared
+ * table of blocked hosts. *FULL_FIRST is 1 when this is the first host the
+ * full table refused since the start or restart. */
+mc_blocked_result_t mc_seen_block(request_rec *r, const char *host, int directive,
+                                  int *full_first);
+
+/* R's site's blocked hosts (mc_blocked_host_t, sorted by host), in R's pool. */
+apr_array_header_t *mc_seen_blocked(request_rec *r);
 
 /* The site key of S: "host:port". */
 const char *mc_seen_site(apr_pool_t *p, const server_rec *s);

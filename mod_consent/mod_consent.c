@@ -6,7 +6,8 @@
  *   glue_endpoint.c  the ConsentBasePath endpoint (state, decisions)
  *   glue_filter.c    the HTML output filter (trackers, assets, banner)
  *   glue_log.c       the consent log and its hash chain
- *   glue_seen.c      the cookies the site is seen to set
+ *   glue_seen.c      the cookies the site is seen to set, the hosts it is stopped from
+ *   glue_csp.c       the consent-aware Content-Security-Policy and its reports
  * and routes the pure-C core's log messages to the error log. */
 #include "mod_consent.h"
 
@@ -54,6 +55,7 @@ static int consent_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
 static void consent_child_init(apr_pool_t *p, server_rec *s)
 {
     mc_headers_child_init(p);
+    mc_csp_child_init(p);
     mc_log_child_init(p, s);
     mc_seen_child_init(p, s);
 }

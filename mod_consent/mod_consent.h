@@ -12,6 +12,7 @@
 
 #include "banner.h"
 #include "category.h"
+#include "csp.h"
 #include "locale.h"
 #include "rules.h"
 #include "token.h"
@@ -19,8 +20,9 @@
 /* Error-log message numbers, in the spirit of APLOGNO: MCLOGNO(00001).
  * Taken: 00001-00057 in the first files, then one range per file:
  * 00100s endpoint and pages, 00150-00181 filter and banner, 00200-00219
- * glue_log_dbd.c, 00220-00229 glue_log_syslog.c, 00230-00249 glue_seen.c.
- * Next free number: 00250. */
+ * glue_log_dbd.c, 00220-00229 glue_log_syslog.c, 00230-00249 glue_seen.c,
+ * 00250-00269 glue_csp.c.
+ * Next free number: 00270. */
 #define MCLOGNO(n) "MC" #n ": "
 
 #define MC_UNSET (-1)
@@ -83,6 +85,8 @@ typedef struct mc_dir_conf {
     apr_table_t *texts;            /* ConsentText: "lang key" -> text; inner scopes first */
     const char *privacy_policy;    /* ConsentPrivacyPolicy URL */
     int google_consent_mode;       /* ConsentGoogleConsentMode */
+    int csp_mode;                  /* ConsentCSP: mc_csp_mode_t, or MC_UNSET */
+    apr_array_header_t *csp_allow; /* ConsentCSPAllow sources (const char *), added up */
 } mc_dir_conf_t;
 
 /* What this request's visitor has agreed to. */
@@ -93,6 +97,11 @@ typedef struct mc_request_state {
     mc_catmask_t effective;    /* what is granted for this request */
     apr_array_header_t *cookies; /* the request's cookies (mc_cookie_t) */
     int cleaned;               /* refused cookies already expired */
+    /* The module's Content-Security-Policy for this response (glue_csp.c):
+     * chosen with the page, sent with the headers. */
+    mc_csp_mode_t csp_mode;    /* MC_CSP_OFF: none */
+    const char *csp_policy;
+    mc_catmask_t csp_left_out; /* categories whose hosts the policy lacks */
 } mc_request_state_t;
 
 static inline mc_server_conf_t *mc_server_conf(const server_rec *s)
@@ -132,6 +141,16 @@ void mc_headers_child_init(apr_pool_t *p);
 
 /* glue_endpoint.c */
 int mc_is_endpoint(const request_rec *r);
+/* Why a POST to the endpoint is not from the site itself (Origin,
+ * Sec-Fetch-Site), or NULL when it is. */
+const char *mc_cross_site_reason(request_rec *r, const mc_server_conf_t *conf);
+/* 1 when HOST is R's host, or shares ConsentCookieDomain with it. */
+int mc_same_site_host(const request_rec *r, const mc_server_conf_t *conf, const char *host);
+/* Reads a request body of at most MAX bytes into *BODY (NUL-terminated);
+ * OK, or the status to refuse with (413 for more, 400 for a broken body). */
+int mc_read_body(request_rec *r, apr_size_t max, char **body, apr_size_t *len);
+/* A refusal: STATUS and a short REASON as JSON, logged at info. */
+int mc_refuse(request_rec *r, int status, const char *reason);
 int mc_translate_name(request_rec *r);
 int mc_map_to_storage(request_rec *r);
 int mc_endpoint_handler(request_rec *r);
@@ -182,6 +201,19 @@ int mc_banner_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main
 /* Serves {ConsentBasePath}SUB when SUB names a page ("/settings",
  * "/declaration"); DECLINED otherwise. */
 int mc_pages_handler(request_rec *r, const char *sub);
+
+/* glue_csp.c: the consent-aware Content-Security-Policy (ConsentCSP) */
+const char *mc_cmd_csp(cmd_parms *cmd, void *dconf, const char *arg);
+const char *mc_cmd_csp_allow(cmd_parms *cmd, void *dconf, const char *source);
+void mc_csp_child_init(apr_pool_t *p);
+/* Chooses the policy for R, a page the HTML filter rewrites (before its
+ * assets are made: they tell consent.js about it). */
+void mc_csp_prepare(request_rec *r);
+/* Adds the chosen policy to R's headers: called right before they are
+ * written, after mod_headers, so that no "Header set" replaces it. */
+void mc_csp_add_header(request_rec *r, const mc_request_state_t *st);
+/* POST {ConsentBasePath}/csp-report: violation reports. */
+int mc_csp_report_handler(request_rec *r);
 
 /* glue_filter.c: the HTML output filter */
 apr_status_t mc_html_filter(ap_filter_t *f, apr_bucket_brigade *bb);

@@ -11,6 +11,14 @@
   let allowed = (attr('data-granted') || 'necessary').split(/\s+/);
   let bypass = 0; /* set while activating what was held back */
 
+  /* ConsentCSP Enforce: the page's Content-Security-Policy was made for
+   * what was granted when it was served. A choice granting one of the
+   * categories in data-csp-reload needs hosts that policy does not allow;
+   * only a new page load brings the new policy, so the page reloads once
+   * (the browser keeps the scroll position). */
+  const cspReload = attr('data-csp-reload').split(/\s+/).filter(Boolean);
+  const needsNewPolicy = (granted) => cspReload.some((c) => granted.includes(c));
+
   /* Google Consent Mode v2 (ConsentGoogleConsentMode On): everything
    * denied before any Google tag runs, then what the visitor grants. */
   const GCM = {
@@ -289,7 +297,7 @@
       for (const i of inputs()) if (i.type === 'checkbox') i.checked = now.includes(i.value);
       close();
       /* a running tracker cannot be stopped: reload the page without it */
-      if (withdrawn) location.reload();
+      if (withdrawn || needsNewPolicy(now)) location.reload();
       else activate(now);
     }
 

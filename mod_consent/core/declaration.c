@@ -2,6 +2,8 @@
  * declaration.h. */
 #include "declaration.h"
 
+#include "csp.h"
+
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <jansson.h>
@@ -395,9 +397,32 @@ char *mc_declaration_json(apr_pool_t *p, const apr_array_header_t *decl, const m
     return mc_declaration_json_seen(p, decl, NULL, NULL, loc, policy);
 }
 
+static json_t *blocked_json(apr_pool_t *p, const mc_blocked_host_t *b)
+{
+    json_t *o = json_object();
+
+    if (!o || put(o, "host", json_string(b->host)) ||
+        put(o, "directive", json_string(mc_csp_directive_names(p, b->directives))) ||
+        put(o, "count", json_integer((json_int_t)b->count)) ||
+        put(o, "first_seen", utc_json(b->first_seen)) ||
+        put(o, "last_seen", utc_json(b->last_seen))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 char *mc_declaration_json_seen(apr_pool_t *p, const apr_array_header_t *decl,
                                const apr_array_header_t *seen, const mc_categories_t *cats,
                                const mc_locale_t *loc, const char *policy)
+{
+    return mc_declaration_json_full(p, decl, seen, NULL, cats, loc, policy);
+}
+
+char *mc_declaration_json_full(apr_pool_t *p, const apr_array_header_t *decl,
+                               const apr_array_header_t *seen, const apr_array_header_t *blocked,
+                               const mc_categories_t *cats, const mc_locale_t *loc,
+                               const char *policy)
 {
     json_t *root = json_object();
     json_t *categories;
@@ -405,7 +430,8 @@ char *mc_declaration_json_seen(apr_pool_t *p, const apr_array_header_t *decl,
 
     if (!root || put(root, "policy", json_string(policy ? policy : "")) ||
         put(root, "lang", json_string(mc_locale_lang(loc))) ||
-        put(root, "categories", json_array()) || put(root, "seen", json_array())) {
+        put(root, "categories", json_array()) || put(root, "seen", json_array()) ||
+        put(root, "blocked", json_array())) {
         json_decref(root);
         return NULL;
     }
@@ -413,6 +439,9 @@ char *mc_declaration_json_seen(apr_pool_t *p, const apr_array_header_t *decl,
     for (int i = 0; seen && cats && i < seen->nelts; i++)
         append_entry(json_object_get(root, "seen"),
                      seen_json(&APR_ARRAY_IDX(seen, i, mc_declared_seen_t), cats));
+    for (int i = 0; blocked && i < blocked->nelts; i++)
+        append_entry(json_object_get(root, "blocked"),
+                     blocked_json(p, &APR_ARRAY_IDX(blocked, i, mc_blocked_host_t)));
     for (int i = 0; i < decl->nelts; i++) {
         json_t *cat = category_json(p, &APR_ARRAY_IDX(decl, i, mc_declared_category_t), loc);
         if (!cat || json_array_append_new(categories, cat) != 0) {

@@ -41,7 +41,15 @@
  * was set on when it had none. "lifetime" is in seconds (the longest seen;
  * an Expires date counts from when it was seen, to the minute), null for a
  * session cookie. The times are UTC, to the second. "service" and
- * "vendor" are those of the rule that classifies it, else null. */
+ * "vendor" are those of the rule that classifies it, else null.
+ *
+ * "blocked" lists the hosts the site's pages were stopped from reaching
+ * (blocked.h: Content-Security-Policy violation reports, ConsentCSP), as
+ * given to mc_declaration_json_full, sorted by host:
+ *   "blocked":[{"host":"stats.example","directive":"connect-src img-src",
+ *               "count":12,"first_seen":"2026-11-24T08:00:00Z",
+ *               "last_seen":"2026-11-24T09:12:00Z"},..]
+ * "directive" names every directive that stopped the host, space-separated. */
 #ifndef MC_DECLARATION_H
 #define MC_DECLARATION_H
 
@@ -50,6 +58,7 @@
 
 #include "category.h"
 #include "locale.h"
+#include "blocked.h"
 #include "rules.h"
 #include "seen.h"
 
@@ -110,6 +119,13 @@ apr_array_header_t *mc_declaration_seen(apr_pool_t *p, const mc_categories_t *ca
 char *mc_declaration_json_seen(apr_pool_t *p, const apr_array_header_t *decl,
                                const apr_array_header_t *seen, const mc_categories_t *cats,
                                const mc_locale_t *loc, const char *policy);
+
+/* As mc_declaration_json_seen, with BLOCKED (mc_blocked_host_t, or NULL
+ * for none) as "blocked". */
+char *mc_declaration_json_full(apr_pool_t *p, const apr_array_header_t *decl,
+                               const apr_array_header_t *seen, const apr_array_header_t *blocked,
+                               const mc_categories_t *cats, const mc_locale_t *loc,
+                               const char *policy);
 
 /* Adds each seen cookie's name (SEEN from mc_declaration_seen) to its
  * category's cookies in DECL unless that list already names it (once per

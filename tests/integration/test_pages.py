@@ -315,7 +315,7 @@ def test_declaration_is_json_of_every_category_in_order(server):
     assert "Accept-Language" in (resp.header("Vary") or "")
     assert not resp.set_cookie_fields
     decl = resp.json()
-    assert list(decl) == ["policy", "lang", "categories", "seen"]
+    assert list(decl) == ["policy", "lang", "categories", "seen", "blocked"]
     assert decl["policy"] == "1" and decl["lang"] == "nb"
     # the cookies earlier tests' responses set (test_declaration_seen.py)
     assert isinstance(decl["seen"], list)

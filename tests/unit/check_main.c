@@ -63,7 +63,8 @@ int main(int argc, char **argv)
                   {"html", html_suite},         {"guardrules", guardrules_suite},
                   {"logstats", logstats_suite},
                   {"seen", seen_suite},         {"css", css_suite},
-                  {"charref", charref_suite},   {"url", url_suite}};
+                  {"charref", charref_suite},   {"url", url_suite},
+                  {"csp", csp_suite}};
     SRunner *runner;
     int failed;
 

@@ -22,6 +22,7 @@ Suite *seen_suite(void);
 Suite *css_suite(void);
 Suite *charref_suite(void);
 Suite *url_suite(void);
+Suite *csp_suite(void);
 
 /* A pool made before and destroyed after each test (checked fixtures). */
 extern apr_pool_t *test_pool;
