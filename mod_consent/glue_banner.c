@@ -296,7 +296,15 @@ static const char *return_path(const request_rec *r)
     return NULL;
 }
 
-const char *mc_banner_for(request_rec *r, const char *html_lang, apr_size_t *len)
+/* PATH with the request's origin before it, when it is an absolute path. */
+static const char *with_origin(request_rec *r, const char *path)
+{
+    if (!path || path[0] != '/' || path[1] == '/')
+        return path;
+    return ap_construct_url(r->pool, path, r);
+}
+
+const char *mc_banner_for(request_rec *r, const char *html_lang, int absolute, apr_size_t *len)
 {
     const mc_server_conf_t *conf = mc_server_conf(r->server);
     const mc_request_state_t *st;
@@ -309,6 +317,10 @@ const char *mc_banner_for(request_rec *r, const char *html_lang, apr_size_t *len
         o.base_path = conf->base_path;
         o.return_path = return_path(r);
         o.privacy_url = mc_dir_conf(r)->privacy_policy;
+        if (absolute) {
+            o.base_path = with_origin(r, o.base_path);
+            o.privacy_url = with_origin(r, o.privacy_url);
+        }
         o.lang = mc_banner_language(r, html_lang);
         o.gpc = st->gpc;
         o.decided = st->consent.decided;

@@ -13,6 +13,7 @@
  */
 #include "mod_consent.h"
 
+#include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
 #include "util_filter.h"
@@ -492,7 +493,7 @@ static const char *banner(void *baton, const char *html_lang, size_t *len)
 {
     mc_filter_ctx_t *ctx = baton;
     apr_size_t n = 0;
-    const char *html = mc_banner_for(ctx->f->r, html_lang, &n);
+    const char *html = mc_banner_for(ctx->f->r, html_lang, mc_html_has_base(ctx->html), &n);
 
     /* placeholders speak the banner's language */
     ctx->lang = mc_banner_language(ctx->f->r, html_lang);
@@ -868,6 +869,8 @@ static apr_status_t start_rewriter(mc_filter_ctx_t *ctx)
     ctx->policy.banner_baton = ctx;
     ctx->policy.placeholder = placeholder;
     ctx->policy.placeholder_baton = ctx;
+    /* "scheme://host:port", for the placeholder's URL under a <base> elsewhere */
+    ctx->policy.origin = ap_construct_url(r->pool, "", r);
     ctx->new_buf = apr_palloc(r->pool, MC_NEW_MAX);
     ctx->html = mc_html_create(r->pool, &ctx->policy, sink, ctx);
     if (!ctx->html)

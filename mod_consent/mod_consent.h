@@ -167,7 +167,9 @@ const char *mc_referer_path(request_rec *r);
  * consent.js, in the page's language: HTML_LANG (the page's <html lang>,
  * or NULL) when offered, else Accept-Language, else the first of
  * ConsentLanguages. Made once per request. */
-const char *mc_banner_for(request_rec *r, const char *html_lang, apr_size_t *len);
+/* ABSOLUTE: the page has a <base> elsewhere, so the banner's own URLs
+ * carry the request's origin. */
+const char *mc_banner_for(request_rec *r, const char *html_lang, int absolute, apr_size_t *len);
 
 /* The cookie lists of the second layer for R's scope: made at start-up per
  * server, or for R when its <Directory>/<Location> adds rules. */

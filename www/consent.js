@@ -6,7 +6,9 @@
 
   const me = document.currentScript;
   const attr = (n) => (me && me.getAttribute(n)) || '';
-  const base = attr('data-base') || '/_consent';
+  /* against the page's own URL: a <base> elsewhere must not take the
+   * visitor's choice to another host */
+  const base = new URL(attr('data-base') || '/_consent', location.href).href.replace(/\/$/, '');
   /* what the server grants this visitor now; changes with each decision */
   let allowed = (attr('data-granted') || 'necessary').split(/\s+/);
   let bypass = 0; /* set while activating what was held back */
@@ -238,7 +240,31 @@
   const grantedFor = (el, granted) =>
     el.getAttribute('data-consent').split(/\s+/).filter(Boolean).every((c) => granted.includes(c));
 
+  /* Brings EL back; true when only a new page load can (a <base> changes
+   * how every URL of the page resolves). */
+  function restoreElement(el) {
+    const name = el.localName;
+    if (name === 'template') {
+      el.replaceWith(el.content.cloneNode(true));
+    } else if (name === 'style' && el.getAttribute('type') === 'text/plain') {
+      restoreSheet(el);
+    } else if (name === 'base') {
+      return true;
+    } else if (name === 'link') {
+      /* a link already in the page does not fetch again when its attributes change */
+      const copy = el.cloneNode(false);
+      restore(copy);
+      el.replaceWith(copy);
+    } else {
+      restore(el);
+      const media = el.parentElement;
+      if ((name === 'source' || name === 'track') && media && typeof media.load === 'function') media.load();
+    }
+    return false;
+  }
+
   async function activate(granted) {
+    let reload = false;
     for (const el of [...document.querySelectorAll('[data-consent]')]) {
       if (!el.isConnected || !grantedFor(el, granted)) continue;
       let ran = null;
@@ -246,16 +272,17 @@
       try {
         if (el.localName === 'script') {
           if (el.getAttribute('type') === 'text/plain') ran = runScript(el);
+        } else if (el.localName === 'template' || SAVED.some((a) => el.hasAttribute('data-consent-' + a))) {
+          reload = restoreElement(el) || reload;
         } else if (el.localName === 'style' && el.getAttribute('type') === 'text/plain') {
           restoreSheet(el);
-        } else if (SAVED.some((a) => el.hasAttribute('data-consent-' + a))) {
-          restore(el);
         }
       } finally {
         bypass--;
       }
       if (ran) await ran;
     }
+    if (reload) location.reload();
   }
 
   function init() {
@@ -269,6 +296,9 @@
     const inputs = () => [...form.querySelectorAll('input[name="granted"]')];
     const chosen = () => inputs().filter((i) => i.checked || i.type === 'hidden').map((i) => i.value);
     const focus = (el) => el && el.focus({ preventScroll: true });
+    /* the banner's own links and form, too, against the page's URL */
+    form.setAttribute('action', base + '/decision');
+    for (const a of banner.querySelectorAll('a[href^="/"]')) a.href = new URL(a.getAttribute('href'), location.href).href;
     let decided = !box.hidden;
     let granted = decided ? chosen() : [];
     let clicked = null;

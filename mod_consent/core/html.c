@@ -212,6 +212,7 @@ struct mc_html {
      * raw text — the '<' is sent as "&lt;", so both end where the markup
      * reading ends (see ns_send). */
     unsigned ns_depth;
+    int close_template; /* a held sheet's copy waits for its </style> */
     int ns_scanning; /* output is being watched for "</noscript" */
     int ns_real_end; /* the next "</noscript" sent is a real end tag */
     int ns_stop;     /* ... and the outermost one: stop watching after it */
@@ -1225,6 +1226,9 @@ static void write_placeholder(mc_html_t *h, const element_t *el, mc_catmask_t ca
     if (!value)
         return;
     out_str(h, " src=\"");
+    /* under a <base> elsewhere, a path would lead to that host */
+    if (h->base_len > 0 && h->policy->origin && value[0] == '/')
+        out_attr_text(h, h->policy->origin, strlen(h->policy->origin));
     out_put(h, value, n);
     out_str(h, "\"");
 }
@@ -1523,24 +1527,30 @@ static void flagged_tag_end(mc_html_t *h, mc_lex_off_t end)
 }
 
 /* A held <style>'s sheet reaches a refused category: it is sent twice,
- * first with those URLs made inert, then whole but held as
- * <style type="text/plain" data-consent="CAT">, which consent.js turns back
- * on (the later sheet wins the cascade where the two differ). */
+ * first with those URLs made inert, then whole inside
+ * <template data-consent="CAT">, which consent.js puts in place (the later
+ * sheet wins the cascade where the two differ). Not <style type=text/plain>:
+ * Chromium's preload scanner fetches the @import of any <style>, but
+ * nothing inside a <template>. The template is closed after the sheet's
+ * own end tag (on_tag_end). */
 static void held_sheet_end(mc_html_t *h, const char *all, size_t tag_len, size_t body_len)
 {
     const char *body = all + tag_len;
-    element_t el;
-    verdict_t v = {0, 0, 0};
+    mc_catmask_t cats = css_refused(h, body, body_len);
 
-    v.refused = css_refused(h, body, body_len);
-    if (!v.refused || h->css_out_len == 0 || !element_read(&el, MC_TAG_STYLE, 0, all, tag_len))
+    if (!cats || h->css_out_len == 0)
         return;
     out_put(h, all, tag_len);
     out_put(h, h->css_out, h->css_out_len);
-    out_str(h, "</style>");
-    write_element(h, &el, ACT_NEUTRALISE, &v);
+    out_str(h, "</style><template");
+    write_categories(h, cats);
+    out_str(h, ">");
+    out_put(h, all, tag_len);
     out_put(h, body, body_len);
     drop_until(h, h->body_from + body_len);
+    h->close_template = 1;
+    h->stats.neutralised++;
+    h->stats.refused |= cats;
 }
 
 /* The held inline script's or style sheet's end tag begins at LT; the
@@ -1652,8 +1662,14 @@ static void on_tag_end(mc_html_t *h)
     mc_lex_t *lx = &h->lex;
     mc_lex_off_t end = mc_lex_pos(lx);
 
-    if (lx->end_tag)
+    if (lx->end_tag) {
+        if (h->close_template && lx->tag == MC_TAG_STYLE) {
+            emit_until(h, end);
+            out_str(h, "</template>");
+            h->close_template = 0;
+        }
         return;
+    }
     if (h->hold == HOLD_TAG && lx->tag_reported)
         held_tag_end(h, end);
     else if (lx->attr_flag && h->hold == HOLD_NONE && lx->template_depth == 0)
@@ -1785,4 +1801,9 @@ size_t mc_html_held(const mc_html_t *h)
 const mc_html_stats_t *mc_html_stats(const mc_html_t *h)
 {
     return &h->stats;
+}
+
+int mc_html_has_base(const mc_html_t *h)
+{
+    return h->base_len > 0;
 }

@@ -96,6 +96,9 @@ typedef struct mc_html_policy {
     size_t inline_max; /* 0 means MC_HTML_INLINE_MAX; at most 16 MiB */
     mc_html_placeholder_fn *placeholder; /* NULL: neutralised iframes get no src */
     void *placeholder_baton;
+    /* "https://host[:port]": the page's origin, put before the placeholder's
+     * path when the page has a <base> (NULL: none known) */
+    const char *origin;
 } mc_html_policy_t;
 
 /* What the rewriter did, for logs and tests. */
@@ -130,5 +133,10 @@ mc_status_t mc_html_end(mc_html_t *h);
 size_t mc_html_held(const mc_html_t *h);
 
 const mc_html_stats_t *mc_html_stats(const mc_html_t *h);
+
+/* 1 once the document has a <base href> with an absolute URL: from then on
+ * an absolute-path URL in injected markup would lead to the base's host,
+ * so the banner callback asks for URLs with the page's origin. */
+int mc_html_has_base(const mc_html_t *h);
 
 #endif

@@ -1432,12 +1432,15 @@ END_TEST
 
 START_TEST(style_sheets_are_sent_inert_and_held_whole)
 {
-    ck_assert_str_eq(rewrite("<style media=screen>.a{background:url(//www.facebook.com/tr)}</style>"),
+    /* the whole sheet waits in a <template>: a browser's preload scanner
+     * would fetch an @import even from <style type="text/plain"> */
+    ck_assert_str_eq(rewrite("<style media=screen>.a{background:url(//www.facebook.com/tr)}</style>"
+                             "<p>x</p>"),
                      "<style media=screen>.a{background:url(\"data:,\")}</style>"
-                     "<style type=\"text/plain\" data-consent=\"marketing\" media=screen>"
-                     ".a{background:url(//www.facebook.com/tr)}</style>");
+                     "<template data-consent=\"marketing\"><style media=screen>"
+                     ".a{background:url(//www.facebook.com/tr)}</style></template><p>x</p>");
     assert_contains(rewrite("<style>@import \"https://connect.facebook.net/x.css\";</style>"),
-                    "@import \"data:,\";</style><style type=\"text/plain\"");
+                    "@import \"data:,\";</style><template data-consent=\"marketing\"><style>");
     assert_contains(rewrite("<style>@font-face{src:url(https://connect.facebook.net/f.woff)}</style>"),
                     "data-consent=\"marketing\"");
     assert_unchanged("<style>.a{background:url(/bg.png)}</style>");
@@ -1464,6 +1467,18 @@ START_TEST(relative_urls_are_resolved_against_the_base)
     /* only the first base with an href counts */
     assert_unchanged("<base href=\"https://cdn.example.no/\"><base href=\"https://www.facebook.com/\">"
                      "<img src=\"tr\">");
+}
+END_TEST
+
+START_TEST(the_placeholder_is_on_the_page_s_origin_under_a_base_elsewhere)
+{
+    fx.policy.placeholder = placeholder;
+    fx.policy.origin = "https://klinikk.example";
+    assert_contains(rewrite("<iframe src=\"https://www.youtube.com/embed/x\"></iframe>"),
+                    " src=\"/_c/placeholder?c=marketing");
+    assert_contains(rewrite("<base href=\"https://cdn.example.no/\">"
+                            "<iframe src=\"https://www.youtube.com/embed/x\"></iframe>"),
+                    " src=\"https://klinikk.example/_c/placeholder?c=marketing");
 }
 END_TEST
 
@@ -1703,6 +1718,7 @@ Suite *html_suite(void)
     tcase_add_test(paths, style_sheets_are_sent_inert_and_held_whole);
     tcase_add_test(paths, relative_urls_are_resolved_against_the_base);
     tcase_add_test(paths, srcdoc_documents_are_judged_by_the_same_rules);
+    tcase_add_test(paths, the_placeholder_is_on_the_page_s_origin_under_a_base_elsewhere);
     tcase_add_test(paths, noscript_is_safe_whether_scripts_run_or_not);
     tcase_add_test(paths, inline_scripts_naming_a_tracker_host_are_held);
 
