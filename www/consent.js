@@ -296,9 +296,12 @@
     const inputs = () => [...form.querySelectorAll('input[name="granted"]')];
     const chosen = () => inputs().filter((i) => i.checked || i.type === 'hidden').map((i) => i.value);
     const focus = (el) => el && el.focus({ preventScroll: true });
-    /* the banner's own links and form, too, against the page's URL */
-    form.setAttribute('action', base + '/decision');
-    for (const a of banner.querySelectorAll('a[href^="/"]')) a.href = new URL(a.getAttribute('href'), location.href).href;
+    /* under a <base> elsewhere, the banner's own links and form, too,
+     * against the page's URL */
+    if (new URL(document.baseURI).origin !== location.origin) {
+      form.setAttribute('action', base + '/decision');
+      for (const a of banner.querySelectorAll('a[href^="/"]')) a.href = new URL(a.getAttribute('href'), location.href).href;
+    }
     let decided = !box.hidden;
     let granted = decided ? chosen() : [];
     let clicked = null;
