@@ -958,8 +958,14 @@ static mc_catmask_t srcdoc_refused(mc_html_t *h, const char *doc, size_t n)
     mc_html_t *inner;
     mc_catmask_t mask = 0;
 
-    if (h->depth >= SRCDOC_DEPTH_MAX || !memchr(doc, '<', n))
+    if (!memchr(doc, '<', n))
         return 0;
+    /* deeper than that is no page's doing: it waits for every category */
+    if (h->depth >= SRCDOC_DEPTH_MAX) {
+        for (int c = 0; c < MC_MAX_CATEGORIES; c++)
+            mask |= refused_mask(h, c);
+        return mask;
+    }
     if (apr_pool_create(&sub, h->pool) != APR_SUCCESS)
         return 0;
     policy.inject = 0;

@@ -1470,6 +1470,55 @@ START_TEST(relative_urls_are_resolved_against_the_base)
 }
 END_TEST
 
+/* DOC inside LEVELS <iframe srcdoc>, each level escaped as an attribute value. */
+static const char *nested_srcdoc(const char *doc, int levels)
+{
+    const char *html = doc;
+
+    for (int i = 0; i < levels; i++) {
+        char *esc = apr_palloc(test_pool, strlen(html) * 6 + 1), *o = esc;
+
+        for (const char *c = html; *c; c++)
+            o = *c == '&' ? stpcpy(o, "&amp;") : *c == '"' ? stpcpy(o, "&quot;") : (*o = *c, o + 1);
+        *o = '\0';
+        html = apr_pstrcat(test_pool, "<iframe srcdoc=\"", esc, "\"></iframe>", NULL);
+    }
+    return html;
+}
+
+START_TEST(hostile_attributes_cost_bounded_work_and_fail_closed)
+{
+    char *tag = apr_palloc(test_pool, MC_HTML_TAG_MAX);
+    size_t n = 0;
+    const char *out;
+
+    /* a srcset of thousands of first-party candidates, the tracker last */
+    n += (size_t)snprintf(tag, MC_HTML_TAG_MAX, "<img srcset=\"");
+    while (n < MC_HTML_TAG_MAX - 200)
+        n += (size_t)snprintf(tag + n, MC_HTML_TAG_MAX - n, "/a.png 1x,");
+    snprintf(tag + n, MC_HTML_TAG_MAX - n, "https://www.facebook.com/tr 2x\">");
+    assert_contains(rewrite(tag), "data-consent-srcset=");
+    /* references cut short, at the very end of a value */
+    assert_unchanged("<img src=\"/a.png&#\"><img src=\"/b.png&#x\"><img src=\"/c&amp\">");
+    assert_contains(rewrite("<img src=\"https://www.facebook.com/tr?id=1&#\">"), "data-consent");
+    /* srcdoc in srcdoc in srcdoc...: followed to a fixed depth, never without end */
+    out = rewrite("<iframe srcdoc=\"<iframe srcdoc='<iframe srcdoc=&quot;<img "
+                  "src=https://www.facebook.com/tr>&quot;></iframe>'></iframe>\"></iframe>");
+    assert_contains(out, "<iframe data-consent=\"marketing\" data-consent-srcdoc=");
+    /* past that depth the frame waits for every category, whatever is inside */
+    assert_unchanged(nested_srcdoc("<p>hi</p>", 3));
+    assert_contains(rewrite(nested_srcdoc("<img src=https://www.facebook.com/tr>", 3)),
+                    "data-consent-srcdoc");
+    out = rewrite(nested_srcdoc("<p>hi</p>", 4));
+    assert_contains(out, "<iframe data-consent=\"preferences statistics marketing\" "
+                         "data-consent-srcdoc=");
+    /* CSS escapes cut short and comments left open */
+    assert_unchanged("<p style=\"background:u\\\">x</p><p style=\"a:b/* \">y</p>");
+    assert_contains(rewrite("<p style=\"background:url(https://www.facebook.com/tr\">"),
+                    "data-consent-style");
+}
+END_TEST
+
 START_TEST(the_placeholder_is_on_the_page_s_origin_under_a_base_elsewhere)
 {
     fx.policy.placeholder = placeholder;
@@ -1719,6 +1768,7 @@ Suite *html_suite(void)
     tcase_add_test(paths, relative_urls_are_resolved_against_the_base);
     tcase_add_test(paths, srcdoc_documents_are_judged_by_the_same_rules);
     tcase_add_test(paths, the_placeholder_is_on_the_page_s_origin_under_a_base_elsewhere);
+    tcase_add_test(paths, hostile_attributes_cost_bounded_work_and_fail_closed);
     tcase_add_test(paths, noscript_is_safe_whether_scripts_run_or_not);
     tcase_add_test(paths, inline_scripts_naming_a_tracker_host_are_held);
 
