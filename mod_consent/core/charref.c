@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "ascii.h"
 #include "entities.h"
 
 #define REPLACEMENT_CHARACTER 0xFFFDu
@@ -15,25 +16,9 @@ static int ascii_alpha(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static int ascii_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
 static int ascii_alnum(char c)
 {
-    return ascii_alpha(c) || ascii_digit(c);
-}
-
-static int hex_value(char c)
-{
-    if (ascii_digit(c))
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return ascii_alpha(c) || mc_ascii_digit(c);
 }
 
 /* --------------------------------------------------------- named references -- */
@@ -158,7 +143,7 @@ static size_t numeric_reference(const char *s, size_t m, char *value, size_t *va
         i++;
     }
     for (; i < m; i++, digits++) {
-        int d = radix == 16 ? hex_value(s[i]) : (ascii_digit(s[i]) ? s[i] - '0' : -1);
+        int d = radix == 16 ? mc_ascii_hex_value(s[i]) : (mc_ascii_digit(s[i]) ? s[i] - '0' : -1);
 
         if (d < 0)
             break;

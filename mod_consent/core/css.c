@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "css.h"
 
 /* --- bytes ------------------------------------------------------------------------ */
@@ -46,22 +47,6 @@ static size_t ws_len(const css_src_t *src, size_t i)
     return is_ws(c) ? 1 : 0;
 }
 
-static int is_digit(int c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int hex_value(int c)
-{
-    if (is_digit(c))
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* A NUL is U+FFFD after preprocessing: non-ASCII, so a letter. */
 static int is_ident_start(int c)
 {
@@ -70,7 +55,7 @@ static int is_ident_start(int c)
 
 static int is_ident_char(int c)
 {
-    return is_ident_start(c) || is_digit(c) || c == '-';
+    return is_ident_start(c) || mc_ascii_digit(c) || c == '-';
 }
 
 static int is_non_printable(int c)
@@ -104,11 +89,11 @@ static int starts_number(const css_src_t *src, size_t i)
 
     if (c == '+' || c == '-') {
         int d = ch(src, i + 1);
-        return is_digit(d) || (d == '.' && is_digit(ch(src, i + 2)));
+        return mc_ascii_digit(d) || (d == '.' && mc_ascii_digit(ch(src, i + 2)));
     }
     if (c == '.')
-        return is_digit(ch(src, i + 1));
-    return is_digit(c);
+        return mc_ascii_digit(ch(src, i + 1));
+    return mc_ascii_digit(c);
 }
 
 /* --- decoding into a bounded buffer ------------------------------------------------ */
@@ -177,13 +162,13 @@ static void put_escape(sink_t *out, const css_src_t *src, size_t *i)
         put_code_point(out, 0xFFFD);
         return;
     }
-    if (hex_value(ch(src, at)) < 0) {
+    if (mc_ascii_hex_value(ch(src, at)) < 0) {
         put_byte(out, ch(src, at));
         *i = at + 1;
         return;
     }
-    while (k < 6 && hex_value(ch(src, at)) >= 0) {
-        cp = cp * 16 + (uint32_t)hex_value(ch(src, at));
+    while (k < 6 && mc_ascii_hex_value(ch(src, at)) >= 0) {
+        cp = cp * 16 + (uint32_t)mc_ascii_hex_value(ch(src, at));
         at++;
         k++;
     }
@@ -451,18 +436,18 @@ static tok_t consume_numeric(const css_src_t *src, size_t start)
 
     if (ch(src, i) == '+' || ch(src, i) == '-')
         i++;
-    while (is_digit(ch(src, i)))
+    while (mc_ascii_digit(ch(src, i)))
         i++;
-    if (ch(src, i) == '.' && is_digit(ch(src, i + 1))) {
+    if (ch(src, i) == '.' && mc_ascii_digit(ch(src, i + 1))) {
         i++;
-        while (is_digit(ch(src, i)))
+        while (mc_ascii_digit(ch(src, i)))
             i++;
     }
     if (ch(src, i) == 'e' || ch(src, i) == 'E') {
         int d = ch(src, i + 1);
-        if (is_digit(d) || ((d == '+' || d == '-') && is_digit(ch(src, i + 2)))) {
+        if (mc_ascii_digit(d) || ((d == '+' || d == '-') && mc_ascii_digit(ch(src, i + 2)))) {
             i += 2;
-            while (is_digit(ch(src, i)))
+            while (mc_ascii_digit(ch(src, i)))
                 i++;
         }
     }
@@ -540,7 +525,7 @@ static tok_t next_token(const css_src_t *src, size_t i)
         return make_tok(T_OTHER, i, i + 1);
     default: break;
     }
-    if (is_digit(c))
+    if (mc_ascii_digit(c))
         return consume_numeric(src, i);
     if (is_ident_start(c))
         return consume_ident_like(src, i);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
+
 #define REASON_QUOTE_MAX 40 /* bytes of a client's value quoted back in a reason */
 #define RETURN_PATH_MAX 2048
 #define LANG_MIN 2
@@ -42,17 +44,6 @@ static const char *reason_quoting(apr_pool_t *p, const char *prefix, const char 
 
 /* --- application/x-www-form-urlencoded ---------------------------------------------- */
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes [B, E): '+' is a space, %XX a byte. A NUL, raw or escaped, would cut the value
  * short when it is used as a C string, so it is malformed too. */
 static mc_status_t form_decode(apr_pool_t *p, const char *b, const char *e, const char **out)
@@ -62,8 +53,8 @@ static mc_status_t form_decode(apr_pool_t *p, const char *b, const char *e, cons
 
     for (const char *c = b; c < e; c++) {
         if (*c == '%') {
-            int hi = e - c > 2 ? hex_digit(c[1]) : -1;
-            int lo = hi >= 0 ? hex_digit(c[2]) : -1;
+            int hi = e - c > 2 ? mc_ascii_hex_value(c[1]) : -1;
+            int lo = hi >= 0 ? mc_ascii_hex_value(c[2]) : -1;
 
             if (lo < 0 || (hi == 0 && lo == 0))
                 return MC_EINVAL;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "status.h"
 
 /* Inputs holding a tab or newline are copied without them; up to this size
@@ -40,27 +41,11 @@ static int ascii_alpha(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static int ascii_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int hex_value(char c)
-{
-    if (ascii_digit(c))
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* RFC 3986's unreserved characters: an escape of one of them names the
  * same resource as the character itself. */
 static int unreserved(unsigned char c)
 {
-    return ascii_alpha((char)c) || ascii_digit((char)c) || c == '-' || c == '.' || c == '_' ||
+    return ascii_alpha((char)c) || mc_ascii_digit((char)c) || c == '-' || c == '.' || c == '_' ||
            c == '~';
 }
 
@@ -158,7 +143,7 @@ static size_t scheme_len(const char *s, size_t n)
     for (size_t i = 1; i < n; i++) {
         if (s[i] == ':')
             return i + 1;
-        if (!ascii_alpha(s[i]) && !ascii_digit(s[i]) && s[i] != '+' && s[i] != '-' && s[i] != '.')
+        if (!ascii_alpha(s[i]) && !mc_ascii_digit(s[i]) && s[i] != '+' && s[i] != '-' && s[i] != '.')
             return 0;
     }
     return 0;
@@ -312,8 +297,8 @@ static int host_decode(char *out, const char *s, size_t n, size_t *len)
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
 
-        if (c == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-            c = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+        if (c == '%' && i + 2 < n && mc_ascii_hex_value(s[i + 1]) >= 0 && mc_ascii_hex_value(s[i + 2]) >= 0) {
+            c = (char)(mc_ascii_hex_value(s[i + 1]) * 16 + mc_ascii_hex_value(s[i + 2]));
             i += 2;
         }
         non_ascii |= (unsigned char)c >= 0x80;
@@ -477,7 +462,7 @@ static int ipv4_number(const char *s, size_t n, uint64_t *v)
     }
     *v = 0;
     for (size_t i = 0; i < n; i++) {
-        int d = hex_value(s[i]);
+        int d = mc_ascii_hex_value(s[i]);
 
         if (d < 0 || (unsigned)d >= radix)
             return 0;
@@ -499,7 +484,7 @@ static int ends_in_number(const char *h, size_t n)
     if (start == n)
         return 0;
     for (size_t i = start; i < n; i++)
-        digits &= ascii_digit(h[i]);
+        digits &= mc_ascii_digit(h[i]);
     return digits || ipv4_number(h + start, n - start, &v);
 }
 
@@ -605,8 +590,8 @@ static void put_escaped(wbuf_t *w, const char *s, size_t n, escape_set_t set)
         wbuf_put(w, s + run, i - run);
         if (c != '%') {
             wbuf_put_escape(w, c);
-        } else if (i + 2 < n && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-            unsigned char v = (unsigned char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+        } else if (i + 2 < n && mc_ascii_hex_value(s[i + 1]) >= 0 && mc_ascii_hex_value(s[i + 2]) >= 0) {
+            unsigned char v = (unsigned char)(mc_ascii_hex_value(s[i + 1]) * 16 + mc_ascii_hex_value(s[i + 2]));
 
             if (unreserved(v))
                 wbuf_putc(w, (char)v);
