@@ -26,6 +26,7 @@
 #include <apr_strings.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "charref.h"
 #include "css.h"
 #include "html_lex.h"
@@ -37,9 +38,8 @@
 #define LANG_MAX 63
 /* inline_max is clamped to this, so the carry's size cannot overflow. */
 #define INLINE_LIMIT ((size_t)16 * 1024 * 1024)
-/* A <base href> longer than this is not followed (relative URLs are then
- * matched as written, first-party). */
-#define BASE_MAX 2048
+/* A <base href> is at most a tag long: every one is followed. */
+#define BASE_MAX MC_HTML_TAG_MAX
 /* An attribute value with its references decoded: a reference never more
  * than doubles (charref.h). */
 #define DECODED_MAX (2 * (size_t)MC_HTML_TAG_MAX + 8)
@@ -87,6 +87,8 @@ typedef enum attr_id {
     A_CONSENT_CONTENT,
     A_CONSENT_TYPE,
     A_LANG,
+    A_SHADOWROOTMODE,
+    A_SHADOWROOT,
     A_COUNT
 } attr_id_t;
 
@@ -118,7 +120,9 @@ static const struct {
                          {"data-consent-srcdoc", 19},
                          {"data-consent-content", 20},
                          {"data-consent-type", 17},
-                         {"lang", 4}};
+                         {"lang", 4},
+                         {"shadowrootmode", 14},
+                         {"shadowroot", 10}};
 
 #define BIT(a) (1u << (a))
 
@@ -163,7 +167,7 @@ static const struct fetch_attr {
      MC_LEX_TAG_BIT(MC_TAG_SOURCE) | MC_LEX_TAG_BIT(MC_TAG_TRACK) | MC_LEX_TAG_BIT(MC_TAG_INPUT) | \
      MC_LEX_TAG_BIT(MC_TAG_META) | MC_LEX_TAG_BIT(MC_TAG_BASE) | MC_LEX_TAG_BIT(MC_TAG_FRAME) |    \
      MC_LEX_TAG_BIT(MC_TAG_NOSCRIPT) | MC_LEX_TAG_BIT(MC_TAG_USE) |                                \
-     MC_LEX_TAG_BIT(MC_TAG_FEIMAGE))
+     MC_LEX_TAG_BIT(MC_TAG_FEIMAGE) | MC_LEX_TAG_BIT(MC_TAG_TEMPLATE))
 
 struct mc_html {
     apr_pool_t *pool;
@@ -225,6 +229,8 @@ struct mc_html {
     char *main_url; /* the element's URL, for the placeholder */
     size_t main_url_len;
     char *css_scratch;
+    char *sheet_text; /* an SVG <style>'s text, references decoded; made on first use */
+    char *carried;    /* the document a data: or javascript: URL carries; made on first use */
     char *css_out; /* a neutralised style attribute or sheet, made on first use */
     size_t css_out_cap;
     size_t css_out_len;
@@ -736,6 +742,20 @@ static int script_plain(const element_t *el)
     return equals_ci(t, n, "text/plain");
 }
 
+/* A script whose body is a list of URLs the browser fetches from: an
+ * import map (a module may import a name it maps to a tracker) or
+ * speculation rules (prefetch, prerender). */
+static int script_lists_urls(const element_t *el)
+{
+    size_t n;
+    const char *t;
+
+    if (!has(el, A_TYPE))
+        return 0;
+    t = value_of(el, A_TYPE, &n);
+    return equals_ci(t, n, "importmap") || equals_ci(t, n, "speculationrules");
+}
+
 /* A <style> a browser applies: no type, an empty one or text/css. */
 static int style_applies(const element_t *el)
 {
@@ -758,7 +778,7 @@ static int classify(mc_html_t *h, mc_rule_kind_t kind, const char *subject, size
 /* A category the visitor has not granted, that can be named in markup. */
 static int refused(const mc_html_t *h, int cat)
 {
-    return cat >= 0 && !mc_catmask_has(h->policy->granted, cat) &&
+    return cat >= 0 && h->policy->cats && !mc_catmask_has(h->policy->granted, cat) &&
            mc_categories_name(h->policy->cats, cat) != NULL;
 }
 
@@ -982,6 +1002,99 @@ static mc_catmask_t srcdoc_refused(mc_html_t *h, const char *doc, size_t n)
     return mask;
 }
 
+static mc_catmask_t script_hosts_refused(mc_html_t *h, const char *s, size_t n);
+
+/* --- URLs that carry their document: data: and javascript: --------------------------- */
+
+static int base64_value(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Percent-decodes S[0..N) into OUT (at most N bytes); then, when BASE64,
+ * decodes that as forgiving-base64 does (whitespace skipped, '=' ends it).
+ * Returns the length. */
+static size_t data_payload(const char *s, size_t n, int base64, char *out)
+{
+    size_t len = 0, b = 0;
+    unsigned acc = 0;
+    int bits = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        int hi, lo;
+
+        if (s[i] == '%' && i + 2 < n && (hi = mc_ascii_hex_value(s[i + 1])) >= 0 &&
+            (lo = mc_ascii_hex_value(s[i + 2])) >= 0) {
+            out[len++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            out[len++] = s[i];
+        }
+    }
+    if (!base64)
+        return len;
+    for (size_t i = 0; i < len && out[i] != '='; i++) {
+        int v = base64_value(out[i]);
+
+        if (v < 0)
+            continue;
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[b++] = (char)((acc >> bits) & 0xff);
+        }
+    }
+    return b;
+}
+
+static int starts_ci(const char *s, size_t n, const char *lit)
+{
+    size_t k = strlen(lit);
+
+    return n >= k && prefix_equals_ci(s, lit, k);
+}
+
+/* The refused categories a frame's, object's or style sheet link's URL
+ * reaches through the document it carries: a data: URL's HTML, SVG or CSS
+ * is judged as srcdoc or a sheet is, a javascript: URL's text as an inline
+ * script is. */
+static mc_catmask_t carried_refused(mc_html_t *h, const element_t *el, const char *u, size_t n)
+{
+    mc_tag_id_t t = el->tag;
+    int frame = t == MC_TAG_IFRAME || t == MC_TAG_FRAME || t == MC_TAG_OBJECT || t == MC_TAG_EMBED;
+    const char *comma;
+    size_t len;
+
+    trim(&u, &n);
+    if (!frame && t != MC_TAG_LINK)
+        return 0;
+    if (!h->carried)
+        h->carried = apr_palloc(h->pool, DECODED_MAX);
+    if (frame && starts_ci(u, n, "javascript:")) {
+        len = data_payload(u + 11, n - 11, 0, h->carried);
+        return script_hosts_refused(h, h->carried, len);
+    }
+    if (!starts_ci(u, n, "data:") || !(comma = memchr(u, ',', n)))
+        return 0;
+    {
+        const char *meta = u + 5;
+        size_t meta_len = (size_t)(comma - meta);
+        int base64 = meta_len >= 7 && prefix_equals_ci(comma - 7, ";base64", 7);
+
+        len = data_payload(comma + 1, n - (size_t)(comma + 1 - u), base64, h->carried);
+    }
+    if (frame)
+        return srcdoc_refused(h, h->carried, len);
+    return css_refused(h, h->carried, len);
+}
+
 /* The refused categories attribute F of EL reaches. */
 static mc_catmask_t attr_refused(mc_html_t *h, const element_t *el, const struct fetch_attr *f,
                                  verdict_t *v)
@@ -1000,6 +1113,8 @@ static mc_catmask_t attr_refused(mc_html_t *h, const element_t *el, const struct
             h->main_url_len = min_size(len, RESOLVED_MAX);
             memcpy(h->main_url, url, h->main_url_len);
         }
+        if (cat < 0 && f->attr == el->url_attr)
+            return carried_refused(h, el, s, n);
         return refused_mask(h, cat);
     }
     case F_SRCSET: return srcset_refused(h, s, n);
@@ -1127,7 +1242,7 @@ static action_t decide(mc_html_t *h, const element_t *el, verdict_t *v)
     if (has(el, A_CONSENT))
         return decide_marked(h, el, v);
     if (el->tag == MC_TAG_SCRIPT && !script_runs(el))
-        return ACT_NONE;
+        return script_lists_urls(el) ? ACT_WAIT_BODY : ACT_NONE;
     for (size_t i = 0; i < FETCH_ATTRS; i++) {
         const struct fetch_attr *f = &fetch_attrs[i];
         mc_catmask_t m;
@@ -1146,7 +1261,9 @@ static action_t decide(mc_html_t *h, const element_t *el, verdict_t *v)
     /* an inline script or style sheet is judged by its body, still to come */
     if (el->tag == MC_TAG_SCRIPT && !has(el, el->url_attr))
         return ACT_WAIT_BODY;
-    if (el->tag == MC_TAG_STYLE && !el->foreign && style_applies(el))
+    /* whatever its type: Chromium's preload scanner fetches the @import of
+     * any <style> */
+    if (el->tag == MC_TAG_STYLE)
         return ACT_WAIT_BODY;
     return ACT_NONE;
 }
@@ -1414,7 +1531,9 @@ static int needs_attributes(const mc_html_t *h, mc_tag_id_t tag)
     case MC_TAG_SOURCE:
     case MC_TAG_TRACK:
     case MC_TAG_INPUT:
-    case MC_TAG_META: return 1;
+    case MC_TAG_META:
+    case MC_TAG_TEMPLATE: /* a declarative shadow root is live */
+        return 1;
     case MC_TAG_BASE: return !h->base_seen;
     case MC_TAG_HTML: return !h->html_seen; /* for lang */
     default: return 0;
@@ -1425,7 +1544,15 @@ static int needs_attributes(const mc_html_t *h, mc_tag_id_t tag)
 static int foreign_fetcher(mc_tag_id_t tag)
 {
     return tag == MC_TAG_IMAGE || tag == MC_TAG_SCRIPT || tag == MC_TAG_USE ||
-           tag == MC_TAG_FEIMAGE;
+           tag == MC_TAG_FEIMAGE || tag == MC_TAG_STYLE;
+}
+
+/* HTML elements that Chromium's preload scanner fetches for even inside
+ * <svg> or <math>, where the tree builder makes them foreign: judged as
+ * the HTML elements they are to the scanner. */
+static int preloaded_in_foreign(mc_tag_id_t tag)
+{
+    return tag == MC_TAG_LINK || tag == MC_TAG_INPUT || tag == MC_TAG_BASE;
 }
 
 /* The held element is let go as it is: past a cap, or not acted on. Its
@@ -1492,7 +1619,18 @@ static action_t judge_tag(mc_html_t *h, mc_tag_id_t tag, int foreign, mc_lex_off
         read_lang(h, &el);
         return ACT_NONE;
     }
+    if (el.tag == MC_TAG_TEMPLATE && (has(&el, A_SHADOWROOTMODE) || has(&el, A_SHADOWROOT)))
+        mc_lex_template_is_live(&h->lex);
     act = decide(h, &el, &v);
+    if (el.tag == MC_TAG_BASE && h->ns_depth > 0 && has(&el, A_HREF) && !has(&el, A_CONSENT)) {
+        /* a base only a browser without scripts reads: the two readings of
+         * the page would resolve its URLs apart. No reading gets it. */
+        memset(&v, 0, sizeof(v));
+        for (int c = 0; c < MC_MAX_CATEGORIES; c++)
+            v.refused |= refused_mask(h, c);
+        v.attrs = BIT(A_HREF);
+        act = v.refused ? ACT_NEUTRALISE : act;
+    }
     if (act == ACT_NEUTRALISE || act == ACT_RESTORE) {
         write_element(h, &el, act, &v);
         drop_until(h, end);
@@ -1559,11 +1697,44 @@ static void held_sheet_end(mc_html_t *h, const char *all, size_t tag_len, size_t
     h->stats.refused |= cats;
 }
 
+/* An SVG <style>: its text is markup's text (references decoded), and it
+ * styles the whole page. Sent with the refused URLs made inert, marked with
+ * their categories; the original comes with the next page load after
+ * consent (an SVG <template> would not hold it inert). */
+static void held_foreign_sheet_end(mc_html_t *h, const char *all, size_t tag_len,
+                                   size_t body_len)
+{
+    const char *body = all + tag_len;
+    size_t n;
+    element_t el;
+    verdict_t v = {0, 0, 0};
+
+    if (!h->sheet_text)
+        h->sheet_text = apr_palloc(h->pool, 2 * h->inline_max + 8);
+    if (mc_charref_decode(body, body_len, 0, h->sheet_text, 2 * h->inline_max + 8, &n) != MC_OK)
+        return;
+    v.refused = css_refused(h, h->sheet_text, n);
+    if (!v.refused || h->css_out_len == 0 || !element_read(&el, MC_TAG_STYLE, 1, all, tag_len))
+        return;
+    write_element(h, &el, ACT_NEUTRALISE, &v);
+    for (size_t i = 0; i < h->css_out_len; i++) { /* as text again */
+        char c = h->css_out[i];
+
+        if (c == '&')
+            out_str(h, "&amp;");
+        else if (c == '<')
+            out_str(h, "&lt;");
+        else
+            out_put(h, &c, 1);
+    }
+    drop_until(h, h->body_from + body_len);
+}
+
 /* The held inline script's or style sheet's end tag begins at LT; the
  * lexer stands at the byte after its name. */
 static void held_body_end(mc_html_t *h, mc_lex_off_t lt)
 {
-    const char *all;
+    const char *all, *body;
     size_t tag_len = (size_t)(h->body_from - h->hold_from);
     size_t body_len = (size_t)(lt - h->body_from);
     element_t el;
@@ -1576,13 +1747,24 @@ static void held_body_end(mc_html_t *h, mc_lex_off_t lt)
     emit_until(h, h->hold_from);
     all = contiguous(h, h->hold_from, lt);
     if (h->hold_tag == MC_TAG_STYLE) {
-        held_sheet_end(h, all, tag_len, body_len);
+        if (h->hold_foreign)
+            held_foreign_sheet_end(h, all, tag_len, body_len);
+        else
+            held_sheet_end(h, all, tag_len, body_len);
         release(h, 0);
         return;
     }
-    v.refused = refused_mask(h, classify(h, MC_RULE_INLINE, all + tag_len, body_len));
+    body = all + tag_len;
+    if (h->hold_foreign) { /* an SVG script's text has its references decoded */
+        if (!h->sheet_text)
+            h->sheet_text = apr_palloc(h->pool, 2 * h->inline_max + 8);
+        if (mc_charref_decode(body, body_len, 0, h->sheet_text, 2 * h->inline_max + 8,
+                              &body_len) == MC_OK)
+            body = h->sheet_text;
+    }
+    v.refused = refused_mask(h, classify(h, MC_RULE_INLINE, body, body_len));
     if (!v.refused)
-        v.refused = script_hosts_refused(h, all + tag_len, body_len);
+        v.refused = script_hosts_refused(h, body, body_len);
     if (v.refused && element_read(&el, MC_TAG_SCRIPT, h->hold_foreign, all, tag_len)) {
         write_element(h, &el, ACT_NEUTRALISE, &v);
         drop_until(h, h->body_from);
@@ -1620,15 +1802,15 @@ static void start_tag_named(mc_html_t *h)
 
     h->tag = tag;
     h->tag_html = mc_lex_html_context(lx);
-    h->tag_foreign = !h->tag_html && lx->template_depth == 0;
+    h->tag_foreign = !h->tag_html && !mc_lex_inert(lx);
     /* a tag inside an SVG <script> (HTML's are raw text): the script is
      * judged by the text before it */
     if (h->hold == HOLD_BODY)
         held_body_end(h, lx->tok_start);
-    if (h->tag_foreign && foreign_fetcher(tag)) {
+    if (h->tag_foreign && (foreign_fetcher(tag) || preloaded_in_foreign(tag))) {
         h->hold = HOLD_TAG;
         h->hold_tag = tag;
-        h->hold_foreign = 1;
+        h->hold_foreign = foreign_fetcher(tag);
         h->hold_from = lx->tok_start;
         return;
     }
@@ -1676,9 +1858,13 @@ static void on_tag_end(mc_html_t *h)
         }
         return;
     }
+    /* an unreported tag with an attribute that fetches, inside an SVG
+     * <script> or <style>: that body ends here, as with any other tag */
+    if (h->hold == HOLD_BODY && !lx->tag_reported && lx->attr_flag)
+        held_body_end(h, lx->tok_start);
     if (h->hold == HOLD_TAG && lx->tag_reported)
         held_tag_end(h, end);
-    else if (lx->attr_flag && h->hold == HOLD_NONE && lx->template_depth == 0)
+    else if (lx->attr_flag && h->hold == HOLD_NONE && !mc_lex_inert(lx))
         flagged_tag_end(h, end);
     if (!lx->tag_reported || !h->tag_html)
         return;

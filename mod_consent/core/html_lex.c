@@ -287,9 +287,28 @@ int mc_lex_foreign(const mc_lex_t *lx)
     return lx->nframes > 0 && lx->frames[lx->nframes - 1].kind != F_INTEGRATION;
 }
 
+/* Inside <template> only when every template around is a live shadow root. */
+int mc_lex_inert(const mc_lex_t *lx)
+{
+    unsigned d = lx->template_depth;
+
+    if (d == 0)
+        return 0;
+    if (d > 64)
+        return 1;
+    return (lx->template_live & (d == 64 ? ~(uint64_t)0 : (((uint64_t)1 << d) - 1))) !=
+           (d == 64 ? ~(uint64_t)0 : (((uint64_t)1 << d) - 1));
+}
+
+void mc_lex_template_is_live(mc_lex_t *lx)
+{
+    if (lx->template_depth > 0 && lx->template_depth <= 64)
+        lx->template_live |= (uint64_t)1 << (lx->template_depth - 1);
+}
+
 int mc_lex_html_context(const mc_lex_t *lx)
 {
-    if (lx->template_depth > 0)
+    if (mc_lex_inert(lx))
         return 0;
     return !mc_lex_foreign(lx) || breaks_out(lx->tag);
 }
@@ -342,7 +361,11 @@ static void html_start_tag(mc_lex_t *lx)
     case MC_TAG_TEXTAREA:
     case MC_TAG_TITLE: enter_raw(lx, S_RCDATA); break;
     case MC_TAG_PLAINTEXT: lx->state = S_PLAINTEXT; break;
-    case MC_TAG_TEMPLATE: lx->template_depth++; break;
+    case MC_TAG_TEMPLATE:
+        lx->template_depth++;
+        if (lx->template_depth <= 64) /* inert until the rewriter says otherwise */
+            lx->template_live &= ~((uint64_t)1 << (lx->template_depth - 1));
+        break;
     default: break;
     }
 }

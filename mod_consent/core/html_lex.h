@@ -178,6 +178,9 @@ typedef struct mc_lex {
     unsigned nframes;
     mc_lex_frame_t frames[MC_LEX_FRAMES_MAX];
     unsigned template_depth;
+    /* bit K: the template K + 1 deep is a declarative shadow root
+     * (<template shadowrootmode>), whose content is live */
+    uint64_t template_live;
 } mc_lex_t;
 
 void mc_lex_init(mc_lex_t *lx, int tree);
@@ -208,6 +211,14 @@ int mc_lex_in_start_tag(const mc_lex_t *lx);
  * (not an SVG or MathML one) outside any <template>: one the rewriter may
  * act on. */
 int mc_lex_html_context(const mc_lex_t *lx);
+
+/* Inside a <template> whose content is inert (not every template around is
+ * a declarative shadow root). */
+int mc_lex_inert(const mc_lex_t *lx);
+
+/* The <template> just opened is a declarative shadow root: its content is
+ * part of the page, not inert. */
+void mc_lex_template_is_live(mc_lex_t *lx);
 
 /* Foreign content (<svg>, <math>) is open, outside an integration point. */
 int mc_lex_foreign(const mc_lex_t *lx);

@@ -284,8 +284,7 @@ START_TEST(non_javascript_scripts_are_never_classified_inline)
 {
     assert_unchanged("<script type=\"application/ld+json\">{\"x\": \"fbq('init', '1')\"}</script>");
     assert_unchanged("<script type=\"text/template\">fbq('init', '1')</script>");
-    assert_unchanged("<script type=\"importmap\">{\"imports\": {\"a\": "
-                     "\"https://www.googletagmanager.com/gtag/js\"}}</script>");
+    assert_unchanged("<script type=\"importmap\">{\"imports\": {\"a\": \"/js/a.js\"}}</script>");
     assert_unchanged("<script type=\"speculationrules\">{\"prefetch\": []}</script>");
     /* not an exact JavaScript type: a browser does not run it either */
     assert_unchanged("<script type=\"text/javascript; charset=utf-8\">fbq('init', '1')</script>");
@@ -1444,7 +1443,10 @@ START_TEST(style_sheets_are_sent_inert_and_held_whole)
     assert_contains(rewrite("<style>@font-face{src:url(https://connect.facebook.net/f.woff)}</style>"),
                     "data-consent=\"marketing\"");
     assert_unchanged("<style>.a{background:url(/bg.png)}</style>");
-    assert_unchanged("<style type=\"text/less\">.a{background:url(//www.facebook.com/tr)}</style>");
+    /* whatever the type: Chromium's preload scanner fetches an @import anyway */
+    assert_contains(rewrite("<style type=\"text/plain\">@import url(//connect.facebook.net/x.css)"
+                            "</style>"),
+                    "<template data-consent=\"marketing\"><style type=\"text/plain\">");
 }
 END_TEST
 
@@ -1516,6 +1518,61 @@ START_TEST(hostile_attributes_cost_bounded_work_and_fail_closed)
     assert_unchanged("<p style=\"background:u\\\">x</p><p style=\"a:b/* \">y</p>");
     assert_contains(rewrite("<p style=\"background:url(https://www.facebook.com/tr\">"),
                     "data-consent-style");
+}
+END_TEST
+
+START_TEST(what_chromium_makes_live_beyond_the_tree_builder_is_judged)
+{
+    /* a declarative shadow root's content is part of the page; a plain template's is not */
+    assert_contains(rewrite("<div><template shadowrootmode=\"open\"><img "
+                            "src=\"https://www.facebook.com/tr\"></template></div>"),
+                    "<img data-consent=\"marketing\"");
+    assert_unchanged("<template><img src=\"https://www.facebook.com/tr\"></template>");
+    assert_unchanged("<template shadowrootmode=open><template><img src=\"https://www.facebook.com/tr\">"
+                     "</template></template>");
+    /* an SVG <style> styles the whole page; its text has references decoded */
+    assert_contains(rewrite("<svg><style>body{background:u&#x72;l(https://www.facebook.com/tr)}"
+                            "</style></svg>"),
+                    "<style data-consent=\"marketing\">body{background:url(\"data:,\")}</style>");
+    /* the preload scanner fetches these inside <svg> and <math> too */
+    assert_contains(rewrite("<svg><link rel=stylesheet href=\"https://connect.facebook.net/x.css\">"
+                            "</svg>"),
+                    "data-consent-src");
+    assert_contains(rewrite("<math><input type=image src=\"https://www.facebook.com/tr\"></math>"),
+                    "data-consent-src");
+    assert_contains(rewrite("<svg><base href=\"https://www.facebook.com/\"/></svg><img src=\"tr\">"),
+                    "<img data-consent=\"marketing\"");
+    /* a base only a browser without scripts reads is nobody's */
+    assert_contains(rewrite("<noscript><base href=\"/x/\"></noscript>"),
+                    "<base data-consent=\"preferences statistics marketing\" data-consent-src=\"/x/\">");
+    /* import maps and speculation rules list URLs the browser fetches */
+    assert_contains(rewrite("<script type=\"importmap\">{\"imports\": {\"fbq\": "
+                            "\"https://connect.facebook.net/en_US/fbevents.js\"}}</script>"),
+                    "<script type=\"text/plain\" data-consent=\"marketing\" "
+                    "data-consent-type=\"importmap\">");
+    assert_contains(rewrite("<script type=speculationrules>{\"prerender\": [{\"urls\": "
+                            "[\"https://www.facebook.com/tr?id=1\"]}]}</script>"),
+                    "data-consent=\"marketing\"");
+}
+END_TEST
+
+START_TEST(urls_that_carry_their_document_are_judged_by_it)
+{
+    assert_contains(rewrite("<iframe src=\"data:text/html,<img src=https://www.facebook.com/tr>\">"
+                            "</iframe>"),
+                    "<iframe data-consent=\"marketing\" data-consent-src=");
+    /* base64 of <img src=https://www.facebook.com/tr> */
+    assert_contains(rewrite("<object data=\"data:text/html;base64,"
+                            "PGltZyBzcmM9aHR0cHM6Ly93d3cuZmFjZWJvb2suY29tL3RyPg==\"></object>"),
+                    "data-consent=\"marketing\"");
+    assert_contains(rewrite("<link rel=stylesheet href=\"data:text/css,@import%20url(https://"
+                            "connect.facebook.net/x.css)\">"),
+                    "data-consent=\"marketing\"");
+    assert_contains(rewrite("<iframe src=\"javascript:'<img src=https://www.facebook.com/tr>'\">"
+                            "</iframe>"),
+                    "data-consent=\"marketing\"");
+    assert_unchanged("<iframe src=\"data:text/html,<p>hello</p>\"></iframe>");
+    assert_unchanged("<img src=\"data:image/png;base64,iVBORw0KGgo=\">");
 }
 END_TEST
 
@@ -1769,6 +1826,8 @@ Suite *html_suite(void)
     tcase_add_test(paths, srcdoc_documents_are_judged_by_the_same_rules);
     tcase_add_test(paths, the_placeholder_is_on_the_page_s_origin_under_a_base_elsewhere);
     tcase_add_test(paths, hostile_attributes_cost_bounded_work_and_fail_closed);
+    tcase_add_test(paths, what_chromium_makes_live_beyond_the_tree_builder_is_judged);
+    tcase_add_test(paths, urls_that_carry_their_document_are_judged_by_it);
     tcase_add_test(paths, noscript_is_safe_whether_scripts_run_or_not);
     tcase_add_test(paths, inline_scripts_naming_a_tracker_host_are_held);
 
