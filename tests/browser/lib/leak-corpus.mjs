@@ -415,4 +415,113 @@ const baseline = [
   ...over,
 }));
 
-export const CORPUS = [...baseline, ...decoding, ...attributes, ...base, ...srcdoc, ...css, ...noscript, ...inline, ...vendor, ...computed];
+
+// ---------------------------------------------------------------------------
+// REVIEW BLOCK (branch `review`): leaks found by attacking the rewriter, each
+// confirmed in Chromium — (a) served as written the browser makes the
+// tracker request, (b) through mod_consent with no consent it still does.
+// No todo marks: these fail until the rewriter closes them. The comment
+// before each group says why the rewriter misses it.
+// ---------------------------------------------------------------------------
+const dataUrl = (type, text) => `data:${type},${encodeURIComponent(text)}`;
+const FB_RAW = 'https://www.facebook.com/tr?id=1234567890&ev=PageView';
+const review = [
+  // A <style> in SVG or MathML content is never held or judged (only image,
+  // script, use and feImage are, start_tag_named): Chromium applies it to
+  // the whole document.
+  ['svg style element with url()', 'css', '', svg(`<style>body{background:url(${FB_PIXEL})}</style>`), FB],
+  ['svg style element with @import', 'css', '', svg(`<style>@import url(https://static.hotjar.com/c/hotjar-7.css);</style>`), HJ],
+  // Declarative shadow DOM: a <template shadowrootmode> is attached as a
+  // live shadow root by the parser, but nothing inside any <template> is
+  // judged (mc_lex_html_context is 0 when template_depth > 0, and
+  // flagged_tag_end skips it too).
+  ['template shadowrootmode=open with an img', 'attributes', '', `<div><template shadowrootmode="open"><img alt="" src="${FB_PIXEL}"></template></div>`, FB],
+  ['template shadowrootmode=open with a script', 'attributes', '', `<div><template shadowrootmode="open"><script src="${FBEVENTS}"></script></template></div>`, FBE, { jsOff: false }],
+  ['template shadowrootmode=open with an iframe', 'attributes', '', `<div><template shadowrootmode="open"><iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ" title="v"></iframe></template></div>`, YT],
+  ['template shadowrootmode=closed with a stylesheet', 'attributes', '', `<div><template shadowrootmode="closed"><link rel="stylesheet" href="https://static.hotjar.com/c/hotjar-2.css"></template></div>`, HJ],
+  // The lexer's tree follows the browser's wrongly, so the rest is read in
+  // the wrong context:
+  // - </template> inside foreign content closes the template in the browser
+  //   (the end tag reaches the HTML template through the foreign-content
+  //   "any other end tag" steps); tree_end_tag ignores it, template_depth
+  //   stays 1 and nothing after it in the document is judged.
+  ['template with an svg left open, then an img', 'attributes', '', `<template><svg></template><img alt="" src="${FB_PIXEL}">`, FB],
+  // - a stray HTML end tag (</div>, </span>, </b>) inside <svg> with no such
+  //   element open is ignored by the browser; tree_end_tag takes it to close
+  //   the <svg>, then reads <xmp>/<style> as raw text or <template> as inert
+  //   where the browser has SVG elements whose <img> breaks out and loads.
+  ['svg, stray end tag div, xmp hiding an img', 'attributes', '', `<svg></div><xmp><img alt="" src="${FB_PIXEL}"></xmp></svg>`, FB],
+  ['svg, stray end tag span, template hiding an img', 'attributes', '', `<svg></span><template><img alt="" src="${FB_PIXEL}"></template></svg>`, FB],
+  ['svg, stray end tag b, style hiding an img', 'attributes', '', `<svg></b><style><img alt="" src="${FB_PIXEL}"></style></svg>`, FB],
+  // - <font> with color, face or size breaks out of foreign content (the
+  //   lexer's breaks_out list lacks it): the iframe is an HTML one.
+  ['svg, font color breakout, iframe', 'attributes', '', `<svg><font color="red"><iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ" title="v"></iframe></font></svg>`, YT],
+  // - <annotation-xml encoding="text/html"> is an HTML integration point the
+  //   lexer does not know: the iframe is an HTML one.
+  ['math annotation-xml text/html, iframe', 'attributes', '', `<math><annotation-xml encoding="text/html"><iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ" title="v"></iframe></annotation-xml></math>`, YT],
+  // - <svg> inside <math> is a MathML element named svg, not an SVG root:
+  //   its <desc> is no integration point, so <xmp> is no raw text there.
+  ['math svg desc, xmp hiding an img', 'attributes', '', `<math><svg><desc><xmp><img alt="" src="${FB_PIXEL}"></xmp></desc></svg></math>`, FB],
+  // Chromium's preload scanner reads <link>, <input type=image> and <base>
+  // by name, inside <svg> and <math> too; the rewriter leaves foreign
+  // elements other than image/script/use/feImage alone.
+  ['svg link rel=stylesheet (preload scanner)', 'attributes', '', svg(`<link rel="stylesheet" href="https://static.hotjar.com/c/hotjar-4.css"/>`), HJ],
+  ['math link rel=stylesheet (preload scanner)', 'attributes', '', `<math><link rel="stylesheet" href="https://static.hotjar.com/c/hotjar-3.css"/></math>`, HJ],
+  ['svg link rel=preload as=script (preload scanner)', 'attributes', '', svg(`<link rel="preload" as="script" href="${FBEVENTS}"/>`), FBE, { jsOff: false }],
+  ['svg link rel=modulepreload (preload scanner)', 'attributes', '', svg(`<link rel="modulepreload" href="${LI_SCRIPT}"/>`), LIS, { jsOff: false }],
+  ['svg input type=image (preload scanner)', 'attributes', '', svg(`<input type="image" src="${FB_PIXEL}"/>`), FB],
+  ['svg base, then a relative img (preload scanner)', 'base', '', svg(`<base href="https://www.facebook.com/"/>`) + `<img alt="" src="tr?id=1234567890&amp;ev=PageView">`, FB],
+  // A <style> whose type is not CSS is not judged (style_applies), but the
+  // preload scanner fetches its @import whatever the type.
+  ['style type=text/plain with @import (preload scanner)', 'css', `<style type="text/plain">@import url(https://static.hotjar.com/c/hotjar-8.css);</style>`, '', HJ],
+  // A <base href> longer than BASE_MAX (2048) is not followed: relative URLs
+  // after it are judged as first-party, the browser resolves them against it.
+  ['base href over 2048 bytes', 'base', `<base href="https://www.facebook.com/#${'a'.repeat(2100)}">`, `<img alt="" src="tr?id=1234567890&amp;ev=PageView">`, FB],
+  // With JavaScript on, <noscript> content is text; the rewriter reads it as
+  // markup, takes its <base> as the document's first and ignores the real
+  // first <base> after it.
+  ['noscript base (JavaScript on), then a base to a tracker host', 'noscript', `<noscript><base href="/leaks/"></noscript><base href="https://www.facebook.com/">`, `<img alt="" src="tr?id=1234567890&amp;ev=PageView">`, FB, { jsOff: false }],
+  // data: URLs carry whole documents and sheets, which are not looked into
+  // (srcdoc is; these are the same thing by another door).
+  ['iframe src data:text/html', 'attributes', '', `<iframe title="d" src="${dataUrl('text/html', `<img src="${FB_RAW}">`)}"></iframe>`, FB],
+  ['iframe src data:text/html;base64', 'attributes', '', `<iframe title="d" src="data:text/html;base64,${Buffer.from(`<img src="${FB_RAW}">`).toString('base64')}"></iframe>`, FB],
+  ['object data data:text/html', 'attributes', '', `<object type="text/html" data="${dataUrl('text/html', `<img src="${FB_RAW}">`)}" width="20" height="20"></object>`, FB],
+  ['embed src data:text/html', 'attributes', '', `<embed type="text/html" src="${dataUrl('text/html', `<img src="${FB_RAW}">`)}" width="20" height="20">`, FB],
+  ['link rel=stylesheet data:text/css with @import', 'css', `<link rel="stylesheet" href="${dataUrl('text/css', '@import url(https://static.hotjar.com/c/hotjar-5.css);')}">`, '', HJ],
+  ['style @import of a data:text/css with @import', 'css', `<style>@import url("${dataUrl('text/css', '@import url(https://static.hotjar.com/c/hotjar-6.css);')}");</style>`, '', HJ],
+  // A javascript: URL in a frame runs and its result is the frame's document.
+  ['iframe src javascript: returning markup', 'inline', '', `<iframe title="j" src="javascript:'&lt;img src=https://www.facebook.com/tr?id=1&gt;'"></iframe>`, FB, { jsOff: false }],
+  // SVG presentation attributes take url() like the style properties they
+  // map to; only style= is judged.
+  ['svg fill attribute url()', 'css', '', svg(`<rect width="10" height="10" fill="url(${FB_PIXEL}#p)"/>`), FB],
+  ['svg filter attribute url()', 'css', '', svg(`<rect width="10" height="10" filter="url(${FB_PIXEL}#f)"/>`), FB],
+  ['svg mask attribute url()', 'css', '', svg(`<rect width="10" height="10" mask="url(${FB_PIXEL}#m)"/>`), FB],
+  ['svg cursor attribute url()', 'css', '', svg(`<rect width="10" height="10" cursor="url(${FB_PIXEL}), auto"/>`), FB],
+  // SMIL animation sets an <image>'s href after the rewriter judged it.
+  ['svg set animating an image href', 'attributes', '', svg(`<image width="10" height="10"><set attributeName="href" to="${FB_PIXEL}"/></image>`), FB],
+  ['svg animate animating an image href', 'attributes', '', svg(`<image width="10" height="10"><animate attributeName="href" values="${FB_PIXEL}" dur="1s"/></image>`), FB],
+  // Scripts of a type the rewriter thinks inert (javascript_type) that make
+  // the browser fetch: an import map resolving a bare name an inline module
+  // imports, speculation rules.
+  ['importmap maps a bare name to a tracker, module imports it', 'inline', '', `<script type="importmap">{"imports":{"fbq":"${FBEVENTS}"}}</script><script type="module">import "fbq";</script>`, FBE, { jsOff: false }],
+  ['speculationrules prefetch of a tracker URL', 'inline', '', `<script type="speculationrules">{"prefetch":[{"source":"list","urls":["https://www.facebook.com/tr?id=1&ev=Spec"],"eagerness":"immediate"}]}</script>`, FB, { jsOff: false }],
+  ['speculationrules prerender of a tracker URL', 'inline', '', `<script type="speculationrules">{"prerender":[{"source":"list","urls":["https://www.facebook.com/tr?id=1&ev=Spec"],"eagerness":"immediate"}]}</script>`, FB, { jsOff: false }],
+  // An event-handler attribute is an inline script naming a tracker URL, but
+  // only <script> bodies are read (script_hosts_refused).
+  ['onerror handler with a literal tracker URL', 'inline', '', `<img alt="" src="/leaks/none.png" onerror="navigator.sendBeacon('https://www.google-analytics.com/g/collect?v=2&amp;en=x','x')">`, GA, { jsOff: false }],
+  // An inline sheet longer than inline_max (64 KiB) is released unjudged
+  // ("oversized"), like an over-long start tag.
+  ['inline style over 64 KiB', 'css', `<style>/*${'x'.repeat(70000)}*/ .t{width:40px;height:20px;background:url(${FB_PIXEL})}</style>`, '<div class="t">box</div>', FB],
+].map(([what, cls, head, body, expect, over = {}]) => ({
+  name: `review: ${what}`,
+  class: cls,
+  html: page(`review: ${what}`, head, body),
+  expect,
+  jsOn: true,
+  jsOff: true,
+  restores: false,
+  ...over,
+}));
+// --------------------------------------------------------- end of review block
+
+export const CORPUS = [...baseline, ...decoding, ...attributes, ...base, ...srcdoc, ...css, ...noscript, ...inline, ...vendor, ...computed, ...review];
