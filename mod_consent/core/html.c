@@ -1637,8 +1637,9 @@ static action_t judge_tag(mc_html_t *h, mc_tag_id_t tag, int foreign, mc_lex_off
     }
     if (el.tag == MC_TAG_BASE && !h->base_seen && act != ACT_NEUTRALISE)
         read_base(h, &el);
-    else if (el.tag == MC_TAG_BASE && has(&el, A_HREF))
-        h->base_seen = 1; /* neutralised: the browser has no base */
+    else if (el.tag == MC_TAG_BASE && has(&el, A_HREF) && h->ns_depth == 0)
+        h->base_seen = 1; /* neutralised: the browser has no base (one in a
+                           * <noscript> no reading keeps: the next one counts) */
     return act;
 }
 

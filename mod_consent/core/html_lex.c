@@ -422,6 +422,12 @@ static void tree_end_tag(mc_lex_t *lx)
     unsigned n = lx->nframes;
 
     if (mc_lex_foreign(lx)) {
+        /* "</template>" closes the template and the foreign content in it */
+        if (lx->tag == MC_TAG_TEMPLATE && lx->template_depth > 0) {
+            frames_pop_foreign(lx);
+            lx->template_depth--;
+            return;
+        }
         for (unsigned k = n; k > 0 && lx->frames[k - 1].kind != F_INTEGRATION; k--) {
             if (lx->frames[k - 1].tag == lx->tag) {
                 frame_close(lx, k - 1);

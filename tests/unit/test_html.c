@@ -1542,7 +1542,13 @@ START_TEST(what_chromium_makes_live_beyond_the_tree_builder_is_judged)
                     "data-consent-src");
     assert_contains(rewrite("<svg><base href=\"https://www.facebook.com/\"/></svg><img src=\"tr\">"),
                     "<img data-consent=\"marketing\"");
-    /* a base only a browser without scripts reads is nobody's */
+    /* "</template>" ends the foreign content left open inside it */
+    assert_contains(rewrite("<template><svg></template><img src=\"https://www.facebook.com/tr\">"),
+                    "<img data-consent=\"marketing\"");
+    /* a base only a browser without scripts reads is nobody's, and the next one counts */
+    assert_contains(rewrite("<noscript><base href=\"/x/\"></noscript><base "
+                            "href=\"https://www.facebook.com/\"><img src=\"tr\">"),
+                    "<img data-consent=\"marketing\"");
     assert_contains(rewrite("<noscript><base href=\"/x/\"></noscript>"),
                     "<base data-consent=\"preferences statistics marketing\" data-consent-src=\"/x/\">");
     /* import maps and speculation rules list URLs the browser fetches */
