@@ -206,7 +206,8 @@
 
   /* The attributes the server moves to data-consent-NAME while an element
    * waits; src stands for the element's own URL attribute. */
-  const SAVED = ['src', 'srcset', 'imagesrcset', 'poster', 'background', 'ping', 'style', 'srcdoc', 'content', 'type'];
+  const SAVED = ['src', 'srcset', 'imagesrcset', 'poster', 'background', 'ping', 'style', 'srcdoc', 'content', 'type',
+    'fill', 'stroke', 'filter', 'mask', 'cursor', 'clip-path', 'marker-start', 'marker-mid', 'marker-end'];
   const SVG = 'http://www.w3.org/2000/svg';
 
   function urlAttr(el) {

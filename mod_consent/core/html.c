@@ -73,6 +73,15 @@ typedef enum attr_id {
     A_STYLE,
     A_SRCDOC,
     A_CONTENT,
+    A_FILL,
+    A_STROKE,
+    A_FILTER,
+    A_MASK,
+    A_CURSOR,
+    A_CLIP_PATH,
+    A_MARKER_START,
+    A_MARKER_MID,
+    A_MARKER_END,
     A_HTTP_EQUIV,
     A_TYPE,
     A_CONSENT,
@@ -85,6 +94,15 @@ typedef enum attr_id {
     A_CONSENT_STYLE,
     A_CONSENT_SRCDOC,
     A_CONSENT_CONTENT,
+    A_CONSENT_FILL,
+    A_CONSENT_STROKE,
+    A_CONSENT_FILTER,
+    A_CONSENT_MASK,
+    A_CONSENT_CURSOR,
+    A_CONSENT_CLIP_PATH,
+    A_CONSENT_MARKER_START,
+    A_CONSENT_MARKER_MID,
+    A_CONSENT_MARKER_END,
     A_CONSENT_TYPE,
     A_LANG,
     A_SHADOWROOTMODE,
@@ -107,6 +125,15 @@ static const struct {
                          {"style", 5},
                          {"srcdoc", 6},
                          {"content", 7},
+                         {"fill", 4},
+                         {"stroke", 6},
+                         {"filter", 6},
+                         {"mask", 4},
+                         {"cursor", 6},
+                         {"clip-path", 9},
+                         {"marker-start", 12},
+                         {"marker-mid", 10},
+                         {"marker-end", 10},
                          {"http-equiv", 10},
                          {"type", 4},
                          {"data-consent", 12},
@@ -119,19 +146,28 @@ static const struct {
                          {"data-consent-style", 18},
                          {"data-consent-srcdoc", 19},
                          {"data-consent-content", 20},
+                         {"data-consent-fill", 17},
+                         {"data-consent-stroke", 19},
+                         {"data-consent-filter", 19},
+                         {"data-consent-mask", 17},
+                         {"data-consent-cursor", 19},
+                         {"data-consent-clip-path", 22},
+                         {"data-consent-marker-start", 25},
+                         {"data-consent-marker-mid", 23},
+                         {"data-consent-marker-end", 23},
                          {"data-consent-type", 17},
                          {"lang", 4},
                          {"shadowrootmode", 14},
                          {"shadowroot", 10}};
 
-#define BIT(a) (1u << (a))
+#define BIT(a) ((uint64_t)1 << (a))
 
 /* How an attribute's value leads to fetches. */
 typedef enum fetch_kind {
     F_URL = 0, /* one URL */
     F_SRCSET,  /* image candidates: "a.png 1x, b.png 2x" */
     F_URLS,    /* URLs apart by whitespace (ping) */
-    F_CSS,     /* a declaration list (style) */
+    F_CSS,     /* a declaration list (style), or one value (SVG's fill, filter, ...) */
     F_SRCDOC,  /* a whole HTML document */
     F_REFRESH  /* <meta http-equiv=refresh content="5; url=..."> */
 } fetch_kind_t;
@@ -154,7 +190,16 @@ static const struct fetch_attr {
                    {A_PING, A_CONSENT_PING, F_URLS},
                    {A_STYLE, A_CONSENT_STYLE, F_CSS},
                    {A_SRCDOC, A_CONSENT_SRCDOC, F_SRCDOC},
-                   {A_CONTENT, A_CONSENT_CONTENT, F_REFRESH}};
+                   {A_CONTENT, A_CONSENT_CONTENT, F_REFRESH},
+                   {A_FILL, A_CONSENT_FILL, F_CSS},
+                   {A_STROKE, A_CONSENT_STROKE, F_CSS},
+                   {A_FILTER, A_CONSENT_FILTER, F_CSS},
+                   {A_MASK, A_CONSENT_MASK, F_CSS},
+                   {A_CURSOR, A_CONSENT_CURSOR, F_CSS},
+                   {A_CLIP_PATH, A_CONSENT_CLIP_PATH, F_CSS},
+                   {A_MARKER_START, A_CONSENT_MARKER_START, F_CSS},
+                   {A_MARKER_MID, A_CONSENT_MARKER_MID, F_CSS},
+                   {A_MARKER_END, A_CONSENT_MARKER_END, F_CSS}};
 #define FETCH_ATTRS (sizeof(fetch_attrs) / sizeof(fetch_attrs[0]))
 
 /* The tags the rewriter acts on, once the document's head is settled. */
@@ -260,8 +305,7 @@ typedef struct element {
 /* What is to be done to an element, and why. */
 typedef struct verdict {
     mc_catmask_t refused; /* the categories it would reach, not granted */
-    unsigned attrs;       /* the fetching attributes to neutralise (BIT(A_...)) */
-    int style_rewritten;  /* css_out holds its style, neutralised */
+    uint64_t attrs;       /* the fetching attributes to neutralise (BIT(A_...)) */
 } verdict_t;
 
 typedef enum action { ACT_NONE = 0, ACT_NEUTRALISE, ACT_RESTORE, ACT_WAIT_BODY } action_t;
@@ -660,7 +704,9 @@ static int fetches(const element_t *el, attr_id_t a)
 {
     mc_tag_id_t t = el->tag;
 
-    if (el->foreign) /* image, script, use, feImage */
+    if (a >= A_FILL && a <= A_MARKER_END) /* SVG presentation attributes: url() */
+        return 1;
+    if (el->foreign) /* image, script, use, feImage, style */
         return (a == A_HREF || a == A_XLINK_HREF) ? a == el->url_attr : a == A_STYLE;
     switch (a) {
     case A_SRC: return applies_src(t);
@@ -1119,12 +1165,7 @@ static mc_catmask_t attr_refused(mc_html_t *h, const element_t *el, const struct
     }
     case F_SRCSET: return srcset_refused(h, s, n);
     case F_URLS: return urls_refused(h, s, n);
-    case F_CSS: {
-        mc_catmask_t m = css_refused(h, s, n);
-
-        v->style_rewritten = m != 0;
-        return m;
-    }
+    case F_CSS: return css_refused(h, s, n);
     case F_SRCDOC: return srcdoc_refused(h, s, n);
     case F_REFRESH: {
         size_t ulen = 0;
@@ -1173,15 +1214,15 @@ static mc_catmask_t marked_categories(const mc_html_t *h, const element_t *el)
 }
 
 /* The fetching attributes EL has, for an author-marked element: all but
- * style, which the author did not mean to hold. */
-static unsigned live_attrs(const element_t *el)
+ * CSS (style, fill, ...), which the author did not mean to hold. */
+static uint64_t live_attrs(const element_t *el)
 {
-    unsigned live = 0;
+    uint64_t live = 0;
 
     for (size_t i = 0; i < FETCH_ATTRS; i++) {
         attr_id_t a = fetch_attrs[i].attr;
 
-        if (a != A_STYLE && has(el, a) && fetches(el, a))
+        if (fetch_attrs[i].kind != F_CSS && has(el, a) && fetches(el, a))
             live |= BIT(a);
     }
     return live;
@@ -1218,9 +1259,9 @@ static action_t decide_marked(const mc_html_t *h, const element_t *el, verdict_t
 
 /* Attributes neutralised together: an image's src and srcset, a link's
  * href and imagesrcset (a browser would fall back on the one left). */
-static unsigned with_partners(const element_t *el, unsigned attrs)
+static uint64_t with_partners(const element_t *el, uint64_t attrs)
 {
-    unsigned pair = 0;
+    uint64_t pair = 0;
 
     if (el->tag == MC_TAG_IMG || el->tag == MC_TAG_SOURCE)
         pair = BIT(A_SRC) | BIT(A_SRCSET);
@@ -1356,11 +1397,28 @@ static void write_placeholder(mc_html_t *h, const element_t *el, mc_catmask_t ca
     out_str(h, "\"");
 }
 
+/* ` NAME="CSS"` with the refused URLs of attribute A's CSS made inert; the
+ * original goes to data-consent-NAME. 0 when nothing in it was refused. */
+static int write_inert_css(mc_html_t *h, const element_t *el, attr_id_t a)
+{
+    size_t n;
+    const char *s = value_decoded(h, el, a, &n);
+
+    if (!css_refused(h, s, n) || h->css_out_len == 0)
+        return 0;
+    out_str(h, " ");
+    out_str(h, attr_names[a].name);
+    out_str(h, "=\"");
+    out_attr_text(h, h->css_out, h->css_out_len);
+    out_str(h, "\"");
+    return 1;
+}
+
 /* Writes the attributes that disarm EL; returns those to drop from the
  * original ones (every copy: a duplicate would otherwise take over). */
-static unsigned write_neutralising(mc_html_t *h, const element_t *el, const verdict_t *v)
+static uint64_t write_neutralising(mc_html_t *h, const element_t *el, const verdict_t *v)
 {
-    unsigned drop = 0;
+    uint64_t drop = 0;
     int script = typed(el);
 
     if (script) {
@@ -1374,11 +1432,8 @@ static unsigned write_neutralising(mc_html_t *h, const element_t *el, const verd
 
         if (!(v->attrs & BIT(f->attr)))
             continue;
-        if (f->attr == A_STYLE && v->style_rewritten && h->css_out_len > 0) {
-            out_str(h, " style=\"");
-            out_attr_text(h, h->css_out, h->css_out_len);
-            out_str(h, "\"");
-        }
+        if (f->kind == F_CSS && write_inert_css(h, el, f->attr) == 0)
+            continue; /* nothing in it to make inert: an author-marked element's */
         write_attr(h, attr_names[f->saved].name, el, f->attr);
         drop |= BIT(f->attr) | BIT(f->saved);
     }
@@ -1394,9 +1449,9 @@ static unsigned write_neutralising(mc_html_t *h, const element_t *el, const verd
 }
 
 /* Writes the attributes that bring a marked element back to life. */
-static unsigned write_restoring(mc_html_t *h, const element_t *el)
+static uint64_t write_restoring(mc_html_t *h, const element_t *el)
 {
-    unsigned drop = 0;
+    uint64_t drop = 0;
 
     for (size_t i = 0; i < FETCH_ATTRS; i++) {
         const struct fetch_attr *f = &fetch_attrs[i];
@@ -1420,7 +1475,7 @@ static unsigned write_restoring(mc_html_t *h, const element_t *el)
 
 typedef struct keep {
     mc_html_t *h;
-    unsigned drop;
+    uint64_t drop;
 } keep_t;
 
 static void keep_attr(void *baton, const char *tag, const mc_lex_attr_t *attr)
@@ -1708,7 +1763,7 @@ static void held_foreign_sheet_end(mc_html_t *h, const char *all, size_t tag_len
     const char *body = all + tag_len;
     size_t n;
     element_t el;
-    verdict_t v = {0, 0, 0};
+    verdict_t v = {0, 0};
 
     if (!h->sheet_text)
         h->sheet_text = apr_palloc(h->pool, 2 * h->inline_max + 8);
@@ -1739,7 +1794,7 @@ static void held_body_end(mc_html_t *h, mc_lex_off_t lt)
     size_t tag_len = (size_t)(h->body_from - h->hold_from);
     size_t body_len = (size_t)(lt - h->body_from);
     element_t el;
-    verdict_t v = {0, 0, 0};
+    verdict_t v = {0, 0};
 
     if (mc_lex_pos(&h->lex) - h->body_from > h->inline_max) {
         release(h, 1);

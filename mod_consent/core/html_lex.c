@@ -598,17 +598,24 @@ static mc_lex_event_t tag_done(mc_lex_t *lx, const char *after, int self_closing
     return lx->tag_reported || (lx->attr_flag && !lx->end_tag) ? MC_LEX_TAG_END : MC_LEX_MORE;
 }
 
-/* The attribute names that may fetch on any element, by length: their
- * first and last bytes, lower-case. */
+/* The attribute names that may fetch on any element (SVG's presentation
+ * attributes take url() too), by length: their first and last bytes,
+ * lower-case. */
 static int fetching_attr_name(size_t len, unsigned char first, unsigned char last)
 {
     switch (len) {
-    case 4: return first == 'p' && last == 'g';                   /* ping */
-    case 5: return first == 's' && last == 'e';                   /* style */
-    case 6: return (first == 's' && (last == 't' || last == 'c')) /* srcset, srcdoc */
-                   || (first == 'p' && last == 'r');              /* poster */
-    case 10: return first == 'b' && last == 'd';                  /* background */
-    case 11: return first == 'i' && last == 't';                  /* imagesrcset */
+    case 4: /* ping; SVG's fill, mask */
+        return (first == 'p' && last == 'g') || (first == 'f' && last == 'l') ||
+               (first == 'm' && last == 'k');
+    case 5: return first == 's' && last == 'e'; /* style */
+    case 6: /* srcset, srcdoc, poster; SVG's stroke, filter, cursor */
+        return (first == 's' && (last == 't' || last == 'c' || last == 'e')) ||
+               ((first == 'p' || first == 'f' || first == 'c') && last == 'r');
+    case 9: return first == 'c' && last == 'h'; /* clip-path */
+    case 10: /* background; marker-mid, marker-end */
+        return (first == 'b' || first == 'm') && last == 'd';
+    case 11: return first == 'i' && last == 't'; /* imagesrcset */
+    case 12: return first == 'm' && last == 't'; /* marker-start */
     default: return 0;
     }
 }
@@ -622,7 +629,7 @@ static void attr_name_end(mc_lex_t *lx, const char *at)
     size_t len = (size_t)(end - lx->attr_name_start);
     unsigned char last = at > lx->chunk ? (unsigned char)at[-1] : lx->attr_last;
 
-    if (len >= 4 && len <= 11 &&
+    if (len >= 4 && len <= 12 &&
         fetching_attr_name(len, lx->attr_first, (unsigned char)ascii_lower(last)))
         lx->attr_flag = 1;
 }

@@ -145,7 +145,8 @@ typedef struct mc_lex {
     int tag_reported;
 
     /* A start tag that carries an attribute which may fetch on any element
-     * (style, background, srcset, imagesrcset, poster, ping, srcdoc) ends
+     * (style, background, srcset, imagesrcset, poster, ping, srcdoc, and
+     * SVG's fill, stroke, filter, mask, cursor, clip-path, marker-*) ends
      * with MC_LEX_TAG_END even when its name is not reported: attr_flag
      * says so. The names are told apart by length and first and last
      * byte, which may take a rare other name too: the rewriter reads the

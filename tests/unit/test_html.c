@@ -1545,6 +1545,15 @@ START_TEST(what_chromium_makes_live_beyond_the_tree_builder_is_judged)
     /* "</template>" ends the foreign content left open inside it */
     assert_contains(rewrite("<template><svg></template><img src=\"https://www.facebook.com/tr\">"),
                     "<img data-consent=\"marketing\"");
+    /* SVG presentation attributes take url() as the properties they stand for */
+    ck_assert_str_eq(rewrite("<svg><rect fill=\"url(https://www.facebook.com/tr#p)\" "
+                             "stroke=\"red\"/></svg>"),
+                     "<svg><rect data-consent=\"marketing\" fill=\"url(&quot;data:,&quot;)\" "
+                     "data-consent-fill=\"url(https://www.facebook.com/tr#p)\" stroke=\"red\"/>"
+                     "</svg>");
+    assert_contains(rewrite("<svg><rect filter=\"url(https://connect.facebook.net/f.svg#f)\"/></svg>"),
+                    "data-consent-filter");
+    assert_unchanged("<svg><rect fill=\"url(#grad)\" mask=\"url(#m)\"/></svg>");
     /* a base only a browser without scripts reads is nobody's, and the next one counts */
     assert_contains(rewrite("<noscript><base href=\"/x/\"></noscript><base "
                             "href=\"https://www.facebook.com/\"><img src=\"tr\">"),
@@ -1696,6 +1705,10 @@ START_TEST(tags_with_an_attribute_that_fetches_are_told_apart)
                  {"<div data-style=x>", 0},
                  {"<div title='style=x'>", 0},
                  {"<div style>", 1},
+                 {"<rect fill=red>", 1},
+                 {"<rect clip-path=url(#a)>", 1},
+                 {"<path marker-start=x>", 1},
+                 {"<p filled=x>", 0},
                  {"</div style=x>", 0},
                  {"<div a=1 b=2><span style=x></span></div>", 1}};
 

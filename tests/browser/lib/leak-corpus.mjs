@@ -493,10 +493,10 @@ const review = [
   ['iframe src javascript: returning markup', 'inline', '', `<iframe title="j" src="javascript:'&lt;img src=https://www.facebook.com/tr?id=1&gt;'"></iframe>`, FB, { jsOff: false }],
   // SVG presentation attributes take url() like the style properties they
   // map to; only style= is judged.
-  ['svg fill attribute url()', 'css', '', svg(`<rect width="10" height="10" fill="url(${FB_PIXEL}#p)"/>`), FB, { todo: { off: 'open: SVG presentation attributes are not judged' } }],
-  ['svg filter attribute url()', 'css', '', svg(`<rect width="10" height="10" filter="url(${FB_PIXEL}#f)"/>`), FB, { todo: { off: 'open: SVG presentation attributes are not judged' } }],
-  ['svg mask attribute url()', 'css', '', svg(`<rect width="10" height="10" mask="url(${FB_PIXEL}#m)"/>`), FB, { todo: { off: 'open: SVG presentation attributes are not judged' } }],
-  ['svg cursor attribute url()', 'css', '', svg(`<rect width="10" height="10" cursor="url(${FB_PIXEL}), auto"/>`), FB, { todo: { off: 'open: SVG presentation attributes are not judged' } }],
+  ['svg fill attribute url()', 'css', '', svg(`<rect width="10" height="10" fill="url(${FB_PIXEL}#p)"/>`), FB],
+  ['svg filter attribute url()', 'css', '', svg(`<rect width="10" height="10" filter="url(${FB_PIXEL}#f)"/>`), FB],
+  ['svg mask attribute url()', 'css', '', svg(`<rect width="10" height="10" mask="url(${FB_PIXEL}#m)"/>`), FB],
+  ['svg cursor attribute url()', 'css', '', svg(`<rect width="10" height="10" cursor="url(${FB_PIXEL}), auto"/>`), FB],
   // SMIL animation sets an <image>'s href after the rewriter judged it.
   ['svg set animating an image href', 'attributes', '', svg(`<image width="10" height="10"><set attributeName="href" to="${FB_PIXEL}"/></image>`), FB, { todo: { off: 'open: SMIL animation of href is not judged' } }],
   ['svg animate animating an image href', 'attributes', '', svg(`<image width="10" height="10"><animate attributeName="href" values="${FB_PIXEL}" dur="1s"/></image>`), FB, { todo: { off: 'open: SMIL animation of href is not judged' } }],
