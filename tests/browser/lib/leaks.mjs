@@ -149,12 +149,29 @@ function busy(requests) {
 }
 
 /**
- * Waits as described above; `until` (async, optional) ends the wait early
- * when it answers true. Resolves to whether it did.
+ * Two animation frames of the page, at most FRAMES_MAX_MS: what loads
+ * lazily (loading=lazy frames and images) starts once the page is laid out
+ * and the browser has looked at what is in view, after the load event, and
+ * on a loaded machine later than QUIET_MS after it. With JavaScript off
+ * the page runs no animation frame callback (and nothing loads lazily).
  */
-async function settlePage(page, requests, { quiet = QUIET_MS, max = SETTLE_MAX_MS, until = null } = {}) {
+const FRAMES_MAX_MS = 2000;
+async function rendered(page) {
+  const frames = page
+    .evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))))
+    .catch(() => {});
+  await Promise.race([frames, sleep(FRAMES_MAX_MS)]);
+}
+
+/**
+ * Waits as described above; `js` says whether JavaScript is on for the
+ * page, `until` (async, optional) ends the wait early when it answers true.
+ * Resolves to whether it did.
+ */
+async function settlePage(page, requests, { js, quiet = QUIET_MS, max = SETTLE_MAX_MS, until = null }) {
   const deadline = Date.now() + max;
   await page.waitForLoadState('load', { timeout: max }).catch(() => {});
+  if (js) await rendered(page);
   let count = -1;
   let since = 0;
   for (;;) {
@@ -281,6 +298,7 @@ export async function observe(browser, server, entry, { where, js, accept = fals
   const started = Date.now();
   const url = server.url(`/leaks/${where === 'raw' ? 'raw/' : ''}${pageFile(entry)}`);
   const until = where === 'raw' ? attemptSeen(page, entry, requests, 0) : null;
+  const settle = (options = {}) => settlePage(page, requests, { js, ...options });
   try {
     const res = await page.goto(url, { waitUntil: 'commit', timeout: 10000 }).catch((e) => {
       result.error = `goto: ${e.message.split('\n')[0]}`;
@@ -288,12 +306,12 @@ export async function observe(browser, server, entry, { where, js, accept = fals
     });
     result.status = res ? res.status() : null;
     result.policy = res ? (await res.allHeaders())['content-security-policy'] || null : null;
-    const seen = await settlePage(page, requests, { until });
+    const seen = await settle({ until });
     if (entry.needsClick && !seen) {
       await page
         .click(entry.needsClick, { timeout: 3000, noWaitAfter: true })
         .catch((e) => (result.error = `click ${entry.needsClick}: ${e.message.split('\n')[0]}`));
-      await settlePage(page, requests, { until });
+      await settle({ until });
     }
     if (entry.witness === 'dom') result.hintsBefore = await liveHints(page);
     await drain(requests);
@@ -311,7 +329,7 @@ export async function observe(browser, server, entry, { where, js, accept = fals
         // a click has left the page: back to it, still without consent
         if (entry.needsClick) {
           await page.goto(url, { waitUntil: 'commit', timeout: 10000 });
-          await settlePage(page, requests);
+          await settle();
         }
         const newPage = (await reloadsOnAccept(page, js)) ? page.waitForEvent('load', { timeout: NEW_PAGE_MS }) : null;
         newPage?.catch(() => {});
@@ -323,10 +341,10 @@ export async function observe(browser, server, entry, { where, js, accept = fals
         }
         const seen = attemptSeen(page, entry, requests, from);
         if (entry.needsClick) {
-          await settlePage(page, requests);
+          await settle();
           await page.click(entry.needsClick, { timeout: 3000, noWaitAfter: true }).catch(() => {});
         }
-        await settlePage(page, requests, { quiet: AFTER_QUIET_MS, max: AFTER_MAX_MS, until: seen });
+        await settle({ quiet: AFTER_QUIET_MS, max: AFTER_MAX_MS, until: seen });
       } catch (e) {
         result.error = `Accept all: ${e.message.split('\n')[0]}`;
       }
