@@ -79,6 +79,14 @@ before(async () => {
     const all = [...observed.values()];
     const total = all.reduce((sum, r) => sum + r.ms, 0);
     console.log(`${all.length} pages observed, ${Math.round(total / 1000)} s of page time, ${PARALLEL} at once`);
+    for (const mode of MODES) {
+      for (const where of ['raw', 'module']) {
+        const part = [...observed].filter(([k]) => k.startsWith(`${mode}\u0000`) && k.includes(`\u0000${where}\u0000`)).map(([, r]) => r);
+        if (part.length) {
+          console.log(`  ${mode} ${where}: ${part.length} pages, ${Math.round(part.reduce((sum, r) => sum + r.ms, 0) / 1000)} s`);
+        }
+      }
+    }
     const slow = [...observed].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15);
     for (const [k, r] of slow) console.log(`${r.ms} ms  ${k.split('\u0000').join(' | ')}`);
   }
