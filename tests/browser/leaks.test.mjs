@@ -10,22 +10,26 @@
 //       redirects included);
 //   (c) after "Accept all": the tracker request happens, for the kinds of
 //       element that are restored.
+// (b) and (c) are judged in each mode of MODE_CONF: 'off' (the rewriter
+// alone) and 'enforce' (plus the module's Content-Security-Policy). A
+// request the browser itself refused because of that policy never left the
+// renderer: it is no attempt that left the machine, in (b) as in (c).
 // The browser work is done up front, several pages at once; each test then
 // judges what was recorded for it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { describeRequests, isThirdParty } from './lib/browser.mjs';
+import { describeRequests, stoppedByPolicy } from './lib/browser.mjs';
 import { CLASSES, CORPUS } from './lib/leak-corpus.mjs';
-import { MODE_CONF, launchOfflineBrowser, observe, pool, startLeakServer } from './lib/leaks.mjs';
+import { MODE_CONF, attempts, launchOfflineBrowser, leftMachine, observe, pool, startLeakServer } from './lib/leaks.mjs';
 
 /**
- * The modes the corpus is judged in. 'off' is the HTML rewriter alone;
- * add 'enforce' (mod_consent's own Content-Security-Policy, directive
- * `ConsentCSP Enforce`) here once the module has it. MC_LEAKS_MODES=off,enforce
- * overrides the list for one run.
+ * The modes the corpus is judged in: 'off' is the HTML rewriter alone,
+ * 'enforce' adds mod_consent's own Content-Security-Policy (directive
+ * `ConsentCSP Enforce`). MC_LEAKS_MODES=off (for example) overrides the
+ * list for one run.
  */
-const ENABLED_MODES = ['off'];
+const ENABLED_MODES = ['off', 'enforce'];
 const MODES = process.env.MC_LEAKS_MODES ? process.env.MC_LEAKS_MODES.split(',').map((m) => m.trim()) : ENABLED_MODES;
 for (const m of MODES) if (!(m in MODE_CONF)) throw new Error(`unknown mode "${m}" in MC_LEAKS_MODES`);
 
@@ -72,6 +76,17 @@ before(async () => {
     PARALLEL,
   );
   if (process.env.MC_LEAKS_TIMES) {
+    const all = [...observed.values()];
+    const total = all.reduce((sum, r) => sum + r.ms, 0);
+    console.log(`${all.length} pages observed, ${Math.round(total / 1000)} s of page time, ${PARALLEL} at once`);
+    for (const mode of MODES) {
+      for (const where of ['raw', 'module']) {
+        const part = [...observed].filter(([k]) => k.startsWith(`${mode}\u0000`) && k.includes(`\u0000${where}\u0000`)).map(([, r]) => r);
+        if (part.length) {
+          console.log(`  ${mode} ${where}: ${part.length} pages, ${Math.round(part.reduce((sum, r) => sum + r.ms, 0) / 1000)} s`);
+        }
+      }
+    }
     const slow = [...observed].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15);
     for (const [k, r] of slow) console.log(`${r.ms} ms  ${k.split('\u0000').join(' | ')}`);
   }
@@ -88,14 +103,19 @@ function recorded(mode, entry, where, js) {
   return r;
 }
 
-const offHost = (list) => list.filter((r) => isThirdParty(r.url));
-const hintsText = (list) => (list.length ? list.map((h) => `  <link rel="${h.rel}" href="${h.href}">`).join('\n') : '  (none)');
-
-/** The tracker attempts of an observation: requests (or live hints) matching the entry. */
-function attempts(entry, requests, hints) {
-  if (entry.witness === 'dom') return hints.filter((h) => entry.expect.test(h.href));
-  return requests.filter((r) => entry.expect.test(r.url));
+/** What the policy of the page after the choice refused, for a failure's message. */
+function refused(r) {
+  const stopped = r.after.filter(stoppedByPolicy);
+  if (!r.policyAfter && !stopped.length) return '';
+  // the console's words end with the whole policy, given below once
+  const said = [...new Set(r.refusedAfter.map((v) => (v.console ? v.console.split(' violates ')[0] : `${v.directive} refused ${v.blocked}`)))];
+  return (
+    `\nrefused by the page's Content-Security-Policy:\n${describeRequests(stopped)}` +
+    `${said.length ? `\nthe browser's words:\n${said.map((t) => `  ${t}`).join('\n')}` : ''}` +
+    `\nthat policy: ${r.policyAfter || '(none)'}`
+  );
 }
+const hintsText = (list) => (list.length ? list.map((h) => `  <link rel="${h.rel}" href="${h.href}">`).join('\n') : '  (none)');
 
 for (const mode of MODES) {
   describe(`mode ${mode}`, () => {
@@ -110,18 +130,20 @@ for (const mode of MODES) {
                 test(`JS ${label}: (a) served as written, the browser attempts the tracker request`, () => {
                   const r = recorded(mode, entry, 'raw', label);
                   assert.equal(r.status, 200, `the page answered ${r.status} ${r.error || ''}`);
+                  assert.equal(r.policy, null, 'the page as written came with a Content-Security-Policy');
                   const got = attempts(entry, r.before, r.hintsBefore);
                   assert.ok(
                     got.length > 0,
                     `no attempt matching ${entry.expect} (${r.error || 'no error'}); requests for other hosts:\n` +
-                      `${describeRequests(offHost(r.before))}${entry.witness === 'dom' ? `\nlive hints:\n${hintsText(r.hintsBefore)}` : ''}`,
+                      `${describeRequests(leftMachine(r.before))}${entry.witness === 'dom' ? `\nlive hints:\n${hintsText(r.hintsBefore)}` : ''}`,
                   );
                 });
               }
               test(`JS ${label}: (b) through mod_consent, no consent: no request leaves the machine`, { todo }, () => {
                 const r = recorded(mode, entry, 'module', label);
                 assert.equal(r.status, 200, `the page answered ${r.status} ${r.error || ''}`);
-                const out = offHost(r.before);
+                if (mode === 'enforce') assert.ok(r.policy, 'ConsentCSP Enforce: the page came without a Content-Security-Policy');
+                const out = leftMachine(r.before);
                 assert.equal(out.length, 0, `${out.length} request(s) for other hosts before any consent:\n${describeRequests(out)}`);
                 if (entry.witness === 'dom') {
                   assert.equal(r.hintsBefore.length, 0, `live hints to other hosts before any consent:\n${hintsText(r.hintsBefore)}`);
@@ -139,7 +161,8 @@ for (const mode of MODES) {
                     got.length > 0,
                     `no attempt matching ${entry.expect} after Accept all (${r.error || 'no error'})` +
                       `${early ? ' — it was not held back before the choice either (see (b))' : ''}; requests for other hosts:\n` +
-                      describeRequests(offHost(r.after)),
+                      describeRequests(leftMachine(r.after)) +
+                      refused(r),
                   );
                 });
               }

@@ -98,19 +98,38 @@ process.on('exit', () => {
 /**
  * A fresh browser context (no cookies) under the network policy. Returns
  * { context, page, requests, thirdParty(), attempted(key), csp, server }.
- * `requests` lists every request any page of the context made, in order.
+ * `requests` lists every request any page of the context made, in order:
+ * { url, method, type, navigation, firstParty, done, failure }.
  */
 export async function openSession(browser, server, options = {}) {
   const { watchCsp = false, ...contextOptions } = options;
   const context = await browser.newContext({ viewport: DESKTOP, locale: 'nb-NO', ...contextOptions });
   const requests = [];
+  const records = new WeakMap();
   context.on('request', (req) => {
-    requests.push({
+    const record = {
       url: req.url(),
       method: req.method(),
       type: req.resourceType(),
       navigation: req.isNavigationRequest(),
-    });
+      firstParty: !isThirdParty(req.url()),
+      done: false,
+      failure: null,
+    };
+    records.set(req, record);
+    requests.push(record);
+  });
+  // how each request ended: `done` once answered or failed, `failure` the
+  // browser's reason (see stoppedByPolicy)
+  context.on('requestfinished', (req) => {
+    const record = records.get(req);
+    if (record) record.done = true;
+  });
+  context.on('requestfailed', (req) => {
+    const record = records.get(req);
+    if (!record) return;
+    record.done = true;
+    record.failure = req.failure()?.errorText || 'failed';
   });
   await context.route('**/*', (route) =>
     isThirdParty(route.request().url()) ? route.abort('blockedbyclient') : route.continue(),
@@ -160,8 +179,24 @@ export async function settle(page, ms = 400) {
   await page.waitForTimeout(ms);
 }
 
+/**
+ * Whether the browser itself refused a request because of the page's
+ * Content-Security-Policy: such a request never leaves the renderer.
+ * Chromium reports it as a request that failed with the blocked reason
+ * "csp" (an empty error text; playwright passes the reason on), or on
+ * some paths with the error net::ERR_BLOCKED_BY_CSP. Requests the policy
+ * refuses before any request exists (fetch(), frames) are not reported at all.
+ * Chromium reports the same way the scripts (preloads included) it refuses
+ * because JavaScript is off: they do not leave the renderer either.
+ */
+export function stoppedByPolicy(record) {
+  return /^csp$|ERR_BLOCKED_BY_CSP/i.test(record.failure || '');
+}
+
 export function describeRequests(list) {
-  return list.length ? list.map((r) => `  ${r.method} ${r.url} (${r.type})`).join('\n') : '  (none)';
+  return list.length
+    ? list.map((r) => `  ${r.method} ${r.url} (${r.type}${stoppedByPolicy(r) ? ', stopped by the policy' : ''})`).join('\n')
+    : '  (none)';
 }
 
 export function assertNoThirdParty(session, when) {

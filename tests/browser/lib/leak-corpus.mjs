@@ -131,9 +131,11 @@ const attributes = [
   ['SVG use href (external)', '', svg(`<use href="https://www.google-analytics.com/sprite.svg#dot"/>`), GA],
   ['SVG feImage href', '', svg(`<filter id="f"><feImage href="${FB_PIXEL}"/></filter><rect width="10" height="10" filter="url(#f)"/>`), FB],
   ['link rel=stylesheet', `<link rel="stylesheet" href="https://static.hotjar.com/c/hotjar-1234567.css">`, '', HJ],
-  ['link rel=preload as=script', `<link rel="preload" as="script" href="${FBEVENTS}">`, '', FBE],
+  // with JavaScript off Chromium refuses script preloads itself (it reports
+  // them stopped with the reason "csp", policy or not): nothing leaves
+  ['link rel=preload as=script', `<link rel="preload" as="script" href="${FBEVENTS}">`, '', FBE, { jsOff: false }],
   ['link rel=preload as=fetch', `<link rel="preload" as="fetch" crossorigin href="https://www.google-analytics.com/g/collect?v=2">`, '', GA],
-  ['link rel=modulepreload', `<link rel="modulepreload" href="${LI_SCRIPT}">`, '', LIS],
+  ['link rel=modulepreload', `<link rel="modulepreload" href="${LI_SCRIPT}">`, '', LIS, { jsOff: false }],
   ['link rel=prefetch', `<link rel="prefetch" href="${GTAG}">`, '', GTAGR],
   ['link rel=prerender', `<link rel="prerender" href="https://www.facebook.com/tr?id=1234567890&amp;ev=Prerender">`, '', FB, { witness: 'dom' }],
   ['link rel=preconnect', `<link rel="preconnect" href="https://www.google-analytics.com">`, '', GA, { witness: 'dom' }],
