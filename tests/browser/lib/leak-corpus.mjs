@@ -86,7 +86,9 @@ const decoding = [
   ['percent-encoded host', img('https://www.%67oogle-analytics.com/collect?v=1')],
   ['full-width letters in the host', img('https://www.ｇｏｏｇｌｅ-analytics.com/collect?v=1')],
   ['full-width dots in the host', img('https://www．google-analytics．com/collect?v=1')],
-  ['trailing dot after the host', img('https://www.google-analytics.com./collect?v=1')],
+  // closed before consent either way; after it, a Content-Security-Policy
+  // cannot name a host written with its trailing dot, so Enforce keeps it out
+  ['trailing dot after the host', img('https://www.google-analytics.com./collect?v=1'), { todo: { enforce: 'open: after consent ConsentCSP Enforce still refuses a host written with a trailing dot' } }],
   ['user info before the host', img('https://127.0.0.1@www.google-analytics.com/collect?v=1')],
   ['explicit default port', img('https://www.google-analytics.com:443/collect?v=1')],
   ['unquoted attribute value', `<img alt="" src=https://www.google-analytics.com/collect?v=1>`],
@@ -185,7 +187,9 @@ const base = [
   ['base written with references', `<base href="https&colon;//www.google-analytics.com/">`, `<img alt="" src="collect?v=1">`, GA],
   ['base protocol-relative', `<base href="//www.google-analytics.com/">`, `<img alt="" src="collect?v=1">`, GA],
   ['second base is ignored, first counts', `<base href="https://www.facebook.com/"><base href="/leaks/">`, `<img alt="" src="tr?id=1234567890&amp;ev=PageView">`, FB],
-  ['base in the body', '', `<base href="https://www.facebook.com/"><img alt="" src="tr?id=1234567890&amp;ev=PageView">`, FB],
+  // nothing leaves before consent; but without JavaScript the banner, already
+  // sent, posts the choice to the base's host (the hostile-pages issue)
+  ['base in the body', '', `<base href="https://www.facebook.com/"><img alt="" src="tr?id=1234567890&amp;ev=PageView">`, FB, { todo: { off: 'open: a <base> after the banner takes a no-JavaScript choice to its host', enforce: 'open: a <base> after the banner takes a no-JavaScript choice to its host' } }],
 ].map(([what, head, body, expect, over = {}]) => ({
   name: `base: ${what}`,
   class: 'base',
