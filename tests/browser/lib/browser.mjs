@@ -69,8 +69,9 @@ export function isThirdParty(url) {
 
 let profiles = [];
 
-/** Debian's Chromium, headless, with a fresh profile of its own. */
-export async function launchBrowser() {
+/** Debian's Chromium, headless, with a fresh profile of its own; EXTRA
+ * flags after the shared ones. */
+export async function launchBrowser(extra = []) {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: install Debian's chromium (sh build-aux/deps.sh)`);
   }
@@ -79,7 +80,7 @@ export async function launchBrowser() {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     ignoreDefaultArgs: true,
-    args: [...FLAGS, `--user-data-dir=${profile}`, '--remote-debugging-pipe'],
+    args: [...FLAGS, ...extra, `--user-data-dir=${profile}`, '--remote-debugging-pipe'],
     timeout: 60000,
   });
   const close = browser.close.bind(browser);

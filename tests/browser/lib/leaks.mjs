@@ -12,9 +12,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 
-import { CHROMIUM, FLAGS, bannerControls, isThirdParty, openSession, stoppedByPolicy } from './browser.mjs';
+import { bannerControls, isThirdParty, launchBrowser, openSession, stoppedByPolicy } from './browser.mjs';
 import { moduleDir, startServer } from './server.mjs';
 
 /** Resolves every host but the loopback address to "not found". */
@@ -31,31 +30,9 @@ export const MODE_CONF = {
   enforce: 'ConsentCSP Enforce',
 };
 
-const profiles = new Set();
-process.on('exit', () => {
-  for (const p of profiles) fs.rmSync(p, { recursive: true, force: true });
-});
-
 /** Debian's Chromium with the shared flags plus the offline resolver. */
-export async function launchOfflineBrowser() {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (sh build-aux/deps.sh)`);
-  }
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-chromium-'));
-  profiles.add(profile);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    ignoreDefaultArgs: true,
-    args: [...FLAGS, OFFLINE_RESOLVER, `--user-data-dir=${profile}`, '--remote-debugging-pipe'],
-    timeout: 60000,
-  });
-  const close = browser.close.bind(browser);
-  browser.close = async () => {
-    await close();
-    fs.rmSync(profile, { recursive: true, force: true });
-    profiles.delete(profile);
-  };
-  return browser;
+export function launchOfflineBrowser() {
+  return launchBrowser([OFFLINE_RESOLVER]);
 }
 
 /** The file name a corpus entry is served under. */
