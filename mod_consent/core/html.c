@@ -1830,9 +1830,12 @@ static void held_body_end(mc_html_t *h, mc_lex_off_t lt)
 
 /* --- <noscript> ---------------------------------------------------------------------- */
 
+/* Both send everything before them first, rewritten markup included: what
+ * is watched for "</noscript" must start and end exactly there. */
 static void noscript_start(mc_html_t *h, mc_lex_off_t end)
 {
     emit_until(h, end); /* its own attributes are read as a tag either way */
+    out_flush(h);
     h->ns_depth++;
     h->ns_scanning = 1;
     h->ns_stop = 0;
@@ -1842,7 +1845,11 @@ static void noscript_end(mc_html_t *h)
 {
     if (h->ns_depth == 0)
         return;
+    /* an SVG <script> or <style> left open inside it ends here, judged */
+    if (h->hold == HOLD_BODY)
+        held_body_end(h, h->lex.tok_start);
     emit_until(h, h->lex.tok_start);
+    out_flush(h);
     h->ns_real_end = 1;
     if (--h->ns_depth == 0)
         h->ns_stop = 1;

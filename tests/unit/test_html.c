@@ -1640,6 +1640,10 @@ START_TEST(noscript_is_safe_whether_scripts_run_or_not)
                      "data-consent-src=\"https://www.facebook.com/tr?id=1\"></noscript>"
                      "<p title=\"</noscript>\">");
     assert_unchanged("<noscript><noscript>a</noscript>b</noscript></noscriptx>");
+    /* inside a tag the rewriter rewrote, too, whatever the chunks */
+    assert_contains(rewrite("<noscript><img title=\"</noscript>\" "
+                            "src=\"https://www.facebook.com/tr\"></noscript>"),
+                    "title=\"&lt;/noscript>\"></noscript>");
 }
 END_TEST
 
