@@ -317,6 +317,7 @@ const char *mc_banner_for(request_rec *r, const char *html_lang, int absolute, a
         o.base_path = conf->base_path;
         o.return_path = return_path(r);
         o.privacy_url = mc_dir_conf(r)->privacy_policy;
+        o.reopen_position = mc_dir_conf(r)->reopen_position;
         if (absolute) {
             o.base_path = with_origin(r, o.base_path);
             o.privacy_url = with_origin(r, o.privacy_url);

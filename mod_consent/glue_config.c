@@ -113,6 +113,7 @@ void *mc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(languages);
     merged->texts = overlay_tables(p, base->texts, add->texts);
     MERGE_PTR(privacy_policy);
+    MERGE_PTR(reopen_position);
     MERGE_INT(google_consent_mode);
     MERGE_INT(csp_mode);
     /* sources add up, as rules do */
@@ -208,6 +209,17 @@ static const char *set_strip(cmd_parms *cmd, void *dconf, int on)
 static const char *set_google_consent_mode(cmd_parms *cmd, void *dconf, int on)
 {
     ((mc_dir_conf_t *)dconf)->google_consent_mode = on;
+    return NULL;
+}
+
+static const char *set_reopen_position(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    if (!mc_reopen_position_valid(arg))
+        return apr_psprintf(cmd->pool,
+                            "%s: '%s' is not a corner: bottom-left, bottom-right, top-left or "
+                            "top-right",
+                            cmd->cmd->name, arg);
+    ((mc_dir_conf_t *)dconf)->reopen_position = arg;
     return NULL;
 }
 
@@ -537,6 +549,9 @@ const command_rec mc_directives[] = {
                   "LANG KEY \"TEXT\": replaces one banner text in one language"),
     AP_INIT_TAKE1("ConsentPrivacyPolicy", mc_cmd_privacy_policy, NULL, RSRC_CONF | ACCESS_CONF,
                   "URL of the privacy policy the banner links to"),
+    AP_INIT_TAKE1("ConsentReopenPosition", set_reopen_position, NULL, RSRC_CONF | ACCESS_CONF,
+                  "corner of the \"Cookie settings\" control: bottom-left (default), "
+                  "bottom-right, top-left or top-right"),
     {NULL}};
 
 /* --- after the configuration is read ------------------------------------------- */

@@ -84,6 +84,7 @@ typedef struct mc_dir_conf {
     apr_array_header_t *languages; /* const char *, first is the fallback */
     apr_table_t *texts;            /* ConsentText: "lang key" -> text; inner scopes first */
     const char *privacy_policy;    /* ConsentPrivacyPolicy URL */
+    const char *reopen_position;   /* ConsentReopenPosition corner, or NULL */
     int google_consent_mode;       /* ConsentGoogleConsentMode */
     int csp_mode;                  /* ConsentCSP: mc_csp_mode_t, or MC_UNSET */
     apr_array_header_t *csp_allow; /* ConsentCSPAllow sources (const char *), added up */

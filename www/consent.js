@@ -286,7 +286,30 @@
     if (reload) location.reload();
   }
 
+  /* The settings page says when a choice was made in UTC (it cannot know
+   * the visitor's zone); here it becomes the visitor's local time, with
+   * the zone named. */
+  function localTimes() {
+    for (const t of document.querySelectorAll('time.mc-local-time[datetime]')) {
+      const when = new Date(t.getAttribute('datetime'));
+      if (Number.isNaN(when.getTime())) continue;
+      try {
+        t.textContent = new Intl.DateTimeFormat(t.closest('[lang]')?.lang || undefined, {
+          year: 'numeric',
+          month: 'long',
+          day: 'numeric',
+          hour: '2-digit',
+          minute: '2-digit',
+          timeZoneName: 'short',
+        }).format(when);
+      } catch {
+        /* no Intl for this language: the UTC time stays */
+      }
+    }
+  }
+
   function init() {
+    localTimes();
     const $ = (id) => document.getElementById(id);
     const banner = $('mc-banner');
     const box = $('mc-reopen-box');
@@ -321,7 +344,19 @@
       focus(reopen);
     }
 
+    /* "Reject all" is "Withdraw consent" while something optional is
+     * granted: withdrawing is one click once the banner is open */
+    const refusal = form.querySelector('button[name="method"][value="reject_all"]');
+    const required = inputs().filter((i) => i.type === 'hidden').map((i) => i.value);
+    function nameRefusal(state) {
+      if (!refusal) return;
+      const more = (state.granted || []).some((c) => !required.includes(c)) || (state.services || []).length > 0;
+      const label = refusal.getAttribute(more ? 'data-label-withdraw' : 'data-label-reject');
+      if (label) refusal.textContent = label;
+    }
+
     function applied(state) {
+      nameRefusal(state);
       const now = state.granted || [];
       const withdrawn = granted.some((c) => !now.includes(c));
       decided = true;

@@ -341,6 +341,24 @@ static void put_choice(builder_t *b, const char *method, const char *key)
     put(b, "</button>");
 }
 
+/* "Reject all", or "Withdraw consent" once something beyond the required
+ * categories is granted: the same button (method reject_all), named for
+ * what it does. Both names ride along so that consent.js can rename it
+ * after a choice made without a reload. */
+static void put_refusal(builder_t *b, const mc_categories_t *cats, const mc_banner_opts_t *o)
+{
+    int withdraws = o->decided && (o->granted & ~mc_categories_required(cats)) != 0;
+
+    put(b, "<button type=\"submit\" class=\"mc-btn\" name=\"method\" value=\"reject_all\""
+           " data-label-reject=\"");
+    put_text(b, "reject_all", "");
+    put(b, "\" data-label-withdraw=\"");
+    put_text(b, "withdraw", "");
+    put(b, "\">");
+    put_text(b, withdraws ? "withdraw" : "reject_all", "");
+    put(b, "</button>");
+}
+
 static void put_banner(builder_t *b, const mc_categories_t *cats, const mc_banner_opts_t *o)
 {
     put(b, o->standalone ? "<section id=\"mc-banner\" class=\"mc-banner mc-standalone\""
@@ -355,10 +373,28 @@ static void put_banner(builder_t *b, const mc_categories_t *cats, const mc_banne
     put_intro(b, o);
     put(b, "<div class=\"mc-actions\">");
     put_choice(b, "accept_all", "accept_all");
-    put_choice(b, "reject_all", "reject_all");
+    put_refusal(b, cats, o);
     put_second_layer(b, cats, o);
     put(b, "</div></form></section>");
 }
+
+int mc_reopen_position_valid(const char *position)
+{
+    static const char *const corners[] = {"bottom-left", "bottom-right", "top-left", "top-right"};
+
+    for (size_t i = 0; position && i < sizeof(corners) / sizeof(corners[0]); i++) {
+        if (strcmp(position, corners[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* A cookie with a bite taken out: a circle of radius 10 with a notch at
+ * the top right, and three crumbs (drawn with the even-odd rule). */
+#define REOPEN_MARK                                                                            \
+    "M21.9 11.1A3 3 0 0 1 18 8a3 3 0 0 1-3-3.9A10 10 0 1 0 21.9 11.1z"                          \
+    "M8 7.5a1.5 1.5 0 1 1 0 3a1.5 1.5 0 1 1 0-3zM7.5 14a1.25 1.25 0 1 1 0 2.5a1.25 1.25 0 1 1 "  \
+    "0-2.5zM13.5 13a1.5 1.5 0 1 1 0 3a1.5 1.5 0 1 1 0-3z"
 
 static void put_control(builder_t *b, const mc_banner_opts_t *o)
 {
@@ -366,19 +402,28 @@ static void put_control(builder_t *b, const mc_banner_opts_t *o)
 
     if (o->return_path)
         href = apr_pstrcat(b->p, href, "?return=", mc_url_query_encode(b->p, o->return_path), NULL);
-    put(b, "<div id=\"mc-reopen-box\" class=\"mc-reopen-box\" lang=\"");
+    put(b, "<div id=\"mc-reopen-box\" class=\"mc-reopen-box mc-at-");
+    put_escaped(b, o->reopen_position ? o->reopen_position : MC_REOPEN_DEFAULT);
+    put(b, "\" lang=\"");
     put_escaped(b, lang_of(b->loc, o));
     put(b, o->decided ? "\">" : "\" hidden>");
     put(b, "<a id=\"mc-reopen\" class=\"mc-reopen\" href=\"");
     put_escaped(b, href);
-    put(b, "\">");
+    put(b, "\" title=\"");
     put_text(b, "reopen", "");
-    put(b, "</a></div>");
+    /* a small round control on a phone (the name stays for screen readers
+     * and shows beside the mark from tablet width up) */
+    put(b, "\"><svg class=\"mc-reopen-mark\" viewBox=\"0 0 24 24\" width=\"20\" height=\"20\""
+           " aria-hidden=\"true\" focusable=\"false\"><path fill=\"currentColor\" fill-rule=\"evenodd\" d=\""
+           REOPEN_MARK "\"></path></svg><span class=\"mc-reopen-text\">");
+    put_text(b, "reopen", "");
+    put(b, "</span></a></div>");
 }
 
 /* --- the settings page --------------------------------------------------------------- */
 
-/* "2026-11-24 06:13 UTC", in a <time> that carries the exact instant. */
+/* "2026-11-24 06:13 UTC", in a <time> that carries the exact instant
+ * (consent.js shows it in the visitor's own time zone). */
 static void put_time(builder_t *b, int64_t unix_seconds)
 {
     apr_time_exp_t tm;
@@ -387,7 +432,7 @@ static void put_time(builder_t *b, int64_t unix_seconds)
         return;
     put(b,
         apr_psprintf(b->p,
-                     "<time datetime=\"%04d-%02d-%02dT%02d:%02d:%02dZ\">"
+                     "<time class=\"mc-local-time\" datetime=\"%04d-%02d-%02dT%02d:%02d:%02dZ\">"
                      "%04d-%02d-%02d %02d:%02d UTC</time>",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min));

@@ -5,8 +5,10 @@
  *
  * mc_banner_render writes two siblings, one of them hidden:
  *
- *   <div id="mc-reopen-box" class="mc-reopen-box" lang=".."[ hidden]>
- *     <a id="mc-reopen" class="mc-reopen" href="{base}/settings?return=..">{reopen}</a>
+ *   <div id="mc-reopen-box" class="mc-reopen-box mc-at-{corner}" lang=".."[ hidden]>
+ *     <a id="mc-reopen" class="mc-reopen" href="{base}/settings?return=.." title="{reopen}">
+ *       <svg class="mc-reopen-mark" aria-hidden="true">..</svg>
+ *       <span class="mc-reopen-text">{reopen}</span></a>
  *   </div>
  *   <section id="mc-banner" class="mc-banner" aria-labelledby="mc-title" lang=".."[ hidden]>
  *     <form id="mc-form" class="mc-form" method="post" action="{base}/decision">
@@ -15,6 +17,8 @@
  *       [<p id="mc-gpc">{gpc_notice}</p>] [<p class="mc-links"><a href=privacy>..</a></p>]
  *       <div class="mc-actions">
  *         <button class="mc-btn" name="method" value="accept_all">  .. "reject_all"
+ *           (named {withdraw} instead of {reject_all} once more than the
+ *           required categories is granted; both names in data-label-*)
  *         <details id="mc-settings"><summary class="mc-btn">{settings}</summary>
  *           <fieldset class="mc-cats"><legend>{settings_title}</legend>
  *             per category: a checkbox "granted" with its <label> and description
@@ -85,6 +89,12 @@ typedef struct mc_banner_cookies {
     const char *unclassified;
 } mc_banner_cookies_t;
 
+/* Where the "Cookie settings" control sits: ConsentReopenPosition. */
+#define MC_REOPEN_DEFAULT "bottom-left"
+
+/* 1 for "bottom-left", "bottom-right", "top-left" or "top-right". */
+int mc_reopen_position_valid(const char *position);
+
 typedef struct mc_banner_opts {
     const char *base_path;   /* ConsentBasePath, e.g. "/_consent" */
     const char *return_path; /* the page's path and query; NULL for none */
@@ -94,6 +104,7 @@ typedef struct mc_banner_opts {
     int decided;             /* a decision exists: show the control */
     mc_catmask_t granted;    /* decided: what is granted (presets the switches) */
     int standalone;          /* on a page of its own: shown, second layer open */
+    const char *reopen_position; /* corner of the control (mc_reopen_position_valid); NULL: default */
     const mc_banner_cookies_t *cookies; /* one per category, or NULL: no lists */
 } mc_banner_opts_t;
 

@@ -279,11 +279,56 @@ START_TEST(the_control_links_to_the_settings_page)
     a = only(rendered_tags(&o), "a", "id", "mc-reopen");
     ck_assert_str_eq(attr(a, "href"), "/_consent/settings?return=/om-oss%3Fside%3D2");
     ck_assert_str_eq(attr(a, "class"), "mc-reopen");
-    ck_assert_ptr_nonnull(
-        strstr(mc_banner_control(test_pool, locale_en(), &o), ">Cookie settings</a>"));
+    /* named for screen readers and as a tooltip, beside a mark hidden from them */
+    ck_assert_str_eq(attr(a, "title"), "Cookie settings");
+    ck_assert_ptr_nonnull(strstr(mc_banner_control(test_pool, locale_en(), &o),
+                                 "<span class=\"mc-reopen-text\">Cookie settings</span></a>"));
+    ck_assert_str_eq(attr(only(rendered_tags(&o), "svg", "class", "mc-reopen-mark"), "aria-hidden"),
+                     "true");
     o.return_path = NULL;
     a = only(rendered_tags(&o), "a", "id", "mc-reopen");
     ck_assert_str_eq(attr(a, "href"), "/_consent/settings");
+}
+END_TEST
+
+START_TEST(the_control_sits_in_the_corner_the_admin_chose)
+{
+    mc_banner_opts_t o = opts();
+
+    o.decided = 1;
+    ck_assert_str_eq(attr(only(rendered_tags(&o), "div", "id", "mc-reopen-box"), "class"),
+                     "mc-reopen-box mc-at-bottom-left");
+    o.reopen_position = "top-right";
+    ck_assert_str_eq(attr(only(rendered_tags(&o), "div", "id", "mc-reopen-box"), "class"),
+                     "mc-reopen-box mc-at-top-right");
+    ck_assert(mc_reopen_position_valid("bottom-right"));
+    ck_assert(!mc_reopen_position_valid("middle"));
+    ck_assert(!mc_reopen_position_valid("bottom-left\" onclick=\"x"));
+    ck_assert(!mc_reopen_position_valid(NULL));
+}
+END_TEST
+
+/* Refusing is one click in the first layer; once something optional is
+ * granted, the same button withdraws it and says so. */
+START_TEST(the_refusal_is_named_withdraw_once_something_is_granted)
+{
+    mc_banner_opts_t o = opts();
+    const tag_t *b;
+
+    b = only(rendered_tags(&o), "button", "value", "reject_all");
+    ck_assert_str_eq(attr(b, "data-label-withdraw"), "Withdraw consent");
+    ck_assert_ptr_nonnull(strstr(render(locale_en(), &o),
+                                 "value=\"reject_all\" data-label-reject=\"Reject all\" "
+                                 "data-label-withdraw=\"Withdraw consent\">Reject all</button>"));
+    o.decided = 1;
+    o.granted = mc_categories_required(categories());
+    ck_assert_ptr_nonnull(strstr(render(locale_en(), &o),
+                                 ">Reject all</button>"));
+    o.granted |= (mc_catmask_t)1 << mc_categories_index(categories(), "statistics");
+    ck_assert_ptr_nonnull(strstr(render(locale_en(), &o),
+                                 ">Withdraw consent</button>"));
+    ck_assert_ptr_null(strstr(render(locale_en(), &o),
+                              ">Reject all</button>"));
 }
 END_TEST
 
@@ -852,6 +897,8 @@ Suite *banner_suite(void)
     tcase_add_test(form, required_categories_are_locked_on_and_still_posted);
     tcase_add_test(form, after_a_decision_the_control_shows_and_switches_match_the_state);
     tcase_add_test(form, the_control_links_to_the_settings_page);
+    tcase_add_test(form, the_control_sits_in_the_corner_the_admin_chose);
+    tcase_add_test(form, the_refusal_is_named_withdraw_once_something_is_granted);
     suite_add_tcase(s, form);
 
     tcase_add_checked_fixture(texts, unit_pool_setup, unit_pool_teardown);
