@@ -32,6 +32,8 @@ BAD = {
     "log-empty": ('ConsentLog ""', ("consentlog",)),
     "strip-maybe": ("ConsentStripRequestCookies maybe", ("consentstriprequestcookies",)),
     "respect-gpc-maybe": ("ConsentRespectGPC maybe", ("consentrespectgpc",)),
+    "reopen-position-middle": ("ConsentReopenPosition middle", ("consentreopenposition",
+                                                                "bottom-left")),
     "cookie-domain-in-directory": (lambda s: "<Directory %s>\n    ConsentCookieDomain klinikk.test"
                                    "\n</Directory>" % s.docroot, ("consentcookiedomain",)),
     "log-in-location": ("<Location /x>\n    ConsentLog /tmp/never.log\n</Location>",
@@ -130,6 +132,7 @@ def test_every_directive_with_a_good_value_starts(server_factory):
                 ConsentUnclassified block
                 ConsentStripRequestCookies On
                 ConsentCookieRule preferences lang_pref
+                ConsentReopenPosition bottom-right
             </Directory>
         """ % (DATA / "rules-clinic.json", srv.docroot))
     rc, output = srv.config_test()
