@@ -84,6 +84,17 @@ def test_a_held_cookie_the_browser_still_has_is_expired_until_all_is_accepted(sr
     assert "never_set_here" not in resp.deleted_names, resp
 
 
+def test_strip_hides_a_held_cookie_from_the_backend_until_all_is_accepted(server_factory):
+    s = server_factory("unknown-strip", consent={"ConsentStripRequestCookies": "On"})
+    backend(s)  # seen: vendor_uid persistent, app_session a session cookie
+    old = "vendor_uid=from-before; app_session=s-1"
+    resp = s.get(CGI + "?echo=1", headers={"Cookie": old})
+    received = resp.json()["cookie"] or ""
+    assert "app_session=s-1" in received and "vendor_uid" not in received, received
+    resp = s.get(CGI + "?echo=1", headers={"Cookie": old + "; " + consented(s, "accept_all")})
+    assert "vendor_uid=from-before" in resp.json()["cookie"], resp.json()
+
+
 def test_allow_and_block_keep_their_meaning(server_factory):
     allow = server_factory("unknown-allow", consent={"ConsentUnclassified": "allow"})
     assert {"vendor_uid", "app_session"} <= backend(allow).set_names
