@@ -6,6 +6,7 @@
 #include "http_core.h"
 #include "http_main.h"
 
+#include <apr_network_io.h>
 #include <apr_strings.h>
 #include <errno.h>
 
@@ -84,6 +85,7 @@ void *mc_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(log_target);
     MERGE_PTR(log_source);
     MERGE_INT(respect_gpc);
+    MERGE_PTR(admin_addrs);
     merged->engine_used = base->engine_used || add->engine_used;
     return merged;
 }
@@ -194,10 +196,68 @@ static const char *set_unclassified(cmd_parms *cmd, void *dconf, const char *arg
         d->unclassified = MC_UNCLASSIFIED_ALLOW;
     else if (strcasecmp(arg, "block") == 0)
         d->unclassified = MC_UNCLASSIFIED_BLOCK;
+    else if (strcasecmp(arg, "hold") == 0)
+        d->unclassified = MC_UNCLASSIFIED_HOLD;
     else
-        return apr_psprintf(cmd->pool, "ConsentUnclassified takes 'allow' or 'block', not '%s'",
-                            arg);
+        return apr_psprintf(cmd->pool,
+                            "ConsentUnclassified takes 'hold', 'allow' or 'block', not '%s'", arg);
     return NULL;
+}
+
+/* ConsentAdminAddress ADDR[/BITS]...: an IPv4 or IPv6 address, with an
+ * optional prefix length, as mod_authz_host's "Require ip" reads it. */
+static const char *add_admin_address(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    mc_server_conf_t *conf = mc_server_conf(cmd->server);
+    char *addr = apr_pstrdup(cmd->pool, arg);
+    char *bits = strchr(addr, '/');
+    apr_ipsubnet_t *subnet;
+    apr_status_t rv;
+
+    if (bits)
+        *bits++ = '\0';
+    if (!*addr || (bits && (!*bits || strspn(bits, "0123456789") != strlen(bits))))
+        return apr_psprintf(cmd->pool, "ConsentAdminAddress '%s': not ADDRESS or ADDRESS/BITS",
+                            arg);
+    /* apr_ipsubnet_create also takes "10.1" as 10.1.0.0/16: only whole
+     * addresses here, so that a typo is not a wider net than meant */
+    if (!strchr(addr, ':') && strspn(addr, "0123456789.") == strlen(addr)) {
+        int dots = 0;
+        for (const char *c = addr; *c; c++)
+            dots += *c == '.';
+        if (dots != 3)
+            return apr_psprintf(cmd->pool,
+                                "ConsentAdminAddress '%s': not a whole IPv4 address", arg);
+    }
+    rv = apr_ipsubnet_create(&subnet, addr, bits, cmd->pool);
+    if (rv != APR_SUCCESS) {
+        char err[128];
+        return apr_psprintf(cmd->pool, "ConsentAdminAddress '%s': %s", arg,
+                            APR_STATUS_IS_EINVAL(rv) ? "not an IP address or network"
+                                                     : apr_strerror(rv, err, sizeof(err)));
+    }
+    if (!conf->admin_addrs)
+        conf->admin_addrs = apr_array_make(cmd->pool, 2, sizeof(apr_ipsubnet_t *));
+    APR_ARRAY_PUSH(conf->admin_addrs, apr_ipsubnet_t *) = subnet;
+    return NULL;
+}
+
+int mc_is_admin(const request_rec *r)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    apr_sockaddr_t *sa;
+
+    if (!conf->admin_addrs || !r->useragent_ip)
+        return 0;
+    sa = r->useragent_addr;
+    if (!sa && apr_sockaddr_info_get(&sa, r->useragent_ip, APR_UNSPEC, 0, APR_IPV4_ADDR_OK,
+                                     r->pool) != APR_SUCCESS)
+        return 0;
+    for (int i = 0; i < conf->admin_addrs->nelts; i++) {
+        if (apr_ipsubnet_test(APR_ARRAY_IDX(conf->admin_addrs, i, apr_ipsubnet_t *), sa))
+            return 1;
+    }
+    return 0;
 }
 
 static const char *set_strip(cmd_parms *cmd, void *dconf, int on)
@@ -512,7 +572,11 @@ const command_rec mc_directives[] = {
     AP_INIT_TAKE12("ConsentCategory", add_category, NULL, RSRC_CONF,
                    "NAME [required]: declare an extra consent category"),
     AP_INIT_TAKE1("ConsentUnclassified", set_unclassified, NULL, RSRC_CONF | ACCESS_CONF,
-                  "allow or block cookies no rule classifies (default allow)"),
+                  "hold, allow or block cookies no rule classifies (default hold: persistent "
+                  "ones wait until the visitor accepts every category, session ones pass)"),
+    AP_INIT_ITERATE("ConsentAdminAddress", add_admin_address, NULL, RSRC_CONF,
+                    "ADDR[/BITS]...: clients whose settings page shows the administrator's "
+                    "panel (unclassified cookies and how to classify them)"),
     AP_INIT_TAKE1("ConsentPolicyVersion", set_policy, NULL, RSRC_CONF,
                   "policy version; changing it asks every visitor again (default 1)"),
     AP_INIT_TAKE1("ConsentMaxAge", set_max_age, NULL, RSRC_CONF,

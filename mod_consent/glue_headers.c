@@ -120,12 +120,19 @@ mc_request_state_t *mc_request_state(request_rec *r)
 
 /* --- classifying cookies ------------------------------------------------------------ */
 
-/* Unclassified cookie names are reported once per name and process, so an
- * admin learns what to classify without a log line per request. */
+/* Unclassified cookie names are reported at info once per name and
+ * process; the warning an admin acts on is said once per process tree,
+ * when the table of seen cookies first records the name (warn_new). */
 #define MC_REPORTED_MAX 1024
+/* At most this many "new unclassified cookie" warnings per process and
+ * minute: a backend setting random names does not flood the log. */
+#define MC_WARN_BURST 5
+#define MC_WARN_WINDOW 60
 
 static apr_hash_t *reported_names;
 static apr_thread_mutex_t *reported_lock;
+static apr_int64_t warn_window_start;
+static int warn_window_count;
 
 void mc_headers_child_init(apr_pool_t *p)
 {
@@ -134,7 +141,16 @@ void mc_headers_child_init(apr_pool_t *p)
         reported_lock = NULL;
 }
 
-static void report_unclassified(request_rec *r, const char *name, int allowed)
+static const char *treatment_words(mc_treatment_t t)
+{
+    switch (t) {
+    case MC_TREATMENT_HELD: return "held until a visitor accepts all (ConsentUnclassified hold)";
+    case MC_TREATMENT_BLOCKED: return "removed (ConsentUnclassified block)";
+    default: return "let through without consent";
+    }
+}
+
+static void report_unclassified(request_rec *r, const char *name, mc_treatment_t t)
 {
     int first = 0;
 
@@ -148,33 +164,95 @@ static void report_unclassified(request_rec *r, const char *name, int allowed)
     }
     apr_thread_mutex_unlock(reported_lock);
     if (first)
-        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       MCLOGNO(00011) "unclassified cookie '%s' seen on %s, %s; classify it with "
                                      "ConsentCookieRule CATEGORY %s",
                       ap_escape_logitem(r->pool, name), ap_escape_logitem(r->pool, r->uri),
-                      allowed ? "allowed (ConsentUnclassified allow)"
-                              : "blocked (ConsentUnclassified block)",
-                      ap_escape_logitem(r->pool, name));
+                      treatment_words(t), ap_escape_logitem(r->pool, name));
 }
 
-int mc_cookie_granted(request_rec *r, const char *name, mc_catmask_t granted)
+/* The first time the process tree sees the site set an unclassified cookie
+ * (the shared table gained it): a warning, rate-limited per process. */
+static void warn_new(request_rec *r, const mc_setcookie_t *c, mc_cookie_life_t life,
+                     mc_treatment_t t)
+{
+    apr_int64_t now = apr_time_sec(r->request_time);
+    int say = 0, said_enough = 0;
+    const char *name = ap_escape_logitem(r->pool, c->name);
+
+    if (!reported_lock || apr_thread_mutex_lock(reported_lock) != APR_SUCCESS)
+        return;
+    if (now - warn_window_start >= MC_WARN_WINDOW || now < warn_window_start) {
+        warn_window_start = now;
+        warn_window_count = 0;
+    }
+    if (warn_window_count < MC_WARN_BURST)
+        say = 1;
+    else if (warn_window_count == MC_WARN_BURST)
+        said_enough = 1;
+    warn_window_count++;
+    apr_thread_mutex_unlock(reported_lock);
+    if (say)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      MCLOGNO(00270) "new unclassified cookie '%s' (domain %s, %s) set on %s: "
+                                     "%s. No rule says what it is for; classify it with "
+                                     "ConsentCookieRule CATEGORY %s (e.g. ConsentCookieRule "
+                                     "statistics %s)",
+                      name,
+                      ap_escape_logitem(r->pool, c->domain && *c->domain ? c->domain
+                                                                         : r->hostname),
+                      life == MC_COOKIE_PERSISTENT ? "persistent" : "session",
+                      ap_escape_logitem(r->pool, r->uri), treatment_words(t), name, name);
+    else if (said_enough)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      MCLOGNO(00271) "more new unclassified cookies this minute; not each is "
+                                     "logged: GET %s/declaration lists them under "
+                                     "\"unclassified\"",
+                      mc_server_conf(r->server)->base_path);
+}
+
+/* The rule that classifies NAME in R's scope, or NULL. */
+static const mc_rule_t *cookie_rule(request_rec *r, const char *name)
 {
     const mc_server_conf_t *conf = mc_server_conf(r->server);
     const mc_dir_conf_t *d = mc_dir_conf(r);
     const mc_rule_t *rule = NULL;
-    int allowed;
+
+    if (d->rules)
+        rule = mc_rules_match(d->rules, MC_RULE_COOKIE, name, strlen(name));
+    return rule ? rule : mc_ruleset_match_cookie(conf->rules, name);
+}
+
+/* The categories that need consent: all but the required ones. */
+static mc_catmask_t optional_categories(const mc_server_conf_t *conf)
+{
+    return mc_categories_all(conf->cats) & ~mc_categories_required(conf->cats);
+}
+
+int mc_cookie_granted(request_rec *r, const char *name, mc_cookie_life_t life,
+                      mc_catmask_t granted)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    mc_unclassified_t mode = mc_unclassified_mode(mc_dir_conf(r));
+    const mc_rule_t *rule;
+    int category;
 
     if (strcmp(name, conf->cookie_name) == 0)
         return 1;
-    if (d->rules)
-        rule = mc_rules_match(d->rules, MC_RULE_COOKIE, name, strlen(name));
-    if (!rule)
-        rule = mc_ruleset_match_cookie(conf->rules, name);
-    if (rule)
-        return mc_catmask_has(granted, mc_categories_index(conf->cats, rule->category));
-    allowed = d->unclassified != MC_UNCLASSIFIED_BLOCK;
-    report_unclassified(r, name, allowed);
-    return allowed;
+    rule = cookie_rule(r, name);
+    if (rule) {
+        /* a rule of an undeclared category is refused at start-up */
+        category = mc_categories_index(conf->cats, rule->category);
+        return category >= 0 && mc_cookie_passes(category, life, granted,
+                                                 optional_categories(conf), mode);
+    }
+    /* a request cookie says nothing of its lifetime: the site's record does */
+    if (life == MC_COOKIE_UNKNOWN && mode == MC_UNCLASSIFIED_HOLD &&
+        (granted & optional_categories(conf)) != optional_categories(conf) &&
+        mc_seen_persistent(r, name))
+        life = MC_COOKIE_PERSISTENT;
+    report_unclassified(r, name, mc_unclassified_treatment(mode, life));
+    return mc_cookie_passes(-1, life, granted, optional_categories(conf), mode);
 }
 
 /* --- Set-Cookie filtering ------------------------------------------------------------- */
@@ -182,6 +260,8 @@ int mc_cookie_granted(request_rec *r, const char *name, mc_catmask_t granted)
 static int set_cookie_allowed(request_rec *r, const char *text, mc_catmask_t granted)
 {
     mc_setcookie_t c;
+    mc_cookie_life_t life;
+    mc_seen_result_t seen;
 
     if (mc_setcookie_parse(r->pool, text, &c) != MC_OK) {
         /* What we cannot parse we cannot classify: it does not leave. */
@@ -189,14 +269,20 @@ static int set_cookie_allowed(request_rec *r, const char *text, mc_catmask_t gra
                       MCLOGNO(00012) "dropped an unparsable Set-Cookie");
         return 0;
     }
-    if (mc_setcookie_is_deletion(&c, apr_time_sec(r->request_time)))
+    life = mc_setcookie_life(&c, apr_time_sec(r->request_time));
+    if (life == MC_COOKIE_DELETION)
         return 1;
     /* the site sets it, whether it leaves or not: the declaration lists it */
-    mc_seen_note(r, &c);
-    if (mc_cookie_granted(r, c.name, granted))
+    seen = mc_seen_note(r, &c);
+    if ((seen == MC_SEEN_ADDED || seen == MC_SEEN_REPLACED) &&
+        strcmp(c.name, mc_server_conf(r->server)->cookie_name) != 0 && !cookie_rule(r, c.name))
+        warn_new(r, &c, life,
+                 mc_unclassified_treatment(mc_unclassified_mode(mc_dir_conf(r)), life));
+    if (mc_cookie_granted(r, c.name, life, granted))
         return 1;
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                  MCLOGNO(00013) "removed Set-Cookie '%s': its category is not granted",
+                  MCLOGNO(00013) "removed Set-Cookie '%s': its category is not granted, or it "
+                                 "is an unclassified cookie held or blocked",
                   ap_escape_logitem(r->pool, c.name));
     return 0;
 }
@@ -281,7 +367,7 @@ void mc_expire_cookies(request_rec *r, mc_request_state_t *st, mc_catmask_t gran
         const mc_cookie_t *c = &APR_ARRAY_IDX(st->cookies, i, mc_cookie_t);
         apr_array_header_t *headers;
 
-        if (mc_cookie_granted(r, c->name, granted))
+        if (mc_cookie_granted(r, c->name, MC_COOKIE_UNKNOWN, granted))
             continue;
         if (!done)
             done = apr_hash_make(r->pool);
@@ -305,7 +391,7 @@ static void strip_request_cookies(request_rec *r, const mc_request_state_t *st)
 
     for (int i = 0; i < st->cookies->nelts; i++) {
         const mc_cookie_t *c = &APR_ARRAY_IDX(st->cookies, i, mc_cookie_t);
-        if (mc_cookie_granted(r, c->name, st->effective))
+        if (mc_cookie_granted(r, c->name, MC_COOKIE_UNKNOWN, st->effective))
             *(mc_cookie_t *)apr_array_push(kept) = *c;
     }
     if (kept->nelts == st->cookies->nelts)

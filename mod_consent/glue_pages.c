@@ -107,6 +107,11 @@ static int handle_settings(request_rec *r)
     page.head = mc_assets_head(r, NULL);
     page.consent_id = st->consent.decided ? st->consent.id : NULL;
     page.time = st->consent.time;
+    /* the administrator's panel: for a ConsentAdminAddress only */
+    if (mc_is_admin(r)) {
+        page.admin = 1;
+        page.unclassified = mc_seen_declared(r);
+    }
     html =
         mc_settings_render(r->pool, mc_banner_locale(texts, o.lang), conf->cats, &o, &page, &len);
 

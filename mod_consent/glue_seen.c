@@ -71,6 +71,14 @@ static apr_pool_t *child_pool;
 static apr_thread_mutex_t *child_lock;
 static apr_pool_t *cache_pool;
 static apr_hash_t *cache;
+/* Per process: whether the site sets each unclassified name persistently
+ * (mc_seen_persistent), looked up again after SEEN_REFRESH seconds. */
+typedef struct persistence {
+    int persistent;
+    int64_t when;
+} persistence_t;
+static apr_pool_t *persist_pool;
+static apr_hash_t *persist_cache;
 
 void mc_seen_pre_config(apr_pool_t *pconf)
 {
@@ -198,6 +206,92 @@ static seen_shared_t *shared_for(server_rec *s)
     return sh;
 }
 
+/* "365 days", "2 hours", "10 minutes", "30 seconds" */
+static const char *lifetime_words(apr_pool_t *p, int64_t seconds)
+{
+    if (seconds >= 86400)
+        return apr_psprintf(p, "%" APR_INT64_T_FMT " days", (apr_int64_t)((seconds + 43200) / 86400));
+    if (seconds >= 3600)
+        return apr_psprintf(p, "%" APR_INT64_T_FMT " hours", (apr_int64_t)((seconds + 1800) / 3600));
+    if (seconds >= 60)
+        return apr_psprintf(p, "%" APR_INT64_T_FMT " minutes", (apr_int64_t)((seconds + 30) / 60));
+    return apr_psprintf(p, "%" APR_INT64_T_FMT " seconds", (apr_int64_t)seconds);
+}
+
+#define WARN_LIST_MAX 20 /* cookies named in one start-up warning */
+
+/* One warning per site naming the cookies it is seen to set that no rule
+ * classifies, how each is treated and how to classify it. Silent when all
+ * are classified. */
+static void warn_unclassified(apr_pool_t *pconf, server_rec *main_server)
+{
+    apr_pool_t *p;
+    apr_hash_t *sites;
+
+    if (apr_pool_create(&p, pconf) != APR_SUCCESS)
+        return;
+    sites = apr_hash_make(p);
+    for (server_rec *s = main_server; s; s = s->next) {
+        const mc_server_conf_t *conf = mc_server_conf(s);
+        const mc_dir_conf_t *dir = ap_get_module_config(s->lookup_defaults, &consent_module);
+        const char *site = mc_seen_site(p, s), *list = NULL, *cats = NULL, *example = NULL;
+        apr_array_header_t *entries, *seen;
+        int count = 0, example_held = 0;
+
+        if (!conf->engine_used || !conf->cats || apr_hash_get(sites, site, APR_HASH_KEY_STRING))
+            continue;
+        apr_hash_set(sites, site, APR_HASH_KEY_STRING, site);
+        if (apr_global_mutex_lock(shared->mutex) != APR_SUCCESS)
+            continue;
+        entries = mc_seen_list(p, shared->table, site);
+        apr_global_mutex_unlock(shared->mutex);
+        seen = mc_declaration_seen(p, conf->cats, conf->rules, dir ? dir->rules : NULL,
+                                   conf->cookie_name, entries);
+        mc_declaration_treat(seen, mc_unclassified_mode(dir));
+        for (int i = 0; i < seen->nelts; i++) {
+            const mc_declared_seen_t *e = &APR_ARRAY_IDX(seen, i, mc_declared_seen_t);
+            const char *one;
+            if (e->category >= 0)
+                continue;
+            if (++count > WARN_LIST_MAX)
+                continue;
+            one = apr_psprintf(p, "%s (domain %s, %s, %s)", e->name, e->domain,
+                               e->lifetime == MC_SEEN_SESSION
+                                   ? "session"
+                                   : apr_pstrcat(p, "persistent ",
+                                                 lifetime_words(p, e->lifetime), NULL),
+                               e->treatment == MC_TREATMENT_HELD
+                                   ? "held until a visitor accepts all"
+                                   : e->treatment == MC_TREATMENT_BLOCKED
+                                         ? "blocked"
+                                         : "let through without consent");
+            list = list ? apr_pstrcat(p, list, ", ", one, NULL) : one;
+            if (!example || (!example_held && e->treatment == MC_TREATMENT_HELD)) {
+                example = e->name;
+                example_held = e->treatment == MC_TREATMENT_HELD;
+            }
+        }
+        if (!count)
+            continue;
+        for (int i = 0; i < mc_categories_count(conf->cats); i++)
+            cats = cats ? apr_pstrcat(p, cats, ", ", mc_categories_name(conf->cats, i), NULL)
+                        : mc_categories_name(conf->cats, i);
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     MCLOGNO(00272) "%d cookie%s the site %s is seen to set %s classified by "
+                                    "no rule: %s%s. Classify each with ConsentCookieRule "
+                                    "CATEGORY NAME (CATEGORY one of %s), e.g. "
+                                    "\"ConsentCookieRule statistics %s\"; GET %s/declaration "
+                                    "lists them under \"unclassified\"",
+                     count, count == 1 ? "" : "s", ap_escape_logitem(p, site),
+                     count == 1 ? "is" : "are", ap_escape_logitem(p, list),
+                     count > WARN_LIST_MAX
+                         ? apr_psprintf(p, " and %d more", count - WARN_LIST_MAX)
+                         : "",
+                     cats, ap_escape_logitem(p, example), conf->base_path);
+    }
+    apr_pool_destroy(p);
+}
+
 int mc_seen_post_config(apr_pool_t *pconf, server_rec *main_server)
 {
     int used = 0;
@@ -212,6 +306,9 @@ int mc_seen_post_config(apr_pool_t *pconf, server_rec *main_server)
         return HTTP_INTERNAL_SERVER_ERROR;
     /* "full" is said once per start or restart */
     mc_seen_rearm_full(shared->table);
+    /* not in the first, trial reading of the configuration */
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
+        warn_unclassified(pconf, main_server);
     mc_blocked_rearm_full(shared->blocked);
     /* children do not run it (no child cleanup), and it checks the pid */
     apr_pool_cleanup_register(pconf, shared, save_table, apr_pool_cleanup_null);
@@ -234,11 +331,13 @@ void mc_seen_child_init(apr_pool_t *pchild, server_rec *main_server)
     }
     child_pool = pchild;
     if (apr_thread_mutex_create(&child_lock, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS ||
-        apr_pool_create(&cache_pool, pchild) != APR_SUCCESS) {
+        apr_pool_create(&cache_pool, pchild) != APR_SUCCESS ||
+        apr_pool_create(&persist_pool, pchild) != APR_SUCCESS) {
         child_lock = NULL;
         return;
     }
     cache = apr_hash_make(cache_pool);
+    persist_cache = apr_hash_make(persist_pool);
 }
 
 /* --- recording --------------------------------------------------------------------------- */
@@ -276,7 +375,7 @@ static int needs_write(const char *key, int64_t lifetime, int64_t now)
     return write;
 }
 
-void mc_seen_note(request_rec *r, const mc_setcookie_t *c)
+mc_seen_result_t mc_seen_note(request_rec *r, const mc_setcookie_t *c)
 {
     const char *domain = c->domain && *c->domain ? c->domain : r->hostname;
     int64_t now = apr_time_sec(r->request_time);
@@ -288,7 +387,7 @@ void mc_seen_note(request_rec *r, const mc_setcookie_t *c)
 
     if (!shared || !domain || !c->name[0] || !mc_seen_text_ok(c->name, MC_SEEN_NAME_MAX) ||
         !mc_seen_text_ok(domain, MC_SEEN_DOMAIN_MAX))
-        return;
+        return MC_SEEN_INVALID;
     seen.site = mc_seen_site(r->pool, r->server);
     seen.name = c->name;
     /* the Domain attribute is lower-cased by the parser; a Host header may not be */
@@ -299,11 +398,11 @@ void mc_seen_note(request_rec *r, const mc_setcookie_t *c)
     seen.first_seen = seen.last_seen = now;
     if (!needs_write(apr_pstrcat(r->pool, seen.site, "\t", seen.name, "\t", seen.domain, NULL),
                      seen.lifetime, now))
-        return;
+        return MC_SEEN_UNCHANGED;
     if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       MCLOGNO(00237) "cannot lock the table of seen cookies");
-        return;
+        return MC_SEEN_UNCHANGED;
     }
     result = mc_seen_record(shared->table, &seen);
     full_first = result == MC_SEEN_FULL && mc_seen_full_first(shared->table);
@@ -321,6 +420,7 @@ void mc_seen_note(request_rec *r, const mc_setcookie_t *c)
                       MCLOGNO(00239) "seen cookie '%s' (domain %s) recorded",
                       ap_escape_logitem(r->pool, seen.name),
                       ap_escape_logitem(r->pool, seen.domain));
+    return result;
 }
 
 /* --- reading ------------------------------------------------------------------------------ */
@@ -346,9 +446,61 @@ static apr_array_header_t *site_entries(request_rec *r, apr_pool_t *p, const ser
 apr_array_header_t *mc_seen_declared(request_rec *r)
 {
     const mc_server_conf_t *conf = mc_server_conf(r->server);
+    apr_array_header_t *seen =
+        mc_declaration_seen(r->pool, conf->cats, conf->rules, mc_dir_conf(r)->rules,
+                            conf->cookie_name, site_entries(r, r->pool, r->server));
 
-    return mc_declaration_seen(r->pool, conf->cats, conf->rules, mc_dir_conf(r)->rules,
-                               conf->cookie_name, site_entries(r, r->pool, r->server));
+    mc_declaration_treat(seen, mc_unclassified_mode(mc_dir_conf(r)));
+    return seen;
+}
+
+/* 1 when ENTRIES (mc_seen_cookie_t) record NAME with a lifetime, on any
+ * domain. */
+static int recorded_persistent(const apr_array_header_t *entries, const char *name)
+{
+    for (int i = 0; i < entries->nelts; i++) {
+        const mc_seen_cookie_t *e = &APR_ARRAY_IDX(entries, i, mc_seen_cookie_t);
+        if (e->lifetime > 0 && strcmp(e->name, name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int mc_seen_persistent(request_rec *r, const char *name)
+{
+    int64_t now = apr_time_sec(r->request_time);
+    const char *key = apr_pstrcat(r->pool, mc_seen_site(r->pool, r->server), "\t", name, NULL);
+    persistence_t *known = NULL;
+    int persistent;
+
+    if (!shared)
+        return 0;
+    if (child_lock && apr_thread_mutex_lock(child_lock) == APR_SUCCESS) {
+        known = apr_hash_get(persist_cache, key, APR_HASH_KEY_STRING);
+        persistent = known ? known->persistent : 0;
+        if (known && now - known->when < SEEN_REFRESH && now >= known->when) {
+            apr_thread_mutex_unlock(child_lock);
+            return persistent;
+        }
+        apr_thread_mutex_unlock(child_lock);
+    }
+    persistent = recorded_persistent(site_entries(r, r->pool, r->server), name);
+    if (child_lock && apr_thread_mutex_lock(child_lock) == APR_SUCCESS) {
+        known = apr_hash_get(persist_cache, key, APR_HASH_KEY_STRING);
+        if (!known) {
+            if (apr_hash_count(persist_cache) >= SEEN_CACHE_MAX) {
+                apr_pool_clear(persist_pool);
+                persist_cache = apr_hash_make(persist_pool);
+            }
+            known = apr_pcalloc(persist_pool, sizeof(*known));
+            apr_hash_set(persist_cache, apr_pstrdup(persist_pool, key), APR_HASH_KEY_STRING,
+                         known);
+        }
+        known->persistent = persistent;
+        known->when = now;
+        apr_thread_mutex_unlock(child_lock);
+    }
+    return persistent;
 }
 
 /* --- the banner's lists ---------------------------------------------------------------------- */
@@ -374,7 +526,7 @@ static apr_array_header_t *declaration_copy(apr_pool_t *p, const apr_array_heade
 static const mc_banner_cookies_t *lists_with_seen(request_rec *r, apr_pool_t *p,
                                                   const apr_array_header_t *decl,
                                                   const apr_array_header_t *scope_rules,
-                                                  int unclassified_allowed)
+                                                  mc_unclassified_t mode)
 {
     const mc_server_conf_t *conf = mc_server_conf(r->server);
     apr_array_header_t *copy = declaration_copy(p, decl);
@@ -382,7 +534,8 @@ static const mc_banner_cookies_t *lists_with_seen(request_rec *r, apr_pool_t *p,
         mc_declaration_seen(p, conf->cats, conf->rules, scope_rules, conf->cookie_name,
                             site_entries(r, p, r->server));
 
-    mc_declaration_add_seen(p, copy, seen, unclassified_allowed);
+    mc_declaration_treat(seen, mode);
+    mc_declaration_add_seen(p, copy, seen);
     return mc_banner_cookie_lists(p, copy);
 }
 
@@ -399,6 +552,8 @@ static const mc_banner_cookies_t *lists_copy(request_rec *r, const mc_banner_coo
         out[i].unclassified_count = lists[i].unclassified_count;
         out[i].unclassified =
             lists[i].unclassified ? apr_pstrdup(r->pool, lists[i].unclassified) : NULL;
+        out[i].held_count = lists[i].held_count;
+        out[i].held = lists[i].held ? apr_pstrdup(r->pool, lists[i].held) : NULL;
     }
     return out;
 }
@@ -411,7 +566,7 @@ const mc_banner_cookies_t *mc_seen_banner_lists(request_rec *r, mc_seen_lists_t 
     const mc_dir_conf_t *server_dir =
         cache_slot ? ap_get_module_config(r->server->lookup_defaults, &consent_module)
                    : mc_dir_conf(r);
-    int allowed = !server_dir || server_dir->unclassified != MC_UNCLASSIFIED_BLOCK;
+    mc_unclassified_t mode = mc_unclassified_mode(server_dir);
     const apr_array_header_t *scope_rules = server_dir ? server_dir->rules : NULL;
     uint64_t generation;
     mc_seen_lists_t *l;
@@ -422,7 +577,7 @@ const mc_banner_cookies_t *mc_seen_banner_lists(request_rec *r, mc_seen_lists_t 
     /* outside a child (no lock to share the cache) or when cache_slot is
      * NULL: made for R alone */
     if (!child_lock || !cache_slot)
-        return lists_with_seen(r, r->pool, decl, scope_rules, allowed);
+        return lists_with_seen(r, r->pool, decl, scope_rules, mode);
     if (apr_thread_mutex_lock(child_lock) != APR_SUCCESS)
         return plain;
     l = *cache_slot;
@@ -433,7 +588,7 @@ const mc_banner_cookies_t *mc_seen_banner_lists(request_rec *r, mc_seen_lists_t 
     if (!l->lists || l->generation != generation) {
         apr_pool_t *fresh;
         if (apr_pool_create(&fresh, child_pool) == APR_SUCCESS) {
-            l->lists = lists_with_seen(r, fresh, decl, scope_rules, allowed);
+            l->lists = lists_with_seen(r, fresh, decl, scope_rules, mode);
             l->generation = generation;
             if (l->pool)
                 apr_pool_destroy(l->pool);

@@ -26,11 +26,19 @@ void mc_seen_child_init(apr_pool_t *pchild, server_rec *main_server);
 /* Notes that R's response sets C (a parsed Set-Cookie that is not a
  * deletion), kept or removed. Cheap: the shared table is written only when
  * this process has not written the cookie in the last minute, or its
- * lifetime grew. */
-void mc_seen_note(request_rec *r, const mc_setcookie_t *c);
+ * lifetime grew. Returns what the table did: MC_SEEN_ADDED (or REPLACED)
+ * once per cookie for the whole process tree; MC_SEEN_UNCHANGED when it
+ * was not written, MC_SEEN_INVALID when it cannot be recorded. */
+mc_seen_result_t mc_seen_note(request_rec *r, const mc_setcookie_t *c);
+
+/* 1 when the table records R's site setting cookie NAME with a lifetime
+ * (persistent), on any domain. Looked up again at most once a minute per
+ * name and process. */
+int mc_seen_persistent(request_rec *r, const char *name);
 
 /* R's site's seen cookies, classified for R's scope and sorted
- * (mc_declared_seen_t, declaration.h), in R's pool. */
+ * (mc_declared_seen_t, declaration.h), the unclassified ones with the
+ * treatment of R's ConsentUnclassified, in R's pool. */
 apr_array_header_t *mc_seen_declared(request_rec *r);
 
 /* The banner's cookie lists for R's site: the server's lists (DECL made

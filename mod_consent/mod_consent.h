@@ -12,6 +12,7 @@
 
 #include "banner.h"
 #include "category.h"
+#include "cookie.h"
 #include "csp.h"
 #include "locale.h"
 #include "rules.h"
@@ -21,8 +22,9 @@
  * Taken: 00001-00057 in the first files, then one range per file:
  * 00100s endpoint and pages, 00150-00181 filter and banner, 00200-00219
  * glue_log_dbd.c, 00220-00229 glue_log_syslog.c, 00230-00249 glue_seen.c,
- * 00250-00269 glue_csp.c.
- * Next free number: 00270. */
+ * 00250-00269 glue_csp.c, 00270-00279 unclassified cookies (glue_headers.c,
+ * glue_seen.c, glue_config.c, glue_pages.c).
+ * Next free number: 00280 (taken by issue 14's other parts up to 00319). */
 #define MCLOGNO(n) "MC" #n ": "
 
 #define MC_UNSET (-1)
@@ -33,8 +35,6 @@
 #define MC_DEFAULT_MAX_AGE 15552000 /* 180 days */
 
 extern module AP_MODULE_DECLARE_DATA consent_module;
-
-typedef enum { MC_UNCLASSIFIED_ALLOW = 0, MC_UNCLASSIFIED_BLOCK = 1 } mc_unclassified_t;
 
 /* A ConsentRules directive: the loaded catalogue and where it was named. */
 typedef struct mc_rules_entry {
@@ -67,6 +67,9 @@ typedef struct mc_server_conf {
     const char *log_chain; /* ConsentLogChain (main server); in post_config, every server's */
     int respect_gpc;
     int engine_used; /* some scope of this server says ConsentEngine On */
+    /* ConsentAdminAddress: apr_ipsubnet_t * whose requests see the admin
+     * panel of the settings page; NULL for none */
+    apr_array_header_t *admin_addrs;
 
     /* compiled in post_config */
     mc_categories_t *cats;
@@ -79,7 +82,7 @@ typedef struct mc_server_conf {
 typedef struct mc_dir_conf {
     int engine;
     apr_array_header_t *rules; /* mc_rule_t from Consent*Rule, added up */
-    int unclassified;
+    int unclassified; /* mc_unclassified_t, or MC_UNSET: mc_unclassified_mode */
     int strip_request_cookies;
     apr_array_header_t *languages; /* const char *, first is the fallback */
     apr_table_t *texts;            /* ConsentText: "lang key" -> text; inner scopes first */
@@ -115,6 +118,13 @@ static inline mc_dir_conf_t *mc_dir_conf(const request_rec *r)
     return ap_get_module_config(r->per_dir_config, &consent_module);
 }
 
+/* ConsentUnclassified in force in D's scope (hold when not set). */
+static inline mc_unclassified_t mc_unclassified_mode(const mc_dir_conf_t *d)
+{
+    return d && d->unclassified != MC_UNSET ? (mc_unclassified_t)d->unclassified
+                                            : MC_UNCLASSIFIED_HOLD;
+}
+
 /* glue_config.c */
 extern const command_rec mc_directives[];
 void *mc_create_server_conf(apr_pool_t *p, server_rec *s);
@@ -131,8 +141,14 @@ void mc_category_ref(cmd_parms *cmd, const char *category);
 
 /* glue_headers.c */
 mc_request_state_t *mc_request_state(request_rec *r);
-/* 1 when cookie NAME may be set or kept under GRANTED. */
-int mc_cookie_granted(request_rec *r, const char *name, mc_catmask_t granted);
+/* 1 when cookie NAME, of LIFE, may be set or kept under GRANTED
+ * (mc_cookie_passes). A request cookie (MC_COOKIE_UNKNOWN) that no rule
+ * classifies counts as persistent when the table of seen cookies records
+ * the site setting it so (mc_seen_persistent). */
+int mc_cookie_granted(request_rec *r, const char *name, mc_cookie_life_t life,
+                      mc_catmask_t granted);
+/* 1 when R comes from a ConsentAdminAddress. */
+int mc_is_admin(const request_rec *r);
 /* Adds Set-Cookie deletions for the request's cookies GRANTED does not cover. */
 void mc_expire_cookies(request_rec *r, mc_request_state_t *st, mc_catmask_t granted);
 int mc_fixups(request_rec *r);

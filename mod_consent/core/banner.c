@@ -2,6 +2,7 @@
 #include "banner.h"
 #include "declaration.h"
 
+#include <apr_hash.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
 #include <apr_time.h>
@@ -148,41 +149,48 @@ static void put_checkbox(builder_t *b, const char *name, int locked, int refused
                            NULL));
 }
 
-/* What the list of unclassified cookies is headed by. The locales have no
- * key for it (a ConsentText language would have to add one): it is said
- * in the shipped languages, else in English. */
-static const char *unclassified_note(const char *lang)
-{
-    if (lang && strncasecmp(lang, "nn", 2) == 0)
-        return "Ikkje klassifiserte informasjonskapslar som nettstaden set, sl\xc3\xb8ppte "
-               "gjennom utan samtykke:";
-    if (lang && (strncasecmp(lang, "nb", 2) == 0 || strncasecmp(lang, "no", 2) == 0))
-        return "Ikke klassifiserte informasjonskapsler som nettstedet setter, sluppet gjennom "
-               "uten samtykke:";
-    return "Unclassified cookies the site sets, let through without consent:";
-}
-
 /* The cookies of category I, folded under its description. */
 static void put_cookies(builder_t *b, const mc_banner_opts_t *o, int i)
 {
     const mc_banner_cookies_t *c = o->cookies ? &o->cookies[i] : NULL;
-    int listed, unclassified;
 
-    if (!c)
-        return;
-    listed = c->count > 0 && c->list;
-    unclassified = c->unclassified_count > 0 && c->unclassified;
-    if (!listed && !unclassified)
+    if (!c || c->count <= 0 || !c->list)
         return;
     put(b, "<details class=\"mc-cookies\"><summary>");
     put_text(b, "cookies_label", "Cookies");
+    put(b, apr_psprintf(b->p, " (%d)</summary>", c->count));
+    put(b, c->list);
+    put(b, "</details>");
+}
+
+/* The cookies no rule classifies, apart from every category: an auditor
+ * reads "necessary" as a claim, and nobody has made it for these. Those
+ * held are named because "accept all" lets them in: a choice covers only
+ * what it was told of. */
+static void put_unclassified_box(builder_t *b, const mc_banner_opts_t *o)
+{
+    const mc_banner_cookies_t *c = o->cookies ? &o->cookies[MC_CAT_NECESSARY] : NULL;
+    int held, allowed;
+
+    if (!c)
+        return;
+    held = c->held_count > 0 && c->held;
+    allowed = c->unclassified_count > 0 && c->unclassified;
+    if (!held && !allowed)
+        return;
+    put(b, "<details class=\"mc-cookies mc-unclassified-box\"><summary>");
+    put_text(b, "unclassified_title", "Cookies not yet classified");
     put(b, apr_psprintf(b->p, " (%d)</summary>",
-                        (listed ? c->count : 0) + (unclassified ? c->unclassified_count : 0)));
-    if (listed)
-        put(b, c->list);
-    if (unclassified) {
+                        (held ? c->held_count : 0) + (allowed ? c->unclassified_count : 0)));
+    if (held) {
         put(b, "<p class=\"mc-unclassified-note\">");
-        put_escaped(b, unclassified_note(o->lang ? o->lang : mc_locale_lang(b->loc)));
+        put_text(b, "unclassified_held_note", "");
+        put(b, "</p>");
+        put(b, c->held);
+    }
+    if (allowed) {
+        put(b, "<p class=\"mc-unclassified-note\">");
+        put_text(b, "unclassified_allowed_note", "");
         put(b, "</p>");
         put(b, c->unclassified);
     }
@@ -232,31 +240,36 @@ static void put_second_layer(builder_t *b, const mc_categories_t *cats, const mc
     put(b, "</legend>");
     for (int i = 0; i < mc_categories_count(cats); i++)
         put_switch(b, cats, o, i);
-    put(b, "</fieldset><button type=\"submit\" class=\"mc-btn\" name=\"method\" "
+    put(b, "</fieldset>");
+    put_unclassified_box(b, o);
+    put(b, "<button type=\"submit\" class=\"mc-btn\" name=\"method\" "
            "value=\"custom\">");
     put_text(b, "save", "");
     put(b, "</button></div></details>");
 }
 
-/* The unclassified cookies of CAT, names only: they have no service. */
-static void put_unclassified(apr_pool_t *p, const mc_declared_category_t *cat,
-                             mc_banner_cookies_t *out, int count)
+/* The unclassified cookies of CAT marked MARK, names only (they have no
+ * service): a <ul>, or NULL for none; *COUNT gets how many. */
+static const char *unclassified_list(apr_pool_t *p, const mc_declared_category_t *cat, int mark,
+                                     int *count)
 {
     builder_t b;
 
+    *count = 0;
     builder_init(&b, p, NULL);
-    put(&b, "<ul class=\"mc-unclassified\">");
+    put(&b, mark == MC_DECLARED_HELD ? "<ul class=\"mc-unclassified mc-held\">"
+                                     : "<ul class=\"mc-unclassified\">");
     for (int j = 0; j < cat->cookies->nelts; j++) {
         const mc_declared_cookie_t *c = &APR_ARRAY_IDX(cat->cookies, j, mc_declared_cookie_t);
-        if (!c->unclassified)
+        if (c->unclassified != mark)
             continue;
         put(&b, "<li><code>");
         put_escaped(&b, c->name);
         put(&b, "</code></li>");
+        (*count)++;
     }
     put(&b, "</ul>");
-    out->unclassified_count = count;
-    out->unclassified = builder_join(&b);
+    return *count ? builder_join(&b) : NULL;
 }
 
 mc_banner_cookies_t *mc_banner_cookie_lists(apr_pool_t *p, const apr_array_header_t *decl)
@@ -291,8 +304,11 @@ mc_banner_cookies_t *mc_banner_cookie_lists(apr_pool_t *p, const apr_array_heade
         put(&b, "</ul>");
         out[i].count = cat->cookies->nelts - unclassified;
         out[i].list = out[i].count > 0 ? builder_join(&b) : NULL;
-        if (unclassified)
-            put_unclassified(p, cat, &out[i], unclassified);
+        if (unclassified) {
+            out[i].unclassified =
+                unclassified_list(p, cat, MC_DECLARED_LET_THROUGH, &out[i].unclassified_count);
+            out[i].held = unclassified_list(p, cat, MC_DECLARED_HELD, &out[i].held_count);
+        }
     }
     return out;
 }
@@ -533,6 +549,10 @@ char *mc_settings_render(apr_pool_t *p, const mc_locale_t *loc, const mc_categor
     put_text(&b, "withdraw_note", "");
     put(&b, "</p>\n");
     put_banner(&b, cats, &standalone);
+    if (page->admin) {
+        put(&b, "\n");
+        put(&b, mc_admin_panel(p, loc, cats, page->unclassified));
+    }
     put(&b, "\n<p class=\"mc-back\"><a id=\"mc-back\" href=\"");
     put_escaped(&b, standalone.return_path);
     put(&b, "\">");
@@ -542,6 +562,103 @@ char *mc_settings_render(apr_pool_t *p, const mc_locale_t *loc, const mc_categor
     if (len)
         *len = strlen(html);
     return html;
+}
+
+/* --- the administrator's panel --------------------------------------------------- */
+
+/* TEXT with "{days}" replaced by DAYS. */
+static const char *with_days(apr_pool_t *p, const char *text, int64_t days)
+{
+    const char *at = strstr(text, "{days}");
+
+    if (!at)
+        return text;
+    return apr_psprintf(p, "%.*s%" APR_INT64_T_FMT "%s", (int)(at - text), text,
+                        (apr_int64_t)days, at + 6);
+}
+
+static void put_admin_row(builder_t *b, const mc_declared_seen_t *s)
+{
+    const char *treatment = mc_treatment_str(s->treatment);
+
+    put(b, "<tr><td><code>");
+    put_escaped(b, s->name);
+    put(b, "</code></td><td>");
+    put_escaped(b, s->domain);
+    put(b, "</td><td>");
+    if (s->lifetime == MC_SEEN_SESSION) {
+        put_text(b, "admin_session", "session");
+    } else {
+        const char *text = mc_locale_text(b->loc, "admin_persistent");
+        /* a day at least: a cookie of minutes is not "0 days" */
+        put_escaped(b, with_days(b->p, text ? text : "persistent ({days} days)",
+                                 s->lifetime > 86400 ? (s->lifetime + 43200) / 86400 : 1));
+    }
+    put(b, apr_pstrcat(b->p, "</td><td class=\"mc-admin-", treatment, "\">", NULL));
+    put_text(b, apr_pstrcat(b->p, "admin_", treatment, NULL), treatment);
+    put(b, "</td></tr>");
+}
+
+char *mc_admin_panel(apr_pool_t *p, const mc_locale_t *loc, const mc_categories_t *cats,
+                     const apr_array_header_t *unclassified)
+{
+    builder_t b;
+    apr_hash_t *named;
+    int rows = 0;
+
+    builder_init(&b, p, loc);
+    named = apr_hash_make(p);
+    put(&b, "<section id=\"mc-admin\" class=\"mc-admin\" aria-labelledby=\"mc-admin-title\">"
+            "<h2 id=\"mc-admin-title\">");
+    put_text(&b, "admin_title", "For the site's administrator");
+    put(&b, "</h2><p>");
+    put_text(&b, "admin_intro", "");
+    put(&b, "</p>");
+    for (int i = 0; unclassified && i < unclassified->nelts; i++) {
+        const mc_declared_seen_t *s = &APR_ARRAY_IDX(unclassified, i, mc_declared_seen_t);
+        if (s->category >= 0)
+            continue;
+        if (rows++ == 0) {
+            put(&b, "<table class=\"mc-admin-cookies\"><caption>");
+            put_text(&b, "admin_caption", "");
+            put(&b, "</caption><thead><tr><th scope=\"col\">");
+            put_text(&b, "admin_name", "Name");
+            put(&b, "</th><th scope=\"col\">");
+            put_text(&b, "admin_domain", "Domain");
+            put(&b, "</th><th scope=\"col\">");
+            put_text(&b, "admin_lifetime", "Lifetime");
+            put(&b, "</th><th scope=\"col\">");
+            put_text(&b, "admin_treatment", "Treatment");
+            put(&b, "</th></tr></thead><tbody>");
+        }
+        put_admin_row(&b, s);
+        apr_hash_set(named, s->name, APR_HASH_KEY_STRING, s);
+    }
+    if (rows == 0) {
+        put(&b, "<p class=\"mc-admin-none\">");
+        put_text(&b, "admin_none", "");
+        put(&b, "</p></section>");
+        return builder_join(&b);
+    }
+    put(&b, "</tbody></table><p class=\"mc-admin-howto\">");
+    put_text(&b, "admin_howto", "");
+    for (int i = 0; i < mc_categories_count(cats); i++) {
+        put(&b, i ? ", <code>" : " <code>");
+        put_escaped(&b, mc_categories_name(cats, i));
+        put(&b, "</code>");
+    }
+    put(&b, "</p><pre class=\"mc-admin-directives\"><code>");
+    for (int i = 0, first = 1; i < unclassified->nelts; i++) {
+        const mc_declared_seen_t *s = &APR_ARRAY_IDX(unclassified, i, mc_declared_seen_t);
+        /* one line per name, whatever its domains */
+        if (s->category >= 0 || apr_hash_get(named, s->name, APR_HASH_KEY_STRING) != s)
+            continue;
+        put(&b, first ? "ConsentCookieRule CATEGORY " : "\nConsentCookieRule CATEGORY ");
+        put_escaped(&b, s->name);
+        first = 0;
+    }
+    put(&b, "</code></pre></section>");
+    return builder_join(&b);
 }
 
 /* --- entry points ------------------------------------------------------------------ */

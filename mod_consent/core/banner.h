@@ -25,13 +25,18 @@
  *             (required ones checked, disabled, "always on", posted by a hidden input)
  *             and, when the category has cookies, under the description:
  *             <details class="mc-cookies"><summary>{cookies_label} (N)</summary>
- *               <ul><li><code>_ga</code> — Google Analytics</li>..</ul>
- *               [<p class="mc-unclassified-note">{note}</p>
- *                <ul class="mc-unclassified"><li><code>x</code></li>..</ul>]</details>
- *             (the second list: cookies the site sets that no rule classifies,
- *             let through by ConsentUnclassified allow; the note says so in
- *             nb, nn or en, English for any other language)
+ *               <ul><li><code>_ga</code> — Google Analytics</li>..</ul></details>
  *           </fieldset>
+ *           [<details class="mc-cookies mc-unclassified-box">
+ *              <summary>{unclassified_title} (N)</summary>
+ *              [<p class="mc-unclassified-note">{unclassified_held_note}</p>
+ *               <ul class="mc-unclassified mc-held"><li><code>x</code></li>..</ul>]
+ *              [<p class="mc-unclassified-note">{unclassified_allowed_note}</p>
+ *               <ul class="mc-unclassified"><li><code>y</code></li>..</ul>]</details>]
+ *             (cookies the site was seen to set that no rule classifies, apart
+ *             from every category, none presented as necessary: those held
+ *             until the visitor accepts all, then those set without asking;
+ *             blocked ones are never set and not shown)
  *           <button class="mc-btn" name="method" value="custom">{save}</button>
  *         </details>
  *       </div>
@@ -82,11 +87,14 @@
 typedef struct mc_banner_cookies {
     int count;
     const char *list;
-    /* cookies the site was seen to set that no rule classifies (listed
-     * under necessary when ConsentUnclassified allows them): COUNT more,
-     * shown after LIST under a note in the banner's language */
+    /* cookies the site was seen to set that no rule classifies, carried by
+     * the necessary category's entry and shown apart from every category
+     * (above): UNCLASSIFIED those set without consent, HELD those held
+     * until every optional category is granted; a <ul> each, or NULL */
     int unclassified_count;
     const char *unclassified;
+    int held_count;
+    const char *held;
 } mc_banner_cookies_t;
 
 /* Where the "Cookie settings" control sits: ConsentReopenPosition. */
@@ -113,6 +121,12 @@ typedef struct mc_settings_page {
     const char *head;       /* markup for <head> as is: the assets' <link> and <script> */
     const char *consent_id; /* decided: the consent id; NULL or "" for none */
     int64_t time;           /* decided: when, in Unix seconds */
+    /* the request comes from a ConsentAdminAddress: the page ends with the
+     * administrator's panel (mc_admin_panel) of these unclassified cookies
+     * (mc_declared_seen_t with category -1; others are skipped), NULL for
+     * none */
+    int admin;
+    const apr_array_header_t *unclassified;
 } mc_settings_page_t;
 
 /* The control and the banner, as above. LEN (may be NULL) gets the length. */
@@ -130,6 +144,25 @@ char *mc_banner_control(apr_pool_t *p, const mc_locale_t *loc, const mc_banner_o
  * LEN (may be NULL) gets the length. */
 char *mc_settings_render(apr_pool_t *p, const mc_locale_t *loc, const mc_categories_t *cats,
                          const mc_banner_opts_t *o, const mc_settings_page_t *page, size_t *len);
+
+/* The settings page's panel for the site's administrator, never shown to
+ * a visitor (mc_settings_page_t.admin):
+ *   <section id="mc-admin" class="mc-admin" aria-labelledby="mc-admin-title">
+ *     <h2 id="mc-admin-title">{admin_title}</h2><p>{admin_intro}</p>
+ *     <p>{admin_none}</p>                                 when none, else
+ *     <table class="mc-admin-cookies"><caption>{admin_caption}</caption>
+ *       <thead> {admin_name} {admin_domain} {admin_lifetime} {admin_treatment}
+ *       <tbody><tr><td><code>NAME</code></td><td>DOMAIN</td>
+ *         <td>{admin_persistent} or {admin_session}</td>
+ *         <td class="mc-admin-held|allowed|blocked">{admin_held|allowed|blocked}</td></tr>..
+ *     </table>
+ *     <p>{admin_howto} <code>necessary</code>, <code>..</code></p>
+ *     <pre class="mc-admin-directives"><code>ConsentCookieRule CATEGORY NAME
+ *       ..</code></pre>
+ *   </section>
+ * {days} in admin_persistent becomes the lifetime in whole days. */
+char *mc_admin_panel(apr_pool_t *p, const mc_locale_t *loc, const mc_categories_t *cats,
+                     const apr_array_header_t *unclassified);
 
 /* Per category of DECL (from mc_declaration_make, in category order) its
  * cookie list as above, names escaped, a pattern shown as its text, the

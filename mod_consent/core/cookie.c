@@ -426,6 +426,49 @@ int mc_setcookie_is_deletion(const mc_setcookie_t *c, int64_t now)
     return c->has_expires && c->expires < now;
 }
 
+mc_cookie_life_t mc_setcookie_life(const mc_setcookie_t *c, int64_t now)
+{
+    if (mc_setcookie_is_deletion(c, now))
+        return MC_COOKIE_DELETION;
+    return c->has_max_age || c->has_expires ? MC_COOKIE_PERSISTENT : MC_COOKIE_SESSION;
+}
+
+/* --- consent for a cookie ------------------------------------------------------------ */
+
+mc_treatment_t mc_unclassified_treatment(mc_unclassified_t mode, mc_cookie_life_t life)
+{
+    if (life == MC_COOKIE_DELETION)
+        return MC_TREATMENT_ALLOWED;
+    switch (mode) {
+    case MC_UNCLASSIFIED_ALLOW: return MC_TREATMENT_ALLOWED;
+    case MC_UNCLASSIFIED_BLOCK: return MC_TREATMENT_BLOCKED;
+    default: return life == MC_COOKIE_PERSISTENT ? MC_TREATMENT_HELD : MC_TREATMENT_ALLOWED;
+    }
+}
+
+const char *mc_treatment_str(mc_treatment_t t)
+{
+    switch (t) {
+    case MC_TREATMENT_ALLOWED: return "allowed";
+    case MC_TREATMENT_HELD: return "held";
+    default: return "blocked";
+    }
+}
+
+int mc_cookie_passes(int category, mc_cookie_life_t life, mc_catmask_t granted,
+                     mc_catmask_t optional, mc_unclassified_t mode)
+{
+    if (life == MC_COOKIE_DELETION)
+        return 1;
+    if (category >= 0)
+        return mc_catmask_has(granted, category);
+    switch (mc_unclassified_treatment(mode, life)) {
+    case MC_TREATMENT_ALLOWED: return 1;
+    case MC_TREATMENT_HELD: return (granted & optional) == optional;
+    default: return 0;
+    }
+}
+
 /* --- Cookie request header ---------------------------------------------------------- */
 
 static void cookie_push(apr_array_header_t *out, apr_pool_t *p, span_t piece)

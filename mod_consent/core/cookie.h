@@ -8,6 +8,7 @@
 #include <apr_tables.h>
 #include <stdint.h>
 
+#include "category.h"
 #include "status.h"
 
 #define MC_COOKIE_HEADER_MAX 16384 /* longer Set-Cookie values are not parsed */
@@ -43,6 +44,57 @@ mc_status_t mc_setcookie_parse(apr_pool_t *p, const char *text, mc_setcookie_t *
 /* 1 when the cookie deletes rather than sets: Max-Age <= 0, or (without
  * Max-Age, which takes precedence) Expires before NOW. Deletions always pass. */
 int mc_setcookie_is_deletion(const mc_setcookie_t *c, int64_t now);
+
+/* What a cookie is, for consent: a deletion always passes, a session
+ * cookie goes when the browser closes, a persistent one stays. UNKNOWN is a
+ * cookie of a Cookie request header, which does not say. */
+typedef enum mc_cookie_life {
+    MC_COOKIE_DELETION,
+    MC_COOKIE_SESSION,
+    MC_COOKIE_PERSISTENT,
+    MC_COOKIE_UNKNOWN
+} mc_cookie_life_t;
+
+/* C's life at NOW: a deletion as mc_setcookie_is_deletion says; else
+ * persistent with a Max-Age or an Expires that parsed; else a session
+ * cookie (browsers ignore an Expires that is not a date, as the parser). */
+mc_cookie_life_t mc_setcookie_life(const mc_setcookie_t *c, int64_t now);
+
+/* ConsentUnclassified: what becomes of a cookie no rule classifies. */
+typedef enum mc_unclassified {
+    MC_UNCLASSIFIED_ALLOW = 0, /* it passes, as if necessary */
+    MC_UNCLASSIFIED_BLOCK = 1, /* it never passes */
+    /* the default: a persistent one is held until the visitor grants every
+     * optional category (the only choice that covers whatever it really
+     * is); a session one passes, so that logins keep working */
+    MC_UNCLASSIFIED_HOLD = 2
+} mc_unclassified_t;
+
+/* How an unclassified cookie is treated. */
+typedef enum mc_treatment {
+    MC_TREATMENT_ALLOWED, /* passes without consent */
+    MC_TREATMENT_HELD,    /* passes only once every optional category is granted */
+    MC_TREATMENT_BLOCKED  /* never passes */
+} mc_treatment_t;
+
+/* The treatment under MODE of an unclassified cookie of LIFE: ALLOW
+ * allows, BLOCK blocks (a deletion is allowed in every mode); HOLD holds a
+ * persistent cookie and allows a session one, a deletion, and one of
+ * UNKNOWN life (a request cookie nobody saw set persistently). */
+mc_treatment_t mc_unclassified_treatment(mc_unclassified_t mode, mc_cookie_life_t life);
+
+/* "allowed", "held" or "blocked". */
+const char *mc_treatment_str(mc_treatment_t t);
+
+/* 1 when a cookie may be set (or kept by a browser that sends it).
+ * CATEGORY is the index of the category its rule names, or -1 when no rule
+ * classifies it; LIFE what it is; GRANTED what the visitor granted;
+ * OPTIONAL the categories that need consent (the ones not required); MODE
+ * the ConsentUnclassified in force. A deletion always passes; a classified
+ * cookie passes when its category is granted; an unclassified one as
+ * mc_unclassified_treatment says, a held one when GRANTED covers OPTIONAL. */
+int mc_cookie_passes(int category, mc_cookie_life_t life, mc_catmask_t granted,
+                     mc_catmask_t optional, mc_unclassified_t mode);
 
 /* One cookie of a Cookie request header. */
 typedef struct mc_cookie {

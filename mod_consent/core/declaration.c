@@ -214,6 +214,8 @@ apr_array_header_t *mc_declaration_seen(apr_pool_t *p, const mc_categories_t *ca
         d->first_seen = c->first_seen;
         d->last_seen = c->last_seen;
         d->category = -1;
+        d->treatment = mc_unclassified_treatment(MC_UNCLASSIFIED_HOLD,
+                                                 mc_declaration_life(c->lifetime));
         if (consent_cookie && strcmp(c->name, consent_cookie) == 0) {
             d->category = MC_CAT_NECESSARY;
             d->service = MC_DECLARATION_OWN_SERVICE;
@@ -235,31 +237,59 @@ apr_array_header_t *mc_declaration_seen(apr_pool_t *p, const mc_categories_t *ca
     return out;
 }
 
-static int names_cookie(const mc_declared_category_t *cat, const char *name)
+/* The entry of CAT naming NAME, or NULL. */
+static mc_declared_cookie_t *named_cookie(const mc_declared_category_t *cat, const char *name)
 {
     for (int i = 0; i < cat->cookies->nelts; i++) {
-        if (strcmp(APR_ARRAY_IDX(cat->cookies, i, mc_declared_cookie_t).name, name) == 0)
-            return 1;
+        mc_declared_cookie_t *c = &APR_ARRAY_IDX(cat->cookies, i, mc_declared_cookie_t);
+        if (strcmp(c->name, name) == 0)
+            return c;
     }
-    return 0;
+    return NULL;
+}
+
+mc_cookie_life_t mc_declaration_life(int64_t lifetime)
+{
+    if (lifetime == MC_SEEN_SESSION)
+        return MC_COOKIE_SESSION;
+    return lifetime > 0 ? MC_COOKIE_PERSISTENT : MC_COOKIE_DELETION;
+}
+
+void mc_declaration_treat(apr_array_header_t *seen, mc_unclassified_t mode)
+{
+    for (int i = 0; seen && i < seen->nelts; i++) {
+        mc_declared_seen_t *s = &APR_ARRAY_IDX(seen, i, mc_declared_seen_t);
+        if (s->category < 0)
+            s->treatment = mc_unclassified_treatment(mode, mc_declaration_life(s->lifetime));
+    }
 }
 
 void mc_declaration_add_seen(apr_pool_t *p, apr_array_header_t *decl,
-                             const apr_array_header_t *seen, int unclassified_allowed)
+                             const apr_array_header_t *seen)
 {
     for (int i = 0; seen && i < seen->nelts; i++) {
         const mc_declared_seen_t *s = &APR_ARRAY_IDX(seen, i, mc_declared_seen_t);
         int index = s->category >= 0 ? s->category : MC_CAT_NECESSARY;
+        int mark = 0;
         mc_declared_category_t *cat;
+        mc_declared_cookie_t *known;
 
-        if ((s->category < 0 && !unclassified_allowed) || index >= decl->nelts)
+        if (s->category < 0) {
+            if (s->treatment == MC_TREATMENT_BLOCKED)
+                continue;
+            mark = s->treatment == MC_TREATMENT_HELD ? MC_DECLARED_HELD : MC_DECLARED_LET_THROUGH;
+        }
+        if (index >= decl->nelts)
             continue;
         cat = category_at(decl, index);
-        if (names_cookie(cat, s->name))
+        if ((known = named_cookie(cat, s->name)) != NULL) {
+            if (known->unclassified && mark > known->unclassified)
+                known->unclassified = mark;
             continue;
+        }
         add_cookie(cat, apr_pstrdup(p, s->name), s->service, s->vendor, 0);
         APR_ARRAY_IDX(cat->cookies, cat->cookies->nelts - 1, mc_declared_cookie_t).unclassified =
-            s->category < 0;
+            mark;
     }
 }
 
@@ -351,8 +381,12 @@ static json_t *category_json(apr_pool_t *p, const mc_declared_category_t *cat,
     }
     cookies = json_object_get(o, "cookies");
     services = json_object_get(o, "services");
-    for (int i = 0; i < cat->cookies->nelts; i++)
-        append_entry(cookies, cookie_json(&APR_ARRAY_IDX(cat->cookies, i, mc_declared_cookie_t)));
+    for (int i = 0; i < cat->cookies->nelts; i++) {
+        const mc_declared_cookie_t *c = &APR_ARRAY_IDX(cat->cookies, i, mc_declared_cookie_t);
+        /* no rule says what it is for: never presented as of a category */
+        if (!c->unclassified)
+            append_entry(cookies, cookie_json(c));
+    }
     for (int i = 0; i < cat->services->nelts; i++)
         append_entry(services,
                      service_json(p, APR_ARRAY_IDX(cat->services, i, const mc_service_t *), lang));
@@ -385,6 +419,50 @@ static json_t *seen_json(const mc_declared_seen_t *s, const mc_categories_t *cat
         put(o, "last_seen", utc_json(s->last_seen)) ||
         put(o, "service", string_or_null(s->service)) ||
         put(o, "vendor", string_or_null(s->vendor))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* What the admin reads of an unclassified cookie: its fate, and the fix. */
+static const char *unclassified_advice(apr_pool_t *p, const mc_declared_seen_t *s)
+{
+    const char *fate;
+
+    switch (s->treatment) {
+    case MC_TREATMENT_HELD:
+        fate = "persistent, so it is held: a visitor gets it only after accepting every "
+               "category (ConsentUnclassified hold)";
+        break;
+    case MC_TREATMENT_BLOCKED:
+        fate = "it is removed from every response (ConsentUnclassified block)";
+        break;
+    default:
+        fate = s->lifetime == MC_SEEN_SESSION
+                   ? "a session cookie, so it is set without consent (ConsentUnclassified hold "
+                     "lets session cookies through)"
+                   : "it is set without consent (ConsentUnclassified allow)";
+    }
+    return apr_psprintf(p,
+                        "No rule says what %s is for; %s. Classify it with ConsentCookieRule "
+                        "CATEGORY %s, e.g. \"ConsentCookieRule statistics %s\", or "
+                        "\"ConsentCookieRule necessary %s\" only if the site cannot work "
+                        "without it.",
+                        s->name, fate, s->name, s->name, s->name);
+}
+
+static json_t *unclassified_json(apr_pool_t *p, const mc_declared_seen_t *s)
+{
+    json_t *o = json_object();
+
+    if (!o || put(o, "name", json_string(s->name)) ||
+        put(o, "domain", json_string(s->domain)) ||
+        put(o, "lifetime",
+            s->lifetime == MC_SEEN_SESSION ? json_null() : json_integer((json_int_t)s->lifetime)) ||
+        put(o, "persistent", json_boolean(s->lifetime != MC_SEEN_SESSION)) ||
+        put(o, "treatment", json_string(mc_treatment_str(s->treatment))) ||
+        put(o, "advice", json_string(unclassified_advice(p, s)))) {
         json_decref(o);
         return NULL;
     }
@@ -431,9 +509,14 @@ char *mc_declaration_json_full(apr_pool_t *p, const apr_array_header_t *decl,
     if (!root || put(root, "policy", json_string(policy ? policy : "")) ||
         put(root, "lang", json_string(mc_locale_lang(loc))) ||
         put(root, "categories", json_array()) || put(root, "seen", json_array()) ||
-        put(root, "blocked", json_array())) {
+        put(root, "blocked", json_array()) || put(root, "unclassified", json_array())) {
         json_decref(root);
         return NULL;
+    }
+    for (int i = 0; seen && i < seen->nelts; i++) {
+        const mc_declared_seen_t *s = &APR_ARRAY_IDX(seen, i, mc_declared_seen_t);
+        if (s->category < 0)
+            append_entry(json_object_get(root, "unclassified"), unclassified_json(p, s));
     }
     categories = json_object_get(root, "categories");
     for (int i = 0; seen && cats && i < seen->nelts; i++)

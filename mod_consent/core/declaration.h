@@ -49,7 +49,19 @@
  *   "blocked":[{"host":"stats.example","directive":"connect-src img-src",
  *               "count":12,"first_seen":"2026-11-24T08:00:00Z",
  *               "last_seen":"2026-11-24T09:12:00Z"},..]
- * "directive" names every directive that stopped the host, space-separated. */
+ * "directive" names every directive that stopped the host, space-separated.
+ *
+ * "unclassified" lists the seen cookies no rule classifies, apart, so that
+ * none is presented as necessary (they are in "seen" too, category
+ * "unclassified"), in the order of "seen":
+ *   "unclassified":[{"name":"vendor_uid","domain":"klinikk.test",
+ *                    "lifetime":31536000,"persistent":true,"treatment":"held",
+ *                    "advice":"Not classified by any rule: .. ConsentCookieRule .."},..]
+ * "treatment" is mc_treatment_str of the entry's treatment
+ * (mc_declaration_treat): "held" (set only once a visitor grants every
+ * optional category), "allowed" (set without consent) or "blocked" (never
+ * set). "advice" is for the site's administrator, in English: what happens
+ * to it and the directive that classifies it. */
 #ifndef MC_DECLARATION_H
 #define MC_DECLARATION_H
 
@@ -63,13 +75,18 @@
 #include "seen.h"
 
 #define MC_DECLARATION_OWN_SERVICE "mod_consent" /* the consent cookie's service */
+#define MC_DECLARED_LET_THROUGH 1
+#define MC_DECLARED_HELD 2
 
 typedef struct mc_declared_cookie {
     const char *name;    /* as shown: the name, the glob, or the regex without '~' */
     const char *service; /* NULL for a ConsentCookieRule */
     const char *vendor;  /* NULL when not known */
     int pattern;         /* 1 for a glob with a wildcard or a regex */
-    int unclassified;    /* a seen cookie no rule classifies (mc_declaration_add_seen) */
+    /* a seen cookie no rule classifies (mc_declaration_add_seen): 0, or
+     * MC_DECLARED_LET_THROUGH (set without consent) or MC_DECLARED_HELD
+     * (set once every optional category is granted) */
+    int unclassified;
 } mc_declared_cookie_t;
 
 typedef struct mc_declared_category {
@@ -103,6 +120,9 @@ typedef struct mc_declared_seen {
     int64_t lifetime;    /* seconds, or MC_SEEN_SESSION */
     int64_t first_seen;  /* Unix seconds */
     int64_t last_seen;
+    /* unclassified: what ConsentUnclassified does with it
+     * (mc_declaration_treat; as "hold" until then) */
+    mc_treatment_t treatment;
 } mc_declared_seen_t;
 
 /* SEEN (mc_seen_cookie_t) classified by the rules as described above and
@@ -127,12 +147,23 @@ char *mc_declaration_json_full(apr_pool_t *p, const apr_array_header_t *decl,
                                const mc_categories_t *cats, const mc_locale_t *loc,
                                const char *policy);
 
+/* Sets the treatment of SEEN's unclassified cookies (from
+ * mc_declaration_seen) under MODE: a lifetime makes one persistent, none a
+ * session cookie (mc_unclassified_treatment). */
+void mc_declaration_treat(apr_array_header_t *seen, mc_unclassified_t mode);
+
+/* The life of a seen cookie of LIFETIME (seconds, or MC_SEEN_SESSION). */
+mc_cookie_life_t mc_declaration_life(int64_t lifetime);
+
 /* Adds each seen cookie's name (SEEN from mc_declaration_seen) to its
  * category's cookies in DECL unless that list already names it (once per
- * name, whatever its domains). Unclassified ones go under necessary,
- * marked unclassified, when UNCLASSIFIED_ALLOWED (they are then set
- * without consent); otherwise they are left out (they are never set). */
+ * name, whatever its domains). The unclassified ones are carried in the
+ * necessary category's list, marked MC_DECLARED_LET_THROUGH or
+ * MC_DECLARED_HELD by their treatment, for the banner to show apart from
+ * every category (banner.h) and never in the JSON's categories; blocked
+ * ones are left out (they are never set). A name both held and let through
+ * (on two domains) counts as held. */
 void mc_declaration_add_seen(apr_pool_t *p, apr_array_header_t *decl,
-                             const apr_array_header_t *seen, int unclassified_allowed);
+                             const apr_array_header_t *seen);
 
 #endif

@@ -12,6 +12,13 @@ BAD = {
     "max-age-negative": ("ConsentMaxAge -5", ("consentmaxage",)),
     "max-age-zero": ("ConsentMaxAge 0", ("consentmaxage",)),
     "unclassified-maybe": ("ConsentUnclassified maybe", ("consentunclassified",)),
+    "admin-address-not-ip": ("ConsentAdminAddress admin.klinikk.test", ("consentadminaddress",)),
+    "admin-address-bad-octet": ("ConsentAdminAddress 127.0.0.1 300.1.2.3",
+                                ("consentadminaddress", "300.1.2.3")),
+    "admin-address-bad-prefix": ("ConsentAdminAddress 10.0.0.0/33", ("consentadminaddress",)),
+    "admin-address-partial": ("ConsentAdminAddress 10.1", ("consentadminaddress",)),
+    "admin-address-in-directory": (lambda s: "<Directory %s>\n    ConsentAdminAddress 127.0.0.1"
+                                   "\n</Directory>" % s.docroot, ("consentadminaddress",)),
     "engine-perhaps": ("ConsentEngine perhaps", ("consentengine",)),
     "cookie-rule-unknown-category": ("ConsentCookieRule nosuchcategory foo", ("nosuchcategory",)),
     "cookie-rule-bad-regex": ('ConsentCookieRule statistics "~("', ("~(", "regex",
@@ -119,6 +126,7 @@ def test_every_directive_with_a_good_value_starts(server_factory):
             "ConsentRespectGPC": "Off",
             "ConsentUnclassified": "allow",
             "ConsentStripRequestCookies": "Off",
+            "ConsentAdminAddress": "127.0.0.1 ::1 10.0.0.0/8 fd00::/8",
         },
         global_conf="""
             ConsentRules default
@@ -134,6 +142,9 @@ def test_every_directive_with_a_good_value_starts(server_factory):
                 ConsentCookieRule preferences lang_pref
                 ConsentReopenPosition bottom-right
             </Directory>
+            <Location /held>
+                ConsentUnclassified hold
+            </Location>
         """ % (DATA / "rules-clinic.json", srv.docroot))
     rc, output = srv.config_test()
     assert rc == 0, output

@@ -315,13 +315,15 @@ def test_declaration_is_json_of_every_category_in_order(server):
     assert "Accept-Language" in (resp.header("Vary") or "")
     assert not resp.set_cookie_fields
     decl = resp.json()
-    assert list(decl) == ["policy", "lang", "categories", "seen", "blocked"]
+    assert list(decl) == ["policy", "lang", "categories", "seen", "blocked", "unclassified"]
     assert decl["policy"] == "1" and decl["lang"] == "nb"
     # the cookies earlier tests' responses set (test_declaration_seen.py)
     assert isinstance(decl["seen"], list)
     for k in decl["seen"]:
         assert list(k) == ["name", "category", "domain", "lifetime", "first_seen", "last_seen",
                            "service", "vendor"], k
+    for k in decl["unclassified"]:
+        assert list(k) == ["name", "domain", "lifetime", "persistent", "treatment", "advice"], k
     assert [c["name"] for c in decl["categories"]] == \
         ["necessary", "preferences", "statistics", "marketing"]
     assert [c["required"] for c in decl["categories"]] == [True, False, False, False]

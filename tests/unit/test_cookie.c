@@ -528,6 +528,110 @@ START_TEST(expiry_refuses_names_that_could_inject)
 }
 END_TEST
 
+
+/* --- what passes: the decision for each kind of cookie under each mode ------------------- */
+
+#define NOW 1795000000 /* 2026-11-18 */
+
+START_TEST(life_of_each_kind_of_set_cookie)
+{
+    mc_setcookie_t c = parsed("s=1; Path=/");
+
+    ck_assert_int_eq(mc_setcookie_life(&c, NOW), MC_COOKIE_SESSION);
+    c = parsed("p=1; Max-Age=31536000");
+    ck_assert_int_eq(mc_setcookie_life(&c, NOW), MC_COOKIE_PERSISTENT);
+    c = parsed("p=1; Expires=Wed, 21 Oct 2037 07:28:00 GMT");
+    ck_assert_int_eq(mc_setcookie_life(&c, NOW), MC_COOKIE_PERSISTENT);
+    c = parsed("d=; Max-Age=0");
+    ck_assert_int_eq(mc_setcookie_life(&c, NOW), MC_COOKIE_DELETION);
+    c = parsed("d=; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
+    ck_assert_int_eq(mc_setcookie_life(&c, NOW), MC_COOKIE_DELETION);
+    /* a Max-Age wins over an Expires in the past, as in browsers */
+    c = parsed("p=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=60");
+    ck_assert_int_eq(mc_setcookie_life(&c, NOW), MC_COOKIE_PERSISTENT);
+    /* an Expires that is no date is ignored by browsers: a session cookie */
+    c = parsed("s=1; Expires=someday");
+    ck_assert_int_eq(mc_setcookie_life(&c, NOW), MC_COOKIE_SESSION);
+}
+END_TEST
+
+/* necessary (0) is required, the other three optional */
+#define OPTIONAL ((mc_catmask_t)0xe)
+#define NECESSARY_ONLY ((mc_catmask_t)0x1)
+#define ALL ((mc_catmask_t)0xf)
+#define STATS_ONLY ((mc_catmask_t)(0x1 | (1u << MC_CAT_STATISTICS)))
+
+START_TEST(hold_holds_persistent_unclassified_cookies_until_all_is_granted)
+{
+    const mc_unclassified_t m = MC_UNCLASSIFIED_HOLD;
+
+    ck_assert_int_eq(mc_cookie_passes(-1, MC_COOKIE_PERSISTENT, NECESSARY_ONLY, OPTIONAL, m), 0);
+    ck_assert_int_eq(mc_cookie_passes(-1, MC_COOKIE_PERSISTENT, STATS_ONLY, OPTIONAL, m), 0);
+    /* every optional category but marketing (Global Privacy Control): held */
+    ck_assert_int_eq(mc_cookie_passes(-1, MC_COOKIE_PERSISTENT,
+                                      ALL & ~(1u << MC_CAT_MARKETING), OPTIONAL, m),
+                     0);
+    ck_assert_int_eq(mc_cookie_passes(-1, MC_COOKIE_PERSISTENT, ALL, OPTIONAL, m), 1);
+    /* session cookies keep logins working; deletions always pass */
+    ck_assert_int_eq(mc_cookie_passes(-1, MC_COOKIE_SESSION, NECESSARY_ONLY, OPTIONAL, m), 1);
+    ck_assert_int_eq(mc_cookie_passes(-1, MC_COOKIE_DELETION, NECESSARY_ONLY, OPTIONAL, m), 1);
+    /* a request cookie nobody saw set persistently is left alone */
+    ck_assert_int_eq(mc_cookie_passes(-1, MC_COOKIE_UNKNOWN, NECESSARY_ONLY, OPTIONAL, m), 1);
+    /* with no optional category at all, nothing is left to wait for */
+    ck_assert_int_eq(mc_cookie_passes(-1, MC_COOKIE_PERSISTENT, NECESSARY_ONLY, 0, m), 1);
+    ck_assert_int_eq(mc_unclassified_treatment(m, MC_COOKIE_PERSISTENT), MC_TREATMENT_HELD);
+    ck_assert_int_eq(mc_unclassified_treatment(m, MC_COOKIE_SESSION), MC_TREATMENT_ALLOWED);
+    ck_assert_str_eq(mc_treatment_str(MC_TREATMENT_HELD), "held");
+}
+END_TEST
+
+START_TEST(allow_and_block_keep_their_meaning)
+{
+    static const mc_cookie_life_t lives[] = {MC_COOKIE_SESSION, MC_COOKIE_PERSISTENT,
+                                             MC_COOKIE_UNKNOWN};
+
+    for (size_t i = 0; i < sizeof(lives) / sizeof(lives[0]); i++) {
+        ck_assert_int_eq(mc_cookie_passes(-1, lives[i], NECESSARY_ONLY, OPTIONAL,
+                                          MC_UNCLASSIFIED_ALLOW),
+                         1);
+        ck_assert_int_eq(mc_cookie_passes(-1, lives[i], ALL, OPTIONAL, MC_UNCLASSIFIED_BLOCK), 0);
+    }
+    ck_assert_int_eq(
+        mc_cookie_passes(-1, MC_COOKIE_DELETION, NECESSARY_ONLY, OPTIONAL, MC_UNCLASSIFIED_BLOCK),
+        1);
+    ck_assert_str_eq(mc_treatment_str(mc_unclassified_treatment(MC_UNCLASSIFIED_BLOCK,
+                                                                MC_COOKIE_SESSION)),
+                     "blocked");
+    ck_assert_str_eq(mc_treatment_str(mc_unclassified_treatment(MC_UNCLASSIFIED_ALLOW,
+                                                                MC_COOKIE_PERSISTENT)),
+                     "allowed");
+}
+END_TEST
+
+START_TEST(classified_cookies_follow_their_category_in_every_mode)
+{
+    static const mc_unclassified_t modes[] = {MC_UNCLASSIFIED_HOLD, MC_UNCLASSIFIED_ALLOW,
+                                              MC_UNCLASSIFIED_BLOCK};
+
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        mc_unclassified_t m = modes[i];
+        ck_assert_int_eq(
+            mc_cookie_passes(MC_CAT_STATISTICS, MC_COOKIE_PERSISTENT, STATS_ONLY, OPTIONAL, m), 1);
+        ck_assert_int_eq(
+            mc_cookie_passes(MC_CAT_MARKETING, MC_COOKIE_PERSISTENT, STATS_ONLY, OPTIONAL, m), 0);
+        /* a session cookie of a refused category does not pass either */
+        ck_assert_int_eq(
+            mc_cookie_passes(MC_CAT_MARKETING, MC_COOKIE_SESSION, STATS_ONLY, OPTIONAL, m), 0);
+        ck_assert_int_eq(
+            mc_cookie_passes(MC_CAT_MARKETING, MC_COOKIE_DELETION, NECESSARY_ONLY, OPTIONAL, m),
+            1);
+        ck_assert_int_eq(
+            mc_cookie_passes(MC_CAT_NECESSARY, MC_COOKIE_PERSISTENT, NECESSARY_ONLY, OPTIONAL, m),
+            1);
+    }
+}
+END_TEST
+
 Suite *cookie_suite(void)
 {
     Suite *s = suite_create("cookie");
@@ -535,6 +639,7 @@ Suite *cookie_suite(void)
     TCase *parse = tcase_create("setcookie_parse");
     TCase *request = tcase_create("cookie_header");
     TCase *expire = tcase_create("expiry_headers");
+    TCase *passes = tcase_create("cookie_passes");
 
     tcase_add_checked_fixture(split, unit_pool_setup, unit_pool_teardown);
     tcase_add_test(split, split_single_cookie_is_trimmed);
@@ -593,5 +698,12 @@ Suite *cookie_suite(void)
     tcase_add_loop_test(expire, expiry_refuses_names_that_could_inject, 0,
                         (int)(sizeof(hostile_names) / sizeof(hostile_names[0])));
     suite_add_tcase(s, expire);
+
+    tcase_add_checked_fixture(passes, unit_pool_setup, unit_pool_teardown);
+    tcase_add_test(passes, life_of_each_kind_of_set_cookie);
+    tcase_add_test(passes, hold_holds_persistent_unclassified_cookies_until_all_is_granted);
+    tcase_add_test(passes, allow_and_block_keep_their_meaning);
+    tcase_add_test(passes, classified_cookies_follow_their_category_in_every_mode);
+    suite_add_tcase(s, passes);
     return s;
 }

@@ -300,14 +300,15 @@ START_TEST(the_json_has_the_documented_shape)
     json_t *svc = json_array_get(json_object_get(stats, "services"), 0);
     const char *key;
     json_t *value;
-    static const char *const top[] = {"policy", "lang", "categories", "seen", "blocked"};
+    static const char *const top[] = {"policy", "lang",    "categories",
+                                      "seen",   "blocked", "unclassified"};
     static const char *const cat_keys[] = {"name",     "title",   "description",
                                            "required", "cookies", "services"};
     size_t i = 0;
 
     json_object_foreach (root, key, value)
         ck_assert_str_eq(key, top[i++]);
-    ck_assert_uint_eq(i, 5);
+    ck_assert_uint_eq(i, 6);
     i = 0;
     json_object_foreach (stats, key, value)
         ck_assert_str_eq(key, cat_keys[i++]);

@@ -434,7 +434,8 @@ START_TEST(seen_cookies_join_the_banner_lists_once)
     mc_banner_cookies_t *lists;
     int unclassified = 0;
 
-    mc_declaration_add_seen(test_pool, decl, seen, 1);
+    mc_declaration_treat(seen, MC_UNCLASSIFIED_ALLOW);
+    mc_declaration_add_seen(test_pool, decl, seen);
     ck_assert_int_eq(listed(decl, stats, "_st", NULL), 1);
     ck_assert_int_eq(listed(decl, stats, "_st_x", NULL), 1);
     ck_assert_int_eq(listed(decl, MC_CAT_NECESSARY, "consent", NULL), 1);
@@ -448,10 +449,155 @@ START_TEST(seen_cookies_join_the_banner_lists_once)
 
     /* blocked, the unclassified ones are never set: not in the banner */
     decl = mc_declaration_make(test_pool, cats, rs, NULL, "consent");
-    mc_declaration_add_seen(test_pool, decl, seen, 0);
+    mc_declaration_treat(seen, MC_UNCLASSIFIED_BLOCK);
+    mc_declaration_add_seen(test_pool, decl, seen);
     ck_assert_int_eq(listed(decl, MC_CAT_NECESSARY, "aa_unknown", NULL), 0);
     ck_assert_int_eq(mc_banner_cookie_lists(test_pool, decl)[MC_CAT_NECESSARY].unclassified_count,
                      0);
+}
+END_TEST
+
+
+static const mc_locale_t *locale(const char *lang)
+{
+    const mc_builtin_file_t *f =
+        mc_builtin_find(apr_pstrcat(test_pool, "locales/", lang, ".json", NULL));
+    mc_locale_t *loc = NULL;
+    const char *err = NULL;
+
+    ck_assert_int_eq(mc_locale_parse(test_pool, f->data, f->len, lang, &loc, &err), MC_OK);
+    return loc;
+}
+
+/* The markup of the banner's necessary category: from its switch to the next one. */
+static const char *necessary_block(const char *html)
+{
+    const char *start = strstr(html, "id=\"mc-cat-necessary\"");
+    const char *end = start ? strstr(start, "<div class=\"mc-cat\">") : NULL;
+
+    ck_assert_ptr_nonnull(start);
+    ck_assert_ptr_nonnull(end);
+    return apr_pstrndup(test_pool, start, (apr_size_t)(end - start));
+}
+
+START_TEST(held_cookies_are_shown_apart_from_necessary)
+{
+    mc_categories_t *cats = mc_categories_make(test_pool);
+    mc_ruleset_t *rs = catalogue();
+    apr_array_header_t *decl = mc_declaration_make(test_pool, cats, rs, NULL, "consent");
+    apr_array_header_t *seen = mc_declaration_seen(test_pool, cats, rs, NULL, "consent",
+                                                   seen_list());
+    mc_banner_opts_t o;
+    const char *html, *box, *held, *let;
+    int mark = 0;
+
+    /* the default: persistent ones held, the session one let through */
+    mc_declaration_add_seen(test_pool, decl, seen);
+    ck_assert_int_eq(listed(decl, MC_CAT_NECESSARY, "aa_unknown", &mark), 1);
+    ck_assert_int_eq(mark, MC_DECLARED_HELD);
+    ck_assert_int_eq(listed(decl, MC_CAT_NECESSARY, "zz_unknown", &mark), 1);
+    ck_assert_int_eq(mark, MC_DECLARED_LET_THROUGH);
+    memset(&o, 0, sizeof(o));
+    o.base_path = "/_consent";
+    o.cookies = mc_banner_cookie_lists(test_pool, decl);
+    ck_assert_int_eq(o.cookies[MC_CAT_NECESSARY].held_count, 2);
+    ck_assert_int_eq(o.cookies[MC_CAT_NECESSARY].unclassified_count, 1);
+    html = mc_banner_render(test_pool, locale("en"), cats, &o, NULL);
+    /* not one of them under necessary, which names only the consent cookie */
+    ck_assert_ptr_null(strstr(necessary_block(html), "unknown"));
+    ck_assert_ptr_nonnull(strstr(necessary_block(html), "<code>consent</code>"));
+    box = strstr(html, "mc-unclassified-box");
+    ck_assert_ptr_nonnull(box);
+    ck_assert_ptr_nonnull(strstr(box, "Cookies not yet classified (3)"));
+    held = strstr(box, "<ul class=\"mc-unclassified mc-held\">");
+    let = strstr(box, "<ul class=\"mc-unclassified\">");
+    ck_assert_ptr_nonnull(held);
+    ck_assert_ptr_nonnull(let);
+    /* the held list names the persistent ones and says when they are stored */
+    ck_assert_ptr_nonnull(strstr(held, "<code>aa_unknown</code>"));
+    ck_assert(strstr(held, "<code>pref</code>") < let);
+    ck_assert_ptr_nonnull(strstr(box, "They are stored only if you accept all"));
+    ck_assert_ptr_nonnull(strstr(let, "<code>zz_unknown</code>"));
+    /* in Nynorsk too */
+    html = mc_banner_render(test_pool, locale("nn"), cats, &o, NULL);
+    ck_assert_ptr_nonnull(strstr(html, "Informasjonskapslar som enno ikkje er klassifiserte (3)"));
+}
+END_TEST
+
+START_TEST(unclassified_cookies_in_the_json_apart_with_their_treatment)
+{
+    mc_categories_t *cats = mc_categories_make(test_pool);
+    mc_ruleset_t *rs = catalogue();
+    apr_array_header_t *decl = mc_declaration_make(test_pool, cats, rs, NULL, "consent");
+    apr_array_header_t *seen = mc_declaration_seen(test_pool, cats, rs, NULL, "consent",
+                                                   seen_list());
+    json_t *root, *list, *necessary = NULL;
+    json_error_t jerr;
+    size_t i;
+    json_t *v;
+
+    /* even when the banner's lists carry them, the categories do not */
+    mc_declaration_add_seen(test_pool, decl, seen);
+    root = json_loads(mc_declaration_json_seen(test_pool, decl, seen, cats, locale("en"), "1"), 0,
+                      &jerr);
+    ck_assert_ptr_nonnull(root);
+    list = json_object_get(root, "unclassified");
+    ck_assert_int_eq(json_array_size(list), 3);
+    json_array_foreach (json_object_get(root, "categories"), i, v) {
+        if (strcmp(json_string_value(json_object_get(v, "name")), "necessary") == 0)
+            necessary = json_object_get(v, "cookies");
+    }
+    ck_assert_ptr_nonnull(necessary);
+    json_array_foreach (necessary, i, v)
+        ck_assert_ptr_null(strstr(json_string_value(json_object_get(v, "name")), "unknown"));
+    v = json_array_get(list, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(v, "name")), "aa_unknown");
+    ck_assert_str_eq(json_string_value(json_object_get(v, "domain")), "example.no");
+    ck_assert_int_eq(json_integer_value(json_object_get(v, "lifetime")), 5);
+    ck_assert(json_is_true(json_object_get(v, "persistent")));
+    ck_assert_str_eq(json_string_value(json_object_get(v, "treatment")), "held");
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(v, "advice")),
+                                 "ConsentCookieRule statistics aa_unknown"));
+    v = json_array_get(list, 2);
+    ck_assert_str_eq(json_string_value(json_object_get(v, "name")), "zz_unknown");
+    ck_assert(json_is_false(json_object_get(v, "persistent")));
+    ck_assert(json_is_null(json_object_get(v, "lifetime")));
+    ck_assert_str_eq(json_string_value(json_object_get(v, "treatment")), "allowed");
+    json_decref(root);
+
+    mc_declaration_treat(seen, MC_UNCLASSIFIED_BLOCK);
+    root = json_loads(mc_declaration_json_seen(test_pool, decl, seen, cats, locale("en"), "1"), 0,
+                      &jerr);
+    json_array_foreach (json_object_get(root, "unclassified"), i, v)
+        ck_assert_str_eq(json_string_value(json_object_get(v, "treatment")), "blocked");
+    json_decref(root);
+}
+END_TEST
+
+START_TEST(the_admin_panel_lists_unclassified_cookies_and_the_directive)
+{
+    mc_categories_t *cats = mc_categories_make(test_pool);
+    apr_array_header_t *seen = mc_declaration_seen(test_pool, cats, catalogue(), NULL, "consent",
+                                                   seen_list());
+    const char *html = mc_admin_panel(test_pool, locale("en"), cats, seen);
+    const char *row = strstr(html, "<code>aa_unknown</code>");
+
+    ck_assert_ptr_nonnull(strstr(html, "For the site&#39;s administrator"));
+    ck_assert_ptr_nonnull(row);
+    ck_assert_ptr_nonnull(strstr(row, "Persistent (1 days)"));
+    ck_assert_ptr_nonnull(strstr(row, "Held until the visitor accepts all"));
+    ck_assert_ptr_nonnull(strstr(html, "<code>zz_unknown</code></td><td>example.no</td><td>"
+                                       "Session</td><td class=\"mc-admin-allowed\">"));
+    /* classified cookies are not in it */
+    ck_assert_ptr_null(strstr(html, "<code>_st</code>"));
+    ck_assert_ptr_nonnull(strstr(html, "ConsentCookieRule CATEGORY aa_unknown\n"
+                                       "ConsentCookieRule CATEGORY pref\n"
+                                       "ConsentCookieRule CATEGORY zz_unknown</code>"));
+    ck_assert_ptr_nonnull(strstr(html, "<code>statistics</code>"));
+    /* nothing to classify: said so */
+    html = mc_admin_panel(test_pool, locale("nn"), cats, NULL);
+    ck_assert_ptr_nonnull(strstr(html, "Alle informasjonskapslane som nettstaden set"));
+    ck_assert_ptr_null(strstr(html, "<table"));
 }
 END_TEST
 
@@ -477,6 +623,9 @@ Suite *seen_suite(void)
     tcase_add_test(tc, seen_cookies_are_classified_and_sorted);
     tcase_add_test(tc, seen_cookies_in_the_json);
     tcase_add_test(tc, seen_cookies_join_the_banner_lists_once);
+    tcase_add_test(tc, held_cookies_are_shown_apart_from_necessary);
+    tcase_add_test(tc, unclassified_cookies_in_the_json_apart_with_their_treatment);
+    tcase_add_test(tc, the_admin_panel_lists_unclassified_cookies_and_the_directive);
     suite_add_tcase(s, tc);
     return s;
 }
