@@ -26,6 +26,7 @@
 #include <zlib.h>
 
 #include "banner.h"
+#include "gtag.h"
 #include "html.h"
 
 APLOG_USE_MODULE(consent);
@@ -486,6 +487,16 @@ static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_
         rule = mc_ruleset_match_url(ctx->conf->rules, subject, len);
     else if (!rule && kind == MC_RULE_INLINE)
         rule = mc_ruleset_match_inline(ctx->conf->rules, subject, len);
+    if (rule && rule->google_tag) {
+        /* a catalogue's Google tag: its ids decide (an admin's rule has no
+         * service, so it still wins as written) */
+        const char *cat =
+            mc_gtag_classify(kind, subject, len, ctx->dir->google_consent_mode == 1);
+        int i = cat ? mc_categories_index(ctx->conf->cats, cat) : -1;
+
+        if (i >= 0)
+            return i;
+    }
     return rule ? mc_categories_index(ctx->conf->cats, rule->category) : -1;
 }
 
