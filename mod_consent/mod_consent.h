@@ -21,7 +21,7 @@
  * Taken: 00001-00057 in the first files, then one range per file:
  * 00100s endpoint and pages, 00150-00181 filter and banner, 00200-00219
  * glue_log_dbd.c, 00220-00229 glue_log_syslog.c, 00230-00249 glue_seen.c,
- * 00250-00269 glue_csp.c.
+ * 00250-00269 glue_csp.c, 00280-00284 Google tags in glue_filter.c.
  * Next free number: 00270. */
 #define MCLOGNO(n) "MC" #n ": "
 
