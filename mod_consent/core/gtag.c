@@ -350,9 +350,16 @@ static const char *escape(tok_t *t, const char *p, const char *end)
             return p + 5;
         }
         break;
+    case 'n': put(t, '\n'); return p + 1;
+    case 'r': put(t, '\r'); return p + 1;
+    case 't': put(t, '\t'); return p + 1;
+    case 'b': put(t, '\b'); return p + 1;
+    case 'f': put(t, '\f'); return p + 1;
+    case 'v': put(t, '\v'); return p + 1;
+    case '0': put(t, '\0'); return p + 1; /* NUL: no id holds one */
     default: break;
     }
-    put(t, *p == 'n' ? '\n' : (unsigned char)*p < 0x80 ? *p : '?');
+    put(t, (unsigned char)*p < 0x80 ? *p : '?');
     return p + 1;
 }
 
@@ -400,6 +407,19 @@ static void lex_regex(lexer_t *lx)
         lx->p++;
 }
 
+static int regex_keyword(const char *s, size_t n)
+{
+    static const char *const words[] = {"return", "typeof", "case",  "in",    "of",
+                                        "delete", "void",   "throw", "new",   "else",
+                                        "do",     "yield",  "await", "instanceof"};
+
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        if (strlen(words[i]) == n && memcmp(words[i], s, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static void lex_next(lexer_t *lx, tok_t *t)
 {
     t->vlen = 0;
@@ -427,9 +447,8 @@ static void lex_next(lexer_t *lx, tok_t *t)
         while (lx->p < lx->end && name_char((unsigned char)*lx->p))
             lx->p++;
         t->n = (size_t)(lx->p - t->s);
-        /* "return /x/" and "typeof /x/" hold a regex; other names end an operand */
-        lx->regex_ok = (t->n == 6 && memcmp(t->s, "return", 6) == 0) ||
-                       (t->n == 6 && memcmp(t->s, "typeof", 6) == 0);
+        /* after these keywords a '/' starts a regex; other names end an operand */
+        lx->regex_ok = regex_keyword(t->s, t->n);
     } else {
         t->type = T_PUNCT;
         t->punct = (unsigned char)*lx->p++;

@@ -170,6 +170,10 @@ START_TEST(snippet_spellings)
         /* a quote inside a regular expression starts no string */
         {"var re = /'/; gtag('config', 'G-A');", S},
         {"if (/\"x/.test(a)) gtag('config', 'G-A');", S},
+        {"if (a) throw /'/; gtag('config', 'G-A');", S},
+        {"x = a in /'/; gtag('config', 'G-A');", S},
+        /* a division is no regex */
+        {"var h = w / 2, q = 'G-A'; gtag('config', q) / 1;", S | U},
         /* comments run nothing: no statistics id from them */
         {"// gtag('config', 'G-A');\n", 0},
         {"/* gtag('config', 'G-A'); */", 0},
@@ -199,6 +203,8 @@ START_TEST(ids_that_cannot_be_read_are_unknown)
         {"dataLayer.push(args);", U},
         {"gtag('config');", U},
         {"gtag('config', 'not-an-id');", U},
+        {"gtag('config', 'G-A\\0');", U},
+        {"gtag('config', 'G-A\\n');", U},
         {"gtag('event', 'conversion', {send_to: target});", U},
         {"gtag('event', 'conversion', {send_to: 'default'});", U},
         {"gtag('event', 'x', {send_to: ['G-A', t]});", S | U},
