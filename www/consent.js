@@ -74,8 +74,12 @@
     ];
     if (Object.keys(GCM).some((c) => allowed.includes(c))) first.push(command('consent', 'update', gcmSignals(allowed)));
     first.push(command('set', 'ads_data_redaction', !allowed.includes('marketing')));
-    if (Array.isArray(dl) && dl.push === Array.prototype.push) dl.unshift(...first);
-    else for (const c of first) dl.push(c);
+    try {
+      if (Array.isArray(dl) && dl.push === Array.prototype.push) dl.unshift(...first);
+      else for (const c of first) dl.push(c);
+    } catch {
+      /* a dataLayer that is no array: the page's own, not ours to fix */
+    }
     if (typeof window.gtag !== 'function') {
       window.gtag = function gtag() {
         window.dataLayer.push(arguments);
