@@ -26,6 +26,7 @@
 #include <zlib.h>
 
 #include "banner.h"
+#include "gtag.h"
 #include "html.h"
 
 APLOG_USE_MODULE(consent);
@@ -486,6 +487,24 @@ static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_
         rule = mc_ruleset_match_url(ctx->conf->rules, subject, len);
     else if (!rule && kind == MC_RULE_INLINE)
         rule = mc_ruleset_match_inline(ctx->conf->rules, subject, len);
+    if (rule && rule->google_tag) {
+        /* a catalogue's Google tag: its ids decide (an admin's rule has no
+         * service, so it still wins as written) */
+        const char *cat =
+            mc_gtag_classify(kind, subject, len, ctx->dir->google_consent_mode == 1);
+        int i = cat ? mc_categories_index(ctx->conf->cats, cat) : -1;
+
+        if (i >= 0) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, ctx->f->r,
+                          MCLOGNO(00280) "Google tag (%s rule of '%s'): %s by its ids",
+                          mc_rule_kind_str(kind), rule->service, cat);
+            return i;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, ctx->f->r,
+                      MCLOGNO(00281) "Google tag (%s rule of '%s'): no id read for sure, so "
+                      "the catalogue's %s stands",
+                      mc_rule_kind_str(kind), rule->service, rule->category);
+    }
     return rule ? mc_categories_index(ctx->conf->cats, rule->category) : -1;
 }
 

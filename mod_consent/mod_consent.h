@@ -23,8 +23,9 @@
  * 00100s endpoint and pages, 00150-00181 filter and banner, 00200-00219
  * glue_log_dbd.c, 00220-00229 glue_log_syslog.c, 00230-00249 glue_seen.c,
  * 00250-00269 glue_csp.c, 00270-00279 unclassified cookies (glue_headers.c,
- * glue_seen.c, glue_config.c, glue_pages.c).
- * Next free number: 00280 (taken by issue 14's other parts up to 00319). */
+ * glue_seen.c, glue_config.c, glue_pages.c), 00280-00284 Google tags in
+ * glue_filter.c.
+ * Next free number: 00285 (taken by issue 14's other parts up to 00319). */
 #define MCLOGNO(n) "MC" #n ": "
 
 #define MC_UNSET (-1)

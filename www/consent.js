@@ -22,40 +22,69 @@
   const needsNewPolicy = (granted) => cspReload.some((c) => granted.includes(c));
 
   /* Google Consent Mode v2 (ConsentGoogleConsentMode On): everything
-   * denied before any Google tag runs, then what the visitor grants. */
+   * denied before any Google tag runs, then what the visitor grants. The
+   * server lets a tag with a statistics id (G-) load on statistics consent
+   * alone, so the ads signals must be denied before gtag.js reads its
+   * first config, in both orders the page may give:
+   *   - consent.js first (it is a plain script at the top of <head>): the
+   *     commands go onto dataLayer before the page's snippet adds its own;
+   *   - the page's snippet first (markup before <head>, a tag the server
+   *     passed as it was): gtag.js, loading async, has not read dataLayer
+   *     yet (its push is still the array's own), so the commands go in
+   *     FRONT of what is there.
+   * With ads storage denied, ads_data_redaction drops ad click ids from
+   * what is sent, as Google documents; url_passthrough stays off: it would
+   * carry ad click ids from page to page without consent. */
   const GCM = {
     statistics: ['analytics_storage'],
     marketing: ['ad_storage', 'ad_user_data', 'ad_personalization'],
     preferences: ['functionality_storage', 'personalization_storage'],
   };
   const gcm = attr('data-gcm') === '1';
-  function gcmUpdate(cats) {
+  /* gtag's own form of a command: an arguments object */
+  const command = function () {
+    return arguments;
+  };
+  function gcmSignals(cats) {
     const o = {};
     for (const c in GCM) for (const k of GCM[c]) o[k] = cats.includes(c) ? 'granted' : 'denied';
+    return o;
+  }
+  function gcmUpdate(cats) {
     try {
-      window.gtag('consent', 'update', o);
+      window.gtag('consent', 'update', gcmSignals(cats));
+      window.gtag('set', 'ads_data_redaction', !cats.includes('marketing'));
     } catch {
       /* the page's own gtag failed: the choice still applies */
     }
   }
   if (gcm) {
-    window.dataLayer = window.dataLayer || [];
+    const dl = (window.dataLayer = window.dataLayer || []);
+    const first = [
+      command('consent', 'default', {
+        ad_storage: 'denied',
+        ad_user_data: 'denied',
+        ad_personalization: 'denied',
+        analytics_storage: 'denied',
+        functionality_storage: 'denied',
+        personalization_storage: 'denied',
+        security_storage: 'granted',
+        wait_for_update: 500,
+      }),
+    ];
+    if (Object.keys(GCM).some((c) => allowed.includes(c))) first.push(command('consent', 'update', gcmSignals(allowed)));
+    first.push(command('set', 'ads_data_redaction', !allowed.includes('marketing')));
+    try {
+      if (Array.isArray(dl) && dl.push === Array.prototype.push) dl.unshift(...first);
+      else for (const c of first) dl.push(c);
+    } catch {
+      /* a dataLayer that is no array: the page's own, not ours to fix */
+    }
     if (typeof window.gtag !== 'function') {
       window.gtag = function gtag() {
         window.dataLayer.push(arguments);
       };
     }
-    window.gtag('consent', 'default', {
-      ad_storage: 'denied',
-      ad_user_data: 'denied',
-      ad_personalization: 'denied',
-      analytics_storage: 'denied',
-      functionality_storage: 'denied',
-      personalization_storage: 'denied',
-      security_storage: 'granted',
-      wait_for_update: 500,
-    });
-    if (Object.keys(GCM).some((c) => allowed.includes(c))) gcmUpdate(allowed);
   }
 
   /* The guard: scripts, iframes and images other code adds later (tag

@@ -740,12 +740,15 @@ static mc_status_t load_patterns(const where_t *w, mc_ruleset_t *rs, json_t *svc
         if (ruleset_push(rs, kind, service->category, service->name, json_string_value(item),
                          source, &err) != MC_OK)
             return fail(w, "'%s': %s", key, err);
+        ((mc_rule_t *)rs->rules[kind]->elts)[rs->rules[kind]->nelts - 1].google_tag =
+            service->google_tag;
     }
     return MC_OK;
 }
 
 static const char *const service_keys[] = {
-    "name", "vendor", "category", "privacy", "description", "cookies", "urls", "inline", NULL};
+    "name", "vendor", "category", "privacy", "description", "cookies", "urls", "inline",
+    "google_tag", NULL};
 
 static mc_status_t load_service_fields(const where_t *w, json_t *obj, mc_service_t *svc)
 {
@@ -764,6 +767,11 @@ static mc_status_t load_service_fields(const where_t *w, json_t *obj, mc_service
         s = fail(w, "'privacy' must be an http(s) URL, not '%s'", svc->privacy_url);
     if (s == MC_OK)
         s = load_description(w, obj, &svc->description);
+    if (s == MC_OK && json_object_get(obj, "google_tag") &&
+        !json_is_boolean(json_object_get(obj, "google_tag")))
+        s = fail(w, "'google_tag' must be true or false");
+    if (s == MC_OK)
+        svc->google_tag = json_is_true(json_object_get(obj, "google_tag"));
     return s;
 }
 

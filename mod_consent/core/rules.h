@@ -49,6 +49,7 @@ typedef struct mc_rule {
     const char *text;     /* the pattern as written */
     const char *source;   /* where it was written: "file:line" or catalogue name */
     mc_pattern_t *pattern;
+    int google_tag;       /* its service is a Google tag: the ids decide (gtag.h) */
 } mc_rule_t;
 
 /* A catalogue service, kept for the cookie declaration and placeholders. */
@@ -59,6 +60,7 @@ typedef struct mc_service {
     const char *privacy_url;  /* may be NULL */
     const char *source;       /* the catalogue it came from */
     apr_table_t *description; /* language ("nb") -> text; may be NULL */
+    int google_tag;           /* "google_tag": true (gtag.h) */
 } mc_service_t;
 
 typedef struct mc_ruleset {

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "builtin.h"
+#include "gtag.h"
 #include "html.h"
 #include "rules.h"
 
@@ -81,7 +82,11 @@ static int classify_catalogue(void *baton, mc_rule_kind_t kind, const char *subj
 {
     const mc_rule_t *rule = kind == MC_RULE_URL ? mc_ruleset_match_url(rules, subject, len)
                                                 : mc_ruleset_match_inline(rules, subject, len);
+    /* as the glue does: a Google tag's ids decide (Consent Mode on) */
+    const char *gtag = rule && rule->google_tag ? mc_gtag_classify(kind, subject, len, 1) : NULL;
 
+    if (gtag)
+        return mc_categories_index(cats, gtag);
     return rule ? mc_categories_index(cats, rule->category) : -1;
 }
 
@@ -89,6 +94,8 @@ static int classify_catalogue(void *baton, mc_rule_kind_t kind, const char *subj
  * on whatever the fuzzer makes: -1 to 3 from a byte of the subject. */
 static int classify_often(void *baton, mc_rule_kind_t kind, const char *subject, size_t len)
 {
+    /* the Google tag id scanners read every subject the fuzzer makes */
+    (void)mc_gtag_classify(kind, subject, len, 0);
     return len == 0 ? -1 : (int)((unsigned char)subject[len / 2] % 5) - 1;
 }
 
