@@ -74,7 +74,7 @@ static void read_consent(request_rec *r, const mc_server_conf_t *conf, mc_reques
 
         if (strcmp(c->name, conf->cookie_name) != 0)
             continue;
-        status = mc_token_decode(r->pool, conf->signing_key, conf->cats, c->value,
+        status = mc_token_decode(r->pool, conf->signing_key, conf->cats, conf->rules, c->value,
                                  strlen(c->value), conf->policy, now, conf->max_age, &candidate);
         better = status_rank(status) > status_rank(st->status) ||
                  (status == MC_TOKEN_VALID && st->status == MC_TOKEN_VALID &&
@@ -288,8 +288,8 @@ void mc_expire_cookies(request_rec *r, mc_request_state_t *st, mc_catmask_t gran
         if (apr_hash_get(done, c->name, APR_HASH_KEY_STRING))
             continue;
         apr_hash_set(done, c->name, APR_HASH_KEY_STRING, c);
-        headers = mc_cookie_expiry_headers(r->pool, c->name, r->hostname ? r->hostname : "",
-                                           secure);
+        headers =
+            mc_cookie_expiry_headers(r->pool, c->name, r->hostname ? r->hostname : "", secure);
         for (int j = 0; j < headers->nelts; j++)
             apr_table_addn(r->err_headers_out, "Set-Cookie",
                            APR_ARRAY_IDX(headers, j, const char *));

@@ -796,15 +796,16 @@ static mc_status_t load_patterns(const where_t *w, mc_ruleset_t *rs, json_t *svc
 
         if (!json_is_string(item))
             return fail(w, "'%s'[%" APR_SIZE_T_FMT "] must be a string", key, i);
-        if (ruleset_push(rs, kind, service->category, service, json_string_value(item),
-                         source, &err) != MC_OK)
+        if (ruleset_push(rs, kind, service->category, service, json_string_value(item), source,
+                         &err) != MC_OK)
             return fail(w, "'%s': %s", key, err);
     }
     return MC_OK;
 }
 
-static const char *const service_keys[] = {
-    "name", "id", "vendor", "category", "privacy", "description", "cookies", "urls", "inline", NULL};
+static const char *const service_keys[] = {"name",    "id",          "vendor",  "category",
+                                           "privacy", "description", "cookies", "urls",
+                                           "inline",  NULL};
 
 static mc_status_t load_service_fields(const where_t *w, json_t *obj, mc_service_t *svc)
 {

@@ -370,7 +370,8 @@ START_TEST(service_ids_are_slugged_names)
     ck_assert_str_eq(slug("  Hot--jar (EU) "), "hot-jar-eu");
     ck_assert_str_eq(slug("Vimeo\xc3\xa6x 2"), "vimeo-x-2");
     ck_assert_str_eq(slug("***"), "");
-    ck_assert_int_eq(strlen(slug("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa b")), MC_SERVICE_ID_MAX);
+    ck_assert_int_eq(strlen(slug("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa b")),
+                     MC_SERVICE_ID_MAX);
     ck_assert(mc_service_id_valid("google-maps", 11));
     ck_assert(!mc_service_id_valid("-maps", 5));
     ck_assert(!mc_service_id_valid("maps-", 5));
@@ -415,8 +416,7 @@ START_TEST(bad_and_duplicate_service_ids_are_rejected)
 
     ck_assert_int_eq(mc_ruleset_load_json(rs, bad, strlen(bad), "bad.json", &err), MC_EINVAL);
     ck_assert_msg(strstr(err, "'id' 'Not Good'") != NULL, "%s", err);
-    ck_assert_int_eq(mc_ruleset_load_json(rs, twice, strlen(twice), "twice.json", &err),
-                     MC_EINVAL);
+    ck_assert_int_eq(mc_ruleset_load_json(rs, twice, strlen(twice), "twice.json", &err), MC_EINVAL);
     ck_assert_msg(strstr(err, "same id 'a-b'") != NULL, "%s", err);
 }
 END_TEST
@@ -675,16 +675,21 @@ START_TEST(tracker_rules_match_every_spelling_a_browser_fetches)
         /* the pattern is read the same way */
         {"example.com/%7euser/*", "https://example.com/~user/x"},
         {"example.com/~user/*", "https://example.com/%7Euser/x"},
-        {"b\xc3\xbc" "cher.example", "https://www.xn--bcher-kva.example/"},
-        {"B\xc3\x9c" "CHER.example", "https://B\xc3\x9c" "cher.example/"},
+        {"b\xc3\xbc"
+         "cher.example",
+         "https://www.xn--bcher-kva.example/"},
+        {"B\xc3\x9c"
+         "CHER.example",
+         "https://B\xc3\x9c"
+         "cher.example/"},
     };
 
     for (size_t i = 0; i < sizeof(dodges) / sizeof(dodges[0]); i++)
         ck_assert_msg(url_matches(dodges[i].pattern, dodges[i].url) == 1, "'%s' should match '%s'",
                       dodges[i].url, dodges[i].pattern);
     /* and what is another host or path stays another */
-    ck_assert_int_eq(url_matches("google-analytics.com", "https://google-analytics.com%2F.evil.io/"),
-                     0);
+    ck_assert_int_eq(
+        url_matches("google-analytics.com", "https://google-analytics.com%2F.evil.io/"), 0);
     ck_assert_int_eq(url_matches("s3.amazonaws.com/downloads.mailchimp.com/*",
                                  "https://s3.amazonaws.com/downloads%2Fmailchimp.com/js"),
                      0);
@@ -840,7 +845,8 @@ START_TEST(default_catalogue_classifies_tracker_urls)
                       cases[i].url, got ? got : "(none)", cases[i].service);
     }
     /* a YouTube thumbnail fetched from Google's servers tells YouTube who looked */
-    ck_assert_str_eq(url_service(rs, "https://i.ytimg.com/vi/dQw4w9WgXcQ/hqdefault.jpg"), "YouTube");
+    ck_assert_str_eq(url_service(rs, "https://i.ytimg.com/vi/dQw4w9WgXcQ/hqdefault.jpg"),
+                     "YouTube");
     /* fonts and the site's own files are not trackers */
     ck_assert_ptr_null(url_category(rs, "https://fonts.googleapis.com/css2?family=Inter"));
     ck_assert_ptr_null(url_category(rs, "https://www.google.com/search?q=legevakt"));
