@@ -633,8 +633,7 @@ START_TEST(key_file_trailing_newline_is_stripped)
     const char *err = NULL;
 
     ck_assert_int_eq(
-        mc_token_key_from_file(test_pool, unit_temp_file("0123456789abcdef\n", 17), &key, &err),
-        MC_OK);
+        mc_token_key_from_file(test_pool, unit_temp_file("0123456789abcdef\n", 17), &key, &err), MC_OK);
     ck_assert_uint_eq(key.len, 16);
     ck_assert_int_eq(memcmp(key.bytes, "0123456789abcdef", 16), 0);
     ck_assert_int_eq(
@@ -657,8 +656,7 @@ START_TEST(key_file_binary_bytes_are_kept)
     const char *err = NULL;
 
     ck_assert_int_eq(
-        mc_token_key_from_file(test_pool, unit_temp_file(secret, sizeof(secret)), &key, &err),
-        MC_OK);
+        mc_token_key_from_file(test_pool, unit_temp_file(secret, sizeof(secret)), &key, &err), MC_OK);
     ck_assert_uint_eq(key.len, sizeof(secret));
     ck_assert_int_eq(memcmp(key.bytes, secret, sizeof(secret)), 0);
 }
@@ -686,8 +684,8 @@ START_TEST(key_file_too_long)
     memset(big, 'k', sizeof(big));
     ck_assert_int_eq(mc_token_key_from_file(test_pool, unit_temp_file(big, MC_KEY_MAX), &key, &err),
                      MC_OK);
-    ck_assert_int_eq(
-        mc_token_key_from_file(test_pool, unit_temp_file(big, sizeof(big)), &key, &err), MC_EINVAL);
+    ck_assert_int_eq(mc_token_key_from_file(test_pool, unit_temp_file(big, sizeof(big)), &key, &err),
+                     MC_EINVAL);
     ck_assert_ptr_nonnull(strstr(err, "longer than 256 bytes"));
 }
 END_TEST
