@@ -317,6 +317,9 @@ static int handle_decision(request_rec *r)
     if (mc_log_record(r, &rec) != APR_SUCCESS)
         return mc_refuse(r, HTTP_SERVICE_UNAVAILABLE, "the decision could not be recorded");
     set_consent_cookie(r, conf, token);
+    /* from here on the request speaks for the new decision: the cleanup
+     * below keeps the cookies of the services it grants */
+    st->services = consent.services;
     mc_expire_cookies(r, st, consent.granted & (st->gpc ? ~((mc_catmask_t)1 << MC_CAT_MARKETING)
                                                         : ~(mc_catmask_t)0));
     if (type == BODY_FORM)

@@ -322,8 +322,8 @@ static void private_cache(request_rec *r)
 static void adjust_headers(request_rec *r, mc_encoding_t encoding)
 {
     const mc_request_state_t *st = mc_request_state(r);
-    const char *state =
-        apr_psprintf(r->pool, "%x%c", (unsigned)st->effective, st->consent.decided ? 'd' : 'u');
+    const char *state = apr_psprintf(r->pool, "%x%c%s", (unsigned)st->effective,
+                                     st->consent.decided ? 'd' : 'u', mc_services_key(r, st));
 
     unset_field(r, "Content-Length");
     unset_field(r, "Content-MD5");
@@ -475,7 +475,8 @@ static void append_bucket(mc_filter_ctx_t *ctx, apr_bucket *e)
 /* --- classification and the banner, for the rewriter ---------------------------- */
 
 /* Rules of the directory first (an admin's local word), then the server's. */
-static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_t len)
+static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_t len,
+                    const char **service)
 {
     const mc_filter_ctx_t *ctx = baton;
     const mc_rule_t *rule = NULL;
@@ -486,6 +487,7 @@ static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_
         rule = mc_ruleset_match_url(ctx->conf->rules, subject, len);
     else if (!rule && kind == MC_RULE_INLINE)
         rule = mc_ruleset_match_inline(ctx->conf->rules, subject, len);
+    *service = rule ? rule->service_id : NULL;
     return rule ? mc_categories_index(ctx->conf->cats, rule->category) : -1;
 }
 
@@ -860,6 +862,7 @@ static apr_status_t start_rewriter(mc_filter_ctx_t *ctx)
 
     ctx->policy.cats = ctx->conf->cats;
     ctx->policy.granted = mc_request_state(r)->effective;
+    ctx->policy.services = mc_request_state(r)->services;
     ctx->policy.classify = classify;
     ctx->policy.classify_baton = ctx;
     ctx->policy.inject = 1;

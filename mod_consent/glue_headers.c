@@ -99,6 +99,47 @@ static int gpc_requested(request_rec *r)
     return v && v[0] == '1' && (v[1] == '\0' || apr_isspace(v[1]));
 }
 
+/* The cookie's services, less those of marketing under GPC (as the category). */
+static const apr_array_header_t *effective_services(request_rec *r, const mc_server_conf_t *conf,
+                                                    const mc_request_state_t *st)
+{
+    apr_array_header_t *kept;
+    const apr_array_header_t *ids = st->consent.services;
+
+    if (!ids || !st->gpc)
+        return ids;
+    kept = apr_array_make(r->pool, ids->nelts, sizeof(const char *));
+    for (int i = 0; i < ids->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(ids, i, const char *);
+        const mc_service_t *svc = mc_ruleset_service(conf->rules, id, strlen(id));
+
+        if (svc && mc_categories_index(conf->cats, svc->category) != MC_CAT_MARKETING)
+            APR_ARRAY_PUSH(kept, const char *) = id;
+    }
+    return kept;
+}
+
+int mc_service_granted(request_rec *r, const char *id)
+{
+    const apr_array_header_t *ids = mc_request_state(r)->services;
+
+    for (int i = 0; id && ids && i < ids->nelts; i++) {
+        if (strcmp(APR_ARRAY_IDX(ids, i, const char *), id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+const char *mc_services_key(request_rec *r, const mc_request_state_t *st)
+{
+    const char *key = "";
+
+    for (int i = 0; st->services && i < st->services->nelts; i++)
+        key = apr_pstrcat(r->pool, key, i ? ":" : "~", APR_ARRAY_IDX(st->services, i, const char *),
+                          NULL);
+    return key;
+}
+
 mc_request_state_t *mc_request_state(request_rec *r)
 {
     mc_request_state_t *st = ap_get_module_config(r->request_config, &consent_module);
@@ -114,6 +155,7 @@ mc_request_state_t *mc_request_state(request_rec *r)
     st->effective = st->consent.granted;
     if (st->gpc)
         st->effective &= ~((mc_catmask_t)1 << MC_CAT_MARKETING);
+    st->services = effective_services(r, conf, st);
     ap_set_module_config(r->request_config, &consent_module, st);
     return st;
 }
@@ -171,7 +213,8 @@ int mc_cookie_granted(request_rec *r, const char *name, mc_catmask_t granted)
     if (!rule)
         rule = mc_ruleset_match_cookie(conf->rules, name);
     if (rule)
-        return mc_catmask_has(granted, mc_categories_index(conf->cats, rule->category));
+        return mc_catmask_has(granted, mc_categories_index(conf->cats, rule->category)) ||
+               mc_service_granted(r, rule->service_id);
     allowed = d->unclassified != MC_UNCLASSIFIED_BLOCK;
     report_unclassified(r, name, allowed);
     return allowed;

@@ -21,7 +21,7 @@
  * Taken: 00001-00057 in the first files, then one range per file:
  * 00100s endpoint and pages, 00150-00181 filter and banner, 00200-00219
  * glue_log_dbd.c, 00220-00229 glue_log_syslog.c, 00230-00249 glue_seen.c,
- * 00250-00269 glue_csp.c.
+ * 00250-00269 glue_csp.c, 00285-00294 per-service consent.
  * Next free number: 00270. */
 #define MCLOGNO(n) "MC" #n ": "
 
@@ -95,6 +95,10 @@ typedef struct mc_request_state {
     mc_token_status_t status;  /* why the cookie was or was not accepted */
     int gpc;                   /* Sec-GPC: 1 was sent and is respected */
     mc_catmask_t effective;    /* what is granted for this request */
+    /* ids (const char *) of the services granted beyond EFFECTIVE: the
+     * cookie's, less marketing ones under GPC; at the endpoint, the new
+     * decision's once it is made */
+    const apr_array_header_t *services;
     apr_array_header_t *cookies; /* the request's cookies (mc_cookie_t) */
     int cleaned;               /* refused cookies already expired */
     /* The module's Content-Security-Policy for this response (glue_csp.c):
@@ -130,7 +134,12 @@ void mc_category_ref(cmd_parms *cmd, const char *category);
 
 /* glue_headers.c */
 mc_request_state_t *mc_request_state(request_rec *r);
-/* 1 when cookie NAME may be set or kept under GRANTED. */
+/* 1 when service ID is among the request's granted services (st->services). */
+int mc_service_granted(request_rec *r, const char *id);
+/* "" or "~id:id...": the request's granted services, for cache keys and ETags. */
+const char *mc_services_key(request_rec *r, const mc_request_state_t *st);
+/* 1 when cookie NAME may be set or kept under GRANTED (or its rule's
+ * service is one of the request's granted services). */
 int mc_cookie_granted(request_rec *r, const char *name, mc_catmask_t granted);
 /* Adds Set-Cookie deletions for the request's cookies GRANTED does not cover. */
 void mc_expire_cookies(request_rec *r, mc_request_state_t *st, mc_catmask_t granted);
