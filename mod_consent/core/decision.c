@@ -492,11 +492,38 @@ static apr_array_header_t *granted_services(apr_pool_t *p, const mc_decision_t *
     return out;
 }
 
-void mc_decision_apply(apr_pool_t *p, const mc_decision_t *d, const mc_categories_t *cats,
-                       const mc_ruleset_t *rs, const mc_consent_t *previous, int gpc,
-                       mc_catmask_t *granted, const apr_array_header_t **services,
-                       mc_method_t *recorded)
+/* A placeholder's button only ever adds: what the visitor granted before
+ * stays, even if the frame's copy of the page was made before a later choice. */
+static const mc_decision_t *placeholder_adds(apr_pool_t *p, const mc_decision_t *d,
+                                             const mc_consent_t *previous)
 {
+    mc_decision_t *merged;
+
+    if (d->method != MC_METHOD_CUSTOM || d->via != MC_VIA_PLACEHOLDER || !previous ||
+        !previous->decided)
+        return d;
+    merged = apr_pmemdup(p, d, sizeof(*d));
+    merged->requested |= previous->granted;
+    merged->services = apr_array_make(p, 4, sizeof(const char *));
+    if (previous->services)
+        apr_array_cat(merged->services, previous->services);
+    for (int i = 0; d->services && i < d->services->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(d->services, i, const char *);
+        mc_consent_t had = *previous;
+
+        had.services = merged->services;
+        if (!mc_consent_has_service(&had, id) && merged->services->nelts < MC_SERVICES_MAX)
+            APR_ARRAY_PUSH(merged->services, const char *) = id;
+    }
+    return merged;
+}
+
+void mc_decision_apply(apr_pool_t *p, const mc_decision_t *asked_for,
+                       const mc_categories_t *cats, const mc_ruleset_t *rs,
+                       const mc_consent_t *previous, int gpc, mc_catmask_t *granted,
+                       const apr_array_header_t **services, mc_method_t *recorded)
+{
+    const mc_decision_t *d = placeholder_adds(p, asked_for, previous);
     mc_catmask_t required = mc_categories_required(cats);
     mc_catmask_t asked = asked_categories(d, cats);
     apr_array_header_t *svcs;

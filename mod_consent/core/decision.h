@@ -87,7 +87,10 @@ int mc_return_path_valid(const char *path);
  * changed the outcome the method is "gpc". Otherwise a reject_all, or a
  * custom choice of nothing beyond the required categories and no service,
  * after a decided consent that granted more than them or some service, is
- * recorded as "withdraw": both take back what was given. */
+ * recorded as "withdraw": both take back what was given. A custom decision
+ * made via a placeholder adds to PREVIOUS (its categories and services stay
+ * granted): a placeholder offers to allow, never to take back, and the
+ * copy it was shown in may predate the visitor's last choice. */
 void mc_decision_apply(apr_pool_t *p, const mc_decision_t *d, const mc_categories_t *cats,
                        const mc_ruleset_t *rs, const mc_consent_t *previous, int gpc,
                        mc_catmask_t *granted, const apr_array_header_t **services,

@@ -808,6 +808,29 @@ START_TEST(apply_refusing_after_a_service_is_a_withdrawal)
 }
 END_TEST
 
+START_TEST(apply_from_a_placeholder_only_adds)
+{
+    apr_array_header_t *had = apr_array_make(test_pool, 1, sizeof(const char *));
+    mc_decision_t d = form_ok("method=custom&service=youtube&via=placeholder");
+    mc_consent_t prev = consent(1, NEC | STAT);
+    mc_catmask_t granted = 0;
+    const apr_array_header_t *services = NULL;
+    mc_method_t recorded = MC_METHOD_GPC;
+
+    APR_ARRAY_PUSH(had, const char *) = "google-maps";
+    prev.services = had;
+    mc_decision_apply(test_pool, &d, cats, rules, &prev, 0, &granted, &services, &recorded);
+    ck_assert_uint_eq(granted, NEC | STAT);
+    ck_assert_str_eq(joined(services), "google-maps,youtube");
+    ck_assert_int_eq(recorded, MC_METHOD_CUSTOM);
+    /* from the banner the same body replaces */
+    d = form_ok("method=custom&service=youtube");
+    mc_decision_apply(test_pool, &d, cats, rules, &prev, 0, &granted, &services, &recorded);
+    ck_assert_uint_eq(granted, NEC);
+    ck_assert_str_eq(joined(services), "youtube");
+}
+END_TEST
+
 START_TEST(state_lists_granted_services)
 {
     apr_array_header_t *ids = apr_array_make(test_pool, 2, sizeof(const char *));
@@ -883,6 +906,7 @@ Suite *decision_suite(void)
     tcase_add_test(apply, apply_grants_services_beyond_their_categories);
     tcase_add_test(apply, apply_gpc_refuses_marketing_services);
     tcase_add_test(apply, apply_refusing_after_a_service_is_a_withdrawal);
+    tcase_add_test(apply, apply_from_a_placeholder_only_adds);
     suite_add_tcase(s, apply);
 
     tcase_add_checked_fixture(state, decision_setup, decision_teardown);
