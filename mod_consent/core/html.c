@@ -877,13 +877,11 @@ static void service_note(mc_html_t *h, const char *id)
     h->svc_notes++;
     if (h->svc_state == SVC_MIXED)
         return;
-    if (n == 0 || n > MC_SERVICE_ID_MAX) {
-        h->svc_state = SVC_MIXED;
-    } else if (h->svc_state == SVC_NONE) {
+    if (n > 0 && n <= MC_SERVICE_ID_MAX && h->svc_state == SVC_NONE) {
         memcpy(h->service, id, n + 1);
         h->svc_state = SVC_ONE;
-    } else if (strcmp(h->service, id) != 0) {
-        h->svc_state = SVC_MIXED;
+    } else if (n == 0 || n > MC_SERVICE_ID_MAX || strcmp(h->service, id) != 0) {
+        h->svc_state = SVC_MIXED; /* none, or another one than before */
     }
 }
 

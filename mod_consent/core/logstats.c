@@ -137,7 +137,9 @@ static mc_status_t mc_stats_services(mc_logstats_t *st, const json_t *ids)
             return MC_EINVAL;
     }
     json_array_foreach(ids, i, id)
+    {
         mc_stats_count(st, st->service_index, st->services, json_string_value(id));
+    }
     return MC_OK;
 }
 
