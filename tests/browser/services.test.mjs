@@ -166,3 +166,27 @@ test('the second layer: only YouTube ticked and saved', async () => {
     await s.close();
   }
 });
+
+test('axe: the placeholder with its three choices has no WCAG 2.2 A/AA violation', async () => {
+  const { createRequire } = await import('node:module');
+  const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+  const s = await visit({ bypassCSP: true });
+  try {
+    const src = await s.page.locator(FRAME).getAttribute('src');
+    await s.page.goto(server.url(src), { referer: server.url('/') });
+    for (const name of [ALLOW_YOUTUBE, NB.placeholder_load]) {
+      assert.equal(await s.page.getByRole(/Last/.test(name) ? 'link' : 'button', { name }).count(), 1, name);
+    }
+    await s.page.addScriptTag({ path: AXE });
+    const violations = await s.page.evaluate(async () => {
+      const r = await window.axe.run(document, {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+        resultTypes: ['violations'],
+      });
+      return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(' | ')}`);
+    });
+    assert.deepEqual(violations, []);
+  } finally {
+    await s.close();
+  }
+});
