@@ -313,9 +313,17 @@
     /* the second layer's switches for single services (class mc-service,
      * data-category naming their category) */
     const serviceInputs = () => [...form.querySelectorAll('input.mc-service')];
-    /* a service whose category is chosen is covered by it: not sent */
-    const chosenServices = (cats) =>
-      serviceInputs().filter((i) => i.checked && !i.disabled && !cats.includes(i.dataset.category)).map((i) => i.value);
+    /* a service whose category is chosen is covered by it: not sent; one
+     * granted before that this form has no switch for (allowed from a
+     * placeholder) is kept: what the form does not show, it does not change
+     * (the server drops it if its category now covers it) */
+    const chosenServices = (cats) => {
+      const shown = serviceInputs();
+      return shown
+        .filter((i) => i.checked && !i.disabled && !cats.includes(i.dataset.category))
+        .map((i) => i.value)
+        .concat(services.filter((id) => !shown.some((i) => i.value === id)));
+    };
     /* A ticked category covers its services: they show ticked and cannot
      * be unticked on their own; unticking it gives them back their own
      * state. */

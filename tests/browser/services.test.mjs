@@ -190,3 +190,26 @@ test('axe: the placeholder with its three choices has no WCAG 2.2 A/AA violation
     await s.close();
   }
 });
+
+test('a later choice in the banner keeps YouTube allowed from the placeholder', async () => {
+  const s = await visit();
+  try {
+    await allowFromPlaceholder(s);
+    await s.page.locator('#mc-reopen').click();
+    const b = bannerControls(s.page);
+    if (!(await b.category('statistics').isVisible())) await b.settings.click();
+    // with a switch for YouTube in the second layer, it shows the grant
+    const yt = b.form.locator('input.mc-service[value="youtube"]');
+    if ((await yt.count()) > 0) assert.ok(await yt.isChecked(), 'the YouTube switch does not show the grant');
+    await b.category('statistics').check();
+    const from = s.requests.length;
+    const res = await choose(s, 'save');
+    assert.deepEqual((await res.json()).services, ['youtube']);
+    await settle(s.page);
+    assert.equal(counts(s, from).pixel.length, 0, 'the Pixel loaded after saving statistics');
+    const state = await consentState(s);
+    assert.ok(state.granted.includes('statistics') && state.services.includes('youtube'), JSON.stringify(state));
+  } finally {
+    await s.close();
+  }
+});
