@@ -448,6 +448,16 @@ static const char *granted_names(apr_pool_t *p, const mc_categories_t *cats, mc_
     return out;
 }
 
+/* ` data-services="youtube google-maps"`: the services granted beyond the
+ * categories (ids are [a-z0-9-]); "" for none. */
+static const char *services_attr(request_rec *r, const mc_request_state_t *st)
+{
+    if (!st->services || st->services->nelts == 0)
+        return "";
+    return apr_pstrcat(r->pool, " data-services=\"", apr_array_pstrcat(r->pool, st->services, ' '),
+                       "\"", NULL);
+}
+
 const char *mc_assets_head(request_rec *r, apr_size_t *len)
 {
     const mc_server_conf_t *conf = mc_server_conf(r->server);
@@ -471,7 +481,7 @@ const char *mc_assets_head(request_rec *r, apr_size_t *len)
                         "\"></script>", NULL)
           : "",
         "<script src=\"", base, js->sub, "?v=", js->version, "\" data-base=\"", base,
-        "\" data-granted=\"", granted, "\"",
+        "\" data-granted=\"", granted, "\"", services_attr(r, st),
         mc_dir_conf(r)->google_consent_mode == 1 ? " data-gcm=\"1\"" : "", reload, "></script>",
         NULL);
 

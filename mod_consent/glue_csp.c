@@ -115,7 +115,8 @@ static const char *cache_key(request_rec *r, const mc_dir_conf_t *d, mc_catmask_
     apr_array_header_t *parts = apr_array_make(r->pool, 8, sizeof(const char *));
 
     APR_ARRAY_PUSH(parts, const char *) =
-        apr_psprintf(r->pool, "%pp %x\n", (void *)r->server, (unsigned)granted);
+        apr_psprintf(r->pool, "%pp %x%s\n", (void *)r->server, (unsigned)granted,
+                     mc_services_key(r, mc_request_state(r)));
     for (int i = 0; d->rules && i < d->rules->nelts; i++) {
         const mc_rule_t *rule = &APR_ARRAY_IDX(d->rules, i, mc_rule_t);
         if (mc_pattern_kind(rule->pattern) == MC_RULE_URL)
@@ -126,6 +127,24 @@ static const char *cache_key(request_rec *r, const mc_dir_conf_t *d, mc_catmask_
         APR_ARRAY_PUSH(parts, const char *) =
             apr_pstrcat(r->pool, "+", APR_ARRAY_IDX(d->csp_allow, i, const char *), "\n", NULL);
     return apr_array_pstrcat(r->pool, parts, '\0');
+}
+
+/* The hosts of the services granted on their own, whatever their category. */
+static void allow_granted_services(request_rec *r, mc_csp_sources_t *s,
+                                   const apr_array_header_t *rules)
+{
+    if (!mc_request_state(r)->services)
+        return;
+    for (int i = 0; rules && i < rules->nelts; i++) {
+        const mc_rule_t *rule = &APR_ARRAY_IDX(rules, i, mc_rule_t);
+        const char *sources;
+
+        if (!rule->service_id || !mc_service_granted(r, rule->service_id))
+            continue;
+        sources = mc_csp_rule_sources(r->pool, rule->text);
+        if (sources)
+            mc_csp_sources_allow(s, sources);
+    }
 }
 
 static const char *build_policy(request_rec *r, const mc_dir_conf_t *d, mc_catmask_t granted,
@@ -140,6 +159,7 @@ static const char *build_policy(request_rec *r, const mc_dir_conf_t *d, mc_catma
     mc_csp_sources_add_rules(s, d->rules);
     for (int i = 0; d->csp_allow && i < d->csp_allow->nelts; i++)
         mc_csp_sources_allow(s, APR_ARRAY_IDX(d->csp_allow, i, const char *));
+    allow_granted_services(r, s, conf->rules->rules[MC_RULE_URL]);
     /* report-uri alone, no report-to: Chromium ignores report-uri once
      * report-to names a group, and its Reporting API then delivers in
      * batches on its own schedule (in our tests: not within 90 seconds),

@@ -271,7 +271,7 @@ static int handle_decision(request_rec *r)
     rv = type == BODY_JSON
              ? mc_decision_parse_json(r->pool, conf->cats, body, len, &decision, &reason)
              : mc_decision_parse_form(r->pool, conf->cats, body, len, &decision, &reason);
-    if (rv != MC_OK)
+    if (rv != MC_OK || mc_decision_check_services(r->pool, &decision, conf->rules, &reason) != MC_OK)
         return mc_refuse(r, HTTP_BAD_REQUEST, reason);
 
     st = mc_request_state(r);
@@ -288,8 +288,8 @@ static int handle_decision(request_rec *r)
                       MCLOGNO(00021) "no random consent id could be made");
         return mc_refuse(r, HTTP_SERVICE_UNAVAILABLE, "the decision could not be recorded");
     }
-    mc_decision_apply(&decision, conf->cats, &st->consent, st->gpc, &consent.granted,
-                      &recorded);
+    mc_decision_apply(r->pool, &decision, conf->cats, conf->rules, &st->consent, st->gpc,
+                      &consent.granted, &consent.services, &recorded);
 
     memset(&rec, 0, sizeof(rec));
     rec.time_usec = now;
@@ -298,6 +298,8 @@ static int handle_decision(request_rec *r)
     rec.cats = conf->cats;
     rec.granted = consent.granted;
     rec.method = mc_method_str(recorded);
+    rec.services = consent.services;
+    rec.via = mc_via_str(decision.via);
     /* the language and wording of the banner answered: the page's */
     page = mc_banner_page(r, decision.return_path);
     rec.lang = mc_banner_language(page, decision.lang);
@@ -315,6 +317,9 @@ static int handle_decision(request_rec *r)
     if (mc_log_record(r, &rec) != APR_SUCCESS)
         return mc_refuse(r, HTTP_SERVICE_UNAVAILABLE, "the decision could not be recorded");
     set_consent_cookie(r, conf, token);
+    /* from here on the request speaks for the new decision: the cleanup
+     * below keeps the cookies of the services it grants */
+    st->services = consent.services;
     mc_expire_cookies(r, st, consent.granted & (st->gpc ? ~((mc_catmask_t)1 << MC_CAT_MARKETING)
                                                         : ~(mc_catmask_t)0));
     if (type == BODY_FORM)

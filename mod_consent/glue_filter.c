@@ -323,8 +323,8 @@ static void private_cache(request_rec *r)
 static void adjust_headers(request_rec *r, mc_encoding_t encoding)
 {
     const mc_request_state_t *st = mc_request_state(r);
-    const char *state =
-        apr_psprintf(r->pool, "%x%c", (unsigned)st->effective, st->consent.decided ? 'd' : 'u');
+    const char *state = apr_psprintf(r->pool, "%x%c%s", (unsigned)st->effective,
+                                     st->consent.decided ? 'd' : 'u', mc_services_key(r, st));
 
     unset_field(r, "Content-Length");
     unset_field(r, "Content-MD5");
@@ -476,7 +476,8 @@ static void append_bucket(mc_filter_ctx_t *ctx, apr_bucket *e)
 /* --- classification and the banner, for the rewriter ---------------------------- */
 
 /* Rules of the directory first (an admin's local word), then the server's. */
-static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_t len)
+static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_t len,
+                    const char **service)
 {
     const mc_filter_ctx_t *ctx = baton;
     const mc_rule_t *rule = NULL;
@@ -487,6 +488,7 @@ static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_
         rule = mc_ruleset_match_url(ctx->conf->rules, subject, len);
     else if (!rule && kind == MC_RULE_INLINE)
         rule = mc_ruleset_match_inline(ctx->conf->rules, subject, len);
+    *service = rule ? rule->service_id : NULL;
     if (rule && rule->google_tag) {
         /* a catalogue's Google tag: its ids decide (an admin's rule has no
          * service, so it still wins as written) */
@@ -498,6 +500,9 @@ static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, ctx->f->r,
                           MCLOGNO(00280) "Google tag (%s rule of '%s'): %s by its ids",
                           mc_rule_kind_str(kind), rule->service, cat);
+            /* one tag may serve Analytics and Ads at once: only the
+             * categories its ids need can let it run, never one service */
+            *service = NULL;
             return i;
         }
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, ctx->f->r,
@@ -879,6 +884,7 @@ static apr_status_t start_rewriter(mc_filter_ctx_t *ctx)
 
     ctx->policy.cats = ctx->conf->cats;
     ctx->policy.granted = mc_request_state(r)->effective;
+    ctx->policy.services = mc_request_state(r)->services;
     ctx->policy.classify = classify;
     ctx->policy.classify_baton = ctx;
     ctx->policy.inject = 1;

@@ -74,7 +74,7 @@ static void read_consent(request_rec *r, const mc_server_conf_t *conf, mc_reques
 
         if (strcmp(c->name, conf->cookie_name) != 0)
             continue;
-        status = mc_token_decode(r->pool, conf->signing_key, conf->cats, c->value,
+        status = mc_token_decode(r->pool, conf->signing_key, conf->cats, conf->rules, c->value,
                                  strlen(c->value), conf->policy, now, conf->max_age, &candidate);
         better = status_rank(status) > status_rank(st->status) ||
                  (status == MC_TOKEN_VALID && st->status == MC_TOKEN_VALID &&
@@ -99,6 +99,47 @@ static int gpc_requested(request_rec *r)
     return v && v[0] == '1' && (v[1] == '\0' || apr_isspace(v[1]));
 }
 
+/* The cookie's services, less those of marketing under GPC (as the category). */
+static const apr_array_header_t *effective_services(request_rec *r, const mc_server_conf_t *conf,
+                                                    const mc_request_state_t *st)
+{
+    apr_array_header_t *kept;
+    const apr_array_header_t *ids = st->consent.services;
+
+    if (!ids || !st->gpc)
+        return ids;
+    kept = apr_array_make(r->pool, ids->nelts, sizeof(const char *));
+    for (int i = 0; i < ids->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(ids, i, const char *);
+        const mc_service_t *svc = mc_ruleset_service(conf->rules, id, strlen(id));
+
+        if (svc && mc_categories_index(conf->cats, svc->category) != MC_CAT_MARKETING)
+            APR_ARRAY_PUSH(kept, const char *) = id;
+    }
+    return kept;
+}
+
+int mc_service_granted(request_rec *r, const char *id)
+{
+    const apr_array_header_t *ids = mc_request_state(r)->services;
+
+    for (int i = 0; id && ids && i < ids->nelts; i++) {
+        if (strcmp(APR_ARRAY_IDX(ids, i, const char *), id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+const char *mc_services_key(request_rec *r, const mc_request_state_t *st)
+{
+    const char *key = "";
+
+    for (int i = 0; st->services && i < st->services->nelts; i++)
+        key = apr_pstrcat(r->pool, key, i ? ":" : "~", APR_ARRAY_IDX(st->services, i, const char *),
+                          NULL);
+    return key;
+}
+
 mc_request_state_t *mc_request_state(request_rec *r)
 {
     mc_request_state_t *st = ap_get_module_config(r->request_config, &consent_module);
@@ -114,6 +155,7 @@ mc_request_state_t *mc_request_state(request_rec *r)
     st->effective = st->consent.granted;
     if (st->gpc)
         st->effective &= ~((mc_catmask_t)1 << MC_CAT_MARKETING);
+    st->services = effective_services(r, conf, st);
     ap_set_module_config(r->request_config, &consent_module, st);
     return st;
 }
@@ -243,8 +285,9 @@ int mc_cookie_granted(request_rec *r, const char *name, mc_cookie_life_t life,
     if (rule) {
         /* a rule of an undeclared category is refused at start-up */
         category = mc_categories_index(conf->cats, rule->category);
-        return category >= 0 && mc_cookie_passes(category, life, granted,
-                                                 optional_categories(conf), mode);
+        return (category >= 0 && mc_cookie_passes(category, life, granted,
+                                                  optional_categories(conf), mode)) ||
+               mc_service_granted(r, rule->service_id);
     }
     /* a request cookie says nothing of its lifetime: the site's record does */
     if (life == MC_COOKIE_UNKNOWN && mode == MC_UNCLASSIFIED_HOLD &&
@@ -374,8 +417,8 @@ void mc_expire_cookies(request_rec *r, mc_request_state_t *st, mc_catmask_t gran
         if (apr_hash_get(done, c->name, APR_HASH_KEY_STRING))
             continue;
         apr_hash_set(done, c->name, APR_HASH_KEY_STRING, c);
-        headers = mc_cookie_expiry_headers(r->pool, c->name, r->hostname ? r->hostname : "",
-                                           secure);
+        headers =
+            mc_cookie_expiry_headers(r->pool, c->name, r->hostname ? r->hostname : "", secure);
         for (int j = 0; j < headers->nelts; j++)
             apr_table_addn(r->err_headers_out, "Set-Cookie",
                            APR_ARRAY_IDX(headers, j, const char *));

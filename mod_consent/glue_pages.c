@@ -183,6 +183,8 @@ static int handle_placeholder(request_rec *r)
     o.lang = mc_banner_language(page, lang && mc_lang_tag_valid(lang) ? lang : NULL);
     o.url = url;
     o.service = rule->service && *rule->service ? rule->service : host;
+    o.service_id = rule->service_id;
+    o.services = mc_request_state(r)->services;
     o.category = cat;
     o.granted = mc_request_state(r)->effective;
     o.return_path = back ? back : "/";

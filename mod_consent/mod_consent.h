@@ -24,8 +24,8 @@
  * glue_log_dbd.c, 00220-00229 glue_log_syslog.c, 00230-00249 glue_seen.c,
  * 00250-00269 glue_csp.c, 00270-00279 unclassified cookies (glue_headers.c,
  * glue_seen.c, glue_config.c, glue_pages.c), 00280-00284 Google tags in
- * glue_filter.c.
- * Next free number: 00285 (taken by issue 14's other parts up to 00319). */
+ * glue_filter.c, 00285-00294 per-service consent.
+ * Next free number: 00295 (taken by issue 14's other parts up to 00319). */
 #define MCLOGNO(n) "MC" #n ": "
 
 #define MC_UNSET (-1)
@@ -100,6 +100,10 @@ typedef struct mc_request_state {
     mc_token_status_t status;  /* why the cookie was or was not accepted */
     int gpc;                   /* Sec-GPC: 1 was sent and is respected */
     mc_catmask_t effective;    /* what is granted for this request */
+    /* ids (const char *) of the services granted beyond EFFECTIVE: the
+     * cookie's, less marketing ones under GPC; at the endpoint, the new
+     * decision's once it is made */
+    const apr_array_header_t *services;
     apr_array_header_t *cookies; /* the request's cookies (mc_cookie_t) */
     int cleaned;               /* refused cookies already expired */
     /* The module's Content-Security-Policy for this response (glue_csp.c):
@@ -142,8 +146,13 @@ void mc_category_ref(cmd_parms *cmd, const char *category);
 
 /* glue_headers.c */
 mc_request_state_t *mc_request_state(request_rec *r);
+/* 1 when service ID is among the request's granted services (st->services). */
+int mc_service_granted(request_rec *r, const char *id);
+/* "" or "~id:id...": the request's granted services, for cache keys and ETags. */
+const char *mc_services_key(request_rec *r, const mc_request_state_t *st);
 /* 1 when cookie NAME, of LIFE, may be set or kept under GRANTED
- * (mc_cookie_passes). A request cookie (MC_COOKIE_UNKNOWN) that no rule
+ * (mc_cookie_passes), or its rule's service is one of the request's
+ * granted services. A request cookie (MC_COOKIE_UNKNOWN) that no rule
  * classifies counts as persistent when the table of seen cookies records
  * the site setting it so (mc_seen_persistent). */
 int mc_cookie_granted(request_rec *r, const char *name, mc_cookie_life_t life,

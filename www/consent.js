@@ -11,6 +11,8 @@
   const base = new URL(attr('data-base') || '/_consent', location.href).href.replace(/\/$/, '');
   /* what the server grants this visitor now; changes with each decision */
   let allowed = (attr('data-granted') || 'necessary').split(/\s+/);
+  /* services granted on their own, beyond those categories (ids) */
+  let services = attr('data-services').split(/\s+/).filter(Boolean);
   let bypass = 0; /* set while activating what was held back */
 
   /* ConsentCSP Enforce: the page's Content-Security-Policy was made for
@@ -34,7 +36,11 @@
    *     FRONT of what is there.
    * With ads storage denied, ads_data_redaction drops ad click ids from
    * what is sent, as Google documents; url_passthrough stays off: it would
-   * carry ad click ids from page to page without consent. */
+   * carry ad click ids from page to page without consent.
+   * The signals follow the categories only: a service allowed on its own
+   * (YouTube, Google Maps) does not grant ad_storage or analytics_storage,
+   * since those speak for Google's advertising and measurement tags, which
+   * the visitor did not allow by watching one video. */
   const GCM = {
     statistics: ['analytics_storage'],
     marketing: ['ad_storage', 'ad_user_data', 'ad_personalization'],
@@ -98,12 +104,15 @@
   let compiled = null;
   const glob = (g) => g.replace(/[.+^${}()|[\]\\/]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
 
+  /* The category of URL when a rule of a refused category (and not of a
+   * service granted on its own) matches; null otherwise. */
   function categoryOf(url) {
     const u = new URL(url, document.baseURI);
     if (!/^https?:$/.test(u.protocol) || u.origin === location.origin) return null;
     if (!compiled) {
       compiled = [];
       const m = window.mcRules || {};
+      const byService = window.mcServices || {};
       for (const cat of Object.keys(m)) {
         for (const p of m[cat]) {
           const i = p.indexOf('/');
@@ -111,14 +120,16 @@
             cat,
             new RegExp('^(.*\\.)?' + glob(i < 0 ? p : p.slice(0, i)) + '$'),
             i < 0 ? null : new RegExp('^' + glob(p.slice(i + 1)) + '$'),
+            Object.prototype.hasOwnProperty.call(byService, p) ? byService[p] : null,
           ]);
         }
       }
     }
     const host = u.hostname.replace(/\.$/, '');
     const rest = u.pathname.slice(1) + u.search;
-    for (const [cat, h, p] of compiled) {
-      if (!allowed.includes(cat) && h.test(host) && (!p || p.test(rest))) return cat;
+    for (const [cat, h, p, service] of compiled) {
+      if (allowed.includes(cat) || (service && services.includes(service))) continue;
+      if (h.test(host) && (!p || p.test(rest))) return cat;
     }
     return null;
   }
@@ -266,9 +277,12 @@
     old.replaceWith(s);
   }
 
-  /* data-consent names one category, or several that must all be granted. */
-  const grantedFor = (el, granted) =>
-    el.getAttribute('data-consent').split(/\s+/).filter(Boolean).every((c) => granted.includes(c));
+  /* data-consent names one category, or several that must all be granted;
+   * data-consent-service the one service whose rules held it back, enough
+   * on its own. */
+  const grantedFor = (el, granted, svcs) =>
+    el.getAttribute('data-consent').split(/\s+/).filter(Boolean).every((c) => granted.includes(c)) ||
+    (el.hasAttribute('data-consent-service') && svcs.includes(el.getAttribute('data-consent-service')));
 
   /* Brings EL back; true when only a new page load can (a <base> changes
    * how every URL of the page resolves). */
@@ -293,10 +307,10 @@
     return false;
   }
 
-  async function activate(granted) {
+  async function activate(granted, svcs) {
     let reload = false;
     for (const el of [...document.querySelectorAll('[data-consent]')]) {
-      if (!el.isConnected || !grantedFor(el, granted)) continue;
+      if (!el.isConnected || !grantedFor(el, granted, svcs)) continue;
       let ran = null;
       bypass++;
       try {
@@ -348,6 +362,45 @@
     const reopen = $('mc-reopen');
     const inputs = () => [...form.querySelectorAll('input[name="granted"]')];
     const chosen = () => inputs().filter((i) => i.checked || i.type === 'hidden').map((i) => i.value);
+    /* the second layer's switches for single services (class mc-service,
+     * data-category naming their category) */
+    const serviceInputs = () => [...form.querySelectorAll('input.mc-service')];
+    /* a service whose category is chosen is covered by it: not sent; one
+     * granted before that this form has no switch for (allowed from a
+     * placeholder) is kept: what the form does not show, it does not change
+     * (the server drops it if its category now covers it) */
+    const chosenServices = (cats) => {
+      const shown = serviceInputs();
+      return shown
+        .filter((i) => i.checked && !i.disabled && !cats.includes(i.dataset.category))
+        .map((i) => i.value)
+        .concat(services.filter((id) => !shown.some((i) => i.value === id)));
+    };
+    /* A ticked category covers its services: they show ticked and cannot
+     * be unticked on their own; unticking it gives them back their own
+     * state. */
+    function coverServices() {
+      const cats = chosen();
+      for (const i of serviceInputs()) {
+        const covered = cats.includes(i.dataset.category);
+        if (covered && !i.disabled) {
+          i.dataset.own = i.checked ? '1' : '';
+          i.checked = true;
+          i.disabled = true;
+        } else if (!covered && i.disabled) {
+          i.disabled = false;
+          i.checked = i.dataset.own === '1';
+        }
+      }
+    }
+    function showServices(svcs) {
+      for (const i of serviceInputs()) {
+        i.disabled = false;
+        i.checked = svcs.includes(i.value);
+      }
+      coverServices();
+    }
+    const via = banner.classList.contains('mc-standalone') ? 'settings' : 'banner';
     const focus = (el) => el && el.focus({ preventScroll: true });
     /* under a <base> elsewhere, the banner's own links and form, too,
      * against the page's URL */
@@ -357,7 +410,12 @@
     }
     let decided = !box.hidden;
     let granted = decided ? chosen() : [];
+    let grantedServices = decided ? services.slice() : [];
     let clicked = null;
+    showServices(services);
+    form.addEventListener('change', (e) => {
+      if (e.target && e.target.name === 'granted') coverServices();
+    });
 
     function show(open) {
       banner.hidden = false;
@@ -387,16 +445,30 @@
     function applied(state) {
       nameRefusal(state);
       const now = state.granted || [];
-      const withdrawn = granted.some((c) => !now.includes(c));
+      const nowServices = state.services || [];
+      /* a service given up is withdrawn too, unless its category now covers it */
+      const withdrawn = granted.some((c) => !now.includes(c)) ||
+        grantedServices.some((s) => !nowServices.includes(s) && !covers(now, s));
+      const newService = nowServices.some((s) => !grantedServices.includes(s));
       decided = true;
       granted = now;
+      grantedServices = nowServices;
       allowed = now;
+      services = nowServices;
       if (gcm) gcmUpdate(now);
       for (const i of inputs()) if (i.type === 'checkbox') i.checked = now.includes(i.value);
+      showServices(nowServices);
       close();
-      /* a running tracker cannot be stopped: reload the page without it */
-      if (withdrawn || needsNewPolicy(now)) location.reload();
-      else activate(now);
+      /* a running tracker cannot be stopped: reload the page without it;
+       * a service alone needs the new policy's hosts as much as a category */
+      if (withdrawn || needsNewPolicy(now) || (cspReload.length && newService)) location.reload();
+      else activate(now, nowServices);
+    }
+
+    /* whether the category of service S (as its switch says) is among CATS */
+    function covers(cats, s) {
+      const i = serviceInputs().find((x) => x.value === s);
+      return !!i && cats.includes(i.dataset.category);
     }
 
     /* on any failure the plain form still works */
@@ -418,7 +490,8 @@
       const button = e.submitter || clicked;
       if (!button || button.name !== 'method' || !window.fetch) return;
       e.preventDefault();
-      const body = { method: button.value, granted: chosen() };
+      const cats = chosen();
+      const body = { method: button.value, granted: cats, services: chosenServices(cats), via };
       if (form.elements.lang) body.lang = form.elements.lang.value;
       fetch(base + '/decision', {
         method: 'POST',

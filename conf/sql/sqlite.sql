@@ -5,6 +5,8 @@
 -- (ConsentLogChain) to the one before, so an edited, removed or reordered
 -- row is detected. The other columns repeat fields of the record so that
 -- they can be searched and counted in SQL; "record" is what counts.
+-- "services" and "via" (per-service consent, where the choice was made) are
+-- in "record" only: tables made for earlier versions need no change.
 --
 -- Create the database with
 --   sqlite3 /var/lib/apache2/consent/consent.db < sqlite.sql

@@ -325,6 +325,9 @@ static void put_hidden_fields(builder_t *b, const mc_banner_opts_t *o)
     put(b, "<input type=\"hidden\" name=\"lang\" value=\"");
     put_escaped(b, lang_of(b->loc, o));
     put(b, "\">");
+    /* the log tells the settings page from the banner */
+    if (o->standalone)
+        put(b, "<input type=\"hidden\" name=\"via\" value=\"settings\">");
 }
 
 static void put_intro(builder_t *b, const mc_banner_opts_t *o)

@@ -25,6 +25,8 @@ const char mc_chain_genesis[MC_HASH_HEX + 1] =
 
 static const char *const mc_record_methods[] = {"accept_all", "reject_all", "custom", "withdraw",
                                                 "gpc"};
+static const char *const mc_record_vias[] = {"banner", "settings", "placeholder"};
+#define MC_RECORD_SERVICES_MAX 64 /* as many as a consent cookie carries */
 
 /* ---- small helpers -------------------------------------------------------------- */
 
@@ -237,6 +239,15 @@ static json_t *mc_names_array(const mc_categories_t *cats, mc_catmask_t mask)
     return names;
 }
 
+static json_t *mc_services_array(const apr_array_header_t *ids)
+{
+    json_t *list = json_array();
+
+    for (int i = 0; list && i < ids->nelts; i++)
+        json_array_append_new(list, json_string(APR_ARRAY_IDX(ids, i, const char *)));
+    return list;
+}
+
 /* Sets KEY to VALUE (which jansson takes over); remembers the first key
  * that failed: a NULL or non-UTF-8 string gives a NULL VALUE. */
 static void mc_json_put(json_t *obj, const char *key, json_t *value, const char **bad)
@@ -263,7 +274,11 @@ static json_t *mc_record_object(apr_pool_t *p, const mc_record_t *rec, const cha
     mc_json_put(obj, "policy", rec->policy ? json_string(rec->policy) : NULL, bad);
     mc_json_put(obj, "granted", mc_names_array(rec->cats, granted), bad);
     mc_json_put(obj, "refused", mc_names_array(rec->cats, all & ~granted), bad);
+    if (rec->services)
+        mc_json_put(obj, "services", mc_services_array(rec->services), bad);
     mc_json_put(obj, "method", rec->method ? json_string(rec->method) : NULL, bad);
+    if (rec->via)
+        mc_json_put(obj, "via", json_string(rec->via), bad);
     mc_json_put(obj, "lang", rec->lang ? json_string(rec->lang) : NULL, bad);
     mc_json_put(obj, "text", rec->text ? json_string(rec->text) : NULL, bad);
     if (rec->ip)
@@ -365,6 +380,36 @@ static int mc_json_is_method(const json_t *v)
     return 0;
 }
 
+static int mc_json_is_via(const json_t *v)
+{
+    for (size_t i = 0; json_is_string(v) && i < sizeof(mc_record_vias) / sizeof(char *); i++) {
+        if (strcmp(json_string_value(v), mc_record_vias[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* At most MC_RECORD_SERVICES_MAX service ids, none twice. */
+static int mc_json_is_services(const json_t *v)
+{
+    size_t i;
+    json_t *id;
+
+    if (!json_is_array(v) || json_array_size(v) > MC_RECORD_SERVICES_MAX)
+        return 0;
+    json_array_foreach (v, i, id) {
+        const char *s = json_string_value(id);
+
+        if (!s || !mc_service_id_valid(s, strlen(s)))
+            return 0;
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(json_string_value(json_array_get(v, j)), s) == 0)
+                return 0;
+        }
+    }
+    return 1;
+}
+
 static int mc_json_is_flag(const json_t *v)
 {
     return json_is_boolean(v);
@@ -403,7 +448,9 @@ static const struct mc_field {
     {"policy", 1, mc_json_is_text, "a string"},
     {"granted", 1, mc_json_is_names, "a list of category names"},
     {"refused", 1, mc_json_is_names, "a list of category names"},
+    {"services", 0, mc_json_is_services, "a list of service ids, each once"},
     {"method", 1, mc_json_is_method, "one of accept_all, reject_all, custom, withdraw, gpc"},
+    {"via", 0, mc_json_is_via, "one of banner, settings, placeholder"},
     {"lang", 1, mc_json_is_text, "a string"},
     {"text", 1, mc_json_is_hex64, "64 lower-case hex digits"},
     {"ip", 0, mc_json_is_text, "a string"},

@@ -1,8 +1,12 @@
 /* Consent-log records and their hash chain.
  *
  * A record is one line of compact JSON with the fields in this order:
- *   time, id, policy, granted, refused, method, lang, text, [ip], [ua],
- *   [gpc], [chain], prev, hash
+ *   time, id, policy, granted, refused, [services], method, [via], lang,
+ *   text, [ip], [ua], [gpc], [chain], prev, hash
+ * "services" (ids of the services granted beyond the granted categories)
+ * and "via" (banner, settings or placeholder: where the choice was made)
+ * are written by every current record; records from before per-service
+ * consent lack them and still check.
  * "chain" names the server whose chain the record belongs to (several
  * servers writing to one database each keep their own chain); records
  * without it belong to the unnamed chain.
@@ -16,6 +20,7 @@
 
 #include <apr_pools.h>
 #include <stddef.h>
+#include <apr_tables.h>
 #include <stdint.h>
 
 #include "category.h"
@@ -34,8 +39,10 @@ typedef struct mc_record {
     const char *id;
     const char *policy;
     const mc_categories_t *cats;
-    mc_catmask_t granted; /* refused = every other category of CATS */
-    const char *method;   /* accept_all, reject_all, custom, withdraw, gpc */
+    mc_catmask_t granted;               /* refused = every other category of CATS */
+    const apr_array_header_t *services; /* service ids (const char *), or NULL to omit */
+    const char *method;                 /* accept_all, reject_all, custom, withdraw, gpc */
+    const char *via;                    /* banner, settings, placeholder; or NULL to omit */
     const char *lang;
     const char *text; /* hex SHA-256 of the banner texts shown */
     const char *ip;   /* already truncated, or NULL to omit */

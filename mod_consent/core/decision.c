@@ -25,6 +25,16 @@ const char *mc_method_str(mc_method_t m)
     return "unknown";
 }
 
+const char *mc_via_str(mc_via_t v)
+{
+    switch (v) {
+    case MC_VIA_BANNER: return "banner";
+    case MC_VIA_SETTINGS: return "settings";
+    case MC_VIA_PLACEHOLDER: return "placeholder";
+    }
+    return "unknown";
+}
+
 /* --- reasons ------------------------------------------------------------------------ */
 
 /* "PREFIX 'VALUE'" with VALUE cut and made printable: a reason goes into a response body
@@ -117,7 +127,9 @@ typedef struct field_state {
     int have_method;
     int have_return;
     int have_lang;
+    int have_via;
     mc_catmask_t named;
+    apr_array_header_t *services; /* ids named, each once */
 } field_state_t;
 
 static const char *method_field(apr_pool_t *p, const char *value, field_state_t *st,
@@ -153,6 +165,41 @@ static const char *granted_field(apr_pool_t *p, const mc_categories_t *cats, con
     return NULL;
 }
 
+/* A service id, well formed (whether it is known is checked against the rules later);
+ * a repeat is counted once. */
+static const char *service_field(apr_pool_t *p, const char *value, field_state_t *st)
+{
+    if (!mc_service_id_valid(value, strlen(value)))
+        return reason_quoting(p, "unknown service", value);
+    if (!st->services)
+        st->services = apr_array_make(p, 4, sizeof(const char *));
+    for (int i = 0; i < st->services->nelts; i++) {
+        if (strcmp(APR_ARRAY_IDX(st->services, i, const char *), value) == 0)
+            return NULL;
+    }
+    if (st->services->nelts >= MC_SERVICES_MAX)
+        return "too many services";
+    APR_ARRAY_PUSH(st->services, const char *) = apr_pstrdup(p, value);
+    return NULL;
+}
+
+static const char *via_field(apr_pool_t *p, const char *value, field_state_t *st,
+                             mc_decision_t *out)
+{
+    static const mc_via_t vias[] = {MC_VIA_BANNER, MC_VIA_SETTINGS, MC_VIA_PLACEHOLDER};
+
+    if (st->have_via)
+        return "via given twice";
+    st->have_via = 1;
+    for (size_t i = 0; i < sizeof(vias) / sizeof(vias[0]); i++) {
+        if (strcmp(value, mc_via_str(vias[i])) == 0) {
+            out->via = vias[i];
+            return NULL;
+        }
+    }
+    return reason_quoting(p, "unknown via", value);
+}
+
 static int lang_valid(const char *lang)
 {
     size_t len = strlen(lang);
@@ -178,12 +225,13 @@ static const char *lang_field(apr_pool_t *p, const char *value, field_state_t *s
     return NULL;
 }
 
-/* "granted" is validated for every method but only counts for custom. */
+/* "granted" and "services" are validated for every method but only count for custom. */
 static const char *decision_finish(const field_state_t *st, mc_decision_t *out)
 {
     if (!st->have_method)
         return "missing method";
     out->requested = out->method == MC_METHOD_CUSTOM ? st->named : 0;
+    out->services = out->method == MC_METHOD_CUSTOM ? st->services : NULL;
     return NULL;
 }
 
@@ -214,6 +262,10 @@ static const char *form_field(apr_pool_t *p, const mc_categories_t *cats, const 
         return method_field(p, f->value, st, out);
     if (strcmp(f->name, "granted") == 0)
         return granted_field(p, cats, f->value, st);
+    if (strcmp(f->name, "service") == 0)
+        return service_field(p, f->value, st);
+    if (strcmp(f->name, "via") == 0)
+        return via_field(p, f->value, st, out);
     if (strcmp(f->name, "lang") == 0)
         return lang_field(p, f->value, st, out);
     if (strcmp(f->name, "return") == 0)
@@ -261,6 +313,22 @@ static const char *json_granted(apr_pool_t *p, const mc_categories_t *cats, json
     return why;
 }
 
+static const char *json_services(apr_pool_t *p, json_t *list, field_state_t *st)
+{
+    const char *why = NULL;
+
+    if (!json_is_array(list))
+        return "services must be a list of service ids";
+    for (size_t i = 0; i < json_array_size(list) && !why; i++) {
+        json_t *item = json_array_get(list, i);
+
+        if (!json_is_string(item))
+            return "services must be a list of service ids";
+        why = service_field(p, json_string_value(item), st);
+    }
+    return why;
+}
+
 /* The JSON API is strict: an unknown key is a client bug worth reporting, not a field
  * to skip. "return" is accepted and ignored, since a JSON client does not redirect. */
 static const char *json_field(apr_pool_t *p, const mc_categories_t *cats, const char *key,
@@ -273,6 +341,13 @@ static const char *json_field(apr_pool_t *p, const mc_categories_t *cats, const 
     }
     if (strcmp(key, "granted") == 0)
         return json_granted(p, cats, value, st);
+    if (strcmp(key, "services") == 0)
+        return json_services(p, value, st);
+    if (strcmp(key, "via") == 0) {
+        if (!json_is_string(value))
+            return "via must be a string";
+        return via_field(p, json_string_value(value), st, out);
+    }
     if (strcmp(key, "lang") == 0) {
         if (!json_is_string(value))
             return "bad lang";
@@ -321,6 +396,20 @@ mc_status_t mc_decision_parse_json(apr_pool_t *p, const mc_categories_t *cats, c
     return MC_OK;
 }
 
+mc_status_t mc_decision_check_services(apr_pool_t *p, const mc_decision_t *d,
+                                       const mc_ruleset_t *rs, const char **reason)
+{
+    for (int i = 0; d->services && i < d->services->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(d->services, i, const char *);
+
+        if (!mc_ruleset_service(rs, id, strlen(id))) {
+            *reason = reason_quoting(p, "unknown service", id);
+            return MC_EINVAL;
+        }
+    }
+    return MC_OK;
+}
+
 /* --- return path -------------------------------------------------------------------- */
 
 int mc_return_path_valid(const char *path)
@@ -358,28 +447,97 @@ static mc_catmask_t asked_categories(const mc_decision_t *d, const mc_categories
 }
 
 /* A refusal or a custom choice of nothing optional, after a consent that granted more. */
-static int is_withdrawal(const mc_decision_t *d, mc_catmask_t granted, mc_catmask_t required,
+static int is_withdrawal(const mc_decision_t *d, mc_catmask_t granted,
+                         const apr_array_header_t *services, mc_catmask_t required,
                          const mc_consent_t *previous)
 {
+    int had = 0;
+
     if (d->method == MC_METHOD_ACCEPT_ALL || !previous || !previous->decided)
         return 0;
-    return (previous->granted & ~required) != 0 && (granted & ~required) == 0;
+    had = (previous->granted & ~required) != 0 ||
+          (previous->services && previous->services->nelts > 0);
+    return had && (granted & ~required) == 0 && services->nelts == 0;
 }
 
-void mc_decision_apply(const mc_decision_t *d, const mc_categories_t *cats,
-                       const mc_consent_t *previous, int gpc, mc_catmask_t *granted,
-                       mc_method_t *recorded)
+/* The category index of service ID in RS, or -1. */
+static int service_category(const mc_categories_t *cats, const mc_ruleset_t *rs, const char *id)
 {
+    const mc_service_t *svc = mc_ruleset_service(rs, id, strlen(id));
+
+    return svc ? mc_categories_index(cats, svc->category) : -1;
+}
+
+/* The services asked for whose category GRANTED lacks; *GPC_DROPPED counts those
+ * refused only because of GPC. */
+static apr_array_header_t *granted_services(apr_pool_t *p, const mc_decision_t *d,
+                                            const mc_categories_t *cats, const mc_ruleset_t *rs,
+                                            int gpc, mc_catmask_t granted, int *gpc_dropped)
+{
+    apr_array_header_t *out = apr_array_make(p, 2, sizeof(const char *));
+
+    *gpc_dropped = 0;
+    for (int i = 0; d->method == MC_METHOD_CUSTOM && d->services && i < d->services->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(d->services, i, const char *);
+        int cat = service_category(cats, rs, id);
+
+        if (cat < 0 || mc_catmask_has(granted, cat))
+            continue; /* unknown, or covered by its category */
+        if (gpc && cat == MC_CAT_MARKETING) {
+            (*gpc_dropped)++;
+            continue;
+        }
+        APR_ARRAY_PUSH(out, const char *) = id;
+    }
+    return out;
+}
+
+/* A placeholder's button only ever adds: what the visitor granted before
+ * stays, even if the frame's copy of the page was made before a later choice. */
+static const mc_decision_t *placeholder_adds(apr_pool_t *p, const mc_decision_t *d,
+                                             const mc_consent_t *previous)
+{
+    mc_decision_t *merged;
+
+    if (d->method != MC_METHOD_CUSTOM || d->via != MC_VIA_PLACEHOLDER || !previous ||
+        !previous->decided)
+        return d;
+    merged = apr_pmemdup(p, d, sizeof(*d));
+    merged->requested |= previous->granted;
+    merged->services = apr_array_make(p, 4, sizeof(const char *));
+    if (previous->services)
+        apr_array_cat(merged->services, previous->services);
+    for (int i = 0; d->services && i < d->services->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(d->services, i, const char *);
+        mc_consent_t had = *previous;
+
+        had.services = merged->services;
+        if (!mc_consent_has_service(&had, id) && merged->services->nelts < MC_SERVICES_MAX)
+            APR_ARRAY_PUSH(merged->services, const char *) = id;
+    }
+    return merged;
+}
+
+void mc_decision_apply(apr_pool_t *p, const mc_decision_t *asked_for,
+                       const mc_categories_t *cats, const mc_ruleset_t *rs,
+                       const mc_consent_t *previous, int gpc, mc_catmask_t *granted,
+                       const apr_array_header_t **services, mc_method_t *recorded)
+{
+    const mc_decision_t *d = placeholder_adds(p, asked_for, previous);
     mc_catmask_t required = mc_categories_required(cats);
     mc_catmask_t asked = asked_categories(d, cats);
+    apr_array_header_t *svcs;
+    int gpc_dropped;
 
     *granted = asked;
     /* An admin may have made marketing required; required stays granted regardless. */
     if (gpc)
         *granted = (asked & ~((mc_catmask_t)1 << MC_CAT_MARKETING)) | required;
-    if (*granted != asked)
+    svcs = granted_services(p, d, cats, rs, gpc, *granted, &gpc_dropped);
+    *services = svcs;
+    if (*granted != asked || gpc_dropped)
         *recorded = MC_METHOD_GPC;
-    else if (is_withdrawal(d, *granted, required, previous))
+    else if (is_withdrawal(d, *granted, svcs, required, previous))
         *recorded = MC_METHOD_WITHDRAW;
     else
         *recorded = d->method;
@@ -413,6 +571,21 @@ static json_t *category_list(const mc_categories_t *cats, mc_catmask_t mask)
     return list;
 }
 
+/* C's services, in order. */
+static json_t *service_list(const mc_consent_t *c)
+{
+    json_t *list = json_array();
+
+    for (int i = 0; list && c->services && i < c->services->nelts; i++) {
+        if (json_array_append_new(list, json_string(APR_ARRAY_IDX(c->services, i, const char *))) !=
+            0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
 /* Sets KEY; nonzero when VALUE is NULL (out of memory, or a string that is not UTF-8). */
 static int put(json_t *object, const char *key, json_t *value)
 {
@@ -438,7 +611,7 @@ static json_t *state_object(apr_pool_t *p, const mc_categories_t *cats, const mc
         put(state, "time", time ? json_string(time) : json_null()) ||
         put(state, "granted", category_list(cats, granted)) ||
         put(state, "refused", category_list(cats, refused)) ||
-        put(state, "gpc", json_boolean(gpc))) {
+        put(state, "services", service_list(c)) || put(state, "gpc", json_boolean(gpc))) {
         json_decref(state);
         return NULL;
     }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "category.h"
+#include "rules.h"
 #include "status.h"
 #include "token.h"
 
@@ -24,27 +25,51 @@ typedef enum mc_method {
 
 const char *mc_method_str(mc_method_t m);
 
+/* Where the visitor made the choice: recorded in the log. */
+typedef enum mc_via {
+    MC_VIA_BANNER = 0, /* the first or second layer of the banner (the default) */
+    MC_VIA_SETTINGS,   /* the settings page */
+    MC_VIA_PLACEHOLDER /* a neutralised element's placeholder */
+} mc_via_t;
+
+const char *mc_via_str(mc_via_t v);
+
 typedef struct mc_decision {
-    mc_method_t method;      /* as asked: accept_all, reject_all or custom */
-    mc_catmask_t requested;  /* categories named in "granted" (custom) */
+    mc_method_t method;     /* as asked: accept_all, reject_all or custom */
+    mc_catmask_t requested; /* categories named in "granted" (custom) */
+    /* service ids named in "services" (custom; const char *, each once, well
+     * formed, at most MC_SERVICES_MAX; whether the configuration knows them
+     * is mc_decision_check_services's question) */
+    apr_array_header_t *services;
+    mc_via_t via;
     const char *return_path; /* form only: validated same-site path, or NULL */
     const char *lang;        /* optional "lang" field, validated, or NULL */
 } mc_decision_t;
 
-/* {"method": "...", "granted": ["statistics", ...], "lang": "nb"}
+/* {"method": "...", "granted": ["statistics", ...], "services": ["youtube"],
+ *  "via": "placeholder", "lang": "nb"}
  * Strict: the body is one JSON object without duplicate keys; "method" is
- * required; "granted" (a list of known category names) is validated for
- * every method but only counts for custom; "lang" is 2-8 of [A-Za-z-];
- * "return" is ignored; any other key is refused ("unknown field 'x'"). */
+ * required; "granted" (a list of known category names) and "services" (a
+ * list of service ids) are validated for every method but only count for
+ * custom; "via" is banner, settings or placeholder (banner when absent);
+ * "lang" is 2-8 of [A-Za-z-]; "return" is ignored; any other key is
+ * refused ("unknown field 'x'"). */
 mc_status_t mc_decision_parse_json(apr_pool_t *p, const mc_categories_t *cats, const char *body,
                                    size_t len, mc_decision_t *out, const char **reason);
 
-/* method=custom&granted=statistics&granted=marketing&return=/page&lang=nb
+/* method=custom&granted=statistics&granted=marketing&service=youtube
+ *   &via=placeholder&return=/page&lang=nb
  * Same rules as JSON, but unknown fields are ignored (HTML forms carry
  * submit-button names and the like), "return" must pass
- * mc_return_path_valid, and method, return and lang may appear once each. */
+ * mc_return_path_valid, and method, via, return and lang may appear once
+ * each. */
 mc_status_t mc_decision_parse_form(apr_pool_t *p, const mc_categories_t *cats, const char *body,
                                    size_t len, mc_decision_t *out, const char **reason);
+
+/* MC_OK when RS knows every service D names; otherwise MC_EINVAL and
+ * *REASON is "unknown service 'x'". */
+mc_status_t mc_decision_check_services(apr_pool_t *p, const mc_decision_t *d,
+                                       const mc_ruleset_t *rs, const char **reason);
 
 /* 1 when PATH is a safe same-site redirect target: starts with one '/', not
  * "//" or "/\", no scheme, no control characters or backslashes, at most
@@ -54,18 +79,28 @@ int mc_return_path_valid(const char *path);
 /* What a decision grants, and the method to record. PREVIOUS is the
  * visitor's earlier consent (decided or not; NULL counts as undecided).
  * accept_all grants every category, reject_all the required ones, custom the
- * required ones and those requested. With GPC, marketing is refused whatever
- * was asked (unless an admin made it required); if that changed the outcome
- * the method is "gpc". Otherwise a reject_all, or a custom choice of nothing
- * beyond the required categories, after a decided consent that granted more
- * than them is recorded as "withdraw": both take back what was given. */
-void mc_decision_apply(const mc_decision_t *d, const mc_categories_t *cats,
-                       const mc_consent_t *previous, int gpc, mc_catmask_t *granted,
+ * required ones and those requested. *SERVICES (ids, in P) are the services
+ * a custom decision names whose category (in RS) it does not grant: a
+ * service whose category is granted is covered already; accept_all and
+ * reject_all grant none. With GPC, marketing, and every marketing service,
+ * is refused whatever was asked (unless an admin made it required); if that
+ * changed the outcome the method is "gpc". Otherwise a reject_all, or a
+ * custom choice of nothing beyond the required categories and no service,
+ * after a decided consent that granted more than them or some service, is
+ * recorded as "withdraw": both take back what was given. A custom decision
+ * made via a placeholder adds to PREVIOUS (its categories and services stay
+ * granted): a placeholder offers to allow, never to take back, and the
+ * copy it was shown in may predate the visitor's last choice. */
+void mc_decision_apply(apr_pool_t *p, const mc_decision_t *d, const mc_categories_t *cats,
+                       const mc_ruleset_t *rs, const mc_consent_t *previous, int gpc,
+                       mc_catmask_t *granted, const apr_array_header_t **services,
                        mc_method_t *recorded);
 
 /* The contract's state JSON, compact, in this key order:
  * {"decided":true,"id":"..","policy":"1","time":"2026-11-24T06:13:23Z",
- *  "granted":["necessary",..],"refused":[..],"gpc":false}
+ *  "granted":["necessary",..],"refused":[..],"services":["youtube"],
+ *  "gpc":false}
+ * "services" are C's services (granted beyond its categories), in order.
  * Undecided: "id" and "time" are null and "policy" is POLICY, the version
  * the banner asks consent for (a decided C reports its own c->policy).
  * Names are listed in category order. NULL when out of memory. */

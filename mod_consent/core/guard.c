@@ -99,6 +99,7 @@ const char *mc_guard_rules_js(apr_pool_t *p, const apr_array_header_t *rules,
     mc_catmask_t required = mc_categories_required(cats);
     json_t **lists = apr_pcalloc(p, sizeof(json_t *) * (size_t)(ncats > 0 ? ncats : 1));
     json_t *root = json_object();
+    json_t *services = json_object();
     const char **globs;
     int *cat_of;
     char *text;
@@ -134,6 +135,9 @@ const char *mc_guard_rules_js(apr_pool_t *p, const apr_array_header_t *rules,
         if (!lists[c])
             lists[c] = json_array();
         json_array_append_new(lists[c], json_string(globs[i]));
+        if (APR_ARRAY_IDX(rules, i, mc_rule_t).service_id)
+            json_object_set_new(services, globs[i],
+                                json_string(APR_ARRAY_IDX(rules, i, mc_rule_t).service_id));
     }
     for (int c = 0; c < ncats; c++) {
         if (lists[c])
@@ -143,5 +147,11 @@ const char *mc_guard_rules_js(apr_pool_t *p, const apr_array_header_t *rules,
     json_decref(root);
     js = apr_pstrcat(p, "window.mcRules=", text ? text : "{}", ";\n", NULL);
     free(text);
+    if (json_object_size(services) > 0) {
+        text = json_dumps(services, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+        js = apr_pstrcat(p, js, "window.mcServices=", text ? text : "{}", ";\n", NULL);
+        free(text);
+    }
+    json_decref(services);
     return js;
 }

@@ -14,7 +14,10 @@
  * counted: the server still holds what they match in the page itself.
  * Where rules disagree, the server takes the last match; the guard holds a
  * URL when any listed rule of a refused category matches. So a pattern that
- * a later rule moves to another category is listed only under that one. */
+ * a later rule moves to another category is listed only under that one.
+ * When some listed patterns come from catalogue services, a second
+ * statement maps each to its service's id, so that a service granted on its
+ * own passes: window.mcServices={"youtube.com":"youtube",...}; */
 #ifndef MC_GUARD_H
 #define MC_GUARD_H
 

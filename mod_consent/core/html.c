@@ -104,6 +104,7 @@ typedef enum attr_id {
     A_CONSENT_MARKER_MID,
     A_CONSENT_MARKER_END,
     A_CONSENT_TYPE,
+    A_CONSENT_SERVICE,
     A_LANG,
     A_SHADOWROOTMODE,
     A_SHADOWROOT,
@@ -156,6 +157,7 @@ static const struct {
                          {"data-consent-marker-mid", 23},
                          {"data-consent-marker-end", 23},
                          {"data-consent-type", 17},
+                         {"data-consent-service", 20},
                          {"lang", 4},
                          {"shadowrootmode", 14},
                          {"shadowroot", 10}};
@@ -273,6 +275,14 @@ struct mc_html {
     char *resolved; /* a URL resolved against the base */
     char *main_url; /* the element's URL, for the placeholder */
     size_t main_url_len;
+    /* The catalogue service of what the element being judged reaches: the
+     * service of the last classification, until refused_mask takes it; then
+     * the element's one service (SVC_ONE), or none/several (SVC_NONE,
+     * SVC_MIXED: no data-consent-service). */
+    const char *last_service;
+    enum { SVC_NONE = 0, SVC_ONE, SVC_MIXED } svc_state;
+    unsigned svc_notes; /* refusals noted: one reached without a note mixes */
+    char service[MC_SERVICE_ID_MAX + 1];
     char *css_scratch;
     char *sheet_text; /* an SVG <style>'s text, references decoded; made on first use */
     char *carried;    /* the document a data: or javascript: URL carries; made on first use */
@@ -814,11 +824,34 @@ static int style_applies(const element_t *el)
     return n == 0 || equals_ci(t, n, "text/css");
 }
 
+static int service_granted(const mc_html_t *h, const char *id, size_t len)
+{
+    const apr_array_header_t *ids = h->policy->services;
+
+    for (int i = 0; id && ids && i < ids->nelts; i++) {
+        const char *g = APR_ARRAY_IDX(ids, i, const char *);
+
+        if (strlen(g) == len && memcmp(g, id, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* What a granted service's rule classifies passes, as if unclassified: its
+ * category stays refused for everything else. */
 static int classify(mc_html_t *h, mc_rule_kind_t kind, const char *subject, size_t len)
 {
+    const char *service = NULL;
+    int cat;
+
+    h->last_service = NULL;
     if (!h->policy->classify || !h->policy->cats)
         return -1;
-    return h->policy->classify(h->policy->classify_baton, kind, subject, len);
+    cat = h->policy->classify(h->policy->classify_baton, kind, subject, len, &service);
+    if (cat >= 0 && service && service_granted(h, service, strlen(service)))
+        return -1;
+    h->last_service = service;
+    return cat;
 }
 
 /* A category the visitor has not granted, that can be named in markup. */
@@ -828,10 +861,40 @@ static int refused(const mc_html_t *h, int cat)
            mc_categories_name(h->policy->cats, cat) != NULL;
 }
 
-static mc_catmask_t refused_mask(const mc_html_t *h, int cat)
+/* Starts judging an element: no service seen yet. */
+static void service_reset(mc_html_t *h)
 {
+    h->last_service = NULL;
+    h->svc_state = SVC_NONE;
+    h->svc_notes = 0;
+}
+
+/* Notes the service of one refusal (NULL: none, e.g. an admin's own rule). */
+static void service_note(mc_html_t *h, const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+
+    h->svc_notes++;
+    if (h->svc_state == SVC_MIXED)
+        return;
+    if (n > 0 && n <= MC_SERVICE_ID_MAX && h->svc_state == SVC_NONE) {
+        memcpy(h->service, id, n + 1);
+        h->svc_state = SVC_ONE;
+    } else if (n == 0 || n > MC_SERVICE_ID_MAX || strcmp(h->service, id) != 0) {
+        h->svc_state = SVC_MIXED; /* none, or another one than before */
+    }
+}
+
+/* CAT's bit when it is refused (taking the service of the classification
+ * that gave CAT, if any), else 0. */
+static mc_catmask_t refused_mask(mc_html_t *h, int cat)
+{
+    const char *service = h->last_service;
+
+    h->last_service = NULL;
     if (cat < 0 || cat >= MC_MAX_CATEGORIES || !refused(h, cat))
         return 0;
+    service_note(h, service);
     return (mc_catmask_t)1 << cat;
 }
 
@@ -1242,6 +1305,12 @@ static action_t decide_marked(const mc_html_t *h, const element_t *el, verdict_t
 {
     mc_catmask_t cats = marked_categories(h, el);
     int granted = cats != 0 && (cats & h->policy->granted) == cats;
+    size_t sn = 0;
+    const char *service = has(el, A_CONSENT_SERVICE) ? value_of(el, A_CONSENT_SERVICE, &sn) : NULL;
+
+    /* the author named the service: granting it alone brings the element back */
+    if (cats != 0 && !granted && service)
+        granted = service_granted(h, service, sn);
     int neutralised = saved_any(el) || (typed(el) && script_plain(el));
     int live;
 
@@ -1280,6 +1349,7 @@ static action_t decide(mc_html_t *h, const element_t *el, verdict_t *v)
 {
     memset(v, 0, sizeof(*v));
     h->main_url_len = 0;
+    service_reset(h);
     if (has(el, A_CONSENT))
         return decide_marked(h, el, v);
     if (el->tag == MC_TAG_SCRIPT && !script_runs(el))
@@ -1288,9 +1358,13 @@ static action_t decide(mc_html_t *h, const element_t *el, verdict_t *v)
         const struct fetch_attr *f = &fetch_attrs[i];
         mc_catmask_t m;
 
+        unsigned notes = h->svc_notes;
+
         if (!has(el, f->attr) || !fetches(el, f->attr))
             continue;
         m = attr_refused(h, el, f, v);
+        if (m && h->svc_notes == notes)
+            service_note(h, NULL); /* refused by what no one rule classified (srcdoc) */
         if (m) {
             v->refused |= m;
             v->attrs |= BIT(f->attr);
@@ -1425,8 +1499,16 @@ static uint64_t write_neutralising(mc_html_t *h, const element_t *el, const verd
         out_str(h, " type=\"text/plain\"");
         drop |= BIT(A_TYPE);
     }
-    if (!has(el, A_CONSENT))
+    if (!has(el, A_CONSENT)) {
         write_categories(h, v->refused);
+        if (h->svc_state == SVC_ONE) {
+            out_str(h, " data-consent-service=\"");
+            out_str(h, h->service);
+            out_str(h, "\"");
+        }
+        /* the page's own would speak for what it did not classify */
+        drop |= BIT(A_CONSENT_SERVICE);
+    }
     for (size_t i = 0; i < FETCH_ATTRS; i++) {
         const struct fetch_attr *f = &fetch_attrs[i];
 
@@ -1818,6 +1900,7 @@ static void held_body_end(mc_html_t *h, mc_lex_off_t lt)
                               &body_len) == MC_OK)
             body = h->sheet_text;
     }
+    service_reset(h);
     v.refused = refused_mask(h, classify(h, MC_RULE_INLINE, body, body_len));
     if (!v.refused)
         v.refused = script_hosts_refused(h, body, body_len);

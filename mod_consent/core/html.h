@@ -18,10 +18,14 @@
  *      <iframe data-consent="CAT" data-consent-src="URL" [src="PLACEHOLDER"] ...>
  *      <img data-consent="CAT" data-consent-src="URL" [data-consent-srcset=".."] ...>
  *    The URL attribute (src, href or data) and type are removed; every other
- *    attribute is kept with its original bytes.
+ *    attribute is kept with its original bytes. When everything refused in
+ *    the element was classified by rules of one catalogue service, the
+ *    element also carries data-consent-service="ID" (after data-consent), so
+ *    that granting that service alone activates it.
  *  - Elements an author marked with data-consent="CAT": neutralised the same
  *    way if CAT is not granted and they are still live; restored (URL back
- *    into src/href/data, data-consent-type back into type) if CAT is granted.
+ *    into src/href/data, data-consent-type back into type) if CAT is granted,
+ *    or if they carry data-consent-service="ID" and that service is granted.
  *  - Injection: policy->head_html right after the <head> start tag (or, with
  *    no <head>, right before the first other element of a full document);
  *    the banner (policy->banner callback) right after the <body> start tag,
@@ -42,6 +46,7 @@
 #define MC_HTML_H
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 #include <stddef.h>
 
 #include "category.h"
@@ -68,8 +73,11 @@ typedef enum mc_html_out {
 typedef mc_status_t mc_html_sink_fn(void *baton, mc_html_out_t kind, const char *data, size_t len);
 
 /* Category index of a URL (kind MC_RULE_URL) or inline script body
- * (MC_RULE_INLINE), or -1 when no rule classifies it (it then passes). */
-typedef int mc_html_classify_fn(void *baton, mc_rule_kind_t kind, const char *subject, size_t len);
+ * (MC_RULE_INLINE), or -1 when no rule classifies it (it then passes).
+ * *SERVICE gets the id of the classifying rule's catalogue service
+ * (mc_rule_t.service_id), or NULL; it must outlive the rewriter. */
+typedef int mc_html_classify_fn(void *baton, mc_rule_kind_t kind, const char *subject, size_t len,
+                                const char **service);
 
 /* The banner to insert, for the page's <html lang> (NULL when it has none).
  * Returns the markup and its length; NULL for none. Called at most once. */
@@ -86,6 +94,10 @@ typedef const char *mc_html_placeholder_fn(void *baton, int category, const char
 typedef struct mc_html_policy {
     const mc_categories_t *cats;
     mc_catmask_t granted;
+    /* Ids (const char *) of services granted beyond GRANTED (NULL: none): what
+     * a rule of one of them classifies passes as if its category were
+     * granted. */
+    const apr_array_header_t *services;
     mc_html_classify_fn *classify;
     void *classify_baton;
     int inject;            /* 0: rewrite only, never inject */

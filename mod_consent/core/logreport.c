@@ -135,18 +135,35 @@ static void mc_page_methods(mc_page_t *pg, const mc_logstats_t *st)
     mc_put(pg, "</tbody>\n</table>\n</section>\n");
 }
 
-static void mc_page_langs(mc_page_t *pg, const mc_logstats_t *st)
+/* A section with a table of counts and their share of all decisions. */
+static void mc_page_counts(mc_page_t *pg, const mc_logstats_t *st, const char *id,
+                           const char *title, const char *column, const char *lead,
+                           const apr_array_header_t *counts)
 {
-    mc_put(pg, "<section aria-labelledby=\"langs-h\">\n<h2 id=\"langs-h\">Banner language</h2>\n"
-               "<table class=\"langs\">\n<thead><tr><th scope=\"col\">Language</th>"
-               "<th scope=\"col\">Decisions</th><th scope=\"col\">Share</th></tr></thead>\n"
-               "<tbody>\n");
-    for (int i = 0; i < st->langs->nelts; i++) {
-        const mc_logstats_count_t *c = &APR_ARRAY_IDX(st->langs, i, mc_logstats_count_t);
+    mc_putf(pg,
+            "<section aria-labelledby=\"%s-h\">\n<h2 id=\"%s-h\">%s</h2>\n%s"
+            "<table class=\"%s\">\n<thead><tr><th scope=\"col\">%s</th>"
+            "<th scope=\"col\">Decisions</th><th scope=\"col\">Share</th></tr></thead>\n"
+            "<tbody>\n",
+            id, id, title, lead, id, column);
+    for (int i = 0; i < counts->nelts; i++) {
+        const mc_logstats_count_t *c = &APR_ARRAY_IDX(counts, i, mc_logstats_count_t);
         mc_putf(pg, "<tr><th scope=\"row\">%s</th><td>%" PRIu64 "</td><td>%s</td></tr>\n",
                 mc_esc(pg, c->name), c->count, mc_percent(pg->pool, c->count, st->total));
     }
     mc_put(pg, "</tbody>\n</table>\n</section>\n");
+}
+
+static void mc_page_langs(mc_page_t *pg, const mc_logstats_t *st)
+{
+    mc_page_counts(pg, st, "langs", "Banner language", "Language", "", st->langs);
+    mc_page_counts(pg, st, "via", "Where choices were made", "Via",
+                   "<p>Records from before per-service consent count as unrecorded.</p>\n",
+                   st->vias);
+    mc_page_counts(pg, st, "services", "Services allowed on their own", "Service",
+                   "<p>Decisions that allowed a service without its whole category, as from a "
+                   "placeholder's button.</p>\n",
+                   st->services);
 }
 
 /* ---- decisions per day: stacked bars ------------------------------------------------------ */

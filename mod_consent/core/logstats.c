@@ -26,6 +26,10 @@ mc_logstats_t *mc_logstats_create(apr_pool_t *p)
     st->category_index = apr_hash_make(p);
     st->lang_index = apr_hash_make(p);
     st->chain_index = apr_hash_make(p);
+    st->services = apr_array_make(p, 4, sizeof(mc_logstats_count_t));
+    st->vias = apr_array_make(p, 3, sizeof(mc_logstats_count_t));
+    st->service_index = apr_hash_make(p);
+    st->via_index = apr_hash_make(p);
     return st;
 }
 
@@ -61,13 +65,14 @@ static mc_status_t mc_stats_names(mc_logstats_t *st, const json_t *names, int gr
     json_array_foreach(names, i, name)
     {
         mc_logstats_category_t *cat;
+        int slot;
 
         if (!json_is_string(name))
             return MC_EINVAL;
-        cat = &APR_ARRAY_IDX(st->categories,
-                             mc_named_slot(st->pool, st->category_index, st->categories,
-                                           json_string_value(name)),
-                             mc_logstats_category_t);
+        /* the slot first: adding it may move the array's elements */
+        slot = mc_named_slot(st->pool, st->category_index, st->categories,
+                             json_string_value(name));
+        cat = &APR_ARRAY_IDX(st->categories, slot, mc_logstats_category_t);
         if (granted)
             cat->granted++;
         else
@@ -88,7 +93,10 @@ static int mc_method_index(const char *method)
 static void mc_stats_count(mc_logstats_t *st, apr_hash_t *index, apr_array_header_t *arr,
                            const char *name)
 {
-    APR_ARRAY_IDX(arr, mc_named_slot(st->pool, index, arr, name), mc_logstats_count_t).count++;
+    /* the slot first: adding it may move the array's elements */
+    int slot = mc_named_slot(st->pool, index, arr, name);
+
+    APR_ARRAY_IDX(arr, slot, mc_logstats_count_t).count++;
 }
 
 static void mc_stats_day(mc_logstats_t *st, const char *time, int method)
@@ -113,10 +121,32 @@ static void mc_stats_day(mc_logstats_t *st, const char *time, int method)
     d->by_method[method]++;
 }
 
+/* The record's "services" (absent in older records: none). */
+static mc_status_t mc_stats_services(mc_logstats_t *st, const json_t *ids)
+{
+    size_t i;
+    json_t *id;
+
+    if (!ids)
+        return MC_OK;
+    if (!json_is_array(ids))
+        return MC_EINVAL;
+    json_array_foreach(ids, i, id)
+    {
+        if (!json_is_string(id))
+            return MC_EINVAL;
+    }
+    json_array_foreach(ids, i, id)
+    {
+        mc_stats_count(st, st->service_index, st->services, json_string_value(id));
+    }
+    return MC_OK;
+}
+
 mc_status_t mc_logstats_add(mc_logstats_t *st, const char *line, size_t len, const char **err)
 {
     json_t *obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
-    const char *time, *id, *method, *lang, *chain;
+    const char *time, *id, *method, *lang, *chain, *via;
     int m;
 
     time = json_string_value(json_object_get(obj, "time"));
@@ -124,6 +154,7 @@ mc_status_t mc_logstats_add(mc_logstats_t *st, const char *line, size_t len, con
     method = json_string_value(json_object_get(obj, "method"));
     lang = json_string_value(json_object_get(obj, "lang"));
     chain = json_string_value(json_object_get(obj, "chain"));
+    via = json_string_value(json_object_get(obj, "via"));
     m = method ? mc_method_index(method) : -1;
     if (!time || strlen(time) < 10 || !id || m < 0 || !lang) {
         json_decref(obj);
@@ -136,6 +167,12 @@ mc_status_t mc_logstats_add(mc_logstats_t *st, const char *line, size_t len, con
         *err = "the record's granted or refused is not a list of names";
         return MC_EINVAL;
     }
+    if (mc_stats_services(st, json_object_get(obj, "services")) != MC_OK) {
+        json_decref(obj);
+        *err = "the record's services is not a list of ids";
+        return MC_EINVAL;
+    }
+    mc_stats_count(st, st->via_index, st->vias, via ? via : "unrecorded");
     st->total++;
     st->by_method[m]++;
     if (!apr_hash_get(st->ids, id, APR_HASH_KEY_STRING)) {
@@ -306,6 +343,8 @@ char *mc_logstats_json(const mc_logstats_t *st, apr_pool_t *p)
     }
     json_object_set_new(root, "categories", cats);
     json_object_set_new(root, "languages", mc_counts_json(st->langs));
+    json_object_set_new(root, "services", mc_counts_json(st->services));
+    json_object_set_new(root, "via", mc_counts_json(st->vias));
     for (int i = 0; i < st->days->nelts; i++) {
         const mc_logstats_day_t *d = &APR_ARRAY_IDX(st->days, i, mc_logstats_day_t);
         json_t *day = json_pack("{s:s,s:I}", "day", d->day, "total", (json_int_t)d->total);

@@ -1,5 +1,6 @@
 /* Statistics of consent-log records: counts and rates per method, per
- * category and per day, for `consent-log stats` (text, JSON and an HTML
+ * category, per single service granted, per place of choice (via) and per
+ * day, for `consent-log stats` (text, JSON and an HTML
  * page with charts). Records are added after they passed the check
  * (mc_logset_add); the numbers are of good records only.
  */
@@ -43,12 +44,18 @@ typedef struct mc_logstats {
     apr_array_header_t *days;       /* mc_logstats_day_t, by day after finish */
     apr_array_header_t *langs;      /* mc_logstats_count_t, first seen first */
     apr_array_header_t *chains;     /* mc_logstats_count_t, first seen first */
+    /* grants of single services (a record's "services"), first seen first */
+    apr_array_header_t *services; /* mc_logstats_count_t */
+    /* where choices were made (a record's "via"; older records have none
+     * and count as "unrecorded") */
+    apr_array_header_t *vias; /* mc_logstats_count_t, first seen first */
     uint64_t distinct_ids;
     uint64_t bad; /* set by the caller: problems found while reading */
     char first_time[64], last_time[64];
     /* internal */
     apr_pool_t *pool;
     apr_hash_t *ids, *day_index, *category_index, *lang_index, *chain_index;
+    apr_hash_t *service_index, *via_index;
 } mc_logstats_t;
 
 mc_logstats_t *mc_logstats_create(apr_pool_t *p);

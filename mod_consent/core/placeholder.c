@@ -103,6 +103,40 @@ static const char *hidden(apr_pool_t *p, const char *name, const char *value)
                        mc_html_escape(p, value), "\">", NULL);
 }
 
+/* The hidden fields every form of the placeholder sends: the visitor's
+ * categories (and CATEGORY when not -1), services (and SERVICE_ID when not
+ * NULL), where the choice is made, the page and the language. */
+static void put_fields(apr_array_header_t *b, const mc_categories_t *cats,
+                       const mc_placeholder_opts_t *o, int category, const char *service_id,
+                       const char *lang)
+{
+    apr_pool_t *p = b->pool;
+
+    APR_ARRAY_PUSH(b, const char *) = hidden(p, "method", "custom");
+    for (int i = 0; i < mc_categories_count(cats); i++) {
+        if (i == category || mc_catmask_has(o->granted, i))
+            APR_ARRAY_PUSH(b, const char *) = hidden(p, "granted", mc_categories_name(cats, i));
+    }
+    for (int i = 0; o->services && i < o->services->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(o->services, i, const char *);
+
+        if (!service_id || strcmp(id, service_id) != 0)
+            APR_ARRAY_PUSH(b, const char *) = hidden(p, "service", id);
+    }
+    if (service_id)
+        APR_ARRAY_PUSH(b, const char *) = hidden(p, "service", service_id);
+    APR_ARRAY_PUSH(b, const char *) = hidden(p, "via", "placeholder");
+    APR_ARRAY_PUSH(b, const char *) = hidden(p, "return", o->return_path ? o->return_path : "/");
+    APR_ARRAY_PUSH(b, const char *) = hidden(p, "lang", lang);
+}
+
+static const char *form_start(apr_pool_t *p, const mc_placeholder_opts_t *o, const char *cls)
+{
+    return apr_pstrcat(p, "<form class=\"", cls, "\" method=\"post\" action=\"",
+                       mc_html_escape(p, apr_pstrcat(p, o->base_path, "/decision", NULL)),
+                       "\" target=\"_top\">", NULL);
+}
+
 char *mc_placeholder_render(apr_pool_t *p, const mc_locale_t *loc, const mc_categories_t *cats,
                             const mc_placeholder_opts_t *o, size_t *len)
 {
@@ -129,24 +163,27 @@ char *mc_placeholder_render(apr_pool_t *p, const mc_locale_t *loc, const mc_cate
     PUT("</head><body class=\"mc-placeholder\"><main class=\"mc-placeholder-box\">"
         "<p class=\"mc-placeholder-text\">");
     PUT(mc_placeholder_text(p, text_of(loc, "placeholder_text", "{service}"), service, title));
-    PUT("</p><div class=\"mc-placeholder-actions\"><a class=\"mc-btn mc-placeholder-load\" "
-        "href=\"");
+    PUT("</p><div class=\"mc-placeholder-actions\">");
+    if (!o->locked_off && o->service_id) {
+        PUT(form_start(p, o, "mc-placeholder-form mc-placeholder-service"));
+        put_fields(b, cats, o, -1, o->service_id, lang);
+        PUT("<button type=\"submit\" class=\"mc-btn mc-placeholder-allow-service\">");
+        PUT(mc_placeholder_text(p, text_of(loc, "placeholder_allow_service", "{service}"),
+                                service, title));
+        PUT("</button></form>");
+    }
+    PUT("<a class=\"mc-btn mc-placeholder-load\" href=\"");
     PUT(mc_html_escape(p, o->url));
     PUT("\">");
     PUT(mc_placeholder_text(p, text_of(loc, "placeholder_load", ""), service, title));
     PUT("</a>");
     if (!o->locked_off) {
-        PUT("<form class=\"mc-placeholder-form\" method=\"post\" action=\"");
-        PUT(mc_html_escape(p, apr_pstrcat(p, o->base_path, "/decision", NULL)));
-        PUT("\" target=\"_top\">");
-        PUT(hidden(p, "method", "custom"));
-        for (int i = 0; i < mc_categories_count(cats); i++) {
-            if (i == o->category || mc_catmask_has(o->granted, i))
-                PUT(hidden(p, "granted", mc_categories_name(cats, i)));
-        }
-        PUT(hidden(p, "return", o->return_path ? o->return_path : "/"));
-        PUT(hidden(p, "lang", lang));
-        PUT("<button type=\"submit\" class=\"mc-btn mc-placeholder-allow\">");
+        PUT(form_start(p, o, "mc-placeholder-form"));
+        put_fields(b, cats, o, o->category, NULL, lang);
+        /* next to a service's own button, the whole category is the lesser choice */
+        PUT(o->service_id
+                ? "<button type=\"submit\" class=\"mc-btn mc-placeholder-allow mc-placeholder-more\">"
+                : "<button type=\"submit\" class=\"mc-btn mc-placeholder-allow\">");
         PUT(mc_placeholder_text(p, text_of(loc, "placeholder_allow", ""), service, title));
         PUT("</button></form>");
     }

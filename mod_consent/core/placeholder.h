@@ -7,24 +7,41 @@
  *   <body class="mc-placeholder"><main class="mc-placeholder-box">
  *     <p class="mc-placeholder-text">{placeholder_text}</p>
  *     <div class="mc-placeholder-actions">
+ *       [when the embed's rule belongs to a catalogue service:
+ *       <form class="mc-placeholder-form mc-placeholder-service" method="post"
+ *             action="{base}/decision" target="_top">
+ *         hidden: method=custom, granted= each granted category, service=
+ *         each granted service and this one, via=placeholder,
+ *         return={the page}, lang
+ *         <button type="submit" class="mc-btn mc-placeholder-allow-service">
+ *           {placeholder_allow_service}</button>
+ *       </form>]
  *       <a class="mc-btn" href="{the embed's own URL}">{placeholder_load}</a>
- *       <form method="post" action="{base}/decision" target="_top">
+ *       <form class="mc-placeholder-form" method="post" action="{base}/decision"
+ *             target="_top">
  *         hidden: method=custom, granted= each granted category and this
- *         one, return={the page}, lang
- *         <button type="submit" class="mc-btn">{placeholder_allow}</button>
+ *         one, service= each granted service, via=placeholder,
+ *         return={the page}, lang
+ *         <button type="submit" class="mc-btn mc-placeholder-allow">
+ *           {placeholder_allow}</button>
  *       </form>
  *     </div>
  *   </main></body></html>
  *
- * The form is left out when the category cannot be granted (marketing
- * under Global Privacy Control). The link loads only this embed, in the frame, and records nothing; the
- * form grants the category everywhere and reloads the whole page. In the
- * texts, {service} and {category} (the category's title, lower-cased in
- * running text) are substituted after escaping. */
+ * The forms are left out when the category cannot be granted (marketing
+ * under Global Privacy Control). The link loads only this embed, in the
+ * frame, and records nothing; the first form grants this one service (the
+ * rest of its category stays refused), the second the category
+ * everywhere; both keep what the visitor granted before and reload the
+ * whole page (the frame is the page's: the page comes back with the embed
+ * live and anything else the grant covers). In the texts, {service} and
+ * {category} (the category's title, lower-cased in running text) are
+ * substituted after escaping. */
 #ifndef MC_PLACEHOLDER_H
 #define MC_PLACEHOLDER_H
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 #include <stddef.h>
 
 #include "category.h"
@@ -36,6 +53,8 @@ typedef struct mc_placeholder_opts {
     const char *lang;        /* the lang attribute; NULL for the locale's */
     const char *url;         /* the embed's URL */
     const char *service;     /* who serves it ("YouTube", or the URL's host) */
+    const char *service_id;  /* its catalogue service's id, or NULL: no service form */
+    const apr_array_header_t *services; /* ids (const char *) granted now, or NULL */
     int category;            /* its category's index in the set */
     mc_catmask_t granted;    /* what the visitor grants now */
     const char *return_path; /* the page the frame is on; NULL counts as "/" */

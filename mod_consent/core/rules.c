@@ -541,10 +541,68 @@ mc_ruleset_t *mc_ruleset_make(apr_pool_t *p)
     return rs;
 }
 
+/* --- service ids ---------------------------------------------------------------------- */
+
+static int id_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+const char *mc_service_id(apr_pool_t *p, const mc_service_t *s)
+{
+    char *id;
+    size_t n = 0;
+    int gap = 0;
+
+    if (s->id)
+        return s->id;
+    id = apr_palloc(p, MC_SERVICE_ID_MAX + 1);
+    for (const char *c = s->name ? s->name : ""; *c && n < MC_SERVICE_ID_MAX; c++) {
+        char l = (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : *c;
+
+        if (!id_char(l)) {
+            gap = n > 0;
+            continue;
+        }
+        if (gap && n + 1 < MC_SERVICE_ID_MAX)
+            id[n++] = '-';
+        gap = 0;
+        id[n++] = l;
+    }
+    id[n] = '\0';
+    return id;
+}
+
+int mc_service_id_valid(const char *id, size_t len)
+{
+    if (len == 0 || len > MC_SERVICE_ID_MAX || id[0] == '-' || id[len - 1] == '-')
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!id_char(id[i]) && id[i] != '-')
+            return 0;
+    }
+    return 1;
+}
+
+const mc_service_t *mc_ruleset_service(const mc_ruleset_t *rs, const char *id, size_t len)
+{
+    if (!rs || !id)
+        return NULL;
+    for (int i = rs->services->nelts - 1; i >= 0; i--) {
+        const mc_service_t *svc = &((const mc_service_t *)rs->services->elts)[i];
+
+        if (svc->id && strlen(svc->id) == len && memcmp(svc->id, id, len) == 0)
+            return svc;
+    }
+    return NULL;
+}
+
+/* --- building -------------------------------------------------------------------------- */
+
 /* Appends a rule whose CATEGORY, SERVICE and SOURCE already live in rs->pool. */
 static mc_status_t ruleset_push(mc_ruleset_t *rs, mc_rule_kind_t kind, const char *category,
-                                const char *service, const char *pattern, const char *source,
-                                const char **err)
+                                const mc_service_t *service, const char *pattern,
+                                const char *source, const char **err)
 {
     mc_pattern_t *pat;
     mc_rule_t *rule;
@@ -554,7 +612,8 @@ static mc_status_t ruleset_push(mc_ruleset_t *rs, mc_rule_kind_t kind, const cha
         return s;
     rule = apr_array_push(rs->rules[kind]);
     rule->category = category;
-    rule->service = service;
+    rule->service = service ? service->name : NULL;
+    rule->service_id = service ? service->id : NULL;
     rule->text = pat->text;
     rule->source = source;
     rule->pattern = pat;
@@ -737,8 +796,8 @@ static mc_status_t load_patterns(const where_t *w, mc_ruleset_t *rs, json_t *svc
 
         if (!json_is_string(item))
             return fail(w, "'%s'[%" APR_SIZE_T_FMT "] must be a string", key, i);
-        if (ruleset_push(rs, kind, service->category, service->name, json_string_value(item),
-                         source, &err) != MC_OK)
+        if (ruleset_push(rs, kind, service->category, service, json_string_value(item), source,
+                         &err) != MC_OK)
             return fail(w, "'%s': %s", key, err);
         ((mc_rule_t *)rs->rules[kind]->elts)[rs->rules[kind]->nelts - 1].google_tag =
             service->google_tag;
@@ -747,7 +806,7 @@ static mc_status_t load_patterns(const where_t *w, mc_ruleset_t *rs, json_t *svc
 }
 
 static const char *const service_keys[] = {
-    "name", "vendor", "category", "privacy", "description", "cookies", "urls", "inline",
+    "name", "id", "vendor", "category", "privacy", "description", "cookies", "urls", "inline",
     "google_tag", NULL};
 
 static mc_status_t load_service_fields(const where_t *w, json_t *obj, mc_service_t *svc)
@@ -758,6 +817,15 @@ static mc_status_t load_service_fields(const where_t *w, json_t *obj, mc_service
         s = get_string(w, obj, "category", 1, &svc->category);
     if (s == MC_OK && !mc_category_name_valid(svc->category))
         s = fail(w, "'category' '%s' is not a category name (a-z, 0-9, '_', '-')", svc->category);
+    if (s == MC_OK)
+        s = get_string(w, obj, "id", 0, &svc->id);
+    if (s == MC_OK && svc->id && !mc_service_id_valid(svc->id, strlen(svc->id)))
+        s = fail(w, "'id' '%s' is not a service id (a-z, 0-9 and '-', at most %d)", svc->id,
+                 MC_SERVICE_ID_MAX);
+    if (s == MC_OK && !svc->id)
+        svc->id = mc_service_id(w->pool, svc);
+    if (s == MC_OK && !*svc->id)
+        s = fail(w, "the name gives no id (no letter or digit): give one with 'id'");
     if (s == MC_OK)
         s = get_string(w, obj, "vendor", 0, &svc->vendor);
     if (s == MC_OK)
@@ -797,6 +865,15 @@ static mc_status_t load_service(const where_t *cat, mc_ruleset_t *rs, json_t *ob
     w.label = apr_psprintf(w.pool, "%s: service '%s'", cat->label, svc.name);
     svc.source = cat->label;
     s = load_service_fields(&w, obj, &svc);
+    if (s == MC_OK) {
+        const char *id_key = apr_pstrcat(w.pool, "id:", svc.id, (char *)NULL);
+        const char *other = apr_hash_get(seen, id_key, APR_HASH_KEY_STRING);
+
+        if (other)
+            return fail(cat, "services '%s' and '%s' have the same id '%s'", other, svc.name,
+                        svc.id);
+        apr_hash_set(seen, id_key, APR_HASH_KEY_STRING, svc.name);
+    }
     rule_source = apr_psprintf(w.pool, "%s: %s", cat->label, svc.name);
     if (s == MC_OK)
         s = load_patterns(&w, rs, obj, "cookies", MC_RULE_COOKIE, &svc, rule_source);

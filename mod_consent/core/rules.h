@@ -46,6 +46,7 @@ typedef struct mc_pattern mc_pattern_t;
 typedef struct mc_rule {
     const char *category; /* category name; checked by mc_ruleset_check_categories */
     const char *service;  /* catalogue service ("Google Analytics") or NULL */
+    const char *service_id; /* its id ("google-analytics"), NULL with service */
     const char *text;     /* the pattern as written */
     const char *source;   /* where it was written: "file:line" or catalogue name */
     mc_pattern_t *pattern;
@@ -55,6 +56,7 @@ typedef struct mc_rule {
 /* A catalogue service, kept for the cookie declaration and placeholders. */
 typedef struct mc_service {
     const char *name;
+    const char *id; /* the catalogue's "id", else mc_service_id's slug of name */
     const char *category;
     const char *vendor;       /* may be NULL */
     const char *privacy_url;  /* may be NULL */
@@ -70,6 +72,23 @@ typedef struct mc_ruleset {
 } mc_ruleset_t;
 
 mc_ruleset_t *mc_ruleset_make(apr_pool_t *p);
+
+/* Longest service id, in bytes. */
+#define MC_SERVICE_ID_MAX 32
+
+/* A service's id: S->id when the catalogue gave one, else its name slugged:
+ * ASCII letters lower-cased and digits kept, every other run of
+ * characters one '-', none at either end ("Google Maps" -> "google-maps").
+ * Cut to MC_SERVICE_ID_MAX bytes. "" when nothing of the name is left. */
+const char *mc_service_id(apr_pool_t *p, const mc_service_t *s);
+
+/* 1 when ID (LEN bytes) is a well-formed service id: 1 to
+ * MC_SERVICE_ID_MAX of [a-z0-9-], not starting or ending with '-'. */
+int mc_service_id_valid(const char *id, size_t len);
+
+/* The service with id ID (LEN bytes), or NULL. When several catalogues
+ * name the same id, the last one wins (as for rules). */
+const mc_service_t *mc_ruleset_service(const mc_ruleset_t *rs, const char *id, size_t len);
 
 /* Compiles PATTERN (glob, or '~regex') for KIND. On error *err says why
  * (for a regex: PCRE2's message and offset). */

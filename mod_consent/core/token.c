@@ -9,14 +9,15 @@
 #include <openssl/rand.h>
 #include <string.h>
 
-#define MC_TOKEN_VERSION "1"
-#define MC_TOKEN_FIELDS 6 /* version, id, policy, time, granted, sig */
-#define MC_SIG_LEN 32     /* HMAC-SHA256 */
+#define MC_TOKEN_VERSION "2"
+#define MC_TOKEN_VERSION_1 "1" /* no SERVICES field */
+#define MC_TOKEN_FIELDS 7      /* version, id, policy, time, granted, services, sig */
+#define MC_SIG_LEN 32          /* HMAC-SHA256 */
 #define MC_ID_BYTES 16
 #define MC_RANDOM_KEY_LEN 32
 #define MC_TIME_DIGITS_MAX 19 /* INT64_MAX has 19 digits */
 
-enum { F_VERSION, F_ID, F_POLICY, F_TIME, F_GRANTED, F_SIG };
+enum { F_VERSION, F_ID, F_POLICY, F_TIME, F_GRANTED, F_SERVICES, F_SIG };
 
 static const char mc_b64url_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -30,6 +31,7 @@ typedef struct mc_token_parts {
     size_t policy_len;
     int64_t time;
     mc_catmask_t granted;
+    int services; /* how many ids SERVICES has */
     unsigned char sig[MC_TOKEN_MAX];
 } mc_token_parts_t;
 
@@ -218,6 +220,18 @@ void mc_consent_init(mc_consent_t *c, const mc_categories_t *cats)
     c->policy = NULL;
     c->time = 0;
     c->granted = mc_categories_required(cats);
+    c->services = NULL;
+}
+
+int mc_consent_has_service(const mc_consent_t *c, const char *id)
+{
+    if (!c->services || !id)
+        return 0;
+    for (int i = 0; i < c->services->nelts; i++) {
+        if (strcmp(APR_ARRAY_IDX(c->services, i, const char *), id) == 0)
+            return 1;
+    }
+    return 0;
 }
 
 /* ---- encoding ------------------------------------------------------------------- */
@@ -246,20 +260,42 @@ static char *mc_token_join_names(apr_pool_t *p, const mc_categories_t *cats, mc_
     return joined;
 }
 
+/* C's service ids joined with ':'; NULL when one is malformed or there are
+ * too many for the decoder. */
+static char *mc_token_join_services(apr_pool_t *p, const mc_consent_t *c)
+{
+    char *joined = "";
+
+    if (!c->services)
+        return joined;
+    if (c->services->nelts > MC_SERVICES_MAX)
+        return NULL;
+    for (int i = 0; i < c->services->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(c->services, i, const char *);
+
+        if (!id || !mc_service_id_valid(id, strlen(id)))
+            return NULL;
+        joined = apr_pstrcat(p, joined, i ? ":" : "", id, NULL);
+    }
+    return joined;
+}
+
 char *mc_token_encode(apr_pool_t *p, const mc_token_key_t *key, const mc_categories_t *cats,
                       const mc_consent_t *c)
 {
+    const char *services = mc_token_join_services(p, c);
     unsigned char sig[MC_SIG_LEN];
     mc_catmask_t granted = (c->granted | mc_categories_required(cats)) & mc_categories_all(cats);
     char *payload;
     char *value;
 
-    if (!c->policy || !*c->policy || !mc_consent_id_valid(c->id, strlen(c->id)) || c->time < 0)
+    if (!c->policy || !*c->policy || !mc_consent_id_valid(c->id, strlen(c->id)) || c->time < 0 ||
+        !services)
         return NULL;
     payload =
-        apr_psprintf(p, MC_TOKEN_VERSION ".%s.%s.%" PRId64 ".%s", c->id,
+        apr_psprintf(p, MC_TOKEN_VERSION ".%s.%s.%" PRId64 ".%s.%s", c->id,
                      mc_base64url_encode(p, (const unsigned char *)c->policy, strlen(c->policy)),
-                     c->time, mc_token_join_names(p, cats, granted));
+                     c->time, mc_token_join_names(p, cats, granted), services);
     if (!mc_token_hmac(key, payload, strlen(payload), sig))
         return NULL;
     value = apr_pstrcat(p, payload, ".", mc_base64url_encode(p, sig, sizeof(sig)), NULL);
@@ -269,24 +305,41 @@ char *mc_token_encode(apr_pool_t *p, const mc_token_key_t *key, const mc_categor
 
 /* ---- decoding ------------------------------------------------------------------- */
 
-/* Splits VALUE on '.' into exactly MC_TOKEN_FIELDS non-empty fields. */
+/* Splits VALUE on '.' into its fields: seven for a version 2 token, of
+ * which only SERVICES may be empty; six non-empty ones for version 1, whose
+ * SERVICES is then taken as empty. */
 static int mc_token_split(const char *value, size_t len, mc_token_parts_t *parts)
 {
+    const char *field[MC_TOKEN_FIELDS];
+    size_t flen[MC_TOKEN_FIELDS];
     size_t start = 0;
     int n = 0;
+    int v1;
 
     for (size_t i = 0; i <= len; i++) {
         if (i < len && value[i] != '.')
             continue;
-        if (n == MC_TOKEN_FIELDS || i == start)
+        if (n == MC_TOKEN_FIELDS)
             return 0;
-        parts->field[n] = value + start;
-        parts->flen[n] = i - start;
+        field[n] = value + start;
+        flen[n] = i - start;
         n++;
         start = i + 1;
     }
-    if (n != MC_TOKEN_FIELDS)
+    v1 = n == MC_TOKEN_FIELDS - 1;
+    if (!v1 && n != MC_TOKEN_FIELDS)
         return 0;
+    for (int f = 0, to = 0; f < n; f++, to++) {
+        if (v1 && to == F_SERVICES) {
+            parts->field[to] = field[f]; /* empty: points at the signature */
+            parts->flen[to] = 0;
+            to++;
+        }
+        if (flen[f] == 0 && (v1 || to != F_SERVICES))
+            return 0;
+        parts->field[to] = field[f];
+        parts->flen[to] = flen[f];
+    }
     parts->signed_len = (size_t)(parts->field[F_SIG] - value) - 1;
     return 1;
 }
@@ -337,16 +390,63 @@ static int mc_token_parse_names(const mc_categories_t *cats, const char *s, size
     return 1;
 }
 
+/* Checks the ':'-separated service ids (syntax and count; an empty field is
+ * none) and counts them. */
+static int mc_token_parse_services(const char *s, size_t len, int *count)
+{
+    size_t start = 0;
+
+    *count = 0;
+    if (len == 0)
+        return 1;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && s[i] != ':')
+            continue;
+        if (!mc_service_id_valid(s + start, i - start) || ++*count > MC_SERVICES_MAX)
+            return 0;
+        start = i + 1;
+    }
+    return 1;
+}
+
+/* The ids of the services in SERVICES that RS knows. */
+static const apr_array_header_t *mc_token_known_services(apr_pool_t *p, const mc_ruleset_t *rs,
+                                                         const char *s, size_t len)
+{
+    apr_array_header_t *ids = apr_array_make(p, 4, sizeof(const char *));
+    size_t start = 0;
+
+    for (size_t i = 0; len > 0 && i <= len; i++) {
+        const mc_service_t *svc;
+
+        if (i < len && s[i] != ':')
+            continue;
+        svc = mc_ruleset_service(rs, s + start, i - start);
+        if (svc) /* an id this configuration does not know is ignored */
+            APR_ARRAY_PUSH(ids, const char *) = svc->id;
+        start = i + 1;
+    }
+    return ids;
+}
+
+static int mc_token_version_is(const mc_token_parts_t *parts, const char *version)
+{
+    return parts->flen[F_VERSION] == strlen(version) &&
+           memcmp(parts->field[F_VERSION], version, parts->flen[F_VERSION]) == 0;
+}
+
 /* Syntax only: nothing found here is trusted before the signature is checked. */
 static int mc_token_parse(const mc_categories_t *cats, const char *value, size_t len,
                           mc_token_parts_t *parts)
 {
     long n;
+    int v1;
 
     if (!mc_token_split(value, len, parts))
         return 0;
-    if (parts->flen[F_VERSION] != strlen(MC_TOKEN_VERSION) ||
-        memcmp(parts->field[F_VERSION], MC_TOKEN_VERSION, parts->flen[F_VERSION]) != 0)
+    /* the version must agree with the number of fields the split found */
+    v1 = parts->flen[F_SERVICES] == 0 && parts->field[F_SERVICES] == parts->field[F_SIG];
+    if (!mc_token_version_is(parts, v1 ? MC_TOKEN_VERSION_1 : MC_TOKEN_VERSION))
         return 0;
     if (!mc_consent_id_valid(parts->field[F_ID], parts->flen[F_ID]))
         return 0;
@@ -358,6 +458,9 @@ static int mc_token_parse(const mc_categories_t *cats, const char *value, size_t
         return 0;
     if (!mc_token_parse_names(cats, parts->field[F_GRANTED], parts->flen[F_GRANTED],
                               &parts->granted))
+        return 0;
+    if (!mc_token_parse_services(parts->field[F_SERVICES], parts->flen[F_SERVICES],
+                                 &parts->services))
         return 0;
     n = mc_base64url_decode(parts->sig, parts->field[F_SIG], parts->flen[F_SIG]);
     return n == MC_SIG_LEN;
@@ -395,9 +498,9 @@ static mc_token_status_t mc_token_judge(const mc_token_parts_t *parts, const cha
 }
 
 mc_token_status_t mc_token_decode(apr_pool_t *p, const mc_token_key_t *key,
-                                  const mc_categories_t *cats, const char *value, size_t len,
-                                  const char *policy, int64_t now, int64_t max_age,
-                                  mc_consent_t *out)
+                                  const mc_categories_t *cats, const mc_ruleset_t *rs,
+                                  const char *value, size_t len, const char *policy, int64_t now,
+                                  int64_t max_age, mc_consent_t *out)
 {
     mc_token_parts_t parts;
     mc_token_status_t status;
@@ -426,6 +529,8 @@ mc_token_status_t mc_token_decode(apr_pool_t *p, const mc_token_key_t *key,
         out->policy = apr_pstrmemdup(p, (const char *)parts.policy, parts.policy_len);
         out->time = parts.time;
         out->granted = parts.granted | mc_categories_required(cats);
+        out->services =
+            mc_token_known_services(p, rs, parts.field[F_SERVICES], parts.flen[F_SERVICES]);
     }
     return status;
 }

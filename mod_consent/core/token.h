@@ -1,14 +1,19 @@
 /* The signed consent cookie.
  *
  * Value (all cookie-octets, no quoting needed):
- *   "1." ID "." POLICY64 "." TIME "." GRANTED "." SIG
+ *   "2." ID "." POLICY64 "." TIME "." GRANTED "." SERVICES "." SIG
  *   ID        22 chars, base64url of 16 random bytes (the consent id)
  *   POLICY64  base64url (no padding) of the policy version string
  *   TIME      decimal Unix seconds of the decision
  *   GRANTED   granted category names joined with ':' (necessary included)
+ *   SERVICES  ids of the services granted beyond the granted categories
+ *             (mc_service_id), joined with ':'; may be empty; at most
+ *             MC_SERVICES_MAX of them
  *   SIG       base64url of HMAC-SHA256(key, everything before ".SIG")
  * Signatures are compared in constant time (CRYPTO_memcmp). Category names
- * the current configuration does not know are ignored on decode.
+ * and service ids the current configuration does not know are ignored on
+ * decode. Version 1 tokens ("1." without SERVICES, from before per-service
+ * consent) still decode, with no services.
  */
 #ifndef MC_TOKEN_H
 #define MC_TOKEN_H
@@ -18,11 +23,13 @@
 #include <stdint.h>
 
 #include "category.h"
+#include "rules.h"
 #include "status.h"
 
 #define MC_ID_LEN 22
-#define MC_TOKEN_MAX 1024 /* longer cookie values are malformed */
-#define MC_KEY_MIN 16     /* bytes of secret, at least */
+#define MC_TOKEN_MAX 3072  /* longer cookie values are malformed */
+#define MC_SERVICES_MAX 64 /* granted services a token carries, at most */
+#define MC_KEY_MIN 16      /* bytes of secret, at least */
 #define MC_KEY_MAX 256
 #define MC_CLOCK_SKEW 300 /* a decision up to this far in the future is accepted */
 
@@ -37,6 +44,10 @@ typedef struct mc_consent {
     const char *policy;     /* NULL when undecided */
     int64_t time;           /* Unix seconds; 0 when undecided */
     mc_catmask_t granted;   /* always includes the required categories */
+    /* Ids (const char *) of the services granted beyond GRANTED's
+     * categories; NULL or empty for none. Shared, never changed in place:
+     * copy before adding. */
+    const apr_array_header_t *services;
 } mc_consent_t;
 
 typedef enum mc_token_status {
@@ -65,20 +76,25 @@ int mc_consent_id_valid(const char *id, size_t len);
 /* An undecided consent: only the required categories granted. */
 void mc_consent_init(mc_consent_t *c, const mc_categories_t *cats);
 
-/* Encodes C (decided, id, policy, time, granted) into a signed value.
- * NULL when C cannot make a token the decoder accepts (no valid id, empty
- * policy, negative time, longer than MC_TOKEN_MAX) or libcrypto fails. */
+/* 1 when C's services include ID. */
+int mc_consent_has_service(const mc_consent_t *c, const char *id);
+
+/* Encodes C (decided, id, policy, time, granted, services) into a signed
+ * value. NULL when C cannot make a token the decoder accepts (no valid id,
+ * empty policy, negative time, a malformed service id, more than
+ * MC_SERVICES_MAX services, longer than MC_TOKEN_MAX) or libcrypto fails. */
 char *mc_token_encode(apr_pool_t *p, const mc_token_key_t *key, const mc_categories_t *cats,
                       const mc_consent_t *c);
 
 /* Decodes VALUE. Always fills OUT: with the decision when VALID; otherwise
  * as undecided (mc_consent_init), except that for EXPIRED and OUTDATED
  * tokens (signature good) out->id keeps the old id so a new decision
- * continues the visitor's history. */
+ * continues the visitor's history. Services not in RS (NULL: none known)
+ * are dropped. */
 mc_token_status_t mc_token_decode(apr_pool_t *p, const mc_token_key_t *key,
-                                  const mc_categories_t *cats, const char *value, size_t len,
-                                  const char *policy, int64_t now, int64_t max_age,
-                                  mc_consent_t *out);
+                                  const mc_categories_t *cats, const mc_ruleset_t *rs,
+                                  const char *value, size_t len, const char *policy, int64_t now,
+                                  int64_t max_age, mc_consent_t *out);
 
 /* base64url without padding; exposed for tests and the log tool. */
 char *mc_base64url_encode(apr_pool_t *p, const unsigned char *data, size_t len);

@@ -780,6 +780,16 @@ static void stats_text(apr_pool_t *p, const mc_logstats_t *st)
         const mc_logstats_count_t *c = &APR_ARRAY_IDX(st->langs, i, mc_logstats_count_t);
         printf("%-16s %10" PRIu64 "\n", c->name, c->count);
     }
+    printf("\n%-16s %10s\n", "via", "decisions");
+    for (int i = 0; i < st->vias->nelts; i++) {
+        const mc_logstats_count_t *c = &APR_ARRAY_IDX(st->vias, i, mc_logstats_count_t);
+        printf("%-16s %10" PRIu64 "\n", c->name, c->count);
+    }
+    printf("\n%-32s %10s\n", "service granted alone", "decisions");
+    for (int i = 0; i < st->services->nelts; i++) {
+        const mc_logstats_count_t *c = &APR_ARRAY_IDX(st->services, i, mc_logstats_count_t);
+        printf("%-32s %10" PRIu64 "\n", c->name, c->count);
+    }
 }
 
 static int write_whole(const char *path, const char *text)

@@ -247,12 +247,14 @@ static mc_status_t count_sink(void *baton, mc_html_out_t kind, const char *data,
     return MC_OK;
 }
 
-static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_t len)
+static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_t len,
+                    const char **service)
 {
     bench_ctx_t *ctx = baton;
     const mc_rule_t *rule = kind == MC_RULE_URL ? mc_ruleset_match_url(ctx->rules, subject, len)
                                                 : mc_ruleset_match_inline(ctx->rules, subject, len);
 
+    *service = rule ? rule->service_id : NULL;
     return rule ? mc_categories_index(ctx->cats, rule->category) : -1;
 }
 

@@ -78,13 +78,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* --- the policy's callbacks ---------------------------------------------------- */
 
-static int classify_catalogue(void *baton, mc_rule_kind_t kind, const char *subject, size_t len)
+static int classify_catalogue(void *baton, mc_rule_kind_t kind, const char *subject, size_t len,
+                              const char **service)
 {
     const mc_rule_t *rule = kind == MC_RULE_URL ? mc_ruleset_match_url(rules, subject, len)
                                                 : mc_ruleset_match_inline(rules, subject, len);
     /* as the glue does: a Google tag's ids decide (Consent Mode on) */
     const char *gtag = rule && rule->google_tag ? mc_gtag_classify(kind, subject, len, 1) : NULL;
 
+    *service = rule && !gtag ? rule->service_id : NULL;
     if (gtag)
         return mc_categories_index(cats, gtag);
     return rule ? mc_categories_index(cats, rule->category) : -1;
@@ -92,15 +94,19 @@ static int classify_catalogue(void *baton, mc_rule_kind_t kind, const char *subj
 
 /* Classifies far more than the catalogue does, so rewriting is exercised
  * on whatever the fuzzer makes: -1 to 3 from a byte of the subject. */
-static int classify_often(void *baton, mc_rule_kind_t kind, const char *subject, size_t len)
+static int classify_often(void *baton, mc_rule_kind_t kind, const char *subject, size_t len,
+                          const char **service)
 {
     /* the Google tag id scanners read every subject the fuzzer makes */
     (void)mc_gtag_classify(kind, subject, len, 0);
+    *service = NULL;
     return len == 0 ? -1 : (int)((unsigned char)subject[len / 2] % 5) - 1;
 }
 
-static int classify_nothing(void *baton, mc_rule_kind_t kind, const char *subject, size_t len)
+static int classify_nothing(void *baton, mc_rule_kind_t kind, const char *subject, size_t len,
+                            const char **service)
 {
+    *service = NULL;
     return -1;
 }
 

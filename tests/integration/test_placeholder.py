@@ -38,12 +38,27 @@ def server(module_server_factory):
 class Page(html.parser.HTMLParser):
     def __init__(self, text):
         super().__init__(convert_charrefs=True)
-        self.tags, self.parts = [], []
+        self.tags, self.parts, self.forms, self.in_form = [], [], [], False
         self.feed(text)
         self.close()
 
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, dict(attrs)))
+        if tag == "form":
+            self.forms.append((dict(attrs), []))
+        elif tag == "input" and self.forms and self.in_form:
+            self.forms[-1][1].append((dict(attrs).get("name"), dict(attrs).get("value")))
+        self.in_form = tag == "form" or self.in_form
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.in_form = False
+
+    def form_fields(self, cls):
+        """The hidden fields of the one form whose class is CLS."""
+        found = [fields for attrs, fields in self.forms if attrs.get("class") == cls]
+        assert len(found) == 1, (cls, self.forms)
+        return found[0]
 
     def handle_data(self, data):
         self.parts.append(data)
@@ -137,26 +152,27 @@ def test_the_placeholder_names_the_service_and_category(server, lang):
 def test_the_placeholder_form_allows_the_category_and_returns_to_the_page(server):
     cookie = consented(server, "custom", ["statistics"])
     page = Page(placeholder(server, YOUTUBE, "en", cookie=cookie).text())
-    form = page.one("form")
+    form = page.one("form", **{"class": "mc-placeholder-form"})
     assert form["method"] == "post" and form["action"] == "/_consent/decision"
     assert form["target"] == "_top"
-    hidden = [(a["name"], a["value"]) for a in page.find("input", type="hidden")]
+    hidden = page.form_fields("mc-placeholder-form")
     assert ("method", "custom") in hidden
     assert sorted(v for n, v in hidden if n == "granted") == ["marketing", "necessary",
                                                              "statistics"]
     assert ("return", "/pages/video-nb.html") in hidden
     assert ("lang", "en") in hidden
+    assert ("via", "placeholder") in hidden
     # a cross-site or missing Referer returns to the root
     for referer in ("http://elsewhere.example/pages/x.html", False):
         page = Page(placeholder(server, YOUTUBE, "en", referer=referer).text())
-        assert page.one("input", name="return")["value"] == "/"
-        assert sorted(a["value"] for a in page.find("input", name="granted")) == [
-            "marketing", "necessary"]
+        hidden = page.form_fields("mc-placeholder-form")
+        assert [v for n, v in hidden if n == "return"] == ["/"]
+        assert sorted(v for n, v in hidden if n == "granted") == ["marketing", "necessary"]
 
 
 def test_posting_the_form_grants_the_category(server):
     page = Page(placeholder(server, YOUTUBE, "en").text())
-    fields = [(a["name"], a["value"]) for a in page.find("input", type="hidden")]
+    fields = page.form_fields("mc-placeholder-form")
     resp = server.post("/_consent/decision", urllib.parse.urlencode(fields),
                        content_type="application/x-www-form-urlencoded",
                        headers={"Origin": "http://127.0.0.1:%d" % server.port})

@@ -770,6 +770,54 @@ START_TEST(the_placeholder_escapes_service_and_texts)
 }
 END_TEST
 
+START_TEST(the_placeholder_offers_the_service_alone_first)
+{
+    mc_categories_t *cats = categories();
+    mc_placeholder_opts_t o = placeholder_opts(cats);
+    apr_array_header_t *ids = apr_array_make(test_pool, 2, sizeof(const char *));
+    apr_array_header_t *tags, *forms, *fields;
+    const char *html;
+    const char *first_form_fields = "";
+
+    APR_ARRAY_PUSH(ids, const char *) = "google-maps";
+    o.service_id = "youtube";
+    o.services = ids;
+    html = mc_placeholder_render(test_pool, locale_en(), cats, &o, NULL);
+    tags = start_tags(html);
+    forms = select_tags(tags, "form", NULL, NULL);
+    ck_assert_int_eq(forms->nelts, 2);
+    ck_assert_str_eq(attr(APR_ARRAY_IDX(forms, 0, const tag_t *), "class"),
+                     "mc-placeholder-form mc-placeholder-service");
+    ck_assert_str_eq(attr(APR_ARRAY_IDX(forms, 0, const tag_t *), "target"), "_top");
+    /* "Allow YouTube" comes first, then "Load content", then the category */
+    ck_assert_ptr_nonnull(strstr(html, ">Allow YouTube</button>"));
+    ck_assert(strstr(html, ">Allow YouTube</button>") < strstr(html, ">Load content</a>"));
+    ck_assert(strstr(html, ">Load content</a>") < strstr(html, ">Allow marketing everywhere<"));
+    /* the service form keeps the categories and services granted now, adds
+     * youtube and not marketing */
+    fields = select_tags(tags, "input", "type", "hidden");
+    for (int i = 0; i < fields->nelts; i++) {
+        const tag_t *t = APR_ARRAY_IDX(fields, i, const tag_t *);
+
+        if (strcmp(attr(t, "name"), "method") == 0 && *first_form_fields)
+            break; /* the second form starts */
+        first_form_fields = apr_pstrcat(test_pool, first_form_fields, attr(t, "name"), "=",
+                                        attr(t, "value"), " ", (char *)NULL);
+    }
+    ck_assert_str_eq(first_form_fields,
+                     "method=custom granted=necessary granted=statistics granted=security "
+                     "service=google-maps service=youtube via=placeholder "
+                     "return=/side?x=1&amp;y=&lt;2&gt; lang=en ");
+    ck_assert_int_eq(select_tags(tags, "input", "value", "marketing")->nelts, 1);
+    ck_assert_int_eq(select_tags(tags, "input", "value", "youtube")->nelts, 1);
+    ck_assert_int_eq(select_tags(tags, "input", "value", "google-maps")->nelts, 2);
+    /* under GPC neither form */
+    o.locked_off = 1;
+    tags = start_tags(mc_placeholder_render(test_pool, locale_en(), cats, &o, NULL));
+    ck_assert_int_eq(select_tags(tags, "form", NULL, NULL)->nelts, 0);
+}
+END_TEST
+
 START_TEST(placeholder_helpers)
 {
     ck_assert_str_eq(mc_placeholder_host(test_pool, "https://WWW.YouTube.com/embed/x"),
@@ -935,6 +983,7 @@ Suite *banner_suite(void)
     tcase_add_test(placeholder, the_placeholder_form_grants_this_category_on_top);
     tcase_add_test(placeholder, the_placeholder_escapes_service_and_texts);
     tcase_add_test(placeholder, placeholder_helpers);
+    tcase_add_test(placeholder, the_placeholder_offers_the_service_alone_first);
     suite_add_tcase(s, placeholder);
     return s;
 }

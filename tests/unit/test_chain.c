@@ -79,7 +79,6 @@ static const char *check_error(const char *line)
     return err;
 }
 
-
 /* The lines of a fixture, '\n' removed. */
 static apr_array_header_t *read_lines(const char *name)
 {
@@ -150,6 +149,41 @@ START_TEST(record_has_contract_fields_in_order)
         mc_chain_genesis, "\",\"hash\":\"", hash, "\"}\n", NULL);
 
     ck_assert_str_eq(line, expected);
+}
+END_TEST
+
+START_TEST(services_and_via_are_written_checked_and_hashed)
+{
+    mc_record_t rec = test_record();
+    apr_array_header_t *ids = apr_array_make(test_pool, 2, sizeof(const char *));
+    char hash[MC_HASH_HEX + 1], prev[MC_HASH_HEX + 1], hash2[MC_HASH_HEX + 1];
+    const char *err = NULL;
+    char *line, *edited, *at;
+
+    APR_ARRAY_PUSH(ids, const char *) = "youtube";
+    rec.services = ids;
+    rec.via = "placeholder";
+    line = format_ok(&rec, mc_chain_genesis, hash);
+    ck_assert_ptr_nonnull(strstr(line, "\"refused\":[\"preferences\",\"marketing\"],"
+                                       "\"services\":[\"youtube\"],\"method\":\"custom\","
+                                       "\"via\":\"placeholder\",\"lang\""));
+    ck_assert_int_eq(mc_record_check(test_pool, line, body_len(line), prev, hash2, &err), MC_OK);
+    ck_assert_str_eq(hash2, hash);
+    /* the hash covers them: another service or another via breaks the record */
+    edited = apr_pstrdup(test_pool, line);
+    at = strstr(edited, "youtube");
+    memcpy(at, "vimeo\",\"x", 7);
+    ck_assert_int_ne(mc_record_check(test_pool, edited, body_len(edited), prev, hash2, &err),
+                     MC_OK);
+    edited = apr_pstrdup(test_pool, line);
+    at = strstr(edited, "placeholder");
+    memcpy(at, "settings\"   ", 11);
+    ck_assert_int_ne(mc_record_check(test_pool, edited, body_len(edited), prev, hash2, &err),
+                     MC_OK);
+    /* an empty list is written too */
+    rec.services = apr_array_make(test_pool, 1, sizeof(const char *));
+    line = format_ok(&rec, mc_chain_genesis, hash);
+    ck_assert_ptr_nonnull(strstr(line, "\"services\":[],\"method\""));
 }
 END_TEST
 
@@ -350,6 +384,23 @@ START_TEST(sealed_minimal_record_checks)
     const char *line = seal(FIELDS_HEAD FIELDS_TAIL);
 
     ck_assert_int_eq(mc_record_check(test_pool, line, strlen(line), prev, hash, &err), MC_OK);
+    /* with services and via */
+    line = seal(FIELDS_HEAD "\"services\":[\"youtube\",\"google-maps\"],"
+                            "\"method\":\"custom\",\"via\":\"placeholder\",\"lang\":\"nb\","
+                            "\"text\":\"" TEXT_HASH "\",\"prev\":\""
+                            "0000000000000000000000000000000000000000000000000000000000000000\"");
+    ck_assert_msg(mc_record_check(test_pool, line, strlen(line), prev, hash, &err) == MC_OK, "%s",
+                  err);
+    ck_assert_str_eq(check_error(seal(FIELDS_HEAD "\"services\":[\"YouTube\"]," FIELDS_TAIL)),
+                     "field 'services' is not a list of service ids, each once");
+    ck_assert_str_eq(check_error(seal(FIELDS_HEAD "\"services\":[\"a\",\"a\"]," FIELDS_TAIL)),
+                     "field 'services' is not a list of service ids, each once");
+    ck_assert_str_eq(
+        check_error(seal(FIELDS_HEAD
+                         "\"method\":\"custom\",\"via\":\"popup\",\"lang\":\"nb\","
+                         "\"text\":\"" TEXT_HASH "\",\"prev\":\""
+                         "0000000000000000000000000000000000000000000000000000000000000000\"")),
+        "field 'via' is not one of banner, settings, placeholder");
 }
 END_TEST
 
@@ -687,6 +738,7 @@ Suite *chain_suite(void)
         suite_add_tcase(s, all[i]);
     }
     tcase_set_timeout(tail, 30); /* the 10000-record log, under sanitizers */
+    tcase_add_test(format, services_and_via_are_written_checked_and_hashed);
     tcase_add_test(format, format_then_check_round_trip);
     tcase_add_test(format, record_has_contract_fields_in_order);
     tcase_add_test(format, hash_is_sha256_of_the_line_before_the_hash_field);

@@ -14,16 +14,37 @@
 #define ALL (NEC | PREF | STAT | MKT)
 
 static mc_categories_t *cats;
+static mc_ruleset_t *rules;
 
 static void decision_setup(void)
 {
+    static const char json[] =
+        "{\"services\": [{\"name\": \"YouTube\", \"category\": \"marketing\"},"
+        "{\"name\": \"Google Maps\", \"category\": \"marketing\"},"
+        "{\"name\": \"Matomo\", \"category\": \"statistics\"}]}";
+    const char *err = NULL;
+
     unit_pool_setup();
     cats = mc_categories_make(test_pool);
+    rules = mc_ruleset_make(test_pool);
+    ck_assert_int_eq(mc_ruleset_load_json(rules, json, sizeof(json) - 1, "test", &err), MC_OK);
+}
+
+/* Ids as a comma-separated string, to compare a list in one assertion. */
+static const char *joined(const apr_array_header_t *ids)
+{
+    const char *out = "";
+
+    for (int i = 0; ids && i < ids->nelts; i++)
+        out = apr_pstrcat(test_pool, out, i ? "," : "", APR_ARRAY_IDX(ids, i, const char *),
+                          (char *)NULL);
+    return out;
 }
 
 static void decision_teardown(void)
 {
     cats = NULL;
+    rules = NULL;
     unit_pool_teardown();
 }
 
@@ -225,6 +246,10 @@ START_TEST(form_every_refusal_reason)
     ck_assert_str_eq(form_refused("method=custom&return=/a&return=/b"), "return given twice");
     ck_assert_str_eq(form_refused("method=custom&lang=nb&lang=en"), "lang given twice");
     ck_assert_str_eq(form_refused("method=custom&granted=%zz"), "malformed form body");
+    ck_assert_str_eq(form_refused("method=custom&service=You+Tube"), "unknown service 'You Tube'");
+    ck_assert_str_eq(form_refused("method=custom&service="), "unknown service ''");
+    ck_assert_str_eq(form_refused("method=custom&via=popup"), "unknown via 'popup'");
+    ck_assert_str_eq(form_refused("method=custom&via=banner&via=settings"), "via given twice");
 }
 END_TEST
 
@@ -344,6 +369,11 @@ static const struct {
     {"{\"method\":\"custom\",\"lang\":5}", "bad lang"},
     {"{\"method\":\"custom\",\"lang\":\"norsk-bokmaal\"}", "bad lang"},
     {"{\"method\":\"accept_all\",\"extra\":1}", "unknown field 'extra'"},
+    {"{\"method\":\"custom\",\"services\":\"youtube\"}", "services must be a list of service ids"},
+    {"{\"method\":\"custom\",\"services\":[1]}", "services must be a list of service ids"},
+    {"{\"method\":\"custom\",\"services\":[\"YouTube\"]}", "unknown service 'YouTube'"},
+    {"{\"method\":\"custom\",\"via\":1}", "via must be a string"},
+    {"{\"method\":\"custom\",\"via\":\"Banner\"}", "unknown via 'Banner'"},
     {"{\"Method\":\"accept_all\"}", "unknown field 'Method'"},
     {"{\"method\":\"accept_all\",\"method\":\"reject_all\"}", "duplicate field"},
 };
@@ -477,9 +507,10 @@ START_TEST(apply_combinations)
     mc_decision_t d = {.method = t->method, .requested = t->requested};
     mc_consent_t prev = consent(t->prev_decided, t->prev_granted);
     mc_catmask_t granted = 0;
+    const apr_array_header_t *services = NULL;
     mc_method_t recorded = MC_METHOD_ACCEPT_ALL;
 
-    mc_decision_apply(&d, cats, &prev, t->gpc, &granted, &recorded);
+    mc_decision_apply(test_pool, &d, cats, rules, &prev, t->gpc, &granted, &services, &recorded);
     ck_assert_uint_eq(granted, t->granted);
     ck_assert_str_eq(mc_method_str(recorded), mc_method_str(t->recorded));
 }
@@ -489,9 +520,10 @@ START_TEST(apply_without_previous_consent)
 {
     mc_decision_t d = {.method = MC_METHOD_REJECT_ALL};
     mc_catmask_t granted = 0;
+    const apr_array_header_t *services = NULL;
     mc_method_t recorded = MC_METHOD_ACCEPT_ALL;
 
-    mc_decision_apply(&d, cats, NULL, 0, &granted, &recorded);
+    mc_decision_apply(test_pool, &d, cats, rules, NULL, 0, &granted, &services, &recorded);
     ck_assert_uint_eq(granted, NEC);
     ck_assert_int_eq(recorded, MC_METHOD_REJECT_ALL);
 }
@@ -502,15 +534,16 @@ START_TEST(apply_keeps_admin_required_categories)
     mc_decision_t d = {.method = MC_METHOD_REJECT_ALL};
     mc_consent_t prev = consent(0, NEC);
     mc_catmask_t granted = 0;
+    const apr_array_header_t *services = NULL;
     mc_method_t recorded = MC_METHOD_ACCEPT_ALL;
     const char *err;
 
     ck_assert_int_eq(mc_categories_add(cats, "security", 1, &err), MC_OK);
     ck_assert_int_eq(mc_categories_add(cats, "functional", 0, &err), MC_OK);
-    mc_decision_apply(&d, cats, &prev, 0, &granted, &recorded);
+    mc_decision_apply(test_pool, &d, cats, rules, &prev, 0, &granted, &services, &recorded);
     ck_assert_uint_eq(granted, NEC | (1u << 4));
     d.method = MC_METHOD_ACCEPT_ALL;
-    mc_decision_apply(&d, cats, &prev, 0, &granted, &recorded);
+    mc_decision_apply(test_pool, &d, cats, rules, &prev, 0, &granted, &services, &recorded);
     ck_assert_uint_eq(granted, ALL | (1u << 4) | (1u << 5));
 }
 END_TEST
@@ -520,11 +553,12 @@ START_TEST(apply_gpc_cannot_refuse_a_required_marketing)
     mc_decision_t d = {.method = MC_METHOD_ACCEPT_ALL};
     mc_consent_t prev = consent(0, NEC);
     mc_catmask_t granted = 0;
+    const apr_array_header_t *services = NULL;
     mc_method_t recorded = MC_METHOD_GPC;
     const char *err;
 
     ck_assert_int_eq(mc_categories_add(cats, "marketing", 1, &err), MC_OK);
-    mc_decision_apply(&d, cats, &prev, 1, &granted, &recorded);
+    mc_decision_apply(test_pool, &d, cats, rules, &prev, 1, &granted, &services, &recorded);
     ck_assert_uint_eq(granted, ALL);
     ck_assert_int_eq(recorded, MC_METHOD_ACCEPT_ALL);
 }
@@ -586,7 +620,8 @@ START_TEST(state_before_any_decision)
     mc_consent_t c = consent(0, NEC);
     json_t *s = state_of(&c, "1", 0);
 
-    ck_assert_str_eq(keys_of(s), "decided,id,policy,time,granted,refused,gpc");
+    ck_assert_str_eq(keys_of(s), "decided,id,policy,time,granted,refused,services,gpc");
+    ck_assert_str_eq(names_of(json_object_get(s, "services")), "");
     ck_assert(json_is_false(json_object_get(s, "decided")));
     ck_assert(json_is_null(json_object_get(s, "id")));
     ck_assert(json_is_null(json_object_get(s, "time")));
@@ -657,6 +692,162 @@ START_TEST(state_accept_all_refuses_nothing)
 }
 END_TEST
 
+/* --- services and via --------------------------------------------------------------- */
+
+START_TEST(form_and_json_carry_services_and_via)
+{
+    mc_decision_t d = form_ok("method=custom&granted=statistics&service=youtube"
+                              "&service=google-maps&service=youtube&via=placeholder");
+    const char *reason = NULL;
+    const char *body = "{\"method\":\"custom\",\"services\":[\"youtube\"],\"via\":\"settings\"}";
+
+    ck_assert_str_eq(joined(d.services), "youtube,google-maps");
+    ck_assert_str_eq(mc_via_str(d.via), "placeholder");
+    ck_assert_uint_eq(d.requested, STAT);
+    d = form_ok("method=reject_all");
+    ck_assert_str_eq(mc_via_str(d.via), "banner"); /* the default */
+    ck_assert_int_eq(mc_decision_parse_json(test_pool, cats, body, strlen(body), &d, &reason),
+                     MC_OK);
+    ck_assert_str_eq(joined(d.services), "youtube");
+    ck_assert_str_eq(mc_via_str(d.via), "settings");
+    /* services only count for custom */
+    d = form_ok("method=accept_all&service=youtube");
+    ck_assert_str_eq(joined(d.services), "");
+}
+END_TEST
+
+START_TEST(unknown_service_is_refused_against_the_rules)
+{
+    mc_decision_t d = form_ok("method=custom&service=youtube&service=tiktok");
+    const char *reason = NULL;
+
+    ck_assert_int_eq(mc_decision_check_services(test_pool, &d, rules, &reason), MC_EINVAL);
+    ck_assert_str_eq(reason, "unknown service 'tiktok'");
+    d = form_ok("method=custom&service=youtube&service=matomo");
+    ck_assert_int_eq(mc_decision_check_services(test_pool, &d, rules, &reason), MC_OK);
+    ck_assert_int_eq(mc_decision_check_services(test_pool, &d, NULL, &reason), MC_EINVAL);
+}
+END_TEST
+
+START_TEST(too_many_services_are_refused)
+{
+    const char *body = "method=custom";
+
+    for (int i = 0; i <= MC_SERVICES_MAX; i++)
+        body = apr_psprintf(test_pool, "%s&service=s%d", body, i);
+    ck_assert_str_eq(form_refused(body), "too many services");
+}
+END_TEST
+
+START_TEST(apply_grants_services_beyond_their_categories)
+{
+    mc_decision_t d = form_ok("method=custom&granted=statistics&service=youtube&service=matomo"
+                              "&via=placeholder");
+    mc_consent_t prev = consent(1, NEC | STAT);
+    mc_catmask_t granted = 0;
+    const apr_array_header_t *services = NULL;
+    mc_method_t recorded = MC_METHOD_GPC;
+
+    mc_decision_apply(test_pool, &d, cats, rules, &prev, 0, &granted, &services, &recorded);
+    ck_assert_uint_eq(granted, NEC | STAT);
+    ck_assert_str_eq(joined(services), "youtube"); /* matomo is covered by statistics */
+    ck_assert_int_eq(recorded, MC_METHOD_CUSTOM);
+    /* marketing granted: youtube is covered */
+    d = form_ok("method=custom&granted=marketing&service=youtube");
+    mc_decision_apply(test_pool, &d, cats, rules, &prev, 0, &granted, &services, &recorded);
+    ck_assert_str_eq(joined(services), "");
+    /* accept_all and reject_all grant no single service */
+    d = form_ok("method=accept_all&service=youtube");
+    mc_decision_apply(test_pool, &d, cats, rules, &prev, 0, &granted, &services, &recorded);
+    ck_assert_uint_eq(granted, ALL);
+    ck_assert_str_eq(joined(services), "");
+    d = form_ok("method=reject_all&service=youtube");
+    mc_decision_apply(test_pool, &d, cats, rules, &prev, 0, &granted, &services, &recorded);
+    ck_assert_str_eq(joined(services), "");
+}
+END_TEST
+
+START_TEST(apply_gpc_refuses_marketing_services)
+{
+    mc_decision_t d = form_ok("method=custom&service=youtube&service=matomo");
+    mc_catmask_t granted = 0;
+    const apr_array_header_t *services = NULL;
+    mc_method_t recorded = MC_METHOD_CUSTOM;
+
+    mc_decision_apply(test_pool, &d, cats, rules, NULL, 1, &granted, &services, &recorded);
+    ck_assert_uint_eq(granted, NEC);
+    ck_assert_str_eq(joined(services), "matomo");
+    ck_assert_int_eq(recorded, MC_METHOD_GPC);
+    d = form_ok("method=custom&service=matomo");
+    mc_decision_apply(test_pool, &d, cats, rules, NULL, 1, &granted, &services, &recorded);
+    ck_assert_str_eq(joined(services), "matomo");
+    ck_assert_int_eq(recorded, MC_METHOD_CUSTOM);
+}
+END_TEST
+
+START_TEST(apply_refusing_after_a_service_is_a_withdrawal)
+{
+    static const char *const yt[] = {"youtube"};
+    apr_array_header_t *had = apr_array_make(test_pool, 1, sizeof(const char *));
+    mc_decision_t d = form_ok("method=reject_all");
+    mc_consent_t prev = consent(1, NEC);
+    mc_catmask_t granted = 0;
+    const apr_array_header_t *services = NULL;
+    mc_method_t recorded = MC_METHOD_CUSTOM;
+
+    mc_decision_apply(test_pool, &d, cats, rules, &prev, 0, &granted, &services, &recorded);
+    ck_assert_int_eq(recorded, MC_METHOD_REJECT_ALL);
+    APR_ARRAY_PUSH(had, const char *) = yt[0];
+    prev.services = had;
+    mc_decision_apply(test_pool, &d, cats, rules, &prev, 0, &granted, &services, &recorded);
+    ck_assert_int_eq(recorded, MC_METHOD_WITHDRAW);
+    /* keeping one service is not a withdrawal */
+    d = form_ok("method=custom&service=google-maps");
+    mc_decision_apply(test_pool, &d, cats, rules, &prev, 0, &granted, &services, &recorded);
+    ck_assert_int_eq(recorded, MC_METHOD_CUSTOM);
+}
+END_TEST
+
+START_TEST(apply_from_a_placeholder_only_adds)
+{
+    apr_array_header_t *had = apr_array_make(test_pool, 1, sizeof(const char *));
+    mc_decision_t d = form_ok("method=custom&service=youtube&via=placeholder");
+    mc_consent_t prev = consent(1, NEC | STAT);
+    mc_catmask_t granted = 0;
+    const apr_array_header_t *services = NULL;
+    mc_method_t recorded = MC_METHOD_GPC;
+
+    APR_ARRAY_PUSH(had, const char *) = "google-maps";
+    prev.services = had;
+    mc_decision_apply(test_pool, &d, cats, rules, &prev, 0, &granted, &services, &recorded);
+    ck_assert_uint_eq(granted, NEC | STAT);
+    ck_assert_str_eq(joined(services), "google-maps,youtube");
+    ck_assert_int_eq(recorded, MC_METHOD_CUSTOM);
+    /* from the banner the same body replaces */
+    d = form_ok("method=custom&service=youtube");
+    mc_decision_apply(test_pool, &d, cats, rules, &prev, 0, &granted, &services, &recorded);
+    ck_assert_uint_eq(granted, NEC);
+    ck_assert_str_eq(joined(services), "youtube");
+}
+END_TEST
+
+START_TEST(state_lists_granted_services)
+{
+    apr_array_header_t *ids = apr_array_make(test_pool, 2, sizeof(const char *));
+    mc_consent_t c = consent(1, NEC | STAT);
+    json_t *s;
+
+    APR_ARRAY_PUSH(ids, const char *) = "youtube";
+    APR_ARRAY_PUSH(ids, const char *) = "google-maps";
+    c.services = ids;
+    s = state_of(&c, "1", 0);
+    ck_assert_str_eq(keys_of(s), "decided,id,policy,time,granted,refused,services,gpc");
+    ck_assert_str_eq(names_of(json_object_get(s, "services")), "youtube,google-maps");
+    ck_assert_str_eq(names_of(json_object_get(s, "refused")), "preferences,marketing");
+    json_decref(s);
+}
+END_TEST
+
 Suite *decision_suite(void)
 {
     Suite *s = suite_create("decision");
@@ -709,6 +900,13 @@ Suite *decision_suite(void)
     tcase_add_test(apply, apply_keeps_admin_required_categories);
     tcase_add_test(apply, apply_gpc_cannot_refuse_a_required_marketing);
     tcase_add_test(apply, method_names);
+    tcase_add_test(apply, form_and_json_carry_services_and_via);
+    tcase_add_test(apply, unknown_service_is_refused_against_the_rules);
+    tcase_add_test(apply, too_many_services_are_refused);
+    tcase_add_test(apply, apply_grants_services_beyond_their_categories);
+    tcase_add_test(apply, apply_gpc_refuses_marketing_services);
+    tcase_add_test(apply, apply_refusing_after_a_service_is_a_withdrawal);
+    tcase_add_test(apply, apply_from_a_placeholder_only_adds);
     suite_add_tcase(s, apply);
 
     tcase_add_checked_fixture(state, decision_setup, decision_teardown);
@@ -717,6 +915,7 @@ Suite *decision_suite(void)
     tcase_add_test(state, state_undecided_hides_a_lapsed_id);
     tcase_add_test(state, state_lists_admin_categories_and_required_ones);
     tcase_add_test(state, state_accept_all_refuses_nothing);
+    tcase_add_test(state, state_lists_granted_services);
     suite_add_tcase(s, state);
     return s;
 }

@@ -123,6 +123,29 @@ START_TEST(custom_categories_and_the_default_catalogue)
 }
 END_TEST
 
+START_TEST(catalogue_patterns_name_their_service)
+{
+    static const char json[] =
+        "{\"services\": [{\"name\": \"YouTube\", \"category\": \"marketing\","
+        "\"urls\": [\"youtube.com\", \"ytimg.com\"]}]}";
+    mc_ruleset_t *rs = ruleset();
+    const char *err = NULL;
+
+    ck_assert_int_eq(mc_ruleset_load_json(rs, json, sizeof(json) - 1, "t", &err), MC_OK);
+    add(rs, MC_RULE_URL, "marketing", "ads.example.com");
+    ck_assert_str_eq(js_of(rs, NULL),
+                     "window.mcRules={\"marketing\":[\"youtube.com\",\"ytimg.com\","
+                     "\"ads.example.com\"]};\n"
+                     "window.mcServices={\"youtube.com\":\"youtube\",\"ytimg.com\":\"youtube\"};\n");
+    /* a pattern an admin's rule takes over is no longer the service's */
+    add(rs, MC_RULE_URL, "marketing", "ytimg.com");
+    ck_assert_str_eq(js_of(rs, NULL),
+                     "window.mcRules={\"marketing\":[\"youtube.com\",\"ads.example.com\","
+                     "\"ytimg.com\"]};\n"
+                     "window.mcServices={\"youtube.com\":\"youtube\"};\n");
+}
+END_TEST
+
 Suite *guardrules_suite(void)
 {
     Suite *s = suite_create("guardrules");
@@ -136,6 +159,7 @@ Suite *guardrules_suite(void)
     tcase_add_test(tc, later_rule_moves_a_pattern);
     tcase_add_test(tc, mixed_kind_arrays_and_duplicates);
     tcase_add_test(tc, custom_categories_and_the_default_catalogue);
+    tcase_add_test(tc, catalogue_patterns_name_their_service);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -33,16 +33,32 @@ static struct {
     char banner_lang[128];
 } fx;
 
-static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_t len)
+/* The catalogue's categories and services. */
+static int classify_services(void *baton, mc_rule_kind_t kind, const char *subject, size_t len,
+                             const char **service)
 {
     const mc_rule_t *rule = kind == MC_RULE_URL ? mc_ruleset_match_url(fx.rules, subject, len)
                                                 : mc_ruleset_match_inline(fx.rules, subject, len);
 
+    *service = rule ? rule->service_id : NULL;
     return rule ? mc_categories_index(fx.cats, rule->category) : -1;
 }
 
-static int classify_nothing(void *baton, mc_rule_kind_t kind, const char *subject, size_t len)
+/* The catalogue's categories alone, as an admin's own rules classify: most
+ * tests show the neutralised form without data-consent-service. */
+static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_t len,
+                    const char **service)
 {
+    int cat = classify_services(baton, kind, subject, len, service);
+
+    *service = NULL;
+    return cat;
+}
+
+static int classify_nothing(void *baton, mc_rule_kind_t kind, const char *subject, size_t len,
+                            const char **service)
+{
+    *service = NULL;
     return -1;
 }
 
@@ -80,6 +96,27 @@ static void rewriter_setup(void)
 static void grant(const char *category)
 {
     fx.policy.granted |= (mc_catmask_t)1 << mc_categories_index(fx.cats, category);
+}
+
+/* Grants the catalogue service ID alone (its category stays refused). */
+static void grant_service(const char *id)
+{
+    fx.policy.classify = classify_services;
+    apr_array_header_t *ids = apr_array_make(test_pool, 2, sizeof(const char *));
+
+    if (fx.policy.services)
+        apr_array_cat(ids, fx.policy.services);
+    APR_ARRAY_PUSH(ids, const char *) = id;
+    fx.policy.services = ids;
+}
+
+static int service_is_granted(const char *id)
+{
+    for (int i = 0; id && fx.policy.services && i < fx.policy.services->nelts; i++) {
+        if (strcmp(APR_ARRAY_IDX(fx.policy.services, i, const char *), id) == 0)
+            return 1;
+    }
+    return 0;
 }
 
 /* ----------------------------------------------------------------- output -- */
@@ -1013,6 +1050,7 @@ static void assert_no_tracker_loads(const char *out, size_t len)
         mc_lex_tag_shape_t shape;
         live_check_t lc = {NULL, -1, NULL, 0};
         mc_lex_off_t end = mc_lex_pos(&lx);
+        const char *service = NULL;
         int cat;
 
         /* an <iframe> inside <svg> or <template> loads nothing */
@@ -1025,8 +1063,9 @@ static void assert_no_tracker_loads(const char *out, size_t len)
         mc_lex_tag_walk(out + lx.tok_start, (size_t)(end - lx.tok_start), find_url, &lc, &shape);
         if (!lc.url || lc.type_js == 0)
             continue;
-        cat = classify(NULL, MC_RULE_URL, lc.url, lc.url_len);
-        ck_assert_msg(cat < 0 || mc_catmask_has(fx.policy.granted, cat),
+        cat = classify_services(NULL, MC_RULE_URL, lc.url, lc.url_len, &service);
+        ck_assert_msg(cat < 0 || mc_catmask_has(fx.policy.granted, cat) ||
+                          service_is_granted(service),
                       "a tracker still loads: %.*s", (int)lc.url_len, lc.url);
     }
 }
@@ -1742,6 +1781,102 @@ END_TEST
 
 /* ---------------------------------------------------------------- suite -- */
 
+/* -------------------------------------------------------------- services -- */
+
+#define YT_FRAME "<iframe src=\"https://www.youtube.com/embed/x1\" title=\"Video\"></iframe>"
+#define PIXEL "<script src=\"https://connect.facebook.net/en_US/fbevents.js\"></script>"
+
+START_TEST(neutralised_elements_name_their_service)
+{
+    const char *out;
+
+    fx.policy.classify = classify_services;
+    out = rewrite(YT_FRAME PIXEL);
+
+    assert_contains(out, "<iframe data-consent=\"marketing\" data-consent-service=\"youtube\" "
+                         "data-consent-src=\"https://www.youtube.com/embed/x1\"");
+    assert_contains(out, "<script type=\"text/plain\" data-consent=\"marketing\" "
+                         "data-consent-service=\"meta-pixel\" "
+                         "data-consent-src=\"https://connect.facebook.net/en_US/fbevents.js\">");
+    /* the page's own attribute does not speak for what the rules classified */
+    out = rewrite("<img src=\"https://www.google-analytics.com/collect?v=1\""
+                  " data-consent-service=\"youtube\">");
+    assert_contains(out, "data-consent-service=\"google-analytics\"");
+    assert_lacks(out, "youtube");
+    /* a rule without a service (an admin's own): no attribute */
+    fx.policy.classify = classify;
+    assert_lacks(rewrite("<img src=\"https://www.google-analytics.com/collect?v=1\""
+                         " data-consent-service=\"youtube\">"),
+                 "data-consent-service");
+}
+END_TEST
+
+START_TEST(a_granted_service_passes_and_its_category_stays_refused)
+{
+    const char *out;
+
+    grant_service("youtube");
+    out = rewrite(YT_FRAME PIXEL);
+    assert_contains(out, YT_FRAME);
+    assert_contains(out, "data-consent-service=\"meta-pixel\"");
+    assert_lacks(out, "data-consent-service=\"youtube\"");
+    /* the same for an inline player script */
+    assert_unchanged("<script>var p = new YT.Player('v');</script>");
+    assert_contains(rewrite("<script>fbq('init', '1');</script>"), "data-consent=\"marketing\"");
+}
+END_TEST
+
+START_TEST(an_element_reaching_two_services_names_none)
+{
+    const char *in = "<img src=\"https://i.ytimg.com/vi/x1/hq.jpg\" "
+                     "srcset=\"https://www.facebook.com/tr?id=1 2x\">";
+    const char *out = rewrite(in);
+
+    assert_contains(out, "data-consent=\"marketing\"");
+    assert_lacks(out, "data-consent-service");
+    /* granting one of them is not enough: the other still holds it */
+    grant_service("youtube");
+    out = rewrite(in);
+    assert_contains(out, "data-consent=\"marketing\"");
+    assert_lacks(out, "data-consent-service=\"youtube\"");
+}
+END_TEST
+
+START_TEST(author_marked_service_is_restored_when_granted)
+{
+    const char *in = "<iframe data-consent=\"marketing\" data-consent-service=\"youtube\" "
+                     "data-consent-src=\"https://www.youtube.com/embed/x1\"></iframe>";
+
+    assert_unchanged(in);
+    grant_service("google-maps");
+    assert_unchanged(in);
+    grant_service("youtube");
+    assert_contains(rewrite(in), "src=\"https://www.youtube.com/embed/x1\"");
+    assert_lacks(rewrite(in), "data-consent-src");
+}
+END_TEST
+
+START_TEST(every_split_gives_the_same_output_with_a_service)
+{
+    grant_service("youtube");
+    grant("statistics");
+    assert_split_invariant(pages[_i]);
+}
+END_TEST
+
+START_TEST(no_refused_tracker_stays_live_with_a_service)
+{
+    size_t len;
+    const char *in = read_page(pages[_i], &len);
+    const char *out;
+
+    grant_service("youtube");
+    grant_service("google-maps");
+    out = rewrite_n(in, len);
+    assert_no_tracker_loads(out, strlen(out));
+}
+END_TEST
+
 static void rewriter_teardown(void)
 {
     unit_pool_teardown();
@@ -1826,6 +1961,12 @@ Suite *html_suite(void)
 
     tcase_add_loop_test(stream, every_split_gives_the_same_output, 0, NPAGES);
     tcase_add_loop_test(stream, every_split_gives_the_same_output_when_granted, 0, NPAGES);
+    tcase_add_loop_test(stream, every_split_gives_the_same_output_with_a_service, 0, NPAGES);
+    tcase_add_loop_test(stream, no_refused_tracker_stays_live_with_a_service, 0, NPAGES);
+    tcase_add_test(stream, neutralised_elements_name_their_service);
+    tcase_add_test(stream, a_granted_service_passes_and_its_category_stays_refused);
+    tcase_add_test(stream, an_element_reaching_two_services_names_none);
+    tcase_add_test(stream, author_marked_service_is_restored_when_granted);
     tcase_add_loop_test(stream, markup_not_acted_on_passes_byte_for_byte, 0, NPAGES);
     tcase_add_loop_test(stream, rewriting_twice_changes_nothing_more, 0, NPAGES);
     tcase_add_loop_test(stream, no_refused_tracker_stays_live, 0, NPAGES);

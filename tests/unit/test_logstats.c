@@ -282,6 +282,73 @@ START_TEST(stats_count_methods_categories_days_and_ids)
 }
 END_TEST
 
+/* A record of W granting SERVICES (comma-separated, "" for none) via VIA. */
+static char *service_record(writer_t *w, int64_t time_usec, const char *services, const char *via)
+{
+    mc_record_t rec = {0};
+    apr_array_header_t *ids = apr_array_make(test_pool, 2, sizeof(const char *));
+    char *list = apr_pstrdup(test_pool, services), *state = NULL;
+    const char *err = NULL;
+    char hash[MC_HASH_HEX + 1], *line;
+
+    for (char *id = apr_strtok(list, ",", &state); id; id = apr_strtok(NULL, ",", &state))
+        APR_ARRAY_PUSH(ids, const char *) = id;
+    rec.time_usec = time_usec;
+    rec.id = "AAAAAAAAAAAAAAAAAAAAAA";
+    rec.policy = "1";
+    rec.cats = mc_categories_make(test_pool);
+    rec.granted = 1;
+    rec.services = ids;
+    rec.method = "custom";
+    rec.via = via;
+    rec.lang = "nn";
+    rec.text = TEXT_HASH;
+    line = mc_record_format(test_pool, &rec, w->last, hash, &err);
+    ck_assert_msg(line != NULL, "format failed: %s", err);
+    memcpy(w->last, hash, sizeof(w->last));
+    line[strlen(line) - 1] = '\0';
+    return line;
+}
+
+static uint64_t count_named(const apr_array_header_t *counts, const char *name)
+{
+    for (int i = 0; i < counts->nelts; i++) {
+        const mc_logstats_count_t *c = &APR_ARRAY_IDX(counts, i, mc_logstats_count_t);
+
+        if (strcmp(c->name, name) == 0)
+            return c->count;
+    }
+    return 0;
+}
+
+START_TEST(stats_count_services_and_where_choices_were_made)
+{
+    writer_t w;
+    const char *lines[4];
+    mc_logstats_t *st;
+    char *page;
+
+    writer_init(&w, "");
+    lines[0] = service_record(&w, T0, "youtube", "placeholder");
+    lines[1] = service_record(&w, T0 + 1, "youtube,google-maps", "settings");
+    lines[2] = service_record(&w, T0 + 2, "", "banner");
+    lines[3] = next_record(&w, T0 + 3, "accept_all", 0xf, "nb"); /* an older record */
+    st = stats_of(lines, 4);
+    ck_assert_uint_eq(st->total, 4);
+    ck_assert_uint_eq(count_named(st->services, "youtube"), 2);
+    ck_assert_uint_eq(count_named(st->services, "google-maps"), 1);
+    ck_assert_int_eq(st->services->nelts, 2);
+    ck_assert_uint_eq(count_named(st->vias, "placeholder"), 1);
+    ck_assert_uint_eq(count_named(st->vias, "settings"), 1);
+    ck_assert_uint_eq(count_named(st->vias, "banner"), 1);
+    ck_assert_uint_eq(count_named(st->vias, "unrecorded"), 1);
+    page = mc_logstats_html(st, test_pool, "consent.log");
+    ck_assert_ptr_nonnull(strstr(page, "<th scope=\"row\">youtube</th><td>2</td>"));
+    ck_assert_ptr_nonnull(strstr(page, "<th scope=\"row\">placeholder</th><td>1</td>"));
+    ck_assert_ptr_nonnull(strstr(mc_logstats_json(st, test_pool), "\"youtube\": 2"));
+}
+END_TEST
+
 START_TEST(day_numbers_round_trip)
 {
     char text[11];
@@ -355,6 +422,7 @@ Suite *logstats_suite(void)
     tcase_add_checked_fixture(stats, unit_pool_setup, unit_pool_teardown);
     tcase_add_test(stats, stats_count_methods_categories_days_and_ids);
     tcase_add_test(stats, day_numbers_round_trip);
+    tcase_add_test(stats, stats_count_services_and_where_choices_were_made);
     tcase_add_test(stats, html_page_escapes_the_log_and_has_no_script);
     tcase_add_test(stats, a_year_of_days_gets_thinned_axis_labels);
     suite_add_tcase(s, stats);

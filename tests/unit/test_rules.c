@@ -353,6 +353,74 @@ START_TEST(later_catalogue_overrides_earlier)
 }
 END_TEST
 
+/* ------------------------------------------------------- service ids -- */
+
+static const char *slug(const char *name)
+{
+    mc_service_t svc = {.name = name};
+
+    return mc_service_id(test_pool, &svc);
+}
+
+START_TEST(service_ids_are_slugged_names)
+{
+    ck_assert_str_eq(slug("YouTube"), "youtube");
+    ck_assert_str_eq(slug("Google Maps"), "google-maps");
+    ck_assert_str_eq(slug("Meta Pixel"), "meta-pixel");
+    ck_assert_str_eq(slug("  Hot--jar (EU) "), "hot-jar-eu");
+    ck_assert_str_eq(slug("Vimeo\xc3\xa6x 2"), "vimeo-x-2");
+    ck_assert_str_eq(slug("***"), "");
+    ck_assert_int_eq(strlen(slug("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa b")),
+                     MC_SERVICE_ID_MAX);
+    ck_assert(mc_service_id_valid("google-maps", 11));
+    ck_assert(!mc_service_id_valid("-maps", 5));
+    ck_assert(!mc_service_id_valid("maps-", 5));
+    ck_assert(!mc_service_id_valid("Maps", 4));
+    ck_assert(!mc_service_id_valid("a:b", 3));
+    ck_assert(!mc_service_id_valid("", 0));
+}
+END_TEST
+
+START_TEST(catalogue_services_and_rules_carry_ids)
+{
+    mc_ruleset_t *rs = load_default();
+    const char *err = NULL;
+    const char *json = "{\"services\": [{\"name\": \"Odd Name!\", \"id\": \"odd\", "
+                       "\"category\": \"marketing\", \"urls\": [\"odd.example\"]}]}";
+    const mc_service_t *yt = mc_ruleset_service(rs, "youtube", 7);
+    const mc_rule_t *rule = mc_ruleset_match_url(rs, "https://www.youtube.com/embed/x", 31);
+
+    ck_assert_ptr_nonnull(yt);
+    ck_assert_str_eq(yt->name, "YouTube");
+    ck_assert_str_eq(rule->service_id, "youtube");
+    ck_assert_str_eq(mc_ruleset_service(rs, "meta-pixel", 10)->name, "Meta Pixel");
+    ck_assert_str_eq(mc_ruleset_service(rs, "google-maps", 11)->category, "marketing");
+    ck_assert_ptr_null(mc_ruleset_service(rs, "youtub", 6));
+    ck_assert_int_eq(mc_ruleset_load_json(rs, json, strlen(json), "odd.json", &err), MC_OK);
+    ck_assert_str_eq(mc_ruleset_service(rs, "odd", 3)->name, "Odd Name!");
+    ck_assert_str_eq(mc_ruleset_match_url(rs, "https://odd.example/", 20)->service_id, "odd");
+    /* an admin's own rule has no service */
+    add(rs, MC_RULE_URL, "marketing", "plain.example");
+    ck_assert_ptr_null(mc_ruleset_match_url(rs, "https://plain.example/", 22)->service_id);
+}
+END_TEST
+
+START_TEST(bad_and_duplicate_service_ids_are_rejected)
+{
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+    const char *err = NULL;
+    const char *bad = "{\"services\": [{\"name\": \"X\", \"id\": \"Not Good\", "
+                      "\"category\": \"marketing\"}]}";
+    const char *twice = "{\"services\": [{\"name\": \"A b\", \"category\": \"marketing\"}, "
+                        "{\"name\": \"A-B\", \"category\": \"marketing\"}]}";
+
+    ck_assert_int_eq(mc_ruleset_load_json(rs, bad, strlen(bad), "bad.json", &err), MC_EINVAL);
+    ck_assert_msg(strstr(err, "'id' 'Not Good'") != NULL, "%s", err);
+    ck_assert_int_eq(mc_ruleset_load_json(rs, twice, strlen(twice), "twice.json", &err), MC_EINVAL);
+    ck_assert_msg(strstr(err, "same id 'a-b'") != NULL, "%s", err);
+}
+END_TEST
+
 START_TEST(admin_rule_overrides_default_catalogue)
 {
     mc_ruleset_t *rs = load_default();
@@ -1049,6 +1117,9 @@ Suite *rules_suite(void)
     tcase_add_test(catalogue, failed_catalogue_adds_nothing);
     tcase_add_test(catalogue, unreadable_catalogue_names_the_path);
     tcase_add_test(catalogue, unknown_categories_are_reported_with_their_source);
+    tcase_add_test(catalogue, service_ids_are_slugged_names);
+    tcase_add_test(catalogue, catalogue_services_and_rules_carry_ids);
+    tcase_add_test(catalogue, bad_and_duplicate_service_ids_are_rejected);
     suite_add_tcase(s, catalogue);
     return s;
 }

@@ -30,6 +30,40 @@ static mc_categories_t *test_categories(void)
     return mc_categories_make(test_pool);
 }
 
+/* Two catalogue services, as a configuration knows them. */
+static const mc_ruleset_t *test_rules(void)
+{
+    static const char json[] =
+        "{\"services\": [{\"name\": \"YouTube\", \"category\": \"marketing\"},"
+        "{\"name\": \"Google Maps\", \"category\": \"marketing\"}]}";
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+    const char *err = NULL;
+
+    ck_assert_int_eq(mc_ruleset_load_json(rs, json, sizeof(json) - 1, "test", &err), MC_OK);
+    return rs;
+}
+
+/* IDS as an array of service ids. */
+static const apr_array_header_t *ids_of(const char *const *ids, int n)
+{
+    apr_array_header_t *a = apr_array_make(test_pool, n, sizeof(const char *));
+
+    for (int i = 0; i < n; i++)
+        APR_ARRAY_PUSH(a, const char *) = ids[i];
+    return a;
+}
+
+/* The services of C joined with ',', to compare in one assertion. */
+static const char *services_of(const mc_consent_t *c)
+{
+    const char *out = "";
+
+    for (int i = 0; c->services && i < c->services->nelts; i++)
+        out = apr_pstrcat(test_pool, out, i ? "," : "", APR_ARRAY_IDX(c->services, i, const char *),
+                          NULL);
+    return out;
+}
+
 /* A decided consent granting statistics, made NOW. */
 static mc_consent_t test_consent(const mc_categories_t *cats)
 {
@@ -56,8 +90,8 @@ static mc_token_status_t decode_at(const char *value, int64_t now, mc_consent_t 
 {
     mc_token_key_t key = test_key("0123456789abcdef0123456789abcdef");
 
-    return mc_token_decode(test_pool, &key, test_categories(), value, strlen(value), POLICY, now,
-                           MAX_AGE, out);
+    return mc_token_decode(test_pool, &key, test_categories(), test_rules(), value, strlen(value),
+                           POLICY, now, MAX_AGE, out);
 }
 
 static mc_token_status_t decode(const char *value, mc_consent_t *out)
@@ -96,7 +130,6 @@ static void assert_undecided(const mc_consent_t *c)
     ck_assert_uint_eq(c->granted, (mc_catmask_t)1 << MC_CAT_NECESSARY);
 }
 
-
 /* ---- a good token ------------------------------------------------------------------ */
 
 START_TEST(round_trip_keeps_the_decision)
@@ -118,7 +151,7 @@ START_TEST(value_has_the_documented_layout)
 {
     char *value = encode_default();
     char *expected_prefix =
-        apr_psprintf(test_pool, "1." ID ".%s.%d.necessary:statistics.", policy64(POLICY), NOW);
+        apr_psprintf(test_pool, "2." ID ".%s.%d.necessary:statistics..", policy64(POLICY), NOW);
 
     ck_assert_ptr_nonnull(value);
     ck_assert_int_eq(strncmp(value, expected_prefix, strlen(expected_prefix)), 0);
@@ -149,9 +182,9 @@ START_TEST(policy_with_any_characters_round_trips)
     c.policy = policy;
     value = mc_token_encode(test_pool, &key, cats, &c);
     ck_assert_ptr_nonnull(value);
-    ck_assert_int_eq(
-        mc_token_decode(test_pool, &key, cats, value, strlen(value), policy, NOW, MAX_AGE, &out),
-        MC_TOKEN_VALID);
+    ck_assert_int_eq(mc_token_decode(test_pool, &key, cats, test_rules(), value, strlen(value),
+                                     policy, NOW, MAX_AGE, &out),
+                     MC_TOKEN_VALID);
     ck_assert_str_eq(out.policy, policy);
 }
 END_TEST
@@ -217,8 +250,8 @@ START_TEST(another_key_is_a_bad_signature)
     char *value = encode_default();
     mc_consent_t out;
 
-    ck_assert_int_eq(mc_token_decode(test_pool, &other, test_categories(), value, strlen(value),
-                                     POLICY, NOW, MAX_AGE, &out),
+    ck_assert_int_eq(mc_token_decode(test_pool, &other, test_categories(), test_rules(), value,
+                                     strlen(value), POLICY, NOW, MAX_AGE, &out),
                      MC_TOKEN_BAD_SIGNATURE);
     assert_undecided(&out);
 }
@@ -231,12 +264,12 @@ START_TEST(every_truncation_is_rejected)
     mc_token_key_t key = test_key("0123456789abcdef0123456789abcdef");
     mc_consent_t out;
 
-    ck_assert_int_eq(
-        mc_token_decode(test_pool, &key, test_categories(), value, 0, POLICY, NOW, MAX_AGE, &out),
-        MC_TOKEN_MISSING);
+    ck_assert_int_eq(mc_token_decode(test_pool, &key, test_categories(), test_rules(), value, 0,
+                                     POLICY, NOW, MAX_AGE, &out),
+                     MC_TOKEN_MISSING);
     for (size_t n = 1; n < len; n++) {
-        mc_token_status_t s = mc_token_decode(test_pool, &key, test_categories(), value, n, POLICY,
-                                              NOW, MAX_AGE, &out);
+        mc_token_status_t s = mc_token_decode(test_pool, &key, test_categories(), test_rules(),
+                                              value, n, POLICY, NOW, MAX_AGE, &out);
 
         ck_assert_msg(s == MC_TOKEN_MALFORMED || s == MC_TOKEN_BAD_SIGNATURE, "cut at %zu: %s", n,
                       mc_token_status_str(s));
@@ -249,9 +282,9 @@ START_TEST(missing_value)
     mc_token_key_t key = test_key("0123456789abcdef0123456789abcdef");
     mc_consent_t out;
 
-    ck_assert_int_eq(
-        mc_token_decode(test_pool, &key, test_categories(), NULL, 0, POLICY, NOW, MAX_AGE, &out),
-        MC_TOKEN_MISSING);
+    ck_assert_int_eq(mc_token_decode(test_pool, &key, test_categories(), test_rules(), NULL, 0,
+                                     POLICY, NOW, MAX_AGE, &out),
+                     MC_TOKEN_MISSING);
     assert_undecided(&out);
     ck_assert_int_eq(decode("", &out), MC_TOKEN_MISSING);
 }
@@ -399,14 +432,14 @@ START_TEST(outdated_policy_keeps_the_id)
     char *value = encode_default();
     mc_consent_t out;
 
-    ck_assert_int_eq(mc_token_decode(test_pool, &key, test_categories(), value, strlen(value), "4",
-                                     NOW, MAX_AGE, &out),
+    ck_assert_int_eq(mc_token_decode(test_pool, &key, test_categories(), test_rules(), value,
+                                     strlen(value), "4", NOW, MAX_AGE, &out),
                      MC_TOKEN_OUTDATED);
     assert_undecided(&out);
     ck_assert_str_eq(out.id, ID);
     /* "3" is not a prefix match for "30" */
-    ck_assert_int_eq(mc_token_decode(test_pool, &key, test_categories(), value, strlen(value), "30",
-                                     NOW, MAX_AGE, &out),
+    ck_assert_int_eq(mc_token_decode(test_pool, &key, test_categories(), test_rules(), value,
+                                     strlen(value), "30", NOW, MAX_AGE, &out),
                      MC_TOKEN_OUTDATED);
 }
 END_TEST
@@ -437,9 +470,9 @@ START_TEST(required_categories_are_always_granted)
     /* a category made required after the visitor decided */
     ck_assert_int_eq(mc_categories_add(cats, "security", 1, &err), MC_OK);
     security = mc_categories_index(cats, "security");
-    ck_assert_int_eq(
-        mc_token_decode(test_pool, &key, cats, value, strlen(value), POLICY, NOW, MAX_AGE, &out),
-        MC_TOKEN_VALID);
+    ck_assert_int_eq(mc_token_decode(test_pool, &key, cats, test_rules(), value, strlen(value),
+                                     POLICY, NOW, MAX_AGE, &out),
+                     MC_TOKEN_VALID);
     ck_assert(mc_catmask_has(out.granted, security));
     ck_assert(mc_catmask_has(out.granted, MC_CAT_STATISTICS));
 }
@@ -475,8 +508,120 @@ START_TEST(encode_refuses_what_decode_would_refuse)
     c.time = -1;
     ck_assert_ptr_null(mc_token_encode(test_pool, &key, cats, &c));
     c = test_consent(cats);
-    c.policy = apr_pstrndup(test_pool, memset(apr_palloc(test_pool, 800), 'x', 800), 800);
+    c.policy = apr_pstrndup(test_pool, memset(apr_palloc(test_pool, 2400), 'x', 2400), 2400);
     ck_assert_ptr_null(mc_token_encode(test_pool, &key, cats, &c)); /* over MC_TOKEN_MAX */
+}
+END_TEST
+
+/* ---- services --------------------------------------------------------------------- */
+
+static char *encode_services(const char *const *ids, int n)
+{
+    mc_token_key_t key = test_key("0123456789abcdef0123456789abcdef");
+    mc_consent_t c = test_consent(test_categories());
+
+    c.services = ids_of(ids, n);
+    return mc_token_encode(test_pool, &key, test_categories(), &c);
+}
+
+START_TEST(services_round_trip_in_the_signed_value)
+{
+    static const char *const ids[] = {"youtube", "google-maps"};
+    char *value = encode_services(ids, 2);
+    mc_consent_t out;
+
+    ck_assert_ptr_nonnull(strstr(value, ".necessary:statistics.youtube:google-maps."));
+    ck_assert_int_eq(decode(value, &out), MC_TOKEN_VALID);
+    ck_assert_str_eq(services_of(&out), "youtube,google-maps");
+    ck_assert(mc_consent_has_service(&out, "youtube"));
+    ck_assert(!mc_consent_has_service(&out, "meta-pixel"));
+}
+END_TEST
+
+START_TEST(unknown_services_are_dropped_on_decode)
+{
+    char *value = sign(apr_psprintf(test_pool, "2." ID ".%s.%d.necessary.tiktok:youtube:vimeo",
+                                    policy64(POLICY), NOW));
+    mc_token_key_t key = test_key("0123456789abcdef0123456789abcdef");
+    mc_consent_t out;
+
+    ck_assert_int_eq(decode(value, &out), MC_TOKEN_VALID);
+    ck_assert_str_eq(services_of(&out), "youtube");
+    /* a configuration without a catalogue knows none */
+    ck_assert_int_eq(mc_token_decode(test_pool, &key, test_categories(), NULL, value, strlen(value),
+                                     POLICY, NOW, MAX_AGE, &out),
+                     MC_TOKEN_VALID);
+    ck_assert_str_eq(services_of(&out), "");
+}
+END_TEST
+
+START_TEST(version_1_tokens_still_decode_without_services)
+{
+    char *value = sign(payload_with(apr_itoa(test_pool, NOW), "necessary:marketing"));
+    mc_consent_t out;
+
+    ck_assert_int_eq(decode(value, &out), MC_TOKEN_VALID);
+    ck_assert(mc_catmask_has(out.granted, MC_CAT_MARKETING));
+    ck_assert_str_eq(services_of(&out), "");
+    ck_assert(!mc_consent_has_service(&out, "youtube"));
+}
+END_TEST
+
+START_TEST(tampered_services_are_a_bad_signature)
+{
+    static const char *const ids[] = {"youtube"};
+    char *value = encode_services(ids, 1);
+    char *sig = strrchr(value, '.') + 1;
+    const char *tampered[] = {
+        apr_psprintf(test_pool, "2." ID ".%s.%d.necessary:statistics.youtube:google-maps.%s",
+                     policy64(POLICY), NOW, sig),
+        apr_psprintf(test_pool, "2." ID ".%s.%d.necessary:statistics.google-maps.%s",
+                     policy64(POLICY), NOW, sig),
+        apr_psprintf(test_pool, "2." ID ".%s.%d.necessary:statistics..%s", policy64(POLICY), NOW,
+                     sig),
+        /* the same fields as a version 1 token */
+        apr_psprintf(test_pool, "1." ID ".%s.%d.necessary:statistics.%s", policy64(POLICY), NOW,
+                     sig),
+    };
+    mc_consent_t out;
+
+    ck_assert_int_eq(decode(value, &out), MC_TOKEN_VALID);
+    for (size_t i = 0; i < sizeof(tampered) / sizeof(tampered[0]); i++) {
+        ck_assert_msg(decode(tampered[i], &out) == MC_TOKEN_BAD_SIGNATURE, "case %zu", i);
+        ck_assert_str_eq(services_of(&out), "");
+    }
+}
+END_TEST
+
+START_TEST(malformed_or_too_many_services)
+{
+    const char *p64 = policy64(POLICY);
+    const char *many = "a";
+    const char *bad[] = {
+        sign(apr_psprintf(test_pool, "2." ID ".%s.%d.necessary.YouTube", p64, NOW)),
+        sign(apr_psprintf(test_pool, "2." ID ".%s.%d.necessary.youtube:", p64, NOW)),
+        sign(apr_psprintf(test_pool, "2." ID ".%s.%d.necessary.:youtube", p64, NOW)),
+        sign(apr_psprintf(test_pool, "2." ID ".%s.%d.necessary.-youtube", p64, NOW)),
+        sign(apr_psprintf(test_pool, "2." ID ".%s.%d.necessary.you%%20tube", p64, NOW)),
+        NULL,
+    };
+    mc_consent_t out;
+    static const char *const ids[MC_SERVICES_MAX + 1] = {"youtube"};
+    const char *list[MC_SERVICES_MAX + 1];
+
+    for (int i = 1; i <= MC_SERVICES_MAX; i++)
+        many = apr_pstrcat(test_pool, many, ":a", NULL);
+    bad[5] = sign(apr_psprintf(test_pool, "2." ID ".%s.%d.necessary.%s", p64, NOW, many));
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(decode(bad[i], &out) == MC_TOKEN_MALFORMED, "case %zu", i);
+    /* the encoder refuses what the decoder would */
+    for (int i = 0; i <= MC_SERVICES_MAX; i++)
+        list[i] = "youtube";
+    ck_assert_ptr_null(encode_services(list, MC_SERVICES_MAX + 1));
+    ck_assert_ptr_nonnull(encode_services(list, MC_SERVICES_MAX));
+    list[0] = "You Tube";
+    ck_assert_ptr_null(encode_services(list, 1));
+    ck_assert_ptr_nonnull(encode_services(ids, 1));
 }
 END_TEST
 
@@ -637,6 +782,11 @@ Suite *token_suite(void)
     tcase_add_test(cats, required_categories_are_always_granted);
     tcase_add_test(cats, encode_writes_required_categories_and_only_known_ones);
     tcase_add_test(cats, encode_refuses_what_decode_would_refuse);
+    tcase_add_test(cats, services_round_trip_in_the_signed_value);
+    tcase_add_test(cats, unknown_services_are_dropped_on_decode);
+    tcase_add_test(cats, version_1_tokens_still_decode_without_services);
+    tcase_add_test(cats, tampered_services_are_a_bad_signature);
+    tcase_add_test(cats, malformed_or_too_many_services);
     tcase_add_test(keys, key_file_trailing_newline_is_stripped);
     tcase_add_test(keys, key_file_binary_bytes_are_kept);
     tcase_add_test(keys, key_file_too_short_says_how_to_make_one);
