@@ -60,9 +60,18 @@ def head_scripts(server, path="/", cookie=None):
 
 
 def rules_of(text):
-    m = re.fullmatch(r"window\.mcRules=(\{.*\});\n", text, re.S)
+    """window.mcRules (category -> patterns), checking the optional
+    window.mcServices (pattern -> service id) that follows it."""
+    m = re.fullmatch(r"window\.mcRules=(\{.*?\});\n(?:window\.mcServices=(\{.*\});\n)?",
+                     text, re.S)
     assert m, text[:200]
-    return json.loads(m.group(1))
+    rules = json.loads(m.group(1))
+    if m.group(2):
+        listed = {p for pats in rules.values() for p in pats}
+        services = json.loads(m.group(2))
+        assert set(services) <= listed, set(services) - listed
+        assert all(re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", i) for i in services.values())
+    return rules
 
 
 def test_rules_js_is_linked_and_served_versioned(server):

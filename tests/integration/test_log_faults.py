@@ -333,15 +333,17 @@ def pid_gone(pid):
 def cookie_id(srv, value):
     """The consent id of a consent cookie whose signature holds, else None.
 
-    The value is "1.ID.POLICY64.TIME.GRANTED.SIG", SIG the base64url
-    HMAC-SHA256 of what precedes ".SIG" under the key in ConsentSecretFile.
+    The value is "2.ID.POLICY64.TIME.GRANTED.SERVICES.SIG" (version 1 had
+    no SERVICES), SIG the base64url HMAC-SHA256 of what precedes ".SIG"
+    under the key in ConsentSecretFile.
     """
     secret = srv.secret_path.read_bytes()
     key = secret[:-1] if secret.endswith(b"\n") else secret
     payload, _, sig = value.rpartition(".")
     fields = payload.split(".")
     want = base64.urlsafe_b64encode(hmac.new(key, payload.encode(), hashlib.sha256).digest())
-    if len(fields) != 5 or fields[0] != "1" or sig.rstrip("=") != want.decode().rstrip("="):
+    if (fields[0], len(fields)) not in (("1", 5), ("2", 6)) or \
+            sig.rstrip("=") != want.decode().rstrip("="):
         return None
     return fields[1]
 
