@@ -38,6 +38,8 @@
 
 #include "declaration.h"
 #include "glue_seen.h"
+#include "inuse.h"
+#include "used.h"
 
 APLOG_USE_MODULE(consent);
 
@@ -55,6 +57,7 @@ typedef struct seen_shared {
     apr_shm_t *shm;
     mc_seen_table_t *table;
     mc_blocked_table_t *blocked; /* after TABLE in the same segment */
+    mc_inuse_table_t *inuse;     /* after BLOCKED: the services in use */
     const char *path; /* where the table is saved */
     pid_t parent;     /* the process that saves it */
 } seen_shared_t;
@@ -92,7 +95,7 @@ static void load_table(apr_pool_t *p, server_rec *s, seen_shared_t *sh)
     apr_file_t *f;
     const char *err = NULL;
     char *text;
-    apr_size_t len;
+    apr_size_t len, inuse_at;
     apr_status_t rv;
 
     if (apr_stat(&finfo, sh->path, APR_FINFO_SIZE | APR_FINFO_TYPE, p) != APR_SUCCESS)
@@ -118,10 +121,18 @@ static void load_table(apr_pool_t *p, server_rec *s, seen_shared_t *sh)
         return;
     }
     text[len] = '\0';
-    if (mc_seen_parse(sh->table, text, len, &err) != MC_OK)
+    /* the services in use follow the cookies; an older file has none */
+    inuse_at = mc_inuse_offset(text, len);
+    if (mc_seen_parse(sh->table, text, inuse_at, &err) != MC_OK)
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                      MCLOGNO(00233) "%s is damaged (%s); it is ignored and the table of seen "
                                     "cookies starts empty",
+                     sh->path, err ? err : "no reason given");
+    else if (inuse_at < len &&
+             mc_inuse_parse(sh->inuse, text + inuse_at, len - inuse_at, &err) != MC_OK)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     MCLOGNO(00295) "%s: the services in use are damaged (%s); they are "
+                                    "ignored and learnt again as pages are served",
                      sh->path, err ? err : "no reason given");
 }
 
@@ -137,7 +148,8 @@ static apr_status_t save_table(void *data)
     if (!sh->table || getpid() != sh->parent || apr_pool_create(&p, NULL) != APR_SUCCESS)
         return APR_SUCCESS;
     tmp = apr_pstrcat(p, sh->path, ".tmp", NULL);
-    text = mc_seen_serialise(p, sh->table);
+    text = apr_pstrcat(p, mc_seen_serialise(p, sh->table), mc_inuse_serialise(p, sh->inuse),
+                       NULL);
     rv = apr_file_open(&f, tmp,
                        APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_TRUNCATE | APR_FOPEN_BINARY,
                        APR_FPROT_UREAD | APR_FPROT_UWRITE, p);
@@ -168,7 +180,8 @@ static seen_shared_t *shared_for(server_rec *s)
     seen_shared_t *sh = NULL;
     /* the blocked table starts 8-byte aligned, as its counters need */
     apr_size_t seen_size = (mc_seen_size(MC_SEEN_CAPACITY) + 7) & ~(apr_size_t)7;
-    apr_size_t size = seen_size + mc_blocked_size(MC_BLOCKED_CAPACITY);
+    apr_size_t blocked_size = mc_blocked_size(MC_BLOCKED_CAPACITY);
+    apr_size_t size = seen_size + blocked_size + mc_inuse_size(MC_INUSE_CAPACITY);
     apr_status_t rv;
 
     apr_pool_userdata_get((void **)&sh, SEEN_USERDATA, proc_pool);
@@ -188,10 +201,13 @@ static seen_shared_t *shared_for(server_rec *s)
     }
     sh->table = mc_seen_init(apr_shm_baseaddr_get(sh->shm), seen_size, MC_SEEN_CAPACITY);
     sh->blocked = mc_blocked_init((char *)apr_shm_baseaddr_get(sh->shm) + seen_size,
-                                  apr_shm_size_get(sh->shm) - seen_size, MC_BLOCKED_CAPACITY);
+                                  blocked_size, MC_BLOCKED_CAPACITY);
+    sh->inuse = mc_inuse_init((char *)apr_shm_baseaddr_get(sh->shm) + seen_size + blocked_size,
+                              apr_shm_size_get(sh->shm) - seen_size - blocked_size,
+                              MC_INUSE_CAPACITY);
     sh->path = ap_runtime_dir_relative(proc_pool, SEEN_FILE);
     sh->parent = getpid();
-    if (!sh->table || !sh->blocked || !sh->path)
+    if (!sh->table || !sh->blocked || !sh->inuse || !sh->path)
         return NULL;
     load_table(proc_pool, s, sh);
     apr_pool_userdata_set(sh, SEEN_USERDATA, apr_pool_cleanup_null, proc_pool);
@@ -276,6 +292,111 @@ static int needs_write(const char *key, int64_t lifetime, int64_t now)
     return write;
 }
 
+/* --- services in use ------------------------------------------------------------------------ */
+
+/* The id of the catalogue service NAME (the last definition), or NULL. */
+static const char *service_id_of(request_rec *r, const char *name)
+{
+    const mc_ruleset_t *rules = mc_server_conf(r->server)->rules;
+
+    for (int i = rules ? rules->services->nelts - 1 : -1; name && i >= 0; i--) {
+        const mc_service_t *svc = &APR_ARRAY_IDX(rules->services, i, mc_service_t);
+        if (strcmp(svc->name, name) == 0)
+            return mc_service_id(r->pool, svc);
+    }
+    return NULL;
+}
+
+/* The id of the service of the rule that classifies cookie NAME for R. */
+static const char *cookie_service_id(request_rec *r, const char *name)
+{
+    const mc_dir_conf_t *d = mc_dir_conf(r);
+    const mc_rule_t *rule = NULL;
+
+    if (d && d->rules)
+        rule = mc_rules_match(d->rules, MC_RULE_COOKIE, name, strlen(name));
+    if (!rule && mc_server_conf(r->server)->rules)
+        rule = mc_ruleset_match_cookie(mc_server_conf(r->server)->rules, name);
+    return rule && rule->service ? service_id_of(r, rule->service) : NULL;
+}
+
+/* The id of the service of the URL rule that names HOST (its whole host,
+ * any path), or NULL. */
+static const char *host_service_id(request_rec *r, const char *host)
+{
+    const char *url = apr_pstrcat(r->pool, "//", host, "/", NULL);
+    const mc_rule_t *rule = NULL;
+
+    if (mc_server_conf(r->server)->rules)
+        rule = mc_ruleset_match_url(mc_server_conf(r->server)->rules, url, strlen(url));
+    return rule && rule->service ? service_id_of(r, rule->service) : NULL;
+}
+
+void mc_seen_use(request_rec *r, const char *const *services, int n, unsigned how)
+{
+    int64_t now = apr_time_sec(r->request_time);
+    const char *site, *ids[16];
+    int todo = 0;
+    apr_status_t rv;
+
+    if (!shared || n <= 0)
+        return;
+    site = mc_seen_site(r->pool, r->server);
+    for (int i = 0; i < n && todo < 16; i++) {
+        const char *key = apr_psprintf(r->pool, "%s\t%s\t%u", site, services[i], how);
+        if (services[i] && needs_write(key, 0, now) && (ids[todo] = service_id_of(r, services[i])))
+            todo++;
+    }
+    if (!todo)
+        return;
+    if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      MCLOGNO(00296) "cannot lock the table of services in use");
+        return;
+    }
+    for (int i = 0; i < todo; i++) {
+        if (mc_inuse_record(shared->inuse, site, ids[i], how, now) == MC_INUSE_ADDED)
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          MCLOGNO(00297) "service '%s' seen in use on %s", ids[i], site);
+    }
+    apr_global_mutex_unlock(shared->mutex);
+}
+
+apr_array_header_t *mc_seen_in_use(request_rec *r)
+{
+    apr_array_header_t *list;
+    apr_status_t rv;
+
+    if (!shared)
+        return apr_array_make(r->pool, 1, sizeof(mc_inuse_t));
+    if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      MCLOGNO(00298) "cannot lock the table of services in use");
+        return apr_array_make(r->pool, 1, sizeof(mc_inuse_t));
+    }
+    list = mc_inuse_list(r->pool, shared->inuse, mc_seen_site(r->pool, r->server));
+    apr_global_mutex_unlock(shared->mutex);
+    return list;
+}
+
+apr_array_header_t *mc_seen_used_services(request_rec *r, const char *lang)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+
+    if (!conf->rules || !conf->cats)
+        return apr_array_make(r->pool, 1, sizeof(mc_used_service_t *));
+    return mc_used_services(r->pool, conf->cats, conf->rules, mc_seen_in_use(r),
+                            mc_seen_declared(r), lang);
+}
+
+uint64_t mc_seen_services_generation(void)
+{
+    if (!shared)
+        return 0;
+    /* both only grow */
+    return mc_seen_generation(shared->table) + mc_inuse_generation(shared->inuse);
+}
+
 void mc_seen_note(request_rec *r, const mc_setcookie_t *c)
 {
     const char *domain = c->domain && *c->domain ? c->domain : r->hostname;
@@ -283,6 +404,7 @@ void mc_seen_note(request_rec *r, const mc_setcookie_t *c)
     mc_seen_cookie_t seen;
     mc_seen_result_t result;
     char *lower;
+    const char *service_id;
     int full_first;
     apr_status_t rv;
 
@@ -300,6 +422,7 @@ void mc_seen_note(request_rec *r, const mc_setcookie_t *c)
     if (!needs_write(apr_pstrcat(r->pool, seen.site, "\t", seen.name, "\t", seen.domain, NULL),
                      seen.lifetime, now))
         return;
+    service_id = cookie_service_id(r, seen.name);
     if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       MCLOGNO(00237) "cannot lock the table of seen cookies");
@@ -307,6 +430,8 @@ void mc_seen_note(request_rec *r, const mc_setcookie_t *c)
     }
     result = mc_seen_record(shared->table, &seen);
     full_first = result == MC_SEEN_FULL && mc_seen_full_first(shared->table);
+    if (service_id)
+        mc_inuse_record(shared->inuse, seen.site, service_id, MC_INUSE_COOKIE, now);
     apr_global_mutex_unlock(shared->mutex);
     if (full_first)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
@@ -451,11 +576,14 @@ mc_blocked_result_t mc_seen_block(request_rec *r, const char *host, int directiv
                                   int *full_first)
 {
     mc_blocked_result_t result;
+    const char *service_id;
     apr_status_t rv;
 
     *full_first = 0;
     if (!shared)
         return MC_BLOCKED_FULL;
+    /* a report naming a host of a catalogue service shows the site uses it */
+    service_id = host_service_id(r, host);
     if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       MCLOGNO(00241) "cannot lock the table of blocked hosts");
@@ -464,6 +592,9 @@ mc_blocked_result_t mc_seen_block(request_rec *r, const char *host, int directiv
     result = mc_blocked_record(shared->blocked, mc_seen_site(r->pool, r->server), host, directive,
                                apr_time_sec(r->request_time));
     *full_first = result == MC_BLOCKED_FULL && mc_blocked_full_first(shared->blocked);
+    if (service_id)
+        mc_inuse_record(shared->inuse, mc_seen_site(r->pool, r->server), service_id, MC_INUSE_CSP,
+                        apr_time_sec(r->request_time));
     apr_global_mutex_unlock(shared->mutex);
     return result;
 }

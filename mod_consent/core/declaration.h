@@ -69,6 +69,7 @@ typedef struct mc_declared_cookie {
     const char *service; /* NULL for a ConsentCookieRule */
     const char *vendor;  /* NULL when not known */
     int pattern;         /* 1 for a glob with a wildcard or a regex */
+    int regex;           /* 1 for a regex (NAME is then without its '~') */
     int unclassified;    /* a seen cookie no rule classifies (mc_declaration_add_seen) */
 } mc_declared_cookie_t;
 
@@ -100,6 +101,7 @@ typedef struct mc_declared_seen {
     int category;        /* index in the categories, or -1: unclassified */
     const char *service; /* the classifying rule's service, or NULL */
     const char *vendor;  /* that service's vendor, or NULL */
+    const char *rule;    /* the classifying rule's pattern as written, or NULL */
     int64_t lifetime;    /* seconds, or MC_SEEN_SESSION */
     int64_t first_seen;  /* Unix seconds */
     int64_t last_seen;
