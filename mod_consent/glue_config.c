@@ -532,7 +532,7 @@ const command_rec mc_directives[] = {
                     RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
                     "hosts the site's pages may always reach under ConsentCSP (fonts, CDN)"),
     AP_INIT_ITERATE("ConsentLanguages", add_language, NULL, RSRC_CONF | ACCESS_CONF,
-                    "banner languages offered; the first is the fallback (default nb en)"),
+                    "banner languages offered; the first is the fallback (default nb nn en)"),
     AP_INIT_TAKE3("ConsentText", mc_cmd_text, NULL, RSRC_CONF | ACCESS_CONF,
                   "LANG KEY \"TEXT\": replaces one banner text in one language"),
     AP_INIT_TAKE1("ConsentPrivacyPolicy", mc_cmd_privacy_policy, NULL, RSRC_CONF | ACCESS_CONF,
@@ -688,10 +688,10 @@ int mc_engine_on(const request_rec *r)
 
 const char *mc_dir_language(const mc_dir_conf_t *d, int index)
 {
-    static const char *const defaults[] = {"nb", "en"};
+    static const char *const defaults[] = {"nb", "nn", "en"};
 
     if (d->languages)
         return index < d->languages->nelts ? APR_ARRAY_IDX(d->languages, index, const char *)
                                            : NULL;
-    return index < 2 ? defaults[index] : NULL;
+    return index >= 0 && index < 3 ? defaults[index] : NULL;
 }

@@ -83,6 +83,7 @@ static int handle_settings(request_rec *r)
     mc_settings_page_t page;
     mc_banner_opts_t o;
     request_rec *texts;
+    const mc_locale_t *loc;
     const char *html;
     size_t len = 0;
     int rv;
@@ -109,8 +110,9 @@ static int handle_settings(request_rec *r)
     page.head = mc_assets_head(r, NULL);
     page.consent_id = st->consent.decided ? st->consent.id : NULL;
     page.time = st->consent.time;
-    html =
-        mc_settings_render(r->pool, mc_banner_locale(texts, o.lang), conf->cats, &o, &page, &len);
+    loc = mc_banner_locale(texts, o.lang);
+    mc_banner_first_layer(texts, loc, &o);
+    html = mc_settings_render(r->pool, loc, conf->cats, &o, &page, &len);
 
     /* the page shows the visitor's own consent id */
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");

@@ -476,6 +476,118 @@ apr_array_header_t *mc_seen_declared(request_rec *r)
                                conf->cookie_name, site_entries(r, r->pool, r->server));
 }
 
+/* Copies of the site's services in use, taken under the lock. */
+static apr_array_header_t *site_inuse(request_rec *r, apr_pool_t *p)
+{
+    apr_array_header_t *list;
+
+    if (!shared || apr_global_mutex_lock(shared->mutex) != APR_SUCCESS)
+        return apr_array_make(p, 1, sizeof(mc_inuse_t));
+    list = mc_inuse_list(p, shared->inuse, mc_seen_site(p, r->server));
+    apr_global_mutex_unlock(shared->mutex);
+    return list;
+}
+
+/* --- the banner's services and recipients ---------------------------------------------- */
+
+/* Per process, per site, language and wording: the second layer's services
+ * and the first layer's recipients, remade when the tables change. */
+typedef struct banner_services {
+    uint64_t generation;
+    apr_pool_t *pool;
+    int n;
+    mc_banner_services_t *services;
+    const char *recipients;
+    int outside_eea;
+} banner_services_t;
+
+#define BANNER_SERVICES_MAX 64 /* cached (site, language, wording) triples */
+
+static apr_hash_t *banner_services_cache;
+
+static void services_make(request_rec *r, apr_pool_t *p, const mc_locale_t *loc,
+                          banner_services_t *out)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    apr_array_header_t *seen =
+        mc_declaration_seen(p, conf->cats, conf->rules, NULL, conf->cookie_name,
+                            site_entries(r, p, r->server));
+    apr_array_header_t *used =
+        mc_used_services(p, conf->cats, conf->rules, site_inuse(r, p), seen, mc_locale_lang(loc));
+
+    out->n = mc_categories_count(conf->cats);
+    out->services = mc_banner_service_lists(p, used, conf->cats, loc);
+    out->recipients = mc_used_recipients(p, used, conf->cats, &out->outside_eea);
+}
+
+/* The cached entry's contents in R's pool (the cache's pool may go while
+ * R still renders). */
+static void services_copy(request_rec *r, const banner_services_t *b, mc_banner_opts_t *o)
+{
+    mc_banner_services_t *s = apr_pcalloc(r->pool, sizeof(*s) * (size_t)(b->n ? b->n : 1));
+
+    for (int i = 0; i < b->n; i++) {
+        s[i].count = b->services[i].count;
+        s[i].off = b->services[i].off ? apr_pstrdup(r->pool, b->services[i].off) : NULL;
+        s[i].on = b->services[i].on ? apr_pstrdup(r->pool, b->services[i].on) : NULL;
+        s[i].refused =
+            b->services[i].refused ? apr_pstrdup(r->pool, b->services[i].refused) : NULL;
+    }
+    o->services = s;
+    o->recipients = b->recipients ? apr_pstrdup(r->pool, b->recipients) : NULL;
+    o->outside_eea = b->outside_eea;
+}
+
+void mc_seen_banner_services(request_rec *r, const mc_locale_t *loc, mc_banner_opts_t *o)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    uint64_t generation;
+    const char *key;
+    banner_services_t *b, fresh;
+
+    o->services = NULL;
+    o->recipients = NULL;
+    o->outside_eea = 0;
+    if (!shared || !conf->cats || !conf->rules || (generation = mc_seen_services_generation()) == 0)
+        return; /* nothing seen yet: no service to list, no one to name */
+    if (!child_lock) {
+        memset(&fresh, 0, sizeof(fresh));
+        services_make(r, r->pool, loc, &fresh);
+        services_copy(r, &fresh, o);
+        return;
+    }
+    key = apr_pstrcat(r->pool, mc_seen_site(r->pool, r->server), "\t", mc_locale_lang(loc), "\t",
+                      mc_locale_hash(loc), NULL);
+    if (apr_thread_mutex_lock(child_lock) != APR_SUCCESS)
+        return;
+    if (!banner_services_cache)
+        banner_services_cache = apr_hash_make(child_pool);
+    b = apr_hash_get(banner_services_cache, key, APR_HASH_KEY_STRING);
+    if (!b && apr_hash_count(banner_services_cache) < BANNER_SERVICES_MAX) {
+        b = apr_pcalloc(child_pool, sizeof(*b));
+        apr_hash_set(banner_services_cache, apr_pstrdup(child_pool, key), APR_HASH_KEY_STRING, b);
+    }
+    if (b && (!b->pool || b->generation != generation)) {
+        apr_pool_t *pool;
+        if (apr_pool_create(&pool, child_pool) == APR_SUCCESS) {
+            services_make(r, pool, loc, b);
+            b->generation = generation;
+            if (b->pool)
+                apr_pool_destroy(b->pool);
+            b->pool = pool;
+        }
+    }
+    if (b && b->pool)
+        services_copy(r, b, o);
+    else {
+        /* past the cache's bound: made for R alone */
+        memset(&fresh, 0, sizeof(fresh));
+        services_make(r, r->pool, loc, &fresh);
+        services_copy(r, &fresh, o);
+    }
+    apr_thread_mutex_unlock(child_lock);
+}
+
 /* --- the banner's lists ---------------------------------------------------------------------- */
 
 struct mc_seen_lists {
@@ -507,7 +619,13 @@ static const mc_banner_cookies_t *lists_with_seen(request_rec *r, apr_pool_t *p,
         mc_declaration_seen(p, conf->cats, conf->rules, scope_rules, conf->cookie_name,
                             site_entries(r, p, r->server));
 
+    apr_array_header_t *used =
+        mc_used_services(p, conf->cats, conf->rules, site_inuse(r, p), seen, NULL);
+
     mc_declaration_add_seen(p, copy, seen, unclassified_allowed);
+    /* only what the site uses; a service's cookies show under the service */
+    mc_declaration_only_used(p, copy, used, seen);
+    mc_declaration_drop_service_cookies(p, copy);
     return mc_banner_cookie_lists(p, copy);
 }
 
@@ -542,7 +660,7 @@ const mc_banner_cookies_t *mc_seen_banner_lists(request_rec *r, mc_seen_lists_t 
     mc_seen_lists_t *l;
     const mc_banner_cookies_t *out;
 
-    if (!shared || (generation = mc_seen_generation(shared->table)) == 0)
+    if (!shared || (generation = mc_seen_services_generation()) == 0)
         return plain;
     /* outside a child (no lock to share the cache) or when cache_slot is
      * NULL: made for R alone */

@@ -68,6 +68,11 @@ apr_array_header_t *mc_seen_in_use(request_rec *r);
  * cookies in LANG, in R's pool. */
 apr_array_header_t *mc_seen_used_services(request_rec *r, const char *lang);
 
+/* Sets O's services (the second layer's, per category), recipients and
+ * outside_eea for R's site in LOC's language. Cheap: kept per process and
+ * remade only when the tables change. */
+void mc_seen_banner_services(request_rec *r, const mc_locale_t *loc, mc_banner_opts_t *o);
+
 /* Grows when the site's seen cookies or services in use change: a cache
  * of what is made from them is stale when it moved. */
 uint64_t mc_seen_services_generation(void);

@@ -182,6 +182,10 @@ int mc_assets_handler(request_rec *r, const char *sub);
 const mc_locale_t *mc_banner_locale(request_rec *r, const char *lang);
 /* Hex SHA-256 of the banner texts shown in LANG under this request's config. */
 const char *mc_text_hash(request_rec *r, const char *lang);
+
+/* Sets what O's first and second layers say of R's site's services in
+ * use (services, recipients, outside_eea) and max_age, for LOC. */
+void mc_banner_first_layer(request_rec *r, const mc_locale_t *loc, mc_banner_opts_t *o);
 /* The request whose configuration made the banner a decision answers: a
  * lookup of the page (RETURN_PATH, else the same-site Referer) when some
  * <Directory> or <Location> has its own ConsentText or ConsentLanguages;

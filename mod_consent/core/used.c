@@ -298,6 +298,20 @@ void mc_declaration_only_used(apr_pool_t *p, apr_array_header_t *decl,
     }
 }
 
+void mc_declaration_drop_service_cookies(apr_pool_t *p, apr_array_header_t *decl)
+{
+    for (int i = 0; i < decl->nelts; i++) {
+        mc_declared_category_t *cat = &APR_ARRAY_IDX(decl, i, mc_declared_category_t);
+        apr_array_header_t *kept = apr_array_make(p, 4, sizeof(mc_declared_cookie_t));
+        for (int j = 0; j < cat->cookies->nelts; j++) {
+            const mc_declared_cookie_t *c = &APR_ARRAY_IDX(cat->cookies, j, mc_declared_cookie_t);
+            if (!c->service || strcmp(c->service, MC_DECLARATION_OWN_SERVICE) == 0)
+                *(mc_declared_cookie_t *)apr_array_push(kept) = *c;
+        }
+        cat->cookies = kept;
+    }
+}
+
 /* --- the recipients ---------------------------------------------------------------------------- */
 
 const char *mc_used_recipients(apr_pool_t *p, const apr_array_header_t *used,

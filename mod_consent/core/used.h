@@ -57,6 +57,11 @@ apr_array_header_t *mc_used_services(apr_pool_t *p, const mc_categories_t *cats,
 void mc_declaration_only_used(apr_pool_t *p, apr_array_header_t *decl,
                               const apr_array_header_t *used, const apr_array_header_t *seen);
 
+/* Removes from DECL the cookies of catalogue services (the banner lists
+ * them under each service), keeping the consent cookie, the scope's own
+ * rules' and unclassified ones. */
+void mc_declaration_drop_service_cookies(apr_pool_t *p, apr_array_header_t *decl);
+
 /* The vendors of USED's services in categories not required, each once,
  * in order, ", "-separated; NULL when there is none. *OUTSIDE_EEA (may be
  * NULL) is set to 1 when one of those services sends data outside the EEA. */
