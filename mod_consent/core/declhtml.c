@@ -33,37 +33,89 @@ enum {
     W_COUNT
 };
 
+static const char intro_nb[] =
+    "Her er tjenestene vi har sett at nettstedet bruker, med formålet, informasjonskapslene og "
+    "hvor lenge de varer, hvem som er ansvarlig og om opplysninger sendes ut av EØS. Listen "
+    "oppdateres etter hvert som sidene vises.";
+static const char empty_nb[] =
+    "Vi har ennå ikke sett at nettstedet bruker tjenester fra andre. Listen fylles etter hvert "
+    "som sidene vises.";
+static const char intro_nn[] =
+    "Her er tenestene vi har sett at nettstaden brukar, med føremålet, informasjonskapslane og "
+    "kor lenge dei varer, kven som er ansvarleg og om opplysningar blir sende ut av EØS. Lista "
+    "blir oppdatert etter kvart som sidene blir viste.";
+static const char empty_nn[] =
+    "Vi har enno ikkje sett at nettstaden brukar tenester frå andre. Lista blir fylt etter "
+    "kvart som sidene blir viste.";
+static const char intro_en[] =
+    "These are the services this site is seen to use, with their purpose, their cookies and "
+    "how long they last, who is responsible, and whether data leaves the EEA. The list grows "
+    "as pages are served.";
+static const char empty_en[] =
+    "This site has not yet been seen to use any third-party service. The list fills as pages "
+    "are served.";
+
 static const char *const words[3][W_COUNT] = {
     {"Informasjonskapsler og tjenester på nettstedet",
-     "Her er tjenestene nettstedet er sett å bruke, med formålet, informasjonskapslene og hvor "
-     "lenge de varer, hvem som er ansvarlig og om opplysninger sendes ut av EØS. Listen "
-     "oppdateres etter hvert som sidene vises.",
-     "Nettstedet er ennå ikke sett å bruke noen tjenester fra andre. Listen fylles etter hvert "
-     "som sidene vises.",
-     "Tjeneste", "Formål", "Informasjonskapsler og levetid", "Ansvarlig", "Utenfor EØS",
-     "Sett gjennom", "Ingen tjenester i denne kategorien.", "Andre informasjonskapsler:", "Ja",
-     "Nei", "Ikke oppgitt", "Personvernerklæring", "Endre valgene dine",
-     "Mottakere ved samtykke:", "Tjenester i kategorien", "Ingen kjente", "f.eks."},
+     intro_nb,
+     empty_nb,
+     "Tjeneste",
+     "Formål",
+     "Informasjonskapsler og levetid",
+     "Ansvarlig",
+     "Utenfor EØS",
+     "Sett gjennom",
+     "Ingen tjenester i denne kategorien.",
+     "Andre informasjonskapsler:",
+     "Ja",
+     "Nei",
+     "Ikke oppgitt",
+     "Personvernerklæring",
+     "Endre valgene dine",
+     "Mottakere ved samtykke:",
+     "Tjenester i kategorien",
+     "Ingen kjente",
+     "f.eks."},
     {"Informasjonskapslar og tenester på nettstaden",
-     "Her er tenestene nettstaden er sett å bruke, med føremålet, informasjonskapslane og kor "
-     "lenge dei varer, kven som er ansvarleg og om opplysningar blir sende ut av EØS. Lista "
-     "blir oppdatert etter kvart som sidene blir viste.",
-     "Nettstaden er enno ikkje sett å bruke nokon tenester frå andre. Lista blir fylt etter "
-     "kvart som sidene blir viste.",
-     "Teneste", "Føremål", "Informasjonskapslar og levetid", "Ansvarleg", "Utanfor EØS",
-     "Sett gjennom", "Ingen tenester i denne kategorien.", "Andre informasjonskapslar:", "Ja",
-     "Nei", "Ikkje oppgitt", "Personvernerklæring", "Endre vala dine",
-     "Mottakarar ved samtykke:", "Tenester i kategorien", "Ingen kjende", "t.d."},
+     intro_nn,
+     empty_nn,
+     "Teneste",
+     "Føremål",
+     "Informasjonskapslar og levetid",
+     "Ansvarleg",
+     "Utanfor EØS",
+     "Sett gjennom",
+     "Ingen tenester i denne kategorien.",
+     "Andre informasjonskapslar:",
+     "Ja",
+     "Nei",
+     "Ikkje oppgitt",
+     "Personvernerklæring",
+     "Endre vala dine",
+     "Mottakarar ved samtykke:",
+     "Tenester i kategorien",
+     "Ingen kjende",
+     "t.d."},
     {"Cookies and services on this site",
-     "These are the services this site is seen to use, with their purpose, their cookies and "
-     "how long they last, who is responsible, and whether data leaves the EEA. The list grows "
-     "as pages are served.",
-     "This site has not yet been seen to use any third-party service. The list fills as pages "
-     "are served.",
-     "Service", "Purpose", "Cookies and lifetime", "Responsible", "Outside the EEA",
-     "Seen through", "No services in this category.", "Other cookies:", "Yes", "No",
-     "Not stated", "Privacy policy", "Change your choices", "Recipients with your consent:",
-     "Services in the category", "None known", "e.g."},
+     intro_en,
+     empty_en,
+     "Service",
+     "Purpose",
+     "Cookies and lifetime",
+     "Responsible",
+     "Outside the EEA",
+     "Seen through",
+     "No services in this category.",
+     "Other cookies:",
+     "Yes",
+     "No",
+     "Not stated",
+     "Privacy policy",
+     "Change your choices",
+     "Recipients with your consent:",
+     "Services in the category",
+     "None known",
+     "e.g."},
 };
 
 typedef struct out {
@@ -223,8 +275,8 @@ static void put_other_cookies(out_t *o, const mc_declared_category_t *cat)
         put(o, "</ul>");
 }
 
-static void put_category(out_t *o, const mc_declared_category_t *cat, const apr_array_header_t *used,
-                         int index, const mc_locale_t *loc)
+static void put_category(out_t *o, const mc_declared_category_t *cat,
+                         const apr_array_header_t *used, int index, const mc_locale_t *loc)
 {
     const char *id = mc_html_escape(o->p, cat->name);
     const char *title =

@@ -34,8 +34,8 @@
 #include "locale.h"
 
 typedef struct mc_declaration_page {
-    const char *head;        /* markup for <head> as is (the stylesheet); may be NULL */
-    const char *privacy_url; /* ConsentPrivacyPolicy; NULL for no link */
+    const char *head;         /* markup for <head> as is (the stylesheet); may be NULL */
+    const char *privacy_url;  /* ConsentPrivacyPolicy; NULL for no link */
     const char *settings_url; /* where to change a choice; NULL for no link */
 } mc_declaration_page_t;
 

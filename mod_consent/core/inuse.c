@@ -32,8 +32,7 @@ struct mc_inuse_table {
 
 size_t mc_inuse_size(unsigned capacity)
 {
-    return (sizeof(mc_inuse_table_t) + (size_t)capacity * sizeof(inuse_entry_t) + 7) &
-           ~(size_t)7;
+    return (sizeof(mc_inuse_table_t) + (size_t)capacity * sizeof(inuse_entry_t) + 7) & ~(size_t)7;
 }
 
 mc_inuse_table_t *mc_inuse_init(void *mem, size_t size, unsigned capacity)
@@ -62,9 +61,8 @@ uint64_t mc_inuse_generation(const mc_inuse_table_t *t)
 static int entry_ok(const char *site, const char *service, unsigned how)
 {
     return site && service && service[0] && how && (how & ~MC_INUSE_ALL) == 0 &&
-           mc_seen_text_ok(site, MC_INUSE_SITE_MAX) &&
-           mc_seen_text_ok(service, MC_INUSE_ID_MAX) && !strchr(site, '\t') &&
-           !strchr(service, '\t');
+           mc_seen_text_ok(site, MC_INUSE_SITE_MAX) && mc_seen_text_ok(service, MC_INUSE_ID_MAX) &&
+           !strchr(site, '\t') && !strchr(service, '\t');
 }
 
 static inuse_entry_t *find(mc_inuse_table_t *t, const char *site, const char *service)
@@ -176,8 +174,7 @@ char *mc_inuse_serialise(apr_pool_t *p, const mc_inuse_table_t *t)
             continue;
         APR_ARRAY_PUSH(parts, const char *) =
             apr_psprintf(p, "%s\t%s\t%u\t%" APR_INT64_T_FMT "\t%" APR_INT64_T_FMT "\n", e->site,
-                         e->service, e->how, (apr_int64_t)e->first_seen,
-                         (apr_int64_t)e->last_seen);
+                         e->service, e->how, (apr_int64_t)e->first_seen, (apr_int64_t)e->last_seen);
     }
     APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(p, "end %u\n", t->count);
     return apr_array_pstrcat(p, parts, '\0');

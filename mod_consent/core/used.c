@@ -21,7 +21,7 @@ const char *mc_words_lang(const char *lang)
 
 typedef struct unit {
     int64_t seconds;
-    const char *one[3];  /* nb, nn, en */
+    const char *one[3]; /* nb, nn, en */
     const char *many[3];
 } unit_t;
 
@@ -177,8 +177,7 @@ static void add_cookies(apr_pool_t *p, mc_used_service_t *u, const apr_array_hea
 }
 
 apr_array_header_t *mc_used_services(apr_pool_t *p, const mc_categories_t *cats,
-                                     const mc_ruleset_t *catalogue,
-                                     const apr_array_header_t *inuse,
+                                     const mc_ruleset_t *catalogue, const apr_array_header_t *inuse,
                                      const apr_array_header_t *seen, const char *lang)
 {
     apr_hash_t *used = apr_hash_make(p);
@@ -201,8 +200,7 @@ apr_array_header_t *mc_used_services(apr_pool_t *p, const mc_categories_t *cats,
         mc_used_service_t *u;
         if (!d->service || d->category < 0)
             continue;
-        s = apr_hash_get(f.by_name,
-                         name_key(p, mc_categories_name(cats, d->category), d->service),
+        s = apr_hash_get(f.by_name, name_key(p, mc_categories_name(cats, d->category), d->service),
                          APR_HASH_KEY_STRING);
         if (!s || !(u = used_entry(p, used, cats, s)))
             continue;
@@ -220,7 +218,8 @@ apr_array_header_t *mc_used_services(apr_pool_t *p, const mc_categories_t *cats,
     return out;
 }
 
-/* --- the declaration, narrowed ----------------------------------------------------------------- */
+/* --- the declaration, narrowed -----------------------------------------------------------------
+ */
 
 static const mc_used_service_t *find_used(const apr_array_header_t *used, const char *name,
                                           const char *category)
@@ -312,7 +311,8 @@ void mc_declaration_drop_service_cookies(apr_pool_t *p, apr_array_header_t *decl
     }
 }
 
-/* --- the recipients ---------------------------------------------------------------------------- */
+/* --- the recipients ----------------------------------------------------------------------------
+ */
 
 const char *mc_used_recipients(apr_pool_t *p, const apr_array_header_t *used,
                                const mc_categories_t *cats, int *outside_eea)
@@ -338,7 +338,8 @@ const char *mc_used_recipients(apr_pool_t *p, const apr_array_header_t *used,
     return list;
 }
 
-/* --- the declaration's JSON -------------------------------------------------------------------- */
+/* --- the declaration's JSON --------------------------------------------------------------------
+ */
 
 const char *mc_used_purpose(apr_pool_t *p, const mc_used_service_t *u, const char *lang)
 {

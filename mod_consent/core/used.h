@@ -30,10 +30,10 @@ typedef struct mc_used_cookie {
 
 typedef struct mc_used_service {
     const mc_service_t *service;
-    const char *id;      /* mc_service_id */
-    int category;        /* index in the categories */
-    unsigned how;        /* MC_INUSE_* bits */
-    int64_t first_seen;  /* Unix seconds; 0 when not known */
+    const char *id;     /* mc_service_id */
+    int category;       /* index in the categories */
+    unsigned how;       /* MC_INUSE_* bits */
+    int64_t first_seen; /* Unix seconds; 0 when not known */
     int64_t last_seen;
     apr_array_header_t *cookies; /* mc_used_cookie_t, in LANG (mc_used_services) */
 } mc_used_service_t;
@@ -46,8 +46,7 @@ typedef struct mc_used_service {
  * regex only through the names seen that it matched), then the seen ones
  * the catalogue does not list by name, with purposes in LANG. */
 apr_array_header_t *mc_used_services(apr_pool_t *p, const mc_categories_t *cats,
-                                     const mc_ruleset_t *catalogue,
-                                     const apr_array_header_t *inuse,
+                                     const mc_ruleset_t *catalogue, const apr_array_header_t *inuse,
                                      const apr_array_header_t *seen, const char *lang);
 
 /* Leaves in DECL (mc_declaration_make, perhaps with seen cookies added)

@@ -61,8 +61,8 @@ static fixture_t site(void)
     mc_inuse_table_t *t = mc_inuse_init(apr_palloc(test_pool, size), size, 8);
     mc_seen_table_t *s = mc_seen_init(apr_palloc(test_pool, seen_size), seen_size, 8);
     mc_seen_cookie_t ga = {SITE, "_ga_ABC123", "klinikk.test", 63072000, 100, 200};
-    mc_seen_cookie_t drupal = {SITE, "SSESS0123456789abcdef0123456789abcdef", "klinikk.test",
-                               MC_SEEN_SESSION, 100, 200};
+    mc_seen_cookie_t drupal = {
+        SITE, "SSESS0123456789abcdef0123456789abcdef", "klinikk.test", MC_SEEN_SESSION, 100, 200};
 
     f.cats = categories();
     f.rules = shipped_rules();
@@ -117,8 +117,9 @@ START_TEST(only_the_services_seen_are_used)
                      "Skil besøkjande frå kvarandre, slik at besøk kan teljast.");
     /* a regex is never shown: the name it classified is */
     ck_assert_ptr_null(used_cookie(used_at(used, 0), "~^S?SESS[0-9a-f]{32}$"));
-    ck_assert_int_eq(used_cookie(used_at(used, 0), "SSESS0123456789abcdef0123456789abcdef")->lifetime,
-                     MC_LIFETIME_SESSION);
+    ck_assert_int_eq(
+        used_cookie(used_at(used, 0), "SSESS0123456789abcdef0123456789abcdef")->lifetime,
+        MC_LIFETIME_SESSION);
 }
 END_TEST
 
@@ -206,15 +207,16 @@ START_TEST(declaration_page_is_a_table_per_category_of_services_in_use)
     fixture_t f = site();
     apr_array_header_t *decl = mc_declaration_make(test_pool, f.cats, f.rules, NULL, "consent");
     apr_array_header_t *used = mc_used_services(test_pool, f.cats, f.rules, f.inuse, f.seen, "nb");
-    mc_declaration_page_t page = {"<link rel=\"stylesheet\" href=\"/c.css\">", "/personvern?a=1&b=2",
-                                  "/_consent/settings"};
+    mc_declaration_page_t page = {"<link rel=\"stylesheet\" href=\"/c.css\">",
+                                  "/personvern?a=1&b=2", "/_consent/settings"};
     char *html;
 
     mc_declaration_add_seen(test_pool, decl, f.seen, 0);
     mc_declaration_only_used(test_pool, decl, used, f.seen);
     html = mc_declaration_html(test_pool, decl, used, f.cats, shipped_locale("nb"), &page);
     ck_assert_ptr_nonnull(strstr(html, "<html lang=\"nb\">"));
-    ck_assert_ptr_nonnull(strstr(html, "<h1 class=\"mc-page-title\">Informasjonskapsler og tjenester"));
+    ck_assert_ptr_nonnull(
+        strstr(html, "<h1 class=\"mc-page-title\">Informasjonskapsler og tjenester"));
     ck_assert_ptr_nonnull(strstr(html, "<th scope=\"row\" data-label=\"Tjeneste\">YouTube "
                                        "<span class=\"mc-decl-vendor\">(Google)</span></th>"));
     ck_assert_ptr_nonnull(strstr(html, "data-label=\"Utenfor EØS\">Ja (IE, US)"));
