@@ -522,8 +522,7 @@ const command_rec mc_directives[] = {
                  "On to treat Sec-GPC: 1 as refusing marketing (default On)"),
     AP_INIT_FLAG("ConsentStripRequestCookies", set_strip, NULL, RSRC_CONF | ACCESS_CONF,
                  "On to hide refused cookies from handlers and backends (default Off)"),
-    AP_INIT_FLAG("ConsentGoogleConsentMode", set_google_consent_mode, NULL,
-                 RSRC_CONF | ACCESS_CONF,
+    AP_INIT_FLAG("ConsentGoogleConsentMode", set_google_consent_mode, NULL, RSRC_CONF | ACCESS_CONF,
                  "On to send Google Consent Mode v2 default and update signals (default Off)"),
     AP_INIT_TAKE1("ConsentCSP", mc_cmd_csp, NULL, RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
                   "Off, Report or Enforce: a Content-Security-Policy that lets pages reach only "

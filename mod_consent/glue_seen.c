@@ -148,8 +148,7 @@ static apr_status_t save_table(void *data)
     if (!sh->table || getpid() != sh->parent || apr_pool_create(&p, NULL) != APR_SUCCESS)
         return APR_SUCCESS;
     tmp = apr_pstrcat(p, sh->path, ".tmp", NULL);
-    text = apr_pstrcat(p, mc_seen_serialise(p, sh->table), mc_inuse_serialise(p, sh->inuse),
-                       NULL);
+    text = apr_pstrcat(p, mc_seen_serialise(p, sh->table), mc_inuse_serialise(p, sh->inuse), NULL);
     rv = apr_file_open(&f, tmp,
                        APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_TRUNCATE | APR_FOPEN_BINARY,
                        APR_FPROT_UREAD | APR_FPROT_UWRITE, p);
@@ -200,11 +199,11 @@ static seen_shared_t *shared_for(server_rec *s)
         return NULL;
     }
     sh->table = mc_seen_init(apr_shm_baseaddr_get(sh->shm), seen_size, MC_SEEN_CAPACITY);
-    sh->blocked = mc_blocked_init((char *)apr_shm_baseaddr_get(sh->shm) + seen_size,
-                                  blocked_size, MC_BLOCKED_CAPACITY);
-    sh->inuse = mc_inuse_init((char *)apr_shm_baseaddr_get(sh->shm) + seen_size + blocked_size,
-                              apr_shm_size_get(sh->shm) - seen_size - blocked_size,
-                              MC_INUSE_CAPACITY);
+    sh->blocked = mc_blocked_init((char *)apr_shm_baseaddr_get(sh->shm) + seen_size, blocked_size,
+                                  MC_BLOCKED_CAPACITY);
+    sh->inuse =
+        mc_inuse_init((char *)apr_shm_baseaddr_get(sh->shm) + seen_size + blocked_size,
+                      apr_shm_size_get(sh->shm) - seen_size - blocked_size, MC_INUSE_CAPACITY);
     sh->path = ap_runtime_dir_relative(proc_pool, SEEN_FILE);
     sh->parent = getpid();
     if (!sh->table || !sh->blocked || !sh->inuse || !sh->path)
@@ -509,9 +508,8 @@ static void services_make(request_rec *r, apr_pool_t *p, const mc_locale_t *loc,
                           banner_services_t *out)
 {
     const mc_server_conf_t *conf = mc_server_conf(r->server);
-    apr_array_header_t *seen =
-        mc_declaration_seen(p, conf->cats, conf->rules, NULL, conf->cookie_name,
-                            site_entries(r, p, r->server));
+    apr_array_header_t *seen = mc_declaration_seen(
+        p, conf->cats, conf->rules, NULL, conf->cookie_name, site_entries(r, p, r->server));
     apr_array_header_t *used =
         mc_used_services(p, conf->cats, conf->rules, site_inuse(r, p), seen, mc_locale_lang(loc));
 
@@ -530,8 +528,7 @@ static void services_copy(request_rec *r, const banner_services_t *b, mc_banner_
         s[i].count = b->services[i].count;
         s[i].off = b->services[i].off ? apr_pstrdup(r->pool, b->services[i].off) : NULL;
         s[i].on = b->services[i].on ? apr_pstrdup(r->pool, b->services[i].on) : NULL;
-        s[i].refused =
-            b->services[i].refused ? apr_pstrdup(r->pool, b->services[i].refused) : NULL;
+        s[i].refused = b->services[i].refused ? apr_pstrdup(r->pool, b->services[i].refused) : NULL;
     }
     o->services = s;
     o->recipients = b->recipients ? apr_pstrdup(r->pool, b->recipients) : NULL;

@@ -399,8 +399,8 @@ static void put_service(builder_t *b, const mc_used_service_t *u, const char *ca
         if (purpose)
             put(b, apr_pstrcat(b->p, " aria-describedby=\"mc-svc-", id, "-desc\"", NULL));
         put(b, mode == 1 ? " checked>" : mode == 2 ? " disabled>" : ">");
-        put(b, apr_pstrcat(b->p, "<label for=\"mc-svc-", id, "\" class=\"mc-service-name\">",
-                           NULL));
+        put(b,
+            apr_pstrcat(b->p, "<label for=\"mc-svc-", id, "\" class=\"mc-service-name\">", NULL));
     } else
         put(b, "<span class=\"mc-service-name\">");
     put_escaped(b, s->name);
@@ -411,8 +411,8 @@ static void put_service(builder_t *b, const mc_used_service_t *u, const char *ca
     }
     put(b, fixed ? "</span>" : "</label>");
     if (purpose) {
-        put(b, apr_pstrcat(b->p, "<p id=\"mc-svc-", id, "-desc\" class=\"mc-service-desc\">",
-                           NULL));
+        put(b,
+            apr_pstrcat(b->p, "<p id=\"mc-svc-", id, "-desc\" class=\"mc-service-desc\">", NULL));
         put_escaped(b, purpose);
         put(b, "</p>");
     }
@@ -442,8 +442,7 @@ static const char *service_block(apr_pool_t *p, const mc_locale_t *loc,
 }
 
 mc_banner_services_t *mc_banner_service_lists(apr_pool_t *p, const apr_array_header_t *used,
-                                              const mc_categories_t *cats,
-                                              const mc_locale_t *loc)
+                                              const mc_categories_t *cats, const mc_locale_t *loc)
 {
     int n = mc_categories_count(cats);
     mc_banner_services_t *out = apr_pcalloc(p, sizeof(*out) * (size_t)(n ? n : 1));
@@ -497,7 +496,8 @@ const char *mc_banner_recipients_sentence(apr_pool_t *p, const mc_locale_t *loc,
                       "data about your visit.";
     }
     text = mc_locale_text(loc, "recipients");
-    return fill(p, text ? text : "Recipients of data about your visit if you consent: {recipients}.",
+    return fill(p,
+                text ? text : "Recipients of data about your visit if you consent: {recipients}.",
                 "{recipients}", recipients);
 }
 

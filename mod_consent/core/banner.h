@@ -160,8 +160,7 @@ mc_banner_cookies_t *mc_banner_cookie_lists(apr_pool_t *p, const apr_array_heade
  * (mc_used_service_t *, used.h) in it, in LOC's language; one entry per
  * category. */
 mc_banner_services_t *mc_banner_service_lists(apr_pool_t *p, const apr_array_header_t *used,
-                                              const mc_categories_t *cats,
-                                              const mc_locale_t *loc);
+                                              const mc_categories_t *cats, const mc_locale_t *loc);
 
 /* The first layer's sentence naming RECIPIENTS (NULL: the one without
  * names), as shown: the locale's "recipients" with {recipients} filled in,

@@ -909,8 +909,9 @@ static mc_status_t load_cookies(const where_t *w, json_t *obj, mc_service_t *svc
                         at);
         for (void *it = json_object_iter(item); it; it = json_object_iter_next(item, it)) {
             if (!key_in(json_object_iter_key(it), cookie_keys))
-                return fail(w, "%s: unknown key '%s' (a cookie has 'name', 'lifetime' and "
-                               "'purpose')",
+                return fail(w,
+                            "%s: unknown key '%s' (a cookie has 'name', 'lifetime' and "
+                            "'purpose')",
                             at, json_object_iter_key(it));
         }
         if (!json_is_string(json_object_get(item, "name")) ||
@@ -954,13 +955,14 @@ static mc_status_t load_transfer(const where_t *w, json_t *obj, mc_service_t *sv
         if (!json_is_array(countries) || json_array_size(countries) == 0)
             return fail(w, "'countries' must be a non-empty array of ISO 3166 codes such as "
                            "\"IE\" or \"US\"");
-        svc->countries = apr_array_make(w->pool, (int)json_array_size(countries),
-                                        sizeof(const char *));
+        svc->countries =
+            apr_array_make(w->pool, (int)json_array_size(countries), sizeof(const char *));
         for (size_t i = 0; i < json_array_size(countries); i++) {
             json_t *c = json_array_get(countries, i);
             if (!json_is_string(c) || !country_valid(json_string_value(c)))
-                return fail(w, "'countries'[%" APR_SIZE_T_FMT "] must be a two-letter ISO 3166 "
-                               "code in capitals, such as \"IE\" or \"US\"",
+                return fail(w,
+                            "'countries'[%" APR_SIZE_T_FMT "] must be a two-letter ISO 3166 "
+                            "code in capitals, such as \"IE\" or \"US\"",
                             i);
             any_outside |= !mc_country_in_eea(json_string_value(c));
             APR_ARRAY_PUSH(svc->countries, const char *) =
@@ -980,10 +982,10 @@ static mc_status_t load_transfer(const where_t *w, json_t *obj, mc_service_t *sv
     return get_string(w, obj, "transfer", 0, &svc->transfer);
 }
 
-static const char *const service_keys[] = {
-    "name",     "id",        "vendor",      "category", "privacy", "description", "purpose",
-    "entity",   "countries", "outside_eea", "transfer", "cookies", "urls",        "inline",
-    NULL};
+static const char *const service_keys[] = {"name",      "id",          "vendor",   "category",
+                                           "privacy",   "description", "purpose",  "entity",
+                                           "countries", "outside_eea", "transfer", "cookies",
+                                           "urls",      "inline",      NULL};
 
 static mc_status_t load_service_fields(const where_t *w, json_t *obj, mc_service_t *svc)
 {
@@ -1007,8 +1009,9 @@ static mc_status_t load_service_fields(const where_t *w, json_t *obj, mc_service
     if (s == MC_OK)
         s = get_string(w, obj, "id", 0, &svc->id);
     if (s == MC_OK && svc->id && !id_valid(svc->id))
-        s = fail(w, "'id' '%s' must be a-z, 0-9 and '-' (at most 64, not starting or ending "
-                    "with '-')",
+        s = fail(w,
+                 "'id' '%s' must be a-z, 0-9 and '-' (at most 64, not starting or ending "
+                 "with '-')",
                  svc->id);
     if (s == MC_OK)
         s = get_string(w, obj, "entity", 0, &svc->entity);

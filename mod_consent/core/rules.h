@@ -75,9 +75,9 @@ typedef struct mc_service {
     const char *id;           /* "id" as written, or NULL: mc_service_id slugs the name */
     const char *entity;       /* the legal entity responsible; may be NULL */
     apr_array_header_t *countries; /* const char *, ISO 3166 alpha-2 ("IE"); may be NULL */
-    int outside_eea;          /* 1 data goes outside the EEA, 0 it does not, -1 unknown */
-    const char *transfer;     /* the transfer basis ("EU-US Data Privacy Framework"); may be NULL */
-    apr_table_t *purpose;     /* language -> text, when it differs from description; may be NULL */
+    int outside_eea;               /* 1 data goes outside the EEA, 0 it does not, -1 unknown */
+    const char *transfer; /* the transfer basis ("EU-US Data Privacy Framework"); may be NULL */
+    apr_table_t *purpose; /* language -> text, when it differs from description; may be NULL */
     apr_array_header_t *cookies; /* mc_service_cookie_t, as listed; may be empty */
 } mc_service_t;
 

@@ -26,8 +26,8 @@ typedef struct unit {
 } unit_t;
 
 static const unit_t units[] = {
-    {365 * 86400, {"år", "år", "year"}, {"år", "år", "years"}},
-    {30 * 86400, {"måned", "månad", "month"}, {"måneder", "månader", "months"}},
+    {(int64_t)365 * 86400, {"år", "år", "year"}, {"år", "år", "years"}},
+    {(int64_t)30 * 86400, {"måned", "månad", "month"}, {"måneder", "månader", "months"}},
     {86400, {"dag", "dag", "day"}, {"dager", "dagar", "days"}},
     {3600, {"time", "time", "hour"}, {"timer", "timar", "hours"}},
     {60, {"minutt", "minutt", "minute"}, {"minutter", "minutt", "minutes"}},
@@ -55,7 +55,7 @@ const char *mc_period_text(apr_pool_t *p, int64_t seconds, const char *lang)
         const unit_t *u = &units[i];
         int64_t n = seconds / u->seconds;
         /* months read better than days from half a year on */
-        if (seconds % u->seconds != 0 || n == 0 || (u->seconds == 30 * 86400 && n < 6))
+        if (seconds % u->seconds != 0 || n == 0 || (u->seconds == (int64_t)30 * 86400 && n < 6))
             continue;
         return apr_psprintf(p, "%" APR_INT64_T_FMT " %s", (apr_int64_t)n,
                             n == 1 ? u->one[w] : u->many[w]);
@@ -89,7 +89,9 @@ static void finder_make(apr_pool_t *p, finder_t *f, const mc_ruleset_t *catalogu
 static mc_used_service_t *used_entry(apr_pool_t *p, apr_hash_t *used, const mc_categories_t *cats,
                                      const mc_service_t *s)
 {
-    mc_used_service_t *u = apr_hash_get(used, s, sizeof(s));
+    /* one entry per definition: keyed by its category and name */
+    const char *key = name_key(p, s->category, s->name);
+    mc_used_service_t *u = apr_hash_get(used, key, APR_HASH_KEY_STRING);
     int category = mc_categories_index(cats, s->category);
 
     if (u || category < 0)
@@ -99,7 +101,7 @@ static mc_used_service_t *used_entry(apr_pool_t *p, apr_hash_t *used, const mc_c
     u->id = mc_service_id(p, s);
     u->category = category;
     u->cookies = apr_array_make(p, 4, sizeof(mc_used_cookie_t));
-    apr_hash_set(used, apr_pmemdup(p, &s, sizeof(s)), sizeof(s), u);
+    apr_hash_set(used, key, APR_HASH_KEY_STRING, u);
     return u;
 }
 

@@ -52,6 +52,9 @@ def site(server_factory):
     for page in PAGES:
         assert srv.get("/" + page).status == 200
     raw = "MCPopupClosed=yes; Max-Age=%d; Path=/" % YEAR
+    ga = "_ga=GA1.1.1.1; Max-Age=%d; Path=/" % (2 * YEAR)
+    resp = srv.get("/cgi-bin/cookies.py?raw=" + urllib.parse.quote(ga, safe=""))
+    assert resp.status == 200, resp
     resp = srv.get("/cgi-bin/cookies.py?raw=" + urllib.parse.quote(raw, safe=""))
     assert resp.status == 200, resp
     return srv
@@ -62,6 +65,8 @@ def check_declaration(srv, lang):
     assert decl["lang"] == lang
     found = services(decl)
     assert set(found) == USED, sorted(found)
+    ids = [s["id"] for c in decl["categories"] for s in c["services"]]
+    assert len(ids) == len(set(ids)), ids
     names = {s["name"] for c in decl["categories"] for s in c["services"]}
     assert not names & UNUSED
     cookies = {k["name"] for c in decl["categories"] for k in c["cookies"]}
@@ -73,10 +78,11 @@ def check_declaration(srv, lang):
     assert ga["entity"] == "Google Ireland Limited"
     assert ga["outside_eea"] is True and "US" in ga["countries"]
     assert ga["transfer"] == "EU-US Data Privacy Framework"
-    assert ga["seen_by"] == ["element"]
+    assert ga["seen_by"] == ["cookie", "element"]
     assert ga["purpose"] == service_of("Google Analytics")["description"][lang]
     ga_cookie = [k for k in ga["cookies"] if k["name"] == "_ga"][0]
     assert ga_cookie["lifetime"] == 2 * YEAR and ga_cookie["session"] is False
+    assert ga_cookie["seen"] is True
     assert ga_cookie["duration"].startswith("2 ")
 
     yt = found["youtube"]

@@ -1057,8 +1057,7 @@ START_TEST(catalogue_reads_entity_transfer_purpose_and_cookie_objects)
     const mc_service_t *s;
     const mc_service_cookie_t *c;
 
-    ck_assert_msg(mc_ruleset_load_json(rs, json, strlen(json), "x.json", &err) == MC_OK, "%s",
-                  err);
+    ck_assert_msg(mc_ruleset_load_json(rs, json, strlen(json), "x.json", &err) == MC_OK, "%s", err);
     s = find_service(rs, "Tube");
     ck_assert_ptr_nonnull(s);
     ck_assert_str_eq(mc_service_id(test_pool, s), "tube-video");
@@ -1130,8 +1129,8 @@ END_TEST
 START_TEST(default_catalogue_declares_the_clinics_services)
 {
     mc_ruleset_t *rs = load_default();
-    static const char *const outside[] = {"Google Analytics", "Google Ads", "YouTube",
-                                          "Meta Pixel", "LinkedIn Insight Tag", "Mailchimp"};
+    static const char *const outside[] = {"Google Analytics", "Google Ads",           "YouTube",
+                                          "Meta Pixel",       "LinkedIn Insight Tag", "Mailchimp"};
 
     for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++) {
         const mc_service_t *s = find_service(rs, outside[i]);

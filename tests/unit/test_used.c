@@ -61,17 +61,20 @@ static fixture_t site(void)
     mc_inuse_table_t *t = mc_inuse_init(apr_palloc(test_pool, size), size, 8);
     mc_seen_table_t *s = mc_seen_init(apr_palloc(test_pool, seen_size), seen_size, 8);
     mc_seen_cookie_t ga = {SITE, "_ga_ABC123", "klinikk.test", 63072000, 100, 200};
+    mc_seen_cookie_t gid = {SITE, "_gid", "klinikk.test", 86400, 150, 300};
     mc_seen_cookie_t drupal = {
         SITE, "SSESS0123456789abcdef0123456789abcdef", "klinikk.test", MC_SEEN_SESSION, 100, 200};
 
     f.cats = categories();
     f.rules = shipped_rules();
     mc_inuse_record(t, SITE, "youtube", MC_INUSE_ELEMENT, 100);
+    mc_inuse_record(t, SITE, "google-analytics", MC_INUSE_ELEMENT, 50);
     mc_inuse_record(t, SITE, "meta-pixel", MC_INUSE_ELEMENT | MC_INUSE_CSP, 100);
     mc_inuse_record(t, SITE, "no-such-service", MC_INUSE_CSP, 100);
     mc_inuse_record(t, "other:80", "tiktok-pixel", MC_INUSE_ELEMENT, 100);
     f.inuse = mc_inuse_list(test_pool, t, SITE);
     mc_seen_record(s, &ga);
+    mc_seen_record(s, &gid);
     mc_seen_record(s, &drupal);
     f.seen = mc_declaration_seen(test_pool, f.cats, f.rules, NULL, "consent",
                                  mc_seen_list(test_pool, s, SITE));
@@ -107,7 +110,10 @@ START_TEST(only_the_services_seen_are_used)
     ck_assert_str_eq(used_at(used, 3)->id, "youtube");
     ck_assert_uint_eq(used_at(used, 2)->how, MC_INUSE_ELEMENT | MC_INUSE_CSP);
     ga = used_at(used, 1);
-    ck_assert_uint_eq(ga->how, MC_INUSE_COOKIE);
+    /* one entry, whether seen by a page element or by two of its cookies */
+    ck_assert_uint_eq(ga->how, MC_INUSE_COOKIE | MC_INUSE_ELEMENT);
+    ck_assert_int_eq(ga->first_seen, 50);
+    ck_assert_int_eq(ga->last_seen, 300);
     ck_assert_int_eq(used_cookie(ga, "_ga")->lifetime, 2 * 365 * 86400);
     ck_assert_int_eq(used_cookie(ga, "_ga")->seen, 0);
     ck_assert_int_eq(used_cookie(ga, "_ga_*")->seen, 1);
