@@ -189,3 +189,26 @@ def test_json_stays_the_default_for_fetch(site):
     resp = site.get("/_consent/declaration", headers={"Accept": "*/*"})
     assert resp.header("Content-Type") == "application/json"
     assert "Accept" in resp.header("Vary")
+
+
+def test_a_csp_report_shows_a_service_in_use(server_factory):
+    srv = server_factory("used-csp", vhost_conf="ConsentCSP Enforce\n")
+    report = json.dumps({"csp-report": {
+        "document-uri": srv.origin + "/", "referrer": "", "violated-directive": "connect-src",
+        "effective-directive": "connect-src", "original-policy": "default-src 'self'",
+        "disposition": "enforce", "blocked-uri": "https://region1.google-analytics.com/g/collect",
+        "status-code": 200}})
+    resp = srv.post("/_consent/csp-report", report, content_type="application/csp-report")
+    assert resp.status == 204, resp
+    found = services(declaration(srv, "en"))
+    assert set(found) == {"google-analytics"}, sorted(found)
+    assert found["google-analytics"]["seen_by"] == ["csp"]
+
+
+def test_nn_is_offered_by_default(server_factory):
+    srv = server_factory("used-langs")
+    resp = srv.get("/_consent/settings?lang=nn")
+    assert resp.status == 200 and '<html lang="nn">' in resp.text()
+    assert declaration(srv, "nn")["lang"] == "nn"
+    page = srv.get("/", headers={"Accept-Language": "nn, en;q=0.5"}).text()
+    assert 'lang="nn"' in page and "Mottakarar" not in page  # nothing in use yet: no names
