@@ -87,11 +87,13 @@ for (const [lang, locale, path, words] of [
 }
 
 test('the second layer offers YouTube on its own, nothing pre-ticked, and no TikTok', async () => {
-  const s = await openSession(browser, server, { viewport: DESKTOP });
+  // bypassCSP only so that axe can be injected
+  const s = await openSession(browser, server, { viewport: DESKTOP, bypassCSP: true });
   try {
     await s.page.goto(server.url('/'));
     await settle(s.page, 100);
     const b = await expectBanner(s.page, 'nb');
+    await s.page.screenshot({ path: screenshotPath('issue14-first-layer-desktop-nb.png') });
     await b.settings.click();
     const yt = s.page.locator('#mc-banner input.mc-service[value="youtube"]');
     assert.equal(await yt.count(), 1, 'no YouTube switch');
@@ -104,6 +106,8 @@ test('the second layer offers YouTube on its own, nothing pre-ticked, and no Tik
     const markup = await s.page.locator('#mc-banner').innerHTML();
     assert.ok(!/_ttp|_pin_unauth|ASP\.NET|S\?SESS/.test(markup), 'the banner lists cookies of unused services');
     await s.page.screenshot({ path: screenshotPath('issue14-second-layer-desktop-nb.png') });
+    await s.page.locator('#mc-svc-youtube ~ details.mc-service-cookies > summary').click();
+    assert.deepEqual(await axe(s.page), []);
   } finally {
     await s.close();
   }
