@@ -426,6 +426,7 @@ static int add_used_fields(apr_pool_t *p, json_t *o, const mc_used_service_t *u,
     json_t *cookies = json_array();
 
     if (!cookies || put(o, "id", json_string(u->id)) ||
+        put(o, "category", json_string(s->category)) ||
         put(o, "entity", string_or_null(s->entity)) ||
         put(o, "purpose", string_or_null(mc_used_purpose(p, u, lang))) ||
         put(o, "countries", countries_json(s->countries)) ||

@@ -42,8 +42,13 @@ def declaration(srv, lang):
 
 
 def services(decl):
-    return {s["id"]: dict(s, category=c["name"]) for c in decl["categories"]
-            for s in c.get("services", []) if "id" in s}
+    out = {}
+    for c in decl["categories"]:
+        for s in c.get("services", []):
+            if "id" in s:
+                assert s["category"] == c["name"], s
+                out[s["id"]] = s
+    return out
 
 
 @pytest.fixture
