@@ -45,7 +45,9 @@ APLOG_USE_MODULE(consent);
 
 #define SEEN_MUTEX "consent-seen"
 #define SEEN_FILE "consent-seen.txt"
-#define SEEN_USERDATA "mod_consent:seen"
+/* versioned: a module upgraded by a graceful restart must not read an older
+ * layout (the old module saves its table at the restart; this one loads it) */
+#define SEEN_USERDATA "mod_consent:seen:2"
 #define SEEN_REFRESH 60                       /* seconds between writes of a known cookie */
 #define SEEN_CACHE_MAX (2 * MC_SEEN_CAPACITY) /* cookies a process remembers writing */
 #define SEEN_FILE_MAX 4194304                 /* 4 MB: a larger saved table is not read */

@@ -162,3 +162,23 @@ test('the privacy page shows the services as tables that fit a phone', async () 
     await s.close();
   }
 });
+
+test("the declaration page keeps to the demo's Content-Security-Policy and stacks its rows on a phone", async () => {
+  const s = await openSession(browser, server, { viewport: PHONE, watchCsp: true, javaScriptEnabled: false });
+  try {
+    const resp = await s.page.goto(server.url('/_consent/declaration?format=html&lang=nn'));
+    assert.match(resp.headers()['content-security-policy'] || '', /default-src 'self'/);
+    await settle(s.page, 100);
+    assert.deepEqual(s.csp, [], `CSP violations: ${JSON.stringify(s.csp)}`);
+    assert.match(await s.page.locator('h1').innerText(), /Informasjonskapslar og tenester/);
+    // consent.css applied: each row is a card, its cells headed by their column's name
+    const row = s.page.locator('table.mc-decl-table tbody tr').first();
+    assert.equal(await row.evaluate((tr) => getComputedStyle(tr).display), 'block');
+    const label = await row.locator('td').first().evaluate((td) => getComputedStyle(td, '::before').content);
+    assert.match(label, /Føremål/);
+    const o = await overflow(s.page);
+    assert.ok(o.scroll <= o.inner, `the page scrolls sideways: ${o.scroll} > ${o.inner}`);
+  } finally {
+    await s.close();
+  }
+});
