@@ -21,7 +21,8 @@
  * Taken: 00001-00057 in the first files, then one range per file:
  * 00100s endpoint and pages, 00150-00181 filter and banner, 00200-00219
  * glue_log_dbd.c, 00220-00229 glue_log_syslog.c, 00230-00249 glue_seen.c,
- * 00250-00269 glue_csp.c.
+ * 00250-00269 glue_csp.c, 00295-00309 services in use and the declaration
+ * (glue_seen.c, glue_banner.c; 00295-00299 taken).
  * Next free number: 00270. */
 #define MCLOGNO(n) "MC" #n ": "
 
