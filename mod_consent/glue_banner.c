@@ -21,6 +21,7 @@
 #include "guard.h"
 #include "lang.h"
 #include "locale.h"
+#include "used.h"
 
 APLOG_USE_MODULE(consent);
 
@@ -157,9 +158,37 @@ const mc_locale_t *mc_banner_locale(request_rec *r, const char *lang)
     return effective_locale(r, lang);
 }
 
+/* The texts as the first layer shows them: "recipients" with the names
+ * filled in (the site's services in use change what a visitor reads, so
+ * the hash logged with a decision covers the names shown). */
 const char *mc_text_hash(request_rec *r, const char *lang)
 {
-    return mc_locale_hash(effective_locale(r, lang));
+    const mc_locale_t *loc = effective_locale(r, lang);
+    mc_banner_opts_t o;
+    mc_locale_t *shown = NULL;
+    mc_text_t text;
+    const char *err = NULL;
+
+    memset(&o, 0, sizeof(o));
+    mc_seen_banner_services(r, loc, &o);
+    if (!o.recipients)
+        return mc_locale_hash(loc);
+    text.key = "recipients";
+    text.text = mc_banner_recipients_sentence(r->pool, loc, o.recipients);
+    if (mc_locale_derive(r->pool, loc, mc_locale_lang(loc), &text, 1, &shown, &err) != MC_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      MCLOGNO(00299) "the hash of the banner texts with their recipients "
+                                     "could not be made (%s); the texts' own is logged",
+                      err ? err : "no reason given");
+        return mc_locale_hash(loc);
+    }
+    return mc_locale_hash(shown);
+}
+
+void mc_banner_first_layer(request_rec *r, const mc_locale_t *loc, mc_banner_opts_t *o)
+{
+    mc_seen_banner_services(r, loc, o);
+    o->max_age = (int64_t)mc_server_conf(r->server)->max_age;
 }
 
 /* --- the banner's language ---------------------------------------------------------- */
@@ -244,6 +273,22 @@ static int scope_rule_count(const apr_array_header_t *rules)
     return rules ? rules->nelts : 0;
 }
 
+/* DECL before any service is seen in use: the consent cookie and the
+ * scope's own rules' (a copy; DECL stays whole for glue_seen.c). */
+static apr_array_header_t *narrowed(apr_pool_t *p, const apr_array_header_t *decl)
+{
+    apr_array_header_t *copy = apr_array_copy(p, decl);
+
+    for (int i = 0; i < copy->nelts; i++) {
+        mc_declared_category_t *cat = &APR_ARRAY_IDX(copy, i, mc_declared_category_t);
+        cat->cookies = apr_array_copy(p, cat->cookies);
+        cat->services = apr_array_copy(p, cat->services);
+    }
+    mc_declaration_only_used(p, copy, NULL, NULL);
+    mc_declaration_drop_service_cookies(p, copy);
+    return copy;
+}
+
 static void load_cookie_lists(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_server)
 {
     cookies_by_server = apr_hash_make(pconf);
@@ -261,7 +306,7 @@ static void load_cookie_lists(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *
         *key = s;
         sc->scope_rules = scope_rule_count(rules);
         sc->decl = mc_declaration_make(pconf, conf->cats, conf->rules, rules, conf->cookie_name);
-        sc->lists = mc_banner_cookie_lists(pconf, sc->decl);
+        sc->lists = mc_banner_cookie_lists(pconf, narrowed(pconf, sc->decl));
         apr_hash_set(cookies_by_server, key, sizeof(void *), sc);
     }
 }
@@ -280,7 +325,8 @@ const mc_banner_cookies_t *mc_banner_cookies(request_rec *r)
     if (sc && sc->scope_rules == scope_rule_count(rules))
         return mc_seen_banner_lists(r, &sc->with_seen, sc->decl, sc->lists);
     decl = mc_declaration_make(r->pool, conf->cats, conf->rules, rules, conf->cookie_name);
-    return mc_seen_banner_lists(r, NULL, decl, mc_banner_cookie_lists(r->pool, decl));
+    return mc_seen_banner_lists(r, NULL, decl,
+                                mc_banner_cookie_lists(r->pool, narrowed(r->pool, decl)));
 }
 
 /* --- the banner ------------------------------------------------------------------- */
@@ -308,6 +354,7 @@ const char *mc_banner_for(request_rec *r, const char *html_lang, int absolute, a
 {
     const mc_server_conf_t *conf = mc_server_conf(r->server);
     const mc_request_state_t *st;
+    const mc_locale_t *loc;
     mc_banner_opts_t o;
     const char *html = apr_table_get(r->notes, BANNER_NOTE);
 
@@ -327,7 +374,9 @@ const char *mc_banner_for(request_rec *r, const char *html_lang, int absolute, a
         o.decided = st->consent.decided;
         o.granted = st->effective;
         o.cookies = mc_banner_cookies(r);
-        html = mc_banner_render(r->pool, effective_locale(r, o.lang), conf->cats, &o, NULL);
+        loc = effective_locale(r, o.lang);
+        mc_banner_first_layer(r, loc, &o);
+        html = mc_banner_render(r->pool, loc, conf->cats, &o, NULL);
         apr_table_setn(r->notes, BANNER_NOTE, html);
     }
     if (len)

@@ -598,8 +598,7 @@ const command_rec mc_directives[] = {
                  "On to treat Sec-GPC: 1 as refusing marketing (default On)"),
     AP_INIT_FLAG("ConsentStripRequestCookies", set_strip, NULL, RSRC_CONF | ACCESS_CONF,
                  "On to hide refused cookies from handlers and backends (default Off)"),
-    AP_INIT_FLAG("ConsentGoogleConsentMode", set_google_consent_mode, NULL,
-                 RSRC_CONF | ACCESS_CONF,
+    AP_INIT_FLAG("ConsentGoogleConsentMode", set_google_consent_mode, NULL, RSRC_CONF | ACCESS_CONF,
                  "On to send Google Consent Mode v2 default and update signals (default Off)"),
     AP_INIT_TAKE1("ConsentCSP", mc_cmd_csp, NULL, RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
                   "Off, Report or Enforce: a Content-Security-Policy that lets pages reach only "
@@ -608,7 +607,7 @@ const command_rec mc_directives[] = {
                     RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
                     "hosts the site's pages may always reach under ConsentCSP (fonts, CDN)"),
     AP_INIT_ITERATE("ConsentLanguages", add_language, NULL, RSRC_CONF | ACCESS_CONF,
-                    "banner languages offered; the first is the fallback (default nb en)"),
+                    "banner languages offered; the first is the fallback (default nb nn en)"),
     AP_INIT_TAKE3("ConsentText", mc_cmd_text, NULL, RSRC_CONF | ACCESS_CONF,
                   "LANG KEY \"TEXT\": replaces one banner text in one language"),
     AP_INIT_TAKE1("ConsentPrivacyPolicy", mc_cmd_privacy_policy, NULL, RSRC_CONF | ACCESS_CONF,
@@ -767,10 +766,10 @@ int mc_engine_on(const request_rec *r)
 
 const char *mc_dir_language(const mc_dir_conf_t *d, int index)
 {
-    static const char *const defaults[] = {"nb", "en"};
+    static const char *const defaults[] = {"nb", "nn", "en"};
 
     if (d->languages)
         return index < d->languages->nelts ? APR_ARRAY_IDX(d->languages, index, const char *)
                                            : NULL;
-    return index < 2 ? defaults[index] : NULL;
+    return index >= 0 && index < 3 ? defaults[index] : NULL;
 }

@@ -26,8 +26,10 @@
 #include <zlib.h>
 
 #include "banner.h"
+#include "glue_seen.h"
 #include "gtag.h"
 #include "html.h"
+#include "inuse.h"
 
 APLOG_USE_MODULE(consent);
 
@@ -61,6 +63,8 @@ typedef enum mc_encoding {
     MC_ENCODING_OTHER     /* anything else: the filter steps aside */
 } mc_encoding_t;
 
+#define MC_PAGE_SERVICES 16 /* services a page's elements name, noted at most */
+
 typedef struct mc_filter_ctx {
     ap_filter_t *f;
     mc_filter_mode_t mode;
@@ -89,6 +93,11 @@ typedef struct mc_filter_ctx {
     int z_in_member;  /* inside a gzip member that has not ended */
     int z_members;    /* members inflated to their end */
     int z_discarding; /* bytes after the last member that are not gzip */
+
+    /* catalogue services whose rules classified an element of this page,
+     * noted once at the end (glue_seen.c: the services in use) */
+    const char *services[MC_PAGE_SERVICES];
+    int n_services;
 } mc_filter_ctx_t;
 
 /* --- deciding on the first call --------------------------------------------------- */
@@ -475,6 +484,17 @@ static void append_bucket(mc_filter_ctx_t *ctx, apr_bucket *e)
 
 /* --- classification and the banner, for the rewriter ---------------------------- */
 
+/* Remembers that the page names SERVICE: a few string compares, no lock. */
+static void note_service(mc_filter_ctx_t *ctx, const char *service)
+{
+    for (int i = 0; i < ctx->n_services; i++) {
+        if (ctx->services[i] == service || strcmp(ctx->services[i], service) == 0)
+            return;
+    }
+    if (ctx->n_services < MC_PAGE_SERVICES)
+        ctx->services[ctx->n_services++] = service;
+}
+
 /* Rules of the directory first (an admin's local word), then the server's. */
 static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_t len,
                     const char **service)
@@ -488,6 +508,8 @@ static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_
         rule = mc_ruleset_match_url(ctx->conf->rules, subject, len);
     else if (!rule && kind == MC_RULE_INLINE)
         rule = mc_ruleset_match_inline(ctx->conf->rules, subject, len);
+    if (rule && rule->service)
+        note_service((mc_filter_ctx_t *)baton, rule->service);
     *service = rule ? rule->service_id : NULL;
     if (rule && rule->google_tag) {
         /* a catalogue's Google tag: its ids decide (an admin's rule has no
@@ -825,6 +847,7 @@ static apr_status_t take_eos(mc_filter_ctx_t *ctx, apr_bucket *eos)
     if (st != MC_OK)
         return rewriter_failed(ctx, st);
     log_stats(ctx);
+    mc_seen_use(ctx->f->r, ctx->services, ctx->n_services, MC_INUSE_ELEMENT);
     ctx->mode = MC_FILTER_ENDED;
     append_bucket(ctx, eos);
     rv = pass_out(ctx);

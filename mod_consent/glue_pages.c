@@ -13,10 +13,12 @@
 #include "banner.h"
 #include "decision.h"
 #include "declaration.h"
+#include "declhtml.h"
 #include "glue_seen.h"
 #include "lang.h"
 #include "placeholder.h"
 #include "rules.h"
+#include "used.h"
 
 APLOG_USE_MODULE(consent);
 
@@ -81,6 +83,7 @@ static int handle_settings(request_rec *r)
     mc_settings_page_t page;
     mc_banner_opts_t o;
     request_rec *texts;
+    const mc_locale_t *loc;
     const char *html;
     size_t len = 0;
     int rv;
@@ -112,8 +115,9 @@ static int handle_settings(request_rec *r)
         page.admin = 1;
         page.unclassified = mc_seen_declared(r);
     }
-    html =
-        mc_settings_render(r->pool, mc_banner_locale(texts, o.lang), conf->cats, &o, &page, &len);
+    loc = mc_banner_locale(texts, o.lang);
+    mc_banner_first_layer(texts, loc, &o);
+    html = mc_settings_render(r->pool, loc, conf->cats, &o, &page, &len);
 
     /* the page shows the visitor's own consent id */
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
@@ -201,31 +205,60 @@ static int handle_placeholder(request_rec *r)
 
 /* --- the cookie declaration --------------------------------------------------------------- */
 
+/* HTML for ?format=html, or a request that accepts text/html without
+ * asking for format=json (a browser following a link); JSON otherwise
+ * (fetch() sends Accept: * / *). */
+static int wants_html(request_rec *r)
+{
+    const char *format = query_value(r, "format");
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+
+    if (format)
+        return strcmp(format, "html") == 0;
+    return accept && ap_strcasestr(accept, "text/html") != NULL;
+}
+
 static int handle_declaration(request_rec *r)
 {
     const mc_server_conf_t *conf = mc_server_conf(r->server);
+    const mc_dir_conf_t *d = mc_dir_conf(r);
     const mc_locale_t *loc;
-    apr_array_header_t *decl;
-    const char *json;
+    apr_array_header_t *decl, *seen, *used;
+    const char *body;
     int rv;
 
     if ((rv = get_only(r)) != OK)
         return rv;
     loc = mc_banner_locale(r, mc_banner_language(r, query_lang(r)));
-    decl = mc_declaration_make(r->pool, conf->cats, conf->rules, mc_dir_conf(r)->rules,
-                               conf->cookie_name);
-    json = mc_declaration_json_full(r->pool, decl, mc_seen_declared(r), mc_seen_blocked(r),
-                                    conf->cats, loc, conf->policy);
-    if (!json) {
+    decl = mc_declaration_make(r->pool, conf->cats, conf->rules, d->rules, conf->cookie_name);
+    seen = mc_seen_declared(r);
+    used = mc_used_services(r->pool, conf->cats, conf->rules, mc_seen_in_use(r), seen,
+                            mc_locale_lang(loc));
+    apr_table_setn(r->headers_out, "Cache-Control", DECLARATION_CACHE);
+    apr_table_mergen(r->headers_out, "Vary", "Accept-Language, Accept");
+    if (wants_html(r)) {
+        mc_declaration_page_t page;
+        memset(&page, 0, sizeof(page));
+        page.head = mc_assets_head(r, NULL);
+        page.privacy_url = d->privacy_policy;
+        page.settings_url = apr_pstrcat(r->pool, conf->base_path, "/settings", NULL);
+        mc_declaration_add_seen(r->pool, decl, seen);
+        mc_declaration_only_used(r->pool, decl, used, seen);
+        body = mc_declaration_html(r->pool, decl, used, conf->cats, loc, &page);
+        apr_table_setn(r->headers_out, "X-Frame-Options", "SAMEORIGIN");
+        send_body(r, "text/html; charset=utf-8", mc_locale_lang(loc), body, strlen(body));
+        return OK;
+    }
+    body = mc_declaration_json_used(r->pool, decl, seen, mc_seen_blocked(r), used, conf->cats, loc,
+                                    conf->policy);
+    if (!body) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       MCLOGNO(00150) "the cookie declaration could not be made (out of "
                                      "memory?)");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    apr_table_setn(r->headers_out, "Cache-Control", DECLARATION_CACHE);
-    apr_table_mergen(r->headers_out, "Vary", "Accept-Language");
-    send_body(r, "application/json", mc_locale_lang(loc), apr_pstrcat(r->pool, json, "\n", NULL),
-              strlen(json) + 1);
+    send_body(r, "application/json", mc_locale_lang(loc), apr_pstrcat(r->pool, body, "\n", NULL),
+              strlen(body) + 1);
     return OK;
 }
 

@@ -38,12 +38,16 @@
 
 #include "declaration.h"
 #include "glue_seen.h"
+#include "inuse.h"
+#include "used.h"
 
 APLOG_USE_MODULE(consent);
 
 #define SEEN_MUTEX "consent-seen"
 #define SEEN_FILE "consent-seen.txt"
-#define SEEN_USERDATA "mod_consent:seen"
+/* versioned: a module upgraded by a graceful restart must not read an older
+ * layout (the old module saves its table at the restart; this one loads it) */
+#define SEEN_USERDATA "mod_consent:seen:2"
 #define SEEN_REFRESH 60                       /* seconds between writes of a known cookie */
 #define SEEN_CACHE_MAX (2 * MC_SEEN_CAPACITY) /* cookies a process remembers writing */
 #define SEEN_FILE_MAX 4194304                 /* 4 MB: a larger saved table is not read */
@@ -55,6 +59,7 @@ typedef struct seen_shared {
     apr_shm_t *shm;
     mc_seen_table_t *table;
     mc_blocked_table_t *blocked; /* after TABLE in the same segment */
+    mc_inuse_table_t *inuse;     /* after BLOCKED: the services in use */
     const char *path; /* where the table is saved */
     pid_t parent;     /* the process that saves it */
 } seen_shared_t;
@@ -100,7 +105,7 @@ static void load_table(apr_pool_t *p, server_rec *s, seen_shared_t *sh)
     apr_file_t *f;
     const char *err = NULL;
     char *text;
-    apr_size_t len;
+    apr_size_t len, inuse_at;
     apr_status_t rv;
 
     if (apr_stat(&finfo, sh->path, APR_FINFO_SIZE | APR_FINFO_TYPE, p) != APR_SUCCESS)
@@ -126,10 +131,18 @@ static void load_table(apr_pool_t *p, server_rec *s, seen_shared_t *sh)
         return;
     }
     text[len] = '\0';
-    if (mc_seen_parse(sh->table, text, len, &err) != MC_OK)
+    /* the services in use follow the cookies; an older file has none */
+    inuse_at = mc_inuse_offset(text, len);
+    if (mc_seen_parse(sh->table, text, inuse_at, &err) != MC_OK)
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                      MCLOGNO(00233) "%s is damaged (%s); it is ignored and the table of seen "
                                     "cookies starts empty",
+                     sh->path, err ? err : "no reason given");
+    else if (inuse_at < len &&
+             mc_inuse_parse(sh->inuse, text + inuse_at, len - inuse_at, &err) != MC_OK)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     MCLOGNO(00295) "%s: the services in use are damaged (%s); they are "
+                                    "ignored and learnt again as pages are served",
                      sh->path, err ? err : "no reason given");
 }
 
@@ -145,7 +158,7 @@ static apr_status_t save_table(void *data)
     if (!sh->table || getpid() != sh->parent || apr_pool_create(&p, NULL) != APR_SUCCESS)
         return APR_SUCCESS;
     tmp = apr_pstrcat(p, sh->path, ".tmp", NULL);
-    text = mc_seen_serialise(p, sh->table);
+    text = apr_pstrcat(p, mc_seen_serialise(p, sh->table), mc_inuse_serialise(p, sh->inuse), NULL);
     rv = apr_file_open(&f, tmp,
                        APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_TRUNCATE | APR_FOPEN_BINARY,
                        APR_FPROT_UREAD | APR_FPROT_UWRITE, p);
@@ -176,7 +189,8 @@ static seen_shared_t *shared_for(server_rec *s)
     seen_shared_t *sh = NULL;
     /* the blocked table starts 8-byte aligned, as its counters need */
     apr_size_t seen_size = (mc_seen_size(MC_SEEN_CAPACITY) + 7) & ~(apr_size_t)7;
-    apr_size_t size = seen_size + mc_blocked_size(MC_BLOCKED_CAPACITY);
+    apr_size_t blocked_size = mc_blocked_size(MC_BLOCKED_CAPACITY);
+    apr_size_t size = seen_size + blocked_size + mc_inuse_size(MC_INUSE_CAPACITY);
     apr_status_t rv;
 
     apr_pool_userdata_get((void **)&sh, SEEN_USERDATA, proc_pool);
@@ -195,11 +209,14 @@ static seen_shared_t *shared_for(server_rec *s)
         return NULL;
     }
     sh->table = mc_seen_init(apr_shm_baseaddr_get(sh->shm), seen_size, MC_SEEN_CAPACITY);
-    sh->blocked = mc_blocked_init((char *)apr_shm_baseaddr_get(sh->shm) + seen_size,
-                                  apr_shm_size_get(sh->shm) - seen_size, MC_BLOCKED_CAPACITY);
+    sh->blocked = mc_blocked_init((char *)apr_shm_baseaddr_get(sh->shm) + seen_size, blocked_size,
+                                  MC_BLOCKED_CAPACITY);
+    sh->inuse =
+        mc_inuse_init((char *)apr_shm_baseaddr_get(sh->shm) + seen_size + blocked_size,
+                      apr_shm_size_get(sh->shm) - seen_size - blocked_size, MC_INUSE_CAPACITY);
     sh->path = ap_runtime_dir_relative(proc_pool, SEEN_FILE);
     sh->parent = getpid();
-    if (!sh->table || !sh->blocked || !sh->path)
+    if (!sh->table || !sh->blocked || !sh->inuse || !sh->path)
         return NULL;
     load_table(proc_pool, s, sh);
     apr_pool_userdata_set(sh, SEEN_USERDATA, apr_pool_cleanup_null, proc_pool);
@@ -375,6 +392,111 @@ static int needs_write(const char *key, int64_t lifetime, int64_t now)
     return write;
 }
 
+/* --- services in use ------------------------------------------------------------------------ */
+
+/* The id of the catalogue service NAME (the last definition), or NULL. */
+static const char *service_id_of(request_rec *r, const char *name)
+{
+    const mc_ruleset_t *rules = mc_server_conf(r->server)->rules;
+
+    for (int i = rules ? rules->services->nelts - 1 : -1; name && i >= 0; i--) {
+        const mc_service_t *svc = &APR_ARRAY_IDX(rules->services, i, mc_service_t);
+        if (strcmp(svc->name, name) == 0)
+            return mc_service_id(r->pool, svc);
+    }
+    return NULL;
+}
+
+/* The id of the service of the rule that classifies cookie NAME for R. */
+static const char *cookie_service_id(request_rec *r, const char *name)
+{
+    const mc_dir_conf_t *d = mc_dir_conf(r);
+    const mc_rule_t *rule = NULL;
+
+    if (d && d->rules)
+        rule = mc_rules_match(d->rules, MC_RULE_COOKIE, name, strlen(name));
+    if (!rule && mc_server_conf(r->server)->rules)
+        rule = mc_ruleset_match_cookie(mc_server_conf(r->server)->rules, name);
+    return rule && rule->service ? service_id_of(r, rule->service) : NULL;
+}
+
+/* The id of the service of the URL rule that names HOST (its whole host,
+ * any path), or NULL. */
+static const char *host_service_id(request_rec *r, const char *host)
+{
+    const char *url = apr_pstrcat(r->pool, "//", host, "/", NULL);
+    const mc_rule_t *rule = NULL;
+
+    if (mc_server_conf(r->server)->rules)
+        rule = mc_ruleset_match_url(mc_server_conf(r->server)->rules, url, strlen(url));
+    return rule && rule->service ? service_id_of(r, rule->service) : NULL;
+}
+
+void mc_seen_use(request_rec *r, const char *const *services, int n, unsigned how)
+{
+    int64_t now = apr_time_sec(r->request_time);
+    const char *site, *ids[16];
+    int todo = 0;
+    apr_status_t rv;
+
+    if (!shared || n <= 0)
+        return;
+    site = mc_seen_site(r->pool, r->server);
+    for (int i = 0; i < n && todo < 16; i++) {
+        const char *key = apr_psprintf(r->pool, "%s\t%s\t%u", site, services[i], how);
+        if (services[i] && needs_write(key, 0, now) && (ids[todo] = service_id_of(r, services[i])))
+            todo++;
+    }
+    if (!todo)
+        return;
+    if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      MCLOGNO(00296) "cannot lock the table of services in use");
+        return;
+    }
+    for (int i = 0; i < todo; i++) {
+        if (mc_inuse_record(shared->inuse, site, ids[i], how, now) == MC_INUSE_ADDED)
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          MCLOGNO(00297) "service '%s' seen in use on %s", ids[i], site);
+    }
+    apr_global_mutex_unlock(shared->mutex);
+}
+
+apr_array_header_t *mc_seen_in_use(request_rec *r)
+{
+    apr_array_header_t *list;
+    apr_status_t rv;
+
+    if (!shared)
+        return apr_array_make(r->pool, 1, sizeof(mc_inuse_t));
+    if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      MCLOGNO(00298) "cannot lock the table of services in use");
+        return apr_array_make(r->pool, 1, sizeof(mc_inuse_t));
+    }
+    list = mc_inuse_list(r->pool, shared->inuse, mc_seen_site(r->pool, r->server));
+    apr_global_mutex_unlock(shared->mutex);
+    return list;
+}
+
+apr_array_header_t *mc_seen_used_services(request_rec *r, const char *lang)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+
+    if (!conf->rules || !conf->cats)
+        return apr_array_make(r->pool, 1, sizeof(mc_used_service_t *));
+    return mc_used_services(r->pool, conf->cats, conf->rules, mc_seen_in_use(r),
+                            mc_seen_declared(r), lang);
+}
+
+uint64_t mc_seen_services_generation(void)
+{
+    if (!shared)
+        return 0;
+    /* both only grow */
+    return mc_seen_generation(shared->table) + mc_inuse_generation(shared->inuse);
+}
+
 mc_seen_result_t mc_seen_note(request_rec *r, const mc_setcookie_t *c)
 {
     const char *domain = c->domain && *c->domain ? c->domain : r->hostname;
@@ -382,6 +504,7 @@ mc_seen_result_t mc_seen_note(request_rec *r, const mc_setcookie_t *c)
     mc_seen_cookie_t seen;
     mc_seen_result_t result;
     char *lower;
+    const char *service_id;
     int full_first;
     apr_status_t rv;
 
@@ -399,6 +522,7 @@ mc_seen_result_t mc_seen_note(request_rec *r, const mc_setcookie_t *c)
     if (!needs_write(apr_pstrcat(r->pool, seen.site, "\t", seen.name, "\t", seen.domain, NULL),
                      seen.lifetime, now))
         return MC_SEEN_UNCHANGED;
+    service_id = cookie_service_id(r, seen.name);
     if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       MCLOGNO(00237) "cannot lock the table of seen cookies");
@@ -406,6 +530,8 @@ mc_seen_result_t mc_seen_note(request_rec *r, const mc_setcookie_t *c)
     }
     result = mc_seen_record(shared->table, &seen);
     full_first = result == MC_SEEN_FULL && mc_seen_full_first(shared->table);
+    if (service_id)
+        mc_inuse_record(shared->inuse, seen.site, service_id, MC_INUSE_COOKIE, now);
     apr_global_mutex_unlock(shared->mutex);
     if (full_first)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
@@ -503,6 +629,116 @@ int mc_seen_persistent(request_rec *r, const char *name)
     return persistent;
 }
 
+/* Copies of the site's services in use, taken under the lock. */
+static apr_array_header_t *site_inuse(request_rec *r, apr_pool_t *p)
+{
+    apr_array_header_t *list;
+
+    if (!shared || apr_global_mutex_lock(shared->mutex) != APR_SUCCESS)
+        return apr_array_make(p, 1, sizeof(mc_inuse_t));
+    list = mc_inuse_list(p, shared->inuse, mc_seen_site(p, r->server));
+    apr_global_mutex_unlock(shared->mutex);
+    return list;
+}
+
+/* --- the banner's services and recipients ---------------------------------------------- */
+
+/* Per process, per site, language and wording: the second layer's services
+ * and the first layer's recipients, remade when the tables change. */
+typedef struct banner_services {
+    uint64_t generation;
+    apr_pool_t *pool;
+    int n;
+    mc_banner_services_t *services;
+    const char *recipients;
+    int outside_eea;
+} banner_services_t;
+
+#define BANNER_SERVICES_MAX 64 /* cached (site, language, wording) triples */
+
+static apr_hash_t *banner_services_cache;
+
+static void services_make(request_rec *r, apr_pool_t *p, const mc_locale_t *loc,
+                          banner_services_t *out)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    apr_array_header_t *seen = mc_declaration_seen(
+        p, conf->cats, conf->rules, NULL, conf->cookie_name, site_entries(r, p, r->server));
+    apr_array_header_t *used =
+        mc_used_services(p, conf->cats, conf->rules, site_inuse(r, p), seen, mc_locale_lang(loc));
+
+    out->n = mc_categories_count(conf->cats);
+    out->services = mc_banner_service_lists(p, used, conf->cats, loc);
+    out->recipients = mc_used_recipients(p, used, conf->cats, &out->outside_eea);
+}
+
+/* The cached entry's contents in R's pool (the cache's pool may go while
+ * R still renders). */
+static void services_copy(request_rec *r, const banner_services_t *b, mc_banner_opts_t *o)
+{
+    mc_banner_services_t *s = apr_pcalloc(r->pool, sizeof(*s) * (size_t)(b->n ? b->n : 1));
+
+    for (int i = 0; i < b->n; i++) {
+        s[i].count = b->services[i].count;
+        s[i].off = b->services[i].off ? apr_pstrdup(r->pool, b->services[i].off) : NULL;
+        s[i].on = b->services[i].on ? apr_pstrdup(r->pool, b->services[i].on) : NULL;
+        s[i].refused = b->services[i].refused ? apr_pstrdup(r->pool, b->services[i].refused) : NULL;
+    }
+    o->services = s;
+    o->recipients = b->recipients ? apr_pstrdup(r->pool, b->recipients) : NULL;
+    o->outside_eea = b->outside_eea;
+}
+
+void mc_seen_banner_services(request_rec *r, const mc_locale_t *loc, mc_banner_opts_t *o)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    uint64_t generation;
+    const char *key;
+    banner_services_t *b, fresh;
+
+    o->services = NULL;
+    o->recipients = NULL;
+    o->outside_eea = 0;
+    if (!shared || !conf->cats || !conf->rules || (generation = mc_seen_services_generation()) == 0)
+        return; /* nothing seen yet: no service to list, no one to name */
+    if (!child_lock) {
+        memset(&fresh, 0, sizeof(fresh));
+        services_make(r, r->pool, loc, &fresh);
+        services_copy(r, &fresh, o);
+        return;
+    }
+    key = apr_pstrcat(r->pool, mc_seen_site(r->pool, r->server), "\t", mc_locale_lang(loc), "\t",
+                      mc_locale_hash(loc), NULL);
+    if (apr_thread_mutex_lock(child_lock) != APR_SUCCESS)
+        return;
+    if (!banner_services_cache)
+        banner_services_cache = apr_hash_make(child_pool);
+    b = apr_hash_get(banner_services_cache, key, APR_HASH_KEY_STRING);
+    if (!b && apr_hash_count(banner_services_cache) < BANNER_SERVICES_MAX) {
+        b = apr_pcalloc(child_pool, sizeof(*b));
+        apr_hash_set(banner_services_cache, apr_pstrdup(child_pool, key), APR_HASH_KEY_STRING, b);
+    }
+    if (b && (!b->pool || b->generation != generation)) {
+        apr_pool_t *pool;
+        if (apr_pool_create(&pool, child_pool) == APR_SUCCESS) {
+            services_make(r, pool, loc, b);
+            b->generation = generation;
+            if (b->pool)
+                apr_pool_destroy(b->pool);
+            b->pool = pool;
+        }
+    }
+    if (b && b->pool)
+        services_copy(r, b, o);
+    else {
+        /* past the cache's bound: made for R alone */
+        memset(&fresh, 0, sizeof(fresh));
+        services_make(r, r->pool, loc, &fresh);
+        services_copy(r, &fresh, o);
+    }
+    apr_thread_mutex_unlock(child_lock);
+}
+
 /* --- the banner's lists ---------------------------------------------------------------------- */
 
 struct mc_seen_lists {
@@ -534,8 +770,14 @@ static const mc_banner_cookies_t *lists_with_seen(request_rec *r, apr_pool_t *p,
         mc_declaration_seen(p, conf->cats, conf->rules, scope_rules, conf->cookie_name,
                             site_entries(r, p, r->server));
 
+    apr_array_header_t *used;
+
     mc_declaration_treat(seen, mode);
+    used = mc_used_services(p, conf->cats, conf->rules, site_inuse(r, p), seen, NULL);
     mc_declaration_add_seen(p, copy, seen);
+    /* only what the site uses; a service's cookies show under the service */
+    mc_declaration_only_used(p, copy, used, seen);
+    mc_declaration_drop_service_cookies(p, copy);
     return mc_banner_cookie_lists(p, copy);
 }
 
@@ -572,7 +814,7 @@ const mc_banner_cookies_t *mc_seen_banner_lists(request_rec *r, mc_seen_lists_t 
     mc_seen_lists_t *l;
     const mc_banner_cookies_t *out;
 
-    if (!shared || (generation = mc_seen_generation(shared->table)) == 0)
+    if (!shared || (generation = mc_seen_services_generation()) == 0)
         return plain;
     /* outside a child (no lock to share the cache) or when cache_slot is
      * NULL: made for R alone */
@@ -606,11 +848,14 @@ mc_blocked_result_t mc_seen_block(request_rec *r, const char *host, int directiv
                                   int *full_first)
 {
     mc_blocked_result_t result;
+    const char *service_id;
     apr_status_t rv;
 
     *full_first = 0;
     if (!shared)
         return MC_BLOCKED_FULL;
+    /* a report naming a host of a catalogue service shows the site uses it */
+    service_id = host_service_id(r, host);
     if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       MCLOGNO(00241) "cannot lock the table of blocked hosts");
@@ -619,6 +864,9 @@ mc_blocked_result_t mc_seen_block(request_rec *r, const char *host, int directiv
     result = mc_blocked_record(shared->blocked, mc_seen_site(r->pool, r->server), host, directive,
                                apr_time_sec(r->request_time));
     *full_first = result == MC_BLOCKED_FULL && mc_blocked_full_first(shared->blocked);
+    if (service_id)
+        mc_inuse_record(shared->inuse, mc_seen_site(r->pool, r->server), service_id, MC_INUSE_CSP,
+                        apr_time_sec(r->request_time));
     apr_global_mutex_unlock(shared->mutex);
     return result;
 }

@@ -59,6 +59,32 @@ mc_blocked_result_t mc_seen_block(request_rec *r, const char *host, int directiv
 /* R's site's blocked hosts (mc_blocked_host_t, sorted by host), in R's pool. */
 apr_array_header_t *mc_seen_blocked(request_rec *r);
 
+/* Catalogue services the site uses (inuse.h) in the same shared memory;
+ * saved with the seen cookies. */
+#define MC_INUSE_CAPACITY 256
+
+/* Notes that R's site uses the services named SERVICES (N catalogue
+ * service names, as rules carry them), seen HOW (MC_INUSE_*). Cheap: the
+ * shared table is written only for a service this process has not written
+ * that way in the last minute. */
+void mc_seen_use(request_rec *r, const char *const *services, int n, unsigned how);
+
+/* R's site's services in use (mc_inuse_t, sorted by id), in R's pool. */
+apr_array_header_t *mc_seen_in_use(request_rec *r);
+
+/* The services R's site uses (mc_used_service_t *, used.h) with their
+ * cookies in LANG, in R's pool. */
+apr_array_header_t *mc_seen_used_services(request_rec *r, const char *lang);
+
+/* Sets O's services (the second layer's, per category), recipients and
+ * outside_eea for R's site in LOC's language. Cheap: kept per process and
+ * remade only when the tables change. */
+void mc_seen_banner_services(request_rec *r, const mc_locale_t *loc, mc_banner_opts_t *o);
+
+/* Grows when the site's seen cookies or services in use change: a cache
+ * of what is made from them is stale when it moved. */
+uint64_t mc_seen_services_generation(void);
+
 /* The site key of S: "host:port". */
 const char *mc_seen_site(apr_pool_t *p, const server_rec *s);
 

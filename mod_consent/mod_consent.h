@@ -24,8 +24,9 @@
  * glue_log_dbd.c, 00220-00229 glue_log_syslog.c, 00230-00249 glue_seen.c,
  * 00250-00269 glue_csp.c, 00270-00279 unclassified cookies (glue_headers.c,
  * glue_seen.c, glue_config.c, glue_pages.c), 00280-00284 Google tags in
- * glue_filter.c, 00285-00294 per-service consent.
- * Next free number: 00295 (taken by issue 14's other parts up to 00319). */
+ * glue_filter.c, 00285-00294 per-service consent, 00295-00309 services in
+ * use and the declaration (glue_seen.c, glue_banner.c).
+ * Next free number: 00300 (00300-00319 are kept for issue 14's last parts). */
 #define MCLOGNO(n) "MC" #n ": "
 
 #define MC_UNSET (-1)
@@ -209,6 +210,10 @@ int mc_assets_handler(request_rec *r, const char *sub);
 const mc_locale_t *mc_banner_locale(request_rec *r, const char *lang);
 /* Hex SHA-256 of the banner texts shown in LANG under this request's config. */
 const char *mc_text_hash(request_rec *r, const char *lang);
+
+/* Sets what O's first and second layers say of R's site's services in
+ * use (services, recipients, outside_eea) and max_age, for LOC. */
+void mc_banner_first_layer(request_rec *r, const mc_locale_t *loc, mc_banner_opts_t *o);
 /* The request whose configuration made the banner a decision answers: a
  * lookup of the page (RETURN_PATH, else the same-site Referer) when some
  * <Directory> or <Location> has its own ConsentText or ConsentLanguages;

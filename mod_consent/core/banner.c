@@ -1,6 +1,7 @@
 /* The consent banner's markup; its shape is described in banner.h. */
 #include "banner.h"
 #include "declaration.h"
+#include "used.h"
 
 #include <apr_hash.h>
 #include <apr_strings.h>
@@ -197,6 +198,16 @@ static void put_unclassified_box(builder_t *b, const mc_banner_opts_t *o)
     put(b, "</details>");
 }
 
+/* The services in use of category I, ticked when the category is. */
+static void put_services(builder_t *b, const mc_banner_opts_t *o, int i, int checked, int refused)
+{
+    const mc_banner_services_t *s = o->services ? &o->services[i] : NULL;
+
+    if (!s || s->count == 0)
+        return;
+    put(b, refused ? s->refused : checked ? s->on : s->off);
+}
+
 static void put_switch(builder_t *b, const mc_categories_t *cats, const mc_banner_opts_t *o, int i)
 {
     const char *raw_name = mc_categories_name(cats, i);
@@ -224,6 +235,7 @@ static void put_switch(builder_t *b, const mc_categories_t *cats, const mc_banne
         put_escaped(b, desc);
         put(b, "</p>");
     }
+    put_services(b, o, i, checked, refused);
     put_cookies(b, o, i);
     put(b, "</div>");
 }
@@ -313,6 +325,156 @@ mc_banner_cookies_t *mc_banner_cookie_lists(apr_pool_t *p, const apr_array_heade
     return out;
 }
 
+/* --- the services in use ------------------------------------------------------------- */
+
+enum { SW_LEGEND, SW_WHO, SW_OUTSIDE, SW_YES, SW_NO, SW_COUNT };
+
+static const char *const service_words[3][SW_COUNT] = {
+    {"Tjenester", "Ansvarlig", "Utenfor EØS", "ja", "nei"},
+    {"Tenester", "Ansvarleg", "Utanfor EØS", "ja", "nei"},
+    {"Services", "Responsible", "Outside the EEA", "yes", "no"},
+};
+
+static const char *const *service_words_for(const mc_locale_t *loc)
+{
+    const char *w = mc_words_lang(mc_locale_lang(loc));
+
+    return service_words[strcmp(w, "nb") == 0 ? 0 : strcmp(w, "nn") == 0 ? 1 : 2];
+}
+
+/* Who is responsible and where data goes, in a sentence or two. */
+static void put_service_who(builder_t *b, const mc_service_t *s, const char *const *w)
+{
+    if (!s->entity && s->outside_eea < 0)
+        return;
+    put(b, "<p class=\"mc-service-who\">");
+    if (s->entity) {
+        put_escaped(b, w[SW_WHO]);
+        put(b, ": ");
+        put_escaped(b, s->entity);
+        put(b, ". ");
+    }
+    if (s->outside_eea >= 0) {
+        put_escaped(b, w[SW_OUTSIDE]);
+        put(b, ": ");
+        put_escaped(b, w[s->outside_eea ? SW_YES : SW_NO]);
+        for (int i = 0; s->countries && i < s->countries->nelts; i++) {
+            put(b, i ? ", " : " (");
+            put_escaped(b, APR_ARRAY_IDX(s->countries, i, const char *));
+        }
+        put(b, s->countries ? ")." : ".");
+        if (s->outside_eea && s->transfer) {
+            put(b, " ");
+            put_escaped(b, s->transfer);
+            put(b, ".");
+        }
+    }
+    put(b, "</p>");
+}
+
+static void put_service_cookies(builder_t *b, const mc_used_service_t *u)
+{
+    const char *lang = mc_locale_lang(b->loc);
+
+    put(b, "<details class=\"mc-service-cookies\"><summary>");
+    put_text(b, "cookies_label", "Cookies");
+    put(b, apr_psprintf(b->p, " (%d)</summary>", u->cookies->nelts));
+    if (u->cookies->nelts) {
+        put(b, "<ul>");
+        for (int i = 0; i < u->cookies->nelts; i++) {
+            const mc_used_cookie_t *c = &APR_ARRAY_IDX(u->cookies, i, mc_used_cookie_t);
+            const char *period = mc_period_text(b->p, c->lifetime, lang);
+            put(b, "<li><code>");
+            put_escaped(b, c->name);
+            put(b, "</code>");
+            if (period) {
+                put(b, ": ");
+                put_escaped(b, period);
+            }
+            put(b, "</li>");
+        }
+        put(b, "</ul>");
+    }
+    put_service_who(b, u->service, service_words_for(b->loc));
+    put(b, "</details>");
+}
+
+/* One service; MODE 0 unticked, 1 ticked, 2 disabled; FIXED: no box. */
+static void put_service(builder_t *b, const mc_used_service_t *u, const char *category, int mode,
+                        int fixed)
+{
+    const mc_service_t *s = u->service;
+    const char *id = mc_html_escape(b->p, u->id);
+    const char *purpose = mc_used_purpose(b->p, u, mc_locale_lang(b->loc));
+
+    put(b, "<div class=\"mc-service-item\">");
+    if (!fixed) {
+        put(b, apr_pstrcat(b->p, "<input type=\"checkbox\" class=\"mc-service\" id=\"mc-svc-", id,
+                           "\" name=\"service\" value=\"", id, "\" data-category=\"",
+                           mc_html_escape(b->p, category), "\"", NULL));
+        if (purpose)
+            put(b, apr_pstrcat(b->p, " aria-describedby=\"mc-svc-", id, "-desc\"", NULL));
+        put(b, mode == 1 ? " checked>" : mode == 2 ? " disabled>" : ">");
+        put(b,
+            apr_pstrcat(b->p, "<label for=\"mc-svc-", id, "\" class=\"mc-service-name\">", NULL));
+    } else
+        put(b, "<span class=\"mc-service-name\">");
+    put_escaped(b, s->name);
+    if (s->vendor && strcmp(s->vendor, s->name) != 0) {
+        put(b, " (");
+        put_escaped(b, s->vendor);
+        put(b, ")");
+    }
+    put(b, fixed ? "</span>" : "</label>");
+    if (purpose) {
+        put(b,
+            apr_pstrcat(b->p, "<p id=\"mc-svc-", id, "-desc\" class=\"mc-service-desc\">", NULL));
+        put_escaped(b, purpose);
+        put(b, "</p>");
+    }
+    put_service_cookies(b, u);
+    put(b, "</div>");
+}
+
+static const char *service_block(apr_pool_t *p, const mc_locale_t *loc,
+                                 const apr_array_header_t *used, const mc_categories_t *cats,
+                                 int index, int mode)
+{
+    int fixed = mc_catmask_has(mc_categories_required(cats), index);
+    const char *category = mc_categories_name(cats, index);
+    builder_t b;
+
+    builder_init(&b, p, loc);
+    put(&b, "<fieldset class=\"mc-services\"><legend class=\"mc-services-title\">");
+    put_escaped(&b, service_words_for(loc)[SW_LEGEND]);
+    put(&b, "</legend>");
+    for (int i = 0; i < used->nelts; i++) {
+        const mc_used_service_t *u = APR_ARRAY_IDX(used, i, const mc_used_service_t *);
+        if (u->category == index)
+            put_service(&b, u, category, mode, fixed);
+    }
+    put(&b, "</fieldset>");
+    return builder_join(&b);
+}
+
+mc_banner_services_t *mc_banner_service_lists(apr_pool_t *p, const apr_array_header_t *used,
+                                              const mc_categories_t *cats, const mc_locale_t *loc)
+{
+    int n = mc_categories_count(cats);
+    mc_banner_services_t *out = apr_pcalloc(p, sizeof(*out) * (size_t)(n ? n : 1));
+
+    for (int i = 0; used && i < n; i++) {
+        for (int j = 0; j < used->nelts; j++)
+            out[i].count += APR_ARRAY_IDX(used, j, const mc_used_service_t *)->category == i;
+        if (!out[i].count)
+            continue;
+        out[i].off = service_block(p, loc, used, cats, i, 0);
+        out[i].on = service_block(p, loc, used, cats, i, 1);
+        out[i].refused = service_block(p, loc, used, cats, i, 2);
+    }
+    return out;
+}
+
 /* --- the first layer --------------------------------------------------------------- */
 
 static void put_hidden_fields(builder_t *b, const mc_banner_opts_t *o)
@@ -330,6 +492,54 @@ static void put_hidden_fields(builder_t *b, const mc_banner_opts_t *o)
         put(b, "<input type=\"hidden\" name=\"via\" value=\"settings\">");
 }
 
+/* TEMPLATE with the first "{NAME}" replaced by VALUE. */
+static const char *fill(apr_pool_t *p, const char *template, const char *name, const char *value)
+{
+    const char *at = strstr(template, name);
+
+    if (!at)
+        return template;
+    return apr_pstrcat(p, apr_pstrndup(p, template, (size_t)(at - template)), value,
+                       at + strlen(name), NULL);
+}
+
+const char *mc_banner_recipients_sentence(apr_pool_t *p, const mc_locale_t *loc,
+                                          const char *recipients)
+{
+    const char *text;
+
+    if (!recipients) {
+        text = mc_locale_text(loc, "recipients_none");
+        return text ? text
+                    : "With your consent, companies whose services this site uses may receive "
+                      "data about your visit.";
+    }
+    text = mc_locale_text(loc, "recipients");
+    return fill(p,
+                text ? text : "Recipients of data about your visit if you consent: {recipients}.",
+                "{recipients}", recipients);
+}
+
+/* Who receives data, whether outside the EEA, and how long a choice is kept. */
+static void put_recipients(builder_t *b, const mc_banner_opts_t *o)
+{
+    const char *lang = lang_of(b->loc, o);
+
+    put(b, "<p id=\"mc-recipients\" class=\"mc-recipients\">");
+    put_escaped(b, mc_banner_recipients_sentence(b->p, b->loc, o->recipients));
+    if (o->recipients && o->outside_eea) {
+        put(b, " ");
+        put_text(b, "recipients_outside_eea", "Some of them process data outside the EEA.");
+    }
+    if (o->max_age > 0) {
+        const char *t = mc_locale_text(b->loc, "retention");
+        put(b, " ");
+        put_escaped(b, fill(b->p, t ? t : "We keep your choice for {period}.", "{period}",
+                            mc_period_text(b->p, o->max_age, lang)));
+    }
+    put(b, "</p>");
+}
+
 static void put_intro(builder_t *b, const mc_banner_opts_t *o)
 {
     put(b, "<h2 id=\"mc-title\" class=\"mc-title\" tabindex=\"-1\">");
@@ -337,6 +547,7 @@ static void put_intro(builder_t *b, const mc_banner_opts_t *o)
     put(b, "</h2><p id=\"mc-intro\" class=\"mc-intro\">");
     put_text(b, "intro", "");
     put(b, "</p>");
+    put_recipients(b, o);
     if (o->gpc) {
         put(b, "<p id=\"mc-gpc\" class=\"mc-gpc\">");
         put_text(b, "gpc_notice", "");

@@ -103,6 +103,29 @@ typedef struct mc_banner_cookies {
 /* 1 for "bottom-left", "bottom-right", "top-left" or "top-right". */
 int mc_reopen_position_valid(const char *position);
 
+/* The services in use of one category as second-layer markup, made once
+ * per language by mc_banner_service_lists and reused by every banner:
+ *   <fieldset class="mc-services"><legend>{Services}</legend>
+ *     <div class="mc-service">
+ *       <input type="checkbox" class="mc-service" id="mc-svc-ID" name="service"
+ *              value="ID" data-category="CAT" aria-describedby="mc-svc-ID-desc">
+ *       <label for="mc-svc-ID">YouTube (Google)</label>
+ *       <p id="mc-svc-ID-desc" class="mc-service-desc">{purpose}</p>
+ *       <details class="mc-service-cookies"><summary>{cookies_label} (N)</summary>
+ *         <ul><li><code>YSC</code>: {lifetime}</li>..</ul>
+ *         <p class="mc-service-who">{responsible: entity}. {outside the EEA: ..}</p>
+ *       </details></div>..</fieldset>
+ * A required category's services have no checkbox (they are always on).
+ * Three variants, as the banner needs them: boxes unticked, ticked (the
+ * category is granted), and unticked and disabled (GPC refuses the
+ * category). */
+typedef struct mc_banner_services {
+    int count;
+    const char *off;
+    const char *on;
+    const char *refused;
+} mc_banner_services_t;
+
 typedef struct mc_banner_opts {
     const char *base_path;   /* ConsentBasePath, e.g. "/_consent" */
     const char *return_path; /* the page's path and query; NULL for none */
@@ -114,6 +137,14 @@ typedef struct mc_banner_opts {
     int standalone;          /* on a page of its own: shown, second layer open */
     const char *reopen_position; /* corner of the control (mc_reopen_position_valid); NULL: default */
     const mc_banner_cookies_t *cookies; /* one per category, or NULL: no lists */
+    const mc_banner_services_t *services; /* one per category, or NULL: none listed */
+    /* the first layer's sentence on who receives data (mc-recipients):
+     * the vendors of the services in use ("Google, Meta"), or NULL when
+     * none is known yet; OUTSIDE_EEA when one of them sends data outside
+     * the EEA; MAX_AGE the seconds a choice is kept (0: not said) */
+    const char *recipients;
+    int outside_eea;
+    int64_t max_age;
 } mc_banner_opts_t;
 
 /* What the settings page says besides the banner's options. */
@@ -168,6 +199,18 @@ char *mc_admin_panel(apr_pool_t *p, const mc_locale_t *loc, const mc_categories_
  * cookie list as above, names escaped, a pattern shown as its text, the
  * service after a dash when known. One entry per element of DECL. */
 mc_banner_cookies_t *mc_banner_cookie_lists(apr_pool_t *p, const apr_array_header_t *decl);
+
+/* Per category of CATS, the markup of the services of USED
+ * (mc_used_service_t *, used.h) in it, in LOC's language; one entry per
+ * category. */
+mc_banner_services_t *mc_banner_service_lists(apr_pool_t *p, const apr_array_header_t *used,
+                                              const mc_categories_t *cats, const mc_locale_t *loc);
+
+/* The first layer's sentence naming RECIPIENTS (NULL: the one without
+ * names), as shown: the locale's "recipients" with {recipients} filled in,
+ * or its "recipients_none". */
+const char *mc_banner_recipients_sentence(apr_pool_t *p, const mc_locale_t *loc,
+                                          const char *recipients);
 
 /* S with & < > " ' as character references: safe in text and in quoted
  * attribute values. */

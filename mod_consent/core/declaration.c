@@ -120,6 +120,9 @@ static void add_rule_cookies(apr_pool_t *p, apr_array_header_t *decl, const mc_c
                                APR_HASH_KEY_STRING);
         add_cookie(category_at(decl, index), regex ? r->text + 1 : r->text, r->service,
                    svc ? svc->vendor : NULL, regex || strpbrk(r->text, "*?") != NULL);
+        APR_ARRAY_IDX(category_at(decl, index)->cookies,
+                      category_at(decl, index)->cookies->nelts - 1, mc_declared_cookie_t)
+            .regex = regex;
     }
 }
 
@@ -224,6 +227,7 @@ apr_array_header_t *mc_declaration_seen(apr_pool_t *p, const mc_categories_t *ca
         rule = seen_rule(catalogue, scope_rules, c->name);
         if (!rule)
             continue;
+        d->rule = rule->text;
         d->category = mc_categories_index(cats, rule->category);
         if (d->category >= 0 && rule->service) {
             const mc_service_t *svc = apr_hash_get(

@@ -83,6 +83,7 @@ typedef struct mc_declared_cookie {
     const char *service; /* NULL for a ConsentCookieRule */
     const char *vendor;  /* NULL when not known */
     int pattern;         /* 1 for a glob with a wildcard or a regex */
+    int regex; /* 1 for a regex (NAME is then without its '~') */
     /* a seen cookie no rule classifies (mc_declaration_add_seen): 0, or
      * MC_DECLARED_LET_THROUGH (set without consent) or MC_DECLARED_HELD
      * (set once every optional category is granted) */
@@ -117,6 +118,7 @@ typedef struct mc_declared_seen {
     int category;        /* index in the categories, or -1: unclassified */
     const char *service; /* the classifying rule's service, or NULL */
     const char *vendor;  /* that service's vendor, or NULL */
+    const char *rule;    /* the classifying rule's pattern as written, or NULL */
     int64_t lifetime;    /* seconds, or MC_SEEN_SESSION */
     int64_t first_seen;  /* Unix seconds */
     int64_t last_seen;

@@ -103,9 +103,22 @@ static int category_key(const char *key)
     return mc_category_name_valid(buf);
 }
 
+/* Texts a locale may have; the banner says them in English without. */
+static const char *const optional_keys[] = {"recipients", "recipients_none",
+                                            "recipients_outside_eea", "retention", NULL};
+
+static int optional_key(const char *key)
+{
+    for (const char *const *k = optional_keys; *k; k++) {
+        if (strcmp(*k, key) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 int mc_locale_key_known(const char *key)
 {
-    return required_key(key) || category_key(key);
+    return required_key(key) || optional_key(key) || category_key(key);
 }
 
 const char *mc_locale_keys_list(apr_pool_t *p)
@@ -113,6 +126,8 @@ const char *mc_locale_keys_list(apr_pool_t *p)
     const char *list = "";
 
     for (const char *const *k = mc_locale_required_keys; *k; k++)
+        list = apr_pstrcat(p, list, *k, ", ", NULL);
+    for (const char *const *k = optional_keys; *k; k++)
         list = apr_pstrcat(p, list, *k, ", ", NULL);
     return apr_pstrcat(p, list, "category.NAME.title, category.NAME.description", NULL);
 }

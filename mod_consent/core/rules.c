@@ -674,6 +674,91 @@ mc_status_t mc_ruleset_check_categories(const mc_ruleset_t *rs, const mc_categor
     return MC_OK;
 }
 
+/* -------------------------------------------------------------- services -- */
+
+const char *mc_lang_text(apr_pool_t *p, const apr_table_t *table, const char *lang)
+{
+    const char *text, *dash;
+
+    if (!table || !lang)
+        return NULL;
+    if ((text = apr_table_get(table, lang)) != NULL)
+        return text;
+    dash = strchr(lang, '-');
+    return dash ? apr_table_get(table, apr_pstrndup(p, lang, (size_t)(dash - lang))) : NULL;
+}
+
+int mc_country_in_eea(const char *code)
+{
+    /* the 27 EU states, then Iceland, Liechtenstein and Norway */
+    static const char eea[] = "AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT "
+                              "RO SK SI ES SE IS LI NO ";
+
+    if (!code || strlen(code) != 2)
+        return 0;
+    for (const char *c = eea; *c; c += 3) {
+        if (c[0] == code[0] && c[1] == code[1])
+            return 1;
+    }
+    return 0;
+}
+
+/* "P[nY][nM][nW][nD][T[nH][nM][nS]]", at least one part. */
+static mc_status_t iso_duration(const char *s, int64_t *out)
+{
+    static const int64_t day = 86400;
+    int64_t total = 0;
+    int time = 0, parts = 0;
+
+    if (*s++ != 'P')
+        return MC_EINVAL;
+    while (*s) {
+        int64_t n = 0, unit;
+        int digits = 0;
+
+        if (*s == 'T' && !time) {
+            time = 1;
+            s++;
+            continue;
+        }
+        while (*s >= '0' && *s <= '9' && digits < 9) {
+            n = n * 10 + (*s++ - '0');
+            digits++;
+        }
+        if (!digits)
+            return MC_EINVAL;
+        switch (*s) {
+        case 'Y': unit = time ? 0 : 365 * day; break;
+        case 'M': unit = time ? 60 : 30 * day; break;
+        case 'W': unit = time ? 0 : 7 * day; break;
+        case 'D': unit = time ? 0 : day; break;
+        case 'H': unit = time ? 3600 : 0; break;
+        case 'S': unit = time ? 1 : 0; break;
+        default: unit = 0;
+        }
+        if (!unit)
+            return MC_EINVAL;
+        total += n * unit;
+        parts++;
+        s++;
+    }
+    if (!parts)
+        return MC_EINVAL;
+    *out = total;
+    return MC_OK;
+}
+
+mc_status_t mc_lifetime_parse(const char *text, int64_t *out)
+{
+    if (!text)
+        return MC_EINVAL;
+    if (strcmp(text, "session") == 0) {
+        *out = MC_LIFETIME_SESSION;
+        return MC_OK;
+    }
+    return iso_duration(text, out);
+}
+
 /* ------------------------------------------------------------- catalogue -- */
 
 /* What a service or catalogue error message starts with. */
@@ -757,27 +842,31 @@ static int language_tag_valid(const char *tag)
     return len >= 2 && len <= 16;
 }
 
-static mc_status_t load_description(const where_t *w, json_t *svc, apr_table_t **out)
+/* An object of language tag -> non-empty text, as KEY (for messages). */
+static mc_status_t load_texts(const where_t *w, json_t *desc, const char *key, apr_table_t **out)
 {
-    json_t *desc = json_object_get(svc, "description");
-
     *out = NULL;
     if (!desc)
         return MC_OK;
     if (!json_is_object(desc))
-        return fail(w, "'description' must be an object of language: text");
+        return fail(w, "'%s' must be an object of language: text", key);
     *out = apr_table_make(w->pool, 3);
     for (void *it = json_object_iter(desc); it; it = json_object_iter_next(desc, it)) {
         const char *lang = json_object_iter_key(it);
         json_t *text = json_object_iter_value(it);
 
         if (!language_tag_valid(lang))
-            return fail(w, "'description': '%s' is not a language tag", lang);
+            return fail(w, "'%s': '%s' is not a language tag", key, lang);
         if (!json_is_string(text) || json_string_length(text) == 0)
-            return fail(w, "'description': '%s' must be a non-empty string", lang);
+            return fail(w, "'%s': '%s' must be a non-empty string", key, lang);
         apr_table_set(*out, lang, json_string_value(text));
     }
     return MC_OK;
+}
+
+static mc_status_t load_description(const where_t *w, json_t *svc, apr_table_t **out)
+{
+    return load_texts(w, json_object_get(svc, "description"), "description", out);
 }
 
 static mc_status_t load_patterns(const where_t *w, mc_ruleset_t *rs, json_t *svc, const char *key,
@@ -793,11 +882,15 @@ static mc_status_t load_patterns(const where_t *w, mc_ruleset_t *rs, json_t *svc
         return fail(w, "'%s' must be an array of strings", key);
     for (size_t i = 0; i < json_array_size(list); i++) {
         json_t *item = json_array_get(list, i);
+        const char *text;
 
-        if (!json_is_string(item))
+        if (kind == MC_RULE_COOKIE && json_is_object(item))
+            text = json_string_value(json_object_get(item, "name")); /* checked by load_cookies */
+        else if (!json_is_string(item))
             return fail(w, "'%s'[%" APR_SIZE_T_FMT "] must be a string", key, i);
-        if (ruleset_push(rs, kind, service->category, service, json_string_value(item), source,
-                         &err) != MC_OK)
+        else
+            text = json_string_value(item);
+        if (ruleset_push(rs, kind, service->category, service, text, source, &err) != MC_OK)
             return fail(w, "'%s': %s", key, err);
         ((mc_rule_t *)rs->rules[kind]->elts)[rs->rules[kind]->nelts - 1].google_tag =
             service->google_tag;
@@ -805,9 +898,125 @@ static mc_status_t load_patterns(const where_t *w, mc_ruleset_t *rs, json_t *svc
     return MC_OK;
 }
 
-static const char *const service_keys[] = {
-    "name", "id", "vendor", "category", "privacy", "description", "cookies", "urls", "inline",
-    "google_tag", NULL};
+/* --- what the declaration says of a service --- */
+
+static const char *const cookie_keys[] = {"name", "lifetime", "purpose", NULL};
+
+static mc_status_t load_lifetime(const where_t *w, json_t *v, const char *at, int64_t *out)
+{
+    *out = MC_LIFETIME_UNKNOWN;
+    if (!v)
+        return MC_OK;
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *out = (int64_t)json_integer_value(v);
+        return MC_OK;
+    }
+    if (json_is_string(v) && mc_lifetime_parse(json_string_value(v), out) == MC_OK)
+        return MC_OK;
+    return fail(w,
+                "%s: 'lifetime' must be seconds (0 or more), \"session\" or an ISO 8601 "
+                "duration such as \"P2Y\", \"P13M\", \"P90D\" or \"PT30M\"",
+                at);
+}
+
+/* "cookies": strings, or objects {"name", "lifetime", "purpose"}; each as a
+ * mc_service_cookie_t of SVC (the rules come from load_patterns). */
+static mc_status_t load_cookies(const where_t *w, json_t *obj, mc_service_t *svc)
+{
+    json_t *list = json_object_get(obj, "cookies");
+
+    svc->cookies = apr_array_make(w->pool, 4, sizeof(mc_service_cookie_t));
+    if (!list)
+        return MC_OK;
+    if (!json_is_array(list))
+        return fail(w, "'cookies' must be an array of strings (names) or {\"name\", "
+                       "\"lifetime\", \"purpose\"} objects");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        json_t *item = json_array_get(list, i);
+        mc_service_cookie_t *c = apr_array_push(svc->cookies);
+        const char *at = apr_psprintf(w->pool, "'cookies'[%" APR_SIZE_T_FMT "]", i);
+        mc_status_t s;
+
+        c->lifetime = MC_LIFETIME_UNKNOWN;
+        c->purpose = NULL;
+        if (json_is_string(item)) {
+            c->name = apr_pstrdup(w->pool, json_string_value(item));
+            continue;
+        }
+        if (!json_is_object(item))
+            return fail(w, "%s must be a name or a {\"name\", \"lifetime\", \"purpose\"} object",
+                        at);
+        for (void *it = json_object_iter(item); it; it = json_object_iter_next(item, it)) {
+            if (!key_in(json_object_iter_key(it), cookie_keys))
+                return fail(w,
+                            "%s: unknown key '%s' (a cookie has 'name', 'lifetime' and "
+                            "'purpose')",
+                            at, json_object_iter_key(it));
+        }
+        if (!json_is_string(json_object_get(item, "name")) ||
+            json_string_length(json_object_get(item, "name")) == 0)
+            return fail(w, "%s: 'name' must be a non-empty string", at);
+        c->name = apr_pstrdup(w->pool, json_string_value(json_object_get(item, "name")));
+        s = load_lifetime(w, json_object_get(item, "lifetime"), at, &c->lifetime);
+        if (s == MC_OK)
+            s = load_texts(w, json_object_get(item, "purpose"),
+                           apr_pstrcat(w->pool, at, ": purpose", NULL), &c->purpose);
+        if (s != MC_OK)
+            return s;
+    }
+    return MC_OK;
+}
+
+static int country_valid(const char *c)
+{
+    return strlen(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z';
+}
+
+/* "countries", "outside_eea" and "transfer". Either of the first two says
+ * whether data leaves the EEA; when both are given they must agree. */
+static mc_status_t load_transfer(const where_t *w, json_t *obj, mc_service_t *svc)
+{
+    json_t *countries = json_object_get(obj, "countries");
+    json_t *outside = json_object_get(obj, "outside_eea");
+    int any_outside = 0;
+
+    svc->outside_eea = -1;
+    if (countries) {
+        if (!json_is_array(countries) || json_array_size(countries) == 0)
+            return fail(w, "'countries' must be a non-empty array of ISO 3166 codes such as "
+                           "\"IE\" or \"US\"");
+        svc->countries =
+            apr_array_make(w->pool, (int)json_array_size(countries), sizeof(const char *));
+        for (size_t i = 0; i < json_array_size(countries); i++) {
+            json_t *c = json_array_get(countries, i);
+            if (!json_is_string(c) || !country_valid(json_string_value(c)))
+                return fail(w,
+                            "'countries'[%" APR_SIZE_T_FMT "] must be a two-letter ISO 3166 "
+                            "code in capitals, such as \"IE\" or \"US\"",
+                            i);
+            any_outside |= !mc_country_in_eea(json_string_value(c));
+            APR_ARRAY_PUSH(svc->countries, const char *) =
+                apr_pstrdup(w->pool, json_string_value(c));
+        }
+        svc->outside_eea = any_outside;
+    }
+    if (outside) {
+        if (!json_is_boolean(outside))
+            return fail(w, "'outside_eea' must be true or false");
+        if (countries && json_is_true(outside) != any_outside)
+            return fail(w, "'outside_eea' is %s but 'countries' lists %s",
+                        json_is_true(outside) ? "true" : "false",
+                        any_outside ? "a country outside the EEA" : "only EEA countries");
+        svc->outside_eea = json_is_true(outside);
+    }
+    return get_string(w, obj, "transfer", 0, &svc->transfer);
+}
+
+static const char *const service_keys[] = {"name",      "id",          "vendor",   "category",
+                                           "privacy",   "description", "purpose",  "entity",
+                                           "countries", "outside_eea", "transfer", "cookies",
+                                           "urls",      "inline",      "google_tag",
+                                           NULL};
 
 static mc_status_t load_service_fields(const where_t *w, json_t *obj, mc_service_t *svc)
 {
@@ -840,6 +1049,14 @@ static mc_status_t load_service_fields(const where_t *w, json_t *obj, mc_service
         s = fail(w, "'google_tag' must be true or false");
     if (s == MC_OK)
         svc->google_tag = json_is_true(json_object_get(obj, "google_tag"));
+    if (s == MC_OK)
+        s = load_texts(w, json_object_get(obj, "purpose"), "purpose", &svc->purpose);
+    if (s == MC_OK)
+        s = get_string(w, obj, "entity", 0, &svc->entity);
+    if (s == MC_OK)
+        s = load_transfer(w, obj, svc);
+    if (s == MC_OK)
+        s = load_cookies(w, obj, svc);
     return s;
 }
 

@@ -26,6 +26,7 @@
 
 #include <apr_pools.h>
 #include <apr_tables.h>
+#include <stdint.h>
 
 #include "category.h"
 #include "status.h"
@@ -53,6 +54,18 @@ typedef struct mc_rule {
     int google_tag;       /* its service is a Google tag: the ids decide (gtag.h) */
 } mc_rule_t;
 
+/* Lifetimes of a catalogue cookie (seconds otherwise). */
+#define MC_LIFETIME_SESSION (-1) /* "session": until the browser closes */
+#define MC_LIFETIME_UNKNOWN (-2) /* the catalogue does not say */
+
+/* One cookie of a catalogue service: a plain string in "cookies", or an
+ * object {"name", "lifetime", "purpose"}. */
+typedef struct mc_service_cookie {
+    const char *name;     /* the pattern as written */
+    int64_t lifetime;     /* seconds, MC_LIFETIME_SESSION or MC_LIFETIME_UNKNOWN */
+    apr_table_t *purpose; /* language -> text; may be NULL */
+} mc_service_cookie_t;
+
 /* A catalogue service, kept for the cookie declaration and placeholders. */
 typedef struct mc_service {
     const char *name;
@@ -63,7 +76,25 @@ typedef struct mc_service {
     const char *source;       /* the catalogue it came from */
     apr_table_t *description; /* language ("nb") -> text; may be NULL */
     int google_tag;           /* "google_tag": true (gtag.h) */
+    const char *entity;       /* the legal entity responsible; may be NULL */
+    apr_array_header_t *countries; /* const char *, ISO 3166 alpha-2 ("IE"); may be NULL */
+    int outside_eea;               /* 1 data goes outside the EEA, 0 it does not, -1 unknown */
+    const char *transfer; /* the transfer basis ("EU-US Data Privacy Framework"); may be NULL */
+    apr_table_t *purpose; /* language -> text, when it differs from description; may be NULL */
+    apr_array_header_t *cookies; /* mc_service_cookie_t, as listed; may be empty */
 } mc_service_t;
+
+/* The text of TABLE (language -> text) for LANG, else its primary subtag's,
+ * else NULL. */
+const char *mc_lang_text(apr_pool_t *p, const apr_table_t *table, const char *lang);
+
+/* 1 when CODE (ISO 3166 alpha-2, upper case) is a country of the EEA. */
+int mc_country_in_eea(const char *code);
+
+/* Reads a catalogue lifetime: seconds, "session", or an ISO 8601 duration
+ * ("P2Y", "P13M", "P90D", "PT30M"; a year counts 365 days, a month 30).
+ * MC_EINVAL when it is none of those. */
+mc_status_t mc_lifetime_parse(const char *text, int64_t *out);
 
 typedef struct mc_ruleset {
     apr_pool_t *pool;

@@ -79,9 +79,11 @@ test('without JavaScript the privacy page links the declaration and the settings
     await s.page.goto(server.url('/personvern.html'));
     await settle(s.page);
     const box = s.page.locator('#informasjonskapsler');
-    assert.equal(await box.locator('a[href="/_consent/declaration"]').count(), 1);
+    // the readable page, and the JSON beside it
+    assert.equal(await box.locator('a[href="/_consent/declaration?format=html"]').count(), 1);
+    assert.equal(await box.locator('a[href="/_consent/declaration?format=json"]').count(), 1);
     assert.equal(await box.locator('a[href^="/_consent/settings"]').count(), 1);
-    const res = await s.page.goto(server.url('/_consent/declaration'));
+    const res = await s.page.goto(server.url('/_consent/declaration?format=json'));
     const decl = await res.json();
     assert.ok(decl.seen.some((c) => c.name === OWN && c.category === 'preferences'), JSON.stringify(decl.seen));
   } finally {

@@ -79,8 +79,11 @@ for (const [lang, path] of [
       await assertReachable(page, b.save, `"${LABELS[lang].save}"`);
       await assertNoSidewaysScroll(page, 'the second layer');
 
-      // every category's cookie list opened: long names wrap rather than widen it
-      const lists = page.locator('#mc-banner details.mc-cookies > summary');
+      // every category's and service's cookie list opened: long names wrap
+      // rather than widen it
+      const lists = page.locator(
+        '#mc-banner details.mc-cookies > summary, #mc-banner details.mc-service-cookies > summary',
+      );
       assert.ok((await lists.count()) > 0, 'the second layer lists no cookies');
       for (let i = 0; i < (await lists.count()); i++) {
         await lists.nth(i).scrollIntoViewIfNeeded();
@@ -102,7 +105,8 @@ test('at 200% zoom a cookie list opens from the keyboard and Save still posts', 
     await settle(page);
     const b = await expectBanner(page, 'nb');
     await b.settings.click();
-    const stats = page.locator('#mc-banner .mc-cat:has(#mc-cat-statistics) details.mc-cookies');
+    // _ga is listed under its service, Google Analytics, in use on the demo
+    const stats = page.locator('#mc-banner .mc-service-item:has(#mc-svc-google-analytics) details.mc-service-cookies');
     await stats.locator('summary').focus();
     await page.keyboard.press('Enter');
     assert.equal(await stats.evaluate((d) => d.open), true, 'Enter does not open the list');

@@ -64,7 +64,8 @@ int main(int argc, char **argv)
                   {"logstats", logstats_suite},
                   {"seen", seen_suite},         {"css", css_suite},
                   {"charref", charref_suite},   {"url", url_suite},
-                  {"csp", csp_suite},           {"gtag", gtag_suite}};
+                  {"csp", csp_suite},           {"gtag", gtag_suite},
+                  {"inuse", inuse_suite},       {"used", used_suite}};
     SRunner *runner;
     int failed;
 

@@ -1048,6 +1048,173 @@ static TCase *tcase(const char *name)
     return tc;
 }
 
+/* ------------------------------------------------- declaration fields -- */
+
+static const char *json_error(const char *json)
+{
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+    const char *err = NULL;
+
+    ck_assert_msg(mc_ruleset_load_json(rs, json, strlen(json), "inline.json", &err) == MC_EINVAL,
+                  "should be rejected: %s", json);
+    ck_assert_ptr_nonnull(err);
+    ck_assert_int_eq(rs->services->nelts, 0);
+    return err;
+}
+
+static const mc_service_t *find_service(const mc_ruleset_t *rs, const char *name)
+{
+    for (int i = 0; i < rs->services->nelts; i++) {
+        const mc_service_t *s = &APR_ARRAY_IDX(rs->services, i, mc_service_t);
+        if (strcmp(s->name, name) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+START_TEST(service_ids_are_slugs_unless_given)
+{
+    mc_service_t s = {0};
+
+    s.name = "Google Maps";
+    ck_assert_str_eq(mc_service_id(test_pool, &s), "google-maps");
+    s.name = "  X (Twitter) Pixel!";
+    ck_assert_str_eq(mc_service_id(test_pool, &s), "x-twitter-pixel");
+    s.name = "Express (Node.js)";
+    ck_assert_str_eq(mc_service_id(test_pool, &s), "express-node-js");
+    s.id = "yt";
+    ck_assert_str_eq(mc_service_id(test_pool, &s), "yt");
+}
+END_TEST
+
+START_TEST(lifetimes_parse_as_iso_durations_or_session)
+{
+    int64_t v = 0;
+
+    ck_assert_int_eq(mc_lifetime_parse("P2Y", &v), MC_OK);
+    ck_assert_int_eq(v, 2 * 365 * 86400);
+    ck_assert_int_eq(mc_lifetime_parse("P13M", &v), MC_OK);
+    ck_assert_int_eq(v, 13 * 30 * 86400);
+    ck_assert_int_eq(mc_lifetime_parse("P1DT12H", &v), MC_OK);
+    ck_assert_int_eq(v, 86400 + 12 * 3600);
+    ck_assert_int_eq(mc_lifetime_parse("PT30M", &v), MC_OK);
+    ck_assert_int_eq(v, 1800);
+    ck_assert_int_eq(mc_lifetime_parse("session", &v), MC_OK);
+    ck_assert_int_eq(v, MC_LIFETIME_SESSION);
+    ck_assert_int_eq(mc_lifetime_parse("P", &v), MC_EINVAL);
+    ck_assert_int_eq(mc_lifetime_parse("2Y", &v), MC_EINVAL);
+    ck_assert_int_eq(mc_lifetime_parse("P2H", &v), MC_EINVAL);
+    ck_assert_int_eq(mc_lifetime_parse("PT2D", &v), MC_EINVAL);
+    ck_assert_int_eq(mc_lifetime_parse("P1Y2", &v), MC_EINVAL);
+}
+END_TEST
+
+START_TEST(catalogue_reads_entity_transfer_purpose_and_cookie_objects)
+{
+    static const char json[] =
+        "{\"services\":[{\"name\":\"Tube\",\"id\":\"tube-video\",\"category\":\"marketing\","
+        "\"entity\":\"Tube Europe Ltd\",\"countries\":[\"IE\",\"US\"],"
+        "\"transfer\":\"EU-US Data Privacy Framework\","
+        "\"purpose\":{\"en\":\"Shows videos.\",\"nb\":\"Viser videoer.\"},"
+        "\"cookies\":[\"plain\",{\"name\":\"t_id\",\"lifetime\":\"P2Y\","
+        "\"purpose\":{\"en\":\"Tells browsers apart.\"}},{\"name\":\"t_s\",\"lifetime\":90}]},"
+        "{\"name\":\"Local\",\"category\":\"statistics\",\"countries\":[\"NO\",\"SE\"]},"
+        "{\"name\":\"Said\",\"category\":\"statistics\",\"outside_eea\":true}]}";
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+    const char *err = NULL;
+    const mc_service_t *s;
+    const mc_service_cookie_t *c;
+
+    ck_assert_msg(mc_ruleset_load_json(rs, json, strlen(json), "x.json", &err) == MC_OK, "%s", err);
+    s = find_service(rs, "Tube");
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(mc_service_id(test_pool, s), "tube-video");
+    ck_assert_str_eq(s->entity, "Tube Europe Ltd");
+    ck_assert_int_eq(s->outside_eea, 1);
+    ck_assert_str_eq(s->transfer, "EU-US Data Privacy Framework");
+    ck_assert_int_eq(s->countries->nelts, 2);
+    ck_assert_str_eq(mc_lang_text(test_pool, s->purpose, "nb-NO"), "Viser videoer.");
+    ck_assert_ptr_null(mc_lang_text(test_pool, s->purpose, "nn"));
+    ck_assert_int_eq(s->cookies->nelts, 3);
+    c = &APR_ARRAY_IDX(s->cookies, 0, mc_service_cookie_t);
+    ck_assert_str_eq(c->name, "plain");
+    ck_assert_int_eq(c->lifetime, MC_LIFETIME_UNKNOWN);
+    c = &APR_ARRAY_IDX(s->cookies, 1, mc_service_cookie_t);
+    ck_assert_str_eq(c->name, "t_id");
+    ck_assert_int_eq(c->lifetime, 2 * 365 * 86400);
+    ck_assert_str_eq(mc_lang_text(test_pool, c->purpose, "en"), "Tells browsers apart.");
+    ck_assert_int_eq(APR_ARRAY_IDX(s->cookies, 2, mc_service_cookie_t).lifetime, 90);
+    /* an object's name is a rule like a string */
+    ck_assert_str_eq(cookie_category(rs, "t_id"), "marketing");
+    ck_assert_str_eq(mc_ruleset_match_cookie(rs, "t_s")->service, "Tube");
+    ck_assert_int_eq(find_service(rs, "Local")->outside_eea, 0);
+    ck_assert_int_eq(find_service(rs, "Said")->outside_eea, 1);
+    ck_assert_ptr_null(find_service(rs, "Said")->countries);
+}
+END_TEST
+
+START_TEST(bad_declaration_fields_are_rejected_with_service_and_position)
+{
+    assert_contains(json_error("{\"services\":[{\"name\":\"A\",\"category\":\"marketing\","
+                               "\"cookies\":[\"a\",{\"name\":\"b\",\"lifetime\":\"2 years\"}]}]}"),
+                    "inline.json: service 'A': 'cookies'[1]: 'lifetime' must be");
+    assert_contains(json_error("{\"services\":[{\"name\":\"A\",\"category\":\"marketing\","
+                               "\"cookies\":[{\"name\":\"b\",\"lifetime\":-5}]}]}"),
+                    "'cookies'[0]: 'lifetime' must be");
+    assert_contains(json_error("{\"services\":[{\"name\":\"A\",\"category\":\"marketing\","
+                               "\"cookies\":[{\"name\":\"b\",\"lifetim\":\"P1Y\"}]}]}"),
+                    "'cookies'[0]: unknown key 'lifetim'");
+    assert_contains(json_error("{\"services\":[{\"name\":\"A\",\"category\":\"marketing\","
+                               "\"cookies\":[{\"lifetime\":\"P1Y\"}]}]}"),
+                    "'cookies'[0]: 'name' must be a non-empty string");
+    assert_contains(json_error("{\"services\":[{\"name\":\"A\",\"category\":\"marketing\","
+                               "\"cookies\":[{\"name\":\"b\",\"purpose\":\"x\"}]}]}"),
+                    "'cookies'[0]: purpose' must be an object of language: text");
+    assert_contains(json_error("{\"services\":[{\"name\":\"A\",\"category\":\"marketing\","
+                               "\"cookies\":[42]}]}"),
+                    "'cookies'[0] must be a name or");
+    assert_contains(json_error("{\"services\":[{\"name\":\"A\",\"category\":\"marketing\","
+                               "\"countries\":[\"us\"]}]}"),
+                    "service 'A': 'countries'[0] must be a two-letter ISO 3166 code");
+    assert_contains(json_error("{\"services\":[{\"name\":\"A\",\"category\":\"marketing\","
+                               "\"countries\":[\"US\"],\"outside_eea\":false}]}"),
+                    "'outside_eea' is false but 'countries' lists a country outside the EEA");
+    assert_contains(json_error("{\"services\":[{\"name\":\"A\",\"category\":\"marketing\","
+                               "\"outside_eea\":\"yes\"}]}"),
+                    "'outside_eea' must be true or false");
+    assert_contains(json_error("{\"services\":[{\"name\":\"A\",\"category\":\"marketing\","
+                               "\"id\":\"Bad Id\"}]}"),
+                    "service 'A': 'id' 'Bad Id' is not a service id (a-z, 0-9 and '-'");
+    assert_contains(json_error("{\"services\":[{\"name\":\"A\",\"category\":\"marketing\","
+                               "\"entity\":\"\"}]}"),
+                    "'entity' must be a non-empty string");
+    assert_contains(json_error("{\"services\":[{\"name\":\"A\",\"category\":\"marketing\","
+                               "\"purpose\":{\"en\":\"\"}}]}"),
+                    "'purpose': 'en' must be a non-empty string");
+}
+END_TEST
+
+START_TEST(default_catalogue_declares_the_clinics_services)
+{
+    mc_ruleset_t *rs = load_default();
+    static const char *const outside[] = {"Google Analytics", "Google Ads",           "YouTube",
+                                          "Meta Pixel",       "LinkedIn Insight Tag", "Mailchimp"};
+
+    for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++) {
+        const mc_service_t *s = find_service(rs, outside[i]);
+        ck_assert_msg(s && s->entity, "%s has an entity", outside[i]);
+        ck_assert_msg(s->outside_eea == 1, "%s sends data outside the EEA", outside[i]);
+    }
+    ck_assert_str_eq(find_service(rs, "Meta Pixel")->entity, "Meta Platforms Ireland Limited");
+    for (int i = 0; i < find_service(rs, "Google Analytics")->cookies->nelts; i++) {
+        const mc_service_cookie_t *c =
+            &APR_ARRAY_IDX(find_service(rs, "Google Analytics")->cookies, i, mc_service_cookie_t);
+        if (strcmp(c->name, "_ga") == 0)
+            ck_assert_int_eq(c->lifetime, 2 * 365 * 86400);
+    }
+}
+END_TEST
+
 Suite *rules_suite(void)
 {
     Suite *s = suite_create("rules");
@@ -1120,6 +1287,11 @@ Suite *rules_suite(void)
     tcase_add_test(catalogue, service_ids_are_slugged_names);
     tcase_add_test(catalogue, catalogue_services_and_rules_carry_ids);
     tcase_add_test(catalogue, bad_and_duplicate_service_ids_are_rejected);
+    tcase_add_test(catalogue, service_ids_are_slugs_unless_given);
+    tcase_add_test(catalogue, lifetimes_parse_as_iso_durations_or_session);
+    tcase_add_test(catalogue, catalogue_reads_entity_transfer_purpose_and_cookie_objects);
+    tcase_add_test(catalogue, bad_declaration_fields_are_rejected_with_service_and_position);
+    tcase_add_test(catalogue, default_catalogue_declares_the_clinics_services);
     suite_add_tcase(s, catalogue);
     return s;
 }

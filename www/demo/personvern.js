@@ -1,28 +1,32 @@
 /* personvern.js: fills the cookie table of the privacy page from what the
  * server knows, so that the table never goes stale.
  *
- * GET {base}/declaration answers (mod_consent's contract):
+ * GET {base}/declaration answers (mod_consent's contract, README.md):
  *   {"categories": [
  *      {"name": "statistics", "title": "Statistikk", "required": false,
  *       "description": "...",
- *       "cookies": [{"name": "_ga", "service": "Google Analytics"}, ...]},
+ *       "cookies": [{"name": "_ga", "service": "Google Analytics"}, ...],
+ *       "services": [{"name": "Google Analytics", "vendor": "Google",
+ *                     "privacy": "https://...", "purpose": "...",
+ *                     "entity": "Google Ireland Limited", "outside_eea": true,
+ *                     "countries": ["IE", "US"], "transfer": "...",
+ *                     "cookies": [{"name": "_ga", "duration": "2 år"}, ...]}, ...]},
  *      ...],
  *    "seen": [
  *      {"name": "_ga", "category": "statistics", "domain": "fjordklinikken.no",
- *       "lifetime": 63072000, "first_seen": "2026-11-24T08:00:00Z",
- *       "last_seen": "2026-11-24T09:12:00Z", "service": "Google Analytics",
- *       "vendor": "Google"}, ...]}
- * "seen" are the cookies the server has seen the site set (lifetime in
- * seconds, null for a session cookie; category "unclassified" when no rule
- * names it). They make the first table, the one Norwegian privacy
- * statements carry: name, purpose, provider, domain, lifetime in words,
- * first or third party. The categories' own lists follow, as what the
- * services the site uses may set.
+ *       "lifetime": 63072000, "service": "Google Analytics", "vendor": "Google"}, ...]}
+ * Only the services the site is seen to use are listed. "seen" are the
+ * cookies the server has seen the site set (lifetime in seconds, null for a
+ * session cookie; category "unclassified" when no rule names it). They make
+ * the first table, the one Norwegian privacy statements carry: name,
+ * purpose, provider, domain, lifetime in words, first or third party. Then,
+ * per category, the services: purpose, cookies and how long they last, who
+ * is responsible and whether data leaves the EEA.
  *
- * "title" and "description" may be missing (the name is shown instead of a
- * title); "required" true marks a category that is always on. Anything else
- * in the answer is ignored. Text only, never markup: the answer is written
- * with textContent. */
+ * Every cell carries its column's name (data-label): on a phone site.css
+ * stacks a row into a card instead of letting the table scroll sideways.
+ * Anything else in the answer is ignored. Text only, never markup: the
+ * answer is written with textContent. */
 (() => {
   'use strict';
 
@@ -49,24 +53,28 @@
     return e;
   }
 
-  function row(cells, header) {
+  /* A cell is text, or a node made by the caller. */
+  function row(cells, heads) {
     const tr = el('tr');
-    for (const c of cells) {
-      const cell = el(header ? 'th' : 'td', c);
-      if (header) cell.scope = 'col';
+    cells.forEach((c, i) => {
+      const cell = el(heads ? 'td' : 'th');
+      if (c instanceof Node) cell.appendChild(c);
+      else cell.textContent = c;
+      if (heads) cell.setAttribute('data-label', heads[i]);
+      else cell.scope = 'col';
       tr.appendChild(cell);
-    }
+    });
     return tr;
   }
 
   function table(caption, heads, rows) {
-    const t = el('table');
+    const t = el('table', undefined, 'stable');
     t.appendChild(el('caption', caption));
     const head = el('thead');
-    head.appendChild(row(heads, true));
+    head.appendChild(row(heads));
     t.appendChild(head);
     const body = el('tbody');
-    for (const r of rows) body.appendChild(row(r));
+    for (const r of rows) body.appendChild(row(r, heads));
     t.appendChild(body);
     return t;
   }
@@ -126,6 +134,27 @@
     return section;
   }
 
+  function cookieList(service) {
+    const cookies = Array.isArray(service.cookies) ? service.cookies : [];
+    if (cookies.length === 0) return '–';
+    const ul = el('ul', undefined, 'kort-liste');
+    for (const c of cookies) {
+      const li = el('li');
+      li.appendChild(el('code', String(c.name)));
+      if (typeof c.duration === 'string' && c.duration) li.appendChild(document.createTextNode(': ' + c.duration));
+      ul.appendChild(li);
+    }
+    return ul;
+  }
+
+  function outside(service) {
+    if (service.outside_eea === true) {
+      const where = Array.isArray(service.countries) ? ' (' + service.countries.join(', ') + ')' : '';
+      return 'Ja' + where + (typeof service.transfer === 'string' ? '. ' + service.transfer : '');
+    }
+    return service.outside_eea === false ? 'Nei' : 'Ikke oppgitt';
+  }
+
   function category(cat) {
     const section = el('section');
     const title = titleOf(cat);
@@ -133,13 +162,20 @@
     if (typeof cat.description === 'string' && cat.description) {
       section.appendChild(el('p', cat.description));
     }
-    const cookies = Array.isArray(cat.cookies) ? cat.cookies : [];
-    if (cookies.length === 0) {
-      section.appendChild(el('p', 'Ingen informasjonskapsler i denne kategorien.', 'merknad'));
+    const services = Array.isArray(cat.services) ? cat.services : [];
+    if (services.length === 0) {
+      section.appendChild(el('p', 'Ingen tjenester i denne kategorien er i bruk.', 'merknad'));
       return section;
     }
-    section.appendChild(table('Informasjonskapsler i kategorien ' + title.toLowerCase(), ['Navn', 'Tjeneste'],
-      cookies.map((c) => [String(c.name), c.service ? String(c.service) : '–'])));
+    section.appendChild(table('Tjenester i kategorien ' + title.toLowerCase(),
+      ['Tjeneste', 'Formål', 'Informasjonskapsler og levetid', 'Ansvarlig', 'Utenfor EØS'],
+      services.map((sv) => [
+        String(sv.name) + (sv.vendor && sv.vendor !== sv.name ? ' (' + String(sv.vendor) + ')' : ''),
+        String(sv.purpose || sv.description || '–'),
+        cookieList(sv),
+        String(sv.entity || sv.vendor || '–'),
+        outside(sv),
+      ])));
     return section;
   }
 
@@ -156,7 +192,7 @@
       const titles = {};
       for (const cat of decl.categories) titles[cat.name] = titleOf(cat);
       const seen = Array.isArray(decl.seen) ? decl.seen : [];
-      const per = el('h4', 'Informasjonskapsler tjenestene vi bruker kan sette, etter kategori');
+      const per = el('h4', 'Tjenestene nettstedet bruker, etter kategori');
       box.replaceChildren(seenTable(seen, titles), per, ...decl.categories.map(category));
       box.setAttribute('data-filled', 'true');
     })
