@@ -780,15 +780,14 @@ char *mc_settings_render(apr_pool_t *p, const mc_locale_t *loc, const mc_categor
 
 /* --- the administrator's panel --------------------------------------------------- */
 
-/* TEXT with "{days}" replaced by DAYS. */
-static const char *with_days(apr_pool_t *p, const char *text, int64_t days)
+/* TEXT with "{period}" replaced by PERIOD. */
+static const char *with_period(apr_pool_t *p, const char *text, const char *period)
 {
-    const char *at = strstr(text, "{days}");
+    const char *at = strstr(text, "{period}");
 
     if (!at)
         return text;
-    return apr_psprintf(p, "%.*s%" APR_INT64_T_FMT "%s", (int)(at - text), text,
-                        (apr_int64_t)days, at + 6);
+    return apr_psprintf(p, "%.*s%s%s", (int)(at - text), text, period, at + 8);
 }
 
 static void put_admin_row(builder_t *b, const mc_declared_seen_t *s)
@@ -804,9 +803,10 @@ static void put_admin_row(builder_t *b, const mc_declared_seen_t *s)
         put_text(b, "admin_session", "session");
     } else {
         const char *text = mc_locale_text(b->loc, "admin_persistent");
-        /* a day at least: a cookie of minutes is not "0 days" */
-        put_escaped(b, with_days(b->p, text ? text : "persistent ({days} days)",
-                                 s->lifetime > 86400 ? (s->lifetime + 43200) / 86400 : 1));
+        const char *period = mc_period_text(b->p, s->lifetime, mc_locale_lang(b->loc));
+
+        put_escaped(b, with_period(b->p, text ? text : "persistent ({period})",
+                                   period ? period : "?"));
     }
     put(b, apr_pstrcat(b->p, "</td><td class=\"mc-admin-", treatment, "\">", NULL));
     put_text(b, apr_pstrcat(b->p, "admin_", treatment, NULL), treatment);

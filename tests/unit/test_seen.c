@@ -584,7 +584,7 @@ START_TEST(the_admin_panel_lists_unclassified_cookies_and_the_directive)
 
     ck_assert_ptr_nonnull(strstr(html, "For the site&#39;s administrator"));
     ck_assert_ptr_nonnull(row);
-    ck_assert_ptr_nonnull(strstr(row, "Persistent (1 days)"));
+    ck_assert_ptr_nonnull(strstr(row, "Persistent (5 seconds)"));
     ck_assert_ptr_nonnull(strstr(row, "Held until the visitor accepts all"));
     ck_assert_ptr_nonnull(strstr(html, "<code>zz_unknown</code></td><td>example.no</td><td>"
                                        "Session</td><td class=\"mc-admin-allowed\">"));
