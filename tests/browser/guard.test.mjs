@@ -10,10 +10,12 @@ import { startServer } from './lib/server.mjs';
 
 let server;
 let gcmServer;
+let offServer;
 let browser;
 
 before(async () => {
   server = await startServer();
+  offServer = await startServer({ extraConf: 'ConsentGoogleConsentMode Off' });
   gcmServer = await startServer({ extraConf: 'ConsentGoogleConsentMode On' });
   browser = await launchBrowser();
 });
@@ -22,6 +24,7 @@ after(async () => {
   await browser?.close();
   await server?.stop();
   await gcmServer?.stop();
+  await offServer?.stop();
 });
 
 async function visit(srv, p = '/') {
@@ -165,7 +168,7 @@ test('ConsentGoogleConsentMode On: default all denied first, an update on Accept
 });
 
 test('ConsentGoogleConsentMode Off: no consent command in dataLayer', async () => {
-  const s = await visit(server);
+  const s = await visit(offServer);
   try {
     assert.equal(consentCommands(await dataLayer(s.page)).length, 0);
     await choose(s, 'accept');

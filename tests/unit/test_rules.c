@@ -795,6 +795,10 @@ START_TEST(default_catalogue_classifies_tracker_urls)
     } cases[] = {
         {"https://www.googletagmanager.com/gtag/js?id=G-7XK2PQ4M1Z", "Google Analytics"},
         {"https://www.googletagmanager.com/gtag/js?id=AW-987654321", "Google Ads"},
+        /* a Google tag or container may carry Ads: the guard in consent.js,
+         * which has no id rule, holds it as marketing like the server */
+        {"https://www.googletagmanager.com/gtag/js?id=GT-ABCD123", "Google Ads"},
+        {"https://www.googletagmanager.com/gtag/js?id=GTM-ABC1234", "Google Ads"},
         {"https://www.googletagmanager.com/gtm.js?id=GTM-ABC1234", "Google Tag Manager"},
         {"https://www.googletagmanager.com/ns.html?id=GTM-ABC1234", "Google Tag Manager"},
         {"https://www.google-analytics.com/analytics.js", "Google Analytics"},
