@@ -17,6 +17,7 @@ import {
   launchBrowser,
   openSession,
   recordsOf,
+  screenshotPath,
   settle,
 } from './lib/browser.mjs';
 import { REPO, startServer } from './lib/server.mjs';
@@ -105,6 +106,42 @@ test('"Allow YouTube" in the placeholder loads the video and not the Pixel', asy
     await s.close();
   }
 });
+
+/* What a visitor sees where the video was, on a phone and a desktop (the
+ * pictures go with the issue's note): the three choices fit in the frame's
+ * own box, "Allow YouTube" first. */
+for (const [name, viewport] of [
+  ['phone', { width: 390, height: 844 }],
+  ['desktop', { width: 1280, height: 800 }],
+]) {
+  test(`the placeholder's choices fit the video's box (${name})`, async () => {
+    const s = await visit({ viewport });
+    try {
+      await choose(s, 'reject');
+      await settle(s.page);
+      const frame = s.page.locator(FRAME);
+      await frame.scrollIntoViewIfNeeded();
+      const box = await frame.boundingBox();
+      const inner = s.page.frameLocator(FRAME);
+      await inner.getByRole('button', { name: ALLOW_YOUTUBE }).waitFor();
+      const choices = inner.locator('.mc-btn');
+      assert.equal(await choices.count(), 3);
+      assert.equal((await choices.first().innerText()).trim(), ALLOW_YOUTUBE, 'the service is not the first choice');
+      for (let i = 0; i < 3; i++) {
+        const b = await choices.nth(i).boundingBox();
+        const name = (await choices.nth(i).innerText()).trim();
+        assert.ok(
+          b.x >= box.x && b.y >= box.y && b.x + b.width <= box.x + box.width + 1 && b.y + b.height <= box.y + box.height + 1,
+          `"${name}" lies outside the video's box: ${JSON.stringify(b)} in ${JSON.stringify(box)}`,
+        );
+        assert.ok(b.height >= 24 && b.width >= 24, `"${name}" is a target under 24 px: ${JSON.stringify(b)}`);
+      }
+      await s.page.screenshot({ path: screenshotPath(`issue14-placeholder-${name}.png`) });
+    } finally {
+      await s.close();
+    }
+  });
+}
 
 test('the placeholder form works without JavaScript', async () => {
   const s = await visit({ javaScriptEnabled: false });
