@@ -277,13 +277,8 @@ static int scope_rule_count(const apr_array_header_t *rules)
  * scope's own rules' (a copy; DECL stays whole for glue_seen.c). */
 static apr_array_header_t *narrowed(apr_pool_t *p, const apr_array_header_t *decl)
 {
-    apr_array_header_t *copy = apr_array_copy(p, decl);
+    apr_array_header_t *copy = mc_declaration_copy(p, decl);
 
-    for (int i = 0; i < copy->nelts; i++) {
-        mc_declared_category_t *cat = &APR_ARRAY_IDX(copy, i, mc_declared_category_t);
-        cat->cookies = apr_array_copy(p, cat->cookies);
-        cat->services = apr_array_copy(p, cat->services);
-    }
     mc_declaration_only_used(p, copy, NULL, NULL);
     mc_declaration_drop_service_cookies(p, copy);
     return copy;

@@ -747,25 +747,13 @@ struct mc_seen_lists {
     const mc_banner_cookies_t *lists;
 };
 
-/* DECL with its own cookie arrays, so that adding to it leaves DECL alone. */
-static apr_array_header_t *declaration_copy(apr_pool_t *p, const apr_array_header_t *decl)
-{
-    apr_array_header_t *copy = apr_array_copy(p, decl);
-
-    for (int i = 0; i < copy->nelts; i++) {
-        mc_declared_category_t *cat = &APR_ARRAY_IDX(copy, i, mc_declared_category_t);
-        cat->cookies = apr_array_copy(p, cat->cookies);
-    }
-    return copy;
-}
-
 static const mc_banner_cookies_t *lists_with_seen(request_rec *r, apr_pool_t *p,
                                                   const apr_array_header_t *decl,
                                                   const apr_array_header_t *scope_rules,
                                                   mc_unclassified_t mode)
 {
     const mc_server_conf_t *conf = mc_server_conf(r->server);
-    apr_array_header_t *copy = declaration_copy(p, decl);
+    apr_array_header_t *copy = mc_declaration_copy(p, decl);
     apr_array_header_t *seen =
         mc_declaration_seen(p, conf->cats, conf->rules, scope_rules, conf->cookie_name,
                             site_entries(r, p, r->server));

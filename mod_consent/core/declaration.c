@@ -473,6 +473,18 @@ static json_t *unclassified_json(apr_pool_t *p, const mc_declared_seen_t *s)
     return o;
 }
 
+apr_array_header_t *mc_declaration_copy(apr_pool_t *p, const apr_array_header_t *decl)
+{
+    apr_array_header_t *copy = apr_array_copy(p, decl);
+
+    for (int i = 0; i < copy->nelts; i++) {
+        mc_declared_category_t *cat = &APR_ARRAY_IDX(copy, i, mc_declared_category_t);
+        cat->cookies = apr_array_copy(p, cat->cookies);
+        cat->services = apr_array_copy(p, cat->services);
+    }
+    return copy;
+}
+
 char *mc_declaration_json(apr_pool_t *p, const apr_array_header_t *decl, const mc_locale_t *loc,
                           const char *policy)
 {

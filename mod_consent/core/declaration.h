@@ -106,6 +106,10 @@ apr_array_header_t *mc_declaration_make(apr_pool_t *p, const mc_categories_t *ca
                                         const apr_array_header_t *scope_rules,
                                         const char *consent_cookie);
 
+/* A copy of DECL whose categories' cookie and service lists can be changed
+ * without changing DECL's (the narrowing functions work in place). */
+apr_array_header_t *mc_declaration_copy(apr_pool_t *p, const apr_array_header_t *decl);
+
 /* DECL as the JSON above, texts from LOC; NULL when out of memory.
  * "seen" is empty. */
 char *mc_declaration_json(apr_pool_t *p, const apr_array_header_t *decl, const mc_locale_t *loc,

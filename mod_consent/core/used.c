@@ -448,25 +448,12 @@ static const mc_used_service_t *used_by_name(const apr_array_header_t *used, con
     return find_used(used, name, category);
 }
 
-/* A copy of DECL whose arrays can be changed. */
-static apr_array_header_t *decl_copy(apr_pool_t *p, const apr_array_header_t *decl)
-{
-    apr_array_header_t *copy = apr_array_copy(p, decl);
-
-    for (int i = 0; i < copy->nelts; i++) {
-        mc_declared_category_t *cat = &APR_ARRAY_IDX(copy, i, mc_declared_category_t);
-        cat->cookies = apr_array_copy(p, cat->cookies);
-        cat->services = apr_array_copy(p, cat->services);
-    }
-    return copy;
-}
-
 char *mc_declaration_json_used(apr_pool_t *p, const apr_array_header_t *decl,
                                const apr_array_header_t *seen, const apr_array_header_t *blocked,
                                const apr_array_header_t *used, const mc_categories_t *cats,
                                const mc_locale_t *loc, const char *policy)
 {
-    apr_array_header_t *narrow = decl_copy(p, decl);
+    apr_array_header_t *narrow = mc_declaration_copy(p, decl);
     const char *lang = mc_locale_lang(loc);
     const char *text, *recipients;
     json_t *root, *categories;
