@@ -154,11 +154,16 @@ static void put_checkbox(builder_t *b, const char *name, int locked, int refused
 static void put_cookies(builder_t *b, const mc_banner_opts_t *o, int i)
 {
     const mc_banner_cookies_t *c = o->cookies ? &o->cookies[i] : NULL;
+    /* under the category's services, its own list holds the rest */
+    int others = o->services && o->services[i].count > 0;
 
     if (!c || c->count <= 0 || !c->list)
         return;
     put(b, "<details class=\"mc-cookies\"><summary>");
-    put_text(b, "cookies_label", "Cookies");
+    if (others)
+        put_text(b, "other_cookies_label", "Other cookies");
+    else
+        put_text(b, "cookies_label", "Cookies");
     put(b, apr_psprintf(b->p, " (%d)</summary>", c->count));
     put(b, c->list);
     put(b, "</details>");

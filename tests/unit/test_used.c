@@ -276,6 +276,31 @@ START_TEST(first_layer_names_the_recipients_outside_the_eea_and_the_retention)
 }
 END_TEST
 
+/* Under a category that lists its services, the category's own cookie
+ * list holds the rest and says so, not a second "Cookies". */
+START_TEST(a_category_with_services_heads_its_other_cookies_apart)
+{
+    fixture_t f = site();
+    const mc_locale_t *loc = shipped_locale("en");
+    apr_array_header_t *used = mc_used_services(test_pool, f.cats, f.rules, f.inuse, f.seen, "en");
+    apr_array_header_t *decl = mc_declaration_make(test_pool, f.cats, f.rules, NULL, "consent");
+    mc_banner_opts_t o;
+    const char *html;
+
+    memset(&o, 0, sizeof(o));
+    o.base_path = "/_consent";
+    o.cookies = mc_banner_cookie_lists(test_pool, decl);
+    html = mc_banner_render(test_pool, loc, f.cats, &o, NULL);
+    ck_assert_ptr_nonnull(strstr(html, "<details class=\"mc-cookies\"><summary>Cookies ("));
+    ck_assert_ptr_null(strstr(html, "Other cookies"));
+    o.services = mc_banner_service_lists(test_pool, used, f.cats, loc);
+    html = mc_banner_render(test_pool, loc, f.cats, &o, NULL);
+    /* necessary lists Drupal, so the consent cookie is among the others */
+    ck_assert_ptr_nonnull(strstr(html, "<details class=\"mc-cookies\"><summary>Other cookies ("));
+    ck_assert_ptr_nonnull(strstr(html, "<details class=\"mc-service-cookies\"><summary>Cookies ("));
+}
+END_TEST
+
 START_TEST(second_layer_lists_only_services_in_use_unticked)
 {
     fixture_t f = site();
@@ -317,6 +342,7 @@ Suite *used_suite(void)
     tcase_add_test(tc, declaration_page_is_a_table_per_category_of_services_in_use);
     tcase_add_test(tc, first_layer_names_the_recipients_outside_the_eea_and_the_retention);
     tcase_add_test(tc, second_layer_lists_only_services_in_use_unticked);
+    tcase_add_test(tc, a_category_with_services_heads_its_other_cookies_apart);
     suite_add_tcase(s, tc);
     return s;
 }
