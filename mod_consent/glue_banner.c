@@ -368,6 +368,7 @@ const char *mc_banner_for(request_rec *r, const char *html_lang, int absolute, a
         o.gpc = st->gpc;
         o.decided = st->consent.decided;
         o.granted = st->effective;
+        o.granted_services = st->services;
         o.cookies = mc_banner_cookies(r);
         loc = effective_locale(r, o.lang);
         mc_banner_first_layer(r, loc, &o);

@@ -105,6 +105,7 @@ static int handle_settings(request_rec *r)
     o.gpc = st->gpc;
     o.decided = st->consent.decided;
     o.granted = st->effective;
+    o.granted_services = st->services;
     o.cookies = mc_banner_cookies(texts);
     memset(&page, 0, sizeof(page));
     page.head = mc_assets_head(r, NULL);

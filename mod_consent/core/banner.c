@@ -203,14 +203,38 @@ static void put_unclassified_box(builder_t *b, const mc_banner_opts_t *o)
     put(b, "</details>");
 }
 
-/* The services in use of category I, ticked when the category is. */
+/* MARKUP (a category's unticked service switches) with the switch of each
+ * service in IDS ticked. */
+static const char *tick_services(apr_pool_t *p, const char *markup, const apr_array_header_t *ids)
+{
+    for (int k = 0; ids && k < ids->nelts; k++) {
+        const char *id = APR_ARRAY_IDX(ids, k, const char *);
+        const char *at, *end;
+
+        if (!mc_service_id_valid(id, strlen(id)))
+            continue;
+        at = strstr(markup, apr_pstrcat(p, "name=\"service\" value=\"", id, "\"", NULL));
+        if (!at || !(end = strchr(at, '>')))
+            continue;
+        markup = apr_pstrcat(p, apr_pstrmemdup(p, markup, (apr_size_t)(end - markup)), " checked",
+                             end, NULL);
+    }
+    return markup;
+}
+
+/* The services in use of category I, ticked when the category is or, one
+ * by one, when granted on their own. */
 static void put_services(builder_t *b, const mc_banner_opts_t *o, int i, int checked, int refused)
 {
     const mc_banner_services_t *s = o->services ? &o->services[i] : NULL;
 
     if (!s || s->count == 0)
         return;
-    put(b, refused ? s->refused : checked ? s->on : s->off);
+    if (refused || checked) {
+        put(b, refused ? s->refused : s->on);
+        return;
+    }
+    put(b, o->decided ? tick_services(b->p, s->off, o->granted_services) : s->off);
 }
 
 static void put_switch(builder_t *b, const mc_categories_t *cats, const mc_banner_opts_t *o, int i)
@@ -582,7 +606,8 @@ static void put_choice(builder_t *b, const char *method, const char *key)
  * after a choice made without a reload. */
 static void put_refusal(builder_t *b, const mc_categories_t *cats, const mc_banner_opts_t *o)
 {
-    int withdraws = o->decided && (o->granted & ~mc_categories_required(cats)) != 0;
+    int withdraws = o->decided && ((o->granted & ~mc_categories_required(cats)) != 0 ||
+                                   (o->granted_services && o->granted_services->nelts > 0));
 
     put(b, "<button type=\"submit\" class=\"mc-btn\" name=\"method\" value=\"reject_all\""
            " data-label-reject=\"");

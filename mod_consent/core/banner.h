@@ -134,6 +134,9 @@ typedef struct mc_banner_opts {
     int gpc;                 /* show gpc_notice; marketing cannot be chosen */
     int decided;             /* a decision exists: show the control */
     mc_catmask_t granted;    /* decided: what is granted (presets the switches) */
+    /* decided: ids (const char *) of services granted on their own, beyond
+     * GRANTED (their switches show ticked); NULL for none */
+    const apr_array_header_t *granted_services;
     int standalone;          /* on a page of its own: shown, second layer open */
     const char *reopen_position; /* corner of the control (mc_reopen_position_valid); NULL: default */
     const mc_banner_cookies_t *cookies; /* one per category, or NULL: no lists */

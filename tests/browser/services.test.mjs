@@ -150,6 +150,23 @@ test('the placeholder form works without JavaScript', async () => {
     await assertYoutubeAlone(s, from, 'without JavaScript, after "Allow YouTube"');
     assert.deepEqual((await consentState(s)).services, ['youtube']);
     await reloadAndCheck(s, 'without JavaScript, after a reload');
+
+    // the settings page shows YouTube ticked, so saving it as it stands
+    // keeps it; and "Withdraw consent" there takes it back
+    await s.page.goto(server.url('/_consent/settings?return=/'));
+    const box = s.page.locator('input.mc-service[value="youtube"]');
+    assert.ok(await box.isChecked(), 'the settings page shows YouTube unticked after it was allowed');
+    await Promise.all([s.page.waitForURL(server.url('/')), bannerControls(s.page).save.click()]);
+    assert.deepEqual((await consentState(s)).services, ['youtube'], 'saving the settings page dropped YouTube');
+    await s.page.goto(server.url('/_consent/settings?return=/'));
+    await Promise.all([
+      s.page.waitForURL(server.url('/')),
+      s.page.getByRole('button', { name: NB.withdraw }).click(),
+    ]);
+    const state = await consentState(s);
+    assert.deepEqual(state.services, []);
+    assert.deepEqual(state.granted, ['necessary']);
+    assert.equal((await recordsOf(s)).pop().method, 'withdraw');
   } finally {
     await s.close();
   }

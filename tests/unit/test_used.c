@@ -301,6 +301,39 @@ START_TEST(a_category_with_services_heads_its_other_cookies_apart)
 }
 END_TEST
 
+/* A service granted on its own shows ticked on the server-rendered
+ * second layer (the settings page, a page without JavaScript): saving the
+ * form as shown keeps it; and refusing is then a withdrawal. */
+START_TEST(a_service_granted_alone_shows_ticked_and_refusal_withdraws_it)
+{
+    fixture_t f = site();
+    const mc_locale_t *loc = shipped_locale("en");
+    apr_array_header_t *used = mc_used_services(test_pool, f.cats, f.rules, f.inuse, f.seen, "en");
+    apr_array_header_t *ids = apr_array_make(test_pool, 2, sizeof(const char *));
+    mc_banner_opts_t o;
+    const char *html;
+
+    memset(&o, 0, sizeof(o));
+    o.base_path = "/_consent";
+    o.decided = 1;
+    o.granted = mc_categories_required(f.cats);
+    o.services = mc_banner_service_lists(test_pool, used, f.cats, loc);
+    APR_ARRAY_PUSH(ids, const char *) = "youtube";
+    APR_ARRAY_PUSH(ids, const char *) = "no-such\" onclick=\"x";
+    o.granted_services = ids;
+    html = mc_banner_render(test_pool, loc, f.cats, &o, NULL);
+    ck_assert_ptr_nonnull(strstr(html, "name=\"service\" value=\"youtube\" data-category=\"marketing\" "
+                                       "aria-describedby=\"mc-svc-youtube-desc\" checked>"));
+    ck_assert_ptr_null(strstr(html, "onclick"));
+    ck_assert_ptr_nonnull(strstr(html, ">Withdraw consent</button>"));
+    /* before a decision nothing is ticked, whatever is passed */
+    o.decided = 0;
+    html = mc_banner_render(test_pool, loc, f.cats, &o, NULL);
+    ck_assert_ptr_null(strstr(html, " checked>"));
+    ck_assert_ptr_nonnull(strstr(html, ">Reject all</button>"));
+}
+END_TEST
+
 START_TEST(second_layer_lists_only_services_in_use_unticked)
 {
     fixture_t f = site();
@@ -342,6 +375,7 @@ Suite *used_suite(void)
     tcase_add_test(tc, declaration_page_is_a_table_per_category_of_services_in_use);
     tcase_add_test(tc, first_layer_names_the_recipients_outside_the_eea_and_the_retention);
     tcase_add_test(tc, second_layer_lists_only_services_in_use_unticked);
+    tcase_add_test(tc, a_service_granted_alone_shows_ticked_and_refusal_withdraws_it);
     tcase_add_test(tc, a_category_with_services_heads_its_other_cookies_apart);
     suite_add_tcase(s, tc);
     return s;
