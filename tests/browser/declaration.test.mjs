@@ -133,6 +133,10 @@ for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
       assert.ok(o.scroll <= o.inner, `the page scrolls sideways: ${o.scroll} > ${o.inner}`);
       assert.deepEqual(await axe(s.page), []);
       await s.page.screenshot({ path: screenshotPath(`issue14-declaration-${name}.png`), fullPage: true });
+      // one screenful, at the marketing services, for people to look at
+      await s.page.locator('section.mc-decl-cat', { hasText: 'Meta Pixel' }).last().scrollIntoViewIfNeeded();
+      await s.page.locator('section.mc-decl-cat h2', { hasText: 'Markedsføring' }).evaluate((h) => h.scrollIntoView());
+      await s.page.screenshot({ path: screenshotPath(`issue14-declaration-${name}-marketing.png`) });
     } finally {
       await s.close();
     }
