@@ -14,16 +14,20 @@ const AXE = require.resolve('axe-core/axe.min.js');
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
 let server;
+let adminServer;
 let browser;
 
 before(async () => {
   server = await startServer();
+  // the settings page shows 127.0.0.1 the administrator's panel too
+  adminServer = await startServer({ extraConf: 'ConsentAdminAddress 127.0.0.1' });
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
+  await adminServer?.stop();
 });
 
 /** Runs axe on the page; returns its violations, each node marked banner or page. */
@@ -108,6 +112,31 @@ test('axe: no WCAG 2.2 A/AA violation on the demo pages after a decision', async
       await s.page.goto(server.url(p));
       await settle(s.page);
       for (const v of await axe(s.page)) found.push({ ...v, id: `${p}: ${v.id}` });
+    }
+    assert.deepEqual(found.map((v) => v.id), [], `axe found:\n${describe(found)}`);
+  } finally {
+    await s.close();
+  }
+});
+
+test('axe: no WCAG 2.2 A/AA violation on the settings page, with services, a withdrawal and the admin panel', async () => {
+  const s = await openSession(browser, adminServer, { bypassCSP: true });
+  try {
+    // statistics and YouTube alone granted; a page seen, so services are in use
+    await s.page.goto(adminServer.url('/'));
+    await settle(s.page);
+    const res = await s.context.request.post(adminServer.url('/_consent/decision'), {
+      data: { method: 'custom', granted: ['statistics'], services: ['youtube'] },
+      headers: { Origin: adminServer.origin },
+    });
+    assert.equal(res.status(), 200);
+    const found = [];
+    for (const lang of ['nb', 'nn', 'en']) {
+      await s.page.goto(adminServer.url(`/_consent/settings?return=/&lang=${lang}`));
+      await settle(s.page);
+      assert.equal(await s.page.locator('#mc-admin').count(), 1, 'no administrator panel for 127.0.0.1');
+      assert.ok(await s.page.locator('input.mc-service[value="youtube"]').isChecked());
+      for (const v of await axe(s.page)) found.push({ ...v, id: `settings (${lang}): ${v.id}` });
     }
     assert.deepEqual(found.map((v) => v.id), [], `axe found:\n${describe(found)}`);
   } finally {
