@@ -19,14 +19,10 @@
 #include "token.h"
 
 /* Error-log message numbers, in the spirit of APLOGNO: MCLOGNO(00001).
- * Taken: 00001-00057 in the first files, then one range per file:
- * 00100s endpoint and pages, 00150-00181 filter and banner, 00200-00219
- * glue_log_dbd.c, 00220-00229 glue_log_syslog.c, 00230-00249 glue_seen.c,
- * 00250-00269 glue_csp.c, 00270-00279 unclassified cookies (glue_headers.c,
- * glue_seen.c, glue_config.c, glue_pages.c), 00280-00284 Google tags in
- * glue_filter.c, 00285-00294 per-service consent, 00295-00309 services in
- * use and the declaration (glue_seen.c, glue_banner.c).
- * Next free number: 00300 (00300-00319 are kept for issue 14's last parts). */
+ * Each number is used at exactly one place; a new message takes the number
+ * in mod_consent/log-message-next-number and raises it by one. The lint of
+ * the test command (tests/lint_mclogno.py) fails on a number used twice, a
+ * log call above debug without one, or a next number already taken. */
 #define MCLOGNO(n) "MC" #n ": "
 
 #define MC_UNSET (-1)
