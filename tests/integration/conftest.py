@@ -115,6 +115,15 @@ def module_server_factory(backends):
 
 
 @pytest.fixture(scope="session")
+def consent_log_built():
+    """The built consent-log tool (tests of the log use it to read and check it):
+    modules that need it say pytestmark = pytest.mark.usefixtures("consent_log_built")."""
+    assert harness.CONSENT_LOG_TOOL.exists(), \
+        "consent-log is not built (%s)" % harness.CONSENT_LOG_TOOL
+    return harness.CONSENT_LOG_TOOL
+
+
+@pytest.fixture(scope="session")
 def postgres():
     """A private PostgreSQL 15 cluster on 127.0.0.1 (see pg.py), for the whole session."""
     import pg

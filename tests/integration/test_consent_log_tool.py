@@ -15,16 +15,14 @@ from html.parser import HTMLParser
 
 import pytest
 
-from harness import CONSENT_LOG_TOOL, REPO, consent_cookie, consent_log_tool, decide
+from harness import CONSENT_LOG_TOOL, REPO, consent_cookie, decide
 
 SQLITE_SCHEMA = REPO / "conf" / "sql" / "sqlite.sql"
 HOSTILE = "<script>alert('log')</script>"
 CHAIN_LINE = re.compile(r"^chain '([^']*)': (\d+) records?, first (\S+), last (\S+), (.*)$", re.M)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def tool_built():
-    assert CONSENT_LOG_TOOL.exists(), "consent-log is not built (%s)" % CONSENT_LOG_TOOL
+pytestmark = pytest.mark.usefixtures("consent_log_built")
 
 
 def run_tool(*args, stdin=None):

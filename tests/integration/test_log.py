@@ -5,15 +5,13 @@ import re
 
 import pytest
 
-from harness import (CATEGORIES, CONSENT_LOG_TOOL, HEX64_RE, ID_RE, RFC3339_UTC_RE,
+from harness import (CATEGORIES, HEX64_RE, ID_RE, RFC3339_UTC_RE,
                      consent_cookie, consent_log_tool, decide, get_state, wait_until)
 
 FIELDS = ["time", "id", "policy", "granted", "refused", "method", "lang", "text", "prev", "hash"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def tool_built():
-    assert CONSENT_LOG_TOOL.exists(), "consent-log is not built (%s)" % CONSENT_LOG_TOOL
+pytestmark = pytest.mark.usefixtures("consent_log_built")
 
 
 @pytest.fixture(scope="module")

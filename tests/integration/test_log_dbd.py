@@ -16,7 +16,7 @@ import pytest
 
 import harness
 import pg
-from harness import (CONSENT_LOG_TOOL, HEX64_RE, consent_cookie, consent_log_tool, decide,
+from harness import (HEX64_RE, consent_cookie, consent_log_tool, decide,
                      free_port, wait_until)
 
 COLUMNS = ["chain", "seq", "time", "day", "id", "policy", "method", "lang", "granted", "refused",
@@ -25,9 +25,7 @@ GENESIS = "0" * 64
 MCLOGNO_RE = re.compile(r"MC\d{5}")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def tool_built():
-    assert CONSENT_LOG_TOOL.exists(), "consent-log is not built (%s)" % CONSENT_LOG_TOOL
+pytestmark = pytest.mark.usefixtures("consent_log_built")
 
 
 def dbd_module_line():

@@ -50,9 +50,7 @@ MAX_DECISIONS = 30000    # bounds in count as well as in time (pages: as many pe
 CLIENT_TIMEOUT = 15
 
 
-@pytest.fixture(scope="module", autouse=True)
-def tool_built():
-    assert CONSENT_LOG_TOOL.exists(), "consent-log is not built (%s)" % CONSENT_LOG_TOOL
+pytestmark = pytest.mark.usefixtures("consent_log_built")
 
 
 # --------------------------------------------------------------------------

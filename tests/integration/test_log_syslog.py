@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from harness import (BACKENDS, CONSENT_LOG_TOOL, consent_cookie, consent_log_tool, decide,
+from harness import (BACKENDS, consent_cookie, consent_log_tool, decide,
                      stop_process_group, wait_until)
 
 # RFC 3164 facility codes; severity "info" is 6
@@ -30,9 +30,7 @@ DATAGRAM_RE = re.compile(
     r"^<(\d+)>([A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d) mod_consent\[(\d+)\]: (.*)$")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def tool_built():
-    assert CONSENT_LOG_TOOL.exists(), "consent-log is not built (%s)" % CONSENT_LOG_TOOL
+pytestmark = pytest.mark.usefixtures("consent_log_built")
 
 
 class SyslogSink:
