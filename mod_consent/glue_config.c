@@ -2,6 +2,8 @@
  * step that compiles each server's categories, rules and key. */
 #include "mod_consent.h"
 
+#include "lang.h"
+
 #include "ap_config.h"
 #include "http_core.h"
 #include "http_main.h"
@@ -283,25 +285,12 @@ static const char *set_reopen_position(cmd_parms *cmd, void *dconf, const char *
     return NULL;
 }
 
-static int language_tag_valid(const char *tag)
-{
-    size_t len = strlen(tag);
-
-    if (len < 2 || len > 8)
-        return 0;
-    for (const char *c = tag; *c; c++) {
-        if (!apr_isalpha(*c) && *c != '-')
-            return 0;
-    }
-    return apr_isalpha(tag[0]) && apr_isalpha(tag[1]);
-}
-
 static const char *add_language(cmd_parms *cmd, void *dconf, const char *lang)
 {
     mc_dir_conf_t *d = dconf;
     char *copy;
 
-    if (!language_tag_valid(lang))
+    if (!mc_lang_tag_valid(lang))
         return apr_psprintf(cmd->pool, "ConsentLanguages: '%s' is not a language tag like nb or en",
                             lang);
     /* A scope that names languages replaces the outer list, not extends it. */
@@ -403,23 +392,9 @@ static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
-/* RFC 6265 cookie-name: an HTTP token. */
-static int cookie_name_valid(const char *name)
-{
-    size_t len = strlen(name);
-
-    if (len == 0 || len > 64)
-        return 0;
-    for (const char *c = name; *c; c++) {
-        if (!apr_isalnum(*c) && !strchr("!#$%&'*+-.^_`|~", *c))
-            return 0;
-    }
-    return 1;
-}
-
 static const char *set_cookie_name(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    if (!cookie_name_valid(arg))
+    if (!mc_cookie_name_valid(arg, 64))
         return apr_psprintf(cmd->pool,
                             "ConsentCookieName: '%s' is not a cookie name (1 to 64 letters, "
                             "digits or !#$%%&'*+-.^_`|~)",

@@ -89,15 +89,6 @@ static logger_shared_t *shared_for(server_rec *s, const char *target)
     return shared;
 }
 
-static int hex_hash_valid(const char *h)
-{
-    for (int i = 0; i < MC_HASH_HEX; i++) {
-        if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
-            return 0;
-    }
-    return 1;
-}
-
 /* The head a fresh process tree continues from. */
 static void load_head(apr_pool_t *p, server_rec *s, mc_logger_t *logger)
 {
@@ -180,7 +171,7 @@ mc_status_t mc_log_state_load(apr_pool_t *p, server_rec *s, mc_logger_t *logger,
     if (apr_file_open(&f, logger->state_path, APR_FOPEN_READ, 0, p) != APR_SUCCESS)
         return MC_ENOTFOUND;
     if (apr_file_read_full(f, buf, n, &n) == APR_SUCCESS && n == MC_HASH_HEX &&
-        hex_hash_valid(buf)) {
+        mc_hash_hex_valid(buf, n)) {
         memcpy(head, buf, MC_HASH_HEX);
         head[MC_HASH_HEX] = '\0';
         rv = MC_OK;

@@ -62,7 +62,7 @@ mc_status_t mc_sha256_hex(const void *data, size_t len, char *out)
     return MC_OK;
 }
 
-static int mc_hex64_valid(const char *s, size_t len)
+int mc_hash_hex_valid(const char *s, size_t len)
 {
     if (len != MC_HASH_HEX)
         return 0;
@@ -368,7 +368,7 @@ static int mc_json_is_id(const json_t *v)
 
 static int mc_json_is_hex64(const json_t *v)
 {
-    return json_is_string(v) && mc_hex64_valid(json_string_value(v), json_string_length(v));
+    return json_is_string(v) && mc_hash_hex_valid(json_string_value(v), json_string_length(v));
 }
 
 static int mc_json_is_method(const json_t *v)
@@ -568,7 +568,7 @@ static mc_status_t mc_record_hash_check(const char *line, size_t len, char *hash
     }
     tail = len >= MC_HASH_TAIL_LEN ? line + len - MC_HASH_TAIL_LEN : NULL;
     if (!tail || memcmp(tail, MC_HASH_KEY, MC_HASH_KEY_LEN) != 0 ||
-        !mc_hex64_valid(tail + MC_HASH_KEY_LEN, MC_HASH_HEX) ||
+        !mc_hash_hex_valid(tail + MC_HASH_KEY_LEN, MC_HASH_HEX) ||
         memcmp(tail + MC_HASH_KEY_LEN + MC_HASH_HEX, MC_HASH_END, sizeof(MC_HASH_END) - 1) != 0) {
         *err = "the record does not end with its \"hash\" field";
         return MC_EINVAL;

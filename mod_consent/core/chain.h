@@ -111,6 +111,10 @@ char *mc_ip_truncate(apr_pool_t *p, const char *ip);
  * time the C library cannot break down. */
 char *mc_time_rfc3339(apr_pool_t *p, int64_t time_usec);
 
+/* 1 when S (LEN bytes) is a hash as the chain writes it: MC_HASH_HEX
+ * lower-case hex digits. */
+int mc_hash_hex_valid(const char *s, size_t len);
+
 /* Lower-case hex SHA-256 of DATA into OUT (MC_HASH_HEX + 1 bytes);
  * MC_ECRYPTO (and OUT empty) if libcrypto fails. */
 mc_status_t mc_sha256_hex(const void *data, size_t len, char *out);

@@ -31,6 +31,17 @@ static int is_tchar(char c)
     return is_alpha(c) || is_digit(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
+int mc_cookie_name_valid(const char *name, size_t max)
+{
+    size_t len = 0;
+
+    for (const char *c = name; *c; c++, len++) {
+        if (!is_tchar(*c))
+            return 0;
+    }
+    return len > 0 && len <= max;
+}
+
 /* RFC 6265bis: a user agent drops a cookie carrying any of these (tab is allowed). */
 static int is_ctl(char c)
 {

@@ -121,4 +121,8 @@ char *mc_cookie_join(apr_pool_t *p, const apr_array_header_t *cookies);
 apr_array_header_t *mc_cookie_expiry_headers(apr_pool_t *p, const char *name, const char *host,
                                              int secure);
 
+/* 1 when NAME is a cookie name (RFC 6265: an RFC 9110 token) of 1 to MAX
+ * bytes. */
+int mc_cookie_name_valid(const char *name, size_t max);
+
 #endif

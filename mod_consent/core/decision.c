@@ -1,4 +1,5 @@
 #include "decision.h"
+#include "lang.h"
 
 #include <apr_strings.h>
 #include <apr_time.h>
@@ -10,8 +11,6 @@
 
 #define REASON_QUOTE_MAX 40 /* bytes of a client's value quoted back in a reason */
 #define RETURN_PATH_MAX 2048
-#define LANG_MIN 2
-#define LANG_MAX 8
 
 const char *mc_method_str(mc_method_t m)
 {
@@ -200,26 +199,13 @@ static const char *via_field(apr_pool_t *p, const char *value, field_state_t *st
     return reason_quoting(p, "unknown via", value);
 }
 
-static int lang_valid(const char *lang)
-{
-    size_t len = strlen(lang);
-
-    if (len < LANG_MIN || len > LANG_MAX)
-        return 0;
-    for (const char *c = lang; *c; c++) {
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '-'))
-            return 0;
-    }
-    return 1;
-}
-
 static const char *lang_field(apr_pool_t *p, const char *value, field_state_t *st,
                               mc_decision_t *out)
 {
     if (st->have_lang)
         return "lang given twice";
     st->have_lang = 1;
-    if (!lang_valid(value))
+    if (!mc_lang_tag_valid(value))
         return "bad lang";
     out->lang = apr_pstrdup(p, value);
     return NULL;

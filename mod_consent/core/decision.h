@@ -52,7 +52,7 @@ typedef struct mc_decision {
  * required; "granted" (a list of known category names) and "services" (a
  * list of service ids) are validated for every method but only count for
  * custom; "via" is banner, settings or placeholder (banner when absent);
- * "lang" is 2-8 of [A-Za-z-]; "return" is ignored; any other key is
+ * "lang" is a language tag (mc_lang_tag_valid); "return" is ignored; any other key is
  * refused ("unknown field 'x'"). */
 mc_status_t mc_decision_parse_json(apr_pool_t *p, const mc_categories_t *cats, const char *body,
                                    size_t len, mc_decision_t *out, const char **reason);

@@ -632,6 +632,23 @@ START_TEST(classified_cookies_follow_their_category_in_every_mode)
 }
 END_TEST
 
+/* ConsentCookieName is checked by this: a name a browser would store. */
+START_TEST(cookie_names_are_http_tokens)
+{
+    ck_assert(mc_cookie_name_valid("consent", 64));
+    ck_assert(mc_cookie_name_valid("__Host-samtykke", 64));
+    ck_assert(mc_cookie_name_valid("a!#$%&'*+-.^_`|~", 64));
+    ck_assert(!mc_cookie_name_valid("", 64));
+    ck_assert(!mc_cookie_name_valid("bad name", 64));
+    ck_assert(!mc_cookie_name_valid("a=b", 64));
+    ck_assert(!mc_cookie_name_valid("a;b", 64));
+    ck_assert(!mc_cookie_name_valid("\"q\"", 64));
+    ck_assert(!mc_cookie_name_valid("n\xc3\xb8kkel", 64));
+    ck_assert(mc_cookie_name_valid("abcd", 4));
+    ck_assert(!mc_cookie_name_valid("abcde", 4));
+}
+END_TEST
+
 Suite *cookie_suite(void)
 {
     Suite *s = suite_create("cookie");
@@ -643,6 +660,7 @@ Suite *cookie_suite(void)
 
     tcase_add_checked_fixture(split, unit_pool_setup, unit_pool_teardown);
     tcase_add_test(split, split_single_cookie_is_trimmed);
+    tcase_add_test(split, cookie_names_are_http_tokens);
     tcase_add_test(split, split_folded_header_with_expires_dates);
     tcase_add_test(split, split_keeps_commas_inside_quoted_values);
     tcase_add_test(split, split_stray_quote_does_not_swallow_later_cookies);
