@@ -12,65 +12,6 @@
 
 /* --- escaping ------------------------------------------------------------------ */
 
-static const char *html_entity(char c)
-{
-    switch (c) {
-    case '&': return "&amp;";
-    case '<': return "&lt;";
-    case '>': return "&gt;";
-    case '"': return "&quot;";
-    case '\'': return "&#39;";
-    default: return NULL;
-    }
-}
-
-char *mc_html_escape(apr_pool_t *p, const char *s)
-{
-    size_t len = 0;
-    char *out, *o;
-
-    for (const char *c = s; *c; c++) {
-        const char *e = html_entity(*c);
-        len += e ? strlen(e) : 1;
-    }
-    o = out = apr_palloc(p, len + 1);
-    for (const char *c = s; *c; c++) {
-        const char *e = html_entity(*c);
-        if (e) {
-            size_t n = strlen(e);
-            memcpy(o, e, n);
-            o += n;
-        } else
-            *o++ = *c;
-    }
-    *o = '\0';
-    return out;
-}
-
-static int url_unreserved(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '.' || c == '_' || c == '~' || c == '/';
-}
-
-char *mc_url_query_encode(apr_pool_t *p, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    char *out = apr_palloc(p, strlen(s) * 3 + 1), *o = out;
-
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (url_unreserved(*c))
-            *o++ = (char)*c;
-        else {
-            *o++ = '%';
-            *o++ = hex[*c >> 4];
-            *o++ = hex[*c & 15];
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
 /* --- building ---------------------------------------------------------------------- */
 
 /* The markup is a list of pieces joined once at the end. */

@@ -81,6 +81,7 @@
 
 #include "category.h"
 #include "locale.h"
+#include "text.h"
 
 /* The cookies of one category as markup, made once (mc_banner_cookie_lists)
  * and reused by every banner: COUNT entries in LIST, a <ul>; NULL for none. */
@@ -214,13 +215,5 @@ mc_banner_services_t *mc_banner_service_lists(apr_pool_t *p, const apr_array_hea
  * or its "recipients_none". */
 const char *mc_banner_recipients_sentence(apr_pool_t *p, const mc_locale_t *loc,
                                           const char *recipients);
-
-/* S with & < > " ' as character references: safe in text and in quoted
- * attribute values. */
-char *mc_html_escape(apr_pool_t *p, const char *s);
-
-/* S percent-encoded for a URL query value: everything but unreserved
- * characters (RFC 3986) and '/' is encoded. */
-char *mc_url_query_encode(apr_pool_t *p, const char *s);
 
 #endif

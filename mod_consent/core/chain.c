@@ -45,52 +45,6 @@ int mc_chain_name_valid(const char *name)
     return 1;
 }
 
-mc_status_t mc_sha256_hex(const void *data, size_t len, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
-
-    out[0] = '\0';
-    if (!EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL) || md_len * 2 != MC_HASH_HEX)
-        return MC_ECRYPTO;
-    for (size_t i = 0; i < md_len; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[MC_HASH_HEX] = '\0';
-    return MC_OK;
-}
-
-int mc_hash_hex_valid(const char *s, size_t len)
-{
-    if (len != MC_HASH_HEX)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return 0;
-    }
-    return 1;
-}
-
-char *mc_time_rfc3339(apr_pool_t *p, int64_t time_usec)
-{
-    int64_t secs = time_usec / 1000000;
-    int64_t usec = time_usec % 1000000;
-    struct tm tm;
-    time_t t;
-
-    if (usec < 0) { /* C division truncates; a time before 1970 needs the floor */
-        usec += 1000000;
-        secs--;
-    }
-    t = (time_t)secs;
-    if (!gmtime_r(&t, &tm))
-        return NULL;
-    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(usec / 1000));
-}
-
 /* N decimal digits at S into *OUT; stops at a NUL, so never reads past it. */
 static int mc_digits(const char *s, int n, int *out)
 {

@@ -25,8 +25,8 @@
 
 #include "category.h"
 #include "status.h"
+#include "text.h"
 
-#define MC_HASH_HEX 64
 #define MC_RECORD_MAX 4000 /* a record line is at most this long (below PIPE_BUF) */
 #define MC_LINE_MAX 65536  /* readers of a log refuse longer lines */
 #define MC_UA_MAX 256      /* bytes of User-Agent kept in a record */
@@ -106,17 +106,5 @@ mc_status_t mc_chain_tail(apr_pool_t *p, const char *path, char *hash_out, const
 /* "203.0.113.7" -> "203.0.113.0", "2001:db8:1:2::5" -> "2001:db8:1::";
  * NULL for anything that is not an IP address. */
 char *mc_ip_truncate(apr_pool_t *p, const char *ip);
-
-/* RFC 3339 UTC with milliseconds: "2026-11-24T06:13:23.123Z"; NULL for a
- * time the C library cannot break down. */
-char *mc_time_rfc3339(apr_pool_t *p, int64_t time_usec);
-
-/* 1 when S (LEN bytes) is a hash as the chain writes it: MC_HASH_HEX
- * lower-case hex digits. */
-int mc_hash_hex_valid(const char *s, size_t len);
-
-/* Lower-case hex SHA-256 of DATA into OUT (MC_HASH_HEX + 1 bytes);
- * MC_ECRYPTO (and OUT empty) if libcrypto fails. */
-mc_status_t mc_sha256_hex(const void *data, size_t len, char *out);
 
 #endif

@@ -19,9 +19,6 @@
 
 enum { F_VERSION, F_ID, F_POLICY, F_TIME, F_GRANTED, F_SERVICES, F_SIG };
 
-static const char mc_b64url_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 /* The token's fields as found in the value, before the signature is trusted. */
 typedef struct mc_token_parts {
     const char *field[MC_TOKEN_FIELDS];
@@ -50,80 +47,6 @@ const char *mc_token_status_str(mc_token_status_t s)
 }
 
 /* ---- base64url ------------------------------------------------------------------ */
-
-static int mc_b64url_value(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
-}
-
-/* Writes the encoding of DATA and a NUL to OUT ((len + 2) / 3 * 4 + 1 bytes). */
-static void mc_b64url_encode_to(char *out, const unsigned char *data, size_t len)
-{
-    size_t i = 0;
-
-    for (; i + 3 <= len; i += 3) {
-        uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
-        *out++ = mc_b64url_alphabet[v >> 18];
-        *out++ = mc_b64url_alphabet[(v >> 12) & 63];
-        *out++ = mc_b64url_alphabet[(v >> 6) & 63];
-        *out++ = mc_b64url_alphabet[v & 63];
-    }
-    if (len - i == 1) {
-        uint32_t v = (uint32_t)data[i] << 16;
-        *out++ = mc_b64url_alphabet[v >> 18];
-        *out++ = mc_b64url_alphabet[(v >> 12) & 63];
-    } else if (len - i == 2) {
-        uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8;
-        *out++ = mc_b64url_alphabet[v >> 18];
-        *out++ = mc_b64url_alphabet[(v >> 12) & 63];
-        *out++ = mc_b64url_alphabet[(v >> 6) & 63];
-    }
-    *out = '\0';
-}
-
-char *mc_base64url_encode(apr_pool_t *p, const unsigned char *data, size_t len)
-{
-    char *out = apr_palloc(p, (len + 2) / 3 * 4 + 1);
-
-    mc_b64url_encode_to(out, data, len);
-    return out;
-}
-
-long mc_base64url_decode(unsigned char *out, const char *in, size_t len)
-{
-    uint32_t acc = 0;
-    int bits = 0;
-    long n = 0;
-
-    if (len % 4 == 1)
-        return -1;
-    for (size_t i = 0; i < len; i++) {
-        int v = mc_b64url_value(in[i]);
-
-        if (v < 0)
-            return -1;
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[n++] = (unsigned char)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    /* Only the canonical form is accepted (unused low bits zero), so that a
-     * signature has exactly one spelling and no edited byte can still verify. */
-    return acc == 0 ? n : -1;
-}
 
 static int mc_b64url_chars_valid(const char *s, size_t len)
 {

@@ -25,6 +25,7 @@
 #include "category.h"
 #include "rules.h"
 #include "status.h"
+#include "text.h"
 
 #define MC_ID_LEN 22
 #define MC_TOKEN_MAX 3072  /* longer cookie values are malformed */
@@ -95,10 +96,5 @@ mc_token_status_t mc_token_decode(apr_pool_t *p, const mc_token_key_t *key,
                                   const mc_categories_t *cats, const mc_ruleset_t *rs,
                                   const char *value, size_t len, const char *policy, int64_t now,
                                   int64_t max_age, mc_consent_t *out);
-
-/* base64url without padding; exposed for tests and the log tool. */
-char *mc_base64url_encode(apr_pool_t *p, const unsigned char *data, size_t len);
-/* Returns decoded length, or -1 for invalid input. OUT holds len*3/4+1. */
-long mc_base64url_decode(unsigned char *out, const char *in, size_t len);
 
 #endif

@@ -1,0 +1,197 @@
+/* Text and encoding helpers the other units share: HTML and URL escaping,
+ * base64url, hex hashes and times as the consent log writes them. */
+#include "text.h"
+
+#include <apr_strings.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+/* --- HTML and URLs ----------------------------------------------------------------- */
+
+static const char *html_entity(char c)
+{
+    switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    case '\'': return "&#39;";
+    default: return NULL;
+    }
+}
+
+char *mc_html_escape(apr_pool_t *p, const char *s)
+{
+    size_t len = 0;
+    char *out, *o;
+
+    for (const char *c = s; *c; c++) {
+        const char *e = html_entity(*c);
+        len += e ? strlen(e) : 1;
+    }
+    o = out = apr_palloc(p, len + 1);
+    for (const char *c = s; *c; c++) {
+        const char *e = html_entity(*c);
+        if (e) {
+            size_t n = strlen(e);
+            memcpy(o, e, n);
+            o += n;
+        } else
+            *o++ = *c;
+    }
+    *o = '\0';
+    return out;
+}
+
+static int url_unreserved(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~' || c == '/';
+}
+
+char *mc_url_query_encode(apr_pool_t *p, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = apr_palloc(p, strlen(s) * 3 + 1), *o = out;
+
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (url_unreserved(*c))
+            *o++ = (char)*c;
+        else {
+            *o++ = '%';
+            *o++ = hex[*c >> 4];
+            *o++ = hex[*c & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* --- base64url (RFC 4648 section 5, no padding) --------------------------------------- */
+
+static const char mc_b64url_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+int mc_b64url_value(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '-')
+        return 62;
+    if (c == '_')
+        return 63;
+    return -1;
+}
+
+/* Writes the encoding of DATA and a NUL to OUT ((len + 2) / 3 * 4 + 1 bytes). */
+void mc_b64url_encode_to(char *out, const unsigned char *data, size_t len)
+{
+    size_t i = 0;
+
+    for (; i + 3 <= len; i += 3) {
+        uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
+        *out++ = mc_b64url_alphabet[v >> 18];
+        *out++ = mc_b64url_alphabet[(v >> 12) & 63];
+        *out++ = mc_b64url_alphabet[(v >> 6) & 63];
+        *out++ = mc_b64url_alphabet[v & 63];
+    }
+    if (len - i == 1) {
+        uint32_t v = (uint32_t)data[i] << 16;
+        *out++ = mc_b64url_alphabet[v >> 18];
+        *out++ = mc_b64url_alphabet[(v >> 12) & 63];
+    } else if (len - i == 2) {
+        uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8;
+        *out++ = mc_b64url_alphabet[v >> 18];
+        *out++ = mc_b64url_alphabet[(v >> 12) & 63];
+        *out++ = mc_b64url_alphabet[(v >> 6) & 63];
+    }
+    *out = '\0';
+}
+
+char *mc_base64url_encode(apr_pool_t *p, const unsigned char *data, size_t len)
+{
+    char *out = apr_palloc(p, (len + 2) / 3 * 4 + 1);
+
+    mc_b64url_encode_to(out, data, len);
+    return out;
+}
+
+long mc_base64url_decode(unsigned char *out, const char *in, size_t len)
+{
+    uint32_t acc = 0;
+    int bits = 0;
+    long n = 0;
+
+    if (len % 4 == 1)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        int v = mc_b64url_value(in[i]);
+
+        if (v < 0)
+            return -1;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[n++] = (unsigned char)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    /* Only the canonical form is accepted (unused low bits zero), so that a
+     * signature has exactly one spelling and no edited byte can still verify. */
+    return acc == 0 ? n : -1;
+}
+
+/* --- hashes and times ---------------------------------------------------------------- */
+
+mc_status_t mc_sha256_hex(const void *data, size_t len, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+
+    out[0] = '\0';
+    if (!EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL) || md_len * 2 != MC_HASH_HEX)
+        return MC_ECRYPTO;
+    for (size_t i = 0; i < md_len; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[MC_HASH_HEX] = '\0';
+    return MC_OK;
+}
+
+int mc_hash_hex_valid(const char *s, size_t len)
+{
+    if (len != MC_HASH_HEX)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    }
+    return 1;
+}
+
+char *mc_time_rfc3339(apr_pool_t *p, int64_t time_usec)
+{
+    int64_t secs = time_usec / 1000000;
+    int64_t usec = time_usec % 1000000;
+    struct tm tm;
+    time_t t;
+
+    if (usec < 0) { /* C division truncates; a time before 1970 needs the floor */
+        usec += 1000000;
+        secs--;
+    }
+    t = (time_t)secs;
+    if (!gmtime_r(&t, &tm))
+        return NULL;
+    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(usec / 1000));
+}
