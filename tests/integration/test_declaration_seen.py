@@ -85,8 +85,14 @@ def test_cookies_set_by_many_processes_are_declared_once(busy):
     def one(i):
         # one name of its own per request: only a table shared by every
         # process lists them all
-        return set_cookies(busy, *raws, "multi_%d=1; Max-Age=%d" % (i, 1000 + i),
-                           host="www.klinikk.test")
+        raw = (*raws, "multi_%d=1; Max-Age=%d" % (i, 1000 + i))
+        try:
+            return set_cookies(busy, *raw, host="www.klinikk.test")
+        except TimeoutError:
+            # children that end after three connections come and go all the
+            # time here; on a loaded machine a connection can stall in one
+            # that is winding down. The table is what is tested: ask again.
+            return set_cookies(busy, *raw, host="www.klinikk.test")
 
     with concurrent.futures.ThreadPoolExecutor(PARALLEL) as pool:
         responses = list(pool.map(one, range(ROUNDS)))
