@@ -42,6 +42,7 @@ void *mc_create_server_conf(apr_pool_t *p, server_rec *s)
     mc_server_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
 
     conf->max_age = MC_UNSET;
+    conf->page_cache = MC_UNSET;
     conf->respect_gpc = MC_UNSET;
     return conf;
 }
@@ -80,6 +81,7 @@ void *mc_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     merged->category_decls = append_arrays(p, base->category_decls, add->category_decls);
     MERGE_PTR(policy);
     MERGE_INT(max_age);
+    MERGE_INT(page_cache);
     MERGE_PTR(cookie_name);
     MERGE_PTR(cookie_domain);
     MERGE_PTR(key);
@@ -392,6 +394,27 @@ static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
+/* Largest ConsentPageCache: 1 GB a child process. */
+#define MC_PAGE_CACHE_LIMIT ((uint64_t)1 << 30)
+
+static const char *set_page_cache(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    uint64_t v;
+
+    if (err)
+        return err;
+    if (strcasecmp(arg, "off") == 0)
+        v = 0;
+    else if (mc_size_parse(arg, MC_PAGE_CACHE_LIMIT, &v) != MC_OK)
+        return apr_psprintf(cmd->pool,
+                            "ConsentPageCache: '%s' is not Off or a size in bytes up to 1G "
+                            "(such as 16M or 512K)",
+                            arg);
+    mc_server_conf(cmd->server)->page_cache = (apr_int64_t)v;
+    return NULL;
+}
+
 static const char *set_cookie_name(cmd_parms *cmd, void *dconf, const char *arg)
 {
     if (!mc_cookie_name_valid(arg, 64))
@@ -590,6 +613,9 @@ const command_rec mc_directives[] = {
     AP_INIT_TAKE1("ConsentReopenPosition", set_reopen_position, NULL, RSRC_CONF | ACCESS_CONF,
                   "corner of the \"Cookie settings\" control: bottom-left (default), "
                   "bottom-right, top-left or top-right"),
+    AP_INIT_TAKE1("ConsentPageCache", set_page_cache, NULL, RSRC_CONF,
+                  "bytes of rewritten static pages each child process keeps, such as 16M, or "
+                  "Off (default 8M)"),
     {NULL}};
 
 /* --- after the configuration is read ------------------------------------------- */

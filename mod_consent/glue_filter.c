@@ -20,12 +20,14 @@
 
 #include <apr_buckets.h>
 #include <apr_strings.h>
+#include <stdlib.h>
 #include <strings.h>
 /* zlib then takes its input as const (next_in), as it only reads it. */
 #define ZLIB_CONST
 #include <zlib.h>
 
 #include "banner.h"
+#include "glue_cache.h"
 #include "glue_seen.h"
 #include "gtag.h"
 #include "html.h"
@@ -98,6 +100,12 @@ typedef struct mc_filter_ctx {
      * noted once at the end (glue_seen.c: the services in use) */
     const char *services[MC_PAGE_SERVICES];
     int n_services;
+
+    /* A static file the page cache may keep (glue_cache.h): its key, and
+     * the output captured so far (NULL: not capturing). */
+    mc_cache_ticket_t ticket;
+    char *capture;
+    apr_size_t capture_len, capture_size;
 } mc_filter_ctx_t;
 
 /* --- deciding on the first call --------------------------------------------------- */
@@ -437,12 +445,55 @@ static apr_status_t pass_out(mc_filter_ctx_t *ctx)
     return rv;
 }
 
+/* --- the page cache: a hit is served as kept; a miss is captured -------------------- */
+
+static apr_status_t free_capture(void *data)
+{
+    mc_filter_ctx_t *ctx = data;
+
+    free(ctx->capture);
+    ctx->capture = NULL;
+    return APR_SUCCESS;
+}
+
+static void start_capture(mc_filter_ctx_t *ctx)
+{
+    ctx->capture_size = ctx->ticket.entry_max < 32768 ? ctx->ticket.entry_max : 32768;
+    ctx->capture = malloc(ctx->capture_size);
+    ctx->capture_len = 0;
+    if (ctx->capture)
+        apr_pool_cleanup_register(ctx->f->r->pool, ctx, free_capture, apr_pool_cleanup_null);
+}
+
+/* A response larger than a cache entry may be is not kept: capturing
+ * stops, so memory stays bounded by the entry size. */
+static void capture(mc_filter_ctx_t *ctx, const char *data, apr_size_t len)
+{
+    if (ctx->capture_len + len > ctx->capture_size) {
+        apr_size_t size = ctx->capture_size;
+        char *grown;
+
+        while (size < ctx->capture_len + len && size < ctx->ticket.entry_max)
+            size = size * 2 < ctx->ticket.entry_max ? size * 2 : ctx->ticket.entry_max;
+        if (size < ctx->capture_len + len || !(grown = realloc(ctx->capture, size))) {
+            apr_pool_cleanup_run(ctx->f->r->pool, ctx, free_capture);
+            return;
+        }
+        ctx->capture = grown;
+        ctx->capture_size = size;
+    }
+    memcpy(ctx->capture + ctx->capture_len, data, len);
+    ctx->capture_len += len;
+}
+
 static mc_status_t sink(void *baton, mc_html_out_t kind, const char *data, size_t len)
 {
     mc_filter_ctx_t *ctx = baton;
 
     if (len == 0)
         return MC_OK;
+    if (ctx->capture)
+        capture(ctx, data, len);
     if (kind == MC_HTML_OUT_INPUT)
         add_span(ctx, data, len);
     else
@@ -848,6 +899,11 @@ static apr_status_t take_eos(mc_filter_ctx_t *ctx, apr_bucket *eos)
         return rewriter_failed(ctx, st);
     log_stats(ctx);
     mc_seen_use(ctx->f->r, ctx->services, ctx->n_services, MC_INUSE_ELEMENT);
+    if (ctx->capture) {
+        mc_cache_store(ctx->f->r, &ctx->ticket, ctx->capture, ctx->capture_len, ctx->services,
+                       ctx->n_services);
+        apr_pool_cleanup_run(ctx->f->r->pool, ctx, free_capture);
+    }
     ctx->mode = MC_FILTER_ENDED;
     append_bucket(ctx, eos);
     rv = pass_out(ctx);
@@ -926,9 +982,28 @@ static apr_status_t start_rewriter(mc_filter_ctx_t *ctx)
     return APR_SUCCESS;
 }
 
+/* A static file kept by the page cache leaves as kept, with EOS: the
+ * rewriter is not started. 0 on a miss. */
+static int serve_kept(mc_filter_ctx_t *ctx, apr_bucket_brigade *bb, apr_status_t *rv)
+{
+    const char **services;
+    int n;
+
+    if (!mc_cache_fetch(ctx->f->r, &ctx->ticket, ctx->out, &services, &n))
+        return 0;
+    mc_seen_use(ctx->f->r, services, n, MC_INUSE_ELEMENT);
+    apr_brigade_cleanup(bb);
+    ctx->mode = MC_FILTER_ENDED;
+    APR_BRIGADE_INSERT_TAIL(ctx->out, apr_bucket_eos_create(ctx->out->bucket_alloc));
+    *rv = pass_out(ctx);
+    if (*rv != APR_SUCCESS)
+        *rv = downstream_failed(ctx, *rv);
+    return 1;
+}
+
 /* The first call with something in it: the handler has set the type and
  * status by now. *OUT stays NULL when the filter has nothing to do. */
-static apr_status_t begin(ap_filter_t *f, mc_filter_ctx_t **out)
+static apr_status_t begin(ap_filter_t *f, apr_bucket_brigade *bb, mc_filter_ctx_t **out)
 {
     request_rec *r = f->r;
     mc_encoding_t encoding = MC_ENCODING_NONE;
@@ -953,6 +1028,12 @@ static apr_status_t begin(ap_filter_t *f, mc_filter_ctx_t **out)
         if (rv != APR_SUCCESS)
             return rv;
     }
+    else if (mc_cache_ticket(r, bb, &ctx->ticket)) {
+        apr_status_t rv;
+        if (serve_kept(ctx, bb, &rv))
+            return rv;
+        start_capture(ctx);
+    }
     return start_rewriter(ctx);
 }
 
@@ -965,7 +1046,7 @@ apr_status_t mc_html_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     if (APR_BRIGADE_EMPTY(bb))
         return APR_SUCCESS;
     if (!ctx) {
-        rv = begin(f, &ctx);
+        rv = begin(f, bb, &ctx);
         if (!ctx) {
             ap_remove_output_filter(f);
             return ap_pass_brigade(f->next, bb);

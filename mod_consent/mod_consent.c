@@ -15,6 +15,7 @@
 #include "http_protocol.h"
 #include "util_filter.h"
 
+#include "glue_cache.h"
 #include "glue_seen.h"
 #include "status.h"
 
@@ -51,7 +52,9 @@ static int consent_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
 {
     int rv = mc_log_post_config(pconf, s);
 
-    return rv != OK ? rv : mc_seen_post_config(pconf, s);
+    if (rv == OK)
+        rv = mc_seen_post_config(pconf, s);
+    return rv != OK ? rv : mc_cache_post_config(pconf, s);
 }
 
 static void consent_child_init(apr_pool_t *p, server_rec *s)
@@ -60,6 +63,7 @@ static void consent_child_init(apr_pool_t *p, server_rec *s)
     mc_csp_child_init(p);
     mc_log_child_init(p, s);
     mc_seen_child_init(p, s);
+    mc_cache_child_init(p, s);
 }
 
 static void consent_register_hooks(apr_pool_t *p)
@@ -68,6 +72,7 @@ static void consent_register_hooks(apr_pool_t *p)
     ap_hook_check_config(consent_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(consent_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(consent_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    mc_cache_register_hooks(p);
 
     ap_hook_translate_name(mc_translate_name, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_map_to_storage(mc_map_to_storage, NULL, NULL, APR_HOOK_FIRST);

@@ -68,6 +68,8 @@ typedef struct mc_server_conf {
     /* ConsentAdminAddress: apr_ipsubnet_t * whose requests see the admin
      * panel of the settings page; NULL for none */
     apr_array_header_t *admin_addrs;
+    /* ConsentPageCache: bytes per child process (main server), or MC_UNSET */
+    apr_int64_t page_cache;
 
     /* compiled in post_config */
     mc_categories_t *cats;

@@ -195,3 +195,26 @@ char *mc_time_rfc3339(apr_pool_t *p, int64_t time_usec)
     return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
                         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(usec / 1000));
 }
+
+mc_status_t mc_size_parse(const char *s, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0, unit = 1;
+
+    if (!s || !(*s >= '0' && *s <= '9'))
+        return MC_EINVAL;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (v > (UINT64_MAX - 9) / 10)
+            return MC_EINVAL;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    switch (*s) {
+    case 'k': case 'K': unit = 1024; s++; break;
+    case 'm': case 'M': unit = 1024 * 1024; s++; break;
+    case 'g': case 'G': unit = 1024 * 1024 * 1024; s++; break;
+    default: break;
+    }
+    if (*s || (v && unit > max / v) || v * unit > max)
+        return MC_EINVAL;
+    *out = v * unit;
+    return MC_OK;
+}

@@ -41,4 +41,8 @@ int mc_hash_hex_valid(const char *s, size_t len);
  * time the C library cannot break down. */
 char *mc_time_rfc3339(apr_pool_t *p, int64_t time_usec);
 
+/* A byte count as a config file writes it: digits with an optional K, M
+ * or G (powers of 1024), at most MAX; "0" is zero. MC_EINVAL otherwise. */
+mc_status_t mc_size_parse(const char *s, uint64_t max, uint64_t *out);
+
 #endif

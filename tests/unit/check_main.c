@@ -65,7 +65,8 @@ int main(int argc, char **argv)
                   {"seen", seen_suite},         {"css", css_suite},
                   {"charref", charref_suite},   {"url", url_suite},
                   {"csp", csp_suite},           {"gtag", gtag_suite},
-                  {"inuse", inuse_suite},       {"used", used_suite}};
+                  {"inuse", inuse_suite},       {"used", used_suite},
+                  {"pagecache", pagecache_suite}};
     SRunner *runner;
     int failed;
 

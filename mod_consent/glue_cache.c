@@ -1,0 +1,387 @@
+/* The page cache (glue_cache.h): what the HTML filter made of a static file
+ * is kept in the child process, in a bounded cache (core/pagecache.h), and
+ * served again as long as nothing it depends on has changed.
+ *
+ * The key is the SHA-256 of every input of the rewritten bytes:
+ *   - the file as opened (device, inode, size, modification and change
+ *     times, from the open descriptor), its name and content type;
+ *   - the configuration: its generation (a restart starts new children
+ *     with empty caches anyway), the virtual host, and the contents of the
+ *     directory's settings (they are merged anew for each request);
+ *   - the visitor's consent: categories granted, decided or not, services,
+ *     Global Privacy Control, and the Content-Security-Policy chosen;
+ *   - what the banner is made of: the request's URL (the forms return to
+ *     it), the origin (absolute URLs under a <base>), Accept-Language, and
+ *     the generation of the tables of cookies and services seen (the
+ *     banner lists them).
+ * Two visitors share an entry only when all of that is equal, and then
+ * the rewriter would have made the same bytes for both.
+ *
+ * Only a whole file in its first brigade is kept (the default handler's
+ * shape): a CGI, proxy or mod_include body is rewritten every time. Hits,
+ * misses, stores and evictions are counted across the children in shared
+ * memory and shown by mod_status. */
+#include "mod_consent.h"
+
+#include "ap_mpm.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "mod_status.h"
+
+#include <apr_atomic.h>
+#include <apr_optional_hooks.h>
+#include <apr_shm.h>
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
+#include <openssl/evp.h>
+
+#include "glue_cache.h"
+#include "glue_seen.h"
+
+APLOG_USE_MODULE(consent);
+
+/* Counted over every child, in shared memory. */
+typedef struct counters {
+    apr_uint64_t hits, misses, stores, evictions, refused;
+} counters_t;
+
+#define COUNTERS_USERDATA "mod_consent page cache counters"
+
+static counters_t *counters;        /* shared; NULL when the cache is off */
+static mc_pagecache_t *cache;       /* this child's */
+static apr_thread_mutex_t *lock;    /* around every use of CACHE */
+static apr_size_t entry_max;
+
+static apr_size_t configured_size(const server_rec *s)
+{
+    apr_int64_t v = mc_server_conf(s)->page_cache;
+
+    return v == MC_UNSET ? MC_PAGE_CACHE_DEFAULT : (apr_size_t)v;
+}
+
+/* --- the key ------------------------------------------------------------------------- */
+
+typedef struct keyer {
+    EVP_MD_CTX *md;
+    int ok;
+} keyer_t;
+
+/* Each value with its length first, so that no two lists of values hash
+ * the same bytes. */
+static void add_bytes(keyer_t *k, const void *data, apr_size_t len)
+{
+    apr_uint64_t n = len;
+
+    if (k->ok && (!EVP_DigestUpdate(k->md, &n, sizeof(n)) ||
+                  (len && !EVP_DigestUpdate(k->md, data, len))))
+        k->ok = 0;
+}
+
+static void add_str(keyer_t *k, const char *s)
+{
+    add_bytes(k, s ? s : "", s ? strlen(s) : 0);
+    add_bytes(k, s ? "1" : "0", 1); /* NULL and "" differ */
+}
+
+static void add_int(keyer_t *k, apr_int64_t v)
+{
+    add_bytes(k, &v, sizeof(v));
+}
+
+static void add_strings(keyer_t *k, const apr_array_header_t *a)
+{
+    add_int(k, a ? a->nelts : -1);
+    for (int i = 0; a && i < a->nelts; i++)
+        add_str(k, APR_ARRAY_IDX(a, i, const char *));
+}
+
+static int add_text(void *rec, const char *key, const char *value)
+{
+    add_str(rec, key);
+    add_str(rec, value);
+    return 1;
+}
+
+/* The directory's settings by content: the merged record is new with
+ * every request, its values are not. */
+static void add_dir(keyer_t *k, const mc_dir_conf_t *d)
+{
+    add_int(k, d->engine);
+    add_int(k, d->rules ? d->rules->nelts : -1);
+    for (int i = 0; d->rules && i < d->rules->nelts; i++) {
+        const mc_rule_t *rule = &APR_ARRAY_IDX(d->rules, i, mc_rule_t);
+        add_str(k, rule->category);
+        add_str(k, rule->service);
+        add_str(k, rule->service_id);
+        add_str(k, rule->text);
+        add_str(k, rule->source);
+        add_int(k, rule->google_tag);
+    }
+    add_int(k, d->unclassified);
+    add_int(k, d->strip_request_cookies);
+    add_strings(k, d->languages);
+    if (d->texts)
+        apr_table_do(add_text, k, d->texts, NULL);
+    add_str(k, "texts end");
+    add_str(k, d->privacy_policy);
+    add_str(k, d->reopen_position);
+    add_int(k, d->google_consent_mode);
+    add_int(k, d->csp_mode);
+    add_strings(k, d->csp_allow);
+}
+
+static void add_state(keyer_t *k, request_rec *r)
+{
+    const mc_request_state_t *st = mc_request_state(r);
+
+    add_int(k, (apr_int64_t)st->effective);
+    add_int(k, st->consent.decided);
+    add_int(k, st->gpc);
+    add_strings(k, st->services);
+    add_int(k, st->csp_mode);
+    add_int(k, (apr_int64_t)st->csp_left_out);
+}
+
+/* The one file of BB, whole and followed by EOS, as opened: its identity
+ * into *FI. 0 for any other shape. */
+static int whole_file(apr_bucket_brigade *bb, apr_finfo_t *fi)
+{
+    apr_file_t *fd = NULL;
+    apr_off_t next = 0;
+    apr_bucket *e;
+
+    for (e = APR_BRIGADE_FIRST(bb); e != APR_BRIGADE_SENTINEL(bb) && !APR_BUCKET_IS_EOS(e);
+         e = APR_BUCKET_NEXT(e)) {
+        const apr_bucket_file *a;
+
+        if (!APR_BUCKET_IS_FILE(e))
+            return 0;
+        a = e->data;
+        if ((fd && a->fd != fd) || e->start != next)
+            return 0;
+        fd = a->fd;
+        next += (apr_off_t)e->length;
+    }
+    if (!fd || e == APR_BRIGADE_SENTINEL(bb) || APR_BUCKET_NEXT(e) != APR_BRIGADE_SENTINEL(bb))
+        return 0;
+    if (apr_file_info_get(fi, APR_FINFO_IDENT | APR_FINFO_SIZE | APR_FINFO_MTIME | APR_FINFO_CTIME,
+                          fd) != APR_SUCCESS)
+        return 0;
+    return fi->size == next;
+}
+
+int mc_cache_ticket(request_rec *r, apr_bucket_brigade *bb, mc_cache_ticket_t *t)
+{
+    apr_finfo_t fi;
+    keyer_t k;
+    int gen = 0;
+    unsigned int len = 0;
+
+    if (!cache || !whole_file(bb, &fi))
+        return 0;
+    k.md = EVP_MD_CTX_new();
+    k.ok = k.md && EVP_DigestInit_ex(k.md, EVP_sha256(), NULL);
+    add_str(&k, "mod_consent page 1");
+    ap_mpm_query(AP_MPMQ_GENERATION, &gen);
+    add_int(&k, gen);
+    add_int(&k, (apr_int64_t)(apr_uintptr_t)r->server);
+    add_int(&k, (apr_int64_t)fi.device);
+    add_int(&k, (apr_int64_t)fi.inode);
+    add_int(&k, fi.size);
+    add_int(&k, fi.mtime);
+    add_int(&k, fi.ctime);
+    add_str(&k, r->filename);
+    add_str(&k, r->content_type);
+    add_dir(&k, mc_dir_conf(r));
+    add_state(&k, r);
+    add_str(&k, r->unparsed_uri);
+    add_str(&k, r->uri);
+    add_str(&k, ap_construct_url(r->pool, "", r));
+    add_str(&k, apr_table_get(r->headers_in, "Accept-Language"));
+    add_int(&k, (apr_int64_t)mc_seen_services_generation());
+    if (k.ok && (!EVP_DigestFinal_ex(k.md, t->key, &len) || len != MC_PAGECACHE_KEY))
+        k.ok = 0;
+    EVP_MD_CTX_free(k.md);
+    t->entry_max = entry_max;
+    return k.ok;
+}
+
+/* --- hits and stores -------------------------------------------------------------------- */
+
+int mc_cache_fetch(request_rec *r, const mc_cache_ticket_t *t, apr_bucket_brigade *out,
+                   const char ***services, int *n)
+{
+    const char *body, *meta;
+    apr_size_t body_len, meta_len;
+    apr_bucket *b = NULL;
+    char *names = NULL;
+
+    *services = NULL;
+    *n = 0;
+    if (apr_thread_mutex_lock(lock) != APR_SUCCESS)
+        return 0;
+    if (mc_pagecache_get(cache, t->key, &body, &body_len, &meta, &meta_len) == MC_OK) {
+        b = apr_bucket_heap_create(body, body_len, NULL, out->bucket_alloc);
+        names = meta_len ? apr_pstrmemdup(r->pool, meta, meta_len) : NULL;
+    }
+    apr_thread_mutex_unlock(lock);
+    if (!b) {
+        apr_atomic_inc64(&counters->misses);
+        return 0;
+    }
+    apr_atomic_inc64(&counters->hits);
+    APR_BRIGADE_INSERT_TAIL(out, b);
+    /* META: the names, each ended by a NUL */
+    if (names) {
+        const char **list = apr_palloc(r->pool, sizeof(*list) * (meta_len + 1));
+        for (const char *s = names; s < names + meta_len; s += strlen(s) + 1)
+            list[(*n)++] = s;
+        *services = list;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "page cache: %s served as kept (%" APR_SIZE_T_FMT
+                  " bytes)", r->filename, body_len);
+    return 1;
+}
+
+void mc_cache_store(request_rec *r, const mc_cache_ticket_t *t, const char *body, apr_size_t len,
+                    const char *const *services, int n)
+{
+    apr_size_t meta_len = 0;
+    char *meta = NULL, *at;
+    mc_pagecache_stats_t before, after;
+    mc_status_t st;
+
+    for (int i = 0; i < n; i++)
+        meta_len += strlen(services[i]) + 1;
+    if (meta_len) {
+        at = meta = apr_palloc(r->pool, meta_len);
+        for (int i = 0; i < n; i++) {
+            apr_size_t l = strlen(services[i]) + 1;
+            memcpy(at, services[i], l);
+            at += l;
+        }
+    }
+    if (apr_thread_mutex_lock(lock) != APR_SUCCESS)
+        return;
+    mc_pagecache_stats(cache, &before);
+    st = mc_pagecache_put(cache, t->key, body, len, meta, meta_len);
+    mc_pagecache_stats(cache, &after);
+    apr_thread_mutex_unlock(lock);
+    if (st == MC_OK)
+        apr_atomic_inc64(&counters->stores);
+    else
+        apr_atomic_inc64(&counters->refused);
+    if (after.evictions > before.evictions)
+        apr_atomic_add64(&counters->evictions, after.evictions - before.evictions);
+}
+
+/* --- start-up ------------------------------------------------------------------------------ */
+
+int mc_cache_post_config(apr_pool_t *pconf, server_rec *s)
+{
+    apr_pool_t *proc_pool = s->process->pool;
+    apr_shm_t *shm = NULL;
+    apr_status_t rv;
+
+    counters = NULL;
+    if (configured_size(s) == 0)
+        return OK;
+    /* made once, in the process pool: the counts go on over restarts */
+    apr_pool_userdata_get((void **)&shm, COUNTERS_USERDATA, proc_pool);
+    if (!shm) {
+        rv = apr_shm_create(&shm, sizeof(counters_t), NULL, proc_pool);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
+                         MCLOGNO(00300) "no shared memory for the page cache's counters");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        memset(apr_shm_baseaddr_get(shm), 0, sizeof(counters_t));
+        apr_pool_userdata_set(shm, COUNTERS_USERDATA, apr_pool_cleanup_null, proc_pool);
+    }
+    counters = apr_shm_baseaddr_get(shm);
+    return OK;
+}
+
+static apr_status_t destroy_cache(void *data)
+{
+    mc_pagecache_destroy(data);
+    cache = NULL;
+    return APR_SUCCESS;
+}
+
+void mc_cache_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    apr_size_t size = configured_size(s);
+    apr_uint64_t seed = 0;
+    apr_status_t rv;
+
+    cache = NULL;
+    if (!counters || size == 0)
+        return;
+    /* an eighth of the cache at most, and never more than 1 MB: a
+     * response is captured up to this size while it is rewritten */
+    entry_max = size / 8 < 1024 * 1024 ? size / 8 : 1024 * 1024;
+    rv = apr_generate_random_bytes((unsigned char *)&seed, sizeof(seed));
+    if (rv == APR_SUCCESS)
+        rv = apr_thread_mutex_create(&lock, APR_THREAD_MUTEX_DEFAULT, pchild);
+    if (rv == APR_SUCCESS && !(cache = mc_pagecache_create(size, entry_max, seed)))
+        rv = APR_ENOMEM;
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                     MCLOGNO(00301) "the page cache could not be set up in this process; "
+                                    "pages are rewritten every time");
+        cache = NULL;
+        return;
+    }
+    apr_pool_cleanup_register(pchild, cache, destroy_cache, apr_pool_cleanup_null);
+}
+
+/* --- mod_status -------------------------------------------------------------------------------- */
+
+static int cache_status(request_rec *r, int flags)
+{
+    apr_uint64_t hits, misses;
+    mc_pagecache_stats_t st;
+
+    if (!counters)
+        return OK;
+    hits = apr_atomic_read64(&counters->hits);
+    misses = apr_atomic_read64(&counters->misses);
+    memset(&st, 0, sizeof(st));
+    if (cache && apr_thread_mutex_lock(lock) == APR_SUCCESS) {
+        mc_pagecache_stats(cache, &st);
+        apr_thread_mutex_unlock(lock);
+    }
+    if (flags & AP_STATUS_SHORT) {
+        ap_rprintf(r,
+                   "ConsentPageCacheHits: %" APR_UINT64_T_FMT "\n"
+                   "ConsentPageCacheMisses: %" APR_UINT64_T_FMT "\n"
+                   "ConsentPageCacheStores: %" APR_UINT64_T_FMT "\n"
+                   "ConsentPageCacheEvictions: %" APR_UINT64_T_FMT "\n"
+                   "ConsentPageCacheRefused: %" APR_UINT64_T_FMT "\n"
+                   "ConsentPageCacheBytes: %" APR_SIZE_T_FMT "\n"
+                   "ConsentPageCacheLimit: %" APR_SIZE_T_FMT "\n",
+                   hits, misses, apr_atomic_read64(&counters->stores),
+                   apr_atomic_read64(&counters->evictions), apr_atomic_read64(&counters->refused),
+                   st.bytes, st.limit);
+        return OK;
+    }
+    ap_rprintf(r,
+               "<hr>\n<h2>mod_consent page cache</h2>\n<dl>"
+               "<dt>All children: %" APR_UINT64_T_FMT " hits, %" APR_UINT64_T_FMT
+               " misses (%.1f%% hits), %" APR_UINT64_T_FMT " pages kept, %" APR_UINT64_T_FMT
+               " pushed out, %" APR_UINT64_T_FMT " too large</dt>"
+               "<dt>This child: %" APR_SIZE_T_FMT " pages, %" APR_SIZE_T_FMT " of %" APR_SIZE_T_FMT
+               " bytes, up to %" APR_SIZE_T_FMT " bytes a page</dt></dl>\n",
+               hits, misses, hits + misses ? 100.0 * (double)hits / (double)(hits + misses) : 0.0,
+               apr_atomic_read64(&counters->stores), apr_atomic_read64(&counters->evictions),
+               apr_atomic_read64(&counters->refused), st.entries, st.bytes, st.limit,
+               st.entry_max);
+    return OK;
+}
+
+void mc_cache_register_hooks(apr_pool_t *p)
+{
+    APR_OPTIONAL_HOOK(ap, status_hook, cache_status, NULL, NULL, APR_HOOK_MIDDLE);
+}
