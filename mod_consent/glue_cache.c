@@ -48,6 +48,9 @@ typedef struct counters {
 
 #define COUNTERS_USERDATA "mod_consent page cache counters"
 
+/* The largest page kept, whatever the size of the cache. */
+#define ENTRY_MAX ((apr_size_t)1 << 20)
+
 static counters_t *counters;        /* shared; NULL when the cache is off */
 static mc_pagecache_t *cache;       /* this child's */
 static apr_thread_mutex_t *lock;    /* around every use of CACHE */
@@ -171,21 +174,73 @@ static int whole_file(apr_bucket_brigade *bb, apr_finfo_t *fi)
     return fi->size == next;
 }
 
+static keyer_t *keyer_start(keyer_t *k)
+{
+    k->md = EVP_MD_CTX_new();
+    k->ok = k->md && EVP_DigestInit_ex(k->md, EVP_sha256(), NULL);
+    return k;
+}
+
+/* The digest into OUT (MC_PAGECACHE_KEY bytes); 0 if libcrypto failed. */
+static int keyer_end(keyer_t *k, unsigned char *out)
+{
+    unsigned int len = 0;
+
+    if (k->ok && (!EVP_DigestFinal_ex(k->md, out, &len) || len != MC_PAGECACHE_KEY))
+        k->ok = 0;
+    EVP_MD_CTX_free(k->md);
+    return k->ok;
+}
+
+#define VARIANT_NOTE "mod_consent-variant"
+#define VARIANT_HEX 16
+
+/* Made anew by every start and restart of the server: what a page's
+ * rewritten form depends on in the configuration (catalogues, texts,
+ * rules) then counts as changed, without hashing it all per request. */
+static unsigned char start_nonce[16];
+
+const char *mc_variant_tag(request_rec *r)
+{
+    const char *tag = apr_table_get(r->notes, VARIANT_NOTE);
+    unsigned char digest[MC_PAGECACHE_KEY];
+    keyer_t k;
+    char *hex;
+
+    if (tag)
+        return tag;
+    keyer_start(&k);
+    add_str(&k, "mod_consent variant 1");
+    add_bytes(&k, start_nonce, sizeof(start_nonce));
+    add_int(&k, (apr_int64_t)(apr_uintptr_t)r->server);
+    add_dir(&k, mc_dir_conf(r));
+    add_state(&k, r);
+    add_str(&k, apr_table_get(r->headers_in, "Accept-Language"));
+    add_int(&k, (apr_int64_t)mc_seen_services_generation());
+    if (!keyer_end(&k, digest)) {
+        /* no digest: a tag no other response has, so nothing matches it */
+        apr_generate_random_bytes(digest, sizeof(digest));
+    }
+    hex = apr_palloc(r->pool, VARIANT_HEX + 1);
+    for (int i = 0; i < VARIANT_HEX / 2; i++)
+        apr_snprintf(hex + (apr_size_t)i * 2, 3, "%02x", digest[i]);
+    apr_table_setn(r->notes, VARIANT_NOTE, hex);
+    return hex;
+}
+
 int mc_cache_ticket(request_rec *r, apr_bucket_brigade *bb, mc_cache_ticket_t *t)
 {
     apr_finfo_t fi;
     keyer_t k;
     int gen = 0;
-    unsigned int len = 0;
 
     if (!cache || !whole_file(bb, &fi))
         return 0;
-    k.md = EVP_MD_CTX_new();
-    k.ok = k.md && EVP_DigestInit_ex(k.md, EVP_sha256(), NULL);
+    keyer_start(&k);
     add_str(&k, "mod_consent page 1");
+    add_str(&k, mc_variant_tag(r));
     ap_mpm_query(AP_MPMQ_GENERATION, &gen);
     add_int(&k, gen);
-    add_int(&k, (apr_int64_t)(apr_uintptr_t)r->server);
     add_int(&k, (apr_int64_t)fi.device);
     add_int(&k, (apr_int64_t)fi.inode);
     add_int(&k, fi.size);
@@ -193,18 +248,11 @@ int mc_cache_ticket(request_rec *r, apr_bucket_brigade *bb, mc_cache_ticket_t *t
     add_int(&k, fi.ctime);
     add_str(&k, r->filename);
     add_str(&k, r->content_type);
-    add_dir(&k, mc_dir_conf(r));
-    add_state(&k, r);
     add_str(&k, r->unparsed_uri);
     add_str(&k, r->uri);
     add_str(&k, ap_construct_url(r->pool, "", r));
-    add_str(&k, apr_table_get(r->headers_in, "Accept-Language"));
-    add_int(&k, (apr_int64_t)mc_seen_services_generation());
-    if (k.ok && (!EVP_DigestFinal_ex(k.md, t->key, &len) || len != MC_PAGECACHE_KEY))
-        k.ok = 0;
-    EVP_MD_CTX_free(k.md);
     t->entry_max = entry_max;
-    return k.ok;
+    return keyer_end(&k, t->key);
 }
 
 /* --- hits and stores -------------------------------------------------------------------- */
@@ -252,6 +300,10 @@ void mc_cache_store(request_rec *r, const mc_cache_ticket_t *t, const char *body
     mc_pagecache_stats_t before, after;
     mc_status_t st;
 
+    if (!body) {
+        apr_atomic_inc64(&counters->refused);
+        return;
+    }
     for (int i = 0; i < n; i++)
         meta_len += strlen(services[i]) + 1;
     if (meta_len) {
@@ -284,6 +336,12 @@ int mc_cache_post_config(apr_pool_t *pconf, server_rec *s)
     apr_shm_t *shm = NULL;
     apr_status_t rv;
 
+    rv = apr_generate_random_bytes(start_nonce, sizeof(start_nonce));
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
+                     MCLOGNO(00302) "no random bytes for the pages' validators");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     counters = NULL;
     if (configured_size(s) == 0)
         return OK;
@@ -321,7 +379,7 @@ void mc_cache_child_init(apr_pool_t *pchild, server_rec *s)
         return;
     /* an eighth of the cache at most, and never more than 1 MB: a
      * response is captured up to this size while it is rewritten */
-    entry_max = size / 8 < 1024 * 1024 ? size / 8 : 1024 * 1024;
+    entry_max = size / 8 < ENTRY_MAX ? size / 8 : ENTRY_MAX;
     rv = apr_generate_random_bytes((unsigned char *)&seed, sizeof(seed));
     if (rv == APR_SUCCESS)
         rv = apr_thread_mutex_create(&lock, APR_THREAD_MUTEX_DEFAULT, pchild);

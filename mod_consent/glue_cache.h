@@ -17,7 +17,14 @@ typedef struct mc_cache_ticket {
 } mc_cache_ticket_t;
 
 /* ConsentPageCache when not set: bytes per child process. */
-#define MC_PAGE_CACHE_DEFAULT (8 * 1024 * 1024)
+#define MC_PAGE_CACHE_DEFAULT ((apr_size_t)8 << 20)
+
+/* 16 hex digits that change with whatever a rewritten page depends on
+ * beyond its own bytes and URL: the visitor's consent, the directory's
+ * settings, Accept-Language, the tables the banner lists, and the start
+ * of the server (a restart may bring new rules). Part of the page's ETag
+ * and of its cache key. */
+const char *mc_variant_tag(request_rec *r);
 
 /* 1 when BB, the first brigade of R's body, is a whole static file with
  * its EOS, and the cache is on: *T then holds its key. */
@@ -30,7 +37,8 @@ int mc_cache_fetch(request_rec *r, const mc_cache_ticket_t *t, apr_bucket_brigad
                    const char ***services, int *n);
 
 /* Keeps BODY (the whole rewritten response) under T's key, with the
- * services its elements named. */
+ * services its elements named. A NULL BODY (the page outgrew an entry
+ * while it was captured) is counted as refused. */
 void mc_cache_store(request_rec *r, const mc_cache_ticket_t *t, const char *body, apr_size_t len,
                     const char *const *services, int n);
 

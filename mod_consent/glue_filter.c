@@ -104,6 +104,7 @@ typedef struct mc_filter_ctx {
     /* A static file the page cache may keep (glue_cache.h): its key, and
      * the output captured so far (NULL: not capturing). */
     mc_cache_ticket_t ticket;
+    int capturing; /* a miss of the cache: to be kept at the end */
     char *capture;
     apr_size_t capture_len, capture_size;
 } mc_filter_ctx_t;
@@ -235,10 +236,12 @@ static void unset_field(request_rec *r, const char *name)
 }
 
 /* The body differs per consent state, so its validator must as well: the
- * ETag becomes weak (the bytes are not the file's) and carries the state,
- * W/"<tag>-mc<state>". A revalidation made under another state then never
- * matches (the handler or backend compares with its own tag), so no browser
- * is told 304 and shown the variant made for an earlier choice. */
+ * ETag becomes weak (the bytes are not the file's) and carries the
+ * variant, W/"<tag>-mc<variant>" (mc_variant_tag: the consent state and
+ * all else the rewritten bytes depend on). A revalidation made under
+ * another state never matches, so no browser is told 304 and shown the
+ * variant made for an earlier choice; one made under the same state is
+ * answered 304 here (not_modified). */
 static void variant_etag(request_rec *r, apr_table_t *t, const char *state)
 {
     const char *etag = apr_table_get(t, "ETag");
@@ -339,9 +342,7 @@ static void private_cache(request_rec *r)
  * what a GET would. */
 static void adjust_headers(request_rec *r, mc_encoding_t encoding)
 {
-    const mc_request_state_t *st = mc_request_state(r);
-    const char *state = apr_psprintf(r->pool, "%x%c%s", (unsigned)st->effective,
-                                     st->consent.decided ? 'd' : 'u', mc_services_key(r, st));
+    const char *state = mc_variant_tag(r);
 
     unset_field(r, "Content-Length");
     unset_field(r, "Content-MD5");
@@ -358,6 +359,18 @@ static void adjust_headers(request_rec *r, mc_encoding_t encoding)
         r->content_encoding = NULL;
         unset_field(r, "Content-Encoding");
     }
+}
+
+/* A GET (or HEAD) whose If-None-Match names the variant ETag just made:
+ * the browser's copy is what this response would be. The handler could
+ * not tell, as it compared with the file's own tag. */
+static int not_modified(request_rec *r)
+{
+    const char *inm = apr_table_get(r->headers_in, "If-None-Match");
+    const char *etag = apr_table_get(r->headers_out, "ETag");
+
+    return inm && etag && r->status == HTTP_OK && r->method_number == M_GET &&
+           ap_find_etag_weak(r->pool, inm, etag);
 }
 
 /* --- output: what the rewriter hands the sink becomes buckets ---------------------- */
@@ -461,6 +474,7 @@ static void start_capture(mc_filter_ctx_t *ctx)
     ctx->capture_size = ctx->ticket.entry_max < 32768 ? ctx->ticket.entry_max : 32768;
     ctx->capture = malloc(ctx->capture_size);
     ctx->capture_len = 0;
+    ctx->capturing = ctx->capture != NULL;
     if (ctx->capture)
         apr_pool_cleanup_register(ctx->f->r->pool, ctx, free_capture, apr_pool_cleanup_null);
 }
@@ -899,10 +913,12 @@ static apr_status_t take_eos(mc_filter_ctx_t *ctx, apr_bucket *eos)
         return rewriter_failed(ctx, st);
     log_stats(ctx);
     mc_seen_use(ctx->f->r, ctx->services, ctx->n_services, MC_INUSE_ELEMENT);
-    if (ctx->capture) {
+    if (ctx->capturing) {
+        /* NULL when the page outgrew an entry: counted as too large */
         mc_cache_store(ctx->f->r, &ctx->ticket, ctx->capture, ctx->capture_len, ctx->services,
                        ctx->n_services);
-        apr_pool_cleanup_run(ctx->f->r->pool, ctx, free_capture);
+        if (ctx->capture)
+            apr_pool_cleanup_run(ctx->f->r->pool, ctx, free_capture);
     }
     ctx->mode = MC_FILTER_ENDED;
     append_bucket(ctx, eos);
@@ -1012,9 +1028,17 @@ static apr_status_t begin(ap_filter_t *f, apr_bucket_brigade *bb, mc_filter_ctx_
     *out = NULL;
     if (!rewritable(r, &encoding))
         return APR_SUCCESS;
-    adjust_headers(r, encoding);
     /* before the assets are made: they tell consent.js about the policy */
     mc_csp_prepare(r);
+    adjust_headers(r, encoding);
+    if (not_modified(r)) {
+        /* the browser holds this very variant: no body (HTTP_HEADER sends
+         * a 304 without one; the length count does not add a zero) */
+        r->status = HTTP_NOT_MODIFIED;
+        apr_brigade_cleanup(bb);
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
+        return APR_SUCCESS;
+    }
     /* FILTERS.md #9: a 304 has no body, but its headers update the copy a
      * browser keeps, so they were adjusted as well. */
     if (r->status == HTTP_NOT_MODIFIED)

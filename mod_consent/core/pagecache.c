@@ -13,8 +13,12 @@ typedef struct entry {
     char data[];              /* body, then meta */
 } entry_t;
 
+typedef struct bucket {
+    entry_t *first;
+} bucket_t;
+
 struct mc_pagecache {
-    entry_t **buckets;
+    bucket_t *buckets;
     size_t mask; /* buckets - 1 (a power of two) */
     uint64_t seed;
     entry_t *newest, *oldest;
@@ -102,19 +106,39 @@ static void link_newest(mc_pagecache_t *c, entry_t *e)
 /* The link that points at KEY's entry (or the empty end of its chain). */
 static entry_t **find(const mc_pagecache_t *c, const unsigned char *key)
 {
-    entry_t **at = &c->buckets[bucket_of(c, key)];
+    entry_t **at = &c->buckets[bucket_of(c, key)].first;
 
     while (*at && memcmp((*at)->key, key, MC_PAGECACHE_KEY) != 0)
         at = &(*at)->chain;
     return at;
 }
 
-static void drop(mc_pagecache_t *c, entry_t **at)
+/* Takes E out of its chain and the order of use, and frees it. */
+static void drop(mc_pagecache_t *c, entry_t *e)
 {
-    entry_t *e = *at;
+    entry_t **at = find(c, e->key);
 
-    *at = e->chain;
+    if (*at == e) /* always, as every entry is in its chain */
+        *at = e->chain;
     unlink_use(c, e);
+    c->bytes -= cost(e->body_len, e->meta_len);
+    c->entries--;
+    free(e);
+}
+
+/* Drops the least recently used entry, which has no older one. */
+static void drop_oldest(mc_pagecache_t *c)
+{
+    entry_t *e = c->oldest;
+    entry_t **at = find(c, e->key);
+
+    if (*at == e)
+        *at = e->chain;
+    c->oldest = e->newer;
+    if (c->oldest)
+        c->oldest->older = NULL;
+    else
+        c->newest = NULL;
     c->bytes -= cost(e->body_len, e->meta_len);
     c->entries--;
     free(e);
@@ -177,12 +201,12 @@ mc_status_t mc_pagecache_put(mc_pagecache_t *c, const unsigned char key[MC_PAGEC
     e->meta_len = meta_len;
     at = find(c, key);
     if (*at)
-        drop(c, at);
+        drop(c, *at);
     while (c->oldest && c->bytes + cost(body_len, meta_len) > c->limit) {
-        drop(c, find(c, c->oldest->key));
+        drop_oldest(c);
         c->evictions++;
     }
-    at = &c->buckets[bucket_of(c, key)];
+    at = &c->buckets[bucket_of(c, key)].first;
     e->chain = *at;
     *at = e;
     link_newest(c, e);
@@ -197,7 +221,7 @@ void mc_pagecache_clear(mc_pagecache_t *c)
     if (!c)
         return;
     while (c->oldest)
-        drop(c, find(c, c->oldest->key));
+        drop_oldest(c);
 }
 
 void mc_pagecache_destroy(mc_pagecache_t *c)

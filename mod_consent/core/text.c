@@ -209,8 +209,8 @@ mc_status_t mc_size_parse(const char *s, uint64_t max, uint64_t *out)
     }
     switch (*s) {
     case 'k': case 'K': unit = 1024; s++; break;
-    case 'm': case 'M': unit = 1024 * 1024; s++; break;
-    case 'g': case 'G': unit = 1024 * 1024 * 1024; s++; break;
+    case 'm': case 'M': unit = (uint64_t)1 << 20; s++; break;
+    case 'g': case 'G': unit = (uint64_t)1 << 30; s++; break;
     default: break;
     }
     if (*s || (v && unit > max / v) || v * unit > max)
