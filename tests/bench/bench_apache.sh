@@ -688,7 +688,7 @@ summary() {
   say "**mod_consent's own CPU per request** (module-on minus plain, medians; httpd = the worker"
   say "children, where the module runs; total = httpd + mod_cgid's daemon + the CGI processes):"
   say ""
-  say "| row | httpd CPU us/req | plain's | module's own | total CPU us/req | plain's | difference | of which CGI processes |"
+  say "| row | httpd CPU us/req | plain's | module's own | total CPU us/req | plain's | difference | CGI processes' us/req (on / plain) |"
   say "|---|---:|---:|---:|---:|---:|---:|---:|"
   for v in "${MODULE_ROWS[@]}"; do
     base=${BASE_OF[$v]}
@@ -696,7 +696,8 @@ summary() {
       "$(med "${CPUUS[$v]:-}")" "$(med "${CPUUS[$base]:-}")" \
       "$(minus "$(med "${CPUUS[$v]:-}")" "$(med "${CPUUS[$base]:-}")")" \
       "$(med "${TOTUS[$v]:-}")" "$(med "${TOTUS[$base]:-}")" \
-      "$(minus "$(med "${TOTUS[$v]:-}")" "$(med "${TOTUS[$base]:-}")")" "$(med "${CGIUS[$v]:-}")"
+      "$(minus "$(med "${TOTUS[$v]:-}")" "$(med "${TOTUS[$base]:-}")")" \
+      "$(med "${CGIUS[$v]:-}") / $(med "${CGIUS[$base]:-}")"
   done
   say ""
   say "- what the page cache buys on the static page: b/b0 = $(ratio "$(med "${RPS[b]:-}")" "$(med "${RPS[b0]:-}")")x req/s, httpd CPU $(med "${CPUUS[b0]:-}") -> $(med "${CPUUS[b]:-}") us/req"
