@@ -17,6 +17,7 @@
 #include "chain.h"
 #include "decision.h"
 #include "declaration.h"
+#include "glue_cache.h"
 #include "glue_seen.h"
 #include "guard.h"
 #include "lang.h"
@@ -352,7 +353,21 @@ const char *mc_banner_for(request_rec *r, const char *html_lang, int absolute, a
     const mc_locale_t *loc;
     mc_banner_opts_t o;
     const char *html = apr_table_get(r->notes, BANNER_NOTE);
+    unsigned char key[MC_PAGECACHE_KEY];
+    const char *parts[4];
+    int keyed = 0;
 
+    if (!html) {
+        /* made once per variant (glue_cache.h: the tag covers the state,
+         * the settings and the tables the banner lists), page and origin */
+        parts[0] = html_lang;
+        parts[1] = absolute ? "absolute" : "relative";
+        parts[2] = absolute ? ap_construct_url(r->pool, "", r) : NULL;
+        parts[3] = return_path(r);
+        keyed = mc_fragment_key(r, parts, 4, key);
+        if (keyed && (html = mc_fragment_get(r, key)) != NULL)
+            apr_table_setn(r->notes, BANNER_NOTE, html);
+    }
     if (!html) {
         st = mc_request_state(r);
         memset(&o, 0, sizeof(o));
@@ -374,6 +389,8 @@ const char *mc_banner_for(request_rec *r, const char *html_lang, int absolute, a
         mc_banner_first_layer(r, loc, &o);
         html = mc_banner_render(r->pool, loc, conf->cats, &o, NULL);
         apr_table_setn(r->notes, BANNER_NOTE, html);
+        if (keyed)
+            mc_fragment_put(key, html);
     }
     if (len)
         *len = strlen(html);

@@ -50,9 +50,12 @@ typedef struct counters {
 
 /* The largest page kept, whatever the size of the cache. */
 #define ENTRY_MAX ((apr_size_t)1 << 20)
+/* The largest banner kept (they are some 10-20 KB). */
+#define FRAGMENT_MAX ((apr_size_t)256 << 10)
 
 static counters_t *counters;        /* shared; NULL when the cache is off */
 static mc_pagecache_t *cache;       /* this child's */
+static mc_pagecache_t *fragments;   /* this child's banners, per variant */
 static apr_thread_mutex_t *lock;    /* around every use of CACHE */
 static apr_size_t entry_max;
 
@@ -255,6 +258,45 @@ int mc_cache_ticket(request_rec *r, apr_bucket_brigade *bb, mc_cache_ticket_t *t
     return keyer_end(&k, t->key);
 }
 
+/* --- fragments: the banner, made once per variant --------------------------------------- */
+
+int mc_fragment_key(request_rec *r, const char *const *parts, int n,
+                    unsigned char key[MC_PAGECACHE_KEY])
+{
+    keyer_t k;
+
+    if (!fragments)
+        return 0;
+    keyer_start(&k);
+    add_str(&k, "mod_consent fragment 1");
+    add_str(&k, mc_variant_tag(r));
+    add_int(&k, n);
+    for (int i = 0; i < n; i++)
+        add_str(&k, parts[i]);
+    return keyer_end(&k, key);
+}
+
+const char *mc_fragment_get(request_rec *r, const unsigned char key[MC_PAGECACHE_KEY])
+{
+    const char *data, *out = NULL;
+    apr_size_t len;
+
+    if (!fragments || apr_thread_mutex_lock(lock) != APR_SUCCESS)
+        return NULL;
+    if (mc_pagecache_get(fragments, key, &data, &len, NULL, NULL) == MC_OK)
+        out = apr_pstrmemdup(r->pool, data, len);
+    apr_thread_mutex_unlock(lock);
+    return out;
+}
+
+void mc_fragment_put(const unsigned char key[MC_PAGECACHE_KEY], const char *data)
+{
+    if (!fragments || apr_thread_mutex_lock(lock) != APR_SUCCESS)
+        return;
+    (void)mc_pagecache_put(fragments, key, data, strlen(data), NULL, 0);
+    apr_thread_mutex_unlock(lock);
+}
+
 /* --- hits and stores -------------------------------------------------------------------- */
 
 int mc_cache_fetch(request_rec *r, const mc_cache_ticket_t *t, apr_bucket_brigade *out,
@@ -361,10 +403,11 @@ int mc_cache_post_config(apr_pool_t *pconf, server_rec *s)
     return OK;
 }
 
-static apr_status_t destroy_cache(void *data)
+static apr_status_t destroy_caches(void *data)
 {
-    mc_pagecache_destroy(data);
-    cache = NULL;
+    mc_pagecache_destroy(cache);
+    mc_pagecache_destroy(fragments);
+    cache = fragments = NULL;
     return APR_SUCCESS;
 }
 
@@ -374,7 +417,7 @@ void mc_cache_child_init(apr_pool_t *pchild, server_rec *s)
     apr_uint64_t seed = 0;
     apr_status_t rv;
 
-    cache = NULL;
+    cache = fragments = NULL;
     if (!counters || size == 0)
         return;
     /* an eighth of the cache at most, and never more than 1 MB: a
@@ -385,14 +428,20 @@ void mc_cache_child_init(apr_pool_t *pchild, server_rec *s)
         rv = apr_thread_mutex_create(&lock, APR_THREAD_MUTEX_DEFAULT, pchild);
     if (rv == APR_SUCCESS && !(cache = mc_pagecache_create(size, entry_max, seed)))
         rv = APR_ENOMEM;
+    /* the banners: a quarter as much again, each at most FRAGMENT_MAX */
+    if (rv == APR_SUCCESS &&
+        !(fragments = mc_pagecache_create(size / 4, size / 4 < FRAGMENT_MAX ? size / 4 : FRAGMENT_MAX,
+                                          seed ^ UINT64_C(0x9e3779b97f4a7c15))))
+        rv = APR_ENOMEM;
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
                      MCLOGNO(00301) "the page cache could not be set up in this process; "
                                     "pages are rewritten every time");
+        mc_pagecache_destroy(cache);
         cache = NULL;
         return;
     }
-    apr_pool_cleanup_register(pchild, cache, destroy_cache, apr_pool_cleanup_null);
+    apr_pool_cleanup_register(pchild, NULL, destroy_caches, apr_pool_cleanup_null);
 }
 
 /* --- mod_status -------------------------------------------------------------------------------- */

@@ -42,6 +42,15 @@ int mc_cache_fetch(request_rec *r, const mc_cache_ticket_t *t, apr_bucket_brigad
 void mc_cache_store(request_rec *r, const mc_cache_ticket_t *t, const char *body, apr_size_t len,
                     const char *const *services, int n);
 
+/* Fragments of markup made once per variant (the banner): KEY from R's
+ * variant tag and PARTS (N strings, NULL allowed), 0 when they are not
+ * kept (ConsentPageCache Off). mc_fragment_get returns a copy in R's pool,
+ * or NULL. */
+int mc_fragment_key(request_rec *r, const char *const *parts, int n,
+                    unsigned char key[MC_PAGECACHE_KEY]);
+const char *mc_fragment_get(request_rec *r, const unsigned char key[MC_PAGECACHE_KEY]);
+void mc_fragment_put(const unsigned char key[MC_PAGECACHE_KEY], const char *data);
+
 int mc_cache_post_config(apr_pool_t *pconf, server_rec *s);
 void mc_cache_child_init(apr_pool_t *pchild, server_rec *s);
 void mc_cache_register_hooks(apr_pool_t *p);

@@ -70,8 +70,12 @@ def category_order(decl):
 
 @pytest.fixture
 def busy(server_factory):
-    """A server whose children serve a few connections each, with a rule."""
-    return server_factory("seen", global_conf=MANY_PROCESSES + RULES, threads=4)
+    """A server whose children serve a few connections each, with a rule.
+    Room for 16 children: ones winding down keep their scoreboard slot until
+    their last request ends, and with only a few slots a loaded machine
+    could fill them all ("scoreboard is full") and stall new connections."""
+    return server_factory("seen", global_conf=MANY_PROCESSES + RULES, threads=4,
+                          server_limit=16)
 
 
 def test_cookies_set_by_many_processes_are_declared_once(busy):

@@ -156,6 +156,23 @@ def test_pages_from_a_cgi_are_not_kept(pair):
         (before["Hits"], before["Misses"], before["Stores"])
 
 
+def test_a_cgi_page_gets_the_banner_made_for_its_own_url_and_visitor(pair):
+    # the banner is made once per variant and URL and kept (the forms in it
+    # return to the page): pages from a backend get it as the rewriter
+    # would make it, here and on the server without the cache
+    cached, plain = pair
+    people = visitors(cached)
+    for name in ("no choice", "no choice, English", "accepted all", "statistics only"):
+        for path in ("/cgi-bin/cookies.py?type=html", "/cgi-bin/cookies.py?type=html&p=2"):
+            want = same_port(plain.get(path, headers=people[name]).text(), plain)
+            for attempt in ("first", "again"):
+                got = same_port(cached.get(path, headers=people[name]).text(), cached)
+                assert got == want, (name, path, attempt)
+                if name.startswith("no choice"):
+                    # the banner's forms send the visitor back to this page
+                    assert 'value="%s"' % path.replace("&", "&amp;") in got, (name, path)
+
+
 def test_a_browser_revalidating_its_own_variant_gets_304_and_another_variant_never(pair):
     cached, _ = pair
     people = visitors(cached)
