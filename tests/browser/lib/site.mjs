@@ -6,13 +6,14 @@
 //   const site = useSite({ servers: { server: {}, admin: { extraConf: 'ConsentAdminAddress 127.0.0.1' } } });
 //   const site = useSite({ servers: { server: (s) => startServer({ extraConf: conf(s.tempDir('mc-x-')) }) } });
 //
-// Each entry of `servers` is either the options of startServer() (the demo
-// site, with `extraConf` appended) or a function that starts a server of
-// its own kind and resolves to it (anything with a stop()); the function
-// is called in before(), with `site`, so it may build its configuration then. Servers
-// start one after the other, in the order given, then the browser:
-// `browser` is true (launchBrowser()), false (none) or a function that
-// launches one. Each is a property of `site` under its name once it is up.
+// Each entry of `servers` is either the options of startServer() (the
+// demo site, with `extraConf` appended) or a function that starts a server
+// of its own kind and resolves to it (anything with a stop()); the function
+// is called in before(), with `site`, so it may build its configuration
+// then. The servers start one after the other, in the order given, then
+// the browser: `browser` is true (launchBrowser()), false (none) or a
+// function that launches one. Each is a property of `site` under its name
+// once it is up.
 //
 // The after() hook closes the browser, stops every server that started and
 // removes every directory of site.tempDir(), even when a step of before()
@@ -37,6 +38,7 @@ export function useSite({ servers = { server: {} }, browser = true } = {}) {
   }
   const started = [];
   const dirs = [];
+  let begun = false;
   let resolveReady;
   let rejectReady;
   const ready = new Promise((resolve, reject) => {
@@ -62,6 +64,7 @@ export function useSite({ servers = { server: {} }, browser = true } = {}) {
     // Node 20 runs a top-level before() as soon as it is registered: wait
     // until the file has been read to its end, so that a function of
     // `servers` may use the file's constants (and `site`) wherever they are
+    begun = true;
     await null;
     try {
       for (const [name, how] of Object.entries(servers)) {
@@ -78,7 +81,8 @@ export function useSite({ servers = { server: {} }, browser = true } = {}) {
   });
 
   after(async () => {
-    await ready.catch(() => {});
+    // what before() is still starting is stopped too (a hook never run has nothing)
+    if (begun) await ready.catch(() => {});
     const errors = [];
     const attempt = async (step) => {
       try {
