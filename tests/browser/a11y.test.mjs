@@ -4,30 +4,21 @@
 // the banner markup and consent.css rather than the demo.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { expectBanner, launchBrowser, openSession, settle } from './lib/browser.mjs';
-import { startServer } from './lib/server.mjs';
+import { expectBanner, openSession, settle } from './lib/browser.mjs';
+import { useSite } from './lib/site.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
-let server;
-let adminServer;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  // the settings page shows 127.0.0.1 the administrator's panel too
-  adminServer = await startServer({ extraConf: 'ConsentAdminAddress 127.0.0.1' });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await adminServer?.stop();
+const site = useSite({
+  servers: {
+    server: {},
+    // the settings page shows 127.0.0.1 the administrator's panel too
+    adminServer: { extraConf: 'ConsentAdminAddress 127.0.0.1' },
+  },
 });
 
 /** Runs axe on the page; returns its violations, each node marked banner or page. */
@@ -82,9 +73,9 @@ const CASES = [
 for (const c of CASES) {
   for (const layer of ['first layer', 'settings open']) {
     test(`axe: no WCAG 2.2 A/AA violation with the banner open (${c.lang}, ${layer})`, async () => {
-      const s = await openSession(browser, server, { bypassCSP: true, locale: c.locale });
+      const s = await openSession(site.browser, site.server, { bypassCSP: true, locale: c.locale });
       try {
-        await s.page.goto(server.url(c.page));
+        await s.page.goto(site.server.url(c.page));
         await settle(s.page);
         const b = await expectBanner(s.page, c.lang);
         if (layer === 'settings open') {
@@ -101,15 +92,15 @@ for (const c of CASES) {
 }
 
 test('axe: no WCAG 2.2 A/AA violation on the demo pages after a decision', async () => {
-  const s = await openSession(browser, server, { bypassCSP: true });
+  const s = await openSession(site.browser, site.server, { bypassCSP: true });
   try {
-    await s.context.request.post(server.url('/_consent/decision'), {
+    await s.context.request.post(site.server.url('/_consent/decision'), {
       data: { method: 'reject_all' },
-      headers: { Origin: server.origin },
+      headers: { Origin: site.server.origin },
     });
     const found = [];
     for (const p of ['/', '/om-oss.html', '/kontakt.html', '/personvern.html', '/en.html']) {
-      await s.page.goto(server.url(p));
+      await s.page.goto(site.server.url(p));
       await settle(s.page);
       for (const v of await axe(s.page)) found.push({ ...v, id: `${p}: ${v.id}` });
     }
@@ -120,19 +111,19 @@ test('axe: no WCAG 2.2 A/AA violation on the demo pages after a decision', async
 });
 
 test('axe: no WCAG 2.2 A/AA violation on the settings page, with services, a withdrawal and the admin panel', async () => {
-  const s = await openSession(browser, adminServer, { bypassCSP: true });
+  const s = await openSession(site.browser, site.adminServer, { bypassCSP: true });
   try {
     // statistics and YouTube alone granted; a page seen, so services are in use
-    await s.page.goto(adminServer.url('/'));
+    await s.page.goto(site.adminServer.url('/'));
     await settle(s.page);
-    const res = await s.context.request.post(adminServer.url('/_consent/decision'), {
+    const res = await s.context.request.post(site.adminServer.url('/_consent/decision'), {
       data: { method: 'custom', granted: ['statistics'], services: ['youtube'] },
-      headers: { Origin: adminServer.origin },
+      headers: { Origin: site.adminServer.origin },
     });
     assert.equal(res.status(), 200);
     const found = [];
     for (const lang of ['nb', 'nn', 'en']) {
-      await s.page.goto(adminServer.url(`/_consent/settings?return=/&lang=${lang}`));
+      await s.page.goto(site.adminServer.url(`/_consent/settings?return=/&lang=${lang}`));
       await settle(s.page);
       assert.equal(await s.page.locator('#mc-admin').count(), 1, 'no administrator panel for 127.0.0.1');
       assert.ok(await s.page.locator('input.mc-service[value="youtube"]').isChecked());

@@ -2,7 +2,7 @@
 // (tests/artifacts/), equal prominence of the choices, a phone-sized
 // screen, and the keyboard alone.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
   DESKTOP,
@@ -10,35 +10,23 @@ import {
   MOBILE,
   bannerControls,
   expectBanner,
-  launchBrowser,
   openSession,
   recordsOf,
   screenshotPath,
   settle,
 } from './lib/browser.mjs';
-import { startServer } from './lib/server.mjs';
+import { useSite } from './lib/site.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const site = useSite();
 
 const PAGES = { nb: '/', en: '/en.html' };
 
 for (const [device, viewport] of Object.entries({ desktop: DESKTOP, mobile: MOBILE })) {
   for (const lang of ['nb', 'en']) {
     test(`screenshots of the banner: ${device} ${viewport.width}x${viewport.height}, ${lang}`, async () => {
-      const s = await openSession(browser, server, { viewport, isMobile: device === 'mobile' });
+      const s = await openSession(site.browser, site.server, { viewport, isMobile: device === 'mobile' });
       try {
-        await s.page.goto(server.url(PAGES[lang]));
+        await s.page.goto(site.server.url(PAGES[lang]));
         await settle(s.page);
         const b = await expectBanner(s.page, lang);
         await s.page.screenshot({ path: screenshotPath(`banner-${device}-${lang}.png`) });
@@ -55,9 +43,9 @@ for (const [device, viewport] of Object.entries({ desktop: DESKTOP, mobile: MOBI
 const LOOK = ['fontSize', 'fontWeight', 'fontFamily', 'color', 'backgroundColor', 'borderTopWidth', 'borderTopColor', 'paddingTop', 'paddingBottom', 'textDecorationLine'];
 
 test('Accept all, Reject all and Settings are equally prominent', async () => {
-  const s = await openSession(browser, server);
+  const s = await openSession(site.browser, site.server);
   try {
-    await s.page.goto(server.url('/'));
+    await s.page.goto(site.server.url('/'));
     await settle(s.page);
     const b = await expectBanner(s.page);
     const looks = {};
@@ -77,9 +65,9 @@ test('Accept all, Reject all and Settings are equally prominent', async () => {
 });
 
 test('on a 360px wide phone the banner fits and all three choices are on screen', async () => {
-  const s = await openSession(browser, server, { viewport: MOBILE, isMobile: true });
+  const s = await openSession(site.browser, site.server, { viewport: MOBILE, isMobile: true });
   try {
-    await s.page.goto(server.url('/'));
+    await s.page.goto(site.server.url('/'));
     await settle(s.page);
     const b = await expectBanner(s.page);
     const width = await s.page.evaluate(() => document.documentElement.scrollWidth);
@@ -97,9 +85,9 @@ test('on a 360px wide phone the banner fits and all three choices are on screen'
 });
 
 test('keyboard only: Tab reaches all three choices, and Enter on Reject all records it', async () => {
-  const s = await openSession(browser, server);
+  const s = await openSession(site.browser, site.server);
   try {
-    await s.page.goto(server.url('/'));
+    await s.page.goto(site.server.url('/'));
     await settle(s.page);
     await expectBanner(s.page);
     const reached = new Set();

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
   TRACKERS,
@@ -18,31 +18,20 @@ import {
   expectBanner,
   firstRequest,
   isThirdParty,
-  launchBrowser,
   markDocument,
   openSession,
   recordsOf,
   sameDocument,
   settle,
 } from './lib/browser.mjs';
-import { DEMO, startServer } from './lib/server.mjs';
+import { DEMO } from './lib/server.mjs';
+import { useSite } from './lib/site.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const site = useSite();
 
 async function visit(p = '/') {
-  const session = await openSession(browser, server);
-  await session.page.goto(server.url(p));
+  const session = await openSession(site.browser, site.server);
+  await session.page.goto(site.server.url(p));
   await settle(session.page);
   return session;
 }
@@ -142,7 +131,7 @@ test('Reject all: nothing leaves, the consent cookie is set, one reject_all reco
     assert.equal(records[0].lang, 'nb');
 
     // the next page: still nothing, and no banner
-    await s.page.goto(server.url('/kontakt.html'));
+    await s.page.goto(site.server.url('/kontakt.html'));
     await settle(s.page);
     assertNoThirdParty(s, 'on the next page after Reject all');
     assert.equal(await bannerControls(s.page).form.isVisible().catch(() => false), false, 'the banner is back');

@@ -6,31 +6,20 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
   assertNoThirdParty,
   bannerControls,
   choose,
   expectBanner,
-  launchBrowser,
   openSession,
   settle,
 } from './lib/browser.mjs';
-import { DEMO, startServer } from './lib/server.mjs';
+import { DEMO } from './lib/server.mjs';
+import { useSite } from './lib/site.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const site = useSite();
 
 const PAGES = fs.readdirSync(DEMO).filter((f) => f.endsWith('.html'));
 
@@ -39,20 +28,20 @@ function describeViolations(list) {
 }
 
 test("the demo's policy is strict: no 'unsafe-inline' or 'unsafe-eval', styles only from the site", async () => {
-  const res = await fetch(server.url('/'));
+  const res = await fetch(site.server.url('/'));
   const csp = res.headers.get('content-security-policy');
   assert.ok(csp, 'the demo sends no Content-Security-Policy');
   assert.match(csp, /(^|;)\s*default-src 'self'\s*(;|$)/);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|unsafe-hashes/);
   assert.doesNotMatch(csp, /style-src/, 'styles must fall back to default-src self');
   for (const p of ['/_consent/consent.js', '/_consent/consent.css', '/_consent/state']) {
-    const r = await fetch(server.url(p));
+    const r = await fetch(site.server.url(p));
     assert.equal(r.headers.get('content-security-policy'), csp, `${p} is served without the policy`);
   }
 });
 
 test('every inline script of the demo pages is allowed by a hash in the policy', async () => {
-  const csp = (await fetch(server.url('/'))).headers.get('content-security-policy');
+  const csp = (await fetch(site.server.url('/'))).headers.get('content-security-policy');
   const missing = [];
   for (const file of PAGES) {
     const html = fs.readFileSync(path.join(DEMO, file), 'utf8');
@@ -67,9 +56,9 @@ test('every inline script of the demo pages is allowed by a hash in the policy',
 
 test('the violation watcher sees a violation when there is one', async () => {
   // so that "no violation" below means something
-  const s = await openSession(browser, server, { watchCsp: true });
+  const s = await openSession(site.browser, site.server, { watchCsp: true });
   try {
-    await s.page.goto(server.url('/om-oss.html'));
+    await s.page.goto(site.server.url('/om-oss.html'));
     await s.page.evaluate(() => {
       const el = document.createElement('div');
       el.setAttribute('style', 'color: red');
@@ -83,10 +72,10 @@ test('the violation watcher sees a violation when there is one', async () => {
 });
 
 test('banner, settings, every choice and the activated trackers cause no CSP violation', async () => {
-  const s = await openSession(browser, server, { watchCsp: true });
+  const s = await openSession(site.browser, site.server, { watchCsp: true });
   const { page } = s;
   try {
-    await page.goto(server.url('/'));
+    await page.goto(site.server.url('/'));
     await settle(page);
     const b = await expectBanner(page);
     await b.settings.click();
@@ -106,7 +95,7 @@ test('banner, settings, every choice and the activated trackers cause no CSP vio
     assert.deepEqual(s.csp, [], `after Accept all (activated trackers):\n${describeViolations(s.csp)}`);
 
     for (const file of PAGES) {
-      await page.goto(server.url(`/${file}`));
+      await page.goto(site.server.url(`/${file}`));
       await settle(page);
     }
     assert.deepEqual(s.csp, [], `on the demo pages after a decision:\n${describeViolations(s.csp)}`);
@@ -116,9 +105,9 @@ test('banner, settings, every choice and the activated trackers cause no CSP vio
 });
 
 test('the settings page of the endpoint causes no CSP violation', async () => {
-  const s = await openSession(browser, server, { watchCsp: true });
+  const s = await openSession(site.browser, site.server, { watchCsp: true });
   try {
-    const res = await s.page.goto(server.url('/_consent/settings?return=/'));
+    const res = await s.page.goto(site.server.url('/_consent/settings?return=/'));
     assert.equal(res.status(), 200, `GET /_consent/settings answered ${res.status()}`);
     await settle(s.page);
     assert.deepEqual(s.csp, [], describeViolations(s.csp));

@@ -8,21 +8,20 @@
 // as failed with "csp", and it is not counted as sent.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
   choose,
   describeRequests,
   expectBanner,
-  launchBrowser,
   markDocument,
   openSession,
   sameDocument,
   settle,
 } from './lib/browser.mjs';
 import { moduleDir, startServer } from './lib/server.mjs';
+import { useSite } from './lib/site.mjs';
 
 // Host names are put together at run time, as a tag manager would: no
 // rewriter rule or inline signature can find them in the markup.
@@ -52,12 +51,8 @@ const LI_BEACON = /^https:\/\/px\.ads\.linkedin\.com\/collect/;
 const FB_IMG = /^https:\/\/www\.facebook\.com\/tr\?/;
 const GTAG = /^https:\/\/www\.googletagmanager\.com\/gtag\/js\?id=G-CSPTEST/;
 
-let site;
-let server;
-let browser;
-
-function scope(urlPath, mode) {
-  const dir = path.join(site, urlPath);
+function scope(pages, urlPath, mode) {
+  const dir = path.join(pages, urlPath);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'index.html'), PAGE);
   return `Alias /${urlPath} "${dir}"
@@ -69,24 +64,20 @@ function scope(urlPath, mode) {
 </Directory>`;
 }
 
-before(async () => {
-  site = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-csp-site-'));
-  fs.chmodSync(site, 0o755);
+/** The page under each mode of ConsentCSP, in directories of PAGES. */
+function siteConf(pages) {
   const conf = [
     `LoadModule alias_module ${moduleDir()}/mod_alias.so`,
-    scope('enforce', 'Enforce'),
-    scope('report', 'Report'),
-    scope('off', 'Off'),
+    scope(pages, 'enforce', 'Enforce'),
+    scope(pages, 'report', 'Report'),
+    scope(pages, 'off', 'Off'),
   ].join('\n');
-  for (const d of fs.readdirSync(site)) fs.chmodSync(path.join(site, d), 0o755);
-  server = await startServer({ extraConf: conf });
-  browser = await launchBrowser();
-});
+  for (const d of fs.readdirSync(pages)) fs.chmodSync(path.join(pages, d), 0o755);
+  return conf;
+}
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (site) fs.rmSync(site, { recursive: true, force: true });
+const site = useSite({
+  servers: { server: (s) => startServer({ extraConf: siteConf(s.tempDir('mc-csp-site-')) }) },
 });
 
 function matching(session, re) {
@@ -101,12 +92,12 @@ function sent(session) {
 }
 
 async function visit(p) {
-  const s = await openSession(browser, server, { watchCsp: true });
+  const s = await openSession(site.browser, site.server, { watchCsp: true });
   s.stoppedByPolicy = new Set();
   s.context.on('requestfailed', (req) => {
     if (req.failure()?.errorText === 'csp') s.stoppedByPolicy.add(req.url());
   });
-  await s.page.goto(server.url(p));
+  await s.page.goto(site.server.url(p));
   await settle(s.page, 600);
   assert.equal(await s.page.locator('#status').innerText(), 'script ran', "the page's own script did not run");
   return s;
@@ -181,7 +172,7 @@ test('under Enforce, Accept all reloads once and the granted trackers start', as
 });
 
 async function blockedHosts() {
-  const res = await fetch(server.url('/_consent/declaration'));
+  const res = await fetch(site.server.url('/_consent/declaration'));
   assert.equal(res.status, 200);
   return Object.fromEntries((await res.json()).blocked.map((b) => [b.host, b]));
 }

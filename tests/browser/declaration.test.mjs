@@ -6,10 +6,10 @@
 // privacy page shows it as tables that do not scroll sideways.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 
-import { expectBanner, launchBrowser, openSession, screenshotPath, settle } from './lib/browser.mjs';
-import { startServer } from './lib/server.mjs';
+import { expectBanner, openSession, screenshotPath, settle } from './lib/browser.mjs';
+import { useSite } from './lib/site.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -17,27 +17,20 @@ const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
 
-let server;
-let browser;
+const site = useSite();
 
+// a fresh site learns what it uses as its pages are served
 before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  // a fresh site learns what it uses as its pages are served
-  const s = await openSession(browser, server);
+  await site.ready;
+  const s = await openSession(site.browser, site.server);
   try {
     for (const p of ['/', '/kontakt.html', '/om-oss.html']) {
-      await s.page.goto(server.url(p));
+      await s.page.goto(site.server.url(p));
       await settle(s.page, 100);
     }
   } finally {
     await s.close();
   }
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
 });
 
 async function axe(page) {
@@ -63,9 +56,9 @@ for (const [lang, locale, path, words] of [
   ['en', 'en-GB', '/en.html', { outside: /outside the EEA/, kept: /for 6 months/, who: /Recipients/ }],
 ]) {
   test(`the first layer names the recipients, the EEA and the retention (${lang})`, async () => {
-    const s = await openSession(browser, server, { locale, viewport: PHONE });
+    const s = await openSession(site.browser, site.server, { locale, viewport: PHONE });
     try {
-      await s.page.goto(server.url(path));
+      await s.page.goto(site.server.url(path));
       await settle(s.page, 100);
       const recipients = s.page.locator('#mc-banner #mc-recipients');
       assert.ok(await recipients.isVisible(), 'no recipients sentence in the first layer');
@@ -88,9 +81,9 @@ for (const [lang, locale, path, words] of [
 
 test('the second layer offers YouTube on its own, nothing pre-ticked, and no TikTok', async () => {
   // bypassCSP only so that axe can be injected
-  const s = await openSession(browser, server, { viewport: DESKTOP, bypassCSP: true });
+  const s = await openSession(site.browser, site.server, { viewport: DESKTOP, bypassCSP: true });
   try {
-    await s.page.goto(server.url('/'));
+    await s.page.goto(site.server.url('/'));
     await settle(s.page, 100);
     const b = await expectBanner(s.page, 'nb');
     await s.page.screenshot({ path: screenshotPath('issue14-first-layer-desktop-nb.png') });
@@ -116,9 +109,9 @@ test('the second layer offers YouTube on its own, nothing pre-ticked, and no Tik
 for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
   test(`the declaration page reads on a ${name}: no sideways scroll, no axe violation`, async () => {
     // bypassCSP only so that axe can be injected; the page itself has no inline code
-    const s = await openSession(browser, server, { viewport, bypassCSP: true });
+    const s = await openSession(site.browser, site.server, { viewport, bypassCSP: true });
     try {
-      const resp = await s.page.goto(server.url('/_consent/declaration'));
+      const resp = await s.page.goto(site.server.url('/_consent/declaration'));
       assert.match(resp.headers()['content-type'], /^text\/html/);
       await settle(s.page, 100);
       assert.match(await s.page.locator('h1').innerText(), /Informasjonskapsler og tjenester/);
@@ -144,9 +137,9 @@ for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
 }
 
 test('the privacy page shows the services as tables that fit a phone', async () => {
-  const s = await openSession(browser, server, { viewport: PHONE });
+  const s = await openSession(site.browser, site.server, { viewport: PHONE });
   try {
-    await s.page.goto(server.url('/personvern.html'));
+    await s.page.goto(site.server.url('/personvern.html'));
     await settle(s.page);
     const box = s.page.locator('#informasjonskapsler');
     assert.equal(await box.getAttribute('data-filled'), 'true');
@@ -168,9 +161,9 @@ test('the privacy page shows the services as tables that fit a phone', async () 
 });
 
 test("the declaration page keeps to the demo's Content-Security-Policy and stacks its rows on a phone", async () => {
-  const s = await openSession(browser, server, { viewport: PHONE, watchCsp: true, javaScriptEnabled: false });
+  const s = await openSession(site.browser, site.server, { viewport: PHONE, watchCsp: true, javaScriptEnabled: false });
   try {
-    const resp = await s.page.goto(server.url('/_consent/declaration?format=html&lang=nn'));
+    const resp = await s.page.goto(site.server.url('/_consent/declaration?format=html&lang=nn'));
     assert.match(resp.headers()['content-security-policy'] || '', /default-src 'self'/);
     await settle(s.page, 100);
     assert.deepEqual(s.csp, [], `CSP violations: ${JSON.stringify(s.csp)}`);

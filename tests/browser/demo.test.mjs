@@ -5,31 +5,20 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
   assertNoThirdParty,
   assertOnlyEssentialCookies,
   describeRequests,
   expectBanner,
-  launchBrowser,
   openSession,
   settle,
 } from './lib/browser.mjs';
-import { DEMO, startServer } from './lib/server.mjs';
+import { DEMO } from './lib/server.mjs';
+import { useSite } from './lib/site.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const site = useSite();
 
 const PAGES = fs.readdirSync(DEMO).filter((f) => f.endsWith('.html')).sort();
 
@@ -50,10 +39,10 @@ test('the demo pages are a plain clinic site: own stylesheet, no inline style, n
 });
 
 test('every demo page is served, and none sends anything to a third party before a choice', async () => {
-  const s = await openSession(browser, server);
+  const s = await openSession(site.browser, site.server);
   try {
     for (const file of PAGES) {
-      const res = await s.page.goto(server.url(`/${file}`));
+      const res = await s.page.goto(site.server.url(`/${file}`));
       assert.equal(res.status(), 200, `/${file}`);
       await settle(s.page);
       await expectBanner(s.page, file === 'en.html' ? 'en' : 'nb');
@@ -66,7 +55,7 @@ test('every demo page is served, and none sends anything to a third party before
 });
 
 test('the privacy page builds its cookie table from GET /_consent/declaration', async () => {
-  const res = await fetch(server.url('/_consent/declaration'));
+  const res = await fetch(site.server.url('/_consent/declaration'));
   assert.equal(res.status, 200, `GET /_consent/declaration answered ${res.status}: the endpoint is not there yet`);
   assert.match(res.headers.get('content-type') || '', /^application\/json/);
   const decl = await res.json();
@@ -81,9 +70,9 @@ test('the privacy page builds its cookie table from GET /_consent/declaration', 
   assert.ok(cookiesOf('marketing').some((c) => c.name === '_fbp'), 'marketing does not list _fbp');
   assert.ok(decl.categories.find((c) => c.name === 'necessary')?.required, 'necessary is not required');
 
-  const s = await openSession(browser, server);
+  const s = await openSession(site.browser, site.server);
   try {
-    await s.page.goto(server.url('/personvern.html'));
+    await s.page.goto(site.server.url('/personvern.html'));
     await settle(s.page);
     const box = s.page.locator('#informasjonskapsler');
     assert.equal(await box.getAttribute('data-filled'), 'true', `the table was not filled: ${await box.innerText()}`);
@@ -100,9 +89,9 @@ test('the privacy page builds its cookie table from GET /_consent/declaration', 
 });
 
 test('with JavaScript off the privacy page says where the cookie choices are', async () => {
-  const s = await openSession(browser, server, { javaScriptEnabled: false });
+  const s = await openSession(site.browser, site.server, { javaScriptEnabled: false });
   try {
-    await s.page.goto(server.url('/personvern.html'));
+    await s.page.goto(site.server.url('/personvern.html'));
     await settle(s.page);
     const box = s.page.locator('#informasjonskapsler');
     assert.match(await box.innerText(), /JavaScript/);
@@ -122,13 +111,13 @@ test('the demo answers its privacy page and its stylesheet, and keeps its config
     ['/httpd.conf.in', 403, null],
     ['/serve.sh', 403, null],
   ]) {
-    const res = await fetch(server.url(p));
+    const res = await fetch(site.server.url(p));
     assert.equal(res.status, status, `${p}: ${res.status}`);
     if (type) assert.match(res.headers.get('content-type') || '', type, `${p}: ${res.headers.get('content-type')}`);
   }
-  const s = await openSession(browser, server);
+  const s = await openSession(site.browser, site.server);
   try {
-    await s.page.goto(server.url('/'));
+    await s.page.goto(site.server.url('/'));
     await settle(s.page);
     const bg = await s.page.evaluate(() => getComputedStyle(document.querySelector('.topp')).backgroundColor);
     assert.equal(bg, 'rgb(11, 79, 108)', `site.css did not apply under the policy: ${bg}\n${describeRequests(s.requests)}`);

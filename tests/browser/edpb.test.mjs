@@ -9,11 +9,9 @@
 // Each test checks the property itself (computed styles, geometry, cookies,
 // the consent log), so each fails when the banner does the deceptive thing.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
   CONSENT_COOKIE,
@@ -25,11 +23,11 @@ import {
   consentState,
   cookies,
   expectBanner,
-  launchBrowser,
   openSession,
   settle,
 } from './lib/browser.mjs';
-import { DEMO, startServer } from './lib/server.mjs';
+import { DEMO, moduleDir, startServer } from './lib/server.mjs';
+import { useSite } from './lib/site.mjs';
 
 const PAGES = ['/', '/om-oss.html', '/kontakt.html', '/personvern.html', '/en.html'];
 const langOf = (p) => (p === '/en.html' ? 'en' : 'nb');
@@ -37,45 +35,24 @@ const REOPEN = { nb: 'Innstillinger for informasjonskapsler', en: 'Cookie settin
 
 // A Nynorsk copy of the home page, served from a directory of the test's own
 // (the demo has no Nynorsk page), so that the nn banner is checked as well.
-let nnDir;
-function nynorskConf() {
-  nnDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-edpb-nn-'));
-  fs.chmodSync(nnDir, 0o755);
+function nynorskConf(nnDir) {
   const html = fs.readFileSync(path.join(DEMO, 'index.html'), 'utf8').replace(/<html([^>]*)\blang="[^"]*"/, '<html$1lang="nn"');
   fs.writeFileSync(path.join(nnDir, 'nn.html'), html, { mode: 0o644 });
-  let modDir = process.env.MC_MODULE_DIR;
-  if (!modDir) {
-    try {
-      modDir = execFileSync('apxs', ['-q', 'LIBEXECDIR'], { encoding: 'utf8' }).trim();
-    } catch {
-      modDir = '/usr/lib/apache2/modules';
-    }
-  }
   return [
-    `<IfModule !alias_module>\nLoadModule alias_module ${modDir}/mod_alias.so\n</IfModule>`,
+    `<IfModule !alias_module>\nLoadModule alias_module ${moduleDir()}/mod_alias.so\n</IfModule>`,
     `Alias /nn-test/ "${nnDir}/"`,
     `<Directory "${nnDir}">\n    Require all granted\n    ConsentLanguages nb nn en\n</Directory>`,
   ].join('\n');
 }
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer({ extraConf: nynorskConf() });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (nnDir) fs.rmSync(nnDir, { recursive: true, force: true });
+const site = useSite({
+  servers: { server: (s) => startServer({ extraConf: nynorskConf(s.tempDir('mc-edpb-nn-')) }) },
 });
 
 async function visit(p = '/', options = {}) {
-  const s = await openSession(browser, server, options);
-  s.logged = server.records().length; // the log is the server's, shared by the tests
-  await s.page.goto(server.url(p));
+  const s = await openSession(site.browser, site.server, options);
+  s.logged = site.server.records().length; // the log is the server's, shared by the tests
+  await s.page.goto(site.server.url(p));
   await settle(s.page, 200);
   return s;
 }
@@ -86,7 +63,7 @@ async function assertNoConsent(s, when) {
   assert.ok(!held[CONSENT_COOKIE], `${when}: a consent cookie was set: ${JSON.stringify(held[CONSENT_COOKIE])}`);
   const state = await consentState(s);
   assert.ok(!state.decided, `${when}: the server holds a decision: ${JSON.stringify(state)}`);
-  assert.deepEqual(server.records().slice(s.logged), [], `${when}: the consent log has new records`);
+  assert.deepEqual(site.server.records().slice(s.logged), [], `${when}: the consent log has new records`);
 }
 
 /** Whether an element is inside the viewport, entirely. */
@@ -299,7 +276,7 @@ test('EDPB: after a decision "Cookie settings" is visible, reachable by Tab and 
     await choose(s, 'reject');
     for (const p of PAGES) {
       const lang = langOf(p);
-      await s.page.goto(server.url(p));
+      await s.page.goto(site.server.url(p));
       await settle(s.page, 100);
       const b = bannerControls(s.page, lang);
       assert.equal(await b.form.isVisible(), false, `${p}: the banner is shown again after the decision`);

@@ -24,21 +24,20 @@
 // page's policy stopped never left the renderer and does not count as sent.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
   bannerControls,
   choose,
   describeRequests,
   expectBanner,
-  launchBrowser,
   openSession,
   settle,
   stoppedByPolicy,
 } from './lib/browser.mjs';
 import { moduleDir, startServer } from './lib/server.mjs';
+import { useSite } from './lib/site.mjs';
 
 const GA_ID = 'G-TESTGA4X';
 const ADS_ID = 'AW-123456789';
@@ -115,10 +114,6 @@ const ADS_HIT = /^https:\/\/googleads\.g\.doubleclick\.net\/pagead\/viewthroughc
 const PIXEL = /^https:\/\/(connect\.facebook\.net|www\.facebook\.com)\//;
 const GOOGLE = /^https?:\/\/([^/]*\.)?(google|googletagmanager|google-analytics|doubleclick|googleadservices|googlesyndication)\.[a-z.]+\//;
 
-let site;
-let server;
-let browser;
-
 // The same page with the Google tag before <head>, where consent.js (at
 // the top of <head>) comes after it.
 const EARLY_PAGE = (ids) => `<!DOCTYPE html>
@@ -130,8 +125,8 @@ ${META_PIXEL}
 <body><h1>Timebestilling</h1><p>Velkommen.</p></body></html>
 `;
 
-function scope(name, directives, ids, page = PAGE) {
-  const dir = path.join(site, name);
+function scope(pages, name, directives, ids, page = PAGE) {
+  const dir = path.join(pages, name);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'index.html'), page(ids));
   fs.chmodSync(dir, 0o755);
@@ -144,30 +139,25 @@ ${directives.map((d) => `    ${d}`).join('\n')}
 </Directory>`;
 }
 
-before(async () => {
-  site = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-gtag-site-'));
-  fs.chmodSync(site, 0o755);
-  const conf = [
+/** The pages, each in a directory of PAGES with its own directives. */
+function siteConf(pages) {
+  return [
     `LoadModule alias_module ${moduleDir()}/mod_alias.so`,
-    scope('on', ['ConsentGoogleConsentMode On'], [GA_ID, ADS_ID]),
-    scope('enforce', ['ConsentGoogleConsentMode On', 'ConsentCSP Enforce'], [GA_ID, ADS_ID]),
-    scope('early', ['ConsentGoogleConsentMode On'], [GA_ID, ADS_ID], EARLY_PAGE),
-    scope('off', ['ConsentGoogleConsentMode Off'], [GA_ID, ADS_ID]),
-    scope('off-ga', ['ConsentGoogleConsentMode Off'], [GA_ID]),
+    scope(pages, 'on', ['ConsentGoogleConsentMode On'], [GA_ID, ADS_ID]),
+    scope(pages, 'enforce', ['ConsentGoogleConsentMode On', 'ConsentCSP Enforce'], [GA_ID, ADS_ID]),
+    scope(pages, 'early', ['ConsentGoogleConsentMode On'], [GA_ID, ADS_ID], EARLY_PAGE),
+    scope(pages, 'off', ['ConsentGoogleConsentMode Off'], [GA_ID, ADS_ID]),
+    scope(pages, 'off-ga', ['ConsentGoogleConsentMode Off'], [GA_ID]),
   ].join('\n');
-  server = await startServer({ extraConf: conf });
-  browser = await launchBrowser();
-});
+}
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (site) fs.rmSync(site, { recursive: true, force: true });
+const site = useSite({
+  servers: { server: (s) => startServer({ extraConf: siteConf(s.tempDir('mc-gtag-site-')) }) },
 });
 
 /** A fresh visitor whose gtag.js is the stand-in. */
 async function visitor({ hostile = false } = {}) {
-  const s = await openSession(browser, server, { watchCsp: true });
+  const s = await openSession(site.browser, site.server, { watchCsp: true });
   // registered after the session's own policy, so asked first
   await s.context.route(GTAG_JS, (route) =>
     route.fulfill({ status: 200, contentType: 'text/javascript', body: STAND_IN(hostile) }),
@@ -179,7 +169,7 @@ async function visitor({ hostile = false } = {}) {
 const sent = (s, re, from = 0) => s.requests.slice(from).filter((r) => re.test(r.url) && !stoppedByPolicy(r));
 
 async function open(s, p) {
-  await s.page.goto(server.url(p));
+  await s.page.goto(site.server.url(p));
   await settle(s.page, 600);
 }
 
@@ -258,7 +248,7 @@ test('Consent Mode On, statistics only: GA collects with analytics granted, Ads 
     await s.page.reload();
     await settle(s.page, 800);
     assert.equal(await bannerControls(s.page).form.isVisible(), false, 'the banner shows again after the choice');
-    const html = await (await s.context.request.get(server.url('/on/'))).text();
+    const html = await (await s.context.request.get(site.server.url('/on/'))).text();
     assert.match(html, /<script async src="https:\/\/www\.googletagmanager\.com\/gtag\/js\?id=G-TESTGA4X"><\/script>/);
     assert.ok(html.includes("<script>\n  window.dataLayer = window.dataLayer || [];"), 'the server still holds the gtag snippet');
     assert.match(html, /data-consent="marketing"[^>]*>\s*!function\(f,b,e,v,n,t,s\)/, 'the Meta Pixel snippet is not held as marketing');

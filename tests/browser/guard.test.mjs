@@ -3,32 +3,21 @@
 // consent, like the server holds back those of the page; and Google Consent
 // Mode v2 (ConsentGoogleConsentMode).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { choose, describeRequests, expectBanner, launchBrowser, openSession, settle } from './lib/browser.mjs';
-import { startServer } from './lib/server.mjs';
+import { choose, describeRequests, expectBanner, openSession, settle } from './lib/browser.mjs';
+import { useSite } from './lib/site.mjs';
 
-let server;
-let gcmServer;
-let offServer;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  offServer = await startServer({ extraConf: 'ConsentGoogleConsentMode Off' });
-  gcmServer = await startServer({ extraConf: 'ConsentGoogleConsentMode On' });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await gcmServer?.stop();
-  await offServer?.stop();
+const site = useSite({
+  servers: {
+    server: {},
+    offServer: { extraConf: 'ConsentGoogleConsentMode Off' },
+    gcmServer: { extraConf: 'ConsentGoogleConsentMode On' },
+  },
 });
 
 async function visit(srv, p = '/') {
-  const session = await openSession(browser, srv);
+  const session = await openSession(site.browser, srv);
   await session.page.goto(srv.url(p));
   await settle(session.page);
   return session;
@@ -81,7 +70,7 @@ async function held(page) {
 }
 
 test('trackers inserted later are held back until Accept all, then activated', async () => {
-  const s = await visit(server);
+  const s = await visit(site.server);
   try {
     await expectBanner(s.page);
     await insertLater(s.page);
@@ -109,7 +98,7 @@ test('trackers inserted later are held back until Accept all, then activated', a
 });
 
 test('after Accept all, trackers inserted later go through at once', async () => {
-  const s = await visit(server);
+  const s = await visit(site.server);
   try {
     await choose(s, 'accept');
     await settle(s.page);
@@ -145,7 +134,7 @@ const GRANTED = {
 };
 
 test('ConsentGoogleConsentMode On: default all denied first, an update on Accept all and on return', async () => {
-  const s = await visit(gcmServer);
+  const s = await visit(site.gcmServer);
   try {
     await expectBanner(s.page);
     const before = await dataLayer(s.page);
@@ -168,7 +157,7 @@ test('ConsentGoogleConsentMode On: default all denied first, an update on Accept
 });
 
 test('ConsentGoogleConsentMode Off: no consent command in dataLayer', async () => {
-  const s = await visit(offServer);
+  const s = await visit(site.offServer);
   try {
     assert.equal(consentCommands(await dataLayer(s.page)).length, 0);
     await choose(s, 'accept');

@@ -17,11 +17,12 @@
 // The browser work is done up front, several pages at once; each test then
 // judges what was recorded for it.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
 import { describeRequests, stoppedByPolicy } from './lib/browser.mjs';
 import { CLASSES, CORPUS } from './lib/leak-corpus.mjs';
 import { MODE_CONF, attempts, launchOfflineBrowser, leftMachine, observe, pool, startLeakServer } from './lib/leaks.mjs';
+import { useSite } from './lib/site.mjs';
 
 /**
  * The modes the corpus is judged in: 'off' is the HTML rewriter alone,
@@ -45,27 +46,29 @@ const JS = [
   ['off', false, 'jsOff'],
 ];
 
-const servers = {};
-let browser;
+// one server a mode, under the mode's name
+const site = useSite({
+  servers: Object.fromEntries(MODES.map((mode) => [mode, () => startLeakServer(CORPUS, mode)])),
+  browser: launchOfflineBrowser,
+});
 const observed = new Map();
 const key = (mode, entry, where, js) => `${mode}\u0000${entry.name}\u0000${where}\u0000${js}`;
 
 before(async () => {
-  browser = await launchOfflineBrowser();
+  await site.ready;
   const jobs = [];
   for (const mode of MODES) {
-    servers[mode] = await startLeakServer(CORPUS, mode);
     for (const entry of ENTRIES) {
       for (const [label, js, flag] of JS) {
         if (!entry[flag]) continue;
         // (a) needs only one mode: it serves the page as written
         if (mode === MODES[0]) {
-          jobs.push(async () => observed.set(key(mode, entry, 'raw', label), await observe(browser, servers[mode], entry, { where: 'raw', js })));
+          jobs.push(async () => observed.set(key(mode, entry, 'raw', label), await observe(site.browser, site[mode], entry, { where: 'raw', js })));
         }
         jobs.push(async () =>
           observed.set(
             key(mode, entry, 'module', label),
-            await observe(browser, servers[mode], entry, { where: 'module', js, accept: entry.restores }),
+            await observe(site.browser, site[mode], entry, { where: 'module', js, accept: entry.restores }),
           ),
         );
       }
@@ -90,11 +93,6 @@ before(async () => {
     const slow = [...observed].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15);
     for (const [k, r] of slow) console.log(`${r.ms} ms  ${k.split('\u0000').join(' | ')}`);
   }
-});
-
-after(async () => {
-  await browser?.close();
-  for (const s of Object.values(servers)) await s.stop();
 });
 
 function recorded(mode, entry, where, js) {

@@ -2,7 +2,7 @@
 // post answered with 303 back to the page, and the server alone decides
 // what the page carries (including the <noscript> tracking pixels).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
   TRACKERS,
@@ -12,29 +12,17 @@ import {
   cookies,
   describeRequests,
   expectBanner,
-  launchBrowser,
   openSession,
   recordsOf,
   settle,
 } from './lib/browser.mjs';
-import { startServer } from './lib/server.mjs';
+import { useSite } from './lib/site.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const site = useSite();
 
 async function visitWithoutJs(p) {
-  const session = await openSession(browser, server, { javaScriptEnabled: false });
-  const res = await session.page.goto(server.url(p));
+  const session = await openSession(site.browser, site.server, { javaScriptEnabled: false });
+  const res = await session.page.goto(site.server.url(p));
   assert.equal(res.status(), 200);
   await settle(session.page);
   return session;
@@ -73,7 +61,7 @@ test('JavaScript off: Reject all posts the form, comes back to the page with 303
     const post = await submit(s, 'reject');
     assert.equal(post.request().method(), 'POST');
     assert.equal(post.status(), 303, `the form post answered ${post.status()}, not 303`);
-    const location = new URL(post.headers().location, server.origin);
+    const location = new URL(post.headers().location, site.server.origin);
     assert.equal(location.pathname, '/kontakt.html', `303 to ${post.headers().location}, not back to the page`);
     assert.equal(new URL(s.page.url()).pathname, '/kontakt.html');
     assert.equal(await bannerControls(s.page).form.isVisible().catch(() => false), false, 'the banner is still shown');

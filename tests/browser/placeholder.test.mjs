@@ -5,40 +5,29 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
   TRACKERS,
   cookies,
   describeRequests,
   expectBanner,
-  launchBrowser,
   markDocument,
   openSession,
   sameDocument,
   settle,
 } from './lib/browser.mjs';
-import { REPO, startServer } from './lib/server.mjs';
+import { REPO } from './lib/server.mjs';
+import { useSite } from './lib/site.mjs';
 
 const NB = JSON.parse(fs.readFileSync(path.join(REPO, 'conf', 'locales', 'nb.json'), 'utf8')).texts;
 const FRAME = 'iframe[data-consent="marketing"][data-consent-src^="https://www.youtube.com/embed/"]';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const site = useSite();
 
 async function visit(p = '/') {
-  const session = await openSession(browser, server);
-  await session.page.goto(server.url(p));
+  const session = await openSession(site.browser, site.server);
+  await session.page.goto(site.server.url(p));
   await settle(session.page);
   return session;
 }
@@ -99,7 +88,7 @@ test('before consent the frame keeps its size and shows the placeholder', async 
 
     const granted = await visit('/');
     try {
-      await granted.page.goto(server.url('/'));
+      await granted.page.goto(site.server.url('/'));
       await markDocument(granted.page);
       const [res] = await Promise.all([
         granted.page.waitForResponse((r) => new URL(r.url()).pathname === '/_consent/decision'),
@@ -133,7 +122,7 @@ test('"Load content" loads only this embed and records nothing', async () => {
     const made = s.requests.slice(start);
     const youtube = made.filter((r) => TRACKERS.youtube.match(r.url));
     assert.ok(youtube.length > 0, `the embed was not requested:\n${describeRequests(made)}`);
-    const others = made.filter((r) => !TRACKERS.youtube.match(r.url) && new URL(r.url).origin !== server.url(''));
+    const others = made.filter((r) => !TRACKERS.youtube.match(r.url) && new URL(r.url).origin !== site.server.url(''));
     const trackers = Object.keys(TRACKERS).filter((k) => k !== 'youtube' && s.requests.some((r) => TRACKERS[k].match(r.url)));
     assert.deepEqual(trackers, [], `other trackers were requested:\n${describeRequests(s.requests)}`);
     assert.equal(others.length, 0, `other third-party requests:\n${describeRequests(others)}`);

@@ -2,10 +2,10 @@
 // them (name, purpose, provider, domain, lifetime in words, first or third
 // party), and the banner's second layer names them under their category.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { assertNoThirdParty, expectBanner, launchBrowser, openSession, settle } from './lib/browser.mjs';
-import { startServer } from './lib/server.mjs';
+import { assertNoThirdParty, expectBanner, openSession, settle } from './lib/browser.mjs';
+import { useSite } from './lib/site.mjs';
 
 // A cookie of the clinic's own, not in the catalogue: only the server's
 // record of what the site sets can put it in the table and the banner.
@@ -15,24 +15,13 @@ Header always add Set-Cookie "${OWN}=nb; Path=/; Max-Age=31536000"
 ConsentCookieRule preferences ${OWN}
 `;
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer({ extraConf: EXTRA });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const site = useSite({ servers: { server: { extraConf: EXTRA } } });
 
 test('the privacy page lists a cookie the site was seen to set, with its lifetime in words', async () => {
-  const s = await openSession(browser, server);
+  const s = await openSession(site.browser, site.server);
   try {
     // the first visit's responses set the cookies (held back: no consent yet)
-    await s.page.goto(server.url('/personvern.html'));
+    await s.page.goto(site.server.url('/personvern.html'));
     await settle(s.page);
     const held = (await s.context.cookies()).map((c) => c.name);
     assert.ok(!held.includes(OWN), `${OWN} reached the browser before consent`);
@@ -57,9 +46,9 @@ test('the privacy page lists a cookie the site was seen to set, with its lifetim
 });
 
 test("the banner's second layer names the seen cookie under its category", async () => {
-  const s = await openSession(browser, server);
+  const s = await openSession(site.browser, site.server);
   try {
-    await s.page.goto(server.url('/'));
+    await s.page.goto(site.server.url('/'));
     await settle(s.page);
     const b = await expectBanner(s.page);
     await b.settings.click();
@@ -74,16 +63,16 @@ test("the banner's second layer names the seen cookie under its category", async
 });
 
 test('without JavaScript the privacy page links the declaration and the settings page', async () => {
-  const s = await openSession(browser, server, { javaScriptEnabled: false });
+  const s = await openSession(site.browser, site.server, { javaScriptEnabled: false });
   try {
-    await s.page.goto(server.url('/personvern.html'));
+    await s.page.goto(site.server.url('/personvern.html'));
     await settle(s.page);
     const box = s.page.locator('#informasjonskapsler');
     // the readable page, and the JSON beside it
     assert.equal(await box.locator('a[href="/_consent/declaration?format=html"]').count(), 1);
     assert.equal(await box.locator('a[href="/_consent/declaration?format=json"]').count(), 1);
     assert.equal(await box.locator('a[href^="/_consent/settings"]').count(), 1);
-    const res = await s.page.goto(server.url('/_consent/declaration?format=json'));
+    const res = await s.page.goto(site.server.url('/_consent/declaration?format=json'));
     const decl = await res.json();
     assert.ok(decl.seen.some((c) => c.name === OWN && c.category === 'preferences'), JSON.stringify(decl.seen));
   } finally {

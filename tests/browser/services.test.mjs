@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
   bannerControls,
@@ -14,34 +14,23 @@ import {
   consentState,
   describeRequests,
   expectBanner,
-  launchBrowser,
   openSession,
   recordsOf,
   screenshotPath,
   settle,
 } from './lib/browser.mjs';
-import { REPO, startServer } from './lib/server.mjs';
+import { REPO } from './lib/server.mjs';
+import { useSite } from './lib/site.mjs';
 
 const NB = JSON.parse(fs.readFileSync(path.join(REPO, 'conf', 'locales', 'nb.json'), 'utf8')).texts;
 const FRAME = 'iframe[data-consent="marketing"][data-consent-src^="https://www.youtube.com/embed/"]';
 const ALLOW_YOUTUBE = NB.placeholder_allow_service.replace('{service}', 'YouTube');
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const site = useSite();
 
 async function visit(options = {}) {
-  const session = await openSession(browser, server, options);
-  await session.page.goto(server.url('/'));
+  const session = await openSession(site.browser, site.server, options);
+  await session.page.goto(site.server.url('/'));
   await settle(session.page);
   return session;
 }
@@ -153,14 +142,14 @@ test('the placeholder form works without JavaScript', async () => {
 
     // the settings page shows YouTube ticked, so saving it as it stands
     // keeps it; and "Withdraw consent" there takes it back
-    await s.page.goto(server.url('/_consent/settings?return=/'));
+    await s.page.goto(site.server.url('/_consent/settings?return=/'));
     const box = s.page.locator('input.mc-service[value="youtube"]');
     assert.ok(await box.isChecked(), 'the settings page shows YouTube unticked after it was allowed');
-    await Promise.all([s.page.waitForURL(server.url('/')), bannerControls(s.page).save.click()]);
+    await Promise.all([s.page.waitForURL(site.server.url('/')), bannerControls(s.page).save.click()]);
     assert.deepEqual((await consentState(s)).services, ['youtube'], 'saving the settings page dropped YouTube');
-    await s.page.goto(server.url('/_consent/settings?return=/'));
+    await s.page.goto(site.server.url('/_consent/settings?return=/'));
     await Promise.all([
-      s.page.waitForURL(server.url('/')),
+      s.page.waitForURL(site.server.url('/')),
       s.page.getByRole('button', { name: NB.withdraw }).click(),
     ]);
     const state = await consentState(s);
@@ -227,7 +216,7 @@ test('axe: the placeholder with its three choices has no WCAG 2.2 A/AA violation
   const s = await visit({ bypassCSP: true });
   try {
     const src = await s.page.locator(FRAME).getAttribute('src');
-    await s.page.goto(server.url(src), { referer: server.url('/') });
+    await s.page.goto(site.server.url(src), { referer: site.server.url('/') });
     for (const name of [ALLOW_YOUTUBE, NB.placeholder_load]) {
       assert.equal(await s.page.getByRole(/Last/.test(name) ? 'link' : 'button', { name }).count(), 1, name);
     }

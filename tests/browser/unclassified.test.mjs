@@ -3,10 +3,10 @@
 // the visitor accepts all; a session one (a login) does; the second layer
 // shows them apart, not as necessary.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { choose, cookies, documentCookies, expectBanner, launchBrowser, openSession, settle } from './lib/browser.mjs';
-import { startServer } from './lib/server.mjs';
+import { choose, cookies, documentCookies, expectBanner, openSession, settle } from './lib/browser.mjs';
+import { useSite } from './lib/site.mjs';
 
 const UNKNOWN = 'vendor_uid';
 const LOGIN = 'app_login';
@@ -15,23 +15,12 @@ Header always add Set-Cookie "${UNKNOWN}=v-365; Path=/; Max-Age=31536000"
 Header always add Set-Cookie "${LOGIN}=s-1; Path=/"
 `;
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer({ extraConf: EXTRA });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const site = useSite({ servers: { server: { extraConf: EXTRA } } });
 
 test('a persistent unknown cookie is held until "Accept all", a session one passes', async () => {
-  const s = await openSession(browser, server);
+  const s = await openSession(site.browser, site.server);
   try {
-    await s.page.goto(server.url('/'));
+    await s.page.goto(site.server.url('/'));
     await settle(s.page);
     let jar = await cookies(s);
     assert.ok(!(UNKNOWN in jar), `${UNKNOWN} reached the browser before any choice`);
@@ -62,9 +51,9 @@ test('a persistent unknown cookie is held until "Accept all", a session one pass
 });
 
 test('statistics alone does not release it', async () => {
-  const s = await openSession(browser, server);
+  const s = await openSession(site.browser, site.server);
   try {
-    await s.page.goto(server.url('/'));
+    await s.page.goto(site.server.url('/'));
     await settle(s.page);
     const b = await expectBanner(s.page);
     await b.settings.click();

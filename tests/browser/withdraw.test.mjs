@@ -3,36 +3,26 @@
 // where the admin puts it, and from it one click withdraws; the settings
 // page tells the visitor when they chose in their own time.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
   MOBILE,
   bannerControls,
   choose,
   consentState,
-  launchBrowser,
   openSession,
   recordsOf,
   settle,
 } from './lib/browser.mjs';
-import { startServer } from './lib/server.mjs';
+import { useSite } from './lib/site.mjs';
 
 const PHONE = { width: 390, height: 844 };
 
-let server;
-let cornered;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  cornered = await startServer({ extraConf: 'ConsentReopenPosition top-right' });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await cornered?.stop();
+const site = useSite({
+  servers: {
+    server: {},
+    cornered: { extraConf: 'ConsentReopenPosition top-right' },
+  },
 });
 
 async function controlBox(page) {
@@ -43,9 +33,9 @@ async function controlBox(page) {
 
 test('on a phone the "Cookie settings" control is a small mark that keeps its name', async () => {
   for (const viewport of [MOBILE, PHONE]) {
-    const s = await openSession(browser, server, { viewport });
+    const s = await openSession(site.browser, site.server, { viewport });
     try {
-      await s.page.goto(server.url('/'));
+      await s.page.goto(site.server.url('/'));
       await settle(s.page);
       await choose(s, 'reject');
       const box = await controlBox(s.page);
@@ -64,9 +54,9 @@ test('on a phone the "Cookie settings" control is a small mark that keeps its na
 });
 
 test('on a desktop the control shows its name beside the mark', async () => {
-  const s = await openSession(browser, server);
+  const s = await openSession(site.browser, site.server);
   try {
-    await s.page.goto(server.url('/'));
+    await s.page.goto(site.server.url('/'));
     await settle(s.page);
     await choose(s, 'reject');
     const text = await s.page.locator('#mc-reopen').innerText();
@@ -77,9 +67,9 @@ test('on a desktop the control shows its name beside the mark', async () => {
 });
 
 test('ConsentReopenPosition top-right moves the control to that corner', async () => {
-  const s = await openSession(browser, cornered, { viewport: PHONE });
+  const s = await openSession(site.browser, site.cornered, { viewport: PHONE });
   try {
-    await s.page.goto(cornered.url('/'));
+    await s.page.goto(site.cornered.url('/'));
     await settle(s.page);
     await choose(s, 'reject');
     const box = await controlBox(s.page);
@@ -91,14 +81,14 @@ test('ConsentReopenPosition top-right moves the control to that corner', async (
 
 for (const js of [true, false]) {
   test(`one click on the control's "Withdraw consent" takes everything back (JavaScript ${js ? 'on' : 'off'})`, async () => {
-    const s = await openSession(browser, server, { javaScriptEnabled: js });
+    const s = await openSession(site.browser, site.server, { javaScriptEnabled: js });
     try {
       const { page } = s;
-      await page.goto(server.url('/'));
+      await page.goto(site.server.url('/'));
       await settle(page);
       await choose(s, 'accept');
-      if (!js) await page.waitForURL(server.url('/'));
-      await page.goto(server.url('/om-oss.html'));
+      if (!js) await page.waitForURL(site.server.url('/'));
+      await page.goto(site.server.url('/om-oss.html'));
       await settle(page);
       assert.equal((await consentState(s)).granted.length, 4, 'accept all did not grant everything');
 
@@ -130,13 +120,13 @@ for (const js of [true, false]) {
 }
 
 test("the settings page shows the time of the choice in the visitor's zone, named", async () => {
-  const s = await openSession(browser, server, { timezoneId: 'America/New_York', locale: 'en-US' });
+  const s = await openSession(site.browser, site.server, { timezoneId: 'America/New_York', locale: 'en-US' });
   try {
     const { page } = s;
-    await page.goto(server.url('/en.html'));
+    await page.goto(site.server.url('/en.html'));
     await settle(page);
     await choose(s, 'reject', 'en');
-    await page.goto(server.url('/_consent/settings'));
+    await page.goto(site.server.url('/_consent/settings'));
     await settle(page);
     const time = page.locator('#mc-state time');
     const iso = await time.getAttribute('datetime');

@@ -4,25 +4,14 @@
 // layer opened and scrolled to its Save button, and the page must not
 // scroll sideways.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { LABELS, expectBanner, launchBrowser, openSession, settle } from './lib/browser.mjs';
-import { startServer } from './lib/server.mjs';
+import { LABELS, expectBanner, openSession, settle } from './lib/browser.mjs';
+import { useSite } from './lib/site.mjs';
 
 const ZOOMED = { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 };
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const site = useSite();
 
 /** Fails unless LOC lies wholly in the viewport and is what a click at its
  * centre would hit (nothing covers it). */
@@ -62,10 +51,10 @@ for (const [lang, path] of [
   ['en', '/en.html'],
 ]) {
   test(`at 200% zoom (${lang}) every choice is visible and reachable`, async () => {
-    const s = await openSession(browser, server, ZOOMED);
+    const s = await openSession(site.browser, site.server, ZOOMED);
     try {
       const { page } = s;
-      await page.goto(server.url(path));
+      await page.goto(site.server.url(path));
       await settle(page);
       assert.equal(await page.evaluate(() => window.devicePixelRatio), 2);
       const b = await expectBanner(page, lang);
@@ -98,10 +87,10 @@ for (const [lang, path] of [
 }
 
 test('at 200% zoom a cookie list opens from the keyboard and Save still posts', async () => {
-  const s = await openSession(browser, server, ZOOMED);
+  const s = await openSession(site.browser, site.server, ZOOMED);
   try {
     const { page } = s;
-    await page.goto(server.url('/'));
+    await page.goto(site.server.url('/'));
     await settle(page);
     const b = await expectBanner(page, 'nb');
     await b.settings.click();
