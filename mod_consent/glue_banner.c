@@ -17,17 +17,20 @@
 #include "chain.h"
 #include "decision.h"
 #include "declaration.h"
-#include "glue_cache.h"
-#include "glue_seen.h"
 #include "guard.h"
 #include "lang.h"
 #include "locale.h"
 #include "used.h"
 
+#include "glue_banner.h"
+#include "glue_cache.h"
+#include "glue_config.h"
+#include "glue_seen.h"
+#include "glue_state.h"
+
 APLOG_USE_MODULE(consent);
 
 #define BANNER_NOTE "mod_consent-banner"
-#define PRIVACY_URL_MAX 2048
 #define MAX_OFFERED 16
 
 /* --- the shipped locales -------------------------------------------------------- */
@@ -612,68 +615,6 @@ int mc_assets_handler(request_rec *r, const char *sub)
     if (!r->header_only)
         ap_rwrite(data, (int)size, r);
     return OK;
-}
-
-/* --- directives ----------------------------------------------------------------------- */
-
-const char *mc_cmd_text(cmd_parms *cmd, void *dconf, const char *lang, const char *key,
-                        const char *text)
-{
-    mc_dir_conf_t *d = dconf;
-    const char *problem;
-    char *tag;
-
-    if (!mc_lang_tag_valid(lang))
-        return apr_psprintf(cmd->pool, "ConsentText: '%s' is not a language tag like nb or en",
-                            lang);
-    if (!mc_locale_key_known(key))
-        return apr_psprintf(cmd->pool, "ConsentText %s: unknown text key '%s'; the keys are: %s",
-                            lang, key, mc_locale_keys_list(cmd->pool));
-    if ((problem = mc_locale_text_problem(text)) != NULL)
-        return apr_psprintf(cmd->pool, "ConsentText %s %s: %s", lang, key, problem);
-    if (strncmp(key, "category.", 9) == 0) {
-        /* "category.NAME.title": NAME must be declared (checked once the
-         * whole configuration is read) */
-        const char *name = key + 9;
-        mc_category_ref(cmd, apr_pstrndup(cmd->pool, name, strcspn(name, ".")));
-    }
-    tag = apr_pstrdup(cmd->pool, lang);
-    ap_str_tolower(tag);
-    if (!d->texts)
-        d->texts = apr_table_make(cmd->pool, 4);
-    apr_table_set(d->texts, apr_pstrcat(cmd->pool, tag, " ", key, NULL), text);
-    return NULL;
-}
-
-/* NULL when URL may be linked from the banner: an absolute http(s) URL or
- * a site path ("/personvern"). */
-static const char *privacy_url_problem(apr_pool_t *p, const char *url)
-{
-    apr_uri_t uri;
-    size_t len = strlen(url);
-
-    if (len == 0 || len > PRIVACY_URL_MAX)
-        return "give a URL of 1 to 2048 characters";
-    for (const unsigned char *c = (const unsigned char *)url; *c; c++) {
-        if (*c <= ' ' || *c == 0x7f || *c == '"' || *c == '<' || *c == '>' || *c == '\\')
-            return "the URL contains a space, a quote, '<', '>' or '\\' (percent-encode them)";
-    }
-    if (url[0] == '/')
-        return url[1] == '/' ? "a path must not start with '//'" : NULL;
-    if ((strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0) ||
-        apr_uri_parse(p, url, &uri) != APR_SUCCESS || !uri.hostname || !*uri.hostname)
-        return "give an http:// or https:// URL, or a path starting with '/'";
-    return NULL;
-}
-
-const char *mc_cmd_privacy_policy(cmd_parms *cmd, void *dconf, const char *url)
-{
-    const char *problem = privacy_url_problem(cmd->pool, url);
-
-    if (problem)
-        return apr_psprintf(cmd->pool, "ConsentPrivacyPolicy '%s': %s", url, problem);
-    ((mc_dir_conf_t *)dconf)->privacy_policy = url;
-    return NULL;
 }
 
 /* --- start-up checks ------------------------------------------------------------------- */

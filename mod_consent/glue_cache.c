@@ -31,13 +31,14 @@
 
 #include <apr_atomic.h>
 #include <apr_optional_hooks.h>
-#include <apr_shm.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
 #include <openssl/evp.h>
 
 #include "glue_cache.h"
 #include "glue_seen.h"
+#include "glue_shm.h"
+#include "glue_state.h"
 
 APLOG_USE_MODULE(consent);
 
@@ -45,8 +46,6 @@ APLOG_USE_MODULE(consent);
 typedef struct counters {
     apr_uint64_t hits, misses, stores, evictions, refused;
 } counters_t;
-
-#define COUNTERS_USERDATA "mod_consent page cache counters"
 
 /* The largest page kept, whatever the size of the cache. */
 #define ENTRY_MAX ((apr_size_t)1 << 20)
@@ -374,8 +373,7 @@ void mc_cache_store(request_rec *r, const mc_cache_ticket_t *t, const char *body
 
 int mc_cache_post_config(apr_pool_t *pconf, server_rec *s)
 {
-    apr_pool_t *proc_pool = s->process->pool;
-    apr_shm_t *shm = NULL;
+    mc_shm_t *seg;
     apr_status_t rv;
 
     rv = apr_generate_random_bytes(start_nonce, sizeof(start_nonce));
@@ -387,19 +385,12 @@ int mc_cache_post_config(apr_pool_t *pconf, server_rec *s)
     counters = NULL;
     if (configured_size(s) == 0)
         return OK;
-    /* made once, in the process pool: the counts go on over restarts */
-    apr_pool_userdata_get((void **)&shm, COUNTERS_USERDATA, proc_pool);
-    if (!shm) {
-        rv = apr_shm_create(&shm, sizeof(counters_t), NULL, proc_pool);
-        if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
-                         MCLOGNO(00300) "no shared memory for the page cache's counters");
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-        memset(apr_shm_baseaddr_get(shm), 0, sizeof(counters_t));
-        apr_pool_userdata_set(shm, COUNTERS_USERDATA, apr_pool_cleanup_null, proc_pool);
-    }
-    counters = apr_shm_baseaddr_get(shm);
+    /* made once for the process tree: the counts go on over restarts */
+    seg = mc_shm_get(s, "page-cache-counters", sizeof(counters_t), NULL, NULL,
+                     "the page cache's counters");
+    if (!seg)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    counters = seg->base;
     return OK;
 }
 

@@ -14,7 +14,10 @@
 
 #include "builtin.h"
 #include "chain.h"
-#include "glue_log.h"
+
+#include "glue_config.h"
+#include "glue_log_dbd.h"
+#include "glue_log_syslog.h"
 
 APLOG_USE_MODULE(consent);
 
@@ -142,7 +145,7 @@ static const char *set_engine(cmd_parms *cmd, void *dconf, int on)
     return NULL;
 }
 
-void mc_category_ref(cmd_parms *cmd, const char *category)
+static void category_ref(cmd_parms *cmd, const char *category)
 {
     category_ref_t *ref = apr_array_push(category_refs);
 
@@ -169,7 +172,7 @@ static const char *add_rule(cmd_parms *cmd, mc_dir_conf_t *d, mc_rule_kind_t kin
     if (!d->rules)
         d->rules = apr_array_make(cmd->pool, 4, sizeof(mc_rule_t));
     *(mc_rule_t *)apr_array_push(d->rules) = APR_ARRAY_IDX(rs->rules[kind], 0, mc_rule_t);
-    mc_category_ref(cmd, category);
+    category_ref(cmd, category);
     return NULL;
 }
 
@@ -503,7 +506,7 @@ static const char *set_log(cmd_parms *cmd, void *dconf, const char *arg)
     if (!*arg || (arg[0] == '|' && !arg[1]))
         return "ConsentLog: give a file, or \"|command\"";
     if (strncasecmp(arg, "syslog", 6) == 0 && (arg[6] == '\0' || arg[6] == ':')) {
-        const char *err = mc_log_syslog_parse(cmd->pool, arg, &s->log_target);
+        const char *err = mc_consentlog_syslog_parse(cmd->pool, arg, &s->log_target);
 
         if (err)
             return apr_psprintf(cmd->pool, "ConsentLog %s: %s", arg, err);
@@ -514,7 +517,7 @@ static const char *set_log(cmd_parms *cmd, void *dconf, const char *arg)
         /* once per server: mod_dbd warns about a label registered twice */
         const char *err = s->log_target && strcmp(s->log_target, "dbd") == 0
                               ? NULL
-                              : mc_log_dbd_prepare(cmd);
+                              : mc_consentlog_dbd_prepare(cmd);
 
         if (err)
             return err;
@@ -552,6 +555,104 @@ static const char *set_log_chain(cmd_parms *cmd, void *dconf, const char *arg)
 static const char *set_respect_gpc(cmd_parms *cmd, void *dconf, int on)
 {
     mc_server_conf(cmd->server)->respect_gpc = on;
+    return NULL;
+}
+
+/* --- the banner's texts and links ---------------------------------------------- */
+
+/* The longest privacy policy URL the banner links to. */
+#define PRIVACY_URL_MAX 2048
+
+static const char *set_text(cmd_parms *cmd, void *dconf, const char *lang, const char *key,
+                            const char *text)
+{
+    mc_dir_conf_t *d = dconf;
+    const char *problem;
+    char *tag;
+
+    if (!mc_lang_tag_valid(lang))
+        return apr_psprintf(cmd->pool, "ConsentText: '%s' is not a language tag like nb or en",
+                            lang);
+    if (!mc_locale_key_known(key))
+        return apr_psprintf(cmd->pool, "ConsentText %s: unknown text key '%s'; the keys are: %s",
+                            lang, key, mc_locale_keys_list(cmd->pool));
+    if ((problem = mc_locale_text_problem(text)) != NULL)
+        return apr_psprintf(cmd->pool, "ConsentText %s %s: %s", lang, key, problem);
+    if (strncmp(key, "category.", 9) == 0) {
+        /* "category.NAME.title": NAME must be declared (checked once the
+         * whole configuration is read) */
+        const char *name = key + 9;
+        category_ref(cmd, apr_pstrndup(cmd->pool, name, strcspn(name, ".")));
+    }
+    tag = apr_pstrdup(cmd->pool, lang);
+    ap_str_tolower(tag);
+    if (!d->texts)
+        d->texts = apr_table_make(cmd->pool, 4);
+    apr_table_set(d->texts, apr_pstrcat(cmd->pool, tag, " ", key, NULL), text);
+    return NULL;
+}
+
+/* NULL when URL may be linked from the banner: an absolute http(s) URL or
+ * a site path ("/personvern"). */
+static const char *privacy_url_problem(apr_pool_t *p, const char *url)
+{
+    apr_uri_t uri;
+    size_t len = strlen(url);
+
+    if (len == 0 || len > PRIVACY_URL_MAX)
+        return "give a URL of 1 to 2048 characters";
+    for (const unsigned char *c = (const unsigned char *)url; *c; c++) {
+        if (*c <= ' ' || *c == 0x7f || *c == '"' || *c == '<' || *c == '>' || *c == '\\')
+            return "the URL contains a space, a quote, '<', '>' or '\\' (percent-encode them)";
+    }
+    if (url[0] == '/')
+        return url[1] == '/' ? "a path must not start with '//'" : NULL;
+    if ((strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0) ||
+        apr_uri_parse(p, url, &uri) != APR_SUCCESS || !uri.hostname || !*uri.hostname)
+        return "give an http:// or https:// URL, or a path starting with '/'";
+    return NULL;
+}
+
+static const char *set_privacy_policy(cmd_parms *cmd, void *dconf, const char *url)
+{
+    const char *problem = privacy_url_problem(cmd->pool, url);
+
+    if (problem)
+        return apr_psprintf(cmd->pool, "ConsentPrivacyPolicy '%s': %s", url, problem);
+    ((mc_dir_conf_t *)dconf)->privacy_policy = url;
+    return NULL;
+}
+
+/* --- the Content-Security-Policy (ConsentCSP) ------------------------------------ */
+
+static const char *set_csp(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    mc_dir_conf_t *d = dconf;
+
+    if (strcasecmp(arg, "off") == 0)
+        d->csp_mode = MC_CSP_OFF;
+    else if (strcasecmp(arg, "report") == 0)
+        d->csp_mode = MC_CSP_REPORT;
+    else if (strcasecmp(arg, "enforce") == 0)
+        d->csp_mode = MC_CSP_ENFORCE;
+    else
+        return apr_psprintf(cmd->pool, "ConsentCSP takes Off, Report or Enforce, not '%s'", arg);
+    return NULL;
+}
+
+static const char *add_csp_allow(cmd_parms *cmd, void *dconf, const char *source)
+{
+    mc_dir_conf_t *d = dconf;
+    const char *why = mc_csp_allow_check(source);
+    char *copy;
+
+    if (why)
+        return apr_psprintf(cmd->pool, "ConsentCSPAllow '%s': %s", source, why);
+    if (!d->csp_allow)
+        d->csp_allow = apr_array_make(cmd->pool, 4, sizeof(const char *));
+    copy = apr_pstrdup(cmd->pool, source);
+    ap_str_tolower(copy);
+    APR_ARRAY_PUSH(d->csp_allow, const char *) = copy;
     return NULL;
 }
 
@@ -598,17 +699,17 @@ const command_rec mc_directives[] = {
                  "On to hide refused cookies from handlers and backends (default Off)"),
     AP_INIT_FLAG("ConsentGoogleConsentMode", set_google_consent_mode, NULL, RSRC_CONF | ACCESS_CONF,
                  "On to send Google Consent Mode v2 default and update signals (default Off)"),
-    AP_INIT_TAKE1("ConsentCSP", mc_cmd_csp, NULL, RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
+    AP_INIT_TAKE1("ConsentCSP", set_csp, NULL, RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
                   "Off, Report or Enforce: a Content-Security-Policy that lets pages reach only "
                   "the site, necessary hosts and the hosts of granted categories (default Off)"),
-    AP_INIT_ITERATE("ConsentCSPAllow", mc_cmd_csp_allow, NULL,
+    AP_INIT_ITERATE("ConsentCSPAllow", add_csp_allow, NULL,
                     RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
                     "hosts the site's pages may always reach under ConsentCSP (fonts, CDN)"),
     AP_INIT_ITERATE("ConsentLanguages", add_language, NULL, RSRC_CONF | ACCESS_CONF,
                     "banner languages offered; the first is the fallback (default nb nn en)"),
-    AP_INIT_TAKE3("ConsentText", mc_cmd_text, NULL, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE3("ConsentText", set_text, NULL, RSRC_CONF | ACCESS_CONF,
                   "LANG KEY \"TEXT\": replaces one banner text in one language"),
-    AP_INIT_TAKE1("ConsentPrivacyPolicy", mc_cmd_privacy_policy, NULL, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("ConsentPrivacyPolicy", set_privacy_policy, NULL, RSRC_CONF | ACCESS_CONF,
                   "URL of the privacy policy the banner links to"),
     AP_INIT_TAKE1("ConsentReopenPosition", set_reopen_position, NULL, RSRC_CONF | ACCESS_CONF,
                   "corner of the \"Cookie settings\" control: bottom-left (default), "
@@ -754,9 +855,7 @@ int mc_config_post(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_server
             }
         }
     }
-    if ((rv = check_category_refs(main_server)) != OK)
-        return rv;
-    return mc_banner_post_config(pconf, ptemp, main_server);
+    return check_category_refs(main_server);
 }
 
 int mc_engine_on(const request_rec *r)

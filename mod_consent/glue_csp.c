@@ -46,45 +46,15 @@
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
 
+#include "glue_csp.h"
+#include "glue_request.h"
 #include "glue_seen.h"
+#include "glue_state.h"
 
 APLOG_USE_MODULE(consent);
 
 #define CSP_REPORT_PATH "/csp-report" /* below ConsentBasePath */
 #define CSP_CACHE_MAX 256
-
-/* --- directives ------------------------------------------------------------------------- */
-
-const char *mc_cmd_csp(cmd_parms *cmd, void *dconf, const char *arg)
-{
-    mc_dir_conf_t *d = dconf;
-
-    if (strcasecmp(arg, "off") == 0)
-        d->csp_mode = MC_CSP_OFF;
-    else if (strcasecmp(arg, "report") == 0)
-        d->csp_mode = MC_CSP_REPORT;
-    else if (strcasecmp(arg, "enforce") == 0)
-        d->csp_mode = MC_CSP_ENFORCE;
-    else
-        return apr_psprintf(cmd->pool, "ConsentCSP takes Off, Report or Enforce, not '%s'", arg);
-    return NULL;
-}
-
-const char *mc_cmd_csp_allow(cmd_parms *cmd, void *dconf, const char *source)
-{
-    mc_dir_conf_t *d = dconf;
-    const char *why = mc_csp_allow_check(source);
-    char *copy;
-
-    if (why)
-        return apr_psprintf(cmd->pool, "ConsentCSPAllow '%s': %s", source, why);
-    if (!d->csp_allow)
-        d->csp_allow = apr_array_make(cmd->pool, 4, sizeof(const char *));
-    copy = apr_pstrdup(cmd->pool, source);
-    ap_str_tolower(copy);
-    APR_ARRAY_PUSH(d->csp_allow, const char *) = copy;
-    return NULL;
-}
 
 /* --- the policy of a page ----------------------------------------------------------------- */
 

@@ -17,14 +17,16 @@
 #include "cookie.h"
 #include "decision.h"
 
+#include "glue_endpoint.h"
+#include "glue_banner.h"
+#include "glue_csp.h"
+#include "glue_headers.h"
+#include "glue_log.h"
+#include "glue_pages.h"
+#include "glue_request.h"
+#include "glue_state.h"
+
 APLOG_USE_MODULE(consent);
-
-#define ENDPOINT_NOTE "mod_consent-endpoint"
-
-int mc_is_endpoint(const request_rec *r)
-{
-    return apr_table_get(r->notes, ENDPOINT_NOTE) != NULL;
-}
 
 /* Claims the endpoint's URLs before mod_alias, mod_rewrite or a SetHandler
  * can: the note, not r->handler, marks the request as ours, because a
@@ -39,7 +41,7 @@ int mc_translate_name(request_rec *r)
     len = strlen(conf->base_path);
     if (strncmp(r->uri, conf->base_path, len) != 0 || (r->uri[len] != '/' && r->uri[len] != '\0'))
         return DECLINED;
-    apr_table_setn(r->notes, ENDPOINT_NOTE, "1");
+    mc_mark_endpoint(r);
     r->handler = MC_HANDLER;
     r->filename = apr_pstrcat(r->pool, "consent:", r->uri, NULL);
     return OK;
@@ -53,37 +55,6 @@ int mc_map_to_storage(request_rec *r)
 
 /* --- answers ------------------------------------------------------------------- */
 
-static void no_store(request_rec *r)
-{
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
-}
-
-static int send_json(request_rec *r, int status, const char *json)
-{
-    r->status = status;
-    no_store(r);
-    ap_set_content_type(r, "application/json");
-    if (!r->header_only)
-        ap_rvputs(r, json, "\n", NULL);
-    return OK;
-}
-
-/* A refusal: a status, a short reason as JSON, and nothing recorded or set. */
-int mc_refuse(request_rec *r, int status, const char *reason)
-{
-    json_t *body = json_pack("{s:s}", "error", reason);
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    int rv;
-
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MCLOGNO(00020) "%s refused (%d): %s",
-                  ap_escape_logitem(r->pool, r->uri), status, reason);
-    rv = send_json(r, status, text ? text : "{\"error\":\"refused\"}");
-    free(text);
-    json_decref(body);
-    return rv;
-}
-
 static int handle_state(request_rec *r)
 {
     const mc_server_conf_t *conf = mc_server_conf(r->server);
@@ -94,57 +65,8 @@ static int handle_state(request_rec *r)
         return HTTP_METHOD_NOT_ALLOWED;
     }
     st = mc_request_state(r);
-    return send_json(r, HTTP_OK,
+    return mc_send_json(r, HTTP_OK,
                      mc_state_json(r->pool, conf->cats, &st->consent, conf->policy, st->gpc));
-}
-
-/* --- the same-site check ----------------------------------------------------------- */
-
-static int within_domain(const char *host, const char *domain)
-{
-    size_t hl = strlen(host), dl = strlen(domain);
-
-    if (hl == dl)
-        return strcasecmp(host, domain) == 0;
-    return hl > dl && host[hl - dl - 1] == '.' && strcasecmp(host + hl - dl, domain) == 0;
-}
-
-int mc_same_site_host(const request_rec *r, const mc_server_conf_t *conf, const char *host)
-{
-    const char *own = r->hostname ? r->hostname : "";
-
-    if (strcasecmp(host, own) == 0)
-        return 1;
-    return conf->cookie_domain && within_domain(own, conf->cookie_domain) &&
-           within_domain(host, conf->cookie_domain);
-}
-
-/* Decisions must come from the site itself, or a forged form on another
- * site could consent on the visitor's behalf. Browsers say where a POST
- * comes from in Origin and Sec-Fetch-Site; a client that sends neither is
- * not a browser acting for someone else. Returns a reason, or NULL. */
-const char *mc_cross_site_reason(request_rec *r, const mc_server_conf_t *conf)
-{
-    const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
-    const char *origin = apr_table_get(r->headers_in, "Origin");
-    const char *host = r->hostname ? r->hostname : "";
-    int shared = conf->cookie_domain && within_domain(host, conf->cookie_domain);
-    apr_uri_t uri;
-
-    if (site && strcasecmp(site, "same-origin") != 0 && strcasecmp(site, "none") != 0 &&
-        !(strcasecmp(site, "same-site") == 0 && shared))
-        return "cross-site request";
-    if (!origin)
-        return NULL;
-    if (strcmp(origin, "null") == 0)
-        return "request from an opaque origin";
-    if (apr_uri_parse(r->pool, origin, &uri) != APR_SUCCESS || !uri.hostname || !uri.scheme)
-        return "malformed Origin header";
-    if (strcasecmp(uri.hostname, host) == 0)
-        return NULL;
-    if (shared && within_domain(uri.hostname, conf->cookie_domain))
-        return NULL;
-    return "cross-site request";
 }
 
 /* --- the body ----------------------------------------------------------------------- */
@@ -166,33 +88,6 @@ static body_type_t body_type(const request_rec *r)
     return BODY_OTHER;
 }
 
-int mc_read_body(request_rec *r, apr_size_t max, char **body, apr_size_t *len)
-{
-    char *buf;
-    apr_size_t got = 0;
-    long n;
-    int rv;
-
-    if ((rv = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK)
-        return rv;
-    if (r->remaining > (apr_off_t)max)
-        return HTTP_REQUEST_ENTITY_TOO_LARGE;
-    buf = apr_palloc(r->pool, max + 2);
-    if (ap_should_client_block(r)) {
-        while ((n = ap_get_client_block(r, buf + got, max + 1 - got)) > 0) {
-            got += (apr_size_t)n;
-            if (got > max)
-                return HTTP_REQUEST_ENTITY_TOO_LARGE;
-        }
-        if (n < 0)
-            return HTTP_BAD_REQUEST;
-    }
-    buf[got] = '\0';
-    *body = buf;
-    *len = got;
-    return OK;
-}
-
 /* --- recording ----------------------------------------------------------------------- */
 
 static void set_consent_cookie(request_rec *r, const mc_server_conf_t *conf, const char *value)
@@ -204,7 +99,7 @@ static void set_consent_cookie(request_rec *r, const mc_server_conf_t *conf, con
                                      conf->max_age, secure);
 
     /* err_headers_out: kept on every answer, the 303 included */
-    if (conf->cookie_domain && within_domain(host, conf->cookie_domain)) {
+    if (conf->cookie_domain && mc_domain_match(host, conf->cookie_domain)) {
         /* one decision per site: replace a host-only cookie, never keep
          * it beside the domain-wide one */
         apr_table_addn(r->err_headers_out, "Set-Cookie",
@@ -225,7 +120,7 @@ static int redirect_back(request_rec *r, const char *path)
     const char *target = path ? path : "/";
 
     r->status = HTTP_SEE_OTHER;
-    no_store(r);
+    mc_no_store(r);
     apr_table_setn(r->headers_out, "Location", target);
     ap_set_content_type(r, "text/html; charset=utf-8");
     if (!r->header_only)
@@ -314,7 +209,7 @@ static int handle_decision(request_rec *r)
         return mc_refuse(r, HTTP_INTERNAL_SERVER_ERROR, "the decision could not be recorded");
     }
     /* the record first: a consent cookie is never issued without it */
-    if (mc_log_record(r, &rec) != APR_SUCCESS)
+    if (mc_consentlog_record(r, &rec) != APR_SUCCESS)
         return mc_refuse(r, HTTP_SERVICE_UNAVAILABLE, "the decision could not be recorded");
     set_consent_cookie(r, conf, token);
     /* from here on the request speaks for the new decision: the cleanup
@@ -324,7 +219,7 @@ static int handle_decision(request_rec *r)
                                                         : ~(mc_catmask_t)0));
     if (type == BODY_FORM)
         return redirect_back(r, decision.return_path);
-    return send_json(r, HTTP_OK,
+    return mc_send_json(r, HTTP_OK,
                      mc_state_json(r->pool, conf->cats, &consent, conf->policy, st->gpc));
 }
 

@@ -27,11 +27,16 @@
 #include <zlib.h>
 
 #include "banner.h"
-#include "glue_cache.h"
-#include "glue_seen.h"
 #include "gtag.h"
 #include "html.h"
 #include "inuse.h"
+
+#include "glue_filter.h"
+#include "glue_banner.h"
+#include "glue_cache.h"
+#include "glue_csp.h"
+#include "glue_seen.h"
+#include "glue_state.h"
 
 APLOG_USE_MODULE(consent);
 

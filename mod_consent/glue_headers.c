@@ -13,152 +13,15 @@
 #include <apr_thread_mutex.h>
 
 #include "cookie.h"
+
+#include "glue_headers.h"
+#include "glue_request.h"
+#include "glue_config.h"
+#include "glue_csp.h"
 #include "glue_seen.h"
+#include "glue_state.h"
 
 APLOG_USE_MODULE(consent);
-
-/* --- the visitor's consent ------------------------------------------------------ */
-
-static int collect_value(void *rec, const char *key, const char *value)
-{
-    APR_ARRAY_PUSH((apr_array_header_t *)rec, const char *) = value;
-    return 1;
-}
-
-/* All values of header NAME in T (HTTP/2 may send several Cookie fields). */
-static apr_array_header_t *header_values(apr_pool_t *p, apr_table_t *t, const char *name)
-{
-    apr_array_header_t *values = apr_array_make(p, 2, sizeof(const char *));
-
-    apr_table_do(collect_value, values, t, name, NULL);
-    return values;
-}
-
-static apr_array_header_t *request_cookies(request_rec *r)
-{
-    apr_array_header_t *values = header_values(r->pool, r->headers_in, "Cookie");
-
-    if (values->nelts == 0)
-        return apr_array_make(r->pool, 1, sizeof(mc_cookie_t));
-    if (values->nelts == 1)
-        return mc_cookie_parse(r->pool, APR_ARRAY_IDX(values, 0, const char *));
-    return mc_cookie_parse(r->pool, apr_array_pstrcat(r->pool, values, ';'));
-}
-
-/* Ranks decode results: a valid token beats one whose id can be continued
- * (expired, outdated), which beats anything else. */
-static int status_rank(mc_token_status_t status)
-{
-    switch (status) {
-    case MC_TOKEN_VALID: return 3;
-    case MC_TOKEN_EXPIRED:
-    case MC_TOKEN_OUTDATED: return 2;
-    case MC_TOKEN_MISSING: return 0;
-    default: return 1;
-    }
-}
-
-/* A browser can hold two consent cookies (host-only and domain-wide, after
- * ConsentCookieDomain was introduced): the newest valid one counts. */
-static void read_consent(request_rec *r, const mc_server_conf_t *conf, mc_request_state_t *st)
-{
-    apr_time_t now = apr_time_sec(r->request_time);
-
-    mc_consent_init(&st->consent, conf->cats);
-    st->status = MC_TOKEN_MISSING;
-    for (int i = 0; i < st->cookies->nelts; i++) {
-        const mc_cookie_t *c = &APR_ARRAY_IDX(st->cookies, i, mc_cookie_t);
-        mc_consent_t candidate;
-        mc_token_status_t status;
-        int better;
-
-        if (strcmp(c->name, conf->cookie_name) != 0)
-            continue;
-        status = mc_token_decode(r->pool, conf->signing_key, conf->cats, conf->rules, c->value,
-                                 strlen(c->value), conf->policy, now, conf->max_age, &candidate);
-        better = status_rank(status) > status_rank(st->status) ||
-                 (status == MC_TOKEN_VALID && st->status == MC_TOKEN_VALID &&
-                  candidate.time > st->consent.time);
-        if (better) {
-            st->consent = candidate;
-            st->status = status;
-        }
-    }
-    if (st->status != MC_TOKEN_MISSING && st->status != MC_TOKEN_VALID)
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      MCLOGNO(00010) "consent cookie not accepted: %s",
-                      mc_token_status_str(st->status));
-}
-
-static int gpc_requested(request_rec *r)
-{
-    const char *v = apr_table_get(r->headers_in, "Sec-GPC");
-
-    while (v && apr_isspace(*v))
-        v++;
-    return v && v[0] == '1' && (v[1] == '\0' || apr_isspace(v[1]));
-}
-
-/* The cookie's services, less those of marketing under GPC (as the category). */
-static const apr_array_header_t *effective_services(request_rec *r, const mc_server_conf_t *conf,
-                                                    const mc_request_state_t *st)
-{
-    apr_array_header_t *kept;
-    const apr_array_header_t *ids = st->consent.services;
-
-    if (!ids || !st->gpc)
-        return ids;
-    kept = apr_array_make(r->pool, ids->nelts, sizeof(const char *));
-    for (int i = 0; i < ids->nelts; i++) {
-        const char *id = APR_ARRAY_IDX(ids, i, const char *);
-        const mc_service_t *svc = mc_ruleset_service(conf->rules, id, strlen(id));
-
-        if (svc && mc_categories_index(conf->cats, svc->category) != MC_CAT_MARKETING)
-            APR_ARRAY_PUSH(kept, const char *) = id;
-    }
-    return kept;
-}
-
-int mc_service_granted(request_rec *r, const char *id)
-{
-    const apr_array_header_t *ids = mc_request_state(r)->services;
-
-    for (int i = 0; id && ids && i < ids->nelts; i++) {
-        if (strcmp(APR_ARRAY_IDX(ids, i, const char *), id) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-const char *mc_services_key(request_rec *r, const mc_request_state_t *st)
-{
-    const char *key = "";
-
-    for (int i = 0; st->services && i < st->services->nelts; i++)
-        key = apr_pstrcat(r->pool, key, i ? ":" : "~", APR_ARRAY_IDX(st->services, i, const char *),
-                          NULL);
-    return key;
-}
-
-mc_request_state_t *mc_request_state(request_rec *r)
-{
-    mc_request_state_t *st = ap_get_module_config(r->request_config, &consent_module);
-    const mc_server_conf_t *conf;
-
-    if (st)
-        return st;
-    conf = mc_server_conf(r->server);
-    st = apr_pcalloc(r->pool, sizeof(*st));
-    st->cookies = request_cookies(r);
-    read_consent(r, conf, st);
-    st->gpc = conf->respect_gpc && gpc_requested(r);
-    st->effective = st->consent.granted;
-    if (st->gpc)
-        st->effective &= ~((mc_catmask_t)1 << MC_CAT_MARKETING);
-    st->services = effective_services(r, conf, st);
-    ap_set_module_config(r->request_config, &consent_module, st);
-    return st;
-}
 
 /* --- classifying cookies ------------------------------------------------------------ */
 
@@ -338,7 +201,7 @@ static void filter_set_cookies(request_rec *r, apr_table_t *t, mc_catmask_t gran
 
     if (!apr_table_get(t, "Set-Cookie"))
         return;
-    values = header_values(r->pool, t, "Set-Cookie");
+    values = mc_field_values(r->pool, t, "Set-Cookie");
     apr_table_unset(t, "Set-Cookie");
     for (int i = 0; i < values->nelts; i++) {
         apr_array_header_t *cookies =

@@ -17,7 +17,6 @@
 #include "unixd.h"
 
 #include <apr_hash.h>
-#include <apr_shm.h>
 #include <errno.h>
 #include <unistd.h>
 #include <apr_strings.h>
@@ -25,6 +24,10 @@
 #include <apr_portable.h>
 
 #include "glue_log.h"
+#include "glue_log_dbd.h"
+#include "glue_log_state.h"
+#include "glue_log_syslog.h"
+#include "glue_shm.h"
 
 APLOG_USE_MODULE(consent);
 
@@ -39,15 +42,14 @@ typedef struct chain_head {
                            * doing it died under the lock (SIGKILL, a crash) */
 } chain_head_t;
 
-/* What lives as long as the httpd process tree. */
+/* What lives as long as the httpd process tree: the segment (glue_shm.h)
+ * with the lock, and the head in it. */
 struct logger_shared {
-    apr_global_mutex_t *mutex;
-    const char *lock_file;
-    apr_shm_t *shm;
+    mc_shm_t *seg;
     chain_head_t *head;
 };
 
-void mc_log_pre_config(apr_pool_t *pconf)
+void mc_consentlog_pre_config(apr_pool_t *pconf)
 {
     ap_mutex_register(pconf, MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0);
 }
@@ -62,30 +64,16 @@ static const char *target_id(apr_pool_t *p, const char *target)
     return apr_pstrcat(p, "consent-", hash, NULL);
 }
 
-static logger_shared_t *shared_for(server_rec *s, const char *target)
+static logger_shared_t *shared_for(apr_pool_t *pconf, server_rec *s, const char *target)
 {
-    apr_pool_t *proc_pool = s->process->pool;
-    const char *key = apr_pstrcat(proc_pool, "mod_consent:", target_id(proc_pool, target), NULL);
-    logger_shared_t *shared = NULL;
-    apr_status_t rv;
+    const char *id = target_id(pconf, target);
+    logger_shared_t *shared = apr_pcalloc(pconf, sizeof(*shared));
 
-    apr_pool_userdata_get((void **)&shared, key, proc_pool);
-    if (shared)
-        return shared;
-    shared = apr_pcalloc(proc_pool, sizeof(*shared));
-    rv = ap_global_mutex_create(&shared->mutex, &shared->lock_file, MUTEX_TYPE,
-                                target_id(proc_pool, target), s, proc_pool, 0);
-    if (rv != APR_SUCCESS)
-        return NULL; /* ap_global_mutex_create has logged why */
-    rv = apr_shm_create(&shared->shm, sizeof(chain_head_t), NULL, proc_pool);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
-                     MCLOGNO(00030) "no shared memory for the consent log chain");
+    shared->seg = mc_shm_get(s, id, sizeof(chain_head_t), MUTEX_TYPE, id,
+                             "the consent log's chain head");
+    if (!shared->seg)
         return NULL;
-    }
-    shared->head = apr_shm_baseaddr_get(shared->shm);
-    memset(shared->head, 0, sizeof(*shared->head));
-    apr_pool_userdata_set(shared, key, apr_pool_cleanup_null, proc_pool);
+    shared->head = shared->seg->base;
     return shared;
 }
 
@@ -134,70 +122,6 @@ static apr_status_t file_open(apr_pool_t *pconf, server_rec *s, mc_logger_t *log
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
                      MCLOGNO(00032) "cannot open the consent log %s", logger->target);
     return rv;
-}
-
-/* ---- state file: the head of a target that cannot be read back ------------------ */
-
-/* 64 bytes over the 64 at the start of a file the parent made for the
- * children's user, in one write, so a reader sees the old head or the new. */
-void mc_log_state_save(apr_pool_t *p, request_rec *r, const mc_logger_t *logger,
-                       const char *hash)
-{
-    apr_file_t *f;
-    apr_status_t rv;
-
-    rv = apr_file_open(&f, logger->state_path, APR_FOPEN_WRITE, 0, p);
-    if (rv == APR_SUCCESS) {
-        rv = apr_file_write_full(f, hash, MC_HASH_HEX, NULL);
-        apr_file_close(f);
-    }
-    if (rv != APR_SUCCESS)
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
-                      MCLOGNO(00036) "cannot save the consent log chain head to %s; after a "
-                                     "full restart the %s log starts a new chain",
-                      logger->state_path, logger->ops->kind);
-}
-
-mc_status_t mc_log_state_load(apr_pool_t *p, server_rec *s, mc_logger_t *logger, char *head,
-                              const char **err)
-{
-    char buf[MC_HASH_HEX + 2];
-    apr_file_t *f;
-    apr_size_t n = MC_HASH_HEX;
-    mc_status_t rv = MC_ENOTFOUND;
-
-    (void)s;
-    (void)err;
-    if (apr_file_open(&f, logger->state_path, APR_FOPEN_READ, 0, p) != APR_SUCCESS)
-        return MC_ENOTFOUND;
-    if (apr_file_read_full(f, buf, n, &n) == APR_SUCCESS && n == MC_HASH_HEX &&
-        mc_hash_hex_valid(buf, n)) {
-        memcpy(head, buf, MC_HASH_HEX);
-        head[MC_HASH_HEX] = '\0';
-        rv = MC_OK;
-    }
-    apr_file_close(f);
-    return rv;
-}
-
-apr_status_t mc_log_state_create(apr_pool_t *p, server_rec *s, const mc_logger_t *logger)
-{
-    apr_file_t *f;
-    apr_status_t rv;
-
-    rv = apr_file_open(&f, logger->state_path, APR_FOPEN_WRITE | APR_FOPEN_CREATE,
-                       APR_FPROT_UREAD | APR_FPROT_UWRITE, p);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
-                     MCLOGNO(00040) "cannot create %s, where the %s consent log keeps its "
-                                    "chain head (see DefaultRuntimeDir)",
-                     logger->state_path, logger->ops->kind);
-        return rv;
-    }
-    apr_file_close(f);
-    if (geteuid() == 0 && chown(logger->state_path, ap_unixd_config.user_id, -1) != 0)
-        return APR_FROM_OS_ERROR(errno);
-    return APR_SUCCESS;
 }
 
 /* 1 when a regular file of SIZE bytes does not end with a newline: its last
@@ -301,7 +225,7 @@ static apr_status_t file_append(request_rec *r, mc_logger_t *logger, const mc_re
     return rv;
 }
 
-static const mc_log_ops_t file_ops = {"file", file_open, file_load_head, NULL, file_append};
+static const mc_consentlog_ops_t file_ops = {"file", file_open, file_load_head, NULL, file_append};
 
 /* ---- piped command --------------------------------------------------------------- */
 
@@ -312,7 +236,7 @@ static apr_status_t pipe_open(apr_pool_t *pconf, server_rec *s, mc_logger_t *log
     if (!pl)
         return APR_EGENERAL; /* httpd has logged why */
     logger->out = ap_piped_log_write_fd(pl);
-    return mc_log_state_create(pconf, s, logger);
+    return mc_consentlog_state_create(pconf, s, logger);
 }
 
 static apr_status_t pipe_append(request_rec *r, mc_logger_t *logger, const mc_record_t *rec,
@@ -328,12 +252,12 @@ static apr_status_t pipe_append(request_rec *r, mc_logger_t *logger, const mc_re
     rv = apr_file_write_full(logger->out, line, strlen(line), NULL);
     if (rv == APR_SUCCESS) {
         memcpy(head, hash, sizeof(hash));
-        mc_log_state_save(r->pool, r, logger, hash);
+        mc_consentlog_state_save(r->pool, r, logger, hash);
     }
     return rv;
 }
 
-static const mc_log_ops_t pipe_ops = {"piped", pipe_open, mc_log_state_load, NULL, pipe_append};
+static const mc_consentlog_ops_t pipe_ops = {"piped", pipe_open, mc_consentlog_state_load, NULL, pipe_append};
 
 /* ---- the logger ------------------------------------------------------------------ */
 
@@ -351,14 +275,14 @@ static const char *default_target(apr_pool_t *p, server_rec *s)
     return apr_pstrcat(p, apr_pstrndup(p, err, (apr_size_t)(slash - err)), "/consent.log", NULL);
 }
 
-static const mc_log_ops_t *ops_for(const char *target)
+static const mc_consentlog_ops_t *ops_for(const char *target)
 {
     if (target[0] == '|')
         return &pipe_ops;
     if (strcasecmp(target, "dbd") == 0)
-        return &mc_log_dbd_ops;
+        return &mc_consentlog_dbd_ops;
     if (strncasecmp(target, "syslog", 6) == 0 && (target[6] == '\0' || target[6] == ':'))
-        return &mc_log_syslog_ops;
+        return &mc_consentlog_syslog_ops;
     return &file_ops;
 }
 
@@ -370,7 +294,7 @@ static mc_logger_t *make_logger(apr_pool_t *pconf, server_rec *s, const char *ta
     logger->ops = ops_for(target);
     logger->state_path = ap_runtime_dir_relative(
         pconf, apr_pstrcat(pconf, target_id(pconf, target), ".chain", NULL));
-    logger->shared = shared_for(s, target);
+    logger->shared = shared_for(pconf, s, target);
     if (!logger->shared || logger->ops->open(pconf, s, logger) != APR_SUCCESS)
         return NULL;
     if (!logger->shared->head->ready)
@@ -398,7 +322,7 @@ static const char *chain_name(apr_pool_t *p, server_rec *main_server)
     return name;
 }
 
-int mc_log_post_config(apr_pool_t *pconf, server_rec *main_server)
+int mc_consentlog_post_config(apr_pool_t *pconf, server_rec *main_server)
 {
     apr_hash_t *by_target = apr_hash_make(pconf);
     const char *chain = chain_name(pconf, main_server);
@@ -433,7 +357,7 @@ int mc_log_post_config(apr_pool_t *pconf, server_rec *main_server)
     return OK;
 }
 
-void mc_log_child_init(apr_pool_t *p, server_rec *main_server)
+void mc_consentlog_child_init(apr_pool_t *p, server_rec *main_server)
 {
     apr_hash_t *done = apr_hash_make(p);
 
@@ -444,7 +368,7 @@ void mc_log_child_init(apr_pool_t *p, server_rec *main_server)
         if (!logger || apr_hash_get(done, logger->target, APR_HASH_KEY_STRING))
             continue;
         apr_hash_set(done, logger->target, APR_HASH_KEY_STRING, logger);
-        rv = apr_global_mutex_child_init(&logger->shared->mutex, logger->shared->lock_file, p);
+        rv = mc_shm_child_init(logger->shared->seg, p);
         if (rv != APR_SUCCESS)
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                          MCLOGNO(00035) "cannot attach to the consent log lock");
@@ -453,7 +377,7 @@ void mc_log_child_init(apr_pool_t *p, server_rec *main_server)
     }
 }
 
-apr_status_t mc_log_record(request_rec *r, const mc_record_t *rec)
+apr_status_t mc_consentlog_record(request_rec *r, const mc_record_t *rec)
 {
     const mc_server_conf_t *conf = mc_server_conf(r->server);
     mc_logger_t *logger = conf->logger;
@@ -467,7 +391,7 @@ apr_status_t mc_log_record(request_rec *r, const mc_record_t *rec)
         return APR_EGENERAL;
     }
     chained.chain = conf->log_chain;
-    if ((rv = apr_global_mutex_lock(logger->shared->mutex)) != APR_SUCCESS) {
+    if ((rv = apr_global_mutex_lock(logger->shared->seg->mutex)) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       MCLOGNO(00038) "cannot lock the consent log");
         return rv;
@@ -475,7 +399,7 @@ apr_status_t mc_log_record(request_rec *r, const mc_record_t *rec)
     rv = logger->ops->append(r, logger, &chained, logger->shared->head->hash, &err);
     if (rv == APR_SUCCESS)
         logger->shared->head->records++;
-    apr_global_mutex_unlock(logger->shared->mutex);
+    apr_global_mutex_unlock(logger->shared->seg->mutex);
     if (rv != APR_SUCCESS)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       MCLOGNO(00039) "consent log %s: the record was not written%s%s; the "

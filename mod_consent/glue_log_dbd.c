@@ -9,7 +9,7 @@
  *     transaction back when the connection drops), and the next record reads
  *     the head again;
  *   - a database that is down, full or refuses the row fails the record:
- *     mc_log_record refuses the decision (503, no cookie);
+ *     mc_consentlog_record refuses the decision (503, no cookie);
  *   - a connection the database closed (a restart, an idle timeout) fails at
  *     BEGIN; the driver reconnects it and the record is tried once more,
  *     reading the head again. Nothing is retried once COMMIT was sent;
@@ -17,11 +17,11 @@
  *     so a restart, a graceful restart or a second server cannot fork the
  *     chain; two servers misconfigured with one chain name collide on the
  *     PRIMARY KEY (chain, seq) and one of them fails loudly.
- * The lock mc_log_record holds serialises this server's writers; it also
+ * The lock mc_consentlog_record holds serialises this server's writers; it also
  * keeps SQLite, which has one writer at a time, from waiting on itself.
  *
  * The statements are registered with mod_dbd at configuration time
- * (mc_log_dbd_prepare, from the ConsentLog directive), so every pooled
+ * (mc_consentlog_dbd_prepare, from the ConsentLog directive), so every pooled
  * connection has them prepared, and a missing table shows when mod_dbd
  * connects. A retry, and SQLite always, prepare them again for the request.
  * See conf/sql/ for the schema. */
@@ -36,7 +36,7 @@
 
 #include "mod_dbd.h"
 
-#include "glue_log.h"
+#include "glue_log_dbd.h"
 
 APLOG_USE_MODULE(consent);
 
@@ -72,7 +72,7 @@ typedef struct dbd_target {
 
 /* ---- configuration ------------------------------------------------------------- */
 
-const char *mc_log_dbd_prepare(cmd_parms *cmd)
+const char *mc_consentlog_dbd_prepare(cmd_parms *cmd)
 {
     APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
 
@@ -144,7 +144,7 @@ typedef struct dbd_txn {
 /* Connections (by handle) whose server-side statements are gone: the driver
  * reconnected them in place (PostgreSQL's check_conn resets a broken
  * connection, and a new session has none of mod_dbd's prepared statements).
- * Per process; only touched under the log lock that mc_log_record holds. */
+ * Per process; only touched under the log lock that mc_consentlog_record holds. */
 static apr_hash_t *fresh_handles;
 
 static const char *db_error(const dbd_txn_t *x, int errnum)
@@ -455,5 +455,5 @@ static apr_status_t dbd_append(request_rec *r, mc_logger_t *logger, const mc_rec
     return rv;
 }
 
-const mc_log_ops_t mc_log_dbd_ops = {"dbd", dbd_open, dbd_load_head, dbd_child_init,
+const mc_consentlog_ops_t mc_consentlog_dbd_ops = {"dbd", dbd_open, dbd_load_head, dbd_child_init,
                                      dbd_append};

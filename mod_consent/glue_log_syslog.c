@@ -7,7 +7,7 @@
  * client: a unix datagram socket connected to the daemon's socket, one
  * datagram per record. A datagram arrives whole or not at all, and send()
  * returning its full length means the daemon's socket holds the whole
- * record. Every failure is returned to mc_log_record, which refuses the
+ * record. Every failure is returned to mc_consentlog_record, which refuses the
  * decision.
  *
  * The datagram is what syslog(3) itself sends to a local socket:
@@ -29,7 +29,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "glue_log.h"
+#include "glue_log_syslog.h"
+#include "glue_log_state.h"
 
 APLOG_USE_MODULE(consent);
 
@@ -96,7 +97,7 @@ static const char *parse_target(apr_pool_t *p, const char *target, int *facility
     return NULL;
 }
 
-const char *mc_log_syslog_parse(apr_pool_t *p, const char *target, const char **canonical)
+const char *mc_consentlog_syslog_parse(apr_pool_t *p, const char *target, const char **canonical)
 {
     const char *socket_path;
     int facility;
@@ -211,7 +212,7 @@ static apr_status_t syslog_open(apr_pool_t *pconf, server_rec *s, mc_logger_t *l
     t->pri = facility * 8 + SYSLOG_SEVERITY_INFO;
     t->fd = -1;
     logger->data = t;
-    return mc_log_state_create(pconf, s, logger);
+    return mc_consentlog_state_create(pconf, s, logger);
 }
 
 /* In the child, after it has dropped privileges (and entered ChrootDir): the
@@ -254,9 +255,9 @@ static apr_status_t syslog_append(request_rec *r, mc_logger_t *logger, const mc_
         return rv;
     }
     memcpy(head, hash, sizeof(hash));
-    mc_log_state_save(r->pool, r, logger, hash);
+    mc_consentlog_state_save(r->pool, r, logger, hash);
     return APR_SUCCESS;
 }
 
-const mc_log_ops_t mc_log_syslog_ops = {"syslog", syslog_open, mc_log_state_load, syslog_child_init,
+const mc_consentlog_ops_t mc_consentlog_syslog_ops = {"syslog", syslog_open, mc_consentlog_state_load, syslog_child_init,
                                         syslog_append};

@@ -14,11 +14,17 @@
 #include "decision.h"
 #include "declaration.h"
 #include "declhtml.h"
-#include "glue_seen.h"
 #include "lang.h"
 #include "placeholder.h"
 #include "rules.h"
 #include "used.h"
+
+#include "glue_pages.h"
+#include "glue_banner.h"
+#include "glue_config.h"
+#include "glue_request.h"
+#include "glue_seen.h"
+#include "glue_state.h"
 
 APLOG_USE_MODULE(consent);
 

@@ -31,15 +31,16 @@
 #include <apr_file_io.h>
 #include <apr_global_mutex.h>
 #include <apr_hash.h>
-#include <apr_shm.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
 #include <unistd.h>
 
 #include "declaration.h"
-#include "glue_seen.h"
 #include "inuse.h"
 #include "used.h"
+
+#include "glue_seen.h"
+#include "glue_shm.h"
 
 APLOG_USE_MODULE(consent);
 
@@ -54,9 +55,7 @@ APLOG_USE_MODULE(consent);
 
 /* What lives as long as the httpd process tree. */
 typedef struct seen_shared {
-    apr_global_mutex_t *mutex;
-    const char *lock_file;
-    apr_shm_t *shm;
+    mc_shm_t *seg; /* glue_shm.h: the segment and its lock */
     mc_seen_table_t *table;
     mc_blocked_table_t *blocked; /* after TABLE in the same segment */
     mc_inuse_table_t *inuse;     /* after BLOCKED: the services in use */
@@ -191,29 +190,20 @@ static seen_shared_t *shared_for(server_rec *s)
     apr_size_t seen_size = (mc_seen_size(MC_SEEN_CAPACITY) + 7) & ~(apr_size_t)7;
     apr_size_t blocked_size = mc_blocked_size(MC_BLOCKED_CAPACITY);
     apr_size_t size = seen_size + blocked_size + mc_inuse_size(MC_INUSE_CAPACITY);
-    apr_status_t rv;
 
     apr_pool_userdata_get((void **)&sh, SEEN_USERDATA, proc_pool);
     if (sh)
         return sh;
     sh = apr_pcalloc(proc_pool, sizeof(*sh));
-    rv = ap_global_mutex_create(&sh->mutex, &sh->lock_file, SEEN_MUTEX, NULL, s, proc_pool, 0);
-    if (rv != APR_SUCCESS)
-        return NULL; /* ap_global_mutex_create has logged why */
-    rv = apr_shm_create(&sh->shm, size, NULL, proc_pool);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
-                     MCLOGNO(00235) "no shared memory (%lu bytes) for the table of seen "
-                                    "cookies",
-                     (unsigned long)size);
+    sh->seg = mc_shm_get(s, SEEN_USERDATA, size, SEEN_MUTEX, NULL,
+                         "the tables of seen cookies, blocked hosts and services in use");
+    if (!sh->seg)
         return NULL;
-    }
-    sh->table = mc_seen_init(apr_shm_baseaddr_get(sh->shm), seen_size, MC_SEEN_CAPACITY);
-    sh->blocked = mc_blocked_init((char *)apr_shm_baseaddr_get(sh->shm) + seen_size, blocked_size,
-                                  MC_BLOCKED_CAPACITY);
-    sh->inuse =
-        mc_inuse_init((char *)apr_shm_baseaddr_get(sh->shm) + seen_size + blocked_size,
-                      apr_shm_size_get(sh->shm) - seen_size - blocked_size, MC_INUSE_CAPACITY);
+    sh->table = mc_seen_init(sh->seg->base, seen_size, MC_SEEN_CAPACITY);
+    sh->blocked =
+        mc_blocked_init((char *)sh->seg->base + seen_size, blocked_size, MC_BLOCKED_CAPACITY);
+    sh->inuse = mc_inuse_init((char *)sh->seg->base + seen_size + blocked_size,
+                              size - seen_size - blocked_size, MC_INUSE_CAPACITY);
     sh->path = ap_runtime_dir_relative(proc_pool, SEEN_FILE);
     sh->parent = getpid();
     if (!sh->table || !sh->blocked || !sh->inuse || !sh->path)
@@ -258,10 +248,10 @@ static void warn_unclassified(apr_pool_t *pconf, server_rec *main_server)
         if (!conf->engine_used || !conf->cats || apr_hash_get(sites, site, APR_HASH_KEY_STRING))
             continue;
         apr_hash_set(sites, site, APR_HASH_KEY_STRING, site);
-        if (apr_global_mutex_lock(shared->mutex) != APR_SUCCESS)
+        if (apr_global_mutex_lock(shared->seg->mutex) != APR_SUCCESS)
             continue;
         entries = mc_seen_list(p, shared->table, site);
-        apr_global_mutex_unlock(shared->mutex);
+        apr_global_mutex_unlock(shared->seg->mutex);
         seen = mc_declaration_seen(p, conf->cats, conf->rules, dir ? dir->rules : NULL,
                                    conf->cookie_name, entries);
         mc_declaration_treat(seen, mc_unclassified_mode(dir));
@@ -338,7 +328,7 @@ void mc_seen_child_init(apr_pool_t *pchild, server_rec *main_server)
 
     if (!shared)
         return;
-    rv = apr_global_mutex_child_init(&shared->mutex, shared->lock_file, pchild);
+    rv = mc_shm_child_init(shared->seg, pchild);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, main_server,
                      MCLOGNO(00236) "cannot attach to the lock of the table of seen cookies; "
@@ -449,7 +439,7 @@ void mc_seen_use(request_rec *r, const char *const *services, int n, unsigned ho
     }
     if (!todo)
         return;
-    if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
+    if ((rv = apr_global_mutex_lock(shared->seg->mutex)) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       MCLOGNO(00296) "cannot lock the table of services in use");
         return;
@@ -459,7 +449,7 @@ void mc_seen_use(request_rec *r, const char *const *services, int n, unsigned ho
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                           MCLOGNO(00297) "service '%s' seen in use on %s", ids[i], site);
     }
-    apr_global_mutex_unlock(shared->mutex);
+    apr_global_mutex_unlock(shared->seg->mutex);
 }
 
 apr_array_header_t *mc_seen_in_use(request_rec *r)
@@ -469,13 +459,13 @@ apr_array_header_t *mc_seen_in_use(request_rec *r)
 
     if (!shared)
         return apr_array_make(r->pool, 1, sizeof(mc_inuse_t));
-    if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
+    if ((rv = apr_global_mutex_lock(shared->seg->mutex)) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       MCLOGNO(00298) "cannot lock the table of services in use");
         return apr_array_make(r->pool, 1, sizeof(mc_inuse_t));
     }
     list = mc_inuse_list(r->pool, shared->inuse, mc_seen_site(r->pool, r->server));
-    apr_global_mutex_unlock(shared->mutex);
+    apr_global_mutex_unlock(shared->seg->mutex);
     return list;
 }
 
@@ -523,7 +513,7 @@ mc_seen_result_t mc_seen_note(request_rec *r, const mc_setcookie_t *c)
                      seen.lifetime, now))
         return MC_SEEN_UNCHANGED;
     service_id = cookie_service_id(r, seen.name);
-    if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
+    if ((rv = apr_global_mutex_lock(shared->seg->mutex)) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       MCLOGNO(00237) "cannot lock the table of seen cookies");
         return MC_SEEN_UNCHANGED;
@@ -532,7 +522,7 @@ mc_seen_result_t mc_seen_note(request_rec *r, const mc_setcookie_t *c)
     full_first = result == MC_SEEN_FULL && mc_seen_full_first(shared->table);
     if (service_id)
         mc_inuse_record(shared->inuse, seen.site, service_id, MC_INUSE_COOKIE, now);
-    apr_global_mutex_unlock(shared->mutex);
+    apr_global_mutex_unlock(shared->seg->mutex);
     if (full_first)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       MCLOGNO(00238) "the table of seen cookies is full (%d entries): cookie "
@@ -559,13 +549,13 @@ static apr_array_header_t *site_entries(request_rec *r, apr_pool_t *p, const ser
 
     if (!shared)
         return apr_array_make(p, 1, sizeof(mc_seen_cookie_t));
-    if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
+    if ((rv = apr_global_mutex_lock(shared->seg->mutex)) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       MCLOGNO(00240) "cannot lock the table of seen cookies");
         return apr_array_make(p, 1, sizeof(mc_seen_cookie_t));
     }
     list = mc_seen_list(p, shared->table, mc_seen_site(p, s));
-    apr_global_mutex_unlock(shared->mutex);
+    apr_global_mutex_unlock(shared->seg->mutex);
     return list;
 }
 
@@ -634,10 +624,10 @@ static apr_array_header_t *site_inuse(request_rec *r, apr_pool_t *p)
 {
     apr_array_header_t *list;
 
-    if (!shared || apr_global_mutex_lock(shared->mutex) != APR_SUCCESS)
+    if (!shared || apr_global_mutex_lock(shared->seg->mutex) != APR_SUCCESS)
         return apr_array_make(p, 1, sizeof(mc_inuse_t));
     list = mc_inuse_list(p, shared->inuse, mc_seen_site(p, r->server));
-    apr_global_mutex_unlock(shared->mutex);
+    apr_global_mutex_unlock(shared->seg->mutex);
     return list;
 }
 
@@ -844,7 +834,7 @@ mc_blocked_result_t mc_seen_block(request_rec *r, const char *host, int directiv
         return MC_BLOCKED_FULL;
     /* a report naming a host of a catalogue service shows the site uses it */
     service_id = host_service_id(r, host);
-    if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
+    if ((rv = apr_global_mutex_lock(shared->seg->mutex)) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       MCLOGNO(00241) "cannot lock the table of blocked hosts");
         return MC_BLOCKED_FULL;
@@ -855,7 +845,7 @@ mc_blocked_result_t mc_seen_block(request_rec *r, const char *host, int directiv
     if (service_id)
         mc_inuse_record(shared->inuse, mc_seen_site(r->pool, r->server), service_id, MC_INUSE_CSP,
                         apr_time_sec(r->request_time));
-    apr_global_mutex_unlock(shared->mutex);
+    apr_global_mutex_unlock(shared->seg->mutex);
     return result;
 }
 
@@ -866,12 +856,12 @@ apr_array_header_t *mc_seen_blocked(request_rec *r)
 
     if (!shared)
         return apr_array_make(r->pool, 1, sizeof(mc_blocked_host_t));
-    if ((rv = apr_global_mutex_lock(shared->mutex)) != APR_SUCCESS) {
+    if ((rv = apr_global_mutex_lock(shared->seg->mutex)) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       MCLOGNO(00242) "cannot lock the table of blocked hosts");
         return apr_array_make(r->pool, 1, sizeof(mc_blocked_host_t));
     }
     list = mc_blocked_list(r->pool, shared->blocked, mc_seen_site(r->pool, r->server));
-    apr_global_mutex_unlock(shared->mutex);
+    apr_global_mutex_unlock(shared->seg->mutex);
     return list;
 }

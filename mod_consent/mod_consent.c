@@ -15,9 +15,17 @@
 #include "http_protocol.h"
 #include "util_filter.h"
 
-#include "glue_cache.h"
-#include "glue_seen.h"
 #include "status.h"
+
+#include "glue_banner.h"
+#include "glue_cache.h"
+#include "glue_config.h"
+#include "glue_csp.h"
+#include "glue_endpoint.h"
+#include "glue_filter.h"
+#include "glue_headers.h"
+#include "glue_log.h"
+#include "glue_seen.h"
 
 static server_rec *log_server;
 
@@ -34,7 +42,7 @@ static void core_log_sink(void *baton, int level, const char *msg)
 static int consent_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     mc_config_pre(pconf);
-    mc_log_pre_config(pconf);
+    mc_consentlog_pre_config(pconf);
     mc_seen_pre_config(pconf);
     return OK;
 }
@@ -42,15 +50,18 @@ static int consent_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
 static int consent_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                                 server_rec *s)
 {
+    int rv;
+
     log_server = s;
     mc_log_set(core_log_sink, log_server);
-    return mc_config_post(pconf, ptemp, s);
+    rv = mc_config_post(pconf, ptemp, s);
+    return rv != OK ? rv : mc_banner_post_config(pconf, ptemp, s);
 }
 
 static int consent_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                                server_rec *s)
 {
-    int rv = mc_log_post_config(pconf, s);
+    int rv = mc_consentlog_post_config(pconf, s);
 
     if (rv == OK)
         rv = mc_seen_post_config(pconf, s);
@@ -61,7 +72,7 @@ static void consent_child_init(apr_pool_t *p, server_rec *s)
 {
     mc_headers_child_init(p);
     mc_csp_child_init(p);
-    mc_log_child_init(p, s);
+    mc_consentlog_child_init(p, s);
     mc_seen_child_init(p, s);
     mc_cache_child_init(p, s);
 }

@@ -9,6 +9,7 @@ INC="-Imod_consent/core -I$(apxs -q INCLUDEDIR 2>/dev/null || echo /usr/include/
 SOURCES=$(ls mod_consent/*.c mod_consent/core/*.c mod_consent/tools/*.c | grep -v -e builtin_data.c -e entities_data.c)
 
 python3 tests/lint_mclogno.py
+python3 tests/lint_includes.py
 
 cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
   --inline-suppr --suppress=varFuncNullUB --std=c11 -D__GNUC__ -Imod_consent/core $SOURCES

@@ -664,3 +664,12 @@ apr_array_header_t *mc_cookie_expiry_headers(apr_pool_t *p, const char *name, co
         APR_ARRAY_PUSH(out, char *) = expiry_header(p, name, parents[i], secure);
     return out;
 }
+
+int mc_domain_match(const char *host, const char *domain)
+{
+    size_t hl = strlen(host), dl = strlen(domain);
+
+    if (hl == dl)
+        return strcasecmp(host, domain) == 0;
+    return hl > dl && host[hl - dl - 1] == '.' && strcasecmp(host + hl - dl, domain) == 0;
+}

@@ -125,4 +125,8 @@ apr_array_header_t *mc_cookie_expiry_headers(apr_pool_t *p, const char *name, co
  * bytes. */
 int mc_cookie_name_valid(const char *name, size_t max);
 
+/* 1 when HOST is DOMAIN or a subdomain of it (RFC 6265 5.1.3 domain-match,
+ * case-insensitive; DOMAIN without a leading dot). */
+int mc_domain_match(const char *host, const char *domain);
+
 #endif

@@ -36,6 +36,19 @@ static char *repeat(const char *unit, int times)
 
 /* --- splitting a folded Set-Cookie value -------------------------------------------- */
 
+START_TEST(hosts_match_their_domain_and_its_subdomains_only)
+{
+    ck_assert(mc_domain_match("klinikk.no", "klinikk.no"));
+    ck_assert(mc_domain_match("WWW.Klinikk.no", "klinikk.no"));
+    ck_assert(mc_domain_match("a.b.klinikk.no", "klinikk.no"));
+    /* a name that merely ends the same is another site */
+    ck_assert(!mc_domain_match("evilklinikk.no", "klinikk.no"));
+    ck_assert(!mc_domain_match("klinikk.no", "www.klinikk.no"));
+    ck_assert(!mc_domain_match("klinikk.no.evil.example", "klinikk.no"));
+    ck_assert(!mc_domain_match("", "klinikk.no"));
+}
+END_TEST
+
 START_TEST(split_single_cookie_is_trimmed)
 {
     apr_array_header_t *a = mc_setcookie_split(test_pool, "  sid=abc; Path=/  ");
@@ -659,6 +672,7 @@ Suite *cookie_suite(void)
     TCase *passes = tcase_create("cookie_passes");
 
     tcase_add_checked_fixture(split, unit_pool_setup, unit_pool_teardown);
+    tcase_add_test(split, hosts_match_their_domain_and_its_subdomains_only);
     tcase_add_test(split, split_single_cookie_is_trimmed);
     tcase_add_test(split, cookie_names_are_http_tokens);
     tcase_add_test(split, split_folded_header_with_expires_dates);

@@ -1,0 +1,138 @@
+/* What the glue shares about requests and responses: the values of a
+ * header field, answers that are never cached, JSON answers and refusals,
+ * the same-site check a decision or report must pass, and reading a small
+ * request body. */
+#include "mod_consent.h"
+
+#include "http_core.h"
+#include "http_protocol.h"
+
+#include <apr_strings.h>
+#include <apr_uri.h>
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "cookie.h"
+
+#include "glue_request.h"
+
+APLOG_USE_MODULE(consent);
+
+/* --- header fields ------------------------------------------------------------ */
+
+static int collect_value(void *rec, const char *key, const char *value)
+{
+    APR_ARRAY_PUSH((apr_array_header_t *)rec, const char *) = value;
+    return 1;
+}
+
+/* All values of header NAME in T (HTTP/2 may send several Cookie fields). */
+apr_array_header_t *mc_field_values(apr_pool_t *p, apr_table_t *t, const char *name)
+{
+    apr_array_header_t *values = apr_array_make(p, 2, sizeof(const char *));
+
+    apr_table_do(collect_value, values, t, name, NULL);
+    return values;
+}
+
+/* --- answers ------------------------------------------------------------------- */
+
+void mc_no_store(request_rec *r)
+{
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+}
+
+int mc_send_json(request_rec *r, int status, const char *json)
+{
+    r->status = status;
+    mc_no_store(r);
+    ap_set_content_type(r, "application/json");
+    if (!r->header_only)
+        ap_rvputs(r, json, "\n", NULL);
+    return OK;
+}
+
+/* A refusal: a status, a short reason as JSON, and nothing recorded or set. */
+int mc_refuse(request_rec *r, int status, const char *reason)
+{
+    json_t *body = json_pack("{s:s}", "error", reason);
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    int rv;
+
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MCLOGNO(00020) "%s refused (%d): %s",
+                  ap_escape_logitem(r->pool, r->uri), status, reason);
+    rv = mc_send_json(r, status, text ? text : "{\"error\":\"refused\"}");
+    free(text);
+    json_decref(body);
+    return rv;
+}
+
+/* --- the same-site check ----------------------------------------------------------- */
+
+int mc_same_site_host(const request_rec *r, const mc_server_conf_t *conf, const char *host)
+{
+    const char *own = r->hostname ? r->hostname : "";
+
+    if (strcasecmp(host, own) == 0)
+        return 1;
+    return conf->cookie_domain && mc_domain_match(own, conf->cookie_domain) &&
+           mc_domain_match(host, conf->cookie_domain);
+}
+
+/* Decisions must come from the site itself, or a forged form on another
+ * site could consent on the visitor's behalf. Browsers say where a POST
+ * comes from in Origin and Sec-Fetch-Site; a client that sends neither is
+ * not a browser acting for someone else. Returns a reason, or NULL. */
+const char *mc_cross_site_reason(request_rec *r, const mc_server_conf_t *conf)
+{
+    const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *host = r->hostname ? r->hostname : "";
+    int shared = conf->cookie_domain && mc_domain_match(host, conf->cookie_domain);
+    apr_uri_t uri;
+
+    if (site && strcasecmp(site, "same-origin") != 0 && strcasecmp(site, "none") != 0 &&
+        !(strcasecmp(site, "same-site") == 0 && shared))
+        return "cross-site request";
+    if (!origin)
+        return NULL;
+    if (strcmp(origin, "null") == 0)
+        return "request from an opaque origin";
+    if (apr_uri_parse(r->pool, origin, &uri) != APR_SUCCESS || !uri.hostname || !uri.scheme)
+        return "malformed Origin header";
+    if (strcasecmp(uri.hostname, host) == 0)
+        return NULL;
+    if (shared && mc_domain_match(uri.hostname, conf->cookie_domain))
+        return NULL;
+    return "cross-site request";
+}
+
+/* --- the body ----------------------------------------------------------------------- */
+
+int mc_read_body(request_rec *r, apr_size_t max, char **body, apr_size_t *len)
+{
+    char *buf;
+    apr_size_t got = 0;
+    long n;
+    int rv;
+
+    if ((rv = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK)
+        return rv;
+    if (r->remaining > (apr_off_t)max)
+        return HTTP_REQUEST_ENTITY_TOO_LARGE;
+    buf = apr_palloc(r->pool, max + 2);
+    if (ap_should_client_block(r)) {
+        while ((n = ap_get_client_block(r, buf + got, max + 1 - got)) > 0) {
+            got += (apr_size_t)n;
+            if (got > max)
+                return HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
+        if (n < 0)
+            return HTTP_BAD_REQUEST;
+    }
+    buf[got] = '\0';
+    *body = buf;
+    *len = got;
+    return OK;
+}

@@ -1,0 +1,18 @@
+/* The request's consent state (glue_state.c), shared by the header filter,
+ * the HTML filter and the endpoint. */
+#ifndef MC_GLUE_STATE_H
+#define MC_GLUE_STATE_H
+
+#include "mod_consent.h"
+
+/* The state of R, read on first use and kept for the request. */
+mc_request_state_t *mc_request_state(request_rec *r);
+/* 1 when service ID is among the request's granted services (st->services). */
+int mc_service_granted(request_rec *r, const char *id);
+/* "" or "~id:id...": the request's granted services, for cache keys. */
+const char *mc_services_key(request_rec *r, const mc_request_state_t *st);
+/* Marks R as the endpoint's (translate_name), and asks. */
+void mc_mark_endpoint(request_rec *r);
+int mc_is_endpoint(const request_rec *r);
+
+#endif
