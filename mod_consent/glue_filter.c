@@ -31,6 +31,7 @@
 #include "glue_seen.h"
 #include "gtag.h"
 #include "html.h"
+#include "httpfield.h"
 #include "inuse.h"
 
 APLOG_USE_MODULE(consent);
@@ -58,12 +59,6 @@ typedef enum mc_filter_mode {
     MC_FILTER_ENDED,       /* EOS has passed: anything after it is ignored */
     MC_FILTER_FAILED       /* aborted: nothing more leaves */
 } mc_filter_mode_t;
-
-typedef enum mc_encoding {
-    MC_ENCODING_NONE = 0, /* no Content-Encoding, or identity */
-    MC_ENCODING_GZIP,     /* gzip alone: inflated here */
-    MC_ENCODING_OTHER     /* anything else: the filter steps aside */
-} mc_encoding_t;
 
 #define MC_PAGE_SERVICES 16 /* services a page's elements name, noted at most */
 
@@ -111,36 +106,6 @@ typedef struct mc_filter_ctx {
 
 /* --- deciding on the first call --------------------------------------------------- */
 
-static int media_type_is(const char *ct, const char *type)
-{
-    size_t n = strlen(type);
-
-    return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || apr_isspace(ct[n]));
-}
-
-static int html_type(const char *ct)
-{
-    if (!ct)
-        return 0;
-    while (apr_isspace(*ct))
-        ct++;
-    return media_type_is(ct, "text/html") || media_type_is(ct, "application/xhtml+xml");
-}
-
-/* The rewriter reads bytes as ASCII does; UTF-16 and UTF-32 pages would need
- * decoding first, and rewriting them as bytes would corrupt them. */
-static int ascii_compatible(const char *ct)
-{
-    const char *cs = ap_strcasestr(ct, "charset=");
-
-    if (!cs)
-        return 1;
-    cs += strlen("charset=");
-    if (*cs == '"')
-        cs++;
-    return strncasecmp(cs, "utf-16", 6) != 0 && strncasecmp(cs, "utf-32", 6) != 0;
-}
-
 static int add_value(void *rec, const char *key, const char *value)
 {
     APR_ARRAY_PUSH((apr_array_header_t *)rec, const char *) = value;
@@ -171,35 +136,14 @@ static const char *response_encoding(request_rec *r)
     return enc ? enc : err_enc;
 }
 
-static mc_encoding_t classify_encoding(apr_pool_t *p, const char *list)
-{
-    int gzip = 0, other = 0;
-    char *state;
-
-    if (!list)
-        return MC_ENCODING_NONE;
-    for (char *tok = apr_strtok(apr_pstrdup(p, list), ", \t", &state); tok;
-         tok = apr_strtok(NULL, ", \t", &state)) {
-        if (strcasecmp(tok, "identity") == 0)
-            continue;
-        if (strcasecmp(tok, "gzip") == 0 || strcasecmp(tok, "x-gzip") == 0)
-            gzip++;
-        else
-            other++;
-    }
-    if (other || gzip > 1)
-        return MC_ENCODING_OTHER;
-    return gzip ? MC_ENCODING_GZIP : MC_ENCODING_NONE;
-}
-
 /* Whether this response's body is one to rewrite; says at debug level why
  * not when an HTML body is left alone. */
-static int rewritable(request_rec *r, mc_encoding_t *encoding)
+static int rewritable(request_rec *r, mc_httpfield_encoding_t *encoding)
 {
     const char *enc;
 
     /* FILTERS.md #9, #10: no body to rewrite, or not a page of ours. */
-    if (r->main || mc_is_endpoint(r) || r->status == HTTP_NO_CONTENT || !html_type(r->content_type))
+    if (r->main || mc_is_endpoint(r) || r->status == HTTP_NO_CONTENT || !mc_httpfield_is_html(r->content_type))
         return 0;
     /* FILTERS.md #10: a byte range of a page cannot be rewritten alone. */
     if (r->status == HTTP_PARTIAL_CONTENT || apr_table_get(r->headers_out, "Content-Range")) {
@@ -209,15 +153,17 @@ static int rewritable(request_rec *r, mc_encoding_t *encoding)
         return 0;
     }
     enc = response_encoding(r);
-    *encoding = classify_encoding(r->pool, enc);
-    if (*encoding == MC_ENCODING_OTHER) {
+    *encoding = mc_httpfield_encoding(enc);
+    if (*encoding == MC_HTTPFIELD_ENCODING_OTHER) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       MCLOGNO(00053) "not rewriting %s: Content-Encoding '%s' (only gzip is "
                                      "decoded); its trackers pass unchanged",
                       ap_escape_logitem(r->pool, r->uri), ap_escape_logitem(r->pool, enc));
         return 0;
     }
-    if (!ascii_compatible(r->content_type)) {
+    /* The rewriter reads bytes as ASCII does; UTF-16 and UTF-32 pages would
+     * need decoding first, and rewriting them as bytes would corrupt them. */
+    if (!mc_httpfield_ascii_compatible(r->pool, r->content_type)) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       MCLOGNO(00054) "not rewriting %s: its charset is not ASCII-compatible (%s)",
                       ap_escape_logitem(r->pool, r->uri),
@@ -245,19 +191,15 @@ static void unset_field(request_rec *r, const char *name)
 static void variant_etag(request_rec *r, apr_table_t *t, const char *state)
 {
     const char *etag = apr_table_get(t, "ETag");
-    const char *open, *close;
+    const char *variant;
 
     if (!etag)
         return;
-    open = strchr(etag, '"');
-    close = strrchr(etag, '"');
-    if (!open || close == open) {
-        apr_table_unset(t, "ETag");
-        return;
-    }
-    apr_table_setn(
-        t, "ETag",
-        apr_psprintf(r->pool, "W/\"%.*s-mc%s\"", (int)(close - open - 1), open + 1, state));
+    variant = mc_httpfield_variant_etag(r->pool, etag, state);
+    if (variant)
+        apr_table_setn(t, "ETag", variant);
+    else
+        apr_table_unset(t, "ETag"); /* malformed: a tag that names no variant */
 }
 
 static void vary_on_cookie(request_rec *r)
@@ -265,45 +207,9 @@ static void vary_on_cookie(request_rec *r)
     const char *out = field_list(r->pool, r->headers_out, "Vary");
     const char *err = field_list(r->pool, r->err_headers_out, "Vary");
 
-    if ((out && (ap_find_token(r->pool, out, "Cookie") || ap_find_token(r->pool, out, "*"))) ||
-        (err && (ap_find_token(r->pool, err, "Cookie") || ap_find_token(r->pool, err, "*"))))
+    if (mc_httpfield_vary_has_cookie(out) || mc_httpfield_vary_has_cookie(err))
         return;
     apr_table_mergen(r->headers_out, "Vary", "Cookie");
-}
-
-static int directive_is(const char *start, const char *end, const char *name)
-{
-    size_t n = strlen(name);
-
-    return (size_t)(end - start) >= n && strncasecmp(start, name, n) == 0 &&
-           (start + n == end || start[n] == '=' || apr_isspace(start[n]));
-}
-
-/* LIST without the directive NAME (quoted values may hold commas), or NULL
- * when nothing is left. */
-static const char *without_directive(apr_pool_t *p, const char *list, const char *name)
-{
-    apr_array_header_t *kept = apr_array_make(p, 4, sizeof(const char *));
-    const char *s = list;
-
-    while (*s) {
-        const char *start, *end;
-        int quoted = 0;
-
-        while (*s == ',' || apr_isspace(*s))
-            s++;
-        for (start = s; *s && (quoted || *s != ','); s++) {
-            if (*s == '"')
-                quoted = !quoted;
-            else if (*s == '\\' && quoted && s[1])
-                s++;
-        }
-        for (end = s; end > start && apr_isspace(end[-1]); end--)
-            ;
-        if (end > start && !directive_is(start, end, name))
-            APR_ARRAY_PUSH(kept, const char *) = apr_pstrmemdup(p, start, end - start);
-    }
-    return kept->nelts ? apr_array_pstrcat(p, kept, ',') : NULL;
 }
 
 /* "public" contradicts "private"; the rest of T's Cache-Control stays. */
@@ -312,9 +218,9 @@ static void drop_public(request_rec *r, apr_table_t *t)
     const char *cc = field_list(r->pool, t, "Cache-Control");
     const char *rest;
 
-    if (!cc || !ap_find_token(r->pool, cc, "public"))
+    if (!mc_httpfield_has_directive(cc, "public"))
         return;
-    rest = without_directive(r->pool, cc, "public");
+    rest = mc_httpfield_without_directive(r->pool, cc, "public");
     apr_table_unset(t, "Cache-Control");
     if (rest)
         apr_table_setn(t, "Cache-Control", rest);
@@ -324,7 +230,7 @@ static int says_private(request_rec *r, apr_table_t *t)
 {
     const char *cc = field_list(r->pool, t, "Cache-Control");
 
-    return cc && (ap_find_token(r->pool, cc, "private") || ap_find_token(r->pool, cc, "no-store"));
+    return mc_httpfield_has_directive(cc, "private") || mc_httpfield_has_directive(cc, "no-store");
 }
 
 /* A shared cache must never hand one visitor's variant to another. */
@@ -340,7 +246,7 @@ static void private_cache(request_rec *r)
 /* Runs once, before anything is passed on: the headers leave with the first
  * brigade (FILTERS.md #7), HEAD and 304 answers included, so that they say
  * what a GET would. */
-static void adjust_headers(request_rec *r, mc_encoding_t encoding)
+static void adjust_headers(request_rec *r, mc_httpfield_encoding_t encoding)
 {
     const char *state = mc_variant_tag(r);
 
@@ -353,7 +259,7 @@ static void adjust_headers(request_rec *r, mc_encoding_t encoding)
     variant_etag(r, r->err_headers_out, state);
     vary_on_cookie(r);
     private_cache(r);
-    if (encoding == MC_ENCODING_GZIP) {
+    if (encoding == MC_HTTPFIELD_ENCODING_GZIP) {
         /* The body leaves inflated; mod_deflate, when configured, compresses
          * it again after us. */
         r->content_encoding = NULL;
@@ -1022,7 +928,7 @@ static int serve_kept(mc_filter_ctx_t *ctx, apr_bucket_brigade *bb, apr_status_t
 static apr_status_t begin(ap_filter_t *f, apr_bucket_brigade *bb, mc_filter_ctx_t **out)
 {
     request_rec *r = f->r;
-    mc_encoding_t encoding = MC_ENCODING_NONE;
+    mc_httpfield_encoding_t encoding = MC_HTTPFIELD_ENCODING_NONE;
     mc_filter_ctx_t *ctx;
 
     *out = NULL;
@@ -1047,7 +953,7 @@ static apr_status_t begin(ap_filter_t *f, apr_bucket_brigade *bb, mc_filter_ctx_
      * after DEFLATE and the length count have seen it and said in the
      * headers what they say for GET. */
     *out = f->ctx = ctx = make_ctx(f);
-    if (encoding == MC_ENCODING_GZIP) {
+    if (encoding == MC_HTTPFIELD_ENCODING_GZIP) {
         apr_status_t rv = start_inflate(ctx);
         if (rv != APR_SUCCESS)
             return rv;
