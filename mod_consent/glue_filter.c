@@ -22,9 +22,6 @@
 #include <apr_strings.h>
 #include <stdlib.h>
 #include <strings.h>
-/* zlib then takes its input as const (next_in), as it only reads it. */
-#define ZLIB_CONST
-#include <zlib.h>
 
 #include "banner.h"
 #include "glue_cache.h"
@@ -32,6 +29,7 @@
 #include "gtag.h"
 #include "html.h"
 #include "httpfield.h"
+#include "inflate.h"
 #include "inuse.h"
 
 APLOG_USE_MODULE(consent);
@@ -49,10 +47,6 @@ APLOG_USE_MODULE(consent);
 /* Inflated bytes per bucket: APR_BUCKET_BUFF_SIZE, what a pipe or socket
  * read makes, so the bucket allocator recycles these blocks. */
 #define MC_INFLATE_CHUNK APR_BUCKET_BUFF_SIZE
-/* Compressed bytes given to zlib at once: its counters are 32-bit. */
-#define MC_INFLATE_SLICE ((apr_size_t)1 << 30)
-/* zlib window bits for a gzip wrapper (RFC 1952) around a 32 KB window. */
-#define MC_GZIP_WINDOW (15 + 16)
 
 typedef enum mc_filter_mode {
     MC_FILTER_REWRITE = 0, /* the body runs through the rewriter */
@@ -85,11 +79,7 @@ typedef struct mc_filter_ctx {
     const char *chunk_data;
     apr_size_t chunk_len;
 
-    /* A gzip body (NULL zs: none). */
-    z_stream *zs;
-    int z_in_member;  /* inside a gzip member that has not ended */
-    int z_members;    /* members inflated to their end */
-    int z_discarding; /* bytes after the last member that are not gzip */
+    mc_inflate_t *inflater; /* a gzip body's (NULL: none) */
 
     /* catalogue services whose rules classified an element of this page,
      * noted once at the end (glue_seen.c: the services in use) */
@@ -622,107 +612,45 @@ static apr_status_t write_chunk(mc_filter_ctx_t *ctx, apr_bucket *b, const char 
     return st == MC_OK ? APR_SUCCESS : rewriter_failed(ctx, st);
 }
 
-/* Inflated bytes in BUF (from apr_bucket_alloc) become a heap bucket that
- * owns them; spans of it then leave without another copy. */
-static apr_status_t write_inflated(mc_filter_ctx_t *ctx, char *buf, apr_size_t len)
+/* The inflater's sink: each chunk (the inflater reuses its buffer) is
+ * copied into a heap bucket that owns it, so that spans of it leave
+ * without another copy, and is rewritten before the next is made. */
+static mc_status_t inflated(void *baton, const char *data, size_t len)
 {
+    mc_filter_ctx_t *ctx = baton;
+    char *buf = apr_bucket_alloc(len, ctx->out->bucket_alloc);
     apr_bucket *b;
     apr_status_t rv;
 
-    if (len == 0) {
-        apr_bucket_free(buf);
-        return APR_SUCCESS;
-    }
+    memcpy(buf, data, len);
     b = apr_bucket_heap_create(buf, len, apr_bucket_free, ctx->out->bucket_alloc);
     rv = write_chunk(ctx, b, buf, len);
     apr_bucket_destroy(b); /* our reference; the spans made of it keep theirs */
-    return rv;
-}
-
-static apr_status_t inflate_failed(mc_filter_ctx_t *ctx, int zrc)
-{
-    request_rec *r = ctx->f->r;
-
-    /* Bytes after a complete member that do not start another one: browsers
-     * ignore them, and so does this filter. */
-    if (zrc == Z_DATA_ERROR && ctx->z_members > 0 && ctx->zs->total_out == 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      MCLOGNO(00055) "ignoring bytes after the gzip body of %s",
-                      ap_escape_logitem(r->pool, r->uri));
-        ctx->z_in_member = 0;
-        ctx->z_discarding = 1;
-        return APR_SUCCESS;
-    }
-    return fail(ctx, APR_EGENERAL,
-                apr_psprintf(r->pool, "the gzip body cannot be inflated (zlib %d: %s)", zrc,
-                             ctx->zs->msg ? ctx->zs->msg : "no message"));
-}
-
-/* One round: up to MC_INFLATE_CHUNK bytes inflated and rewritten. */
-static apr_status_t inflate_round(mc_filter_ctx_t *ctx)
-{
-    z_stream *zs = ctx->zs;
-    char *buf = apr_bucket_alloc(MC_INFLATE_CHUNK, ctx->out->bucket_alloc);
-    apr_status_t rv;
-    int zrc;
-
-    zs->next_out = (Bytef *)buf;
-    zs->avail_out = MC_INFLATE_CHUNK;
-    zrc = inflate(zs, Z_NO_FLUSH);
-    rv = write_inflated(ctx, buf, MC_INFLATE_CHUNK - zs->avail_out);
-    if (rv != APR_SUCCESS)
-        return rv;
-    if (zrc == Z_STREAM_END) {
-        ctx->z_in_member = 0;
-        ctx->z_members++;
-        return APR_SUCCESS;
-    }
-    /* Z_BUF_ERROR: no progress possible until more input comes. */
-    return zrc == Z_OK || zrc == Z_BUF_ERROR ? APR_SUCCESS : inflate_failed(ctx, zrc);
-}
-
-/* Inflates and rewrites LEN (< 4 GB, what zlib's uInt holds) bytes. */
-static apr_status_t inflate_slice(mc_filter_ctx_t *ctx, const char *data, apr_size_t len)
-{
-    z_stream *zs = ctx->zs;
-    apr_status_t rv = APR_SUCCESS;
-
-    zs->next_in = (const Bytef *)data;
-    zs->avail_in = (uInt)len;
-    do {
-        if (!ctx->z_in_member) {
-            /* A gzip body may hold several members (RFC 1952, 2.2). */
-            if (zs->avail_in == 0)
-                break;
-            if (ctx->z_members > 0 && inflateReset(zs) != Z_OK)
-                return inflate_failed(ctx, Z_STREAM_ERROR);
-            ctx->z_in_member = 1;
-        }
-        rv = inflate_round(ctx);
-    } while (rv == APR_SUCCESS && !ctx->z_discarding && (zs->avail_in > 0 || zs->avail_out == 0));
-    return rv;
+    return rv == APR_SUCCESS ? MC_OK : MC_EIO;
 }
 
 /* FILTERS.md #11: a gzip body (a proxied backend's) is inflated here, in
- * rounds of MC_INFLATE_CHUNK bytes, each rewritten before the next is made,
+ * chunks of MC_INFLATE_CHUNK bytes, each rewritten before the next is made,
  * so memory stays bounded whatever the compression ratio. */
 static apr_status_t inflate_data(mc_filter_ctx_t *ctx, const char *data, apr_size_t len)
 {
-    apr_status_t rv = APR_SUCCESS;
+    request_rec *r = ctx->f->r;
+    const char *err;
+    int trailing = mc_inflate_state(ctx->inflater) == MC_INFLATE_TRAILING;
 
-    while (rv == APR_SUCCESS && len > 0 && !ctx->z_discarding) {
-        apr_size_t n = len > MC_INFLATE_SLICE ? MC_INFLATE_SLICE : len;
-
-        rv = inflate_slice(ctx, data, n);
-        data += n;
-        len -= n;
+    if (mc_inflate_write(ctx->inflater, data, len, &err) != MC_OK) {
+        /* no words: the rewriter or the next filter stopped, and said so */
+        if (!err)
+            return ctx->failure;
+        return fail(ctx, APR_EGENERAL,
+                    apr_psprintf(r->pool, "the gzip body cannot be inflated (%s)", err));
     }
-    return rv;
-}
-
-static apr_status_t inflate_cleanup(void *data)
-{
-    inflateEnd(data);
+    /* Bytes after a complete member that do not start another one: browsers
+     * ignore them, and so does this filter. */
+    if (!trailing && mc_inflate_state(ctx->inflater) == MC_INFLATE_TRAILING)
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      MCLOGNO(00055) "ignoring bytes after the gzip body of %s",
+                      ap_escape_logitem(r->pool, r->uri));
     return APR_SUCCESS;
 }
 
@@ -732,13 +660,12 @@ static void finish_inflate(mc_filter_ctx_t *ctx)
 
     /* A body cut off mid-member still had everything inflated so far
      * rewritten; the browser would show that much too. */
-    if (ctx->z_in_member)
+    if (mc_inflate_end(ctx->inflater) == MC_INFLATE_MEMBER)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       MCLOGNO(00056) "the gzip body of %s ended before its end; "
                                      "passing on what it held",
                       ap_escape_logitem(r->pool, r->uri));
-    apr_pool_cleanup_run(r->pool, ctx->zs, inflate_cleanup);
-    ctx->zs = NULL;
+    ctx->inflater = NULL;
 }
 
 /* FILTERS.md #13: read without blocking first; when nothing is ready, let
@@ -768,7 +695,7 @@ static apr_status_t take_data(mc_filter_ctx_t *ctx, apr_bucket *e)
     rv = read_bucket(ctx, e, &data, &len);
     if (rv != APR_SUCCESS)
         return rv;
-    rv = ctx->zs ? inflate_data(ctx, data, len) : write_chunk(ctx, e, data, len);
+    rv = ctx->inflater ? inflate_data(ctx, data, len) : write_chunk(ctx, e, data, len);
     apr_bucket_delete(e); /* the spans made of it hold their own references */
     return rv;
 }
@@ -812,7 +739,7 @@ static apr_status_t take_eos(mc_filter_ctx_t *ctx, apr_bucket *eos)
     mc_status_t st;
     apr_status_t rv;
 
-    if (ctx->zs)
+    if (ctx->inflater)
         finish_inflate(ctx);
     st = mc_html_end(ctx->html);
     if (st != MC_OK)
@@ -864,18 +791,10 @@ static mc_filter_ctx_t *make_ctx(ap_filter_t *f)
 
 static apr_status_t start_inflate(mc_filter_ctx_t *ctx)
 {
-    request_rec *r = ctx->f->r;
-    int zrc;
+    const char *err = NULL;
 
-    ctx->zs = apr_pcalloc(r->pool, sizeof(*ctx->zs));
-    zrc = inflateInit2(ctx->zs, MC_GZIP_WINDOW);
-    if (zrc != Z_OK) {
-        ctx->zs = NULL;
-        return fail(ctx, APR_ENOMEM,
-                    apr_psprintf(r->pool, "zlib cannot start inflating (%d)", zrc));
-    }
-    apr_pool_cleanup_register(r->pool, ctx->zs, inflate_cleanup, apr_pool_cleanup_null);
-    return APR_SUCCESS;
+    ctx->inflater = mc_inflate_make(ctx->f->r->pool, MC_INFLATE_CHUNK, inflated, ctx, &err);
+    return ctx->inflater ? APR_SUCCESS : fail(ctx, APR_ENOMEM, err);
 }
 
 static apr_status_t start_rewriter(mc_filter_ctx_t *ctx)

@@ -67,7 +67,7 @@ int main(int argc, char **argv)
                   {"csp", csp_suite},           {"gtag", gtag_suite},
                   {"inuse", inuse_suite},       {"used", used_suite},
                   {"pagecache", pagecache_suite},
-                  {"httpfield", httpfield_suite}};
+                  {"httpfield", httpfield_suite}, {"inflate", inflate_suite}};
     SRunner *runner;
     int failed;
 
