@@ -133,7 +133,8 @@ static int rewritable(request_rec *r, mc_httpfield_encoding_t *encoding)
     const char *enc;
 
     /* FILTERS.md #9, #10: no body to rewrite, or not a page of ours. */
-    if (r->main || mc_is_endpoint(r) || r->status == HTTP_NO_CONTENT || !mc_httpfield_is_html(r->content_type))
+    if (r->main || mc_is_endpoint(r) || r->status == HTTP_NO_CONTENT ||
+        !mc_httpfield_is_html(r->content_type))
         return 0;
     /* FILTERS.md #10: a byte range of a page cannot be rewritten alone. */
     if (r->status == HTTP_PARTIAL_CONTENT || apr_table_get(r->headers_out, "Content-Range")) {

@@ -171,12 +171,9 @@ int mc_httpfield_ascii_compatible(apr_pool_t *p, const char *content_type)
 const char *mc_httpfield_encoding_str(mc_httpfield_encoding_t e)
 {
     switch (e) {
-    case MC_HTTPFIELD_ENCODING_NONE:
-        return "none";
-    case MC_HTTPFIELD_ENCODING_GZIP:
-        return "gzip";
-    case MC_HTTPFIELD_ENCODING_OTHER:
-        return "other";
+    case MC_HTTPFIELD_ENCODING_NONE: return "none";
+    case MC_HTTPFIELD_ENCODING_GZIP: return "gzip";
+    case MC_HTTPFIELD_ENCODING_OTHER: return "other";
     }
     return "?";
 }

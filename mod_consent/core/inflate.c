@@ -28,14 +28,10 @@ struct mc_inflate {
 const char *mc_inflate_state_str(mc_inflate_state_t state)
 {
     switch (state) {
-    case MC_INFLATE_BETWEEN:
-        return "between members";
-    case MC_INFLATE_MEMBER:
-        return "inside a member";
-    case MC_INFLATE_TRAILING:
-        return "after the last member";
-    case MC_INFLATE_FAILED:
-        return "failed";
+    case MC_INFLATE_BETWEEN: return "between members";
+    case MC_INFLATE_MEMBER: return "inside a member";
+    case MC_INFLATE_TRAILING: return "after the last member";
+    case MC_INFLATE_FAILED: return "failed";
     }
     return "?";
 }

@@ -69,8 +69,7 @@ START_TEST(a_parameter_is_found_only_by_its_own_name)
     ck_assert_ptr_null(mc_httpfield_param(test_pool, "text/html", "charset"));
     ck_assert_ptr_null(mc_httpfield_param(test_pool, "text/html; xcharset=utf-16", "charset"));
     ck_assert_ptr_null(mc_httpfield_param(test_pool, "text/html; charsets=utf-16", "charset"));
-    ck_assert_ptr_null(
-        mc_httpfield_param(test_pool, "text/html; a=\"charset=utf-16\"", "charset"));
+    ck_assert_ptr_null(mc_httpfield_param(test_pool, "text/html; a=\"charset=utf-16\"", "charset"));
     ck_assert_ptr_null(
         mc_httpfield_param(test_pool, "text/html; a=\"x; charset=utf-16\"", "charset"));
     /* a parameter without '=' is skipped, not read as the next one's name */
@@ -106,16 +105,16 @@ START_TEST(other_charsets_and_none_are_ascii_compatible)
     /* "charset" inside another parameter's value, or in another name */
     ck_assert(mc_httpfield_ascii_compatible(test_pool,
                                             "text/html; a=\"; charset=utf-16\"; charset=utf-8"));
-    ck_assert(mc_httpfield_ascii_compatible(test_pool,
-                                            "text/html; a=\"\\\"; charset=utf-16\"; b=c"));
+    ck_assert(
+        mc_httpfield_ascii_compatible(test_pool, "text/html; a=\"\\\"; charset=utf-16\"; b=c"));
     ck_assert(mc_httpfield_ascii_compatible(test_pool, "text/html; mycharset=utf-16"));
 }
 END_TEST
 
 START_TEST(a_very_long_content_type_is_read_to_its_end)
 {
-    const char *ct =
-        apr_pstrcat(test_pool, "text/html; a=\"", repeated('x', 100000), "\"; charset=utf-16", NULL);
+    const char *ct = apr_pstrcat(test_pool, "text/html; a=\"", repeated('x', 100000),
+                                 "\"; charset=utf-16", NULL);
 
     ck_assert(mc_httpfield_is_html(ct));
     ck_assert(!mc_httpfield_ascii_compatible(test_pool, ct));
@@ -200,15 +199,13 @@ START_TEST(a_directive_is_removed_and_the_rest_kept_as_it_was)
                      "max-age=60");
     ck_assert_str_eq(mc_httpfield_without_directive(test_pool, "max-age=60,Public", "public"),
                      "max-age=60");
-    ck_assert_str_eq(mc_httpfield_without_directive(test_pool,
-                                                    " no-cache=\"a, public\" , public=1 ,, x",
-                                                    "public"),
+    ck_assert_str_eq(mc_httpfield_without_directive(
+                         test_pool, " no-cache=\"a, public\" , public=1 ,, x", "public"),
                      "no-cache=\"a, public\",x");
     ck_assert_str_eq(
         mc_httpfield_without_directive(test_pool, "a=\"\\\",public\", public, b", "public"),
         "a=\"\\\",public\",b");
-    ck_assert_str_eq(mc_httpfield_without_directive(test_pool, "publicity", "public"),
-                     "publicity");
+    ck_assert_str_eq(mc_httpfield_without_directive(test_pool, "publicity", "public"), "publicity");
 }
 END_TEST
 
@@ -269,8 +266,7 @@ START_TEST(the_variant_etag_is_weak_and_names_the_variant)
     ck_assert_str_eq(mc_httpfield_variant_etag(test_pool, "W/\"abc\"", "1"), "W/\"abc-mc1\"");
     ck_assert_str_eq(mc_httpfield_variant_etag(test_pool, "  \"x\"\t", "1"), "W/\"x-mc1\"");
     ck_assert_str_eq(mc_httpfield_variant_etag(test_pool, "\"\"", "1"), "W/\"-mc1\"");
-    ck_assert_str_eq(mc_httpfield_variant_etag(test_pool, "\"a/b=c,d\"", "1"),
-                     "W/\"a/b=c,d-mc1\"");
+    ck_assert_str_eq(mc_httpfield_variant_etag(test_pool, "\"a/b=c,d\"", "1"), "W/\"a/b=c,d-mc1\"");
     /* two variants of one file never share a tag */
     ck_assert_str_ne(mc_httpfield_variant_etag(test_pool, "\"abc\"", "1"),
                      mc_httpfield_variant_etag(test_pool, "\"abc\"", "2"));
@@ -297,8 +293,8 @@ END_TEST
 START_TEST(a_very_long_etag_is_kept_whole)
 {
     const char *opaque = repeated('e', 70000);
-    const char *etag = mc_httpfield_variant_etag(
-        test_pool, apr_pstrcat(test_pool, "\"", opaque, "\"", NULL), "v");
+    const char *etag =
+        mc_httpfield_variant_etag(test_pool, apr_pstrcat(test_pool, "\"", opaque, "\"", NULL), "v");
 
     ck_assert_str_eq(etag, apr_pstrcat(test_pool, "W/\"", opaque, "-mcv\"", NULL));
 }

@@ -3,6 +3,7 @@
  * are made here with zlib's deflate, the inflater's output compared with
  * what went in. */
 #include <apr_strings.h>
+#include <stdint.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -53,8 +54,7 @@ static mc_status_t collect(void *baton, const char *data, size_t len)
             c->size = size;
         }
         memcpy(c->data + c->len, data, len);
-    }
-    else {
+    } else {
         for (size_t i = 0; i < len; i++)
             c->fill_ok &= data[i] == c->fill;
     }
