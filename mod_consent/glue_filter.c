@@ -22,19 +22,19 @@
 #include <apr_strings.h>
 #include <stdlib.h>
 #include <strings.h>
-/* zlib then takes its input as const (next_in), as it only reads it. */
-#define ZLIB_CONST
-#include <zlib.h>
 
 #include "banner.h"
 #include "gtag.h"
 #include "html.h"
+#include "httpfield.h"
+#include "inflate.h"
 #include "inuse.h"
 
 #include "glue_filter.h"
 #include "glue_banner.h"
 #include "glue_cache.h"
 #include "glue_csp.h"
+#include "glue_request.h"
 #include "glue_seen.h"
 #include "glue_state.h"
 
@@ -53,22 +53,12 @@ APLOG_USE_MODULE(consent);
 /* Inflated bytes per bucket: APR_BUCKET_BUFF_SIZE, what a pipe or socket
  * read makes, so the bucket allocator recycles these blocks. */
 #define MC_INFLATE_CHUNK APR_BUCKET_BUFF_SIZE
-/* Compressed bytes given to zlib at once: its counters are 32-bit. */
-#define MC_INFLATE_SLICE ((apr_size_t)1 << 30)
-/* zlib window bits for a gzip wrapper (RFC 1952) around a 32 KB window. */
-#define MC_GZIP_WINDOW (15 + 16)
 
 typedef enum mc_filter_mode {
     MC_FILTER_REWRITE = 0, /* the body runs through the rewriter */
     MC_FILTER_ENDED,       /* EOS has passed: anything after it is ignored */
     MC_FILTER_FAILED       /* aborted: nothing more leaves */
 } mc_filter_mode_t;
-
-typedef enum mc_encoding {
-    MC_ENCODING_NONE = 0, /* no Content-Encoding, or identity */
-    MC_ENCODING_GZIP,     /* gzip alone: inflated here */
-    MC_ENCODING_OTHER     /* anything else: the filter steps aside */
-} mc_encoding_t;
 
 #define MC_PAGE_SERVICES 16 /* services a page's elements name, noted at most */
 
@@ -95,11 +85,7 @@ typedef struct mc_filter_ctx {
     const char *chunk_data;
     apr_size_t chunk_len;
 
-    /* A gzip body (NULL zs: none). */
-    z_stream *zs;
-    int z_in_member;  /* inside a gzip member that has not ended */
-    int z_members;    /* members inflated to their end */
-    int z_discarding; /* bytes after the last member that are not gzip */
+    mc_inflate_t *inflater; /* a gzip body's (NULL: none) */
 
     /* catalogue services whose rules classified an element of this page,
      * noted once at the end (glue_seen.c: the services in use) */
@@ -116,95 +102,30 @@ typedef struct mc_filter_ctx {
 
 /* --- deciding on the first call --------------------------------------------------- */
 
-static int media_type_is(const char *ct, const char *type)
-{
-    size_t n = strlen(type);
-
-    return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || apr_isspace(ct[n]));
-}
-
-static int html_type(const char *ct)
-{
-    if (!ct)
-        return 0;
-    while (apr_isspace(*ct))
-        ct++;
-    return media_type_is(ct, "text/html") || media_type_is(ct, "application/xhtml+xml");
-}
-
-/* The rewriter reads bytes as ASCII does; UTF-16 and UTF-32 pages would need
- * decoding first, and rewriting them as bytes would corrupt them. */
-static int ascii_compatible(const char *ct)
-{
-    const char *cs = ap_strcasestr(ct, "charset=");
-
-    if (!cs)
-        return 1;
-    cs += strlen("charset=");
-    if (*cs == '"')
-        cs++;
-    return strncasecmp(cs, "utf-16", 6) != 0 && strncasecmp(cs, "utf-32", 6) != 0;
-}
-
-static int add_value(void *rec, const char *key, const char *value)
-{
-    APR_ARRAY_PUSH((apr_array_header_t *)rec, const char *) = value;
-    return 1;
-}
-
-/* Every value of field NAME in T as one comma-separated list, or NULL. */
-static const char *field_list(apr_pool_t *p, apr_table_t *t, const char *name)
-{
-    apr_array_header_t *values = apr_array_make(p, 2, sizeof(const char *));
-
-    apr_table_do(add_value, values, t, name, NULL);
-    return values->nelts ? apr_array_pstrcat(p, values, ',') : NULL;
-}
-
 /* The Content-Encoding the client would see: r->content_encoding replaces
  * the headers_out field when the headers are written, and err_headers_out
  * adds its own (FILTERS.md #8). */
 static const char *response_encoding(request_rec *r)
 {
     const char *enc = r->content_encoding;
-    const char *err_enc = field_list(r->pool, r->err_headers_out, "Content-Encoding");
+    const char *err_enc = mc_field_list(r->pool, r->err_headers_out, "Content-Encoding");
 
     if (!enc)
-        enc = field_list(r->pool, r->headers_out, "Content-Encoding");
+        enc = mc_field_list(r->pool, r->headers_out, "Content-Encoding");
     if (enc && err_enc)
         return apr_pstrcat(r->pool, enc, ",", err_enc, NULL);
     return enc ? enc : err_enc;
 }
 
-static mc_encoding_t classify_encoding(apr_pool_t *p, const char *list)
-{
-    int gzip = 0, other = 0;
-    char *state;
-
-    if (!list)
-        return MC_ENCODING_NONE;
-    for (char *tok = apr_strtok(apr_pstrdup(p, list), ", \t", &state); tok;
-         tok = apr_strtok(NULL, ", \t", &state)) {
-        if (strcasecmp(tok, "identity") == 0)
-            continue;
-        if (strcasecmp(tok, "gzip") == 0 || strcasecmp(tok, "x-gzip") == 0)
-            gzip++;
-        else
-            other++;
-    }
-    if (other || gzip > 1)
-        return MC_ENCODING_OTHER;
-    return gzip ? MC_ENCODING_GZIP : MC_ENCODING_NONE;
-}
-
 /* Whether this response's body is one to rewrite; says at debug level why
  * not when an HTML body is left alone. */
-static int rewritable(request_rec *r, mc_encoding_t *encoding)
+static int rewritable(request_rec *r, mc_httpfield_encoding_t *encoding)
 {
     const char *enc;
 
     /* FILTERS.md #9, #10: no body to rewrite, or not a page of ours. */
-    if (r->main || mc_is_endpoint(r) || r->status == HTTP_NO_CONTENT || !html_type(r->content_type))
+    if (r->main || mc_is_endpoint(r) || r->status == HTTP_NO_CONTENT ||
+        !mc_httpfield_is_html(r->content_type))
         return 0;
     /* FILTERS.md #10: a byte range of a page cannot be rewritten alone. */
     if (r->status == HTTP_PARTIAL_CONTENT || apr_table_get(r->headers_out, "Content-Range")) {
@@ -214,15 +135,17 @@ static int rewritable(request_rec *r, mc_encoding_t *encoding)
         return 0;
     }
     enc = response_encoding(r);
-    *encoding = classify_encoding(r->pool, enc);
-    if (*encoding == MC_ENCODING_OTHER) {
+    *encoding = mc_httpfield_encoding(enc);
+    if (*encoding == MC_HTTPFIELD_ENCODING_OTHER) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       MCLOGNO(00053) "not rewriting %s: Content-Encoding '%s' (only gzip is "
                                      "decoded); its trackers pass unchanged",
                       ap_escape_logitem(r->pool, r->uri), ap_escape_logitem(r->pool, enc));
         return 0;
     }
-    if (!ascii_compatible(r->content_type)) {
+    /* The rewriter reads bytes as ASCII does; UTF-16 and UTF-32 pages would
+     * need decoding first, and rewriting them as bytes would corrupt them. */
+    if (!mc_httpfield_ascii_compatible(r->pool, r->content_type)) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       MCLOGNO(00054) "not rewriting %s: its charset is not ASCII-compatible (%s)",
                       ap_escape_logitem(r->pool, r->uri),
@@ -250,76 +173,36 @@ static void unset_field(request_rec *r, const char *name)
 static void variant_etag(request_rec *r, apr_table_t *t, const char *state)
 {
     const char *etag = apr_table_get(t, "ETag");
-    const char *open, *close;
+    const char *variant;
 
     if (!etag)
         return;
-    open = strchr(etag, '"');
-    close = strrchr(etag, '"');
-    if (!open || close == open) {
-        apr_table_unset(t, "ETag");
-        return;
-    }
-    apr_table_setn(
-        t, "ETag",
-        apr_psprintf(r->pool, "W/\"%.*s-mc%s\"", (int)(close - open - 1), open + 1, state));
+    variant = mc_httpfield_variant_etag(r->pool, etag, state);
+    if (variant)
+        apr_table_setn(t, "ETag", variant);
+    else
+        apr_table_unset(t, "ETag"); /* malformed: a tag that names no variant */
 }
 
 static void vary_on_cookie(request_rec *r)
 {
-    const char *out = field_list(r->pool, r->headers_out, "Vary");
-    const char *err = field_list(r->pool, r->err_headers_out, "Vary");
+    const char *out = mc_field_list(r->pool, r->headers_out, "Vary");
+    const char *err = mc_field_list(r->pool, r->err_headers_out, "Vary");
 
-    if ((out && (ap_find_token(r->pool, out, "Cookie") || ap_find_token(r->pool, out, "*"))) ||
-        (err && (ap_find_token(r->pool, err, "Cookie") || ap_find_token(r->pool, err, "*"))))
+    if (mc_httpfield_vary_has_cookie(out) || mc_httpfield_vary_has_cookie(err))
         return;
     apr_table_mergen(r->headers_out, "Vary", "Cookie");
-}
-
-static int directive_is(const char *start, const char *end, const char *name)
-{
-    size_t n = strlen(name);
-
-    return (size_t)(end - start) >= n && strncasecmp(start, name, n) == 0 &&
-           (start + n == end || start[n] == '=' || apr_isspace(start[n]));
-}
-
-/* LIST without the directive NAME (quoted values may hold commas), or NULL
- * when nothing is left. */
-static const char *without_directive(apr_pool_t *p, const char *list, const char *name)
-{
-    apr_array_header_t *kept = apr_array_make(p, 4, sizeof(const char *));
-    const char *s = list;
-
-    while (*s) {
-        const char *start, *end;
-        int quoted = 0;
-
-        while (*s == ',' || apr_isspace(*s))
-            s++;
-        for (start = s; *s && (quoted || *s != ','); s++) {
-            if (*s == '"')
-                quoted = !quoted;
-            else if (*s == '\\' && quoted && s[1])
-                s++;
-        }
-        for (end = s; end > start && apr_isspace(end[-1]); end--)
-            ;
-        if (end > start && !directive_is(start, end, name))
-            APR_ARRAY_PUSH(kept, const char *) = apr_pstrmemdup(p, start, end - start);
-    }
-    return kept->nelts ? apr_array_pstrcat(p, kept, ',') : NULL;
 }
 
 /* "public" contradicts "private"; the rest of T's Cache-Control stays. */
 static void drop_public(request_rec *r, apr_table_t *t)
 {
-    const char *cc = field_list(r->pool, t, "Cache-Control");
+    const char *cc = mc_field_list(r->pool, t, "Cache-Control");
     const char *rest;
 
-    if (!cc || !ap_find_token(r->pool, cc, "public"))
+    if (!mc_httpfield_has_directive(cc, "public"))
         return;
-    rest = without_directive(r->pool, cc, "public");
+    rest = mc_httpfield_without_directive(r->pool, cc, "public");
     apr_table_unset(t, "Cache-Control");
     if (rest)
         apr_table_setn(t, "Cache-Control", rest);
@@ -327,9 +210,9 @@ static void drop_public(request_rec *r, apr_table_t *t)
 
 static int says_private(request_rec *r, apr_table_t *t)
 {
-    const char *cc = field_list(r->pool, t, "Cache-Control");
+    const char *cc = mc_field_list(r->pool, t, "Cache-Control");
 
-    return cc && (ap_find_token(r->pool, cc, "private") || ap_find_token(r->pool, cc, "no-store"));
+    return mc_httpfield_has_directive(cc, "private") || mc_httpfield_has_directive(cc, "no-store");
 }
 
 /* A shared cache must never hand one visitor's variant to another. */
@@ -345,7 +228,7 @@ static void private_cache(request_rec *r)
 /* Runs once, before anything is passed on: the headers leave with the first
  * brigade (FILTERS.md #7), HEAD and 304 answers included, so that they say
  * what a GET would. */
-static void adjust_headers(request_rec *r, mc_encoding_t encoding)
+static void adjust_headers(request_rec *r, mc_httpfield_encoding_t encoding)
 {
     const char *state = mc_variant_tag(r);
 
@@ -358,7 +241,7 @@ static void adjust_headers(request_rec *r, mc_encoding_t encoding)
     variant_etag(r, r->err_headers_out, state);
     vary_on_cookie(r);
     private_cache(r);
-    if (encoding == MC_ENCODING_GZIP) {
+    if (encoding == MC_HTTPFIELD_ENCODING_GZIP) {
         /* The body leaves inflated; mod_deflate, when configured, compresses
          * it again after us. */
         r->content_encoding = NULL;
@@ -721,107 +604,45 @@ static apr_status_t write_chunk(mc_filter_ctx_t *ctx, apr_bucket *b, const char 
     return st == MC_OK ? APR_SUCCESS : rewriter_failed(ctx, st);
 }
 
-/* Inflated bytes in BUF (from apr_bucket_alloc) become a heap bucket that
- * owns them; spans of it then leave without another copy. */
-static apr_status_t write_inflated(mc_filter_ctx_t *ctx, char *buf, apr_size_t len)
+/* The inflater's sink: each chunk (the inflater reuses its buffer) is
+ * copied into a heap bucket that owns it, so that spans of it leave
+ * without another copy, and is rewritten before the next is made. */
+static mc_status_t inflated(void *baton, const char *data, size_t len)
 {
+    mc_filter_ctx_t *ctx = baton;
+    char *buf = apr_bucket_alloc(len, ctx->out->bucket_alloc);
     apr_bucket *b;
     apr_status_t rv;
 
-    if (len == 0) {
-        apr_bucket_free(buf);
-        return APR_SUCCESS;
-    }
+    memcpy(buf, data, len);
     b = apr_bucket_heap_create(buf, len, apr_bucket_free, ctx->out->bucket_alloc);
     rv = write_chunk(ctx, b, buf, len);
     apr_bucket_destroy(b); /* our reference; the spans made of it keep theirs */
-    return rv;
-}
-
-static apr_status_t inflate_failed(mc_filter_ctx_t *ctx, int zrc)
-{
-    request_rec *r = ctx->f->r;
-
-    /* Bytes after a complete member that do not start another one: browsers
-     * ignore them, and so does this filter. */
-    if (zrc == Z_DATA_ERROR && ctx->z_members > 0 && ctx->zs->total_out == 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      MCLOGNO(00055) "ignoring bytes after the gzip body of %s",
-                      ap_escape_logitem(r->pool, r->uri));
-        ctx->z_in_member = 0;
-        ctx->z_discarding = 1;
-        return APR_SUCCESS;
-    }
-    return fail(ctx, APR_EGENERAL,
-                apr_psprintf(r->pool, "the gzip body cannot be inflated (zlib %d: %s)", zrc,
-                             ctx->zs->msg ? ctx->zs->msg : "no message"));
-}
-
-/* One round: up to MC_INFLATE_CHUNK bytes inflated and rewritten. */
-static apr_status_t inflate_round(mc_filter_ctx_t *ctx)
-{
-    z_stream *zs = ctx->zs;
-    char *buf = apr_bucket_alloc(MC_INFLATE_CHUNK, ctx->out->bucket_alloc);
-    apr_status_t rv;
-    int zrc;
-
-    zs->next_out = (Bytef *)buf;
-    zs->avail_out = MC_INFLATE_CHUNK;
-    zrc = inflate(zs, Z_NO_FLUSH);
-    rv = write_inflated(ctx, buf, MC_INFLATE_CHUNK - zs->avail_out);
-    if (rv != APR_SUCCESS)
-        return rv;
-    if (zrc == Z_STREAM_END) {
-        ctx->z_in_member = 0;
-        ctx->z_members++;
-        return APR_SUCCESS;
-    }
-    /* Z_BUF_ERROR: no progress possible until more input comes. */
-    return zrc == Z_OK || zrc == Z_BUF_ERROR ? APR_SUCCESS : inflate_failed(ctx, zrc);
-}
-
-/* Inflates and rewrites LEN (< 4 GB, what zlib's uInt holds) bytes. */
-static apr_status_t inflate_slice(mc_filter_ctx_t *ctx, const char *data, apr_size_t len)
-{
-    z_stream *zs = ctx->zs;
-    apr_status_t rv = APR_SUCCESS;
-
-    zs->next_in = (const Bytef *)data;
-    zs->avail_in = (uInt)len;
-    do {
-        if (!ctx->z_in_member) {
-            /* A gzip body may hold several members (RFC 1952, 2.2). */
-            if (zs->avail_in == 0)
-                break;
-            if (ctx->z_members > 0 && inflateReset(zs) != Z_OK)
-                return inflate_failed(ctx, Z_STREAM_ERROR);
-            ctx->z_in_member = 1;
-        }
-        rv = inflate_round(ctx);
-    } while (rv == APR_SUCCESS && !ctx->z_discarding && (zs->avail_in > 0 || zs->avail_out == 0));
-    return rv;
+    return rv == APR_SUCCESS ? MC_OK : MC_EIO;
 }
 
 /* FILTERS.md #11: a gzip body (a proxied backend's) is inflated here, in
- * rounds of MC_INFLATE_CHUNK bytes, each rewritten before the next is made,
+ * chunks of MC_INFLATE_CHUNK bytes, each rewritten before the next is made,
  * so memory stays bounded whatever the compression ratio. */
 static apr_status_t inflate_data(mc_filter_ctx_t *ctx, const char *data, apr_size_t len)
 {
-    apr_status_t rv = APR_SUCCESS;
+    request_rec *r = ctx->f->r;
+    const char *err;
+    int trailing = mc_inflate_state(ctx->inflater) == MC_INFLATE_TRAILING;
 
-    while (rv == APR_SUCCESS && len > 0 && !ctx->z_discarding) {
-        apr_size_t n = len > MC_INFLATE_SLICE ? MC_INFLATE_SLICE : len;
-
-        rv = inflate_slice(ctx, data, n);
-        data += n;
-        len -= n;
+    if (mc_inflate_write(ctx->inflater, data, len, &err) != MC_OK) {
+        /* no words: the rewriter or the next filter stopped, and said so */
+        if (!err)
+            return ctx->failure;
+        return fail(ctx, APR_EGENERAL,
+                    apr_psprintf(r->pool, "the gzip body cannot be inflated (%s)", err));
     }
-    return rv;
-}
-
-static apr_status_t inflate_cleanup(void *data)
-{
-    inflateEnd(data);
+    /* Bytes after a complete member that do not start another one: browsers
+     * ignore them, and so does this filter. */
+    if (!trailing && mc_inflate_state(ctx->inflater) == MC_INFLATE_TRAILING)
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      MCLOGNO(00055) "ignoring bytes after the gzip body of %s",
+                      ap_escape_logitem(r->pool, r->uri));
     return APR_SUCCESS;
 }
 
@@ -831,13 +652,12 @@ static void finish_inflate(mc_filter_ctx_t *ctx)
 
     /* A body cut off mid-member still had everything inflated so far
      * rewritten; the browser would show that much too. */
-    if (ctx->z_in_member)
+    if (mc_inflate_end(ctx->inflater) == MC_INFLATE_MEMBER)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       MCLOGNO(00056) "the gzip body of %s ended before its end; "
                                      "passing on what it held",
                       ap_escape_logitem(r->pool, r->uri));
-    apr_pool_cleanup_run(r->pool, ctx->zs, inflate_cleanup);
-    ctx->zs = NULL;
+    ctx->inflater = NULL;
 }
 
 /* FILTERS.md #13: read without blocking first; when nothing is ready, let
@@ -867,7 +687,7 @@ static apr_status_t take_data(mc_filter_ctx_t *ctx, apr_bucket *e)
     rv = read_bucket(ctx, e, &data, &len);
     if (rv != APR_SUCCESS)
         return rv;
-    rv = ctx->zs ? inflate_data(ctx, data, len) : write_chunk(ctx, e, data, len);
+    rv = ctx->inflater ? inflate_data(ctx, data, len) : write_chunk(ctx, e, data, len);
     apr_bucket_delete(e); /* the spans made of it hold their own references */
     return rv;
 }
@@ -911,7 +731,7 @@ static apr_status_t take_eos(mc_filter_ctx_t *ctx, apr_bucket *eos)
     mc_status_t st;
     apr_status_t rv;
 
-    if (ctx->zs)
+    if (ctx->inflater)
         finish_inflate(ctx);
     st = mc_html_end(ctx->html);
     if (st != MC_OK)
@@ -963,18 +783,10 @@ static mc_filter_ctx_t *make_ctx(ap_filter_t *f)
 
 static apr_status_t start_inflate(mc_filter_ctx_t *ctx)
 {
-    request_rec *r = ctx->f->r;
-    int zrc;
+    const char *err = NULL;
 
-    ctx->zs = apr_pcalloc(r->pool, sizeof(*ctx->zs));
-    zrc = inflateInit2(ctx->zs, MC_GZIP_WINDOW);
-    if (zrc != Z_OK) {
-        ctx->zs = NULL;
-        return fail(ctx, APR_ENOMEM,
-                    apr_psprintf(r->pool, "zlib cannot start inflating (%d)", zrc));
-    }
-    apr_pool_cleanup_register(r->pool, ctx->zs, inflate_cleanup, apr_pool_cleanup_null);
-    return APR_SUCCESS;
+    ctx->inflater = mc_inflate_make(ctx->f->r->pool, MC_INFLATE_CHUNK, inflated, ctx, &err);
+    return ctx->inflater ? APR_SUCCESS : fail(ctx, APR_ENOMEM, err);
 }
 
 static apr_status_t start_rewriter(mc_filter_ctx_t *ctx)
@@ -1027,7 +839,7 @@ static int serve_kept(mc_filter_ctx_t *ctx, apr_bucket_brigade *bb, apr_status_t
 static apr_status_t begin(ap_filter_t *f, apr_bucket_brigade *bb, mc_filter_ctx_t **out)
 {
     request_rec *r = f->r;
-    mc_encoding_t encoding = MC_ENCODING_NONE;
+    mc_httpfield_encoding_t encoding = MC_HTTPFIELD_ENCODING_NONE;
     mc_filter_ctx_t *ctx;
 
     *out = NULL;
@@ -1052,7 +864,7 @@ static apr_status_t begin(ap_filter_t *f, apr_bucket_brigade *bb, mc_filter_ctx_
      * after DEFLATE and the length count have seen it and said in the
      * headers what they say for GET. */
     *out = f->ctx = ctx = make_ctx(f);
-    if (encoding == MC_ENCODING_GZIP) {
+    if (encoding == MC_HTTPFIELD_ENCODING_GZIP) {
         apr_status_t rv = start_inflate(ctx);
         if (rv != APR_SUCCESS)
             return rv;

@@ -35,6 +35,13 @@ apr_array_header_t *mc_field_values(apr_pool_t *p, apr_table_t *t, const char *n
     return values;
 }
 
+const char *mc_field_list(apr_pool_t *p, apr_table_t *t, const char *name)
+{
+    apr_array_header_t *values = mc_field_values(p, t, name);
+
+    return values->nelts ? apr_array_pstrcat(p, values, ',') : NULL;
+}
+
 /* --- answers ------------------------------------------------------------------- */
 
 void mc_no_store(request_rec *r)

@@ -10,6 +10,8 @@
 /* All values of field NAME in T, in order (HTTP/2 may send several
  * Cookie fields; a backend several Set-Cookie). */
 apr_array_header_t *mc_field_values(apr_pool_t *p, apr_table_t *t, const char *name);
+/* The same as one comma-separated list (RFC 9110 5.3), or NULL. */
+const char *mc_field_list(apr_pool_t *p, apr_table_t *t, const char *name);
 /* Cache-Control: no-store and nosniff. */
 void mc_no_store(request_rec *r);
 /* STATUS with JSON as the body, never cached. */

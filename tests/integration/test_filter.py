@@ -351,6 +351,30 @@ def test_deflate_compresses_the_rewritten_page(server, cookies):
     assert "accept-encoding" in vary and "cookie" in vary
 
 
+def test_proxied_gzip_page_in_several_members_is_rewritten_whole(server):
+    resp = get(server, "/proxy/cookies?page=clinic.html&gzip=1&members=3&pieces=7")
+    assert resp.header("Content-Encoding") is None
+    assert_page(Page(resp.body), set())
+
+
+def test_bytes_after_the_gzip_body_are_ignored(server_factory):
+    srv = server_factory("filtertail", loglevel="warn consent:debug")
+    resp = srv.get("/proxy/cookies?page=clinic.html&gzip=1&pieces=3&tail="
+                   + quote('<script src="https://www.googletagmanager.com/gtag/js"></script>'))
+    assert resp.status == 200
+    assert_page(Page(resp.body), set())  # the page and nothing after it
+    assert len([line for line in filter_log_lines(srv) if "MC00055" in line]) == 1
+
+
+def test_a_gzip_page_cut_short_passes_on_what_it_held(server_factory):
+    srv = server_factory("filtercut", loglevel="warn consent:info")
+    resp = srv.get("/proxy/cookies?page=clinic.html&gzip=1&cut=0.7")
+    assert resp.status == 200
+    assert resp.body.startswith(b"<!DOCTYPE html>") and b"</html>" not in resp.body
+    assert live_trackers(resp.body) == []
+    assert len([line for line in filter_log_lines(srv) if "MC00056" in line]) == 1
+
+
 def test_other_content_encodings_pass_untouched(server):
     resp = get(server, "/proxy/cookies?type=html&header=Content-Encoding:%20br")
     assert resp.header("Content-Encoding") == "br"

@@ -66,7 +66,8 @@ int main(int argc, char **argv)
                   {"charref", charref_suite},   {"url", url_suite},
                   {"csp", csp_suite},           {"gtag", gtag_suite},
                   {"inuse", inuse_suite},       {"used", used_suite},
-                  {"pagecache", pagecache_suite}};
+                  {"pagecache", pagecache_suite},
+                  {"httpfield", httpfield_suite}, {"inflate", inflate_suite}};
     SRunner *runner;
     int failed;
 

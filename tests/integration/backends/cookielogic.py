@@ -15,7 +15,9 @@ The query string drives it:
   gzip=1         gzip-encoded text/html body with Content-Encoding: gzip
   page=NAME      body is tests/data/integration/html/NAME as text/html (gzip=1:
                  gzip-encoded; pieces=N: in N pieces, pause=S seconds apart;
-                 corrupt=AT: 16 bytes inverted at AT, a fraction of the body)
+                 corrupt=AT: 16 bytes inverted at AT, a fraction of the body;
+                 with gzip=1, members=N: in N gzip members, tail=TEXT: TEXT
+                 after the gzip body, cut=F: only the first fraction F of it)
 """
 import datetime
 import email.utils
@@ -62,7 +64,12 @@ def _page(query, status, headers):
         body = f.read()
     if query.get("gzip"):
         headers.append(("Content-Encoding", "gzip"))
-        body = gzip.compress(body)
+        members = max(1, int(query.get("members", ["1"])[0]))
+        size = max(1, -(-len(body) // members))
+        body = b"".join(gzip.compress(body[i:i + size]) for i in range(0, len(body), size))
+        body += query.get("tail", [""])[0].encode()
+        if query.get("cut"):
+            body = body[:int(len(body) * float(query["cut"][0]))]
     if query.get("corrupt"):
         at = int(len(body) * float(query["corrupt"][0]))
         body = body[:at] + bytes(b ^ 0xFF for b in body[at:at + 16]) + body[at + 16:]

@@ -1,0 +1,272 @@
+/* HTTP header field values (httpfield.h). Every function walks its value
+ * once, in place; only what is returned is allocated. */
+#include "httpfield.h"
+
+#include <apr_strings.h>
+#include <apr_tables.h>
+#include <string.h>
+#include <strings.h>
+
+/* RFC 9110's OWS: space and horizontal tab, nothing else. */
+static int is_ows(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static const char *skip_ows(const char *s)
+{
+    while (is_ows(*s))
+        s++;
+    return s;
+}
+
+static const char *trim_end(const char *start, const char *end)
+{
+    while (end > start && is_ows(end[-1]))
+        end--;
+    return end;
+}
+
+/* Past the quoted string that starts at S (on its '"'): after the closing
+ * quote, or at the end of the value when it has none. */
+static const char *skip_quoted(const char *s)
+{
+    for (s++; *s && *s != '"'; s++) {
+        if (*s == '\\' && s[1])
+            s++;
+    }
+    return *s ? s + 1 : s;
+}
+
+/* The first STOP at or after S that is not inside a quoted string, or the
+ * end of the value. */
+static const char *find_unquoted(const char *s, char stop)
+{
+    while (*s && *s != stop)
+        s = *s == '"' ? skip_quoted(s) : s + 1;
+    return s;
+}
+
+/* The next non-empty element of the list at *S, trimmed: [*START, *END).
+ * 0 when the list has no more. */
+static int next_element(const char **s, const char **start, const char **end)
+{
+    const char *p = *s;
+
+    while (*p == ',' || is_ows(*p))
+        p++;
+    if (!*p) {
+        *s = p;
+        return 0;
+    }
+    *start = p;
+    p = find_unquoted(p, ',');
+    *end = trim_end(*start, p);
+    *s = p;
+    return 1;
+}
+
+/* Whether [START, END) is the word WORD, whatever its case. */
+static int span_is(const char *start, const char *end, const char *word)
+{
+    size_t n = strlen(word);
+
+    return (size_t)(end - start) == n && strncasecmp(start, word, n) == 0;
+}
+
+/* Whether the element [START, END) is directive NAME: its name (up to '='
+ * or whitespace) is NAME. */
+static int directive_is(const char *start, const char *end, const char *name)
+{
+    const char *name_end = start;
+
+    while (name_end < end && *name_end != '=' && !is_ows(*name_end))
+        name_end++;
+    return span_is(start, name_end, name);
+}
+
+/* --- Content-Type ---------------------------------------------------------------------- */
+
+static int media_type_is(const char *ct, const char *type)
+{
+    size_t n = strlen(type);
+
+    return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || is_ows(ct[n]));
+}
+
+int mc_httpfield_is_html(const char *content_type)
+{
+    const char *ct;
+
+    if (!content_type)
+        return 0;
+    ct = skip_ows(content_type);
+    return media_type_is(ct, "text/html") || media_type_is(ct, "application/xhtml+xml");
+}
+
+/* The quoted string at S (on its '"') without its quotes and escapes. */
+static const char *unquote(apr_pool_t *p, const char *s)
+{
+    const char *end = skip_quoted(s);
+    char *out = apr_palloc(p, (apr_size_t)(end - s) + 1), *o = out;
+
+    for (s++; s < end && *s != '"'; s++) {
+        if (*s == '\\' && s[1])
+            s++;
+        *o++ = *s;
+    }
+    *o = '\0';
+    return out;
+}
+
+const char *mc_httpfield_param(apr_pool_t *p, const char *content_type, const char *name)
+{
+    const char *s;
+
+    if (!content_type)
+        return NULL;
+    /* the type and subtype are tokens: no quoted string before the first ';' */
+    s = strchr(content_type, ';');
+    while (s && *s == ';') {
+        const char *name_start = skip_ows(s + 1), *name_end, *value;
+
+        name_end = name_start;
+        while (*name_end && *name_end != '=' && *name_end != ';')
+            name_end++;
+        if (*name_end != '=') {
+            s = name_end; /* no value: not a parameter */
+            continue;
+        }
+        value = skip_ows(name_end + 1);
+        s = find_unquoted(value, ';');
+        if (!span_is(name_start, trim_end(name_start, name_end), name))
+            continue;
+        if (*value == '"')
+            return unquote(p, value); /* what follows its closing quote is ignored */
+        return apr_pstrmemdup(p, value, (apr_size_t)(trim_end(value, s) - value));
+    }
+    return NULL;
+}
+
+/* A charset label is matched without the ASCII whitespace around it (the
+ * WHATWG Encoding standard's "get an encoding"). */
+static int ascii_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
+
+int mc_httpfield_ascii_compatible(apr_pool_t *p, const char *content_type)
+{
+    const char *cs = mc_httpfield_param(p, content_type, "charset");
+
+    if (!cs)
+        return 1;
+    while (ascii_space(*cs))
+        cs++;
+    return strncasecmp(cs, "utf-16", 6) != 0 && strncasecmp(cs, "utf-32", 6) != 0;
+}
+
+/* --- Content-Encoding ---------------------------------------------------------------- */
+
+const char *mc_httpfield_encoding_str(mc_httpfield_encoding_t e)
+{
+    switch (e) {
+    case MC_HTTPFIELD_ENCODING_NONE: return "none";
+    case MC_HTTPFIELD_ENCODING_GZIP: return "gzip";
+    case MC_HTTPFIELD_ENCODING_OTHER: return "other";
+    }
+    return "?";
+}
+
+mc_httpfield_encoding_t mc_httpfield_encoding(const char *list)
+{
+    const char *s = list, *start, *end;
+    int gzip = 0;
+
+    if (!list)
+        return MC_HTTPFIELD_ENCODING_NONE;
+    while (next_element(&s, &start, &end)) {
+        if (span_is(start, end, "identity"))
+            continue;
+        if (!span_is(start, end, "gzip") && !span_is(start, end, "x-gzip"))
+            return MC_HTTPFIELD_ENCODING_OTHER;
+        /* gzip twice would need inflating twice */
+        if (++gzip > 1)
+            return MC_HTTPFIELD_ENCODING_OTHER;
+    }
+    return gzip ? MC_HTTPFIELD_ENCODING_GZIP : MC_HTTPFIELD_ENCODING_NONE;
+}
+
+/* --- lists of directives and tokens ------------------------------------------------ */
+
+int mc_httpfield_has_directive(const char *list, const char *name)
+{
+    const char *s = list, *start, *end;
+
+    if (!list)
+        return 0;
+    while (next_element(&s, &start, &end)) {
+        if (directive_is(start, end, name))
+            return 1;
+    }
+    return 0;
+}
+
+const char *mc_httpfield_without_directive(apr_pool_t *p, const char *list, const char *name)
+{
+    apr_array_header_t *kept = apr_array_make(p, 4, sizeof(const char *));
+    const char *s = list, *start, *end;
+
+    if (!list)
+        return NULL;
+    while (next_element(&s, &start, &end)) {
+        if (!directive_is(start, end, name))
+            APR_ARRAY_PUSH(kept, const char *) =
+                apr_pstrmemdup(p, start, (apr_size_t)(end - start));
+    }
+    return kept->nelts ? apr_array_pstrcat(p, kept, ',') : NULL;
+}
+
+int mc_httpfield_vary_has_cookie(const char *list)
+{
+    const char *s = list, *start, *end;
+
+    if (!list)
+        return 0;
+    while (next_element(&s, &start, &end)) {
+        if (span_is(start, end, "cookie") || span_is(start, end, "*"))
+            return 1;
+    }
+    return 0;
+}
+
+/* --- ETag ---------------------------------------------------------------------------------- */
+
+/* RFC 9110, 8.8.3: etagc = %x21 / %x23-7E / obs-text */
+static int etagc(char c)
+{
+    unsigned char u = (unsigned char)c;
+
+    return u == 0x21 || (u >= 0x23 && u <= 0x7e) || u >= 0x80;
+}
+
+const char *mc_httpfield_variant_etag(apr_pool_t *p, const char *etag, const char *variant)
+{
+    const char *s, *opaque;
+
+    if (!etag)
+        return NULL;
+    s = skip_ows(etag);
+    /* "W/" is case-sensitive (RFC 9110, 8.8.3) */
+    if (s[0] == 'W' && s[1] == '/')
+        s += 2;
+    if (*s != '"')
+        return NULL;
+    opaque = ++s;
+    while (etagc(*s))
+        s++;
+    if (*s != '"' || *skip_ows(s + 1) != '\0')
+        return NULL;
+    return apr_pstrcat(p, "W/\"", apr_pstrmemdup(p, opaque, (apr_size_t)(s - opaque)), "-mc",
+                       variant, "\"", NULL);
+}

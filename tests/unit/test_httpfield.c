@@ -1,0 +1,331 @@
+/* HTTP header field values (httpfield.h): what the HTML filter decides by,
+ * with the values an odd or hostile backend sends. */
+#include <apr_strings.h>
+#include <string.h>
+
+#include "httpfield.h"
+#include "unit.h"
+
+/* A value of N bytes of C, for fields far longer than any buffer. */
+static char *repeated(char c, size_t n)
+{
+    char *s = apr_palloc(test_pool, n + 1);
+
+    memset(s, c, n);
+    s[n] = '\0';
+    return s;
+}
+
+/* --- Content-Type ---------------------------------------------------------------------- */
+
+START_TEST(html_types_are_recognised_whatever_their_case_and_parameters)
+{
+    ck_assert(mc_httpfield_is_html("text/html"));
+    ck_assert(mc_httpfield_is_html("TEXT/HTML"));
+    ck_assert(mc_httpfield_is_html("text/html; charset=utf-8"));
+    ck_assert(mc_httpfield_is_html("text/html;charset=utf-8"));
+    ck_assert(mc_httpfield_is_html("  \ttext/html ; charset=utf-8"));
+    ck_assert(mc_httpfield_is_html("Application/XHTML+XML"));
+    ck_assert(mc_httpfield_is_html("application/xhtml+xml;q=1 "));
+}
+END_TEST
+
+START_TEST(other_types_are_not_html)
+{
+    ck_assert(!mc_httpfield_is_html(NULL));
+    ck_assert(!mc_httpfield_is_html(""));
+    ck_assert(!mc_httpfield_is_html("text/plain"));
+    ck_assert(!mc_httpfield_is_html("text/htmlx"));
+    ck_assert(!mc_httpfield_is_html("text/html5"));
+    ck_assert(!mc_httpfield_is_html("text/htm"));
+    ck_assert(!mc_httpfield_is_html("application/xhtml"));
+    ck_assert(!mc_httpfield_is_html("application/json; x=\"text/html\""));
+    ck_assert(!mc_httpfield_is_html("x-text/html"));
+}
+END_TEST
+
+START_TEST(a_parameter_value_is_read_as_token_or_quoted_string)
+{
+    ck_assert_str_eq(mc_httpfield_param(test_pool, "text/html; charset=UTF-8", "charset"), "UTF-8");
+    ck_assert_str_eq(mc_httpfield_param(test_pool, "text/html;CharSet=\"utf-8\"", "charset"),
+                     "utf-8");
+    /* escapes inside the quotes, and a ';' there does not end the value */
+    ck_assert_str_eq(mc_httpfield_param(test_pool, "text/html; a=\"x\\\"y;z\"; b=2", "a"),
+                     "x\"y;z");
+    ck_assert_str_eq(mc_httpfield_param(test_pool, "text/html; a=\"x\\\"y;z\"; b=2", "b"), "2");
+    /* whitespace around ';' and '=' */
+    ck_assert_str_eq(mc_httpfield_param(test_pool, "text/html ;  charset = koi8-r  ", "charset"),
+                     "koi8-r");
+    ck_assert_str_eq(mc_httpfield_param(test_pool, "text/html;charset=\"\"", "charset"), "");
+    /* an unterminated quoted string runs to the end */
+    ck_assert_str_eq(mc_httpfield_param(test_pool, "text/html;charset=\"utf-16", "charset"),
+                     "utf-16");
+}
+END_TEST
+
+START_TEST(a_parameter_is_found_only_by_its_own_name)
+{
+    ck_assert_ptr_null(mc_httpfield_param(test_pool, NULL, "charset"));
+    ck_assert_ptr_null(mc_httpfield_param(test_pool, "text/html", "charset"));
+    ck_assert_ptr_null(mc_httpfield_param(test_pool, "text/html; xcharset=utf-16", "charset"));
+    ck_assert_ptr_null(mc_httpfield_param(test_pool, "text/html; charsets=utf-16", "charset"));
+    ck_assert_ptr_null(mc_httpfield_param(test_pool, "text/html; a=\"charset=utf-16\"", "charset"));
+    ck_assert_ptr_null(
+        mc_httpfield_param(test_pool, "text/html; a=\"x; charset=utf-16\"", "charset"));
+    /* a parameter without '=' is skipped, not read as the next one's name */
+    ck_assert_ptr_null(mc_httpfield_param(test_pool, "text/html; charset; a=utf-16", "charset"));
+    ck_assert_str_eq(mc_httpfield_param(test_pool, "text/html; charset; charset=b", "charset"),
+                     "b");
+    /* the first of two counts */
+    ck_assert_str_eq(
+        mc_httpfield_param(test_pool, "text/html; charset=utf-8; charset=utf-16", "charset"),
+        "utf-8");
+}
+END_TEST
+
+START_TEST(utf16_and_utf32_pages_are_not_ascii_compatible)
+{
+    ck_assert(!mc_httpfield_ascii_compatible(test_pool, "text/html; charset=utf-16"));
+    ck_assert(!mc_httpfield_ascii_compatible(test_pool, "text/html; charset=UTF-16LE"));
+    ck_assert(!mc_httpfield_ascii_compatible(test_pool, "text/html;charset=\"utf-16be\""));
+    ck_assert(!mc_httpfield_ascii_compatible(test_pool, "text/html; charset = \" UTF-32 \""));
+    ck_assert(!mc_httpfield_ascii_compatible(test_pool, "text/html; a=1; b=\"2\"; charset=utf-32"));
+    ck_assert(!mc_httpfield_ascii_compatible(test_pool, "text/html; charset=\"utf\\-16\""));
+}
+END_TEST
+
+START_TEST(other_charsets_and_none_are_ascii_compatible)
+{
+    ck_assert(mc_httpfield_ascii_compatible(test_pool, NULL));
+    ck_assert(mc_httpfield_ascii_compatible(test_pool, "text/html"));
+    ck_assert(mc_httpfield_ascii_compatible(test_pool, "text/html; charset=utf-8"));
+    ck_assert(mc_httpfield_ascii_compatible(test_pool, "text/html; charset=ISO-8859-1"));
+    ck_assert(mc_httpfield_ascii_compatible(test_pool, "text/html; charset=\"\""));
+    ck_assert(mc_httpfield_ascii_compatible(test_pool, "text/html; charset=utf-1"));
+    /* "charset" inside another parameter's value, or in another name */
+    ck_assert(mc_httpfield_ascii_compatible(test_pool,
+                                            "text/html; a=\"; charset=utf-16\"; charset=utf-8"));
+    ck_assert(
+        mc_httpfield_ascii_compatible(test_pool, "text/html; a=\"\\\"; charset=utf-16\"; b=c"));
+    ck_assert(mc_httpfield_ascii_compatible(test_pool, "text/html; mycharset=utf-16"));
+}
+END_TEST
+
+START_TEST(a_very_long_content_type_is_read_to_its_end)
+{
+    const char *ct = apr_pstrcat(test_pool, "text/html; a=\"", repeated('x', 100000),
+                                 "\"; charset=utf-16", NULL);
+
+    ck_assert(mc_httpfield_is_html(ct));
+    ck_assert(!mc_httpfield_ascii_compatible(test_pool, ct));
+    ck_assert_uint_eq(strlen(mc_httpfield_param(test_pool, ct, "a")), 100000);
+}
+END_TEST
+
+/* --- Content-Encoding ---------------------------------------------------------------- */
+
+START_TEST(no_coding_and_identity_need_no_decoding)
+{
+    ck_assert_int_eq(mc_httpfield_encoding(NULL), MC_HTTPFIELD_ENCODING_NONE);
+    ck_assert_int_eq(mc_httpfield_encoding(""), MC_HTTPFIELD_ENCODING_NONE);
+    ck_assert_int_eq(mc_httpfield_encoding(" , ,\t"), MC_HTTPFIELD_ENCODING_NONE);
+    ck_assert_int_eq(mc_httpfield_encoding("identity"), MC_HTTPFIELD_ENCODING_NONE);
+    ck_assert_int_eq(mc_httpfield_encoding("Identity, identity"), MC_HTTPFIELD_ENCODING_NONE);
+}
+END_TEST
+
+START_TEST(gzip_once_is_gzip)
+{
+    ck_assert_int_eq(mc_httpfield_encoding("gzip"), MC_HTTPFIELD_ENCODING_GZIP);
+    ck_assert_int_eq(mc_httpfield_encoding("GZIP"), MC_HTTPFIELD_ENCODING_GZIP);
+    ck_assert_int_eq(mc_httpfield_encoding("x-gzip"), MC_HTTPFIELD_ENCODING_GZIP);
+    ck_assert_int_eq(mc_httpfield_encoding(" ,identity ,  gzip , "), MC_HTTPFIELD_ENCODING_GZIP);
+    ck_assert_str_eq(mc_httpfield_encoding_str(MC_HTTPFIELD_ENCODING_GZIP), "gzip");
+}
+END_TEST
+
+START_TEST(other_codings_and_gzip_twice_are_other)
+{
+    ck_assert_int_eq(mc_httpfield_encoding("br"), MC_HTTPFIELD_ENCODING_OTHER);
+    ck_assert_int_eq(mc_httpfield_encoding("deflate"), MC_HTTPFIELD_ENCODING_OTHER);
+    ck_assert_int_eq(mc_httpfield_encoding("gzip, br"), MC_HTTPFIELD_ENCODING_OTHER);
+    ck_assert_int_eq(mc_httpfield_encoding("br, gzip"), MC_HTTPFIELD_ENCODING_OTHER);
+    ck_assert_int_eq(mc_httpfield_encoding("gzip, gzip"), MC_HTTPFIELD_ENCODING_OTHER);
+    ck_assert_int_eq(mc_httpfield_encoding("gzip,x-gzip"), MC_HTTPFIELD_ENCODING_OTHER);
+    ck_assert_int_eq(mc_httpfield_encoding("gzip;q=1"), MC_HTTPFIELD_ENCODING_OTHER);
+    ck_assert_int_eq(mc_httpfield_encoding("gzipx"), MC_HTTPFIELD_ENCODING_OTHER);
+    ck_assert_int_eq(mc_httpfield_encoding("\"gzip\""), MC_HTTPFIELD_ENCODING_OTHER);
+    ck_assert_int_eq(
+        mc_httpfield_encoding(apr_pstrcat(test_pool, "gzip, ", repeated('a', 70000), NULL)),
+        MC_HTTPFIELD_ENCODING_OTHER);
+    ck_assert_str_eq(mc_httpfield_encoding_str(MC_HTTPFIELD_ENCODING_OTHER), "other");
+}
+END_TEST
+
+/* --- Cache-Control ---------------------------------------------------------------------- */
+
+START_TEST(a_directive_is_found_by_its_name_whatever_its_case_and_value)
+{
+    ck_assert(mc_httpfield_has_directive("private", "private"));
+    ck_assert(mc_httpfield_has_directive("max-age=60, PRIVATE", "private"));
+    ck_assert(mc_httpfield_has_directive("  no-store  ", "no-store"));
+    ck_assert(mc_httpfield_has_directive(",,public,,", "public"));
+    ck_assert(mc_httpfield_has_directive("private=\"Set-Cookie, X\"", "private"));
+    ck_assert(mc_httpfield_has_directive("max-age=\"a,b\", public", "public"));
+    ck_assert(mc_httpfield_has_directive("public = 1", "public"));
+}
+END_TEST
+
+START_TEST(a_word_inside_a_value_or_another_name_is_no_directive)
+{
+    ck_assert(!mc_httpfield_has_directive(NULL, "private"));
+    ck_assert(!mc_httpfield_has_directive("", "private"));
+    ck_assert(!mc_httpfield_has_directive("no-cache=\"private\"", "private"));
+    ck_assert(!mc_httpfield_has_directive("no-cache=\"x, private\"", "private"));
+    /* an escaped quote does not end the value */
+    ck_assert(!mc_httpfield_has_directive("x=\"a\\\", private\"", "private"));
+    ck_assert(!mc_httpfield_has_directive("privately, max-age=1", "private"));
+    ck_assert(!mc_httpfield_has_directive("priv", "private"));
+    ck_assert(!mc_httpfield_has_directive("x-private", "private"));
+    ck_assert(!mc_httpfield_has_directive("\"private\"", "private"));
+    /* an unterminated quote runs to the end */
+    ck_assert(!mc_httpfield_has_directive("x=\"a, private", "private"));
+}
+END_TEST
+
+START_TEST(a_directive_is_removed_and_the_rest_kept_as_it_was)
+{
+    ck_assert_str_eq(mc_httpfield_without_directive(test_pool, "public, max-age=60", "public"),
+                     "max-age=60");
+    ck_assert_str_eq(mc_httpfield_without_directive(test_pool, "max-age=60,Public", "public"),
+                     "max-age=60");
+    ck_assert_str_eq(mc_httpfield_without_directive(
+                         test_pool, " no-cache=\"a, public\" , public=1 ,, x", "public"),
+                     "no-cache=\"a, public\",x");
+    ck_assert_str_eq(
+        mc_httpfield_without_directive(test_pool, "a=\"\\\",public\", public, b", "public"),
+        "a=\"\\\",public\",b");
+    ck_assert_str_eq(mc_httpfield_without_directive(test_pool, "publicity", "public"), "publicity");
+}
+END_TEST
+
+START_TEST(nothing_left_is_null)
+{
+    ck_assert_ptr_null(mc_httpfield_without_directive(test_pool, NULL, "public"));
+    ck_assert_ptr_null(mc_httpfield_without_directive(test_pool, "", "public"));
+    ck_assert_ptr_null(mc_httpfield_without_directive(test_pool, "public", "public"));
+    ck_assert_ptr_null(mc_httpfield_without_directive(test_pool, " public , PUBLIC ,", "public"));
+}
+END_TEST
+
+START_TEST(a_long_list_is_read_to_its_end)
+{
+    const char *quoted = apr_pstrcat(test_pool, "x=\"", repeated(',', 50000), "\"", NULL);
+    const char *word = repeated('a', 50000);
+    const char *cc = apr_pstrcat(test_pool, quoted, ", ", word, ", public, private", NULL);
+
+    ck_assert(mc_httpfield_has_directive(cc, "private"));
+    ck_assert(mc_httpfield_has_directive(cc, "public"));
+    ck_assert(!mc_httpfield_has_directive(cc, "a"));
+    ck_assert_str_eq(mc_httpfield_without_directive(test_pool, cc, "public"),
+                     apr_pstrcat(test_pool, quoted, ",", word, ",private", NULL));
+}
+END_TEST
+
+/* --- Vary -------------------------------------------------------------------------------- */
+
+START_TEST(vary_names_cookie_or_everything)
+{
+    ck_assert(mc_httpfield_vary_has_cookie("Cookie"));
+    ck_assert(mc_httpfield_vary_has_cookie("accept-language, cookie"));
+    ck_assert(mc_httpfield_vary_has_cookie(" ,COOKIE,"));
+    ck_assert(mc_httpfield_vary_has_cookie("*"));
+    ck_assert(mc_httpfield_vary_has_cookie("Accept, *"));
+}
+END_TEST
+
+START_TEST(vary_without_cookie)
+{
+    ck_assert(!mc_httpfield_vary_has_cookie(NULL));
+    ck_assert(!mc_httpfield_vary_has_cookie(""));
+    ck_assert(!mc_httpfield_vary_has_cookie("Accept-Language"));
+    ck_assert(!mc_httpfield_vary_has_cookie("Cookie2"));
+    ck_assert(!mc_httpfield_vary_has_cookie("Cook"));
+    ck_assert(!mc_httpfield_vary_has_cookie("Set-Cookie"));
+    ck_assert(!mc_httpfield_vary_has_cookie("**"));
+    ck_assert(!mc_httpfield_vary_has_cookie("\"Cookie\""));
+}
+END_TEST
+
+/* --- ETag ---------------------------------------------------------------------------------- */
+
+START_TEST(the_variant_etag_is_weak_and_names_the_variant)
+{
+    ck_assert_str_eq(mc_httpfield_variant_etag(test_pool, "\"abc-123\"", "f00d"),
+                     "W/\"abc-123-mcf00d\"");
+    ck_assert_str_eq(mc_httpfield_variant_etag(test_pool, "W/\"abc\"", "1"), "W/\"abc-mc1\"");
+    ck_assert_str_eq(mc_httpfield_variant_etag(test_pool, "  \"x\"\t", "1"), "W/\"x-mc1\"");
+    ck_assert_str_eq(mc_httpfield_variant_etag(test_pool, "\"\"", "1"), "W/\"-mc1\"");
+    ck_assert_str_eq(mc_httpfield_variant_etag(test_pool, "\"a/b=c,d\"", "1"), "W/\"a/b=c,d-mc1\"");
+    /* two variants of one file never share a tag */
+    ck_assert_str_ne(mc_httpfield_variant_etag(test_pool, "\"abc\"", "1"),
+                     mc_httpfield_variant_etag(test_pool, "\"abc\"", "2"));
+}
+END_TEST
+
+START_TEST(a_malformed_etag_gives_none)
+{
+    ck_assert_ptr_null(mc_httpfield_variant_etag(test_pool, NULL, "1"));
+    ck_assert_ptr_null(mc_httpfield_variant_etag(test_pool, "", "1"));
+    ck_assert_ptr_null(mc_httpfield_variant_etag(test_pool, "abc", "1"));
+    ck_assert_ptr_null(mc_httpfield_variant_etag(test_pool, "\"abc", "1"));
+    ck_assert_ptr_null(mc_httpfield_variant_etag(test_pool, "\"", "1"));
+    ck_assert_ptr_null(mc_httpfield_variant_etag(test_pool, "W/abc", "1"));
+    ck_assert_ptr_null(mc_httpfield_variant_etag(test_pool, "w/\"abc\"", "1"));
+    ck_assert_ptr_null(mc_httpfield_variant_etag(test_pool, "x\"abc\"", "1"));
+    ck_assert_ptr_null(mc_httpfield_variant_etag(test_pool, "\"a\"b\"", "1"));
+    ck_assert_ptr_null(mc_httpfield_variant_etag(test_pool, "\"a b\"", "1"));
+    ck_assert_ptr_null(mc_httpfield_variant_etag(test_pool, "\"a\", \"b\"", "1"));
+    ck_assert_ptr_null(mc_httpfield_variant_etag(test_pool, "\"a\\\"b\"", "1"));
+}
+END_TEST
+
+START_TEST(a_very_long_etag_is_kept_whole)
+{
+    const char *opaque = repeated('e', 70000);
+    const char *etag =
+        mc_httpfield_variant_etag(test_pool, apr_pstrcat(test_pool, "\"", opaque, "\"", NULL), "v");
+
+    ck_assert_str_eq(etag, apr_pstrcat(test_pool, "W/\"", opaque, "-mcv\"", NULL));
+}
+END_TEST
+
+Suite *httpfield_suite(void)
+{
+    Suite *s = suite_create("httpfield");
+    TCase *tc = tcase_create("httpfield");
+
+    tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
+    tcase_add_test(tc, html_types_are_recognised_whatever_their_case_and_parameters);
+    tcase_add_test(tc, other_types_are_not_html);
+    tcase_add_test(tc, a_parameter_value_is_read_as_token_or_quoted_string);
+    tcase_add_test(tc, a_parameter_is_found_only_by_its_own_name);
+    tcase_add_test(tc, utf16_and_utf32_pages_are_not_ascii_compatible);
+    tcase_add_test(tc, other_charsets_and_none_are_ascii_compatible);
+    tcase_add_test(tc, a_very_long_content_type_is_read_to_its_end);
+    tcase_add_test(tc, no_coding_and_identity_need_no_decoding);
+    tcase_add_test(tc, gzip_once_is_gzip);
+    tcase_add_test(tc, other_codings_and_gzip_twice_are_other);
+    tcase_add_test(tc, a_directive_is_found_by_its_name_whatever_its_case_and_value);
+    tcase_add_test(tc, a_word_inside_a_value_or_another_name_is_no_directive);
+    tcase_add_test(tc, a_directive_is_removed_and_the_rest_kept_as_it_was);
+    tcase_add_test(tc, nothing_left_is_null);
+    tcase_add_test(tc, a_long_list_is_read_to_its_end);
+    tcase_add_test(tc, vary_names_cookie_or_everything);
+    tcase_add_test(tc, vary_without_cookie);
+    tcase_add_test(tc, the_variant_etag_is_weak_and_names_the_variant);
+    tcase_add_test(tc, a_malformed_etag_gives_none);
+    tcase_add_test(tc, a_very_long_etag_is_kept_whole);
+    suite_add_tcase(s, tc);
+    return s;
+}
