@@ -16,6 +16,7 @@
 #include "chain.h"
 #include "cookie.h"
 #include "decision.h"
+#include "ipaddr.h"
 
 #include "glue_endpoint.h"
 #include "glue_banner.h"

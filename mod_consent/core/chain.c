@@ -3,7 +3,6 @@
 #include <apr_file_info.h>
 #include <apr_file_io.h>
 #include <apr_strings.h>
-#include <arpa/inet.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -86,39 +85,6 @@ static int mc_rfc3339_utc_valid(const char *s)
         return 0;
     return month >= 1 && month <= 12 && day >= 1 && day <= mc_days_in_month(year, month) &&
            hour <= 23 && minute <= 59 && second <= 60; /* 60: a leap second */
-}
-
-/* ---- IP addresses --------------------------------------------------------------- */
-
-static char *mc_ipv4_network(apr_pool_t *p, const unsigned char *a)
-{
-    return apr_psprintf(p, "%u.%u.%u.0", a[0], a[1], a[2]);
-}
-
-static int mc_ipv6_is_v4_mapped(const unsigned char *a)
-{
-    static const unsigned char prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-    return memcmp(a, prefix, sizeof(prefix)) == 0;
-}
-
-char *mc_ip_truncate(apr_pool_t *p, const char *ip)
-{
-    unsigned char addr[16];
-    char text[INET6_ADDRSTRLEN];
-
-    if (!ip)
-        return NULL;
-    if (inet_pton(AF_INET, ip, addr) == 1)
-        return mc_ipv4_network(p, addr);
-    if (inet_pton(AF_INET6, ip, addr) != 1)
-        return NULL;
-    if (mc_ipv6_is_v4_mapped(addr))
-        return mc_ipv4_network(p, addr + 12);
-    memset(addr + 6, 0, sizeof(addr) - 6); /* keep the /48 */
-    if (!inet_ntop(AF_INET6, addr, text, sizeof(text)))
-        return NULL;
-    return apr_pstrdup(p, text);
 }
 
 /* ---- User-Agent ------------------------------------------------------------------ */

@@ -103,8 +103,4 @@ mc_status_t mc_chain_walk_next(mc_chain_walk_t *w, apr_pool_t *p, const char *li
  * mc_record_check is MC_EINVAL; reads only the end of the file. */
 mc_status_t mc_chain_tail(apr_pool_t *p, const char *path, char *hash_out, const char **err);
 
-/* "203.0.113.7" -> "203.0.113.0", "2001:db8:1:2::5" -> "2001:db8:1::";
- * NULL for anything that is not an IP address. */
-char *mc_ip_truncate(apr_pool_t *p, const char *ip);
-
 #endif

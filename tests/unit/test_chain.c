@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "chain.h"
+#include "ipaddr.h"
 #include "unit.h"
 
 #define TEXT_HASH "4ce3d9f6d9fb27d5283dbb4a4eebdb553493a91da121d4e3aab6ba82af1134e7"
