@@ -268,23 +268,14 @@ int mc_csp_report_handler(request_rec *r)
     apr_size_t len = 0;
     int rv;
 
-    if (r->method_number != M_POST) {
-        ap_allow_standard_methods(r, REPLACE_ALLOW, M_POST, -1);
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
     /* reports come from the site's own pages; others could fill the table */
-    if ((reason = mc_cross_site_reason(r, conf)) != NULL)
-        return mc_refuse(r, HTTP_FORBIDDEN, reason);
+    if ((rv = mc_post_from_site(r, conf)) != DECLINED)
+        return rv;
     if (!report_format(r, &format))
         return mc_refuse(r, HTTP_UNSUPPORTED_MEDIA_TYPE,
                          "send application/csp-report or application/reports+json");
-    if ((rv = mc_read_body(r, MC_CSP_REPORT_BODY_MAX, &body, &len)) != OK) {
-        if (rv == HTTP_REQUEST_ENTITY_TOO_LARGE) {
-            r->connection->keepalive = AP_CONN_CLOSE;
-            return mc_refuse(r, rv, "report too large");
-        }
-        return mc_refuse(r, rv, "the report could not be read");
-    }
+    if ((rv = mc_read_post(r, MC_CSP_REPORT_BODY_MAX, "report", &body, &len)) != DECLINED)
+        return rv;
     if (mc_csp_report_parse(r->pool, format, body, len, &violations, &reason) != MC_OK)
         return mc_refuse(r, HTTP_BAD_REQUEST, reason);
     for (int i = 0; i < violations->nelts; i++) {

@@ -147,23 +147,13 @@ static int handle_decision(request_rec *r)
     request_rec *page;
     int rv;
 
-    if (r->method_number != M_POST) {
-        ap_allow_standard_methods(r, REPLACE_ALLOW, M_POST, -1);
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
-    if ((reason = mc_cross_site_reason(r, conf)) != NULL)
-        return mc_refuse(r, HTTP_FORBIDDEN, reason);
+    if ((rv = mc_post_from_site(r, conf)) != DECLINED)
+        return rv;
     if ((type = body_type(r)) == BODY_OTHER)
         return mc_refuse(r, HTTP_UNSUPPORTED_MEDIA_TYPE,
-                      "send application/json or application/x-www-form-urlencoded");
-    if ((rv = mc_read_body(r, MC_DECISION_BODY_MAX, &body, &len)) != OK) {
-        if (rv == HTTP_REQUEST_ENTITY_TOO_LARGE) {
-            /* the rest of a large body is not worth reading */
-            r->connection->keepalive = AP_CONN_CLOSE;
-            return mc_refuse(r, rv, "body too large");
-        }
-        return mc_refuse(r, rv, "the body could not be read");
-    }
+                         "send application/json or application/x-www-form-urlencoded");
+    if ((rv = mc_read_post(r, MC_DECISION_BODY_MAX, "body", &body, &len)) != DECLINED)
+        return rv;
     rv = type == BODY_JSON
              ? mc_decision_parse_json(r->pool, conf->cats, body, len, &decision, &reason)
              : mc_decision_parse_form(r->pool, conf->cats, body, len, &decision, &reason);

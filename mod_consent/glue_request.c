@@ -6,6 +6,7 @@
 
 #include "http_core.h"
 #include "http_protocol.h"
+#include "http_request.h"
 
 #include <apr_strings.h>
 #include <apr_uri.h>
@@ -91,7 +92,7 @@ int mc_same_site_host(const request_rec *r, const mc_server_conf_t *conf, const 
  * site could consent on the visitor's behalf. Browsers say where a POST
  * comes from in Origin and Sec-Fetch-Site; a client that sends neither is
  * not a browser acting for someone else. Returns a reason, or NULL. */
-const char *mc_cross_site_reason(request_rec *r, const mc_server_conf_t *conf)
+static const char *cross_site_reason(request_rec *r, const mc_server_conf_t *conf)
 {
     const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
     const char *origin = apr_table_get(r->headers_in, "Origin");
@@ -117,7 +118,9 @@ const char *mc_cross_site_reason(request_rec *r, const mc_server_conf_t *conf)
 
 /* --- the body ----------------------------------------------------------------------- */
 
-int mc_read_body(request_rec *r, apr_size_t max, char **body, apr_size_t *len)
+/* Reads a request body of at most MAX bytes into *BODY (NUL-terminated);
+ * OK, or the status to refuse with (413 for more, 400 for a broken body). */
+static int read_body(request_rec *r, apr_size_t max, char **body, apr_size_t *len)
 {
     char *buf;
     apr_size_t got = 0;
@@ -142,4 +145,33 @@ int mc_read_body(request_rec *r, apr_size_t max, char **body, apr_size_t *len)
     *body = buf;
     *len = got;
     return OK;
+}
+
+/* --- a POST from the site's own pages ------------------------------------------------ */
+
+int mc_post_from_site(request_rec *r, const mc_server_conf_t *conf)
+{
+    const char *reason;
+
+    if (r->method_number != M_POST) {
+        ap_allow_standard_methods(r, REPLACE_ALLOW, M_POST, -1);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if ((reason = cross_site_reason(r, conf)) != NULL)
+        return mc_refuse(r, HTTP_FORBIDDEN, reason);
+    return DECLINED;
+}
+
+int mc_read_post(request_rec *r, apr_size_t max, const char *what, char **body, apr_size_t *len)
+{
+    int rv = read_body(r, max, body, len);
+
+    if (rv == OK)
+        return DECLINED;
+    if (rv == HTTP_REQUEST_ENTITY_TOO_LARGE) {
+        /* the rest of a large body is not worth reading */
+        r->connection->keepalive = AP_CONN_CLOSE;
+        return mc_refuse(r, rv, apr_pstrcat(r->pool, what, " too large", NULL));
+    }
+    return mc_refuse(r, rv, apr_pstrcat(r->pool, "the ", what, " could not be read", NULL));
 }

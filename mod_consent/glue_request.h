@@ -18,13 +18,15 @@ void mc_no_store(request_rec *r);
 int mc_send_json(request_rec *r, int status, const char *json);
 /* A refusal: STATUS and a short REASON as JSON, logged at info. */
 int mc_refuse(request_rec *r, int status, const char *reason);
-/* Why a POST to the endpoint is not from the site itself (Origin,
- * Sec-Fetch-Site), or NULL when it is. */
-const char *mc_cross_site_reason(request_rec *r, const mc_server_conf_t *conf);
 /* 1 when HOST is R's host, or shares ConsentCookieDomain with it. */
 int mc_same_site_host(const request_rec *r, const mc_server_conf_t *conf, const char *host);
-/* Reads a request body of at most MAX bytes into *BODY (NUL-terminated);
- * OK, or the status to refuse with (413 for more, 400 for a broken body). */
-int mc_read_body(request_rec *r, apr_size_t max, char **body, apr_size_t *len);
+/* The endpoint's POST handlers begin with these two, in this order with
+ * their own checks of the body's type between. Each returns DECLINED when
+ * the request may go on, else what the handler returns (an answer made):
+ * a POST from the site's own pages only (405, or 403 refused); its body,
+ * of at most MAX bytes (413 refused and the connection closed, or 400; WHAT
+ * names it in the reason). */
+int mc_post_from_site(request_rec *r, const mc_server_conf_t *conf);
+int mc_read_post(request_rec *r, apr_size_t max, const char *what, char **body, apr_size_t *len);
 
 #endif
