@@ -145,6 +145,35 @@ def test_a_page_larger_than_an_entry_is_rewritten_every_time_and_counted(server_
     assert after["Bytes"] <= 65536
 
 
+def test_many_urls_push_old_pages_out_and_the_bound_holds(server_factory):
+    # 64K: entries up to 8K, so the small tracker page fits some eight times
+    srv = server_factory("churn", global_conf=STATUS, files=FILES, start_servers=1,
+                         server_limit=1, consent={"ConsentPageCache": "64K"})
+    for i in range(60):
+        path = "/pages/tracker.html?v=%d" % i
+        for _ in range(2):
+            page = srv.get(path).text()
+            assert "<p>first</p>" in page and "/_consent/consent.js" in page
+            # the banner's forms return to this very URL, never another's
+            assert 'value="%s"' % path in page, path
+    after = counters(srv)
+    assert after["Bytes"] <= after["Limit"] == 65536
+    assert after["Evictions"] > 0
+    assert after["Hits"] >= 60
+
+
+def test_head_and_get_of_a_kept_page_say_the_same(pair):
+    cached, _ = pair
+    get1 = cached.get("/pages/clinic.html")
+    get2 = cached.get("/pages/clinic.html")
+    head = cached.head("/pages/clinic.html")
+    assert get1.body == get2.body and head.body == b""
+    for name in ("Content-Type", "ETag", "Vary", "Cache-Control"):
+        assert head.header(name) == get2.header(name) == get1.header(name), name
+    if get2.header("Content-Length") is not None:
+        assert int(get2.header("Content-Length")) == len(get2.body)
+
+
 def test_pages_from_a_cgi_are_not_kept(pair):
     cached, _ = pair
     before = counters(cached)
