@@ -91,6 +91,7 @@ typedef struct mc_filter_ctx {
      * noted once at the end (glue_seen.c: the services in use) */
     const char *services[MC_PAGE_SERVICES];
     int n_services;
+    int all_granted; /* the visitor granted every category: nothing to refuse */
 
     /* A static file the page cache may keep (glue_cache.h): its key, and
      * the output captured so far (NULL: not capturing). */
@@ -455,6 +456,13 @@ static int classify(void *baton, mc_rule_kind_t kind, const char *subject, size_
     const mc_filter_ctx_t *ctx = baton;
     const mc_rule_t *rule = NULL;
 
+    /* Every category granted: whatever an element is, it stays as it is,
+     * so the rules are not run (the services it names are then learnt
+     * from other visitors' pages). */
+    if (ctx->all_granted) {
+        *service = NULL;
+        return -1;
+    }
     if (ctx->dir->rules)
         rule = mc_rules_match(ctx->dir->rules, kind, subject, len);
     if (!rule && kind == MC_RULE_URL)
@@ -793,9 +801,12 @@ static apr_status_t start_rewriter(mc_filter_ctx_t *ctx)
 {
     request_rec *r = ctx->f->r;
     apr_size_t head_len = 0;
+    mc_catmask_t all;
 
     ctx->policy.cats = ctx->conf->cats;
     ctx->policy.granted = mc_request_state(r)->effective;
+    all = mc_categories_all(ctx->conf->cats);
+    ctx->all_granted = (ctx->policy.granted & all) == all;
     ctx->policy.services = mc_request_state(r)->services;
     ctx->policy.classify = classify;
     ctx->policy.classify_baton = ctx;
