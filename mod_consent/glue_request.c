@@ -92,6 +92,15 @@ int mc_same_site_host(const request_rec *r, const mc_server_conf_t *conf, const 
  * site could consent on the visitor's behalf. Browsers say where a POST
  * comes from in Origin and Sec-Fetch-Site; a client that sends neither is
  * not a browser acting for someone else. Returns a reason, or NULL. */
+/* 1 when URI (an Origin) has R's own scheme and port, as Apache knows them
+ * (ServerName, UseCanonicalName, the Host header). */
+static int same_scheme_and_port(request_rec *r, const apr_uri_t *uri)
+{
+    apr_port_t port = uri->port_str ? uri->port : apr_uri_port_of_scheme(uri->scheme);
+
+    return strcasecmp(uri->scheme, ap_http_scheme(r)) == 0 && port == ap_get_server_port(r);
+}
+
 static const char *cross_site_reason(request_rec *r, const mc_server_conf_t *conf)
 {
     const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
@@ -109,11 +118,17 @@ static const char *cross_site_reason(request_rec *r, const mc_server_conf_t *con
         return "request from an opaque origin";
     if (apr_uri_parse(r->pool, origin, &uri) != APR_SUCCESS || !uri.hostname || !uri.scheme)
         return "malformed Origin header";
-    if (strcasecmp(uri.hostname, host) == 0)
-        return NULL;
-    if (shared && mc_domain_match(uri.hostname, conf->cookie_domain))
-        return NULL;
-    return "cross-site request";
+    if (strcasecmp(uri.hostname, host) != 0 &&
+        !(shared && mc_domain_match(uri.hostname, conf->cookie_domain)))
+        return "cross-site request";
+    /* A browser that sends Sec-Fetch-Site has said same-origin (or a
+     * same-site sibling) above. Without it, the Origin alone tells: the
+     * whole origin must be this site's, scheme and port too (another port
+     * of the same host is another site's page). Behind a proxy that ends
+     * TLS, ServerName https://... tells Apache its public scheme. */
+    if (!site && !same_scheme_and_port(r, &uri))
+        return "request from another scheme or port of this host";
+    return NULL;
 }
 
 /* --- the body ----------------------------------------------------------------------- */

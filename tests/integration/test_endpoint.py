@@ -216,6 +216,29 @@ def test_same_origin_on_a_named_host_may_decide(server):
     assert resp.status == 200, resp
 
 
+@pytest.mark.parametrize("origin", ["http://127.0.0.1:1", "https://127.0.0.1:PORT",
+                                    "http://127.0.0.1", "https://127.0.0.1"],
+                         ids=["other-port", "other-scheme", "default-port", "https-default"])
+def test_an_origin_of_another_scheme_or_port_of_this_host_is_refused(server, origin):
+    # without Sec-Fetch-Site only the Origin tells where a request comes
+    # from: another port or scheme of the same host is another site's page
+    before = len(server.consent_log_lines())
+    origin = origin.replace("PORT", str(server.port))
+    resp = decide(server, "accept_all", headers={"Origin": origin})
+    assert resp.status == 403, resp
+    assert not consent_cookie(resp)
+    assert len(server.consent_log_lines()) == before
+
+
+def test_a_browser_saying_same_origin_is_believed_whatever_the_origin_scheme(server):
+    # a site behind a proxy that ends TLS: the browser's Origin is https,
+    # Apache sees http; Sec-Fetch-Site (which other sites cannot forge) says
+    # same-origin
+    resp = decide(server, "accept_all", headers={
+        "Origin": "https://127.0.0.1:%d" % server.port, "Sec-Fetch-Site": "same-origin"})
+    assert resp.status == 200, resp
+
+
 # --- refusals: nothing set, nothing recorded -----------------------------------
 
 BIG = json.dumps({"method": "accept_all", "pad": "x" * 9000})
