@@ -261,10 +261,19 @@ static int already_cleaned(const request_rec *r)
     return 0;
 }
 
+/* At most this many expiry Set-Cookie fields, and bytes in them, per
+ * response: a request with hundreds of tracker cookies (or long names)
+ * must not make a response many times its size. The rest are expired on
+ * the next responses, as the browser drops the ones already expired. */
+#define MC_EXPIRY_FIELDS_MAX 64
+#define MC_EXPIRY_BYTES_MAX 8192
+
 void mc_expire_cookies(request_rec *r, mc_request_state_t *st, mc_catmask_t granted)
 {
     apr_hash_t *done = NULL;
     int secure = strcmp(ap_http_scheme(r), "https") == 0;
+    int fields = 0, left = 0;
+    apr_size_t bytes = 0;
 
     if (st->cleaned || already_cleaned(r))
         return;
@@ -272,6 +281,7 @@ void mc_expire_cookies(request_rec *r, mc_request_state_t *st, mc_catmask_t gran
     for (int i = 0; i < st->cookies->nelts; i++) {
         const mc_cookie_t *c = &APR_ARRAY_IDX(st->cookies, i, mc_cookie_t);
         apr_array_header_t *headers;
+        apr_size_t size = 0;
 
         if (mc_cookie_granted(r, c->name, MC_COOKIE_UNKNOWN, granted))
             continue;
@@ -283,9 +293,22 @@ void mc_expire_cookies(request_rec *r, mc_request_state_t *st, mc_catmask_t gran
         headers =
             mc_cookie_expiry_headers(r->pool, c->name, r->hostname ? r->hostname : "", secure);
         for (int j = 0; j < headers->nelts; j++)
+            size += strlen(APR_ARRAY_IDX(headers, j, const char *));
+        if (fields + headers->nelts > MC_EXPIRY_FIELDS_MAX || bytes + size > MC_EXPIRY_BYTES_MAX) {
+            left++;
+            continue;
+        }
+        fields += headers->nelts;
+        bytes += size;
+        for (int j = 0; j < headers->nelts; j++)
             apr_table_addn(r->err_headers_out, "Set-Cookie",
                            APR_ARRAY_IDX(headers, j, const char *));
     }
+    if (left)
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      MCLOGNO(00305) "%d refused cookie(s) left for later responses: at most %d "
+                                     "expiry fields (%d bytes) go with one",
+                      left, MC_EXPIRY_FIELDS_MAX, MC_EXPIRY_BYTES_MAX);
 }
 
 /* Rebuilds the Cookie header without the refused cookies, so that neither

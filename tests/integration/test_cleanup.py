@@ -69,6 +69,26 @@ def test_every_parent_domain_with_two_labels_gets_a_deletion(server):
     assert domains == ["", "b.klinikk.test", "klinikk.test"], resp
 
 
+def test_hundreds_of_tracker_cookies_do_not_make_a_huge_response(server):
+    # 600 _ga_* cookies on a deep host: one deletion per parent domain each
+    # would be some 3,000 fields; a response carries at most 64 (8 KiB)
+    many = "; ".join("_ga_%03d=1" % i for i in range(600))
+    resp = server.get("/plain.txt", headers={"Cookie": many}, host="a.b.c.d.klinikk.test")
+    assert resp.status == 200
+    deletions = [c for c in resp.cookies if c.is_deletion]
+    assert 0 < len(deletions) <= 64, len(deletions)
+    assert sum(len(v) for v in resp.header_all("Set-Cookie")) <= 8192
+    # whole cookies only: every name expired gets all its domains
+    for name in {c.name for c in deletions}:
+        assert len(expiries(resp, name)) == len(expiries(resp, deletions[0].name)), name
+    # the browser drops those; the next response expires the next ones
+    kept = "; ".join("_ga_%03d=1" % i for i in range(600)
+                     if "_ga_%03d" % i not in {c.name for c in deletions})
+    again = server.get("/plain.txt", headers={"Cookie": kept}, host="a.b.c.d.klinikk.test")
+    later = {c.name for c in again.cookies if c.is_deletion}
+    assert later and not later & {c.name for c in deletions}
+
+
 def test_host_port_is_not_part_of_the_domain(server):
     resp = server.get("/plain.txt", headers={"Cookie": "_ga=GA1.1.1"},
                       host="www.klinikk.test:%d" % server.port)
