@@ -13,6 +13,7 @@
 #include <apr_thread_mutex.h>
 
 #include "cookie.h"
+#include "httpfield.h"
 
 #include "glue_headers.h"
 #include "glue_request.h"
@@ -217,6 +218,90 @@ static void filter_set_cookies(request_rec *r, apr_table_t *t, mc_catmask_t gran
 /* Runs just before HTTP_HEADER, after every handler, proxy, CGI and
  * mod_headers fixup has had its say, and once per response: the error path
  * re-inserts it (insert_error_filter) for the error document's headers. */
+/* --- header fields that make a browser fetch ---------------------------------------- */
+
+/* 1 when URL (absolute or protocol-relative: a relative one is the site's
+ * own) is classified into a category GRANTED lacks, by the scope's rules
+ * or the server's, and its service is not granted on its own either. */
+static int url_refused(request_rec *r, const char *url, mc_catmask_t granted)
+{
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    const mc_dir_conf_t *d = mc_dir_conf(r);
+    const mc_rule_t *rule = NULL;
+    int cat;
+
+    if (d->rules)
+        rule = mc_rules_match(d->rules, MC_RULE_URL, url, strlen(url));
+    if (!rule && conf->rules)
+        rule = mc_ruleset_match_url(conf->rules, url, strlen(url));
+    if (!rule || (cat = mc_categories_index(conf->cats, rule->category)) < 0)
+        return 0;
+    return !mc_catmask_has(granted, cat) && !mc_service_granted(r, rule->service_id);
+}
+
+/* Link: <URL>; rel=preload (or prefetch, preconnect, modulepreload...)
+ * makes a browser fetch before any markup is read: a link-value whose
+ * target is refused goes, the others stay in order. */
+static void filter_links(request_rec *r, apr_table_t *t, mc_catmask_t granted)
+{
+    apr_array_header_t *values, *kept;
+
+    if (!apr_table_get(t, "Link"))
+        return;
+    values = mc_field_values(r->pool, t, "Link");
+    kept = apr_array_make(r->pool, values->nelts, sizeof(const char *));
+    for (int i = 0; i < values->nelts; i++) {
+        apr_array_header_t *links =
+            mc_httpfield_links(r->pool, APR_ARRAY_IDX(values, i, const char *));
+        for (int j = 0; j < links->nelts; j++) {
+            const mc_httpfield_link_t *l = &APR_ARRAY_IDX(links, j, mc_httpfield_link_t);
+            if (l->uri && url_refused(r, l->uri, granted)) {
+                ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                              MCLOGNO(00306) "removed a Link to %s: its category is not granted",
+                              ap_escape_logitem(r->pool, l->uri));
+                continue;
+            }
+            APR_ARRAY_PUSH(kept, const char *) = l->text;
+        }
+    }
+    apr_table_unset(t, "Link");
+    if (kept->nelts)
+        apr_table_setn(t, "Link", apr_array_pstrcat(r->pool, kept, ','));
+}
+
+typedef struct refresh_check {
+    request_rec *r;
+    mc_catmask_t granted;
+    int refused;
+} refresh_check_t;
+
+static int refresh_refused(void *rec, const char *key, const char *value)
+{
+    refresh_check_t *c = rec;
+    const char *url = mc_httpfield_refresh_url(c->r->pool, value);
+
+    if (url && url_refused(c->r, url, c->granted)) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, c->r,
+                      MCLOGNO(00307) "removed a Refresh to %s: its category is not granted",
+                      ap_escape_logitem(c->r->pool, url));
+        c->refused = 1;
+        return 0;
+    }
+    return 1;
+}
+
+/* Refresh: 0;url=URL sends the browser there: refused, the field goes. */
+static void filter_refresh(request_rec *r, apr_table_t *t, mc_catmask_t granted)
+{
+    refresh_check_t c = {r, granted, 0};
+
+    if (!apr_table_get(t, "Refresh"))
+        return;
+    apr_table_do(refresh_refused, &c, t, "Refresh", NULL);
+    if (c.refused)
+        apr_table_unset(t, "Refresh");
+}
+
 apr_status_t mc_headers_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
@@ -231,6 +316,10 @@ apr_status_t mc_headers_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         mc_expire_cookies(r, st, st->effective);
     filter_set_cookies(r, r->headers_out, st->effective);
     filter_set_cookies(r, r->err_headers_out, st->effective);
+    filter_links(r, r->headers_out, st->effective);
+    filter_links(r, r->err_headers_out, st->effective);
+    filter_refresh(r, r->headers_out, st->effective);
+    filter_refresh(r, r->err_headers_out, st->effective);
     /* here, after mod_headers has had its say: nothing replaces it */
     mc_csp_add_header(r, st);
     ap_remove_output_filter(f);

@@ -270,3 +270,83 @@ const char *mc_httpfield_variant_etag(apr_pool_t *p, const char *etag, const cha
     return apr_pstrcat(p, "W/\"", apr_pstrmemdup(p, opaque, (apr_size_t)(s - opaque)), "-mc",
                        variant, "\"", NULL);
 }
+
+/* --- Link and Refresh ------------------------------------------------------------------ */
+
+apr_array_header_t *mc_httpfield_links(apr_pool_t *p, const char *value)
+{
+    apr_array_header_t *out = apr_array_make(p, 2, sizeof(mc_httpfield_link_t));
+    const char *s = value ? value : "";
+
+    for (;;) {
+        const char *start, *end, *close = NULL;
+        mc_httpfield_link_t *link;
+
+        while (*s == ',' || is_ows(*s))
+            s++;
+        if (!*s)
+            return out;
+        start = s;
+        if (*s == '<') {
+            /* a URI reference holds no '>', but may hold commas */
+            close = strchr(s, '>');
+            s = close ? close + 1 : s + strlen(s);
+        }
+        s = find_unquoted(s, ',');
+        end = trim_end(start, s);
+        link = apr_array_push(out);
+        link->text = apr_pstrmemdup(p, start, (apr_size_t)(end - start));
+        link->uri = close ? apr_pstrmemdup(p, start + 1, (apr_size_t)(close - start - 1)) : NULL;
+    }
+}
+
+/* The HTML standard's ASCII whitespace. */
+static int html_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
+
+static const char *skip_html_space(const char *s)
+{
+    while (html_space(*s))
+        s++;
+    return s;
+}
+
+const char *mc_httpfield_refresh_url(apr_pool_t *p, const char *value)
+{
+    const char *s = skip_html_space(value ? value : ""), *digits = s, *end;
+
+    /* the time: digits, then digits and dots */
+    while (*s >= '0' && *s <= '9')
+        s++;
+    if (s == digits && *s != '.')
+        return NULL;
+    while ((*s >= '0' && *s <= '9') || *s == '.')
+        s++;
+    if (*s && *s != ';' && *s != ',' && !html_space(*s))
+        return NULL;
+    s = skip_html_space(s);
+    if (*s == ';' || *s == ',')
+        s = skip_html_space(s + 1);
+    /* "url =" may come first; "url" without '=' is part of the URL, as
+     * browsers read it */
+    if ((s[0] == 'u' || s[0] == 'U') && (s[1] == 'r' || s[1] == 'R') &&
+        (s[2] == 'l' || s[2] == 'L')) {
+        const char *after = skip_html_space(s + 3);
+        if (*after == '=')
+            s = skip_html_space(after + 1);
+    }
+    if (*s == '"' || *s == '\'') {
+        end = strchr(s + 1, *s);
+        s++;
+        if (!end)
+            end = s + strlen(s);
+    }
+    else {
+        end = s + strlen(s);
+    }
+    while (end > s && html_space(end[-1]))
+        end--;
+    return end > s ? apr_pstrmemdup(p, s, (apr_size_t)(end - s)) : NULL;
+}

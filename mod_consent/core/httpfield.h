@@ -13,6 +13,7 @@
 #define MC_HTTPFIELD_H
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 
 /* --- Content-Type ---------------------------------------------------------------------- */
 
@@ -64,5 +65,24 @@ int mc_httpfield_vary_has_cookie(const char *list);
  * (W/"x") entity-tag with whitespace around it allowed, or NULL when ETAG is
  * not one (no quotes, a quote or control byte inside, bytes after it). */
 const char *mc_httpfield_variant_etag(apr_pool_t *p, const char *etag, const char *variant);
+
+/* --- fields that make a browser fetch (Link, Refresh) ----------------------------------- */
+
+/* One link-value of a Link field (RFC 8288): its whole text, trimmed, and
+ * its target, the URI reference between '<' and '>' (NULL when the value
+ * does not start so: a browser ignores it). */
+typedef struct mc_httpfield_link {
+    const char *text;
+    const char *uri;
+} mc_httpfield_link_t;
+
+/* The link-values of a Link field VALUE: split at the commas outside
+ * <...> and quoted strings, empty ones skipped. */
+apr_array_header_t *mc_httpfield_links(apr_pool_t *p, const char *value);
+
+/* The URL a Refresh field VALUE sends the browser to, read as the HTML
+ * standard's declarative refresh reads it ("5; url='/next'", "0,URL=x",
+ * "1 x"), or NULL when it only reloads the page or is not a refresh. */
+const char *mc_httpfield_refresh_url(apr_pool_t *p, const char *value);
 
 #endif

@@ -304,3 +304,46 @@ def test_lower_case_set_cookie_header_from_cgi_is_filtered(server):
                       + urllib.parse.quote("set-cookie: _ga=GA1.1.1; Path=/"))
     assert "PHPSESSID" in resp.set_names
     assert "_ga" not in resp.all_cookie_names, resp
+
+
+# --- header fields that make a browser fetch -----------------------------------
+
+GA = "https://www.googletagmanager.com/gtag/js?id=G-TEST1"
+LINKS = ("<%s>; rel=preload; as=script, </site.css>; rel=preload; as=style, "
+         "<https://connect.facebook.net/en_US/fbevents.js>; rel=modulepreload" % GA)
+
+
+def link_targets(resp):
+    return [v for field in resp.header_all("Link") for v in field.split(",")]
+
+
+@pytest.mark.parametrize("path", ["/cgi-bin/cookies.py?type=html&header=",
+                                  "/proxy/cookies?type=html&header="])
+def test_link_fields_to_refused_trackers_are_removed(server, path):
+    resp = server.get(path + urllib.parse.quote("Link: " + LINKS))
+    assert resp.status == 200
+    targets = " ".join(link_targets(resp))
+    assert "googletagmanager" not in targets and "facebook" not in targets, targets
+    assert "</site.css>; rel=preload; as=style" in targets
+    granted = server.get(path + urllib.parse.quote("Link: " + LINKS),
+                         headers={"Cookie": consented(server, "accept_all")})
+    assert "googletagmanager" in " ".join(link_targets(granted))
+    stats = server.get(path + urllib.parse.quote("Link: " + LINKS),
+                       headers={"Cookie": consented(server, "custom", ["statistics"])})
+    targets = " ".join(link_targets(stats))
+    assert "googletagmanager" in targets and "facebook" not in targets, targets
+
+
+@pytest.mark.parametrize("value", ["0;url=https://www.facebook.com/tr?id=1",
+                                   "0; URL='https://www.facebook.com/tr?id=1'",
+                                   "1 https://www.facebook.com/tr?id=1"])
+def test_a_refresh_to_a_refused_tracker_is_removed(server, value):
+    path = "/cgi-bin/cookies.py?type=html&header=" + urllib.parse.quote("Refresh: " + value)
+    assert server.get(path).header("Refresh") is None
+    granted = server.get(path, headers={"Cookie": consented(server, "accept_all")})
+    assert granted.header("Refresh") == value.strip()
+
+
+def test_a_refresh_within_the_site_stays(server):
+    path = "/cgi-bin/cookies.py?type=html&header=" + urllib.parse.quote("Refresh: 5; url=/next")
+    assert server.get(path).header("Refresh") == "5; url=/next"

@@ -300,6 +300,61 @@ START_TEST(a_very_long_etag_is_kept_whole)
 }
 END_TEST
 
+START_TEST(link_values_split_outside_uris_and_quotes)
+{
+    apr_array_header_t *links = mc_httpfield_links(
+        test_pool, "<https://t.example/a,b.js>; rel=preload; as=script, ,"
+                   "<//px.example/p>;rel=\"prefetch, next\" ,  </local.css>; rel=stylesheet,"
+                   " junk; rel=preload");
+    const mc_httpfield_link_t *l = (const mc_httpfield_link_t *)links->elts;
+
+    ck_assert_int_eq(links->nelts, 4);
+    ck_assert_str_eq(l[0].uri, "https://t.example/a,b.js");
+    ck_assert_str_eq(l[0].text, "<https://t.example/a,b.js>; rel=preload; as=script");
+    ck_assert_str_eq(l[1].uri, "//px.example/p");
+    ck_assert_str_eq(l[1].text, "<//px.example/p>;rel=\"prefetch, next\"");
+    ck_assert_str_eq(l[2].uri, "/local.css");
+    ck_assert_ptr_null(l[3].uri);
+    ck_assert_str_eq(l[3].text, "junk; rel=preload");
+    ck_assert_int_eq(mc_httpfield_links(test_pool, NULL)->nelts, 0);
+    ck_assert_int_eq(mc_httpfield_links(test_pool, " , ,")->nelts, 0);
+    /* an unclosed '<' runs to the end of the value */
+    links = mc_httpfield_links(test_pool, "<https://t.example/x, <y>");
+    ck_assert_int_eq(links->nelts, 1);
+    ck_assert_str_eq(((const mc_httpfield_link_t *)links->elts)[0].uri, "https://t.example/x, <y");
+}
+END_TEST
+
+START_TEST(refresh_urls_read_as_browsers_read_them)
+{
+    static const struct {
+        const char *value, *url;
+    } cases[] = {
+        {"0;url=https://t.example/x", "https://t.example/x"},
+        {"0; URL = 'https://t.example/x' ", "https://t.example/x"},
+        {"5,url=\"//t.example/y\"trailing", "//t.example/y"},
+        {" 1.5 https://t.example/z ", "https://t.example/z"},
+        {"0;urlhttps://t.example/u", "urlhttps://t.example/u"},
+        {"0; url=", NULL},
+        {"10", NULL},
+        {"", NULL},
+        {"x;url=https://t.example/", NULL},
+        {"0x;url=https://t.example/", NULL},
+        {".5;url=/n", "/n"},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *got = mc_httpfield_refresh_url(test_pool, cases[i].value);
+        if (cases[i].url)
+            ck_assert_msg(got && strcmp(got, cases[i].url) == 0, "'%s' -> '%s'", cases[i].value,
+                          got ? got : "NULL");
+        else
+            ck_assert_msg(!got, "'%s' -> '%s', want none", cases[i].value, got);
+    }
+    ck_assert_ptr_null(mc_httpfield_refresh_url(test_pool, NULL));
+}
+END_TEST
+
 Suite *httpfield_suite(void)
 {
     Suite *s = suite_create("httpfield");
@@ -326,6 +381,8 @@ Suite *httpfield_suite(void)
     tcase_add_test(tc, the_variant_etag_is_weak_and_names_the_variant);
     tcase_add_test(tc, a_malformed_etag_gives_none);
     tcase_add_test(tc, a_very_long_etag_is_kept_whole);
+    tcase_add_test(tc, link_values_split_outside_uris_and_quotes);
+    tcase_add_test(tc, refresh_urls_read_as_browsers_read_them);
     suite_add_tcase(s, tc);
     return s;
 }
