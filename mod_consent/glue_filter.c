@@ -517,7 +517,7 @@ static const char *placeholder(void *baton, int category, const char *url, size_
 {
     mc_filter_ctx_t *ctx = baton;
     request_rec *r = ctx->f->r;
-    const char *u = apr_pstrmemdup(r->pool, url, url_len), *value;
+    const char *u = apr_pstrmemdup(r->pool, url, url_len), *value, *sig;
 
     (void)category;
     if (strncmp(u, "//", 2) == 0)
@@ -526,9 +526,13 @@ static const char *placeholder(void *baton, int category, const char *url, size_
         return NULL;
     if (!ctx->lang)
         ctx->lang = mc_banner_language(r, NULL);
+    /* signed: the placeholder page shows only URLs this site's pages carry */
+    sig = mc_token_sign_text(r->pool, ctx->conf->signing_key, MC_PLACEHOLDER_SIG, u);
+    if (!sig)
+        return NULL;
     value = apr_pstrcat(r->pool, mc_html_escape(r->pool, ctx->conf->base_path),
                         "/placeholder?u=", mc_url_query_encode(r->pool, u),
-                        "&amp;l=", mc_url_query_encode(r->pool, ctx->lang), NULL);
+                        "&amp;l=", mc_url_query_encode(r->pool, ctx->lang), "&amp;s=", sig, NULL);
     *out_len = strlen(value);
     return value;
 }

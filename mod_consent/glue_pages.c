@@ -174,6 +174,13 @@ static int handle_placeholder(request_rec *r)
                       MCLOGNO(00170) "placeholder: u is not an absolute http(s) URL");
         return HTTP_BAD_REQUEST;
     }
+    if (!mc_token_text_signed(conf->signing_key, MC_PLACEHOLDER_SIG, url, query_value(r, "s"))) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      MCLOGNO(00308) "placeholder: %s was not written by this site's pages "
+                                     "(no valid s=)",
+                      ap_escape_logitem(r->pool, host));
+        return HTTP_BAD_REQUEST;
+    }
     back = mc_referer_path(r);
     page = back ? ap_sub_req_lookup_uri(back, r, NULL) : NULL;
     if (!page)

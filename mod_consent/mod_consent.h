@@ -31,6 +31,8 @@
 #define MC_DEFAULT_BASE "/_consent"
 #define MC_DEFAULT_POLICY "1"
 #define MC_DEFAULT_MAX_AGE 15552000 /* 180 days */
+/* What a placeholder's URL is signed for (mc_token_sign_text). */
+#define MC_PLACEHOLDER_SIG "placeholder"
 
 extern module AP_MODULE_DECLARE_DATA consent_module;
 

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MC_TOKEN_VERSION "2"
@@ -456,4 +457,48 @@ mc_token_status_t mc_token_decode(apr_pool_t *p, const mc_token_key_t *key,
             mc_token_known_services(p, rs, parts.field[F_SERVICES], parts.flen[F_SERVICES]);
     }
     return status;
+}
+
+/* ---- signed text -------------------------------------------------------------------- */
+
+#define MC_TEXT_SIG_BYTES 16
+
+static int text_signature(const mc_token_key_t *key, const char *purpose, const char *text,
+                          char out[MC_TEXT_SIG_LEN + 1])
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    size_t plen = strlen(purpose), tlen = strlen(text);
+    unsigned char *msg = malloc(plen + 1 + tlen);
+    int ok;
+
+    if (!msg)
+        return 0;
+    memcpy(msg, purpose, plen);
+    msg[plen] = '\0';
+    memcpy(msg + plen + 1, text, tlen);
+    ok = HMAC(EVP_sha256(), key->bytes, (int)key->len, msg, plen + 1 + tlen, mac, &mac_len) &&
+         mac_len >= MC_TEXT_SIG_BYTES;
+    free(msg);
+    if (ok)
+        mc_b64url_encode_to(out, mac, MC_TEXT_SIG_BYTES);
+    OPENSSL_cleanse(mac, sizeof(mac));
+    return ok;
+}
+
+char *mc_token_sign_text(apr_pool_t *p, const mc_token_key_t *key, const char *purpose,
+                         const char *text)
+{
+    char sig[MC_TEXT_SIG_LEN + 1];
+
+    return text_signature(key, purpose, text, sig) ? apr_pstrdup(p, sig) : NULL;
+}
+
+int mc_token_text_signed(const mc_token_key_t *key, const char *purpose, const char *text,
+                         const char *sig)
+{
+    char want[MC_TEXT_SIG_LEN + 1];
+
+    return sig && strlen(sig) == MC_TEXT_SIG_LEN && text_signature(key, purpose, text, want) &&
+           CRYPTO_memcmp(want, sig, MC_TEXT_SIG_LEN) == 0;
 }

@@ -97,4 +97,16 @@ mc_token_status_t mc_token_decode(apr_pool_t *p, const mc_token_key_t *key,
                                   const char *value, size_t len, const char *policy, int64_t now,
                                   int64_t max_age, mc_consent_t *out);
 
+/* A signature of TEXT for PURPOSE (a word: "placeholder"), by KEY: base64url
+ * of the first 16 bytes of HMAC-SHA256(KEY, PURPOSE "\0" TEXT), 22
+ * characters. A URL the module wrote into a page carries one, so that an
+ * endpoint can tell it from one an attacker made up. NULL if libcrypto
+ * fails. */
+#define MC_TEXT_SIG_LEN 22
+char *mc_token_sign_text(apr_pool_t *p, const mc_token_key_t *key, const char *purpose,
+                         const char *text);
+/* 1 when SIG is that signature (compared in constant time). */
+int mc_token_text_signed(const mc_token_key_t *key, const char *purpose, const char *text,
+                         const char *sig);
+
 #endif

@@ -55,7 +55,8 @@ test('before consent the frame keeps its size and shows the placeholder', async 
     const frame = s.page.locator(FRAME);
     assert.equal(await frame.count(), 1, 'the demo page has no held-back YouTube frame');
     const src = await frame.getAttribute('src');
-    assert.match(src, /^\/_consent\/placeholder\?u=https%3A\/\/www\.youtube\.com\/embed\/.*&l=nb$/);
+    // the URL, the language and the module's signature of the URL
+    assert.match(src, /^\/_consent\/placeholder\?u=https%3A\/\/www\.youtube\.com\/embed\/.*&l=nb&s=[A-Za-z0-9_-]{22}$/);
 
     // the box its width and height attributes give it, without the site's CSS
     const box = await frame.evaluate((el) => {

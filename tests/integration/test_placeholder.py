@@ -2,6 +2,9 @@
 shows GET {base}/placeholder?u=URL&l=LANG, a small page in the page's language
 that names the service and the category, loads only that embed on a click,
 and offers to allow the category everywhere (a plain form, no JavaScript)."""
+import base64
+import hashlib
+import hmac
 import html.parser
 import json
 import re
@@ -86,14 +89,26 @@ def iframe_of(server, path, cookie=None):
     return m.group(0), Page(resp.text()).one("iframe")
 
 
-def placeholder(server, url, lang="nb", referer=None, cookie=None):
+def signature(server, url):
+    """The s= the module writes beside u=URL: HMAC-SHA256 of the server's
+    secret over "placeholder\\0URL", its first 16 bytes in base64url."""
+    key = server.secret_path.read_bytes().rstrip(b"\r\n")
+    mac = hmac.new(key, b"placeholder\0" + url.encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def placeholder(server, url, lang="nb", referer=None, cookie=None, sig=True):
     h = {}
     if referer is not False:
         h["Referer"] = referer or REFERER % server.port
     if cookie:
         h["Cookie"] = cookie
-    q = urllib.parse.urlencode({"u": url, "l": lang})
-    return server.get("/_consent/placeholder?" + q, headers=h)
+    q = {"u": url, "l": lang}
+    if sig is True:
+        q["s"] = signature(server, url)
+    elif sig:
+        q["s"] = sig
+    return server.get("/_consent/placeholder?" + urllib.parse.urlencode(q), headers=h)
 
 
 def category(lang, name="marketing"):
@@ -110,7 +125,7 @@ def test_without_consent_the_iframe_keeps_its_box_and_shows_the_placeholder(serv
     src = urllib.parse.urlsplit(a["src"])
     assert src.path == "/_consent/placeholder"
     q = urllib.parse.parse_qs(src.query)
-    assert q == {"u": [YOUTUBE], "l": ["nb"]}
+    assert q == {"u": [YOUTUBE], "l": ["nb"], "s": [signature(server, YOUTUBE)]}
     # the attribute is escaped in the markup
     assert "&amp;l=nb" in raw
     _, en = iframe_of(server, "/pages/video-en.html")
@@ -184,8 +199,8 @@ def test_posting_the_form_grants_the_category(server):
 
 
 def test_under_gpc_marketing_is_not_offered(server):
-    resp = server.get("/_consent/placeholder?" + urllib.parse.urlencode({"u": YOUTUBE, "l": "en"}),
-                      headers={"Sec-GPC": "1"})
+    resp = server.get("/_consent/placeholder?" + urllib.parse.urlencode(
+        {"u": YOUTUBE, "l": "en", "s": signature(server, YOUTUBE)}), headers={"Sec-GPC": "1"})
     assert resp.status == 200, resp
     page = Page(resp.text())
     assert not page.find("form") and not page.find("button")
@@ -211,6 +226,22 @@ def test_the_service_falls_back_to_the_host(server):
 def test_urls_the_rules_do_not_know_are_refused(server, url):
     resp = placeholder(server, url)
     assert resp.status == 400, resp
+
+
+@pytest.mark.parametrize("sig", [None, "", "AAAAAAAAAAAAAAAAAAAAAA", "x" * 22, "other"])
+def test_a_url_no_page_of_the_site_carried_is_refused(server, sig):
+    # the page is no open link: /_consent/placeholder?u=https://evil.example/login/matomo.php
+    # (a regex rule matches anywhere in a URL) is refused unless the module
+    # signed the URL itself, as it does for the embeds it neutralises
+    evil = "https://evil.example/login/matomo.php"
+    if sig == "other":
+        sig = signature(server, YOUTUBE)
+    resp = placeholder(server, evil, "en", sig=sig)
+    assert resp.status == 400, resp
+    assert "evil.example" not in resp.text()
+    # the embed a page carries is offered, signed by the module
+    _, a = iframe_of(server, "/pages/video-nb.html")
+    assert server.get(a["src"], headers={"Referer": REFERER % server.port}).status == 200
 
 
 def test_a_directory_rule_counts_only_on_its_pages(server):

@@ -747,6 +747,36 @@ START_TEST(status_names)
 }
 END_TEST
 
+START_TEST(signed_text_is_known_only_to_the_key)
+{
+    mc_token_key_t key, other;
+    const char *url = "https://www.youtube.com/embed/x?rel=0";
+    char *sig;
+
+    memset(&key, 0, sizeof(key));
+    memcpy(key.bytes, "0123456789abcdef0123456789abcdef", 32);
+    key.len = 32;
+    other = key;
+    other.bytes[0] = 'X';
+    sig = mc_token_sign_text(test_pool, &key, "placeholder", url);
+    ck_assert_ptr_nonnull(sig);
+    ck_assert_uint_eq(strlen(sig), MC_TEXT_SIG_LEN);
+    ck_assert(mc_token_text_signed(&key, "placeholder", url, sig));
+    /* another URL, purpose or key, a changed or cut signature: refused */
+    ck_assert(!mc_token_text_signed(&key, "placeholder", "https://evil.example/matomo.php", sig));
+    ck_assert(!mc_token_text_signed(&key, "other", url, sig));
+    ck_assert(!mc_token_text_signed(&other, "placeholder", url, sig));
+    sig[3] = sig[3] == 'A' ? 'B' : 'A';
+    ck_assert(!mc_token_text_signed(&key, "placeholder", url, sig));
+    ck_assert(!mc_token_text_signed(&key, "placeholder", url, "short"));
+    ck_assert(!mc_token_text_signed(&key, "placeholder", url, NULL));
+    /* HMAC-SHA256(key, "placeholder\0" url), its first 16 bytes in base64url,
+     * computed apart with Python's hmac module */
+    ck_assert_str_eq(mc_token_sign_text(test_pool, &key, "placeholder", "a"),
+                     "a1IuUbbD4qKo3GJZsNkpJA");
+}
+END_TEST
+
 Suite *token_suite(void)
 {
     Suite *s = suite_create("token");
@@ -795,5 +825,6 @@ Suite *token_suite(void)
     tcase_add_test(keys, random_key_and_ids);
     tcase_add_test(keys, base64url_round_trip_and_strictness);
     tcase_add_test(keys, status_names);
+    tcase_add_test(keys, signed_text_is_known_only_to_the_key);
     return s;
 }
