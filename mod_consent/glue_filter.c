@@ -229,6 +229,7 @@ static void private_cache(request_rec *r)
 /* Runs once, before anything is passed on: the headers leave with the first
  * brigade (FILTERS.md #7), HEAD and 304 answers included, so that they say
  * what a GET would. */
+
 static void adjust_headers(request_rec *r, mc_httpfield_encoding_t encoding)
 {
     const char *state = mc_variant_tag(r);
@@ -242,6 +243,8 @@ static void adjust_headers(request_rec *r, mc_httpfield_encoding_t encoding)
     variant_etag(r, r->err_headers_out, state);
     vary_on_cookie(r);
     private_cache(r);
+    /* glue_headers.c: frame protection, once mod_headers has had its say */
+    mc_mark_rewritten(r);
     if (encoding == MC_HTTPFIELD_ENCODING_GZIP) {
         /* The body leaves inflated; mod_deflate, when configured, compresses
          * it again after us. */

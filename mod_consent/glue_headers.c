@@ -302,6 +302,29 @@ static void filter_refresh(request_rec *r, apr_table_t *t, mc_catmask_t granted)
         apr_table_unset(t, "Refresh");
 }
 
+/* The banner must not be clicked through a frame of another site (a
+ * transparent frame over a decoy: clickjacking records a consent the
+ * visitor never gave). Pages the module rewrites may be framed by the
+ * site itself only, unless the site has a frame policy of its own, which
+ * then stands: X-Frame-Options, or frame-ancestors in an enforced
+ * Content-Security-Policy. */
+static int has_frame_policy(request_rec *r, apr_table_t *t)
+{
+    const char *csp = mc_field_list(r->pool, t, "Content-Security-Policy");
+
+    return apr_table_get(t, "X-Frame-Options") || (csp && ap_strcasestr(csp, "frame-ancestors"));
+}
+
+static void frame_protection(request_rec *r)
+{
+    if (has_frame_policy(r, r->headers_out) || has_frame_policy(r, r->err_headers_out))
+        return;
+    /* X-Frame-Options rather than a Content-Security-Policy of our own:
+     * ConsentCSP Off means no policy from the module, and browsers honour
+     * both alike */
+    apr_table_setn(r->headers_out, "X-Frame-Options", "SAMEORIGIN");
+}
+
 apr_status_t mc_headers_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
@@ -322,6 +345,8 @@ apr_status_t mc_headers_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     filter_refresh(r, r->err_headers_out, st->effective);
     /* here, after mod_headers has had its say: nothing replaces it */
     mc_csp_add_header(r, st);
+    if (mc_is_rewritten(r))
+        frame_protection(r);
     ap_remove_output_filter(f);
     return ap_pass_brigade(f->next, bb);
 }

@@ -156,3 +156,17 @@ int mc_is_endpoint(const request_rec *r)
 {
     return apr_table_get(r->notes, ENDPOINT_NOTE) != NULL;
 }
+
+/* --- pages the HTML filter rewrites ---------------------------------------------------- */
+
+#define REWRITTEN_NOTE "mod_consent-rewritten"
+
+void mc_mark_rewritten(request_rec *r)
+{
+    apr_table_setn(r->notes, REWRITTEN_NOTE, "1");
+}
+
+int mc_is_rewritten(const request_rec *r)
+{
+    return apr_table_get(r->notes, REWRITTEN_NOTE) != NULL;
+}

@@ -14,5 +14,9 @@ const char *mc_services_key(request_rec *r, const mc_request_state_t *st);
 /* Marks R as the endpoint's (translate_name), and asks. */
 void mc_mark_endpoint(request_rec *r);
 int mc_is_endpoint(const request_rec *r);
+/* Marks R as a page the HTML filter rewrites (its headers then get what
+ * such a page needs, glue_headers.c), and asks. */
+void mc_mark_rewritten(request_rec *r);
+int mc_is_rewritten(const request_rec *r);
 
 #endif

@@ -666,3 +666,30 @@ def test_a_50_mb_page_streams_through_in_bounded_memory(server, source):
     assert marked == big_blocks(50)
     growth = max(peak[pid] - before[pid] for pid in pids)
     assert growth < 8 * 1024, "a child grew by %d KiB for a 50 MB page" % growth
+
+
+# --- frames: the banner is not clicked through another site's frame --------------
+
+FRAMES_VHOST = """
+<Location /own-xfo/>
+    Header set X-Frame-Options DENY
+</Location>
+<Location /own-csp/>
+    Header set Content-Security-Policy "frame-ancestors https://partner.example"
+</Location>
+"""
+
+
+def test_rewritten_pages_may_be_framed_by_the_site_only_unless_it_says_otherwise(server_factory):
+    page = CLINIC.decode("utf-8")
+    srv = server_factory("frames", vhost_conf=FRAMES_VHOST,
+                         files={"p/index.html": page, "own-xfo/index.html": page,
+                                "own-csp/index.html": page, "plain.txt": "x\n"})
+    assert srv.get("/p/").header("X-Frame-Options") == "SAMEORIGIN"
+    # the site's own frame policy stands, whatever it says
+    assert srv.get("/own-xfo/").header_all("X-Frame-Options") == ["DENY"]
+    own = srv.get("/own-csp/")
+    assert own.header("X-Frame-Options") is None
+    assert own.header("Content-Security-Policy") == "frame-ancestors https://partner.example"
+    # what the module does not rewrite is not its business
+    assert srv.get("/plain.txt").header("X-Frame-Options") is None
