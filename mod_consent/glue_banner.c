@@ -538,10 +538,12 @@ const char *mc_assets_head(request_rec *r, apr_size_t *len)
                                            "\"", NULL)
                              : "";
     /* Plain blocking scripts: they must run before the page's own scripts.
+     * Well-formed XML as well as HTML (an empty element closed with " />"),
+     * so that an application/xhtml+xml page still parses.
      * What consent.js needs to know travels in data attributes (category
      * names are [a-z0-9_-]) and in rules.js, never in inline script. */
     const char *html = apr_pstrcat(
-        r->pool, "<link rel=\"stylesheet\" href=\"", base, css->sub, "?v=", css->version, "\">",
+        r->pool, "<link rel=\"stylesheet\" href=\"", base, css->sub, "?v=", css->version, "\" />",
         g ? apr_pstrcat(r->pool, "<script src=\"", base, "/rules.js?v=", g->version,
                         "\"></script>", NULL)
           : "",

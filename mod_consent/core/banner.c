@@ -80,15 +80,15 @@ static void put_checkbox(builder_t *b, const char *name, int locked, int refused
     if (!locked && !refused)
         put(b, apr_pstrcat(b->p, " name=\"granted\" value=\"", name, "\"", NULL));
     if (checked)
-        put(b, " checked");
+        put(b, " checked=\"checked\"");
     if (locked || refused)
-        put(b, " disabled");
+        put(b, " disabled=\"disabled\"");
     if (described)
         put(b, apr_pstrcat(b->p, " aria-describedby=\"", described, "\"", NULL));
-    put(b, ">");
+    put(b, " />");
     if (locked)
-        put(b, apr_pstrcat(b->p, "<input type=\"hidden\" name=\"granted\" value=\"", name, "\">",
-                           NULL));
+        put(b, apr_pstrcat(b->p, "<input type=\"hidden\" name=\"granted\" value=\"", name,
+                           "\" />", NULL));
 }
 
 /* The cookies of category I, folded under its description. */
@@ -157,8 +157,11 @@ static const char *tick_services(apr_pool_t *p, const char *markup, const apr_ar
         at = strstr(markup, apr_pstrcat(p, "name=\"service\" value=\"", id, "\"", NULL));
         if (!at || !(end = strchr(at, '>')))
             continue;
-        markup = apr_pstrcat(p, apr_pstrmemdup(p, markup, (apr_size_t)(end - markup)), " checked",
-                             end, NULL);
+        /* before the " />" that closes the box */
+        if (end - at >= 2 && end[-1] == '/' && end[-2] == ' ')
+            end -= 2;
+        markup = apr_pstrcat(p, apr_pstrmemdup(p, markup, (apr_size_t)(end - markup)),
+                             " checked=\"checked\"", end, NULL);
     }
     return markup;
 }
@@ -212,7 +215,7 @@ static void put_switch(builder_t *b, const mc_categories_t *cats, const mc_banne
 
 static void put_second_layer(builder_t *b, const mc_categories_t *cats, const mc_banner_opts_t *o)
 {
-    put(b, o->standalone ? "<details id=\"mc-settings\" class=\"mc-settings\" open>"
+    put(b, o->standalone ? "<details id=\"mc-settings\" class=\"mc-settings\" open=\"open\">"
                          : "<details id=\"mc-settings\" class=\"mc-settings\">");
     put(b, "<summary class=\"mc-btn\">");
     put_text(b, "settings", "");
@@ -384,7 +387,7 @@ static void put_service(builder_t *b, const mc_used_service_t *u, const char *ca
                            mc_html_escape(b->p, category), "\"", NULL));
         if (purpose)
             put(b, apr_pstrcat(b->p, " aria-describedby=\"mc-svc-", id, "-desc\"", NULL));
-        put(b, mode == 1 ? " checked>" : mode == 2 ? " disabled>" : ">");
+        put(b, mode == 1 ? " checked=\"checked\" />" : mode == 2 ? " disabled=\"disabled\" />" : " />");
         put(b,
             apr_pstrcat(b->p, "<label for=\"mc-svc-", id, "\" class=\"mc-service-name\">", NULL));
     } else
@@ -452,14 +455,14 @@ static void put_hidden_fields(builder_t *b, const mc_banner_opts_t *o)
     if (o->return_path) {
         put(b, "<input type=\"hidden\" name=\"return\" value=\"");
         put_escaped(b, o->return_path);
-        put(b, "\">");
+        put(b, "\" />");
     }
     put(b, "<input type=\"hidden\" name=\"lang\" value=\"");
     put_escaped(b, lang_of(b->loc, o));
-    put(b, "\">");
+    put(b, "\" />");
     /* the log tells the settings page from the banner */
     if (o->standalone)
-        put(b, "<input type=\"hidden\" name=\"via\" value=\"settings\">");
+        put(b, "<input type=\"hidden\" name=\"via\" value=\"settings\" />");
 }
 
 /* TEMPLATE with the first "{NAME}" replaced by VALUE. */
@@ -566,7 +569,7 @@ static void put_banner(builder_t *b, const mc_categories_t *cats, const mc_banne
                          : "<section id=\"mc-banner\" class=\"mc-banner\"");
     put(b, " aria-labelledby=\"mc-title\" lang=\"");
     put_escaped(b, lang_of(b->loc, o));
-    put(b, o->decided && !o->standalone ? "\" hidden>" : "\">");
+    put(b, o->decided && !o->standalone ? "\" hidden=\"hidden\">" : "\">");
     put(b, "<form id=\"mc-form\" class=\"mc-form\" method=\"post\" action=\"");
     put_escaped(b, apr_pstrcat(b->p, o->base_path, "/decision", NULL));
     put(b, "\">");
@@ -607,14 +610,14 @@ static void put_control(builder_t *b, const mc_banner_opts_t *o)
     put_escaped(b, o->reopen_position ? o->reopen_position : MC_REOPEN_DEFAULT);
     put(b, "\" lang=\"");
     put_escaped(b, lang_of(b->loc, o));
-    put(b, o->decided ? "\">" : "\" hidden>");
+    put(b, o->decided ? "\">" : "\" hidden=\"hidden\">");
     put(b, "<a id=\"mc-reopen\" class=\"mc-reopen\" href=\"");
     put_escaped(b, href);
     put(b, "\" title=\"");
     put_text(b, "reopen", "");
     /* a small round control on a phone (the name stays for screen readers
      * and shows beside the mark from tablet width up) */
-    put(b, "\"><svg class=\"mc-reopen-mark\" viewBox=\"0 0 24 24\" width=\"20\" height=\"20\""
+    put(b, "\"><svg xmlns=\"http://www.w3.org/2000/svg\" class=\"mc-reopen-mark\" viewBox=\"0 0 24 24\" width=\"20\" height=\"20\""
            " aria-hidden=\"true\" focusable=\"false\"><path fill=\"currentColor\" fill-rule=\"evenodd\" d=\""
            REOPEN_MARK "\"></path></svg><span class=\"mc-reopen-text\">");
     put_text(b, "reopen", "");

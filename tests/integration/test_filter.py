@@ -693,3 +693,36 @@ def test_rewritten_pages_may_be_framed_by_the_site_only_unless_it_says_otherwise
     assert own.header("Content-Security-Policy") == "frame-ancestors https://partner.example"
     # what the module does not rewrite is not its business
     assert srv.get("/plain.txt").header("X-Frame-Options") is None
+
+
+# --- XHTML: what the module adds must keep an XML page well-formed --------------
+
+XHTML = """<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE html>
+<html xmlns="http://www.w3.org/1999/xhtml" lang="en"><head><title>Klinikk</title>
+<script src="https://www.googletagmanager.com/gtag/js?id=G-7XKQ2V9ZPL"></script>
+</head><body><p>Velkommen</p>
+<iframe src="https://www.youtube.com/embed/4BOTvaRaDjI?rel=0&amp;start=1" width="560" height="315"></iframe>
+<img src="https://www.facebook.com/tr?id=1&amp;ev=PageView" alt="" />
+</body></html>
+"""
+
+
+def test_an_xhtml_page_stays_well_formed_xml_for_every_visitor(server_factory):
+    import xml.etree.ElementTree as ET
+    srv = server_factory("xhtml", files={"x/page.xhtml": XHTML})
+    ns = "{http://www.w3.org/1999/xhtml}"
+    for who in ("none", "accept_all", "reject_all"):
+        h = {} if who == "none" else {"Cookie": consented(srv, who)}
+        resp = srv.get("/x/page.xhtml", headers=h)
+        assert resp.status == 200
+        assert resp.header("Content-Type").startswith("application/xhtml+xml")
+        # a browser's XML parser stops at the first error and shows it instead
+        # of the page: Python's is as strict
+        root = ET.fromstring(resp.body)
+        forms = [f for f in root.iter(ns + "form") if f.get("action", "").endswith("/decision")]
+        assert forms, (who, resp.text()[:600])
+        scripts = [s.get("src") for s in root.iter(ns + "script") if s.get("src")]
+        assert any("/_consent/consent.js" in s for s in scripts), scripts
+        live = [s for s in scripts if "googletagmanager" in s]
+        assert bool(live) == (who == "accept_all"), (who, scripts)

@@ -37,6 +37,8 @@ static void read_attrs(const char **p, tag_t *t)
         const char *name, *end;
         while (**p == ' ')
             (*p)++;
+        if (**p == '/' && (*p)[1] == '>') /* an empty element, closed as XML closes it */
+            (*p)++;
         if (**p == '>' || **p == '\0')
             break;
         name = read_name(p);
