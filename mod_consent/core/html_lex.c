@@ -139,6 +139,58 @@ static mc_lex_off_t off_of(const mc_lex_t *lx, const char *at)
     return lx->chunk_off + (mc_lex_off_t)(at - lx->chunk);
 }
 
+/* --- searching a few bytes ahead -------------------------------------------------------
+ *
+ * Inside a tag the runs are short (a name, a value: a few bytes each), so
+ * they are searched a byte at a time, each byte's class from one table;
+ * sixteen-byte compares measured slower there (every class costs a compare
+ * per byte class, and a run seldom reaches the second block). Only a tag's
+ * name, read once per tag, is found with one load (tag_name_fast). */
+
+/* Bytes of the classes in SET (a bit per enum tag_class). */
+#define CLASS_BIT(k) (1u << (k))
+#define SET_NAME_END (CLASS_BIT(C_SPACE) | CLASS_BIT(C_SLASH) | CLASS_BIT(C_GT))
+#define SET_ATTR_NAME_END                                                                          \
+    (SET_NAME_END | CLASS_BIT(C_EQ) | CLASS_BIT(C_DQ) | CLASS_BIT(C_SQ))
+#define SET_VALUE_END (CLASS_BIT(C_SPACE) | CLASS_BIT(C_GT))
+
+/* The first byte in [P, END) of a class in SET, or END. */
+static inline const char *find_class(const char *p, const char *end, unsigned set)
+{
+    while (p < end && !(set & CLASS_BIT(tag_class[(unsigned char)*p])))
+        p++;
+    return p;
+}
+
+static const char *skip_space(const char *p, const char *end)
+{
+    while (p < end && tag_class[(unsigned char)*p] == C_SPACE)
+        p++;
+    return p;
+}
+
+#ifdef MC_LEX_SSE2
+static unsigned byte_mask(__m128i v, char c)
+{
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+}
+
+/* The bytes of V that end a tag name (whitespace, '/', '>'), a bit each. */
+static unsigned name_end_mask(__m128i v)
+{
+    return byte_mask(v, ' ') | byte_mask(v, '\n') | byte_mask(v, '\t') | byte_mask(v, '\r') |
+           byte_mask(v, '\f') | byte_mask(v, '/') | byte_mask(v, '>');
+}
+
+static __m128i lower16(__m128i v)
+{
+    __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+                                  _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+
+    return _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8('a' - 'A')));
+}
+#endif
+
 /* The first '-' or '<' in [P, END), or END. Only escaped script text needs
  * two bytes at once, and it is rare enough for a plain loop. */
 static const char *find_dash_or_lt(const char *p, const char *end)
@@ -162,8 +214,10 @@ static const char *find_dash_or_lt(const char *p, const char *end)
     (((unsigned)(first) + (unsigned)(second) + 17u * (unsigned)(last) + 21u * (len)) &              \
      (TAG_SLOTS - 1u))
 
+/* A name is kept in sixteen bytes, zero-padded, so that it is compared
+ * with a name just read in one go. */
 typedef struct tag_name {
-    const char *name;
+    char name[MC_LEX_NAME_MAX + 1];
     mc_tag_id_t id;
 } tag_name_t;
 
@@ -250,22 +304,23 @@ static const tag_name_t tag_names[TAG_SLOTS] = {
 };
 #undef BREAKOUT
 
+/* The slot of the name at NAME, in any case. */
+static const tag_name_t *name_slot(const char *name, size_t len)
+{
+    unsigned char second = len > 1 ? (unsigned char)ascii_lower((unsigned char)name[1]) : 0;
+
+    return &tag_names[TAG_SLOT((unsigned char)ascii_lower((unsigned char)name[0]), second,
+                               (unsigned char)ascii_lower((unsigned char)name[len - 1]), len)];
+}
+
 static mc_tag_id_t lookup_name(const char *name, size_t len)
 {
-    unsigned char second = len > 1 ? (unsigned char)name[1] : 0;
     const tag_name_t *t;
-    size_t k = 0;
 
     if (len > MC_LEX_NAME_MAX)
         return MC_TAG_OTHER;
-    t = &tag_names[TAG_SLOT((unsigned char)name[0], second, (unsigned char)name[len - 1], len)];
-    if (!t->name)
-        return MC_TAG_OTHER;
-    /* byte by byte: the name was just written that way, and reading it
-     * back in words would stall on store forwarding */
-    while (k < len && t->name[k] != '\0' && t->name[k] == name[k])
-        k++;
-    return k == len && t->name[k] == '\0' ? t->id : MC_TAG_OTHER;
+    t = name_slot(name, len);
+    return memcmp(t->name, name, len) == 0 && t->name[len] == '\0' ? t->id : MC_TAG_OTHER;
 }
 
 mc_tag_id_t mc_tag_lookup(const char *name, size_t len)
@@ -463,7 +518,46 @@ static void begin_tag(mc_lex_t *lx, int end_tag)
 }
 
 static mc_lex_event_t lex_tag_name(mc_lex_t *lx);
+static mc_lex_event_t name_known(mc_lex_t *lx, mc_tag_id_t id);
 static mc_lex_event_t lex_tag(mc_lex_t *lx);
+
+/* A tag's name read at once when sixteen bytes of the chunk are left: its
+ * end and its lower-case form from one load, its id from one compare.
+ * Returns 0 when the bytewise lex_tag_name must read it. Either way the
+ * name is the same, and so is where the tag states take over. */
+static int tag_name_fast(mc_lex_t *lx, mc_tag_id_t *id)
+{
+#ifdef MC_LEX_SSE2
+    __m128i name, known;
+    unsigned ends, same, want;
+    const tag_name_t *t;
+
+    if (lx->end - lx->p < 16)
+        return 0;
+    name = _mm_loadu_si128((const __m128i *)(const void *)lx->p);
+    ends = name_end_mask(name);
+    name = lower16(name);
+    _mm_storeu_si128((__m128i *)(void *)lx->name, name);
+    if (!ends) { /* longer than any name the lexer knows */
+        lx->name_len = MC_LEX_NAME_MAX;
+        lx->p += MC_LEX_NAME_MAX;
+        *id = MC_TAG_OTHER;
+        return 1;
+    }
+    lx->name_len = (unsigned)__builtin_ctz(ends);
+    /* from the chunk, not from name[]: a byte read back from a wider store
+     * just made waits for it */
+    t = name_slot(lx->p, lx->name_len);
+    lx->p += lx->name_len;
+    known = _mm_loadu_si128((const __m128i *)(const void *)t->name);
+    same = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(name, known));
+    want = (1u << lx->name_len) - 1;
+    *id = (same & want) == want && t->name[lx->name_len] == '\0' ? t->id : MC_TAG_OTHER;
+    return 1;
+#else
+    return 0;
+#endif
+}
 
 /* Reads a tag begun at lx->p, to its end if the chunk holds it. Returns
  * its events; MORE with the state back in S_DATA when the tag was read
@@ -471,9 +565,10 @@ static mc_lex_event_t lex_tag(mc_lex_t *lx);
 static mc_lex_event_t read_tag(mc_lex_t *lx, int end_tag)
 {
     mc_lex_event_t ev;
+    mc_tag_id_t id;
 
     begin_tag(lx, end_tag);
-    ev = lex_tag_name(lx);
+    ev = tag_name_fast(lx, &id) ? name_known(lx, id) : lex_tag_name(lx);
     if (ev != MC_LEX_MORE || lx->state != S_TAG)
         return ev;
     return lex_tag(lx);
@@ -672,6 +767,82 @@ static const char *find_quote(const char *p, const char *end, char q)
 #endif
 }
 
+/* An attribute name at NAME ends at AT: may it fetch? (attr_name_end for
+ * a name that the chunk holds whole) */
+static void attr_name_whole(mc_lex_t *lx, const char *name, const char *at)
+{
+    size_t len = (size_t)(at - name);
+
+    if (len >= 4 && len <= 12 &&
+        fetching_attr_name(len, (unsigned char)ascii_lower((unsigned char)name[0]),
+                           (unsigned char)ascii_lower((unsigned char)at[-1])))
+        lx->attr_flag = 1;
+}
+
+/* The rest of a tag in its usual shape, from its name on: attributes
+ * written name="value", name='value', name=value or name, apart by
+ * whitespace, then '>' or "/>". Each part is found with one search rather
+ * than a step of the tag states per byte. Returns the byte after the '>'
+ * and sets *SELF_CLOSING; or NULL when the tag leaves that shape or the
+ * chunk, and lex_tag reads it again with the full states (attr_flag only
+ * ever goes from 0 to 1, so reading twice sets it the same).
+ *
+ * The loop's top stands where the standard's states are "before attribute
+ * name" or "after attribute value (quoted)": in both, '>' ends the tag,
+ * '/' may self-close it, whitespace is skipped, and another byte starts a
+ * name — unless it is '=' or a quote, which the full states handle. */
+static const char *tag_rest_fast(mc_lex_t *lx, const char *p, int *self_closing)
+{
+    const char *end = lx->end;
+
+    p = find_class(p, end, SET_NAME_END); /* a name longer than name[] */
+    for (;;) {
+        const char *name;
+        unsigned char c;
+
+        p = skip_space(p, end);
+        if (p == end)
+            return NULL;
+        c = (unsigned char)*p;
+        if (c == '>' || (c == '/' && end - p > 1 && p[1] == '>')) {
+            *self_closing = c == '/';
+            return p + (c == '/' ? 2 : 1);
+        }
+        if (tag_class[c] != C_OTHER)
+            return NULL;
+        name = p;
+        p = find_class(p + 1, end, SET_ATTR_NAME_END);
+        if (p == end || *p == '"' || *p == '\'')
+            return NULL;
+        attr_name_whole(lx, name, p);
+        if (tag_class[(unsigned char)*p] == C_SPACE) { /* "after attribute name" */
+            p = skip_space(p, end);
+            if (p == end)
+                return NULL;
+        }
+        if (*p != '=')
+            continue; /* '>', '/' or the next name: as at the top */
+        if (++p == end)
+            return NULL;
+        c = (unsigned char)*p;
+        if (c == '"' || c == '\'') {
+            p = find_quote(p + 1, end, (char)c);
+            if (!p)
+                return NULL;
+            p++;
+        } else if (c == '>') { /* "name=>": an empty value */
+            *self_closing = 0;
+            return p + 1;
+        } else if (tag_class[c] == C_SPACE) { /* "name= value" */
+            return NULL;
+        } else { /* unquoted: to whitespace or '>' */
+            p = find_class(p + 1, end, SET_VALUE_END);
+            if (p == end)
+                return NULL;
+        }
+    }
+}
+
 /* The rest of a tag, to its '>'. The tight loop of tag-heavy pages. A run
  * of ordinary bytes inside a name or an unquoted value is skipped without
  * stepping the state; a quoted value is skipped whole (a '>' inside it
@@ -682,6 +853,13 @@ static mc_lex_event_t lex_tag(mc_lex_t *lx)
     const char *end = lx->end;
     unsigned st = lx->tag_state;
 
+    if (st == T_NAME) {
+        int self_closing;
+        const char *after = tag_rest_fast(lx, p, &self_closing);
+
+        if (after)
+            return tag_done(lx, after, self_closing);
+    }
     while (p < end) {
         unsigned next;
 
