@@ -143,6 +143,10 @@ static int glob_match(const globpat_t *g, const char *s, size_t n)
  * "evilgoogle-analytics.com". Both sides are lower-case already. */
 static int host_match(const globpat_t *g, const char *host, size_t len)
 {
+    /* without wildcards, that is one compare of the host's end */
+    if (g->form == GLOB_EXACT)
+        return len >= g->len && memcmp(host + len - g->len, g->text, g->len) == 0 &&
+               (len == g->len || host[len - g->len - 1] == '.');
     if (glob_match(g, host, len))
         return 1;
     for (size_t i = 0; i < len; i++) {
