@@ -162,6 +162,9 @@ static inline const char *find_class(const char *p, const char *end, unsigned se
     return p;
 }
 
+/* Past the whitespace at P. Mostly there is none or one ' ', and which of
+ * the two is no better than a coin toss: that step is taken without a
+ * branch. */
 static const char *skip_space(const char *p, const char *end)
 {
     while (p < end && tag_class[(unsigned char)*p] == C_SPACE)
@@ -190,6 +193,22 @@ static __m128i lower16(__m128i v)
     return _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8('a' - 'A')));
 }
 #endif
+
+/* The next '<' in [P, END), or NULL. On tag-heavy pages it is mostly a
+ * few bytes on, which one compare of sixteen finds sooner than a call. */
+static const char *find_lt(const char *p, const char *end)
+{
+#ifdef MC_LEX_SSE2
+    if (end - p >= 16) {
+        unsigned hits = byte_mask(_mm_loadu_si128((const __m128i *)(const void *)p), '<');
+
+        if (hits)
+            return p + __builtin_ctz(hits);
+        p += 16;
+    }
+#endif
+    return memchr(p, '<', (size_t)(end - p));
+}
 
 /* The first '-' or '<' in [P, END), or END. Only escaped script text needs
  * two bytes at once, and it is rare enough for a plain loop. */
@@ -580,7 +599,7 @@ static mc_lex_event_t read_tag(mc_lex_t *lx, int end_tag)
 static mc_lex_event_t lex_data(mc_lex_t *lx)
 {
     for (;;) {
-        const char *lt = memchr(lx->p, '<', (size_t)(lx->end - lx->p));
+        const char *lt = find_lt(lx->p, lx->end);
         const char *after;
         mc_lex_event_t ev;
 
@@ -694,25 +713,38 @@ static mc_lex_event_t tag_done(mc_lex_t *lx, const char *after, int self_closing
 }
 
 /* The attribute names that may fetch on any element (SVG's presentation
- * attributes take url() too), by length: their first and last bytes,
- * lower-case. */
+ * attributes take url() too), by their length and their first and last
+ * bytes, lower-case. One probe of a table keyed on the three: a name is
+ * tested at every attribute of every tag, and a switch on the length
+ * became an indirect jump that mispredicted about once a tag. The slots
+ * are all different (-Woverride-init would make a collision an error). */
+#define FETCHING_KEY(len, first, last)                                                             \
+    (((uint64_t)(len) << 16) | ((uint64_t)(first) << 8) | (uint64_t)(last))
+#define FETCHING_SLOT(len, first, last)                                                            \
+    (((unsigned)(first) + 4u * (unsigned)(last) + 3u * (unsigned)(len)) & 31u)
+#define FETCHING(len, first, last) [FETCHING_SLOT(len, first, last)] = FETCHING_KEY(len, first, last)
+
+static const uint64_t fetching_keys[32] = {
+    FETCHING(4, 'p', 'g'), /* ping */
+    FETCHING(4, 'f', 'l'), /* fill */
+    FETCHING(4, 'm', 'k'), /* mask */
+    FETCHING(5, 's', 'e'), /* style */
+    FETCHING(6, 's', 't'), /* srcset */
+    FETCHING(6, 's', 'c'), /* srcdoc */
+    FETCHING(6, 's', 'e'), /* stroke */
+    FETCHING(6, 'p', 'r'), /* poster */
+    FETCHING(6, 'f', 'r'), /* filter */
+    FETCHING(6, 'c', 'r'), /* cursor */
+    FETCHING(9, 'c', 'h'), /* clip-path */
+    FETCHING(10, 'b', 'd'), /* background */
+    FETCHING(10, 'm', 'd'), /* marker-mid, marker-end */
+    FETCHING(11, 'i', 't'), /* imagesrcset */
+    FETCHING(12, 'm', 't'), /* marker-start */
+};
+
 static int fetching_attr_name(size_t len, unsigned char first, unsigned char last)
 {
-    switch (len) {
-    case 4: /* ping; SVG's fill, mask */
-        return (first == 'p' && last == 'g') || (first == 'f' && last == 'l') ||
-               (first == 'm' && last == 'k');
-    case 5: return first == 's' && last == 'e'; /* style */
-    case 6: /* srcset, srcdoc, poster; SVG's stroke, filter, cursor */
-        return (first == 's' && (last == 't' || last == 'c' || last == 'e')) ||
-               ((first == 'p' || first == 'f' || first == 'c') && last == 'r');
-    case 9: return first == 'c' && last == 'h'; /* clip-path */
-    case 10: /* background; marker-mid, marker-end */
-        return (first == 'b' || first == 'm') && last == 'd';
-    case 11: return first == 'i' && last == 't'; /* imagesrcset */
-    case 12: return first == 'm' && last == 't'; /* marker-start */
-    default: return 0;
-    }
+    return fetching_keys[FETCHING_SLOT(len, first, last)] == FETCHING_KEY(len, first, last);
 }
 
 /* An attribute name ended at AT (the byte that ended it). Its last byte is
@@ -771,12 +803,9 @@ static const char *find_quote(const char *p, const char *end, char q)
  * a name that the chunk holds whole) */
 static void attr_name_whole(mc_lex_t *lx, const char *name, const char *at)
 {
-    size_t len = (size_t)(at - name);
-
-    if (len >= 4 && len <= 12 &&
-        fetching_attr_name(len, (unsigned char)ascii_lower((unsigned char)name[0]),
-                           (unsigned char)ascii_lower((unsigned char)at[-1])))
-        lx->attr_flag = 1;
+    lx->attr_flag |= fetching_attr_name((size_t)(at - name),
+                                        (unsigned char)ascii_lower((unsigned char)name[0]),
+                                        (unsigned char)ascii_lower((unsigned char)at[-1]));
 }
 
 /* The rest of a tag in its usual shape, from its name on: attributes
