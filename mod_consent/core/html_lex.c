@@ -178,11 +178,16 @@ static unsigned byte_mask(__m128i v, char c)
     return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
 }
 
-/* The bytes of V that end a tag name (whitespace, '/', '>'), a bit each. */
+/* The bytes of V that may end a tag name, a bit each: whitespace, '/',
+ * '>', and the other bytes up to ' ', which one compare takes with the
+ * whitespace (tag_name_fast sends those few names to the bytewise read). */
 static unsigned name_end_mask(__m128i v)
 {
-    return byte_mask(v, ' ') | byte_mask(v, '\n') | byte_mask(v, '\t') | byte_mask(v, '\r') |
-           byte_mask(v, '\f') | byte_mask(v, '/') | byte_mask(v, '>');
+    __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(' ')), v);
+    __m128i slash = _mm_cmpeq_epi8(v, _mm_set1_epi8('/'));
+    __m128i gt = _mm_cmpeq_epi8(v, _mm_set1_epi8('>'));
+
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(low, _mm_or_si128(slash, gt)));
 }
 
 static __m128i lower16(__m128i v)
@@ -548,7 +553,7 @@ static int tag_name_fast(mc_lex_t *lx, mc_tag_id_t *id)
 {
 #ifdef MC_LEX_SSE2
     __m128i name, known;
-    unsigned ends, same, want;
+    unsigned ends, same, want, len, lead;
     const tag_name_t *t;
 
     if (lx->end - lx->p < 16)
@@ -556,22 +561,28 @@ static int tag_name_fast(mc_lex_t *lx, mc_tag_id_t *id)
     name = _mm_loadu_si128((const __m128i *)(const void *)lx->p);
     ends = name_end_mask(name);
     name = lower16(name);
-    _mm_storeu_si128((__m128i *)(void *)lx->name, name);
     if (!ends) { /* longer than any name the lexer knows */
+        _mm_storeu_si128((__m128i *)(void *)lx->name, name);
         lx->name_len = MC_LEX_NAME_MAX;
         lx->p += MC_LEX_NAME_MAX;
         *id = MC_TAG_OTHER;
         return 1;
     }
-    lx->name_len = (unsigned)__builtin_ctz(ends);
-    /* from the chunk, not from name[]: a byte read back from a wider store
-     * just made waits for it */
-    t = name_slot(lx->p, lx->name_len);
-    lx->p += lx->name_len;
+    len = (unsigned)__builtin_ctz(ends);
+    if (tag_class[(unsigned char)lx->p[len]] == C_OTHER) /* a control byte, not whitespace */
+        return 0;
+    /* the first two bytes from the register, the last from the chunk: a
+     * byte read back from name[], just stored wider, would wait for it */
+    lead = (unsigned)_mm_cvtsi128_si32(name);
+    t = &tag_names[TAG_SLOT(lead & 0xffu, len > 1 ? (lead >> 8) & 0xffu : 0u,
+                            (unsigned char)ascii_lower((unsigned char)lx->p[len - 1]), len)];
+    lx->name_len = len;
+    lx->p += len;
     known = _mm_loadu_si128((const __m128i *)(const void *)t->name);
     same = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(name, known));
-    want = (1u << lx->name_len) - 1;
-    *id = (same & want) == want && t->name[lx->name_len] == '\0' ? t->id : MC_TAG_OTHER;
+    want = (1u << len) - 1;
+    *id = (same & want) == want && t->name[len] == '\0' ? t->id : MC_TAG_OTHER;
+    _mm_storeu_si128((__m128i *)(void *)lx->name, name);
     return 1;
 #else
     return 0;
@@ -884,7 +895,11 @@ static mc_lex_event_t lex_tag(mc_lex_t *lx)
 
     if (st == T_NAME) {
         int self_closing;
-        const char *after = tag_rest_fast(lx, p, &self_closing);
+        const char *after;
+
+        if (p < end && *p == '>') /* "<p>", "</div>": half of all tags */
+            return tag_done(lx, p + 1, 0);
+        after = tag_rest_fast(lx, p, &self_closing);
 
         if (after)
             return tag_done(lx, after, self_closing);
