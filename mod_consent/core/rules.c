@@ -45,6 +45,7 @@ struct mc_pattern {
     const char *text;            /* as written, for log lines */
     pcre2_code *regex;           /* NULL for a glob */
     pcre2_match_context *limits; /* with regex */
+    int jit;                     /* the regex was compiled to machine code */
     globpat_t name;              /* cookie glob */
     globpat_t host;              /* URL glob: host part, lower-case */
     globpat_t path;              /* URL glob: what follows the first '/' */
@@ -196,7 +197,7 @@ static mc_status_t regex_compile(apr_pool_t *p, mc_pattern_t *pat, const char *r
     /* JIT is only a speed-up: where it is unavailable (no JIT support built
      * in, or a system that forbids executable memory) the interpreter runs
      * the same pattern under the same limits. */
-    (void)pcre2_jit_compile(pat->regex, PCRE2_JIT_COMPLETE);
+    pat->jit = pcre2_jit_compile(pat->regex, PCRE2_JIT_COMPLETE) == 0;
     apr_pool_cleanup_register(p, pat, regex_cleanup, apr_pool_cleanup_null);
     return MC_OK;
 }
@@ -254,7 +255,13 @@ static int regex_search(const mc_pattern_t *pat, const char *s, size_t n)
         mc_log(MC_LOG_DEBUG, "regex '%s': no memory for a match; counted as no match", pat->text);
         return -1;
     }
-    rc = pcre2_match(pat->regex, (PCRE2_SPTR)s, n, 0, 0, md, pat->limits);
+    /* Compiled, the pattern is run straight: pcre2_match would only check
+     * its arguments and make the same call, for each of the many patterns
+     * an inline script is matched against. */
+    if (pat->jit)
+        rc = pcre2_jit_match(pat->regex, (PCRE2_SPTR)s, n, 0, 0, md, pat->limits);
+    else
+        rc = pcre2_match(pat->regex, (PCRE2_SPTR)s, n, 0, 0, md, pat->limits);
     if (rc >= 0)
         return 1;
     if (rc == PCRE2_ERROR_NOMATCH)
