@@ -1,3 +1,6 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memrchr */
+#endif
 #include "html_lex.h"
 
 #include <string.h>
@@ -154,20 +157,21 @@ static mc_lex_off_t off_of(const mc_lex_t *lx, const char *at)
     (SET_NAME_END | CLASS_BIT(C_EQ) | CLASS_BIT(C_DQ) | CLASS_BIT(C_SQ))
 #define SET_VALUE_END (CLASS_BIT(C_SPACE) | CLASS_BIT(C_GT))
 
-/* The first byte in [P, END) of a class in SET, or END. */
-static inline const char *find_class(const char *p, const char *end, unsigned set)
+/* The first byte at or after P of a class in SET, where a '>' lies ahead
+ * of P: every set holds '>', so the search stops there at the latest and
+ * needs no bound (one compare and branch less a byte, on the bytes of
+ * every attribute name). */
+static inline const char *find_fenced(const char *p, unsigned set)
 {
-    while (p < end && !(set & CLASS_BIT(tag_class[(unsigned char)*p])))
+    while (!(set & CLASS_BIT(tag_class[(unsigned char)*p])))
         p++;
     return p;
 }
 
-/* Past the whitespace at P. Mostly there is none or one ' ', and which of
- * the two is no better than a coin toss: that step is taken without a
- * branch. */
-static const char *skip_space(const char *p, const char *end)
+/* Past the whitespace at P, where a '>' lies ahead. */
+static const char *skip_space_fenced(const char *p)
 {
-    while (p < end && tag_class[(unsigned char)*p] == C_SPACE)
+    while (tag_class[(unsigned char)*p] == C_SPACE)
         p++;
     return p;
 }
@@ -830,55 +834,49 @@ static void attr_name_whole(mc_lex_t *lx, const char *name, const char *at)
  * The loop's top stands where the standard's states are "before attribute
  * name" or "after attribute value (quoted)": in both, '>' ends the tag,
  * '/' may self-close it, whitespace is skipped, and another byte starts a
- * name — unless it is '=' or a quote, which the full states handle. */
+ * name — unless it is '=' or a quote, which the full states handle.
+ *
+ * The chunk's last '>' fences the searches: while P is before it, none
+ * can run past it, and a byte that is not '>' has another after it. */
 static const char *tag_rest_fast(mc_lex_t *lx, const char *p, int *self_closing)
 {
-    const char *end = lx->end;
+    const char *fence = lx->last_gt;
 
-    p = find_class(p, end, SET_NAME_END); /* a name longer than name[] */
+    if (!fence || p > fence)
+        return NULL;
+    p = find_fenced(p, SET_NAME_END); /* a name longer than name[] */
     for (;;) {
         const char *name;
         unsigned char c;
 
-        p = skip_space(p, end);
-        if (p == end)
-            return NULL;
+        p = skip_space_fenced(p);
         c = (unsigned char)*p;
-        if (c == '>' || (c == '/' && end - p > 1 && p[1] == '>')) {
+        if (c == '>' || (c == '/' && p[1] == '>')) {
             *self_closing = c == '/';
             return p + (c == '/' ? 2 : 1);
         }
         if (tag_class[c] != C_OTHER)
             return NULL;
         name = p;
-        p = find_class(p + 1, end, SET_ATTR_NAME_END);
-        if (p == end || *p == '"' || *p == '\'')
+        p = find_fenced(p + 1, SET_ATTR_NAME_END);
+        if (*p == '"' || *p == '\'')
             return NULL;
         attr_name_whole(lx, name, p);
-        if (tag_class[(unsigned char)*p] == C_SPACE) { /* "after attribute name" */
-            p = skip_space(p, end);
-            if (p == end)
-                return NULL;
-        }
+        p = skip_space_fenced(p); /* "after attribute name" */
         if (*p != '=')
             continue; /* '>', '/' or the next name: as at the top */
-        if (++p == end)
-            return NULL;
-        c = (unsigned char)*p;
+        c = (unsigned char)*++p;
         if (c == '"' || c == '\'') {
-            p = find_quote(p + 1, end, (char)c);
-            if (!p)
+            p = find_quote(p + 1, lx->end, (char)c);
+            if (!p || ++p > fence)
                 return NULL;
-            p++;
         } else if (c == '>') { /* "name=>": an empty value */
             *self_closing = 0;
             return p + 1;
         } else if (tag_class[c] == C_SPACE) { /* "name= value" */
             return NULL;
         } else { /* unquoted: to whitespace or '>' */
-            p = find_class(p + 1, end, SET_VALUE_END);
-            if (p == end)
-                return NULL;
+            p = find_fenced(p + 1, SET_VALUE_END);
         }
     }
 }
@@ -1319,6 +1317,7 @@ void mc_lex_chunk(mc_lex_t *lx, const char *data, size_t len)
     lx->chunk_len = len;
     lx->p = data;
     lx->end = len > 0 ? data + len : data;
+    lx->last_gt = len > 0 ? memrchr(data, '>', len) : NULL;
 }
 
 static mc_lex_event_t lex_step(mc_lex_t *lx)
@@ -1479,7 +1478,7 @@ static const char *walk_value(const char *tag, const char *p, const char *end, m
         a->quote = c;
         a->value = (size_t)(p + 1 - tag);
         q = find_quote(p + 1, end, (char)c);
-        if (!q)
+        if (!q || q + 1 >= end) /* past the fence: not this shape */
             return NULL;
         a->value_len = (size_t)(q - p - 1);
         return q + 1;
@@ -1487,9 +1486,9 @@ static const char *walk_value(const char *tag, const char *p, const char *end, m
     if (tag_class[c] == C_SPACE) /* "name= value" */
         return NULL;
     a->value = (size_t)(p - tag);
-    q = find_class(p + 1, end, SET_VALUE_END);
+    q = find_fenced(p + 1, SET_VALUE_END);
     a->value_len = (size_t)(q - p);
-    return q == end ? NULL : q;
+    return q;
 }
 
 /* mc_lex_tag_walk for a tag in the usual shape (tag_rest_fast's), with a
@@ -1504,31 +1503,33 @@ static int walk_fast(const char *tag, size_t len, size_t i, mc_lex_attr_fn *fn, 
     mc_lex_attr_t attrs[WALK_FAST_ATTRS];
     unsigned n = 0;
     const char *end = tag + len;
-    const char *p = find_class(tag + i, end, SET_NAME_END);
-    size_t prev_end = (size_t)(p - tag);
+    const char *p;
+    size_t prev_end;
 
+    if (tag[len - 1] != '>') /* the fence of every search below */
+        return 0;
+    p = find_fenced(tag + i, SET_NAME_END);
+    shape->name_end = prev_end = (size_t)(p - tag);
     for (;;) {
         mc_lex_attr_t *a;
         unsigned char c;
 
-        p = skip_space(p, end);
-        if (p == end)
-            return 0;
+        p = skip_space_fenced(p);
         c = (unsigned char)*p;
-        if (c == '>' || (c == '/' && end - p > 1 && p[1] == '>'))
+        if (c == '>' || (c == '/' && p[1] == '>'))
             break;
         if (tag_class[c] != C_OTHER || n == WALK_FAST_ATTRS)
             return 0;
         a = &attrs[n++];
         *a = (mc_lex_attr_t){.name = (size_t)(p - tag), .raw = prev_end};
-        p = find_class(p + 1, end, SET_ATTR_NAME_END);
-        if (p == end || *p == '"' || *p == '\'')
+        p = find_fenced(p + 1, SET_ATTR_NAME_END);
+        if (*p == '"' || *p == '\'')
             return 0;
         a->name_len = (size_t)(p - tag) - a->name;
         prev_end = (size_t)(p - tag);
-        p = skip_space(p, end);
-        if (p < end && *p == '=') {
-            if (++p == end || !(p = walk_value(tag, p, end, a)))
+        p = skip_space_fenced(p);
+        if (*p == '=') {
+            if (!(p = walk_value(tag, p + 1, end, a)))
                 return 0;
             prev_end = (size_t)(p - tag);
         }
@@ -1536,7 +1537,6 @@ static int walk_fast(const char *tag, size_t len, size_t i, mc_lex_attr_fn *fn, 
     }
     if (p + (*p == '/') != end - 1) /* not one complete tag */
         return 0;
-    shape->name_end = (size_t)(find_class(tag + i, end, SET_NAME_END) - tag);
     shape->tail = prev_end;
     shape->self_closing = *p == '/';
     for (unsigned k = 0; k < n && fn; k++)
@@ -1557,6 +1557,7 @@ int mc_lex_tag_walk(const char *tag, size_t len, mc_lex_attr_fn *fn, void *baton
     shape->name = i;
     if (walk_fast(tag, len, i, fn, baton, shape))
         return 1;
+    shape->name_end = 0;
     while (i < len) {
         unsigned next;
 
