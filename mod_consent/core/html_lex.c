@@ -129,6 +129,15 @@ static char ascii_lower(unsigned char c)
     return (char)((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
 }
 
+/* C with bit 0x20 set: its lower case when it is a letter, and never a
+ * letter when it is not (0x40 and 0x5b..0x5f become '`' and '{'..DEL). So
+ * where only letters and digits can match — the names in tag_names[] and
+ * fetching_keys[] — it does what ascii_lower does, in one instruction. */
+static unsigned char fold_letter(char c)
+{
+    return (unsigned char)c | 0x20u;
+}
+
 /* Whitespace, '/' or '>': what may follow a tag name. */
 static int ends_name(unsigned char c)
 {
@@ -579,7 +588,7 @@ static int tag_name_fast(mc_lex_t *lx, mc_tag_id_t *id)
      * byte read back from name[], just stored wider, would wait for it */
     lead = (unsigned)_mm_cvtsi128_si32(name);
     t = &tag_names[TAG_SLOT(lead & 0xffu, len > 1 ? (lead >> 8) & 0xffu : 0u,
-                            (unsigned char)ascii_lower((unsigned char)lx->p[len - 1]), len)];
+                            fold_letter(lx->p[len - 1]), len)];
     lx->name_len = len;
     lx->p += len;
     known = _mm_loadu_si128((const __m128i *)(const void *)t->name);
@@ -818,9 +827,8 @@ static const char *find_quote(const char *p, const char *end, char q)
  * a name that the chunk holds whole) */
 static void attr_name_whole(mc_lex_t *lx, const char *name, const char *at)
 {
-    lx->attr_flag |= fetching_attr_name((size_t)(at - name),
-                                        (unsigned char)ascii_lower((unsigned char)name[0]),
-                                        (unsigned char)ascii_lower((unsigned char)at[-1]));
+    lx->attr_flag |=
+        fetching_attr_name((size_t)(at - name), fold_letter(name[0]), fold_letter(at[-1]));
 }
 
 /* The rest of a tag in its usual shape, from its name on: attributes
