@@ -131,8 +131,8 @@ static char ascii_lower(unsigned char c)
 
 /* C with bit 0x20 set: its lower case when it is a letter, and never a
  * letter when it is not (0x40 and 0x5b..0x5f become '`' and '{'..DEL). So
- * where only letters and digits can match — the names in tag_names[] and
- * fetching_keys[] — it does what ascii_lower does, in one instruction. */
+ * where only letters can match — the keys of fetching_keys[] — it does
+ * what ascii_lower does, in one instruction. */
 static unsigned char fold_letter(char c)
 {
     return (unsigned char)c | 0x20u;
@@ -240,19 +240,20 @@ static const char *find_dash_or_lt(const char *p, const char *end)
 /* --- tag names -------------------------------------------------------------------- */
 
 /* Tag names are found with one probe of a hash table: a name's slot is
- * worked out from its first, second and last bytes and its length. The
- * slots of the names below are all different — were two to collide, the
- * second initialiser would override the first, which -Wextra (gcc's
- * -Woverride-init, clang's -Winitializer-overrides) makes an error. A
- * one-byte name has 0 for its second byte. Looked up once per tag, this
- * avoids the mispredicted branches of a search through lists. */
+ * worked out from its first four bytes (zero past its end) and its length,
+ * a multiplicative hash. The slots of the names below are all different —
+ * were two to collide, the second initialiser would override the first,
+ * which -Wextra (gcc's -Woverride-init, clang's -Winitializer-overrides)
+ * makes an error. The four bytes come from the register that read the
+ * name (tag_name_fast), so the probe need not wait for a load of the
+ * name's last byte. Looked up once per tag, this avoids the mispredicted
+ * branches of a search through lists. */
 #define TAG_SLOTS 512
-#define TAG_SLOT(first, second, last, len)                                                         \
-    (((unsigned)(first) + (unsigned)(second) + 17u * (unsigned)(last) + 21u * (len)) &              \
-     (TAG_SLOTS - 1u))
+#define TAG_LEAD(b0, b1, b2, b3)                                                                   \
+    ((uint32_t)(b0) | (uint32_t)(b1) << 8 | (uint32_t)(b2) << 16 | (uint32_t)(b3) << 24)
+#define TAG_HASH(lead, len) ((uint32_t)(((lead) ^ ((uint32_t)(len) << 16)) * 0x803468b7u) >> 23)
+#define TAG_SLOT(b0, b1, b2, b3, len) TAG_HASH(TAG_LEAD(b0, b1, b2, b3), len)
 
-/* A name is kept in sixteen bytes, zero-padded, so that it is compared
- * with a name just read in one go. */
 typedef struct tag_name {
     char name[MC_LEX_NAME_MAX + 1];
     mc_tag_id_t id;
@@ -260,94 +261,102 @@ typedef struct tag_name {
 
 #define BREAKOUT MC_TAG_BREAKOUT
 static const tag_name_t tag_names[TAG_SLOTS] = {
-    [TAG_SLOT('b', 0, 'b', 1)] = {"b", BREAKOUT},
-    [TAG_SLOT('b', 'i', 'g', 3)] = {"big", BREAKOUT},
-    [TAG_SLOT('b', 'l', 'e', 10)] = {"blockquote", BREAKOUT},
-    [TAG_SLOT('b', 'o', 'y', 4)] = {"body", MC_TAG_BODY},
-    [TAG_SLOT('b', 'r', 'r', 2)] = {"br", BREAKOUT},
-    [TAG_SLOT('c', 'e', 'r', 6)] = {"center", BREAKOUT},
-    [TAG_SLOT('c', 'o', 'e', 4)] = {"code", BREAKOUT},
-    [TAG_SLOT('d', 'd', 'd', 2)] = {"dd", BREAKOUT},
-    [TAG_SLOT('d', 'e', 'c', 4)] = {"desc", MC_TAG_DESC},
-    [TAG_SLOT('d', 'i', 'v', 3)] = {"div", BREAKOUT},
-    [TAG_SLOT('d', 'l', 'l', 2)] = {"dl", BREAKOUT},
-    [TAG_SLOT('d', 't', 't', 2)] = {"dt", BREAKOUT},
-    [TAG_SLOT('e', 'm', 'm', 2)] = {"em", BREAKOUT},
-    [TAG_SLOT('e', 'm', 'd', 5)] = {"embed", MC_TAG_EMBED},
-    [TAG_SLOT('f', 'o', 't', 13)] = {"foreignobject", MC_TAG_FOREIGNOBJECT},
-    [TAG_SLOT('f', 'r', 't', 8)] = {"frameset", MC_TAG_FRAMESET},
-    [TAG_SLOT('h', '1', '1', 2)] = {"h1", BREAKOUT},
-    [TAG_SLOT('h', '2', '2', 2)] = {"h2", BREAKOUT},
-    [TAG_SLOT('h', '3', '3', 2)] = {"h3", BREAKOUT},
-    [TAG_SLOT('h', '4', '4', 2)] = {"h4", BREAKOUT},
-    [TAG_SLOT('h', '5', '5', 2)] = {"h5", BREAKOUT},
-    [TAG_SLOT('h', '6', '6', 2)] = {"h6", BREAKOUT},
-    [TAG_SLOT('h', 'e', 'd', 4)] = {"head", MC_TAG_HEAD},
-    [TAG_SLOT('h', 'r', 'r', 2)] = {"hr", BREAKOUT},
-    [TAG_SLOT('h', 't', 'l', 4)] = {"html", MC_TAG_HTML},
-    [TAG_SLOT('i', 0, 'i', 1)] = {"i", BREAKOUT},
-    [TAG_SLOT('i', 'f', 'e', 6)] = {"iframe", MC_TAG_IFRAME},
-    [TAG_SLOT('i', 'm', 'e', 5)] = {"image", MC_TAG_IMAGE},
-    [TAG_SLOT('i', 'm', 'g', 3)] = {"img", MC_TAG_IMG},
-    [TAG_SLOT('l', 'i', 'i', 2)] = {"li", BREAKOUT},
-    [TAG_SLOT('l', 'i', 'k', 4)] = {"link", MC_TAG_LINK},
-    [TAG_SLOT('l', 'i', 'g', 7)] = {"listing", BREAKOUT},
-    [TAG_SLOT('m', 'a', 'h', 4)] = {"math", MC_TAG_MATH},
-    [TAG_SLOT('m', 'e', 'u', 4)] = {"menu", BREAKOUT},
-    [TAG_SLOT('m', 'e', 'a', 4)] = {"meta", MC_TAG_META},
-    [TAG_SLOT('m', 'i', 'i', 2)] = {"mi", MC_TAG_MI},
-    [TAG_SLOT('m', 'n', 'n', 2)] = {"mn", MC_TAG_MN},
-    [TAG_SLOT('m', 'o', 'o', 2)] = {"mo", MC_TAG_MO},
-    [TAG_SLOT('m', 's', 's', 2)] = {"ms", MC_TAG_MS},
-    [TAG_SLOT('m', 't', 't', 5)] = {"mtext", MC_TAG_MTEXT},
-    [TAG_SLOT('n', 'o', 'r', 4)] = {"nobr", BREAKOUT},
-    [TAG_SLOT('n', 'o', 'd', 7)] = {"noembed", MC_TAG_NOEMBED},
-    [TAG_SLOT('n', 'o', 's', 8)] = {"noframes", MC_TAG_NOFRAMES},
-    [TAG_SLOT('o', 'b', 't', 6)] = {"object", MC_TAG_OBJECT},
-    [TAG_SLOT('o', 'l', 'l', 2)] = {"ol", BREAKOUT},
-    [TAG_SLOT('p', 0, 'p', 1)] = {"p", BREAKOUT},
-    [TAG_SLOT('p', 'l', 't', 9)] = {"plaintext", MC_TAG_PLAINTEXT},
-    [TAG_SLOT('p', 'r', 'e', 3)] = {"pre", BREAKOUT},
-    [TAG_SLOT('r', 'u', 'y', 4)] = {"ruby", BREAKOUT},
-    [TAG_SLOT('s', 0, 's', 1)] = {"s", BREAKOUT},
-    [TAG_SLOT('s', 'c', 't', 6)] = {"script", MC_TAG_SCRIPT},
-    [TAG_SLOT('s', 'm', 'l', 5)] = {"small", BREAKOUT},
-    [TAG_SLOT('s', 'p', 'n', 4)] = {"span", BREAKOUT},
-    [TAG_SLOT('s', 't', 'e', 6)] = {"strike", BREAKOUT},
-    [TAG_SLOT('s', 't', 'g', 6)] = {"strong", BREAKOUT},
-    [TAG_SLOT('s', 't', 'e', 5)] = {"style", MC_TAG_STYLE},
-    [TAG_SLOT('s', 'u', 'b', 3)] = {"sub", BREAKOUT},
-    [TAG_SLOT('s', 'u', 'p', 3)] = {"sup", BREAKOUT},
-    [TAG_SLOT('s', 'v', 'g', 3)] = {"svg", MC_TAG_SVG},
-    [TAG_SLOT('t', 'a', 'e', 5)] = {"table", BREAKOUT},
-    [TAG_SLOT('t', 'e', 'e', 8)] = {"template", MC_TAG_TEMPLATE},
-    [TAG_SLOT('t', 'e', 'a', 8)] = {"textarea", MC_TAG_TEXTAREA},
-    [TAG_SLOT('t', 'i', 'e', 5)] = {"title", MC_TAG_TITLE},
-    [TAG_SLOT('t', 't', 't', 2)] = {"tt", BREAKOUT},
-    [TAG_SLOT('u', 0, 'u', 1)] = {"u", BREAKOUT},
-    [TAG_SLOT('u', 'l', 'l', 2)] = {"ul", BREAKOUT},
-    [TAG_SLOT('v', 'a', 'r', 3)] = {"var", BREAKOUT},
-    [TAG_SLOT('x', 'm', 'p', 3)] = {"xmp", MC_TAG_XMP},
-    [TAG_SLOT('v', 'i', 'o', 5)] = {"video", MC_TAG_VIDEO},
-    [TAG_SLOT('a', 'u', 'o', 5)] = {"audio", MC_TAG_AUDIO},
-    [TAG_SLOT('s', 'o', 'e', 6)] = {"source", MC_TAG_SOURCE},
-    [TAG_SLOT('t', 'r', 'k', 5)] = {"track", MC_TAG_TRACK},
-    [TAG_SLOT('i', 'n', 't', 5)] = {"input", MC_TAG_INPUT},
-    [TAG_SLOT('b', 'a', 'e', 4)] = {"base", MC_TAG_BASE},
-    [TAG_SLOT('f', 'r', 'e', 5)] = {"frame", MC_TAG_FRAME},
-    [TAG_SLOT('n', 'o', 't', 8)] = {"noscript", MC_TAG_NOSCRIPT},
-    [TAG_SLOT('u', 's', 'e', 3)] = {"use", MC_TAG_USE},
-    [TAG_SLOT('f', 'e', 'e', 7)] = {"feimage", MC_TAG_FEIMAGE},
+    [TAG_SLOT('b', 0, 0, 0, 1)] = {"b", BREAKOUT},
+    [TAG_SLOT('b', 'i', 'g', 0, 3)] = {"big", BREAKOUT},
+    [TAG_SLOT('b', 'l', 'o', 'c', 10)] = {"blockquote", BREAKOUT},
+    [TAG_SLOT('b', 'o', 'd', 'y', 4)] = {"body", MC_TAG_BODY},
+    [TAG_SLOT('b', 'r', 0, 0, 2)] = {"br", BREAKOUT},
+    [TAG_SLOT('c', 'e', 'n', 't', 6)] = {"center", BREAKOUT},
+    [TAG_SLOT('c', 'o', 'd', 'e', 4)] = {"code", BREAKOUT},
+    [TAG_SLOT('d', 'd', 0, 0, 2)] = {"dd", BREAKOUT},
+    [TAG_SLOT('d', 'e', 's', 'c', 4)] = {"desc", MC_TAG_DESC},
+    [TAG_SLOT('d', 'i', 'v', 0, 3)] = {"div", BREAKOUT},
+    [TAG_SLOT('d', 'l', 0, 0, 2)] = {"dl", BREAKOUT},
+    [TAG_SLOT('d', 't', 0, 0, 2)] = {"dt", BREAKOUT},
+    [TAG_SLOT('e', 'm', 0, 0, 2)] = {"em", BREAKOUT},
+    [TAG_SLOT('e', 'm', 'b', 'e', 5)] = {"embed", MC_TAG_EMBED},
+    [TAG_SLOT('f', 'o', 'r', 'e', 13)] = {"foreignobject", MC_TAG_FOREIGNOBJECT},
+    [TAG_SLOT('f', 'r', 'a', 'm', 8)] = {"frameset", MC_TAG_FRAMESET},
+    [TAG_SLOT('h', '1', 0, 0, 2)] = {"h1", BREAKOUT},
+    [TAG_SLOT('h', '2', 0, 0, 2)] = {"h2", BREAKOUT},
+    [TAG_SLOT('h', '3', 0, 0, 2)] = {"h3", BREAKOUT},
+    [TAG_SLOT('h', '4', 0, 0, 2)] = {"h4", BREAKOUT},
+    [TAG_SLOT('h', '5', 0, 0, 2)] = {"h5", BREAKOUT},
+    [TAG_SLOT('h', '6', 0, 0, 2)] = {"h6", BREAKOUT},
+    [TAG_SLOT('h', 'e', 'a', 'd', 4)] = {"head", MC_TAG_HEAD},
+    [TAG_SLOT('h', 'r', 0, 0, 2)] = {"hr", BREAKOUT},
+    [TAG_SLOT('h', 't', 'm', 'l', 4)] = {"html", MC_TAG_HTML},
+    [TAG_SLOT('i', 0, 0, 0, 1)] = {"i", BREAKOUT},
+    [TAG_SLOT('i', 'f', 'r', 'a', 6)] = {"iframe", MC_TAG_IFRAME},
+    [TAG_SLOT('i', 'm', 'a', 'g', 5)] = {"image", MC_TAG_IMAGE},
+    [TAG_SLOT('i', 'm', 'g', 0, 3)] = {"img", MC_TAG_IMG},
+    [TAG_SLOT('l', 'i', 0, 0, 2)] = {"li", BREAKOUT},
+    [TAG_SLOT('l', 'i', 'n', 'k', 4)] = {"link", MC_TAG_LINK},
+    [TAG_SLOT('l', 'i', 's', 't', 7)] = {"listing", BREAKOUT},
+    [TAG_SLOT('m', 'a', 't', 'h', 4)] = {"math", MC_TAG_MATH},
+    [TAG_SLOT('m', 'e', 'n', 'u', 4)] = {"menu", BREAKOUT},
+    [TAG_SLOT('m', 'e', 't', 'a', 4)] = {"meta", MC_TAG_META},
+    [TAG_SLOT('m', 'i', 0, 0, 2)] = {"mi", MC_TAG_MI},
+    [TAG_SLOT('m', 'n', 0, 0, 2)] = {"mn", MC_TAG_MN},
+    [TAG_SLOT('m', 'o', 0, 0, 2)] = {"mo", MC_TAG_MO},
+    [TAG_SLOT('m', 's', 0, 0, 2)] = {"ms", MC_TAG_MS},
+    [TAG_SLOT('m', 't', 'e', 'x', 5)] = {"mtext", MC_TAG_MTEXT},
+    [TAG_SLOT('n', 'o', 'b', 'r', 4)] = {"nobr", BREAKOUT},
+    [TAG_SLOT('n', 'o', 'e', 'm', 7)] = {"noembed", MC_TAG_NOEMBED},
+    [TAG_SLOT('n', 'o', 'f', 'r', 8)] = {"noframes", MC_TAG_NOFRAMES},
+    [TAG_SLOT('o', 'b', 'j', 'e', 6)] = {"object", MC_TAG_OBJECT},
+    [TAG_SLOT('o', 'l', 0, 0, 2)] = {"ol", BREAKOUT},
+    [TAG_SLOT('p', 0, 0, 0, 1)] = {"p", BREAKOUT},
+    [TAG_SLOT('p', 'l', 'a', 'i', 9)] = {"plaintext", MC_TAG_PLAINTEXT},
+    [TAG_SLOT('p', 'r', 'e', 0, 3)] = {"pre", BREAKOUT},
+    [TAG_SLOT('r', 'u', 'b', 'y', 4)] = {"ruby", BREAKOUT},
+    [TAG_SLOT('s', 0, 0, 0, 1)] = {"s", BREAKOUT},
+    [TAG_SLOT('s', 'c', 'r', 'i', 6)] = {"script", MC_TAG_SCRIPT},
+    [TAG_SLOT('s', 'm', 'a', 'l', 5)] = {"small", BREAKOUT},
+    [TAG_SLOT('s', 'p', 'a', 'n', 4)] = {"span", BREAKOUT},
+    [TAG_SLOT('s', 't', 'r', 'i', 6)] = {"strike", BREAKOUT},
+    [TAG_SLOT('s', 't', 'r', 'o', 6)] = {"strong", BREAKOUT},
+    [TAG_SLOT('s', 't', 'y', 'l', 5)] = {"style", MC_TAG_STYLE},
+    [TAG_SLOT('s', 'u', 'b', 0, 3)] = {"sub", BREAKOUT},
+    [TAG_SLOT('s', 'u', 'p', 0, 3)] = {"sup", BREAKOUT},
+    [TAG_SLOT('s', 'v', 'g', 0, 3)] = {"svg", MC_TAG_SVG},
+    [TAG_SLOT('t', 'a', 'b', 'l', 5)] = {"table", BREAKOUT},
+    [TAG_SLOT('t', 'e', 'm', 'p', 8)] = {"template", MC_TAG_TEMPLATE},
+    [TAG_SLOT('t', 'e', 'x', 't', 8)] = {"textarea", MC_TAG_TEXTAREA},
+    [TAG_SLOT('t', 'i', 't', 'l', 5)] = {"title", MC_TAG_TITLE},
+    [TAG_SLOT('t', 't', 0, 0, 2)] = {"tt", BREAKOUT},
+    [TAG_SLOT('u', 0, 0, 0, 1)] = {"u", BREAKOUT},
+    [TAG_SLOT('u', 'l', 0, 0, 2)] = {"ul", BREAKOUT},
+    [TAG_SLOT('v', 'a', 'r', 0, 3)] = {"var", BREAKOUT},
+    [TAG_SLOT('x', 'm', 'p', 0, 3)] = {"xmp", MC_TAG_XMP},
+    [TAG_SLOT('v', 'i', 'd', 'e', 5)] = {"video", MC_TAG_VIDEO},
+    [TAG_SLOT('a', 'u', 'd', 'i', 5)] = {"audio", MC_TAG_AUDIO},
+    [TAG_SLOT('s', 'o', 'u', 'r', 6)] = {"source", MC_TAG_SOURCE},
+    [TAG_SLOT('t', 'r', 'a', 'c', 5)] = {"track", MC_TAG_TRACK},
+    [TAG_SLOT('i', 'n', 'p', 'u', 5)] = {"input", MC_TAG_INPUT},
+    [TAG_SLOT('b', 'a', 's', 'e', 4)] = {"base", MC_TAG_BASE},
+    [TAG_SLOT('f', 'r', 'a', 'm', 5)] = {"frame", MC_TAG_FRAME},
+    [TAG_SLOT('n', 'o', 's', 'c', 8)] = {"noscript", MC_TAG_NOSCRIPT},
+    [TAG_SLOT('u', 's', 'e', 0, 3)] = {"use", MC_TAG_USE},
+    [TAG_SLOT('f', 'e', 'i', 'm', 7)] = {"feimage", MC_TAG_FEIMAGE},
 };
 #undef BREAKOUT
+
+/* The first four bytes of a name of LEN bytes, lower-case, as one word;
+ * zero past its end. */
+static uint32_t name_lead(const char *name, size_t len)
+{
+    uint32_t lead = 0;
+
+    for (size_t i = 0; i < len && i < 4; i++)
+        lead |= (uint32_t)(unsigned char)ascii_lower((unsigned char)name[i]) << (8 * i);
+    return lead;
+}
 
 /* The slot of the name at NAME, in any case. */
 static const tag_name_t *name_slot(const char *name, size_t len)
 {
-    unsigned char second = len > 1 ? (unsigned char)ascii_lower((unsigned char)name[1]) : 0;
-
-    return &tag_names[TAG_SLOT((unsigned char)ascii_lower((unsigned char)name[0]), second,
-                               (unsigned char)ascii_lower((unsigned char)name[len - 1]), len)];
+    return &tag_names[TAG_HASH(name_lead(name, len), len)];
 }
 
 static mc_tag_id_t lookup_name(const char *name, size_t len)
@@ -558,6 +567,10 @@ static mc_lex_event_t lex_tag_name(mc_lex_t *lx);
 static mc_lex_event_t name_known(mc_lex_t *lx, mc_tag_id_t id);
 static mc_lex_event_t lex_tag(mc_lex_t *lx);
 
+/* The bytes of a name's first word that are the name's (a table, not a
+ * shift: names of one to three bytes and longer ones come mixed). */
+static const uint32_t lead_mask[5] = {0, 0xffu, 0xffffu, 0xffffffu, 0xffffffffu};
+
 /* A tag's name read at once when sixteen bytes of the chunk are left: its
  * end and its lower-case form from one load, its id from one compare.
  * Returns 0 when the bytewise lex_tag_name must read it. Either way the
@@ -566,7 +579,8 @@ static int tag_name_fast(mc_lex_t *lx, mc_tag_id_t *id)
 {
 #ifdef MC_LEX_SSE2
     __m128i name, known;
-    unsigned ends, same, want, len, lead;
+    unsigned ends, same, want, len;
+    uint32_t lead;
     const tag_name_t *t;
 
     if (lx->end - lx->p < 16)
@@ -584,11 +598,8 @@ static int tag_name_fast(mc_lex_t *lx, mc_tag_id_t *id)
     len = (unsigned)__builtin_ctz(ends);
     if (tag_class[(unsigned char)lx->p[len]] == C_OTHER) /* a control byte, not whitespace */
         return 0;
-    /* the first two bytes from the register, the last from the chunk: a
-     * byte read back from name[], just stored wider, would wait for it */
-    lead = (unsigned)_mm_cvtsi128_si32(name);
-    t = &tag_names[TAG_SLOT(lead & 0xffu, len > 1 ? (lead >> 8) & 0xffu : 0u,
-                            fold_letter(lx->p[len - 1]), len)];
+    lead = (uint32_t)_mm_cvtsi128_si32(name) & lead_mask[len < 4 ? len : 4];
+    t = &tag_names[TAG_HASH(lead, len)];
     lx->name_len = len;
     lx->p += len;
     known = _mm_loadu_si128((const __m128i *)(const void *)t->name);
