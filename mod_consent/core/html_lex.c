@@ -162,8 +162,7 @@ static mc_lex_off_t off_of(const mc_lex_t *lx, const char *at)
 /* Bytes of the classes in SET (a bit per enum tag_class). */
 #define CLASS_BIT(k) (1u << (k))
 #define SET_NAME_END (CLASS_BIT(C_SPACE) | CLASS_BIT(C_SLASH) | CLASS_BIT(C_GT))
-#define SET_ATTR_NAME_END                                                                          \
-    (SET_NAME_END | CLASS_BIT(C_EQ) | CLASS_BIT(C_DQ) | CLASS_BIT(C_SQ))
+#define SET_ATTR_NAME_END (SET_NAME_END | CLASS_BIT(C_EQ) | CLASS_BIT(C_DQ) | CLASS_BIT(C_SQ))
 #define SET_VALUE_END (CLASS_BIT(C_SPACE) | CLASS_BIT(C_GT))
 
 /* The first byte at or after P of a class in SET, where a '>' lies ahead
@@ -757,20 +756,21 @@ static mc_lex_event_t tag_done(mc_lex_t *lx, const char *after, int self_closing
     (((uint64_t)(len) << 16) | ((uint64_t)(first) << 8) | (uint64_t)(last))
 #define FETCHING_SLOT(len, first, last)                                                            \
     (((unsigned)(first) + 4u * (unsigned)(last) + 3u * (unsigned)(len)) & 31u)
-#define FETCHING(len, first, last) [FETCHING_SLOT(len, first, last)] = FETCHING_KEY(len, first, last)
+#define FETCHING(len, first, last)                                                                 \
+    [FETCHING_SLOT(len, first, last)] = FETCHING_KEY(len, first, last)
 
 static const uint64_t fetching_keys[32] = {
-    FETCHING(4, 'p', 'g'), /* ping */
-    FETCHING(4, 'f', 'l'), /* fill */
-    FETCHING(4, 'm', 'k'), /* mask */
-    FETCHING(5, 's', 'e'), /* style */
-    FETCHING(6, 's', 't'), /* srcset */
-    FETCHING(6, 's', 'c'), /* srcdoc */
-    FETCHING(6, 's', 'e'), /* stroke */
-    FETCHING(6, 'p', 'r'), /* poster */
-    FETCHING(6, 'f', 'r'), /* filter */
-    FETCHING(6, 'c', 'r'), /* cursor */
-    FETCHING(9, 'c', 'h'), /* clip-path */
+    FETCHING(4, 'p', 'g'),  /* ping */
+    FETCHING(4, 'f', 'l'),  /* fill */
+    FETCHING(4, 'm', 'k'),  /* mask */
+    FETCHING(5, 's', 'e'),  /* style */
+    FETCHING(6, 's', 't'),  /* srcset */
+    FETCHING(6, 's', 'c'),  /* srcdoc */
+    FETCHING(6, 's', 'e'),  /* stroke */
+    FETCHING(6, 'p', 'r'),  /* poster */
+    FETCHING(6, 'f', 'r'),  /* filter */
+    FETCHING(6, 'c', 'r'),  /* cursor */
+    FETCHING(9, 'c', 'h'),  /* clip-path */
     FETCHING(10, 'b', 'd'), /* background */
     FETCHING(10, 'm', 'd'), /* marker-mid, marker-end */
     FETCHING(11, 'i', 't'), /* imagesrcset */

@@ -380,7 +380,8 @@ static void bigrams_of(bigrams_t *bg, const char *s, size_t n)
 static int literal_may_occur(const mc_pattern_t *pat, const bigrams_t *bg)
 {
     for (size_t i = 0; i + 1 < pat->literal_len; i++) {
-        unsigned h = bigram_hash((unsigned char)pat->literal[i], (unsigned char)pat->literal[i + 1]);
+        unsigned h =
+            bigram_hash((unsigned char)pat->literal[i], (unsigned char)pat->literal[i + 1]);
 
         if (!(bg->bits[h / 64] & ((uint64_t)1 << (h % 64))))
             return 0;
@@ -742,8 +743,7 @@ static const mc_rule_t *match_url_rules(const apr_array_header_t *rules, const c
  * list: a signature whose required literal the script surely lacks (one of
  * its byte pairs missing, bigrams_t) is passed without running it. One
  * pass over the script tells that for all of them. */
-static const mc_rule_t *match_inline_rules(const apr_array_header_t *rules, const char *s,
-                                           size_t n)
+static const mc_rule_t *match_inline_rules(const apr_array_header_t *rules, const char *s, size_t n)
 {
     bigrams_t bg;
     int have_bigrams = 0;
