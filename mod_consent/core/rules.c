@@ -353,27 +353,25 @@ static void literal_find(apr_pool_t *p, mc_pattern_t *pat, const char *re, size_
     }
 }
 
-/* The bytes pairs a subject holds, hashed into BIGRAM_BITS bits: a pair
- * whose bit is clear is surely not in it. */
-#define BIGRAM_BITS 4096
+/* The byte pairs a subject holds, hashed into BIGRAM_SLOTS bytes: a pair
+ * whose byte is 0 is surely not in it. A byte a slot rather than a bit:
+ * marking one is a plain store, with no read of the word before. */
+#define BIGRAM_SLOTS 2048
 
 typedef struct bigrams {
-    uint64_t bits[BIGRAM_BITS / 64];
+    unsigned char seen[BIGRAM_SLOTS];
 } bigrams_t;
 
 static unsigned bigram_hash(unsigned char a, unsigned char b)
 {
-    return ((unsigned)a * 61u + (unsigned)b) & (BIGRAM_BITS - 1u);
+    return ((unsigned)a * 61u + (unsigned)b) & (BIGRAM_SLOTS - 1u);
 }
 
 static void bigrams_of(bigrams_t *bg, const char *s, size_t n)
 {
     memset(bg, 0, sizeof(*bg));
-    for (size_t i = 0; i + 1 < n; i++) {
-        unsigned h = bigram_hash((unsigned char)s[i], (unsigned char)s[i + 1]);
-
-        bg->bits[h / 64] |= (uint64_t)1 << (h % 64);
-    }
+    for (size_t i = 0; i + 1 < n; i++)
+        bg->seen[bigram_hash((unsigned char)s[i], (unsigned char)s[i + 1])] = 1;
 }
 
 /* 0 when PAT surely cannot match a subject with the pairs BG. */
@@ -383,7 +381,7 @@ static int literal_may_occur(const mc_pattern_t *pat, const bigrams_t *bg)
         unsigned h =
             bigram_hash((unsigned char)pat->literal[i], (unsigned char)pat->literal[i + 1]);
 
-        if (!(bg->bits[h / 64] & ((uint64_t)1 << (h % 64))))
+        if (!bg->seen[h])
             return 0;
     }
     return 1;
