@@ -162,6 +162,67 @@ static const struct {
                          {"shadowrootmode", 14},
                          {"shadowroot", 10}};
 
+/* Attribute names are found as tag names are (html_lex.c): one probe of a
+ * hash table, whose slot is worked out from the name's first byte, its
+ * second-to-last and fourth-to-last bytes (0 when it has fewer than four)
+ * and its length; -Woverride-init makes a collision a compile error. A slot
+ * holds the attr_id_t plus one; 0: no name. */
+#define ATTR_SLOTS 128
+#define ATTR_SLOT(first, second_last, fourth_last, len)                                            \
+    (((unsigned)(first) + 13u * (unsigned)(second_last) + 6u * (unsigned)(fourth_last) +           \
+      15u * (unsigned)(len)) &                                                                     \
+     (ATTR_SLOTS - 1u))
+
+static const unsigned char attr_slots[ATTR_SLOTS] = {
+    [ATTR_SLOT('s', 'r', 0, 3)] = A_SRC + 1,
+    [ATTR_SLOT('h', 'e', 'h', 4)] = A_HREF + 1,
+    [ATTR_SLOT('x', 'e', 'h', 10)] = A_XLINK_HREF + 1,
+    [ATTR_SLOT('d', 't', 'd', 4)] = A_DATA + 1,
+    [ATTR_SLOT('s', 'e', 'c', 6)] = A_SRCSET + 1,
+    [ATTR_SLOT('i', 'e', 'c', 11)] = A_IMAGESRCSET + 1,
+    [ATTR_SLOT('p', 'e', 's', 6)] = A_POSTER + 1,
+    [ATTR_SLOT('b', 'n', 'o', 10)] = A_BACKGROUND + 1,
+    [ATTR_SLOT('p', 'n', 'p', 4)] = A_PING + 1,
+    [ATTR_SLOT('s', 'l', 't', 5)] = A_STYLE + 1,
+    [ATTR_SLOT('s', 'o', 'c', 6)] = A_SRCDOC + 1,
+    [ATTR_SLOT('c', 'n', 't', 7)] = A_CONTENT + 1,
+    [ATTR_SLOT('f', 'l', 'f', 4)] = A_FILL + 1,
+    [ATTR_SLOT('s', 'k', 'r', 6)] = A_STROKE + 1,
+    [ATTR_SLOT('f', 'e', 'l', 6)] = A_FILTER + 1,
+    [ATTR_SLOT('m', 's', 'm', 4)] = A_MASK + 1,
+    [ATTR_SLOT('c', 'o', 'r', 6)] = A_CURSOR + 1,
+    [ATTR_SLOT('c', 't', 'p', 9)] = A_CLIP_PATH + 1,
+    [ATTR_SLOT('m', 'r', 't', 12)] = A_MARKER_START + 1,
+    [ATTR_SLOT('m', 'i', '-', 10)] = A_MARKER_MID + 1,
+    [ATTR_SLOT('m', 'n', '-', 10)] = A_MARKER_END + 1,
+    [ATTR_SLOT('h', 'i', 'q', 10)] = A_HTTP_EQUIV + 1,
+    [ATTR_SLOT('t', 'p', 't', 4)] = A_TYPE + 1,
+    [ATTR_SLOT('d', 'n', 's', 12)] = A_CONSENT + 1,
+    [ATTR_SLOT('d', 'r', '-', 16)] = A_CONSENT_SRC + 1,
+    [ATTR_SLOT('d', 'e', 'c', 19)] = A_CONSENT_SRCSET + 1,
+    [ATTR_SLOT('d', 'e', 'c', 24)] = A_CONSENT_IMAGESRCSET + 1,
+    [ATTR_SLOT('d', 'e', 's', 19)] = A_CONSENT_POSTER + 1,
+    [ATTR_SLOT('d', 'n', 'o', 23)] = A_CONSENT_BACKGROUND + 1,
+    [ATTR_SLOT('d', 'n', 'p', 17)] = A_CONSENT_PING + 1,
+    [ATTR_SLOT('d', 'l', 't', 18)] = A_CONSENT_STYLE + 1,
+    [ATTR_SLOT('d', 'o', 'c', 19)] = A_CONSENT_SRCDOC + 1,
+    [ATTR_SLOT('d', 'n', 't', 20)] = A_CONSENT_CONTENT + 1,
+    [ATTR_SLOT('d', 'l', 'f', 17)] = A_CONSENT_FILL + 1,
+    [ATTR_SLOT('d', 'k', 'r', 19)] = A_CONSENT_STROKE + 1,
+    [ATTR_SLOT('d', 'e', 'l', 19)] = A_CONSENT_FILTER + 1,
+    [ATTR_SLOT('d', 's', 'm', 17)] = A_CONSENT_MASK + 1,
+    [ATTR_SLOT('d', 'o', 'r', 19)] = A_CONSENT_CURSOR + 1,
+    [ATTR_SLOT('d', 't', 'p', 22)] = A_CONSENT_CLIP_PATH + 1,
+    [ATTR_SLOT('d', 'r', 't', 25)] = A_CONSENT_MARKER_START + 1,
+    [ATTR_SLOT('d', 'i', '-', 23)] = A_CONSENT_MARKER_MID + 1,
+    [ATTR_SLOT('d', 'n', '-', 23)] = A_CONSENT_MARKER_END + 1,
+    [ATTR_SLOT('d', 'p', 't', 17)] = A_CONSENT_TYPE + 1,
+    [ATTR_SLOT('d', 'c', 'v', 20)] = A_CONSENT_SERVICE + 1,
+    [ATTR_SLOT('l', 'n', 'l', 4)] = A_LANG + 1,
+    [ATTR_SLOT('s', 'd', 'm', 14)] = A_SHADOWROOTMODE + 1,
+    [ATTR_SLOT('s', 'o', 'r', 10)] = A_SHADOWROOT + 1,
+};
+
 #define BIT(a) ((uint64_t)1 << (a))
 
 /* How an attribute's value leads to fetches. */
@@ -620,11 +681,17 @@ static void inject_banner(mc_html_t *h, mc_lex_off_t at)
 
 static int attr_lookup(const char *name, size_t len)
 {
-    for (int a = 0; a < A_COUNT; a++) {
-        if (attr_names[a].len == len && prefix_equals_ci(name, attr_names[a].name, len))
-            return a;
-    }
-    return -1;
+    unsigned slot;
+    int a;
+
+    if (len < 3) /* every name read is longer */
+        return -1;
+    slot = ATTR_SLOT((unsigned char)ascii_lower(name[0]), (unsigned char)ascii_lower(name[len - 2]),
+                     len >= 4 ? (unsigned char)ascii_lower(name[len - 4]) : 0, len);
+    a = (int)attr_slots[slot] - 1;
+    if (a < 0 || attr_names[a].len != len || !prefix_equals_ci(name, attr_names[a].name, len))
+        return -1;
+    return a;
 }
 
 static void collect_attr(void *baton, const char *tag, const mc_lex_attr_t *attr)

@@ -1,3 +1,6 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memrchr */
+#endif
 #include "html_lex.h"
 
 #include <string.h>
@@ -126,6 +129,15 @@ static char ascii_lower(unsigned char c)
     return (char)((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
 }
 
+/* C with bit 0x20 set: its lower case when it is a letter, and never a
+ * letter when it is not (0x40 and 0x5b..0x5f become '`' and '{'..DEL). So
+ * where only letters can match — the keys of fetching_keys[] — it does
+ * what ascii_lower does, in one instruction. */
+static unsigned char fold_letter(char c)
+{
+    return (unsigned char)c | 0x20u;
+}
+
 /* Whitespace, '/' or '>': what may follow a tag name. */
 static int ends_name(unsigned char c)
 {
@@ -137,6 +149,83 @@ static int ends_name(unsigned char c)
 static mc_lex_off_t off_of(const mc_lex_t *lx, const char *at)
 {
     return lx->chunk_off + (mc_lex_off_t)(at - lx->chunk);
+}
+
+/* --- searching a few bytes ahead -------------------------------------------------------
+ *
+ * Inside a tag the runs are short (a name, a value: a few bytes each), so
+ * they are searched a byte at a time, each byte's class from one table.
+ * Sixteen-byte compares measured slower there: each class of byte costs a
+ * compare, and the next step waits for the compare's result, where a byte
+ * loop lets the branch predictor run ahead. Only a tag's name, read once
+ * per tag, is found with one load (tag_name_fast). */
+
+/* Bytes of the classes in SET (a bit per enum tag_class). */
+#define CLASS_BIT(k) (1u << (k))
+#define SET_NAME_END (CLASS_BIT(C_SPACE) | CLASS_BIT(C_SLASH) | CLASS_BIT(C_GT))
+#define SET_ATTR_NAME_END (SET_NAME_END | CLASS_BIT(C_EQ) | CLASS_BIT(C_DQ) | CLASS_BIT(C_SQ))
+#define SET_VALUE_END (CLASS_BIT(C_SPACE) | CLASS_BIT(C_GT))
+
+/* The first byte at or after P of a class in SET, where a '>' lies ahead
+ * of P: every set holds '>', so the search stops there at the latest and
+ * needs no bound (one compare and branch less a byte, on the bytes of
+ * every attribute name). */
+static inline const char *find_fenced(const char *p, unsigned set)
+{
+    while (!(set & CLASS_BIT(tag_class[(unsigned char)*p])))
+        p++;
+    return p;
+}
+
+/* Past the whitespace at P, where a '>' lies ahead. */
+static const char *skip_space_fenced(const char *p)
+{
+    while (tag_class[(unsigned char)*p] == C_SPACE)
+        p++;
+    return p;
+}
+
+#ifdef MC_LEX_SSE2
+static unsigned byte_mask(__m128i v, char c)
+{
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+}
+
+/* The bytes of V that may end a tag name, a bit each: whitespace, '/',
+ * '>', and the other bytes up to ' ', which one compare takes with the
+ * whitespace (tag_name_fast sends those few names to the bytewise read). */
+static unsigned name_end_mask(__m128i v)
+{
+    __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(' ')), v);
+    __m128i slash = _mm_cmpeq_epi8(v, _mm_set1_epi8('/'));
+    __m128i gt = _mm_cmpeq_epi8(v, _mm_set1_epi8('>'));
+
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(low, _mm_or_si128(slash, gt)));
+}
+
+static __m128i lower16(__m128i v)
+{
+    __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+                                  _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+
+    return _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8('a' - 'A')));
+}
+#endif
+
+/* The next '<' in [P, END), or NULL. On tag-heavy pages it is mostly a
+ * few bytes on, which one compare of sixteen finds sooner than a call. */
+static const char *find_lt(const char *p, const char *end)
+{
+#ifdef MC_LEX_SSE2
+    if (end - p >= 16) {
+        unsigned hits = byte_mask(_mm_loadu_si128((const __m128i *)(const void *)p), '<');
+
+        if (hits)
+            return p + __builtin_ctz(hits);
+        p += 16;
+    }
+#endif
+    return memchr(p, '<', (size_t)(end - p));
 }
 
 /* The first '-' or '<' in [P, END), or END. Only escaped script text needs
@@ -151,121 +240,133 @@ static const char *find_dash_or_lt(const char *p, const char *end)
 /* --- tag names -------------------------------------------------------------------- */
 
 /* Tag names are found with one probe of a hash table: a name's slot is
- * worked out from its first, second and last bytes and its length. The
- * slots of the names below are all different — were two to collide, the
- * second initialiser would override the first, which -Wextra (gcc's
- * -Woverride-init, clang's -Winitializer-overrides) makes an error. A
- * one-byte name has 0 for its second byte. Looked up once per tag, this
- * avoids the mispredicted branches of a search through lists. */
+ * worked out from its first four bytes (zero past its end) and its length,
+ * a multiplicative hash. The slots of the names below are all different —
+ * were two to collide, the second initialiser would override the first,
+ * which -Wextra (gcc's -Woverride-init, clang's -Winitializer-overrides)
+ * makes an error. The four bytes come from the register that read the
+ * name (tag_name_fast), so the probe need not wait for a load of the
+ * name's last byte. Looked up once per tag, this avoids the mispredicted
+ * branches of a search through lists. */
 #define TAG_SLOTS 512
-#define TAG_SLOT(first, second, last, len)                                                         \
-    (((unsigned)(first) + (unsigned)(second) + 17u * (unsigned)(last) + 21u * (len)) &              \
-     (TAG_SLOTS - 1u))
+#define TAG_LEAD(b0, b1, b2, b3)                                                                   \
+    ((uint32_t)(b0) | (uint32_t)(b1) << 8 | (uint32_t)(b2) << 16 | (uint32_t)(b3) << 24)
+#define TAG_HASH(lead, len) ((uint32_t)(((lead) ^ ((uint32_t)(len) << 16)) * 0x803468b7u) >> 23)
+#define TAG_SLOT(b0, b1, b2, b3, len) TAG_HASH(TAG_LEAD(b0, b1, b2, b3), len)
 
 typedef struct tag_name {
-    const char *name;
+    char name[MC_LEX_NAME_MAX + 1];
     mc_tag_id_t id;
 } tag_name_t;
 
 #define BREAKOUT MC_TAG_BREAKOUT
 static const tag_name_t tag_names[TAG_SLOTS] = {
-    [TAG_SLOT('b', 0, 'b', 1)] = {"b", BREAKOUT},
-    [TAG_SLOT('b', 'i', 'g', 3)] = {"big", BREAKOUT},
-    [TAG_SLOT('b', 'l', 'e', 10)] = {"blockquote", BREAKOUT},
-    [TAG_SLOT('b', 'o', 'y', 4)] = {"body", MC_TAG_BODY},
-    [TAG_SLOT('b', 'r', 'r', 2)] = {"br", BREAKOUT},
-    [TAG_SLOT('c', 'e', 'r', 6)] = {"center", BREAKOUT},
-    [TAG_SLOT('c', 'o', 'e', 4)] = {"code", BREAKOUT},
-    [TAG_SLOT('d', 'd', 'd', 2)] = {"dd", BREAKOUT},
-    [TAG_SLOT('d', 'e', 'c', 4)] = {"desc", MC_TAG_DESC},
-    [TAG_SLOT('d', 'i', 'v', 3)] = {"div", BREAKOUT},
-    [TAG_SLOT('d', 'l', 'l', 2)] = {"dl", BREAKOUT},
-    [TAG_SLOT('d', 't', 't', 2)] = {"dt", BREAKOUT},
-    [TAG_SLOT('e', 'm', 'm', 2)] = {"em", BREAKOUT},
-    [TAG_SLOT('e', 'm', 'd', 5)] = {"embed", MC_TAG_EMBED},
-    [TAG_SLOT('f', 'o', 't', 13)] = {"foreignobject", MC_TAG_FOREIGNOBJECT},
-    [TAG_SLOT('f', 'r', 't', 8)] = {"frameset", MC_TAG_FRAMESET},
-    [TAG_SLOT('h', '1', '1', 2)] = {"h1", BREAKOUT},
-    [TAG_SLOT('h', '2', '2', 2)] = {"h2", BREAKOUT},
-    [TAG_SLOT('h', '3', '3', 2)] = {"h3", BREAKOUT},
-    [TAG_SLOT('h', '4', '4', 2)] = {"h4", BREAKOUT},
-    [TAG_SLOT('h', '5', '5', 2)] = {"h5", BREAKOUT},
-    [TAG_SLOT('h', '6', '6', 2)] = {"h6", BREAKOUT},
-    [TAG_SLOT('h', 'e', 'd', 4)] = {"head", MC_TAG_HEAD},
-    [TAG_SLOT('h', 'r', 'r', 2)] = {"hr", BREAKOUT},
-    [TAG_SLOT('h', 't', 'l', 4)] = {"html", MC_TAG_HTML},
-    [TAG_SLOT('i', 0, 'i', 1)] = {"i", BREAKOUT},
-    [TAG_SLOT('i', 'f', 'e', 6)] = {"iframe", MC_TAG_IFRAME},
-    [TAG_SLOT('i', 'm', 'e', 5)] = {"image", MC_TAG_IMAGE},
-    [TAG_SLOT('i', 'm', 'g', 3)] = {"img", MC_TAG_IMG},
-    [TAG_SLOT('l', 'i', 'i', 2)] = {"li", BREAKOUT},
-    [TAG_SLOT('l', 'i', 'k', 4)] = {"link", MC_TAG_LINK},
-    [TAG_SLOT('l', 'i', 'g', 7)] = {"listing", BREAKOUT},
-    [TAG_SLOT('m', 'a', 'h', 4)] = {"math", MC_TAG_MATH},
-    [TAG_SLOT('m', 'e', 'u', 4)] = {"menu", BREAKOUT},
-    [TAG_SLOT('m', 'e', 'a', 4)] = {"meta", MC_TAG_META},
-    [TAG_SLOT('m', 'i', 'i', 2)] = {"mi", MC_TAG_MI},
-    [TAG_SLOT('m', 'n', 'n', 2)] = {"mn", MC_TAG_MN},
-    [TAG_SLOT('m', 'o', 'o', 2)] = {"mo", MC_TAG_MO},
-    [TAG_SLOT('m', 's', 's', 2)] = {"ms", MC_TAG_MS},
-    [TAG_SLOT('m', 't', 't', 5)] = {"mtext", MC_TAG_MTEXT},
-    [TAG_SLOT('n', 'o', 'r', 4)] = {"nobr", BREAKOUT},
-    [TAG_SLOT('n', 'o', 'd', 7)] = {"noembed", MC_TAG_NOEMBED},
-    [TAG_SLOT('n', 'o', 's', 8)] = {"noframes", MC_TAG_NOFRAMES},
-    [TAG_SLOT('o', 'b', 't', 6)] = {"object", MC_TAG_OBJECT},
-    [TAG_SLOT('o', 'l', 'l', 2)] = {"ol", BREAKOUT},
-    [TAG_SLOT('p', 0, 'p', 1)] = {"p", BREAKOUT},
-    [TAG_SLOT('p', 'l', 't', 9)] = {"plaintext", MC_TAG_PLAINTEXT},
-    [TAG_SLOT('p', 'r', 'e', 3)] = {"pre", BREAKOUT},
-    [TAG_SLOT('r', 'u', 'y', 4)] = {"ruby", BREAKOUT},
-    [TAG_SLOT('s', 0, 's', 1)] = {"s", BREAKOUT},
-    [TAG_SLOT('s', 'c', 't', 6)] = {"script", MC_TAG_SCRIPT},
-    [TAG_SLOT('s', 'm', 'l', 5)] = {"small", BREAKOUT},
-    [TAG_SLOT('s', 'p', 'n', 4)] = {"span", BREAKOUT},
-    [TAG_SLOT('s', 't', 'e', 6)] = {"strike", BREAKOUT},
-    [TAG_SLOT('s', 't', 'g', 6)] = {"strong", BREAKOUT},
-    [TAG_SLOT('s', 't', 'e', 5)] = {"style", MC_TAG_STYLE},
-    [TAG_SLOT('s', 'u', 'b', 3)] = {"sub", BREAKOUT},
-    [TAG_SLOT('s', 'u', 'p', 3)] = {"sup", BREAKOUT},
-    [TAG_SLOT('s', 'v', 'g', 3)] = {"svg", MC_TAG_SVG},
-    [TAG_SLOT('t', 'a', 'e', 5)] = {"table", BREAKOUT},
-    [TAG_SLOT('t', 'e', 'e', 8)] = {"template", MC_TAG_TEMPLATE},
-    [TAG_SLOT('t', 'e', 'a', 8)] = {"textarea", MC_TAG_TEXTAREA},
-    [TAG_SLOT('t', 'i', 'e', 5)] = {"title", MC_TAG_TITLE},
-    [TAG_SLOT('t', 't', 't', 2)] = {"tt", BREAKOUT},
-    [TAG_SLOT('u', 0, 'u', 1)] = {"u", BREAKOUT},
-    [TAG_SLOT('u', 'l', 'l', 2)] = {"ul", BREAKOUT},
-    [TAG_SLOT('v', 'a', 'r', 3)] = {"var", BREAKOUT},
-    [TAG_SLOT('x', 'm', 'p', 3)] = {"xmp", MC_TAG_XMP},
-    [TAG_SLOT('v', 'i', 'o', 5)] = {"video", MC_TAG_VIDEO},
-    [TAG_SLOT('a', 'u', 'o', 5)] = {"audio", MC_TAG_AUDIO},
-    [TAG_SLOT('s', 'o', 'e', 6)] = {"source", MC_TAG_SOURCE},
-    [TAG_SLOT('t', 'r', 'k', 5)] = {"track", MC_TAG_TRACK},
-    [TAG_SLOT('i', 'n', 't', 5)] = {"input", MC_TAG_INPUT},
-    [TAG_SLOT('b', 'a', 'e', 4)] = {"base", MC_TAG_BASE},
-    [TAG_SLOT('f', 'r', 'e', 5)] = {"frame", MC_TAG_FRAME},
-    [TAG_SLOT('n', 'o', 't', 8)] = {"noscript", MC_TAG_NOSCRIPT},
-    [TAG_SLOT('u', 's', 'e', 3)] = {"use", MC_TAG_USE},
-    [TAG_SLOT('f', 'e', 'e', 7)] = {"feimage", MC_TAG_FEIMAGE},
+    [TAG_SLOT('b', 0, 0, 0, 1)] = {"b", BREAKOUT},
+    [TAG_SLOT('b', 'i', 'g', 0, 3)] = {"big", BREAKOUT},
+    [TAG_SLOT('b', 'l', 'o', 'c', 10)] = {"blockquote", BREAKOUT},
+    [TAG_SLOT('b', 'o', 'd', 'y', 4)] = {"body", MC_TAG_BODY},
+    [TAG_SLOT('b', 'r', 0, 0, 2)] = {"br", BREAKOUT},
+    [TAG_SLOT('c', 'e', 'n', 't', 6)] = {"center", BREAKOUT},
+    [TAG_SLOT('c', 'o', 'd', 'e', 4)] = {"code", BREAKOUT},
+    [TAG_SLOT('d', 'd', 0, 0, 2)] = {"dd", BREAKOUT},
+    [TAG_SLOT('d', 'e', 's', 'c', 4)] = {"desc", MC_TAG_DESC},
+    [TAG_SLOT('d', 'i', 'v', 0, 3)] = {"div", BREAKOUT},
+    [TAG_SLOT('d', 'l', 0, 0, 2)] = {"dl", BREAKOUT},
+    [TAG_SLOT('d', 't', 0, 0, 2)] = {"dt", BREAKOUT},
+    [TAG_SLOT('e', 'm', 0, 0, 2)] = {"em", BREAKOUT},
+    [TAG_SLOT('e', 'm', 'b', 'e', 5)] = {"embed", MC_TAG_EMBED},
+    [TAG_SLOT('f', 'o', 'r', 'e', 13)] = {"foreignobject", MC_TAG_FOREIGNOBJECT},
+    [TAG_SLOT('f', 'r', 'a', 'm', 8)] = {"frameset", MC_TAG_FRAMESET},
+    [TAG_SLOT('h', '1', 0, 0, 2)] = {"h1", BREAKOUT},
+    [TAG_SLOT('h', '2', 0, 0, 2)] = {"h2", BREAKOUT},
+    [TAG_SLOT('h', '3', 0, 0, 2)] = {"h3", BREAKOUT},
+    [TAG_SLOT('h', '4', 0, 0, 2)] = {"h4", BREAKOUT},
+    [TAG_SLOT('h', '5', 0, 0, 2)] = {"h5", BREAKOUT},
+    [TAG_SLOT('h', '6', 0, 0, 2)] = {"h6", BREAKOUT},
+    [TAG_SLOT('h', 'e', 'a', 'd', 4)] = {"head", MC_TAG_HEAD},
+    [TAG_SLOT('h', 'r', 0, 0, 2)] = {"hr", BREAKOUT},
+    [TAG_SLOT('h', 't', 'm', 'l', 4)] = {"html", MC_TAG_HTML},
+    [TAG_SLOT('i', 0, 0, 0, 1)] = {"i", BREAKOUT},
+    [TAG_SLOT('i', 'f', 'r', 'a', 6)] = {"iframe", MC_TAG_IFRAME},
+    [TAG_SLOT('i', 'm', 'a', 'g', 5)] = {"image", MC_TAG_IMAGE},
+    [TAG_SLOT('i', 'm', 'g', 0, 3)] = {"img", MC_TAG_IMG},
+    [TAG_SLOT('l', 'i', 0, 0, 2)] = {"li", BREAKOUT},
+    [TAG_SLOT('l', 'i', 'n', 'k', 4)] = {"link", MC_TAG_LINK},
+    [TAG_SLOT('l', 'i', 's', 't', 7)] = {"listing", BREAKOUT},
+    [TAG_SLOT('m', 'a', 't', 'h', 4)] = {"math", MC_TAG_MATH},
+    [TAG_SLOT('m', 'e', 'n', 'u', 4)] = {"menu", BREAKOUT},
+    [TAG_SLOT('m', 'e', 't', 'a', 4)] = {"meta", MC_TAG_META},
+    [TAG_SLOT('m', 'i', 0, 0, 2)] = {"mi", MC_TAG_MI},
+    [TAG_SLOT('m', 'n', 0, 0, 2)] = {"mn", MC_TAG_MN},
+    [TAG_SLOT('m', 'o', 0, 0, 2)] = {"mo", MC_TAG_MO},
+    [TAG_SLOT('m', 's', 0, 0, 2)] = {"ms", MC_TAG_MS},
+    [TAG_SLOT('m', 't', 'e', 'x', 5)] = {"mtext", MC_TAG_MTEXT},
+    [TAG_SLOT('n', 'o', 'b', 'r', 4)] = {"nobr", BREAKOUT},
+    [TAG_SLOT('n', 'o', 'e', 'm', 7)] = {"noembed", MC_TAG_NOEMBED},
+    [TAG_SLOT('n', 'o', 'f', 'r', 8)] = {"noframes", MC_TAG_NOFRAMES},
+    [TAG_SLOT('o', 'b', 'j', 'e', 6)] = {"object", MC_TAG_OBJECT},
+    [TAG_SLOT('o', 'l', 0, 0, 2)] = {"ol", BREAKOUT},
+    [TAG_SLOT('p', 0, 0, 0, 1)] = {"p", BREAKOUT},
+    [TAG_SLOT('p', 'l', 'a', 'i', 9)] = {"plaintext", MC_TAG_PLAINTEXT},
+    [TAG_SLOT('p', 'r', 'e', 0, 3)] = {"pre", BREAKOUT},
+    [TAG_SLOT('r', 'u', 'b', 'y', 4)] = {"ruby", BREAKOUT},
+    [TAG_SLOT('s', 0, 0, 0, 1)] = {"s", BREAKOUT},
+    [TAG_SLOT('s', 'c', 'r', 'i', 6)] = {"script", MC_TAG_SCRIPT},
+    [TAG_SLOT('s', 'm', 'a', 'l', 5)] = {"small", BREAKOUT},
+    [TAG_SLOT('s', 'p', 'a', 'n', 4)] = {"span", BREAKOUT},
+    [TAG_SLOT('s', 't', 'r', 'i', 6)] = {"strike", BREAKOUT},
+    [TAG_SLOT('s', 't', 'r', 'o', 6)] = {"strong", BREAKOUT},
+    [TAG_SLOT('s', 't', 'y', 'l', 5)] = {"style", MC_TAG_STYLE},
+    [TAG_SLOT('s', 'u', 'b', 0, 3)] = {"sub", BREAKOUT},
+    [TAG_SLOT('s', 'u', 'p', 0, 3)] = {"sup", BREAKOUT},
+    [TAG_SLOT('s', 'v', 'g', 0, 3)] = {"svg", MC_TAG_SVG},
+    [TAG_SLOT('t', 'a', 'b', 'l', 5)] = {"table", BREAKOUT},
+    [TAG_SLOT('t', 'e', 'm', 'p', 8)] = {"template", MC_TAG_TEMPLATE},
+    [TAG_SLOT('t', 'e', 'x', 't', 8)] = {"textarea", MC_TAG_TEXTAREA},
+    [TAG_SLOT('t', 'i', 't', 'l', 5)] = {"title", MC_TAG_TITLE},
+    [TAG_SLOT('t', 't', 0, 0, 2)] = {"tt", BREAKOUT},
+    [TAG_SLOT('u', 0, 0, 0, 1)] = {"u", BREAKOUT},
+    [TAG_SLOT('u', 'l', 0, 0, 2)] = {"ul", BREAKOUT},
+    [TAG_SLOT('v', 'a', 'r', 0, 3)] = {"var", BREAKOUT},
+    [TAG_SLOT('x', 'm', 'p', 0, 3)] = {"xmp", MC_TAG_XMP},
+    [TAG_SLOT('v', 'i', 'd', 'e', 5)] = {"video", MC_TAG_VIDEO},
+    [TAG_SLOT('a', 'u', 'd', 'i', 5)] = {"audio", MC_TAG_AUDIO},
+    [TAG_SLOT('s', 'o', 'u', 'r', 6)] = {"source", MC_TAG_SOURCE},
+    [TAG_SLOT('t', 'r', 'a', 'c', 5)] = {"track", MC_TAG_TRACK},
+    [TAG_SLOT('i', 'n', 'p', 'u', 5)] = {"input", MC_TAG_INPUT},
+    [TAG_SLOT('b', 'a', 's', 'e', 4)] = {"base", MC_TAG_BASE},
+    [TAG_SLOT('f', 'r', 'a', 'm', 5)] = {"frame", MC_TAG_FRAME},
+    [TAG_SLOT('n', 'o', 's', 'c', 8)] = {"noscript", MC_TAG_NOSCRIPT},
+    [TAG_SLOT('u', 's', 'e', 0, 3)] = {"use", MC_TAG_USE},
+    [TAG_SLOT('f', 'e', 'i', 'm', 7)] = {"feimage", MC_TAG_FEIMAGE},
 };
 #undef BREAKOUT
 
+/* The first four bytes of a name of LEN bytes, lower-case, as one word;
+ * zero past its end. */
+static uint32_t name_lead(const char *name, size_t len)
+{
+    uint32_t lead = 0;
+
+    for (size_t i = 0; i < len && i < 4; i++)
+        lead |= (uint32_t)(unsigned char)ascii_lower((unsigned char)name[i]) << (8 * i);
+    return lead;
+}
+
+/* The slot of the name at NAME, in any case. */
+static const tag_name_t *name_slot(const char *name, size_t len)
+{
+    return &tag_names[TAG_HASH(name_lead(name, len), len)];
+}
+
 static mc_tag_id_t lookup_name(const char *name, size_t len)
 {
-    unsigned char second = len > 1 ? (unsigned char)name[1] : 0;
     const tag_name_t *t;
-    size_t k = 0;
 
     if (len > MC_LEX_NAME_MAX)
         return MC_TAG_OTHER;
-    t = &tag_names[TAG_SLOT((unsigned char)name[0], second, (unsigned char)name[len - 1], len)];
-    if (!t->name)
-        return MC_TAG_OTHER;
-    /* byte by byte: the name was just written that way, and reading it
-     * back in words would stall on store forwarding */
-    while (k < len && t->name[k] != '\0' && t->name[k] == name[k])
-        k++;
-    return k == len && t->name[k] == '\0' ? t->id : MC_TAG_OTHER;
+    t = name_slot(name, len);
+    return memcmp(t->name, name, len) == 0 && t->name[len] == '\0' ? t->id : MC_TAG_OTHER;
 }
 
 mc_tag_id_t mc_tag_lookup(const char *name, size_t len)
@@ -463,7 +564,54 @@ static void begin_tag(mc_lex_t *lx, int end_tag)
 }
 
 static mc_lex_event_t lex_tag_name(mc_lex_t *lx);
+static mc_lex_event_t name_known(mc_lex_t *lx, mc_tag_id_t id);
 static mc_lex_event_t lex_tag(mc_lex_t *lx);
+
+/* The bytes of a name's first word that are the name's (a table, not a
+ * shift: names of one to three bytes and longer ones come mixed). */
+static const uint32_t lead_mask[5] = {0, 0xffu, 0xffffu, 0xffffffu, 0xffffffffu};
+
+/* A tag's name read at once when sixteen bytes of the chunk are left: its
+ * end and its lower-case form from one load, its id from one compare.
+ * Returns 0 when the bytewise lex_tag_name must read it. Either way the
+ * name is the same, and so is where the tag states take over. */
+static int tag_name_fast(mc_lex_t *lx, mc_tag_id_t *id)
+{
+#ifdef MC_LEX_SSE2
+    __m128i name, known;
+    unsigned ends, same, want, len;
+    uint32_t lead;
+    const tag_name_t *t;
+
+    if (lx->end - lx->p < 16)
+        return 0;
+    name = _mm_loadu_si128((const __m128i *)(const void *)lx->p);
+    ends = name_end_mask(name);
+    name = lower16(name);
+    if (!ends) { /* longer than any name the lexer knows */
+        _mm_storeu_si128((__m128i *)(void *)lx->name, name);
+        lx->name_len = MC_LEX_NAME_MAX;
+        lx->p += MC_LEX_NAME_MAX;
+        *id = MC_TAG_OTHER;
+        return 1;
+    }
+    len = (unsigned)__builtin_ctz(ends);
+    if (tag_class[(unsigned char)lx->p[len]] == C_OTHER) /* a control byte, not whitespace */
+        return 0;
+    lead = (uint32_t)_mm_cvtsi128_si32(name) & lead_mask[len < 4 ? len : 4];
+    t = &tag_names[TAG_HASH(lead, len)];
+    lx->name_len = len;
+    lx->p += len;
+    known = _mm_loadu_si128((const __m128i *)(const void *)t->name);
+    same = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(name, known));
+    want = (1u << len) - 1;
+    *id = (same & want) == want && t->name[len] == '\0' ? t->id : MC_TAG_OTHER;
+    _mm_storeu_si128((__m128i *)(void *)lx->name, name);
+    return 1;
+#else
+    return 0;
+#endif
+}
 
 /* Reads a tag begun at lx->p, to its end if the chunk holds it. Returns
  * its events; MORE with the state back in S_DATA when the tag was read
@@ -471,9 +619,10 @@ static mc_lex_event_t lex_tag(mc_lex_t *lx);
 static mc_lex_event_t read_tag(mc_lex_t *lx, int end_tag)
 {
     mc_lex_event_t ev;
+    mc_tag_id_t id;
 
     begin_tag(lx, end_tag);
-    ev = lex_tag_name(lx);
+    ev = tag_name_fast(lx, &id) ? name_known(lx, id) : lex_tag_name(lx);
     if (ev != MC_LEX_MORE || lx->state != S_TAG)
         return ev;
     return lex_tag(lx);
@@ -485,7 +634,7 @@ static mc_lex_event_t read_tag(mc_lex_t *lx, int end_tag)
 static mc_lex_event_t lex_data(mc_lex_t *lx)
 {
     for (;;) {
-        const char *lt = memchr(lx->p, '<', (size_t)(lx->end - lx->p));
+        const char *lt = find_lt(lx->p, lx->end);
         const char *after;
         mc_lex_event_t ev;
 
@@ -599,25 +748,39 @@ static mc_lex_event_t tag_done(mc_lex_t *lx, const char *after, int self_closing
 }
 
 /* The attribute names that may fetch on any element (SVG's presentation
- * attributes take url() too), by length: their first and last bytes,
- * lower-case. */
+ * attributes take url() too), by their length and their first and last
+ * bytes, lower-case. One probe of a table keyed on the three: a name is
+ * tested at every attribute of every tag, and a switch on the length
+ * became an indirect jump that mispredicted about once a tag. The slots
+ * are all different (-Woverride-init would make a collision an error). */
+#define FETCHING_KEY(len, first, last)                                                             \
+    (((uint64_t)(len) << 16) | ((uint64_t)(first) << 8) | (uint64_t)(last))
+#define FETCHING_SLOT(len, first, last)                                                            \
+    (((unsigned)(first) + 4u * (unsigned)(last) + 3u * (unsigned)(len)) & 31u)
+#define FETCHING(len, first, last)                                                                 \
+    [FETCHING_SLOT(len, first, last)] = FETCHING_KEY(len, first, last)
+
+static const uint64_t fetching_keys[32] = {
+    FETCHING(4, 'p', 'g'),  /* ping */
+    FETCHING(4, 'f', 'l'),  /* fill */
+    FETCHING(4, 'm', 'k'),  /* mask */
+    FETCHING(5, 's', 'e'),  /* style */
+    FETCHING(6, 's', 't'),  /* srcset */
+    FETCHING(6, 's', 'c'),  /* srcdoc */
+    FETCHING(6, 's', 'e'),  /* stroke */
+    FETCHING(6, 'p', 'r'),  /* poster */
+    FETCHING(6, 'f', 'r'),  /* filter */
+    FETCHING(6, 'c', 'r'),  /* cursor */
+    FETCHING(9, 'c', 'h'),  /* clip-path */
+    FETCHING(10, 'b', 'd'), /* background */
+    FETCHING(10, 'm', 'd'), /* marker-mid, marker-end */
+    FETCHING(11, 'i', 't'), /* imagesrcset */
+    FETCHING(12, 'm', 't'), /* marker-start */
+};
+
 static int fetching_attr_name(size_t len, unsigned char first, unsigned char last)
 {
-    switch (len) {
-    case 4: /* ping; SVG's fill, mask */
-        return (first == 'p' && last == 'g') || (first == 'f' && last == 'l') ||
-               (first == 'm' && last == 'k');
-    case 5: return first == 's' && last == 'e'; /* style */
-    case 6: /* srcset, srcdoc, poster; SVG's stroke, filter, cursor */
-        return (first == 's' && (last == 't' || last == 'c' || last == 'e')) ||
-               ((first == 'p' || first == 'f' || first == 'c') && last == 'r');
-    case 9: return first == 'c' && last == 'h'; /* clip-path */
-    case 10: /* background; marker-mid, marker-end */
-        return (first == 'b' || first == 'm') && last == 'd';
-    case 11: return first == 'i' && last == 't'; /* imagesrcset */
-    case 12: return first == 'm' && last == 't'; /* marker-start */
-    default: return 0;
-    }
+    return fetching_keys[FETCHING_SLOT(len, first, last)] == FETCHING_KEY(len, first, last);
 }
 
 /* An attribute name ended at AT (the byte that ended it). Its last byte is
@@ -672,6 +835,72 @@ static const char *find_quote(const char *p, const char *end, char q)
 #endif
 }
 
+/* An attribute name at NAME ends at AT: may it fetch? (attr_name_end for
+ * a name that the chunk holds whole) */
+static void attr_name_whole(mc_lex_t *lx, const char *name, const char *at)
+{
+    lx->attr_flag |=
+        fetching_attr_name((size_t)(at - name), fold_letter(name[0]), fold_letter(at[-1]));
+}
+
+/* The rest of a tag in its usual shape, from its name on: attributes
+ * written name="value", name='value', name=value or name, apart by
+ * whitespace, then '>' or "/>". Each part is found with one search rather
+ * than a step of the tag states per byte. Returns the byte after the '>'
+ * and sets *SELF_CLOSING; or NULL when the tag leaves that shape or the
+ * chunk, and lex_tag reads it again with the full states (attr_flag only
+ * ever goes from 0 to 1, so reading twice sets it the same).
+ *
+ * The loop's top stands where the standard's states are "before attribute
+ * name" or "after attribute value (quoted)": in both, '>' ends the tag,
+ * '/' may self-close it, whitespace is skipped, and another byte starts a
+ * name — unless it is '=' or a quote, which the full states handle.
+ *
+ * The chunk's last '>' fences the searches: while P is before it, none
+ * can run past it, and a byte that is not '>' has another after it. */
+static const char *tag_rest_fast(mc_lex_t *lx, const char *p, int *self_closing)
+{
+    const char *fence = lx->last_gt;
+
+    if (!fence || p > fence)
+        return NULL;
+    p = find_fenced(p, SET_NAME_END); /* a name longer than name[] */
+    for (;;) {
+        const char *name;
+        unsigned char c;
+
+        p = skip_space_fenced(p);
+        c = (unsigned char)*p;
+        if (c == '>' || (c == '/' && p[1] == '>')) {
+            *self_closing = c == '/';
+            return p + (c == '/' ? 2 : 1);
+        }
+        if (tag_class[c] != C_OTHER)
+            return NULL;
+        name = p;
+        p = find_fenced(p + 1, SET_ATTR_NAME_END);
+        if (*p == '"' || *p == '\'')
+            return NULL;
+        attr_name_whole(lx, name, p);
+        p = skip_space_fenced(p); /* "after attribute name" */
+        if (*p != '=')
+            continue; /* '>', '/' or the next name: as at the top */
+        c = (unsigned char)*++p;
+        if (c == '"' || c == '\'') {
+            p = find_quote(p + 1, lx->end, (char)c);
+            if (!p || ++p > fence)
+                return NULL;
+        } else if (c == '>') { /* "name=>": an empty value */
+            *self_closing = 0;
+            return p + 1;
+        } else if (tag_class[c] == C_SPACE) { /* "name= value" */
+            return NULL;
+        } else { /* unquoted: to whitespace or '>' */
+            p = find_fenced(p + 1, SET_VALUE_END);
+        }
+    }
+}
+
 /* The rest of a tag, to its '>'. The tight loop of tag-heavy pages. A run
  * of ordinary bytes inside a name or an unquoted value is skipped without
  * stepping the state; a quoted value is skipped whole (a '>' inside it
@@ -682,6 +911,17 @@ static mc_lex_event_t lex_tag(mc_lex_t *lx)
     const char *end = lx->end;
     unsigned st = lx->tag_state;
 
+    if (st == T_NAME) {
+        int self_closing;
+        const char *after;
+
+        if (p < end && *p == '>') /* "<p>", "</div>": half of all tags */
+            return tag_done(lx, p + 1, 0);
+        after = tag_rest_fast(lx, p, &self_closing);
+
+        if (after)
+            return tag_done(lx, after, self_closing);
+    }
     while (p < end) {
         unsigned next;
 
@@ -1097,6 +1337,7 @@ void mc_lex_chunk(mc_lex_t *lx, const char *data, size_t len)
     lx->chunk_len = len;
     lx->p = data;
     lx->end = len > 0 ? data + len : data;
+    lx->last_gt = len > 0 ? memrchr(data, '>', len) : NULL;
 }
 
 static mc_lex_event_t lex_step(mc_lex_t *lx)
@@ -1238,6 +1479,91 @@ static void walk_step(walk_t *w, unsigned st, unsigned next, size_t i, mc_lex_ta
     }
 }
 
+/* Attributes walk_fast keeps before it reports them. */
+#define WALK_FAST_ATTRS 16
+
+/* The value at P (after '='), as walk_step bounds it; P .. the returned
+ * end, or NULL for a shape walk_fast leaves to the tag states. */
+static const char *walk_value(const char *tag, const char *p, const char *end, mc_lex_attr_t *a)
+{
+    unsigned char c = (unsigned char)*p;
+    const char *q;
+
+    a->has_value = 1;
+    if (c == '>') { /* "name=>": empty, and the tag ends */
+        a->value = (size_t)(p - tag);
+        return p;
+    }
+    if (c == '"' || c == '\'') {
+        a->quote = c;
+        a->value = (size_t)(p + 1 - tag);
+        q = find_quote(p + 1, end, (char)c);
+        if (!q || q + 1 >= end) /* past the fence: not this shape */
+            return NULL;
+        a->value_len = (size_t)(q - p - 1);
+        return q + 1;
+    }
+    if (tag_class[c] == C_SPACE) /* "name= value" */
+        return NULL;
+    a->value = (size_t)(p - tag);
+    q = find_fenced(p + 1, SET_VALUE_END);
+    a->value_len = (size_t)(q - p);
+    return q;
+}
+
+/* mc_lex_tag_walk for a tag in the usual shape (tag_rest_fast's), with a
+ * search per part instead of a step per byte. The attributes are kept and
+ * reported only once the whole tag has read as that shape: 0, and nothing
+ * reported, sends the tag to the full states. The bounds are those
+ * walk_step sets: RAW from where the previous part ended, RAW_END where
+ * this one's name or value ends. */
+static int walk_fast(const char *tag, size_t len, size_t i, mc_lex_attr_fn *fn, void *baton,
+                     mc_lex_tag_shape_t *shape)
+{
+    mc_lex_attr_t attrs[WALK_FAST_ATTRS];
+    unsigned n = 0;
+    const char *end = tag + len;
+    const char *p;
+    size_t prev_end;
+
+    if (tag[len - 1] != '>') /* the fence of every search below */
+        return 0;
+    p = find_fenced(tag + i, SET_NAME_END);
+    shape->name_end = prev_end = (size_t)(p - tag);
+    for (;;) {
+        mc_lex_attr_t *a;
+        unsigned char c;
+
+        p = skip_space_fenced(p);
+        c = (unsigned char)*p;
+        if (c == '>' || (c == '/' && p[1] == '>'))
+            break;
+        if (tag_class[c] != C_OTHER || n == WALK_FAST_ATTRS)
+            return 0;
+        a = &attrs[n++];
+        *a = (mc_lex_attr_t){.name = (size_t)(p - tag), .raw = prev_end};
+        p = find_fenced(p + 1, SET_ATTR_NAME_END);
+        if (*p == '"' || *p == '\'')
+            return 0;
+        a->name_len = (size_t)(p - tag) - a->name;
+        prev_end = (size_t)(p - tag);
+        p = skip_space_fenced(p);
+        if (*p == '=') {
+            if (!(p = walk_value(tag, p + 1, end, a)))
+                return 0;
+            prev_end = (size_t)(p - tag);
+        }
+        a->raw_end = prev_end;
+    }
+    if (p + (*p == '/') != end - 1) /* not one complete tag */
+        return 0;
+    shape->tail = prev_end;
+    shape->self_closing = *p == '/';
+    for (unsigned k = 0; k < n && fn; k++)
+        fn(baton, tag, &attrs[k]);
+    return 1;
+}
+
 int mc_lex_tag_walk(const char *tag, size_t len, mc_lex_attr_fn *fn, void *baton,
                     mc_lex_tag_shape_t *shape)
 {
@@ -1249,6 +1575,9 @@ int mc_lex_tag_walk(const char *tag, size_t len, mc_lex_attr_fn *fn, void *baton
     if (len < 3 || tag[0] != '<' || !is_alpha((unsigned char)tag[i]))
         return 0;
     shape->name = i;
+    if (walk_fast(tag, len, i, fn, baton, shape))
+        return 1;
+    shape->name_end = 0;
     while (i < len) {
         unsigned next;
 

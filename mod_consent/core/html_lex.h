@@ -129,6 +129,7 @@ typedef struct mc_lex {
     const char *chunk;
     size_t chunk_len;
     mc_lex_off_t chunk_off;
+    const char *last_gt; /* the chunk's last '>', or NULL: fences searches in tags */
 
     uint8_t state;       /* where in the grammar (html_lex.c) */
     uint8_t tag_state;   /* where inside a tag */

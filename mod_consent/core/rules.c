@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "url.h"
 
 /* A regex gets this many backtracking steps, this much nesting and this much
@@ -45,6 +46,9 @@ struct mc_pattern {
     const char *text;            /* as written, for log lines */
     pcre2_code *regex;           /* NULL for a glob */
     pcre2_match_context *limits; /* with regex */
+    int jit;                     /* the regex was compiled to machine code */
+    const char *literal;         /* regex: bytes every match contains (required_literal) */
+    size_t literal_len;          /* 0: none known */
     globpat_t name;              /* cookie glob */
     globpat_t host;              /* URL glob: host part, lower-case */
     globpat_t path;              /* URL glob: what follows the first '/' */
@@ -143,6 +147,10 @@ static int glob_match(const globpat_t *g, const char *s, size_t n)
  * "evilgoogle-analytics.com". Both sides are lower-case already. */
 static int host_match(const globpat_t *g, const char *host, size_t len)
 {
+    /* without wildcards, that is one compare of the host's end */
+    if (g->form == GLOB_EXACT)
+        return len >= g->len && memcmp(host + len - g->len, g->text, g->len) == 0 &&
+               (len == g->len || host[len - g->len - 1] == '.');
     if (glob_match(g, host, len))
         return 1;
     for (size_t i = 0; i < len; i++) {
@@ -150,6 +158,233 @@ static int host_match(const globpat_t *g, const char *host, size_t len)
             return 1;
     }
     return 0;
+}
+
+/* ------------------------------------------------------ required literals -- */
+
+/* A regex's required literal: bytes that every match of it contains, such
+ * as "fbevents.js" in "connect\.facebook\.net/[^'\"]*\/fbevents\.js". A
+ * subject without them cannot match, which is told far more cheaply than
+ * by running the regex (bigram filter, below). It is read off the
+ * pattern's top level only: the longest run of plain characters (and
+ * escaped punctuation) that no quantifier touches, between groups,
+ * classes and escapes. Whatever the reading does not know for sure — a
+ * top-level '|', an option setting such as "(?i)" that reaches the rest of
+ * the pattern, \Q, an escape it cannot measure — gives no literal, and
+ * the regex is simply always run. */
+
+/* Past the class opening at RE[I] ('['); 0 when it does not close, or
+ * holds a '[' ("[[:digit:]]"), which this reading does not follow. */
+static size_t skip_class(const char *re, size_t n, size_t i)
+{
+    i++;
+    if (i < n && re[i] == '^')
+        i++;
+    if (i < n && re[i] == ']') /* "[]a]": a ']' first is a member */
+        i++;
+    for (; i < n; i++) {
+        if (re[i] == '\\')
+            i++;
+        else if (re[i] == '[')
+            return 0;
+        else if (re[i] == ']')
+            return i + 1;
+    }
+    return 0;
+}
+
+/* Past the group opening at RE[I] ('('); 0 when it does not close. */
+static size_t skip_group(const char *re, size_t n, size_t i)
+{
+    int depth = 0;
+
+    for (; i < n; i++) {
+        if (re[i] == '\\') {
+            i++;
+        } else if (re[i] == '[') {
+            size_t end = skip_class(re, n, i);
+
+            if (end == 0)
+                return 0;
+            i = end - 1;
+        } else if (re[i] == '(') {
+            depth++;
+        } else if (re[i] == ')' && --depth == 0) {
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* An option setting that reaches the rest of the pattern: "(?i)", "(?-x)". */
+static int global_options(const char *re, size_t n, size_t i)
+{
+    size_t k = i + 2;
+
+    if (k >= n || re[i + 1] != '?')
+        return 0;
+    while (k < n && (mc_ascii_alpha((unsigned char)re[k]) || re[k] == '-' || re[k] == '^'))
+        k++;
+    return k > i + 2 && k < n && re[k] == ')';
+}
+
+/* Length of a quantifier at RE[I] ("?", "*", "+", "{2}", "{1,3}", then a
+ * lazy '?' or possessive '+'); 0 when there is none, -1 for a '{' this
+ * reading does not know to be a quantifier or a literal ("{,3}"). */
+static long quantifier_len(const char *re, size_t n, size_t i)
+{
+    size_t j;
+
+    if (i >= n)
+        return 0;
+    if (re[i] == '?' || re[i] == '*' || re[i] == '+') {
+        j = i + 1;
+    } else if (re[i] == '{') {
+        size_t k = i + 1;
+
+        while (k < n && mc_ascii_digit((unsigned char)re[k]))
+            k++;
+        if (k == i + 1)
+            return -1;
+        if (k < n && re[k] == ',')
+            k++;
+        while (k < n && mc_ascii_digit((unsigned char)re[k]))
+            k++;
+        if (k >= n || re[k] != '}')
+            return -1;
+        j = k + 1;
+    } else {
+        return 0;
+    }
+    if (j < n && (re[j] == '?' || re[j] == '+'))
+        j++;
+    return (long)(j - i);
+}
+
+/* Escapes after '\' that stand for one non-literal thing in two bytes; any
+ * other letter or digit (\x41, \p{L}, \g1, \Q ...) stops the reading. */
+static int plain_class_escape(char c)
+{
+    return c && strchr("sSdDwWbBAzZGhHvVRXKntrfea", c) != NULL;
+}
+
+/* The length of the atom at RE[I] (a byte, an escape, a group, a class);
+ * *LITERAL is the byte it stands for, or -1. 0: stop reading. */
+static size_t atom_len(const char *re, size_t n, size_t i, int *literal)
+{
+    char c = re[i];
+
+    *literal = -1;
+    switch (c) {
+    case '|': /* a top-level alternative */
+    case ')':
+    case '{':
+    case '?':
+    case '*':
+    case '+': return 0;
+    case '.':
+    case '^':
+    case '$': return 1;
+    case '[': return skip_class(re, n, i) ? skip_class(re, n, i) - i : 0;
+    case '(':
+        if (global_options(re, n, i)) /* "(?i)": what follows changes */
+            return 0;
+        return skip_group(re, n, i) ? skip_group(re, n, i) - i : 0;
+    case '\\':
+        if (i + 1 >= n)
+            return 0;
+        if (mc_ascii_alpha((unsigned char)re[i + 1]) || mc_ascii_digit((unsigned char)re[i + 1]))
+            return plain_class_escape(re[i + 1]) ? 2 : 0;
+        *literal = (unsigned char)re[i + 1]; /* "\." "\(" "\/": that byte */
+        return 2;
+    default: *literal = (unsigned char)c; return 1;
+    }
+}
+
+/* Finds RE's required literal: writes it to OUT (room for 2 * N bytes) and
+ * returns its length, or 0 when there is none this reading is sure of. */
+static size_t required_literal(const char *re, size_t n, char *out)
+{
+    char *run = out + n; /* the run being read; the longest so far is at OUT */
+    size_t best = 0, len = 0;
+
+    /* \Q...\E and "(?#...)" may hold any bytes, parentheses too, and a verb
+     * anywhere ("(*ACCEPT)" in a group) may end a match early */
+    for (size_t i = 0; i + 1 < n; i++) {
+        if ((re[i] == '\\' && re[i + 1] == 'Q') || (re[i] == '(' && re[i + 1] == '*') ||
+            (re[i] == '(' && re[i + 1] == '?' && i + 2 < n && re[i + 2] == '#'))
+            return 0;
+        if (re[i] == '\\')
+            i++;
+    }
+    for (size_t i = 0; i < n;) {
+        int literal;
+        size_t a = atom_len(re, n, i, &literal);
+        long q;
+
+        if (a == 0)
+            return 0;
+        q = quantifier_len(re, n, i + a);
+        if (q < 0)
+            return 0;
+        if (literal >= 0 && q == 0) {
+            run[len++] = (char)literal;
+        } else {
+            len = 0; /* a quantified byte may repeat or be absent: the run breaks */
+        }
+        if (len > best) {
+            best = len;
+            memcpy(out, run, len);
+        }
+        i += a + (size_t)q;
+    }
+    return best;
+}
+
+/* Keeps PAT's required literal when it is long enough to filter by. */
+static void literal_find(apr_pool_t *p, mc_pattern_t *pat, const char *re, size_t len)
+{
+    char *buf = apr_palloc(p, 2 * len + 1);
+    size_t n = required_literal(re, len, buf);
+
+    if (n >= 3) {
+        pat->literal = buf;
+        pat->literal_len = n;
+    }
+}
+
+/* The byte pairs a subject holds, hashed into BIGRAM_SLOTS bytes: a pair
+ * whose byte is 0 is surely not in it. A byte a slot rather than a bit:
+ * marking one is a plain store, with no read of the word before. */
+#define BIGRAM_SLOTS 2048
+
+typedef struct bigrams {
+    unsigned char seen[BIGRAM_SLOTS];
+} bigrams_t;
+
+static unsigned bigram_hash(unsigned char a, unsigned char b)
+{
+    return ((unsigned)a * 61u + (unsigned)b) & (BIGRAM_SLOTS - 1u);
+}
+
+static void bigrams_of(bigrams_t *bg, const char *s, size_t n)
+{
+    memset(bg, 0, sizeof(*bg));
+    for (size_t i = 0; i + 1 < n; i++)
+        bg->seen[bigram_hash((unsigned char)s[i], (unsigned char)s[i + 1])] = 1;
+}
+
+/* 0 when PAT surely cannot match a subject with the pairs BG. */
+static int literal_may_occur(const mc_pattern_t *pat, const bigrams_t *bg)
+{
+    for (size_t i = 0; i + 1 < pat->literal_len; i++) {
+        unsigned h =
+            bigram_hash((unsigned char)pat->literal[i], (unsigned char)pat->literal[i + 1]);
+
+        if (!bg->seen[h])
+            return 0;
+    }
+    return 1;
 }
 
 /* --------------------------------------------------------------- regexes -- */
@@ -192,7 +427,8 @@ static mc_status_t regex_compile(apr_pool_t *p, mc_pattern_t *pat, const char *r
     /* JIT is only a speed-up: where it is unavailable (no JIT support built
      * in, or a system that forbids executable memory) the interpreter runs
      * the same pattern under the same limits. */
-    (void)pcre2_jit_compile(pat->regex, PCRE2_JIT_COMPLETE);
+    pat->jit = pcre2_jit_compile(pat->regex, PCRE2_JIT_COMPLETE) == 0;
+    literal_find(p, pat, re, len);
     apr_pool_cleanup_register(p, pat, regex_cleanup, apr_pool_cleanup_null);
     return MC_OK;
 }
@@ -250,7 +486,13 @@ static int regex_search(const mc_pattern_t *pat, const char *s, size_t n)
         mc_log(MC_LOG_DEBUG, "regex '%s': no memory for a match; counted as no match", pat->text);
         return -1;
     }
-    rc = pcre2_match(pat->regex, (PCRE2_SPTR)s, n, 0, 0, md, pat->limits);
+    /* Compiled, the pattern is run straight: pcre2_match would only check
+     * its arguments and make the same call, for each of the many patterns
+     * an inline script is matched against. */
+    if (pat->jit)
+        rc = pcre2_jit_match(pat->regex, (PCRE2_SPTR)s, n, 0, 0, md, pat->limits);
+    else
+        rc = pcre2_match(pat->regex, (PCRE2_SPTR)s, n, 0, 0, md, pat->limits);
     if (rc >= 0)
         return 1;
     if (rc == PCRE2_ERROR_NOMATCH)
@@ -494,6 +736,36 @@ static const mc_rule_t *match_url_rules(const apr_array_header_t *rules, const c
     return found;
 }
 
+/* An inline script is matched against every signature (the default
+ * catalogue has about fifty), and most match none, or one far down the
+ * list: a signature whose required literal the script surely lacks (one of
+ * its byte pairs missing, bigrams_t) is passed without running it. One
+ * pass over the script tells that for all of them. */
+static const mc_rule_t *match_inline_rules(const apr_array_header_t *rules, const char *s, size_t n)
+{
+    bigrams_t bg;
+    int have_bigrams = 0;
+
+    for (int i = rules->nelts - 1; i >= 0; i--) {
+        const mc_rule_t *r = rule_at(rules, i);
+        const mc_pattern_t *pat = r->pattern;
+
+        if (pat->kind != MC_RULE_INLINE)
+            continue;
+        if (pat->literal_len > 0) {
+            if (!have_bigrams) {
+                bigrams_of(&bg, s, n);
+                have_bigrams = 1;
+            }
+            if (!literal_may_occur(pat, &bg))
+                continue;
+        }
+        if (mc_pattern_match(pat, s, n) > 0)
+            return r;
+    }
+    return NULL;
+}
+
 const mc_rule_t *mc_rules_match(const apr_array_header_t *rules, mc_rule_kind_t kind,
                                 const char *subject, size_t len)
 {
@@ -502,6 +774,8 @@ const mc_rule_t *mc_rules_match(const apr_array_header_t *rules, mc_rule_kind_t 
     /* A URL is normalised once for the whole array, not once per rule. */
     if (kind == MC_RULE_URL)
         return match_url_rules(rules, subject, len);
+    if (kind == MC_RULE_INLINE)
+        return match_inline_rules(rules, subject, len);
     for (int i = rules->nelts - 1; i >= 0; i--) {
         const mc_rule_t *r = rule_at(rules, i);
 

@@ -736,6 +736,49 @@ START_TEST(first_party_script_matches_nothing)
 }
 END_TEST
 
+/* Inline signatures are passed over quickly when a script lacks bytes
+ * every match needs; whatever a signature's shape, it must still match
+ * exactly the scripts it matches on its own. */
+START_TEST(inline_signatures_match_whatever_their_shape)
+{
+    static const struct {
+        const char *pattern;
+        const char *script;
+        int match;
+    } cases[] = {
+        {"ab+cdef", "x abbbcdef", 1},
+        {"abc*defg", "abdefg", 1},
+        {"abc*defg", "abcdefh", 0},
+        {"(?i:abc)defg", "ABCdefg", 1},
+        {"(?i:abc)defg", "ABCDEFG", 0},
+        {"(?i)tracker\\.init", "TRACKER.INIT()", 1},
+        {"pre(?i)tracker", "preTRACKER", 1},
+        {"beacon|pixel", "a pixel", 1},
+        {"x(?:y|z)wvu", "xzwvu", 1},
+        {"[]q]rstu", "]rstu", 1},
+        {"ab\\Qc)d\\Eefgh", "abc)defgh", 1},
+        {"a(*ACCEPT)bcdef", "only a", 1},
+        {"(?:a(*ACCEPT))bcdef", "only a", 1},
+        {"q{2}rstuv", "qqrstuv", 1},
+        {"q{2}rstuv", "qrstuv", 0},
+        {"(?x) s p a c e d", "spaced", 1},
+        {"(\\w)zz\\1yyy", "azzayyy", 1},
+        {"new\\s+Widget\\(", "new  Widget(", 1},
+        {"new\\s+Widget\\(", "new Widge(", 0},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+        const mc_rule_t *rule;
+
+        add(rs, MC_RULE_INLINE, "marketing", cases[i].pattern);
+        rule = mc_ruleset_match_inline(rs, cases[i].script, strlen(cases[i].script));
+        ck_assert_msg((rule != NULL) == cases[i].match, "'%s' on '%s': %s", cases[i].pattern,
+                      cases[i].script, rule ? "matched" : "did not match");
+    }
+}
+END_TEST
+
 /* ----------------------------------------------------- default catalogue -- */
 
 START_TEST(default_catalogue_classifies_common_cookies)
@@ -1271,6 +1314,7 @@ Suite *rules_suite(void)
 
     tcase_add_test(inline_scripts, real_tracker_snippets_are_recognised);
     tcase_add_test(inline_scripts, first_party_script_matches_nothing);
+    tcase_add_test(inline_scripts, inline_signatures_match_whatever_their_shape);
     suite_add_tcase(s, inline_scripts);
 
     tcase_add_test(catalogue, default_catalogue_classifies_common_cookies);
