@@ -22,6 +22,7 @@
  * chunk's end only anticipate what the length will show.
  */
 #include "html.h"
+#include "text.h"
 
 #include <apr_strings.h>
 #include <string.h>
@@ -1182,17 +1183,6 @@ static mc_catmask_t script_hosts_refused(mc_html_t *h, const char *s, size_t n);
 
 /* --- URLs that carry their document: data: and javascript: --------------------------- */
 
-static int base64_value(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
 /* Percent-decodes S[0..N) into OUT (at most N bytes); then, when BASE64,
  * decodes that as forgiving-base64 does (whitespace skipped, '=' ends it).
  * Returns the length. */
@@ -1216,7 +1206,7 @@ static size_t data_payload(const char *s, size_t n, int base64, char *out)
     if (!base64)
         return len;
     for (size_t i = 0; i < len && out[i] != '='; i++) {
-        int v = base64_value(out[i]);
+        int v = mc_base64_value(out[i]);
 
         if (v < 0)
             continue;

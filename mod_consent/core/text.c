@@ -74,7 +74,8 @@ char *mc_url_query_encode(apr_pool_t *p, const char *s)
 static const char mc_b64url_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-int mc_b64url_value(char c)
+/* The value of a letter or digit, the same in both alphabets; -1 else. */
+static int b64_alnum_value(char c)
 {
     if (c >= 'A' && c <= 'Z')
         return c - 'A';
@@ -82,11 +83,17 @@ int mc_b64url_value(char c)
         return c - 'a' + 26;
     if (c >= '0' && c <= '9')
         return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
     return -1;
+}
+
+int mc_b64url_value(char c)
+{
+    return c == '-' ? 62 : c == '_' ? 63 : b64_alnum_value(c);
+}
+
+int mc_base64_value(char c)
+{
+    return c == '+' ? 62 : c == '/' ? 63 : b64_alnum_value(c);
 }
 
 /* Writes the encoding of DATA and a NUL to OUT ((len + 2) / 3 * 4 + 1 bytes). */

@@ -26,6 +26,8 @@ void mc_b64url_encode_to(char *out, const unsigned char *data, size_t len);
 long mc_base64url_decode(unsigned char *out, const char *in, size_t len);
 /* The value (0-63) of a base64url character, or -1. */
 int mc_b64url_value(char c);
+/* The same for base64's standard alphabet (RFC 4648 section 4: '+', '/'). */
+int mc_base64_value(char c);
 
 /* A lower-case hex SHA-256: what the consent log's chain and text hashes are. */
 #define MC_HASH_HEX 64
