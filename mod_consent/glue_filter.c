@@ -800,7 +800,7 @@ static apr_status_t start_inflate(mc_filter_ctx_t *ctx)
 {
     const char *err = NULL;
 
-    ctx->inflater = mc_inflate_make(ctx->f->r->pool, MC_INFLATE_CHUNK, inflated, ctx, &err);
+    ctx->inflater = mc_inflate_make(ctx->f->r->pool, MC_INFLATE_GZIP, MC_INFLATE_CHUNK, inflated, ctx, &err);
     return ctx->inflater ? APR_SUCCESS : fail(ctx, APR_ENOMEM, err);
 }
 

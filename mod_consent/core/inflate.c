@@ -1,4 +1,4 @@
-/* A streaming gzip inflater (inflate.h) over zlib. */
+/* A streaming gzip and deflate inflater (inflate.h) over zlib. */
 #include "inflate.h"
 
 #include <apr_strings.h>
@@ -10,13 +10,21 @@
 #define SLICE ((size_t)1 << 30)
 /* zlib window bits for a gzip wrapper (RFC 1952) around a 32 KB window. */
 #define GZIP_WINDOW (15 + 16)
+/* ... for a zlib wrapper (RFC 1950), and for none (RFC 1951) */
+#define ZLIB_WINDOW 15
+#define RAW_WINDOW (-15)
 
 struct mc_inflate {
     apr_pool_t *pool;
     z_stream zs; /* zlib keeps a pointer to it: the struct never moves */
     int live;    /* zs is initialised and not ended */
     mc_inflate_state_t state;
+    mc_inflate_format_t format;
     unsigned members;
+    /* deflate: the first two bytes, until they tell zlib from raw */
+    unsigned char head[2];
+    size_t head_len;
+    int head_known;
     char *buf; /* one chunk of output */
     size_t chunk;
     mc_inflate_sink_fn *sink;
@@ -46,11 +54,11 @@ static apr_status_t release(void *data)
     return APR_SUCCESS;
 }
 
-mc_inflate_t *mc_inflate_make(apr_pool_t *p, size_t chunk, mc_inflate_sink_fn *sink, void *baton,
-                              const char **err)
+mc_inflate_t *mc_inflate_make(apr_pool_t *p, mc_inflate_format_t format, size_t chunk,
+                              mc_inflate_sink_fn *sink, void *baton, const char **err)
 {
     mc_inflate_t *z = apr_pcalloc(p, sizeof(*z));
-    int zrc = inflateInit2(&z->zs, GZIP_WINDOW);
+    int zrc = inflateInit2(&z->zs, format == MC_INFLATE_GZIP ? GZIP_WINDOW : ZLIB_WINDOW);
 
     if (zrc != Z_OK) {
         *err = apr_psprintf(p, "zlib cannot start inflating (%d)", zrc);
@@ -59,6 +67,8 @@ mc_inflate_t *mc_inflate_make(apr_pool_t *p, size_t chunk, mc_inflate_sink_fn *s
     z->live = 1;
     apr_pool_cleanup_register(p, z, release, apr_pool_cleanup_null);
     z->pool = p;
+    z->format = format;
+    z->head_known = format == MC_INFLATE_GZIP;
     z->chunk = chunk == 0 ? 1 : chunk > SLICE ? SLICE : chunk;
     z->buf = apr_palloc(p, z->chunk);
     z->sink = sink;
@@ -104,8 +114,9 @@ static mc_status_t inflate_round(mc_inflate_t *z)
             return stop(z, st, NULL);
     }
     if (zrc == Z_STREAM_END) {
-        z->state = MC_INFLATE_BETWEEN;
         z->members++;
+        /* a deflate body is one stream: what follows it is ignored */
+        z->state = z->format == MC_INFLATE_GZIP ? MC_INFLATE_BETWEEN : MC_INFLATE_TRAILING;
         return MC_OK;
     }
     /* Z_BUF_ERROR: no progress possible until more input comes. */
@@ -136,6 +147,33 @@ static mc_status_t inflate_slice(mc_inflate_t *z, const char *data, size_t len)
     return st;
 }
 
+/* RFC 1950 2.2: deflate with a window of at most 32 KB, and a check sum. */
+static int zlib_header(const unsigned char *b)
+{
+    return (b[0] & 0x0f) == 8 && (b[0] >> 4) <= 7 && ((unsigned)b[0] * 256 + b[1]) % 31 == 0;
+}
+
+/* A deflate body's first two bytes say whether zlib wraps it; until both
+ * have come they are kept here. 1 when the stream can be inflated now. */
+static int know_head(mc_inflate_t *z, const char **data, size_t *len, mc_status_t *st)
+{
+    while (z->head_len < 2 && *len > 0) {
+        z->head[z->head_len++] = (unsigned char)**data;
+        (*data)++;
+        (*len)--;
+    }
+    if (z->head_len < 2)
+        return 0;
+    z->head_known = 1;
+    if (!zlib_header(z->head) && inflateReset2(&z->zs, RAW_WINDOW) != Z_OK) {
+        *st = inflate_error(z, Z_STREAM_ERROR);
+        return 0;
+    }
+    z->state = MC_INFLATE_MEMBER;
+    *st = inflate_slice(z, (const char *)z->head, 2);
+    return *st == MC_OK;
+}
+
 mc_status_t mc_inflate_write(mc_inflate_t *z, const char *data, size_t len, const char **err)
 {
     mc_status_t st = MC_OK;
@@ -148,6 +186,11 @@ mc_status_t mc_inflate_write(mc_inflate_t *z, const char *data, size_t len, cons
     if (!z->live) {
         *err = "the inflater has ended";
         return MC_EINVAL;
+    }
+    if (!z->head_known && !know_head(z, &data, &len, &st)) {
+        if (st != MC_OK)
+            *err = z->err;
+        return st;
     }
     while (st == MC_OK && len > 0 && z->state != MC_INFLATE_TRAILING) {
         size_t n = len > SLICE ? SLICE : len;

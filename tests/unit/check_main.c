@@ -67,7 +67,8 @@ int main(int argc, char **argv)
                   {"csp", csp_suite},           {"gtag", gtag_suite},
                   {"inuse", inuse_suite},       {"used", used_suite},
                   {"pagecache", pagecache_suite},
-                  {"httpfield", httpfield_suite}, {"inflate", inflate_suite}};
+                  {"httpfield", httpfield_suite}, {"inflate", inflate_suite},
+                  {"charset", charset_suite}};
     SRunner *runner;
     int failed;
 

@@ -69,15 +69,20 @@ static void got_count_only(char fill)
     got.fill = fill;
 }
 
-static mc_inflate_t *inflater(size_t chunk)
+static mc_inflate_t *inflater_of(mc_inflate_format_t format, size_t chunk)
 {
     const char *err = NULL;
     mc_inflate_t *z;
 
     got_reset(chunk);
-    z = mc_inflate_make(test_pool, chunk, collect, &got, &err);
+    z = mc_inflate_make(test_pool, format, chunk, collect, &got, &err);
     ck_assert_ptr_nonnull(z);
     return z;
+}
+
+static mc_inflate_t *inflater(size_t chunk)
+{
+    return inflater_of(MC_INFLATE_GZIP, chunk);
 }
 
 /* A page of LEN bytes that compresses as HTML does, not as zeros. */
@@ -104,15 +109,16 @@ typedef struct bytes {
     size_t len;
 } bytes_t;
 
-/* DATA as one gzip member. */
-static bytes_t gzip_member(const char *data, size_t len)
+/* DATA compressed with zlib's window bits WBITS: 15 + 16 gzip, 15 zlib,
+ * -15 raw deflate. */
+static bytes_t compressed(const char *data, size_t len, int wbits)
 {
     z_stream zs;
     bytes_t out;
     size_t bound;
 
     memset(&zs, 0, sizeof(zs));
-    ck_assert_int_eq(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    ck_assert_int_eq(deflateInit2(&zs, 6, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY), Z_OK);
     bound = deflateBound(&zs, len) + 32;
     out.data = apr_palloc(test_pool, bound);
     zs.next_in = (Bytef *)(uintptr_t)data;
@@ -123,6 +129,12 @@ static bytes_t gzip_member(const char *data, size_t len)
     out.len = zs.total_out;
     deflateEnd(&zs);
     return out;
+}
+
+/* DATA as one gzip member. */
+static bytes_t gzip_member(const char *data, size_t len)
+{
+    return compressed(data, len, 15 + 16);
 }
 
 static bytes_t concat(bytes_t a, const char *b, size_t b_len)
@@ -402,6 +414,79 @@ START_TEST(the_state_names_itself_for_logs)
 }
 END_TEST
 
+/* --- deflate: a zlib stream, or a raw one ----------------------------------------------- */
+
+/* The deflate body of a whole page, fed in pieces of STEP bytes. */
+static void deflate_body_gives_the_page(int wbits, size_t step)
+{
+    const char *html = page(70000, 4);
+    bytes_t body = compressed(html, strlen(html), wbits);
+    mc_inflate_t *z = inflater_of(MC_INFLATE_DEFLATE, CHUNK);
+
+    for (size_t off = 0; off < body.len; off += step)
+        write_ok(z, body.data + off, body.len - off < step ? body.len - off : step);
+    assert_got(html, strlen(html));
+    ck_assert_int_eq(mc_inflate_end(z), MC_INFLATE_TRAILING);
+}
+
+START_TEST(a_zlib_stream_inflates_to_the_page_however_it_is_cut)
+{
+    deflate_body_gives_the_page(15, 1);
+    deflate_body_gives_the_page(15, 2);
+    deflate_body_gives_the_page(15, 4093);
+    deflate_body_gives_the_page(15, 1 << 20);
+}
+END_TEST
+
+/* Browsers take a raw deflate stream as "deflate" too: servers sent them. */
+START_TEST(a_raw_deflate_stream_inflates_to_the_page_however_it_is_cut)
+{
+    deflate_body_gives_the_page(-15, 1);
+    deflate_body_gives_the_page(-15, 3);
+    deflate_body_gives_the_page(-15, 1 << 20);
+}
+END_TEST
+
+/* One stream: bytes after it are ignored, as gzip's trailing bytes are; a
+ * second stream is not inflated. */
+START_TEST(a_deflate_body_is_one_stream)
+{
+    const char *a = page(2000, 5);
+    bytes_t one = compressed(a, strlen(a), 15);
+    bytes_t two = concat(one, one.data, one.len);
+    mc_inflate_t *z = inflater_of(MC_INFLATE_DEFLATE, CHUNK);
+
+    write_ok(z, two.data, two.len);
+    assert_got(a, strlen(a));
+    ck_assert_int_eq(mc_inflate_end(z), MC_INFLATE_TRAILING);
+}
+END_TEST
+
+START_TEST(a_deflate_body_that_is_not_deflate_is_an_error)
+{
+    static const char text[] = "<!DOCTYPE html><p>plain text sent as deflate</p>";
+    mc_inflate_t *z = inflater_of(MC_INFLATE_DEFLATE, CHUNK);
+    const char *err = NULL;
+
+    ck_assert_int_eq(mc_inflate_write(z, text, sizeof(text) - 1, &err), MC_EINVAL);
+    ck_assert_ptr_nonnull(err);
+    ck_assert_int_eq(mc_inflate_state(z), MC_INFLATE_FAILED);
+}
+END_TEST
+
+START_TEST(a_deflate_body_cut_short_says_so)
+{
+    const char *a = page(50000, 6);
+    bytes_t body = compressed(a, strlen(a), 15);
+    mc_inflate_t *z = inflater_of(MC_INFLATE_DEFLATE, CHUNK);
+
+    write_ok(z, body.data, body.len / 2);
+    ck_assert_uint_gt(got.len, 0);
+    ck_assert(memcmp(got.data, a, got.len) == 0);
+    ck_assert_int_eq(mc_inflate_end(z), MC_INFLATE_MEMBER);
+}
+END_TEST
+
 Suite *inflate_suite(void)
 {
     Suite *s = suite_create("inflate");
@@ -424,6 +509,11 @@ Suite *inflate_suite(void)
     tcase_add_test(tc, a_body_fed_one_byte_at_a_time_gives_the_same_page);
     tcase_add_test(tc, a_chunk_of_one_byte_still_gives_the_page);
     tcase_add_test(tc, the_state_names_itself_for_logs);
+    tcase_add_test(tc, a_zlib_stream_inflates_to_the_page_however_it_is_cut);
+    tcase_add_test(tc, a_raw_deflate_stream_inflates_to_the_page_however_it_is_cut);
+    tcase_add_test(tc, a_deflate_body_is_one_stream);
+    tcase_add_test(tc, a_deflate_body_that_is_not_deflate_is_an_error);
+    tcase_add_test(tc, a_deflate_body_cut_short_says_so);
     suite_add_tcase(s, tc);
     return s;
 }

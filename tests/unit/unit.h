@@ -29,6 +29,7 @@ Suite *used_suite(void);
 Suite *pagecache_suite(void);
 Suite *httpfield_suite(void);
 Suite *inflate_suite(void);
+Suite *charset_suite(void);
 
 /* A pool made before and destroyed after each test (checked fixtures). */
 extern apr_pool_t *test_pool;
