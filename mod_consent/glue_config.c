@@ -106,6 +106,7 @@ void *mc_create_dir_conf(apr_pool_t *p, char *dir)
     conf->strip_request_cookies = MC_UNSET;
     conf->google_consent_mode = MC_UNSET;
     conf->csp_mode = MC_UNSET;
+    conf->unreadable = MC_UNSET;
     return conf;
 }
 
@@ -125,6 +126,7 @@ void *mc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(reopen_position);
     MERGE_INT(google_consent_mode);
     MERGE_INT(csp_mode);
+    MERGE_INT(unreadable);
     /* sources add up, as rules do */
     merged->csp_allow = append_arrays(p, base->csp_allow, add->csp_allow);
     return merged;
@@ -640,6 +642,23 @@ static const char *set_csp(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
+/* ConsentUnreadable sandbox|refuse|pass */
+static const char *set_unreadable(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    mc_dir_conf_t *d = dconf;
+
+    if (strcasecmp(arg, "sandbox") == 0)
+        d->unreadable = MC_UNREADABLE_SANDBOX;
+    else if (strcasecmp(arg, "refuse") == 0)
+        d->unreadable = MC_UNREADABLE_REFUSE;
+    else if (strcasecmp(arg, "pass") == 0)
+        d->unreadable = MC_UNREADABLE_PASS;
+    else
+        return apr_psprintf(cmd->pool,
+                            "ConsentUnreadable takes 'sandbox', 'refuse' or 'pass', not '%s'", arg);
+    return NULL;
+}
+
 static const char *add_csp_allow(cmd_parms *cmd, void *dconf, const char *source)
 {
     mc_dir_conf_t *d = dconf;
@@ -699,6 +718,10 @@ const command_rec mc_directives[] = {
                  "On to hide refused cookies from handlers and backends (default Off)"),
     AP_INIT_FLAG("ConsentGoogleConsentMode", set_google_consent_mode, NULL, RSRC_CONF | ACCESS_CONF,
                  "On to send Google Consent Mode v2 default and update signals (default Off)"),
+    AP_INIT_TAKE1("ConsentUnreadable", set_unreadable, NULL, RSRC_CONF | ACCESS_CONF,
+                  "sandbox, refuse or pass: what becomes of a page the rewriter cannot read "
+                  "(an unknown Content-Encoding, ISO-2022-JP, an XML document) for a visitor "
+                  "who has not granted everything (default sandbox)"),
     AP_INIT_TAKE1("ConsentCSP", set_csp, NULL, RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
                   "Off, Report or Enforce: a Content-Security-Policy that lets pages reach only "
                   "the site, necessary hosts and the hosts of granted categories (default Off)"),

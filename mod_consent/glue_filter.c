@@ -10,6 +10,20 @@
  * leaves as it is produced, untouched spans as the original buckets (split,
  * never copied); one error exit with one numbered log line. "FILTERS.md #n"
  * names the output-filter pitfall a piece of code is there for.
+ *
+ * The rewriter reads the body as the browser will (core/charset.h): gzip
+ * and deflate, one over the other, are undone first; the first bytes are
+ * held until the byte order mark, which overrides any charset, is known;
+ * a UTF-16 page is turned into UTF-8 (and says so in its Content-Type); a
+ * body without a type is sniffed as browsers sniff it. What cannot be read
+ * that way — a coding zlib does not know, ISO-2022-JP, an XML or SVG
+ * document, whose scripts run too — is never passed as it is to a visitor
+ * who has refused something: ConsentUnreadable sends it sandboxed (a
+ * Content-Security-Policy under which nothing runs and no other host is
+ * reached), refuses it, or, when an admin says so, passes it. To keep that
+ * rare, mc_filter_header_parser takes from Accept-Encoding the codings the
+ * filter cannot undo before a backend sees it, and the filter gives the
+ * field back before mod_deflate or mod_brotli read it.
  */
 #include "mod_consent.h"
 
@@ -24,6 +38,7 @@
 #include <strings.h>
 
 #include "banner.h"
+#include "charset.h"
 #include "gtag.h"
 #include "html.h"
 #include "httpfield.h"
@@ -33,6 +48,7 @@
 #include "glue_filter.h"
 #include "glue_banner.h"
 #include "glue_cache.h"
+#include "glue_config.h"
 #include "glue_csp.h"
 #include "glue_request.h"
 #include "glue_seen.h"
@@ -56,6 +72,7 @@ APLOG_USE_MODULE(consent);
 
 typedef enum mc_filter_mode {
     MC_FILTER_REWRITE = 0, /* the body runs through the rewriter */
+    MC_FILTER_PASS,        /* sniffed as no HTML: the body passes as it is */
     MC_FILTER_ENDED,       /* EOS has passed: anything after it is ignored */
     MC_FILTER_FAILED       /* aborted: nothing more leaves */
 } mc_filter_mode_t;
@@ -85,7 +102,25 @@ typedef struct mc_filter_ctx {
     const char *chunk_data;
     apr_size_t chunk_len;
 
-    mc_inflate_t *inflater; /* a gzip body's (NULL: none) */
+    /* The body's codings undone, the last applied first: each inflater's
+     * output goes to the next, the last one's to the prefix (NULL: none). */
+    mc_inflate_t *inflaters[MC_HTTPFIELD_CODINGS_MAX];
+    struct mc_filter_stage {
+        struct mc_filter_ctx *ctx;
+        int index;
+    } stages[MC_HTTPFIELD_CODINGS_MAX];
+    int n_inflaters;
+
+    /* The first bytes of the (decoded) body, held until they say how it
+     * reads: its byte order mark, and when it has no type, whether it
+     * sniffs as HTML (NULL once decided). */
+    char *prefix;
+    apr_size_t prefix_len;
+    int sniffing;        /* no usable type: HTML or not is still open */
+    mc_charset_t charset; /* from the Content-Type, until a mark says otherwise */
+    apr_size_t skip;     /* bytes of a UTF-16 mark still to leave out */
+    int utf16;           /* the page is UTF-16: turned into UTF-8 */
+    mc_utf16_t decoder;
 
     /* catalogue services whose rules classified an element of this page,
      * noted once at the end (glue_seen.c: the services in use) */
@@ -118,15 +153,27 @@ static const char *response_encoding(request_rec *r)
     return enc ? enc : err_enc;
 }
 
-/* Whether this response's body is one to rewrite; says at debug level why
- * not when an HTML body is left alone. */
-static int rewritable(request_rec *r, mc_httpfield_encoding_t *encoding)
+/* How the body of a response is to be read. */
+typedef struct mc_reading {
+    mc_httpfield_doc_t doc;
+    int n_codings;
+    mc_httpfield_coding_t codings[MC_HTTPFIELD_CODINGS_MAX];
+    mc_charset_t charset;
+    const char *unreadable; /* why the rewriter cannot read it, or NULL */
+} mc_reading_t;
+
+/* Whether this response's body is one to act on, and how it reads; says at
+ * debug level why not when a page is left alone. */
+static int readable(request_rec *r, mc_reading_t *rd)
 {
     const char *enc;
 
+    memset(rd, 0, sizeof(*rd));
     /* FILTERS.md #9, #10: no body to rewrite, or not a page of ours. */
-    if (r->main || mc_is_endpoint(r) || r->status == HTTP_NO_CONTENT ||
-        !mc_httpfield_is_html(r->content_type))
+    if (r->main || mc_is_endpoint(r) || r->status == HTTP_NO_CONTENT)
+        return 0;
+    rd->doc = mc_httpfield_document(r->content_type);
+    if (rd->doc == MC_HTTPFIELD_DOC_OTHER)
         return 0;
     /* FILTERS.md #10: a byte range of a page cannot be rewritten alone. */
     if (r->status == HTTP_PARTIAL_CONTENT || apr_table_get(r->headers_out, "Content-Range")) {
@@ -136,24 +183,53 @@ static int rewritable(request_rec *r, mc_httpfield_encoding_t *encoding)
         return 0;
     }
     enc = response_encoding(r);
-    *encoding = mc_httpfield_encoding(enc);
-    if (*encoding == MC_HTTPFIELD_ENCODING_OTHER) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      MCLOGNO(00053) "not rewriting %s: Content-Encoding '%s' (only gzip is "
-                                     "decoded); its trackers pass unchanged",
-                      ap_escape_logitem(r->pool, r->uri), ap_escape_logitem(r->pool, enc));
-        return 0;
-    }
-    /* The rewriter reads bytes as ASCII does; UTF-16 and UTF-32 pages would
-     * need decoding first, and rewriting them as bytes would corrupt them. */
-    if (!mc_httpfield_ascii_compatible(r->pool, r->content_type)) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      MCLOGNO(00054) "not rewriting %s: its charset is not ASCII-compatible (%s)",
-                      ap_escape_logitem(r->pool, r->uri),
-                      ap_escape_logitem(r->pool, r->content_type));
-        return 0;
-    }
+    rd->n_codings = mc_httpfield_codings(enc, rd->codings);
+    rd->charset = mc_httpfield_charset(r->pool, r->content_type);
+    if (rd->doc == MC_HTTPFIELD_DOC_XML)
+        rd->unreadable = apr_psprintf(r->pool, "it is an XML document (%s), whose scripts run",
+                                      r->content_type);
+    else if (rd->n_codings < 0)
+        rd->unreadable =
+            apr_psprintf(r->pool, "its Content-Encoding '%s' cannot be decoded", enc);
+    else if (rd->charset == MC_CHARSET_STATEFUL)
+        rd->unreadable = apr_psprintf(r->pool, "its charset (%s) switches by escape sequences",
+                                      r->content_type);
+    else if (rd->doc == MC_HTTPFIELD_DOC_UNKNOWN && rd->n_codings > 0)
+        rd->unreadable = "it has no Content-Type to tell whether it is HTML, and is encoded";
     return 1;
+}
+
+/* --- Accept-Encoding: only what the filter can undo ---------------------------------- */
+
+#define MC_NOTE_ACCEPT_ENCODING "consent-accept-encoding"
+
+/* Before any handler or backend sees the request: a backend then answers
+ * with gzip or deflate, which the filter undoes, rather than br or zstd,
+ * which it cannot. The client's own field is kept in a note. */
+int mc_filter_header_parser(request_rec *r)
+{
+    const char *ae, *readable_ae;
+
+    if (r->main || !mc_engine_on(r) || mc_is_endpoint(r))
+        return DECLINED;
+    ae = apr_table_get(r->headers_in, "Accept-Encoding");
+    if (r->prev && apr_table_get(r->prev->notes, MC_NOTE_ACCEPT_ENCODING))
+        ae = apr_table_get(r->prev->notes, MC_NOTE_ACCEPT_ENCODING); /* a redirect */
+    readable_ae = mc_httpfield_readable_accept(r->pool, ae);
+    if (!ae || strcmp(ae, readable_ae) == 0)
+        return DECLINED;
+    apr_table_setn(r->notes, MC_NOTE_ACCEPT_ENCODING, ae);
+    apr_table_setn(r->headers_in, "Accept-Encoding", readable_ae);
+    return DECLINED;
+}
+
+/* The client's field back, for the compressing filters after this one. */
+static void restore_accept_encoding(request_rec *r)
+{
+    const char *ae = apr_table_get(r->notes, MC_NOTE_ACCEPT_ENCODING);
+
+    if (ae)
+        apr_table_setn(r->headers_in, "Accept-Encoding", ae);
 }
 
 /* --- the headers of a rewritten response (FILTERS.md #5-#8) ---------------------- */
@@ -230,7 +306,7 @@ static void private_cache(request_rec *r)
  * brigade (FILTERS.md #7), HEAD and 304 answers included, so that they say
  * what a GET would. */
 
-static void adjust_headers(request_rec *r, mc_httpfield_encoding_t encoding)
+static void adjust_headers(request_rec *r, int decoded)
 {
     const char *state = mc_variant_tag(r);
 
@@ -245,12 +321,71 @@ static void adjust_headers(request_rec *r, mc_httpfield_encoding_t encoding)
     private_cache(r);
     /* glue_headers.c: frame protection, once mod_headers has had its say */
     mc_mark_rewritten(r);
-    if (encoding == MC_HTTPFIELD_ENCODING_GZIP) {
+    if (decoded) {
         /* The body leaves inflated; mod_deflate, when configured, compresses
          * it again after us. */
         r->content_encoding = NULL;
         unset_field(r, "Content-Encoding");
     }
+}
+
+/* A policy under which the page shows, with its own styles and images,
+ * and nothing runs or reaches another host: no script (sandbox without
+ * allow-scripts), no frame, no fetch. */
+#define MC_SANDBOX_POLICY                                                                          \
+    "sandbox allow-forms allow-same-origin allow-popups "                                         \
+    "allow-top-navigation-by-user-activation; default-src 'none'; img-src 'self' data:; "         \
+    "style-src 'self' 'unsafe-inline'; font-src 'self'; media-src 'self'; form-action 'self'"
+
+/* Said once per process for each kind of reason, then at info level. */
+static int told_unreadable[3];
+
+static void log_unreadable(request_rec *r, const mc_reading_t *rd, mc_unreadable_t mode)
+{
+    static const char *const what[] = {"sent sandboxed", "refused (502)",
+                                       "passed as it is, trackers and all (ConsentUnreadable "
+                                       "pass)"};
+    int kind = rd->doc == MC_HTTPFIELD_DOC_XML ? 0 : rd->n_codings < 0 ? 1 : 2;
+    int level = told_unreadable[kind] ? APLOG_INFO : APLOG_WARNING;
+
+    told_unreadable[kind] = 1;
+    ap_log_rerror(APLOG_MARK, level, 0, r,
+                  MCLOGNO(00325) "%s cannot be rewritten: %s; it was %s for a visitor who has "
+                                 "not granted every category%s",
+                  ap_escape_logitem(r->pool, r->uri), ap_escape_logitem(r->pool, rd->unreadable),
+                  what[mode], level == APLOG_WARNING ? " (said once; LogLevel consent:info "
+                                                       "says it every time)" : "");
+}
+
+/* A response the rewriter cannot read, for a visitor who has refused
+ * something: nothing of it runs (ConsentUnreadable). 1 when the response
+ * was replaced by an error. */
+static int unreadable(ap_filter_t *f, apr_bucket_brigade *bb, const mc_reading_t *rd)
+{
+    request_rec *r = f->r;
+    mc_unreadable_t mode = mc_unreadable_mode(mc_dir_conf(r));
+    const mc_server_conf_t *conf = mc_server_conf(r->server);
+    mc_catmask_t all = mc_categories_all(conf->cats);
+
+    if ((mc_request_state(r)->effective & all) == all)
+        return 0; /* nothing refused: nothing to keep from running */
+    log_unreadable(r, rd, mode);
+    if (mode == MC_UNREADABLE_PASS)
+        return 0;
+    /* what a visitor gets now depends on their choice */
+    vary_on_cookie(r);
+    private_cache(r);
+    if (mode == MC_UNREADABLE_SANDBOX) {
+        apr_table_addn(r->headers_out, "Content-Security-Policy", MC_SANDBOX_POLICY);
+        apr_table_setn(r->headers_out, "X-DNS-Prefetch-Control", "off");
+        return 0;
+    }
+    r->no_cache = 1;
+    apr_brigade_cleanup(bb);
+    APR_BRIGADE_INSERT_TAIL(bb,
+                            ap_bucket_error_create(HTTP_BAD_GATEWAY, NULL, r->pool, f->c->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
+    return 1;
 }
 
 /* A GET (or HEAD) whose If-None-Match names the variant ETag just made:
@@ -619,44 +754,205 @@ static apr_status_t write_chunk(mc_filter_ctx_t *ctx, apr_bucket *b, const char 
     return st == MC_OK ? APR_SUCCESS : rewriter_failed(ctx, st);
 }
 
-/* The inflater's sink: each chunk (the inflater reuses its buffer) is
- * copied into a heap bucket that owns it, so that spans of it leave
- * without another copy, and is rewritten before the next is made. */
-static mc_status_t inflated(void *baton, const char *data, size_t len)
+/* Rewrites LEN bytes of a heap buffer BUF (from apr_bucket_alloc), which
+ * a heap bucket then owns, so that spans of it leave without another copy. */
+static apr_status_t write_heap(mc_filter_ctx_t *ctx, char *buf, apr_size_t len)
 {
-    mc_filter_ctx_t *ctx = baton;
-    char *buf = apr_bucket_alloc(len, ctx->out->bucket_alloc);
-    apr_bucket *b;
-    apr_status_t rv;
+    apr_bucket *b = apr_bucket_heap_create(buf, len, apr_bucket_free, ctx->out->bucket_alloc);
+    apr_status_t rv = write_chunk(ctx, b, buf, len);
 
-    memcpy(buf, data, len);
-    b = apr_bucket_heap_create(buf, len, apr_bucket_free, ctx->out->bucket_alloc);
-    rv = write_chunk(ctx, b, buf, len);
     apr_bucket_destroy(b); /* our reference; the spans made of it keep theirs */
-    return rv == APR_SUCCESS ? MC_OK : MC_EIO;
+    return rv;
 }
 
-/* FILTERS.md #11: a gzip body (a proxied backend's) is inflated here, in
- * chunks of MC_INFLATE_CHUNK bytes, each rewritten before the next is made,
- * so memory stays bounded whatever the compression ratio. */
+/* Rewrites a copy of bytes that are valid only during the call. */
+static apr_status_t write_copy(mc_filter_ctx_t *ctx, const char *data, apr_size_t len)
+{
+    char *buf;
+
+    if (len == 0)
+        return APR_SUCCESS;
+    buf = apr_bucket_alloc(len, ctx->out->bucket_alloc);
+    memcpy(buf, data, len);
+    return write_heap(ctx, buf, len);
+}
+
+/* A UTF-16 page, a piece at a time, as UTF-8. */
+static apr_status_t write_utf16(mc_filter_ctx_t *ctx, const char *data, apr_size_t len)
+{
+    while (len > 0) {
+        apr_size_t n = len < MC_INFLATE_CHUNK ? len : MC_INFLATE_CHUNK;
+        char *buf = apr_bucket_alloc(MC_UTF16_ROOM(n), ctx->out->bucket_alloc);
+        apr_size_t made = mc_utf16_decode(&ctx->decoder, data, n, buf);
+        apr_status_t rv = APR_SUCCESS;
+
+        if (made > 0)
+            rv = write_heap(ctx, buf, made);
+        else
+            apr_bucket_free(buf);
+        if (rv != APR_SUCCESS)
+            return rv;
+        data += n;
+        len -= n;
+    }
+    return APR_SUCCESS;
+}
+
+/* Body bytes whose reading is decided: to the rewriter, or on as they are.
+ * B holds DATA when it is an upstream bucket's (NULL: a copy is made). */
+static apr_status_t route(mc_filter_ctx_t *ctx, apr_bucket *b, const char *data, apr_size_t len)
+{
+    apr_size_t skip = ctx->skip < len ? ctx->skip : len;
+
+    ctx->skip -= skip;
+    data += skip;
+    len -= skip;
+    if (len == 0)
+        return APR_SUCCESS;
+    if (ctx->mode == MC_FILTER_PASS) {
+        flush_new(ctx);
+        APR_BRIGADE_INSERT_TAIL(ctx->out,
+                                apr_bucket_heap_create(data, len, NULL, ctx->out->bucket_alloc));
+        ctx->out_len += len;
+        return APR_SUCCESS;
+    }
+    if (ctx->utf16)
+        return write_utf16(ctx, data, len);
+    return b && !skip ? write_chunk(ctx, b, data, len) : write_copy(ctx, data, len);
+}
+
+static apr_status_t start_rewriter(mc_filter_ctx_t *ctx);
+static void set_up_rewriting(mc_filter_ctx_t *ctx);
+
+/* The first bytes of the body, DATA (N bytes; all of it when AT_END), say
+ * how it reads. 0 while they cannot yet. */
+static int decide(mc_filter_ctx_t *ctx, const char *data, apr_size_t n, int at_end)
+{
+    request_rec *r = ctx->f->r;
+    mc_bom_t bom;
+
+    if (ctx->sniffing) {
+        mc_sniff_t s = mc_charset_sniff_html(data, n, at_end);
+
+        if (s == MC_SNIFF_MORE)
+            return 0;
+        ctx->sniffing = 0;
+        if (s == MC_SNIFF_OTHER) {
+            /* the browser must not read into it what was not read here */
+            apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+            ctx->mode = MC_FILTER_PASS;
+            return 1;
+        }
+        ap_set_content_type(r, "text/html");
+        set_up_rewriting(ctx);
+        if (ctx->mode == MC_FILTER_FAILED)
+            return 1;
+    }
+    bom = mc_charset_bom(data, n, at_end);
+    if (bom == MC_BOM_MORE)
+        return 0;
+    if (bom == MC_BOM_UTF16LE || bom == MC_BOM_UTF16BE) {
+        ctx->skip = mc_charset_bom_len(bom);
+        ctx->charset = bom == MC_BOM_UTF16LE ? MC_CHARSET_UTF16LE : MC_CHARSET_UTF16BE;
+    }
+    else if (bom == MC_BOM_UTF8) {
+        ctx->charset = MC_CHARSET_BYTES; /* over any label */
+    }
+    if (ctx->charset == MC_CHARSET_UTF16LE || ctx->charset == MC_CHARSET_UTF16BE) {
+        ctx->utf16 = 1;
+        mc_utf16_init(&ctx->decoder, ctx->charset == MC_CHARSET_UTF16BE);
+        ap_set_content_type(r, mc_httpfield_as_utf8(r->pool, r->content_type));
+        /* the page cache keeps what a file is rewritten to, as it is typed */
+        if (ctx->capture)
+            apr_pool_cleanup_run(r->pool, ctx, free_capture);
+        ctx->capturing = 0;
+    }
+    return 1;
+}
+
+/* Body bytes (decoded): held while their first ones cannot yet say how
+ * the body reads, then routed. */
+static apr_status_t body_bytes(mc_filter_ctx_t *ctx, apr_bucket *b, const char *data,
+                               apr_size_t len)
+{
+    apr_size_t take;
+    apr_status_t rv;
+
+    if (!ctx->prefix)
+        return route(ctx, b, data, len);
+    if (ctx->prefix_len == 0 && decide(ctx, data, len, 0)) {
+        ctx->prefix = NULL;
+        return ctx->mode == MC_FILTER_FAILED ? ctx->failure : route(ctx, b, data, len);
+    }
+    take = MC_SNIFF_MAX - ctx->prefix_len < len ? MC_SNIFF_MAX - ctx->prefix_len : len;
+    memcpy(ctx->prefix + ctx->prefix_len, data, take);
+    ctx->prefix_len += take;
+    if (!decide(ctx, ctx->prefix, ctx->prefix_len, ctx->prefix_len == MC_SNIFF_MAX))
+        return APR_SUCCESS;
+    if (ctx->mode == MC_FILTER_FAILED)
+        return ctx->failure;
+    rv = route(ctx, NULL, ctx->prefix, ctx->prefix_len);
+    ctx->prefix = NULL;
+    if (rv == APR_SUCCESS && take < len)
+        rv = route(ctx, b, data + take, len - take);
+    return rv;
+}
+
+/* The body ended before its first bytes said how it reads. */
+static apr_status_t prefix_end(mc_filter_ctx_t *ctx)
+{
+    apr_status_t rv;
+
+    if (!ctx->prefix)
+        return APR_SUCCESS;
+    decide(ctx, ctx->prefix, ctx->prefix_len, 1);
+    if (ctx->mode == MC_FILTER_FAILED)
+        return ctx->failure;
+    rv = route(ctx, NULL, ctx->prefix, ctx->prefix_len);
+    ctx->prefix = NULL;
+    return rv;
+}
+
+/* An inflater's sink: its output goes to the next inflater, the last
+ * one's to the body. Its buffer is reused: body_bytes copies. */
+static mc_status_t inflated(void *baton, const char *data, size_t len)
+{
+    struct mc_filter_stage *stage = baton;
+    mc_filter_ctx_t *ctx = stage->ctx;
+    const char *err = NULL;
+
+    if (stage->index + 1 < ctx->n_inflaters) {
+        mc_status_t st = mc_inflate_write(ctx->inflaters[stage->index + 1], data, len, &err);
+
+        if (st != MC_OK && err)
+            fail(ctx, APR_EGENERAL,
+                 apr_psprintf(ctx->f->r->pool, "the encoded body cannot be decoded (%s)", err));
+        return st == MC_OK ? MC_OK : MC_EIO;
+    }
+    return body_bytes(ctx, NULL, data, len) == APR_SUCCESS ? MC_OK : MC_EIO;
+}
+
+/* FILTERS.md #11: a gzip or deflate body (a proxied backend's) is inflated
+ * here, in chunks of MC_INFLATE_CHUNK bytes, each rewritten before the next
+ * is made, so memory stays bounded whatever the compression ratio. */
 static apr_status_t inflate_data(mc_filter_ctx_t *ctx, const char *data, apr_size_t len)
 {
     request_rec *r = ctx->f->r;
     const char *err;
-    int trailing = mc_inflate_state(ctx->inflater) == MC_INFLATE_TRAILING;
+    int trailing = mc_inflate_state(ctx->inflaters[0]) == MC_INFLATE_TRAILING;
 
-    if (mc_inflate_write(ctx->inflater, data, len, &err) != MC_OK) {
+    if (mc_inflate_write(ctx->inflaters[0], data, len, &err) != MC_OK) {
         /* no words: the rewriter or the next filter stopped, and said so */
         if (!err)
             return ctx->failure;
         return fail(ctx, APR_EGENERAL,
-                    apr_psprintf(r->pool, "the gzip body cannot be inflated (%s)", err));
+                    apr_psprintf(r->pool, "the encoded body cannot be decoded (%s)", err));
     }
     /* Bytes after a complete member that do not start another one: browsers
      * ignore them, and so does this filter. */
-    if (!trailing && mc_inflate_state(ctx->inflater) == MC_INFLATE_TRAILING)
+    if (!trailing && mc_inflate_state(ctx->inflaters[0]) == MC_INFLATE_TRAILING)
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      MCLOGNO(00055) "ignoring bytes after the gzip body of %s",
+                      MCLOGNO(00055) "ignoring bytes after the encoded body of %s",
                       ap_escape_logitem(r->pool, r->uri));
     return APR_SUCCESS;
 }
@@ -664,15 +960,18 @@ static apr_status_t inflate_data(mc_filter_ctx_t *ctx, const char *data, apr_siz
 static void finish_inflate(mc_filter_ctx_t *ctx)
 {
     request_rec *r = ctx->f->r;
+    int cut = 0;
 
-    /* A body cut off mid-member still had everything inflated so far
+    /* A body cut off mid-stream still had everything inflated so far
      * rewritten; the browser would show that much too. */
-    if (mc_inflate_end(ctx->inflater) == MC_INFLATE_MEMBER)
+    for (int i = 0; i < ctx->n_inflaters; i++)
+        cut |= mc_inflate_end(ctx->inflaters[i]) == MC_INFLATE_MEMBER;
+    if (cut)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      MCLOGNO(00056) "the gzip body of %s ended before its end; "
+                      MCLOGNO(00056) "the encoded body of %s ended before its end; "
                                      "passing on what it held",
                       ap_escape_logitem(r->pool, r->uri));
-    ctx->inflater = NULL;
+    ctx->n_inflaters = 0;
 }
 
 /* FILTERS.md #13: read without blocking first; when nothing is ready, let
@@ -702,7 +1001,7 @@ static apr_status_t take_data(mc_filter_ctx_t *ctx, apr_bucket *e)
     rv = read_bucket(ctx, e, &data, &len);
     if (rv != APR_SUCCESS)
         return rv;
-    rv = ctx->inflater ? inflate_data(ctx, data, len) : write_chunk(ctx, e, data, len);
+    rv = ctx->n_inflaters ? inflate_data(ctx, data, len) : body_bytes(ctx, e, data, len);
     apr_bucket_delete(e); /* the spans made of it hold their own references */
     return rv;
 }
@@ -746,8 +1045,24 @@ static apr_status_t take_eos(mc_filter_ctx_t *ctx, apr_bucket *eos)
     mc_status_t st;
     apr_status_t rv;
 
-    if (ctx->inflater)
+    if (ctx->n_inflaters)
         finish_inflate(ctx);
+    rv = prefix_end(ctx);
+    if (rv != APR_SUCCESS)
+        return rv;
+    if (ctx->mode == MC_FILTER_PASS) {
+        ctx->mode = MC_FILTER_ENDED;
+        append_bucket(ctx, eos);
+        rv = pass_out(ctx);
+        return rv == APR_SUCCESS ? rv : downstream_failed(ctx, rv);
+    }
+    if (ctx->utf16) {
+        char last[3];
+        apr_size_t n = mc_utf16_end(&ctx->decoder, last);
+
+        if (n > 0 && (rv = write_copy(ctx, last, n)) != APR_SUCCESS)
+            return rv;
+    }
     st = mc_html_end(ctx->html);
     if (st != MC_OK)
         return rewriter_failed(ctx, st);
@@ -796,12 +1111,24 @@ static mc_filter_ctx_t *make_ctx(ap_filter_t *f)
     return ctx;
 }
 
-static apr_status_t start_inflate(mc_filter_ctx_t *ctx)
+/* Inflaters for the codings, the last applied first. */
+static apr_status_t start_inflate(mc_filter_ctx_t *ctx, const mc_reading_t *rd)
 {
     const char *err = NULL;
 
-    ctx->inflater = mc_inflate_make(ctx->f->r->pool, MC_INFLATE_GZIP, MC_INFLATE_CHUNK, inflated, ctx, &err);
-    return ctx->inflater ? APR_SUCCESS : fail(ctx, APR_ENOMEM, err);
+    for (int i = 0; i < rd->n_codings; i++) {
+        mc_httpfield_coding_t coding = rd->codings[rd->n_codings - 1 - i];
+
+        ctx->stages[i].ctx = ctx;
+        ctx->stages[i].index = i;
+        ctx->inflaters[i] = mc_inflate_make(
+            ctx->f->r->pool, coding == MC_HTTPFIELD_GZIP ? MC_INFLATE_GZIP : MC_INFLATE_DEFLATE,
+            MC_INFLATE_CHUNK, inflated, &ctx->stages[i], &err);
+        if (!ctx->inflaters[i])
+            return fail(ctx, APR_ENOMEM, err);
+        ctx->n_inflaters = i + 1;
+    }
+    return APR_SUCCESS;
 }
 
 static apr_status_t start_rewriter(mc_filter_ctx_t *ctx)
@@ -852,20 +1179,45 @@ static int serve_kept(mc_filter_ctx_t *ctx, apr_bucket_brigade *bb, apr_status_t
     return 1;
 }
 
+/* A body sniffed as HTML is rewritten as a page typed so would be. */
+static void set_up_rewriting(mc_filter_ctx_t *ctx)
+{
+    request_rec *r = ctx->f->r;
+
+    mc_csp_prepare(r);
+    adjust_headers(r, 0);
+    if (start_rewriter(ctx) != APR_SUCCESS)
+        ctx->mode = MC_FILTER_FAILED;
+}
+
 /* The first call with something in it: the handler has set the type and
  * status by now. *OUT stays NULL when the filter has nothing to do. */
 static apr_status_t begin(ap_filter_t *f, apr_bucket_brigade *bb, mc_filter_ctx_t **out)
 {
     request_rec *r = f->r;
-    mc_httpfield_encoding_t encoding = MC_HTTPFIELD_ENCODING_NONE;
+    mc_reading_t rd;
     mc_filter_ctx_t *ctx;
+    apr_status_t rv;
 
     *out = NULL;
-    if (!rewritable(r, &encoding))
+    restore_accept_encoding(r);
+    if (!readable(r, &rd))
         return APR_SUCCESS;
+    if (rd.unreadable) {
+        unreadable(f, bb, &rd);
+        return APR_SUCCESS;
+    }
+    if (rd.doc == MC_HTTPFIELD_DOC_UNKNOWN) {
+        /* HTML or not, the first bytes tell (a 304 or HEAD has none: its
+         * headers stay as they are) */
+        *out = f->ctx = ctx = make_ctx(f);
+        ctx->sniffing = 1;
+        ctx->prefix = apr_palloc(r->pool, MC_SNIFF_MAX);
+        return APR_SUCCESS;
+    }
     /* before the assets are made: they tell consent.js about the policy */
     mc_csp_prepare(r);
-    adjust_headers(r, encoding);
+    adjust_headers(r, rd.n_codings > 0);
     if (not_modified(r)) {
         /* the browser holds this very variant: no body (HTTP_HEADER sends
          * a 304 without one; the length count does not add a zero) */
@@ -882,13 +1234,14 @@ static apr_status_t begin(ap_filter_t *f, apr_bucket_brigade *bb, mc_filter_ctx_
      * after DEFLATE and the length count have seen it and said in the
      * headers what they say for GET. */
     *out = f->ctx = ctx = make_ctx(f);
-    if (encoding == MC_HTTPFIELD_ENCODING_GZIP) {
-        apr_status_t rv = start_inflate(ctx);
+    ctx->charset = rd.charset;
+    ctx->prefix = apr_palloc(r->pool, MC_SNIFF_MAX);
+    if (rd.n_codings > 0) {
+        rv = start_inflate(ctx, &rd);
         if (rv != APR_SUCCESS)
             return rv;
     }
     else if (mc_cache_ticket(r, bb, &ctx->ticket)) {
-        apr_status_t rv;
         if (serve_kept(ctx, bb, &rv))
             return rv;
         start_capture(ctx);
@@ -917,18 +1270,26 @@ apr_status_t mc_html_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         return ctx->mode == MC_FILTER_FAILED ? ctx->failure : APR_SUCCESS;
     }
     APR_BRIGADE_CONCAT(ctx->out, ctx->held);
-    while (rv == APR_SUCCESS && !APR_BRIGADE_EMPTY(bb) && ctx->mode == MC_FILTER_REWRITE) {
+    while (rv == APR_SUCCESS && !APR_BRIGADE_EMPTY(bb) &&
+           (ctx->mode == MC_FILTER_REWRITE || ctx->mode == MC_FILTER_PASS)) {
         apr_bucket *e = APR_BRIGADE_FIRST(bb);
 
         if (APR_BUCKET_IS_EOS(e))
             rv = take_eos(ctx, e);
         else if (APR_BUCKET_IS_METADATA(e))
             rv = take_metadata(ctx, e);
+        else if (ctx->mode == MC_FILTER_PASS)
+            append_bucket(ctx, e); /* sniffed as no HTML: on as it came */
         else
             rv = take_data(ctx, e);
     }
     apr_brigade_cleanup(bb);
     if (rv == APR_SUCCESS && ctx->mode == MC_FILTER_REWRITE)
         rv = keep_or_pass(ctx);
+    else if (rv == APR_SUCCESS && ctx->mode == MC_FILTER_PASS) {
+        rv = pass_out(ctx);
+        if (rv != APR_SUCCESS)
+            rv = downstream_failed(ctx, rv);
+    }
     return rv;
 }

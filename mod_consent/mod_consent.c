@@ -87,6 +87,7 @@ static void consent_register_hooks(apr_pool_t *p)
 
     ap_hook_translate_name(mc_translate_name, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_map_to_storage(mc_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_header_parser(mc_filter_header_parser, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(mc_fixups, NULL, NULL, APR_HOOK_LAST);
     ap_hook_handler(mc_endpoint_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
 

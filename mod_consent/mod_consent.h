@@ -93,7 +93,18 @@ typedef struct mc_dir_conf {
     int google_consent_mode;       /* ConsentGoogleConsentMode */
     int csp_mode;                  /* ConsentCSP: mc_csp_mode_t, or MC_UNSET */
     apr_array_header_t *csp_allow; /* ConsentCSPAllow sources (const char *), added up */
+    int unreadable;                /* ConsentUnreadable: mc_unreadable_t, or MC_UNSET */
 } mc_dir_conf_t;
+
+/* ConsentUnreadable: what becomes of a page the rewriter cannot read (an
+ * unknown Content-Encoding, ISO-2022-JP, an XML document) for a visitor
+ * who has not granted everything. */
+typedef enum mc_unreadable {
+    MC_UNREADABLE_SANDBOX = 0, /* sent with a policy under which nothing runs or
+                                * reaches another host (the default) */
+    MC_UNREADABLE_REFUSE,      /* 502 */
+    MC_UNREADABLE_PASS         /* sent as it is: trackers in it reach the browser */
+} mc_unreadable_t;
 
 /* What this request's visitor has agreed to. */
 typedef struct mc_request_state {
@@ -129,6 +140,13 @@ static inline mc_unclassified_t mc_unclassified_mode(const mc_dir_conf_t *d)
 {
     return d && d->unclassified != MC_UNSET ? (mc_unclassified_t)d->unclassified
                                             : MC_UNCLASSIFIED_HOLD;
+}
+
+/* ConsentUnreadable in force in D's scope (sandbox when not set). */
+static inline mc_unreadable_t mc_unreadable_mode(const mc_dir_conf_t *d)
+{
+    return d && d->unreadable != MC_UNSET ? (mc_unreadable_t)d->unreadable
+                                          : MC_UNREADABLE_SANDBOX;
 }
 
 #endif

@@ -96,12 +96,30 @@ static int media_type_is(const char *ct, const char *type)
 
 int mc_httpfield_is_html(const char *content_type)
 {
-    const char *ct;
+    return mc_httpfield_document(content_type) == MC_HTTPFIELD_DOC_HTML;
+}
+
+mc_httpfield_doc_t mc_httpfield_document(const char *content_type)
+{
+    const char *ct, *end;
 
     if (!content_type)
-        return 0;
+        return MC_HTTPFIELD_DOC_UNKNOWN;
     ct = skip_ows(content_type);
-    return media_type_is(ct, "text/html") || media_type_is(ct, "application/xhtml+xml");
+    if (media_type_is(ct, "text/html") || media_type_is(ct, "application/xhtml+xml"))
+        return MC_HTTPFIELD_DOC_HTML;
+    if (*ct == '\0' || *ct == ';' || media_type_is(ct, "unknown/unknown") ||
+        media_type_is(ct, "application/unknown") || media_type_is(ct, "*/*"))
+        return MC_HTTPFIELD_DOC_UNKNOWN;
+    if (media_type_is(ct, "text/xml") || media_type_is(ct, "application/xml"))
+        return MC_HTTPFIELD_DOC_XML;
+    /* MIME Sniffing's XML MIME type: any subtype ending in "+xml" */
+    end = ct;
+    while (*end && *end != ';' && !is_ows(*end))
+        end++;
+    if (end - ct > 4 && strncasecmp(end - 4, "+xml", 4) == 0 && memchr(ct, '/', (size_t)(end - ct)))
+        return MC_HTTPFIELD_DOC_XML;
+    return MC_HTTPFIELD_DOC_OTHER;
 }
 
 /* The quoted string at S (on its '"') without its quotes and escapes. */
@@ -150,51 +168,73 @@ const char *mc_httpfield_param(apr_pool_t *p, const char *content_type, const ch
 
 /* A charset label is matched without the ASCII whitespace around it (the
  * WHATWG Encoding standard's "get an encoding"). */
-static int ascii_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
-}
-
-int mc_httpfield_ascii_compatible(apr_pool_t *p, const char *content_type)
+mc_charset_t mc_httpfield_charset(apr_pool_t *p, const char *content_type)
 {
     const char *cs = mc_httpfield_param(p, content_type, "charset");
 
-    if (!cs)
-        return 1;
-    while (ascii_space(*cs))
-        cs++;
-    return strncasecmp(cs, "utf-16", 6) != 0 && strncasecmp(cs, "utf-32", 6) != 0;
+    return cs ? mc_charset_of_label(cs, strlen(cs)) : MC_CHARSET_BYTES;
+}
+
+const char *mc_httpfield_as_utf8(apr_pool_t *p, const char *content_type)
+{
+    const char *ct = skip_ows(content_type ? content_type : "");
+    const char *end = ct;
+
+    while (*end && *end != ';')
+        end++;
+    end = trim_end(ct, end);
+    if (end == ct)
+        return "text/html; charset=utf-8";
+    return apr_pstrcat(p, apr_pstrmemdup(p, ct, (apr_size_t)(end - ct)), "; charset=utf-8", NULL);
 }
 
 /* --- Content-Encoding ---------------------------------------------------------------- */
 
-const char *mc_httpfield_encoding_str(mc_httpfield_encoding_t e)
-{
-    switch (e) {
-    case MC_HTTPFIELD_ENCODING_NONE: return "none";
-    case MC_HTTPFIELD_ENCODING_GZIP: return "gzip";
-    case MC_HTTPFIELD_ENCODING_OTHER: return "other";
-    }
-    return "?";
-}
-
-mc_httpfield_encoding_t mc_httpfield_encoding(const char *list)
+int mc_httpfield_codings(const char *list, mc_httpfield_coding_t out[MC_HTTPFIELD_CODINGS_MAX])
 {
     const char *s = list, *start, *end;
-    int gzip = 0;
+    int n = 0;
 
     if (!list)
-        return MC_HTTPFIELD_ENCODING_NONE;
+        return 0;
     while (next_element(&s, &start, &end)) {
+        mc_httpfield_coding_t c;
+
         if (span_is(start, end, "identity"))
             continue;
-        if (!span_is(start, end, "gzip") && !span_is(start, end, "x-gzip"))
-            return MC_HTTPFIELD_ENCODING_OTHER;
-        /* gzip twice would need inflating twice */
-        if (++gzip > 1)
-            return MC_HTTPFIELD_ENCODING_OTHER;
+        if (span_is(start, end, "gzip") || span_is(start, end, "x-gzip"))
+            c = MC_HTTPFIELD_GZIP;
+        else if (span_is(start, end, "deflate"))
+            c = MC_HTTPFIELD_DEFLATE;
+        else
+            return -1;
+        if (n == MC_HTTPFIELD_CODINGS_MAX)
+            return -1;
+        out[n++] = c;
     }
-    return gzip ? MC_HTTPFIELD_ENCODING_GZIP : MC_HTTPFIELD_ENCODING_NONE;
+    return n;
+}
+
+const char *mc_httpfield_readable_accept(apr_pool_t *p, const char *list)
+{
+    const char *s = list, *start, *end;
+    const char *kept = NULL;
+
+    if (!list)
+        return NULL;
+    while (next_element(&s, &start, &end)) {
+        const char *name_end = start;
+
+        /* the coding's name, before its weight (";q=...") */
+        while (name_end < end && *name_end != ';' && !is_ows(*name_end))
+            name_end++;
+        if (!span_is(start, name_end, "gzip") && !span_is(start, name_end, "x-gzip") &&
+            !span_is(start, name_end, "deflate") && !span_is(start, name_end, "identity"))
+            continue;
+        kept = apr_pstrcat(p, kept ? kept : "", kept ? ", " : "",
+                           apr_pstrmemdup(p, start, (apr_size_t)(end - start)), NULL);
+    }
+    return kept ? kept : "identity";
 }
 
 /* --- lists of directives and tokens ------------------------------------------------ */

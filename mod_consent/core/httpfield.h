@@ -15,10 +15,25 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
+#include "charset.h"
+
 /* --- Content-Type ---------------------------------------------------------------------- */
 
-/* Whether CONTENT_TYPE (NULL: none) is text/html or application/xhtml+xml,
- * whatever its case, leading whitespace and parameters. */
+/* What a browser makes of a response of CONTENT_TYPE (NULL: none) as a
+ * document, whatever its case, leading whitespace and parameters. */
+typedef enum mc_httpfield_doc {
+    MC_HTTPFIELD_DOC_OTHER = 0, /* not a document the module acts on */
+    MC_HTTPFIELD_DOC_HTML,      /* text/html, application/xhtml+xml */
+    MC_HTTPFIELD_DOC_UNKNOWN,   /* none, unknown/unknown, application/unknown or
+                                 * * / *: the browser sniffs (MIME Sniffing 7.1) */
+    MC_HTTPFIELD_DOC_XML        /* text/xml, application/xml, image/svg+xml and any
+                                 * other +xml: scripts run in it, the HTML
+                                 * rewriter cannot read it */
+} mc_httpfield_doc_t;
+
+mc_httpfield_doc_t mc_httpfield_document(const char *content_type);
+
+/* Whether CONTENT_TYPE is text/html or application/xhtml+xml. */
 int mc_httpfield_is_html(const char *content_type);
 
 /* The value of parameter NAME of CONTENT_TYPE (type/subtype *(";" name=value)),
@@ -27,23 +42,33 @@ int mc_httpfield_is_html(const char *content_type);
  * twice the first counts (WHATWG MIME type parsing). */
 const char *mc_httpfield_param(apr_pool_t *p, const char *content_type, const char *name);
 
-/* Whether the charset of CONTENT_TYPE reads as ASCII does, so that the
- * rewriter may treat the body as bytes: any charset but UTF-16 and UTF-32
- * ("utf-16", "utf-16le", "utf-32be", ...), and none at all. */
-int mc_httpfield_ascii_compatible(apr_pool_t *p, const char *content_type);
+/* How the charset of CONTENT_TYPE reads (charset.h): as bytes when it has
+ * none, or one browsers do not know. */
+mc_charset_t mc_httpfield_charset(apr_pool_t *p, const char *content_type);
+
+/* CONTENT_TYPE with its charset made utf-8: its type, then "; charset=utf-8". */
+const char *mc_httpfield_as_utf8(apr_pool_t *p, const char *content_type);
 
 /* --- Content-Encoding ---------------------------------------------------------------- */
 
-typedef enum mc_httpfield_encoding {
-    MC_HTTPFIELD_ENCODING_NONE = 0, /* no coding, or identity only */
-    MC_HTTPFIELD_ENCODING_GZIP,     /* gzip (or x-gzip) once, identity aside */
-    MC_HTTPFIELD_ENCODING_OTHER     /* any other coding, or gzip twice */
-} mc_httpfield_encoding_t;
+typedef enum mc_httpfield_coding {
+    MC_HTTPFIELD_GZIP = 0, /* gzip, x-gzip */
+    MC_HTTPFIELD_DEFLATE
+} mc_httpfield_coding_t;
 
-const char *mc_httpfield_encoding_str(mc_httpfield_encoding_t e);
+/* Codings a body may have and still be read; more is unreadable. */
+#define MC_HTTPFIELD_CODINGS_MAX 3
 
-/* The coding a Content-Encoding LIST (NULL: none) says the body has. */
-mc_httpfield_encoding_t mc_httpfield_encoding(const char *list);
+/* The codings a Content-Encoding LIST (NULL: none) says were applied, in
+ * the order they were (identity left out), into OUT: their number, 0 for
+ * none, or -1 when one is not gzip or deflate, or there are more than
+ * MC_HTTPFIELD_CODINGS_MAX. */
+int mc_httpfield_codings(const char *list, mc_httpfield_coding_t out[MC_HTTPFIELD_CODINGS_MAX]);
+
+/* An Accept-Encoding LIST with only the codings the filter can read (gzip,
+ * x-gzip, deflate, identity) and their weights, or "identity" when none
+ * is left; NULL when LIST is NULL. */
+const char *mc_httpfield_readable_accept(apr_pool_t *p, const char *list);
 
 /* --- lists of directives (Cache-Control) and tokens (Vary) ----------------------------- */
 

@@ -375,11 +375,13 @@ def test_a_gzip_page_cut_short_passes_on_what_it_held(server_factory):
     assert len([line for line in filter_log_lines(srv) if "MC00056" in line]) == 1
 
 
-def test_other_content_encodings_pass_untouched(server):
+def test_other_content_encodings_pass_unchanged_but_sandboxed(server, cookies):
+    # test_unreadable.py has the rest: the policy the browser holds the page under
     resp = get(server, "/proxy/cookies?type=html&header=Content-Encoding:%20br")
     assert resp.header("Content-Encoding") == "br"
     assert resp.body == (b"<!DOCTYPE html><html><head><title>t</title></head><body><p>hello</p>"
                          b"</body></html>\n")
+    assert any(p.startswith("sandbox") for p in resp.header_all("Content-Security-Policy"))
 
 
 # --- a page that cannot be rewritten to its end --------------------------------------------

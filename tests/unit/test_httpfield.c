@@ -83,31 +83,62 @@ START_TEST(a_parameter_is_found_only_by_its_own_name)
 }
 END_TEST
 
-START_TEST(utf16_and_utf32_pages_are_not_ascii_compatible)
+#define CHARSET(ct) mc_httpfield_charset(test_pool, ct)
+
+START_TEST(utf16_pages_are_read_as_utf16)
 {
-    ck_assert(!mc_httpfield_ascii_compatible(test_pool, "text/html; charset=utf-16"));
-    ck_assert(!mc_httpfield_ascii_compatible(test_pool, "text/html; charset=UTF-16LE"));
-    ck_assert(!mc_httpfield_ascii_compatible(test_pool, "text/html;charset=\"utf-16be\""));
-    ck_assert(!mc_httpfield_ascii_compatible(test_pool, "text/html; charset = \" UTF-32 \""));
-    ck_assert(!mc_httpfield_ascii_compatible(test_pool, "text/html; a=1; b=\"2\"; charset=utf-32"));
-    ck_assert(!mc_httpfield_ascii_compatible(test_pool, "text/html; charset=\"utf\\-16\""));
+    ck_assert_int_eq(CHARSET("text/html; charset=utf-16"), MC_CHARSET_UTF16LE);
+    ck_assert_int_eq(CHARSET("text/html; charset=UTF-16LE"), MC_CHARSET_UTF16LE);
+    ck_assert_int_eq(CHARSET("text/html; charset=unicode"), MC_CHARSET_UTF16LE);
+    ck_assert_int_eq(CHARSET("text/html;charset=\"utf-16be\""), MC_CHARSET_UTF16BE);
+    ck_assert_int_eq(CHARSET("text/html; a=1; b=\"2\"; charset=utf-16"), MC_CHARSET_UTF16LE);
+    ck_assert_int_eq(CHARSET("text/html; charset=\"utf\\-16\""), MC_CHARSET_UTF16LE);
+    ck_assert_int_eq(CHARSET("text/html; charset=iso-2022-jp"), MC_CHARSET_STATEFUL);
 }
 END_TEST
 
-START_TEST(other_charsets_and_none_are_ascii_compatible)
+/* utf-32 is no label browsers know: they read such a page as bytes. */
+START_TEST(other_charsets_and_none_are_read_as_bytes)
 {
-    ck_assert(mc_httpfield_ascii_compatible(test_pool, NULL));
-    ck_assert(mc_httpfield_ascii_compatible(test_pool, "text/html"));
-    ck_assert(mc_httpfield_ascii_compatible(test_pool, "text/html; charset=utf-8"));
-    ck_assert(mc_httpfield_ascii_compatible(test_pool, "text/html; charset=ISO-8859-1"));
-    ck_assert(mc_httpfield_ascii_compatible(test_pool, "text/html; charset=\"\""));
-    ck_assert(mc_httpfield_ascii_compatible(test_pool, "text/html; charset=utf-1"));
+    ck_assert_int_eq(CHARSET(NULL), MC_CHARSET_BYTES);
+    ck_assert_int_eq(CHARSET("text/html"), MC_CHARSET_BYTES);
+    ck_assert_int_eq(CHARSET("text/html; charset=utf-8"), MC_CHARSET_BYTES);
+    ck_assert_int_eq(CHARSET("text/html; charset=ISO-8859-1"), MC_CHARSET_BYTES);
+    ck_assert_int_eq(CHARSET("text/html; charset=\"\""), MC_CHARSET_BYTES);
+    ck_assert_int_eq(CHARSET("text/html; charset = \" UTF-32 \""), MC_CHARSET_BYTES);
     /* "charset" inside another parameter's value, or in another name */
-    ck_assert(mc_httpfield_ascii_compatible(test_pool,
-                                            "text/html; a=\"; charset=utf-16\"; charset=utf-8"));
-    ck_assert(
-        mc_httpfield_ascii_compatible(test_pool, "text/html; a=\"\\\"; charset=utf-16\"; b=c"));
-    ck_assert(mc_httpfield_ascii_compatible(test_pool, "text/html; mycharset=utf-16"));
+    ck_assert_int_eq(CHARSET("text/html; a=\"; charset=utf-16\"; charset=utf-8"), MC_CHARSET_BYTES);
+    ck_assert_int_eq(CHARSET("text/html; a=\"\\\"; charset=utf-16\"; b=c"), MC_CHARSET_BYTES);
+    ck_assert_int_eq(CHARSET("text/html; mycharset=utf-16"), MC_CHARSET_BYTES);
+}
+END_TEST
+
+START_TEST(a_page_made_utf8_keeps_its_type)
+{
+    ck_assert_str_eq(mc_httpfield_as_utf8(test_pool, "text/html; charset=utf-16"),
+                     "text/html; charset=utf-8");
+    ck_assert_str_eq(mc_httpfield_as_utf8(test_pool, " application/xhtml+xml ;charset=unicode"),
+                     "application/xhtml+xml; charset=utf-8");
+    ck_assert_str_eq(mc_httpfield_as_utf8(test_pool, NULL), "text/html; charset=utf-8");
+}
+END_TEST
+
+START_TEST(documents_are_told_by_their_type)
+{
+    ck_assert_int_eq(mc_httpfield_document(NULL), MC_HTTPFIELD_DOC_UNKNOWN);
+    ck_assert_int_eq(mc_httpfield_document(""), MC_HTTPFIELD_DOC_UNKNOWN);
+    ck_assert_int_eq(mc_httpfield_document("unknown/unknown"), MC_HTTPFIELD_DOC_UNKNOWN);
+    ck_assert_int_eq(mc_httpfield_document("Application/Unknown; x=1"), MC_HTTPFIELD_DOC_UNKNOWN);
+    ck_assert_int_eq(mc_httpfield_document("*/*"), MC_HTTPFIELD_DOC_UNKNOWN);
+    ck_assert_int_eq(mc_httpfield_document("text/xml"), MC_HTTPFIELD_DOC_XML);
+    ck_assert_int_eq(mc_httpfield_document("application/xml; charset=utf-8"), MC_HTTPFIELD_DOC_XML);
+    ck_assert_int_eq(mc_httpfield_document("image/svg+xml"), MC_HTTPFIELD_DOC_XML);
+    ck_assert_int_eq(mc_httpfield_document("application/rss+XML"), MC_HTTPFIELD_DOC_XML);
+    ck_assert_int_eq(mc_httpfield_document("application/xhtml+xml"), MC_HTTPFIELD_DOC_HTML);
+    ck_assert_int_eq(mc_httpfield_document("text/plain"), MC_HTTPFIELD_DOC_OTHER);
+    ck_assert_int_eq(mc_httpfield_document("image/png"), MC_HTTPFIELD_DOC_OTHER);
+    ck_assert_int_eq(mc_httpfield_document("+xml"), MC_HTTPFIELD_DOC_OTHER);
+    ck_assert_int_eq(mc_httpfield_document("text/xmlx"), MC_HTTPFIELD_DOC_OTHER);
 }
 END_TEST
 
@@ -117,48 +148,73 @@ START_TEST(a_very_long_content_type_is_read_to_its_end)
                                  "\"; charset=utf-16", NULL);
 
     ck_assert(mc_httpfield_is_html(ct));
-    ck_assert(!mc_httpfield_ascii_compatible(test_pool, ct));
+    ck_assert_int_eq(CHARSET(ct), MC_CHARSET_UTF16LE);
     ck_assert_uint_eq(strlen(mc_httpfield_param(test_pool, ct, "a")), 100000);
 }
 END_TEST
 
 /* --- Content-Encoding ---------------------------------------------------------------- */
 
+static int codings(const char *list, mc_httpfield_coding_t out[MC_HTTPFIELD_CODINGS_MAX])
+{
+    return mc_httpfield_codings(list, out);
+}
+
 START_TEST(no_coding_and_identity_need_no_decoding)
 {
-    ck_assert_int_eq(mc_httpfield_encoding(NULL), MC_HTTPFIELD_ENCODING_NONE);
-    ck_assert_int_eq(mc_httpfield_encoding(""), MC_HTTPFIELD_ENCODING_NONE);
-    ck_assert_int_eq(mc_httpfield_encoding(" , ,\t"), MC_HTTPFIELD_ENCODING_NONE);
-    ck_assert_int_eq(mc_httpfield_encoding("identity"), MC_HTTPFIELD_ENCODING_NONE);
-    ck_assert_int_eq(mc_httpfield_encoding("Identity, identity"), MC_HTTPFIELD_ENCODING_NONE);
+    mc_httpfield_coding_t c[MC_HTTPFIELD_CODINGS_MAX];
+
+    ck_assert_int_eq(codings(NULL, c), 0);
+    ck_assert_int_eq(codings("", c), 0);
+    ck_assert_int_eq(codings(" , ,\t", c), 0);
+    ck_assert_int_eq(codings("identity", c), 0);
+    ck_assert_int_eq(codings("Identity, identity", c), 0);
 }
 END_TEST
 
-START_TEST(gzip_once_is_gzip)
+START_TEST(gzip_and_deflate_are_read_in_the_order_applied)
 {
-    ck_assert_int_eq(mc_httpfield_encoding("gzip"), MC_HTTPFIELD_ENCODING_GZIP);
-    ck_assert_int_eq(mc_httpfield_encoding("GZIP"), MC_HTTPFIELD_ENCODING_GZIP);
-    ck_assert_int_eq(mc_httpfield_encoding("x-gzip"), MC_HTTPFIELD_ENCODING_GZIP);
-    ck_assert_int_eq(mc_httpfield_encoding(" ,identity ,  gzip , "), MC_HTTPFIELD_ENCODING_GZIP);
-    ck_assert_str_eq(mc_httpfield_encoding_str(MC_HTTPFIELD_ENCODING_GZIP), "gzip");
+    mc_httpfield_coding_t c[MC_HTTPFIELD_CODINGS_MAX];
+
+    ck_assert_int_eq(codings("GZIP", c), 1);
+    ck_assert_int_eq(c[0], MC_HTTPFIELD_GZIP);
+    ck_assert_int_eq(codings(" ,identity ,  x-gzip , ", c), 1);
+    ck_assert_int_eq(c[0], MC_HTTPFIELD_GZIP);
+    ck_assert_int_eq(codings("deflate, gzip", c), 2);
+    ck_assert_int_eq(c[0], MC_HTTPFIELD_DEFLATE);
+    ck_assert_int_eq(c[1], MC_HTTPFIELD_GZIP);
+    ck_assert_int_eq(codings("gzip, gzip, deflate", c), 3);
 }
 END_TEST
 
-START_TEST(other_codings_and_gzip_twice_are_other)
+START_TEST(other_codings_and_too_many_are_unreadable)
 {
-    ck_assert_int_eq(mc_httpfield_encoding("br"), MC_HTTPFIELD_ENCODING_OTHER);
-    ck_assert_int_eq(mc_httpfield_encoding("deflate"), MC_HTTPFIELD_ENCODING_OTHER);
-    ck_assert_int_eq(mc_httpfield_encoding("gzip, br"), MC_HTTPFIELD_ENCODING_OTHER);
-    ck_assert_int_eq(mc_httpfield_encoding("br, gzip"), MC_HTTPFIELD_ENCODING_OTHER);
-    ck_assert_int_eq(mc_httpfield_encoding("gzip, gzip"), MC_HTTPFIELD_ENCODING_OTHER);
-    ck_assert_int_eq(mc_httpfield_encoding("gzip,x-gzip"), MC_HTTPFIELD_ENCODING_OTHER);
-    ck_assert_int_eq(mc_httpfield_encoding("gzip;q=1"), MC_HTTPFIELD_ENCODING_OTHER);
-    ck_assert_int_eq(mc_httpfield_encoding("gzipx"), MC_HTTPFIELD_ENCODING_OTHER);
-    ck_assert_int_eq(mc_httpfield_encoding("\"gzip\""), MC_HTTPFIELD_ENCODING_OTHER);
-    ck_assert_int_eq(
-        mc_httpfield_encoding(apr_pstrcat(test_pool, "gzip, ", repeated('a', 70000), NULL)),
-        MC_HTTPFIELD_ENCODING_OTHER);
-    ck_assert_str_eq(mc_httpfield_encoding_str(MC_HTTPFIELD_ENCODING_OTHER), "other");
+    mc_httpfield_coding_t c[MC_HTTPFIELD_CODINGS_MAX];
+
+    ck_assert_int_eq(codings("br", c), -1);
+    ck_assert_int_eq(codings("zstd", c), -1);
+    ck_assert_int_eq(codings("compress", c), -1);
+    ck_assert_int_eq(codings("gzip, br", c), -1);
+    ck_assert_int_eq(codings("br, gzip", c), -1);
+    ck_assert_int_eq(codings("gzip, gzip, gzip, gzip", c), -1);
+    ck_assert_int_eq(codings("gzip;q=1", c), -1);
+    ck_assert_int_eq(codings("gzipx", c), -1);
+    ck_assert_int_eq(codings("\"gzip\"", c), -1);
+    ck_assert_int_eq(codings(apr_pstrcat(test_pool, "gzip, ", repeated('a', 70000), NULL), c), -1);
+}
+END_TEST
+
+START_TEST(accept_encoding_keeps_only_what_can_be_read)
+{
+    ck_assert_str_eq(mc_httpfield_readable_accept(test_pool, "gzip, deflate, br, zstd"),
+                     "gzip, deflate");
+    ck_assert_str_eq(mc_httpfield_readable_accept(test_pool, "br;q=1.0, gzip;q=0.8, *;q=0.1"),
+                     "gzip;q=0.8");
+    ck_assert_str_eq(mc_httpfield_readable_accept(test_pool, "br"), "identity");
+    ck_assert_str_eq(mc_httpfield_readable_accept(test_pool, "*"), "identity");
+    ck_assert_str_eq(mc_httpfield_readable_accept(test_pool, "identity;q=0, x-gzip"),
+                     "identity;q=0, x-gzip");
+    ck_assert_ptr_null(mc_httpfield_readable_accept(test_pool, NULL));
 }
 END_TEST
 
@@ -365,12 +421,15 @@ Suite *httpfield_suite(void)
     tcase_add_test(tc, other_types_are_not_html);
     tcase_add_test(tc, a_parameter_value_is_read_as_token_or_quoted_string);
     tcase_add_test(tc, a_parameter_is_found_only_by_its_own_name);
-    tcase_add_test(tc, utf16_and_utf32_pages_are_not_ascii_compatible);
-    tcase_add_test(tc, other_charsets_and_none_are_ascii_compatible);
+    tcase_add_test(tc, utf16_pages_are_read_as_utf16);
+    tcase_add_test(tc, other_charsets_and_none_are_read_as_bytes);
+    tcase_add_test(tc, a_page_made_utf8_keeps_its_type);
+    tcase_add_test(tc, documents_are_told_by_their_type);
     tcase_add_test(tc, a_very_long_content_type_is_read_to_its_end);
     tcase_add_test(tc, no_coding_and_identity_need_no_decoding);
-    tcase_add_test(tc, gzip_once_is_gzip);
-    tcase_add_test(tc, other_codings_and_gzip_twice_are_other);
+    tcase_add_test(tc, gzip_and_deflate_are_read_in_the_order_applied);
+    tcase_add_test(tc, other_codings_and_too_many_are_unreadable);
+    tcase_add_test(tc, accept_encoding_keeps_only_what_can_be_read);
     tcase_add_test(tc, a_directive_is_found_by_its_name_whatever_its_case_and_value);
     tcase_add_test(tc, a_word_inside_a_value_or_another_name_is_no_directive);
     tcase_add_test(tc, a_directive_is_removed_and_the_rest_kept_as_it_was);

@@ -17,7 +17,12 @@ The query string drives it:
                  gzip-encoded; pieces=N: in N pieces, pause=S seconds apart;
                  corrupt=AT: 16 bytes inverted at AT, a fraction of the body;
                  with gzip=1, members=N: in N gzip members, tail=TEXT: TEXT
-                 after the gzip body, cut=F: only the first fraction F of it)
+                 after the gzip body, cut=F: only the first fraction F of it;
+                 prefix=TEXT: TEXT before the page; enc=utf-16le|utf-16be: the
+                 page in UTF-16, bom=1 with its mark; codings=gzip,deflate,
+                 rawdeflate: each applied in turn, named in Content-Encoding;
+                 ctype=TYPE: its Content-Type, "none" for none)
+The HTTP backend also answers X-Backend-Saw-Accept-Encoding: the field it got.
 """
 import datetime
 import email.utils
@@ -25,6 +30,7 @@ import gzip
 import json
 import os
 import urllib.parse
+import zlib
 
 STREAM_PAUSE = 0.2
 
@@ -53,8 +59,9 @@ def cookie_pairs(header):
     return pairs
 
 
-PAGES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "integration",
-                     "html")
+# a CGI copy of this file finds the pages where the server says (SetEnv)
+PAGES = os.environ.get("MC_PAGES_DIR") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "integration", "html")
 
 
 def _page(query, status, headers):
@@ -62,6 +69,26 @@ def _page(query, status, headers):
     name = os.path.basename(query["page"][0])
     with open(os.path.join(PAGES, name), "rb") as f:
         body = f.read()
+    body = query.get("prefix", [""])[0].encode() + body
+    if query.get("enc"):
+        # the page in UTF-16: "utf-16le" or "utf-16be", with its mark when bom=1
+        codec = query["enc"][0]
+        body = body.decode("utf-8").encode(codec)
+        if query.get("bom"):
+            body = ("\ufeff".encode(codec)) + body
+    if query.get("codings"):
+        # codings applied in the order listed; "rawdeflate" is sent as deflate
+        names = []
+        for coding in query["codings"][0].split(","):
+            if coding == "gzip":
+                body = gzip.compress(body)
+            elif coding == "deflate":
+                body = zlib.compress(body)
+            elif coding == "rawdeflate":
+                z = zlib.compressobj(wbits=-15)
+                body = z.compress(body) + z.flush()
+            names.append("deflate" if coding == "rawdeflate" else coding)
+        headers.append(("Content-Encoding", ", ".join(names)))
     if query.get("gzip"):
         headers.append(("Content-Encoding", "gzip"))
         members = max(1, int(query.get("members", ["1"])[0]))
@@ -76,15 +103,19 @@ def _page(query, status, headers):
     count = max(1, int(query.get("pieces", ["1"])[0]))
     size = max(1, -(-len(body) // count))
     pieces = [body[i:i + size] for i in range(0, len(body), size)] or [b""]
-    headers.insert(0, ("Content-Type", "text/html; charset=utf-8"))
+    ctype = query.get("ctype", ["text/html; charset=utf-8"])[0]
+    if ctype != "none":
+        headers.insert(0, ("Content-Type", ctype))
     return status, headers, pieces, float(query.get("pause", ["0"])[0])
 
 
-def respond(query_string, http_cookie):
+def respond(query_string, http_cookie, accept_encoding=None):
     """Returns (status or None, [(header, value)...], [body pieces], pause between pieces)."""
     query = urllib.parse.parse_qs(query_string or "", keep_blank_values=True)
     status = int(query["status"][0]) if "status" in query else None
     headers = []
+    if accept_encoding is not None:
+        headers.append(("X-Backend-Saw-Accept-Encoding", accept_encoding))
     for name in _names(query, "set"):
         headers.append(("Set-Cookie", "%s=v-%s; Path=/" % (name, name)))
     for name in _names(query, "del"):

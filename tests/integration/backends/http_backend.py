@@ -18,7 +18,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         query = urllib.parse.urlsplit(self.path).query
-        status, headers, pieces, pause = cookielogic.respond(query, self.headers.get("Cookie"))
+        status, headers, pieces, pause = cookielogic.respond(query, self.headers.get("Cookie"),
+                                                             self.headers.get("Accept-Encoding", "(none)"))
         self.send_response_only(status or 200)
         for name, value in headers:
             self.send_header(name, value)
