@@ -376,8 +376,7 @@ static int unreadable(ap_filter_t *f, apr_bucket_brigade *bb, const mc_reading_t
     vary_on_cookie(r);
     private_cache(r);
     if (mode == MC_UNREADABLE_SANDBOX) {
-        apr_table_addn(r->headers_out, "Content-Security-Policy", MC_SANDBOX_POLICY);
-        apr_table_setn(r->headers_out, "X-DNS-Prefetch-Control", "off");
+        mc_mark_sandboxed(r, MC_SANDBOX_POLICY); /* sent by CONSENT_HEADERS */
         return 0;
     }
     r->no_cache = 1;

@@ -345,6 +345,11 @@ apr_status_t mc_headers_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     filter_refresh(r, r->err_headers_out, st->effective);
     /* here, after mod_headers has had its say: nothing replaces it */
     mc_csp_add_header(r, st);
+    if (mc_sandbox_policy(r)) {
+        /* added, never set: a policy the site sends stays beside it */
+        apr_table_addn(r->headers_out, "Content-Security-Policy", mc_sandbox_policy(r));
+        apr_table_setn(r->headers_out, "X-DNS-Prefetch-Control", "off");
+    }
     if (mc_is_rewritten(r))
         frame_protection(r);
     ap_remove_output_filter(f);

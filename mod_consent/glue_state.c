@@ -170,3 +170,15 @@ int mc_is_rewritten(const request_rec *r)
 {
     return apr_table_get(r->notes, REWRITTEN_NOTE) != NULL;
 }
+
+#define SANDBOX_NOTE "mod_consent-sandbox"
+
+void mc_mark_sandboxed(request_rec *r, const char *policy)
+{
+    apr_table_setn(r->notes, SANDBOX_NOTE, policy);
+}
+
+const char *mc_sandbox_policy(const request_rec *r)
+{
+    return apr_table_get(r->notes, SANDBOX_NOTE);
+}

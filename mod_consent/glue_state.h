@@ -19,4 +19,11 @@ int mc_is_endpoint(const request_rec *r);
 void mc_mark_rewritten(request_rec *r);
 int mc_is_rewritten(const request_rec *r);
 
+/* A response the filter cannot read goes out under POLICY, a
+ * Content-Security-Policy (ConsentUnreadable sandbox), which the headers
+ * filter adds after mod_headers: a site's own "Header set" or "unset" of
+ * the field cannot take it away. NULL: none. */
+void mc_mark_sandboxed(request_rec *r, const char *policy);
+const char *mc_sandbox_policy(const request_rec *r);
+
 #endif

@@ -25,6 +25,10 @@ SetEnv MC_PAGES_DIR %s
 <Location /proxy/pass/>
     ConsentUnreadable pass
 </Location>
+<Location /proxy/ownpolicy/>
+    Header always unset Content-Security-Policy
+    Header set Content-Security-Policy "default-src *"
+</Location>
 <Location /proxy/deflated/>
     AddOutputFilterByType DEFLATE text/html
 </Location>
@@ -129,6 +133,13 @@ def test_refuse_answers_502_and_pass_passes(server, cookies):
     assert resp.status == 200 and resp.body == CLINIC
     resp = get(server, "/proxy/pass/cookies?page=clinic.html&header=Content-Encoding:%20zstd")
     assert resp.status == 200 and not sandboxed(resp) and resp.body == CLINIC
+
+
+def test_the_sites_own_header_directives_do_not_take_the_sandbox_away(server):
+    resp = get(server, "/proxy/ownpolicy/cookies?page=clinic.html&header=Content-Encoding:%20br")
+    assert sandboxed(resp), resp.headers
+    assert "default-src *" in policies(resp)  # the site's stands beside it
+    assert resp.header("X-DNS-Prefetch-Control") == "off"
 
 
 def test_the_log_says_it_once_at_warn(server_factory):
