@@ -798,7 +798,8 @@ static apr_status_t write_utf16(mc_filter_ctx_t *ctx, const char *data, apr_size
 }
 
 /* Body bytes whose reading is decided: to the rewriter, or on as they are.
- * B holds DATA when it is an upstream bucket's (NULL: a copy is made). */
+ * B, when not NULL, is the upstream bucket DATA is the whole of; NULL: a
+ * copy is made. */
 static apr_status_t route(mc_filter_ctx_t *ctx, apr_bucket *b, const char *data, apr_size_t len)
 {
     apr_size_t skip = ctx->skip < len ? ctx->skip : len;
@@ -809,9 +810,13 @@ static apr_status_t route(mc_filter_ctx_t *ctx, apr_bucket *b, const char *data,
     if (len == 0)
         return APR_SUCCESS;
     if (ctx->mode == MC_FILTER_PASS) {
+        apr_bucket *copy = NULL;
+
         flush_new(ctx);
-        APR_BRIGADE_INSERT_TAIL(ctx->out,
-                                apr_bucket_heap_create(data, len, NULL, ctx->out->bucket_alloc));
+        /* B whole (a file's mapped bytes, say) leaves as it is, shared */
+        if (!b || apr_bucket_copy(b, &copy) != APR_SUCCESS)
+            copy = apr_bucket_heap_create(data, len, NULL, ctx->out->bucket_alloc);
+        APR_BRIGADE_INSERT_TAIL(ctx->out, copy);
         ctx->out_len += len;
         return APR_SUCCESS;
     }
@@ -892,8 +897,9 @@ static apr_status_t body_bytes(mc_filter_ctx_t *ctx, apr_bucket *b, const char *
         return ctx->failure;
     rv = route(ctx, NULL, ctx->prefix, ctx->prefix_len);
     ctx->prefix = NULL;
+    /* the rest of B: a copy (B's spans are made from its start) */
     if (rv == APR_SUCCESS && take < len)
-        rv = route(ctx, b, data + take, len - take);
+        rv = route(ctx, NULL, data + take, len - take);
     return rv;
 }
 

@@ -72,6 +72,14 @@ else
   tail -40 "$LOGDIR/fuzz-css.log"; count fuzz 0 1
 fi
 
+note "fuzzing the charset reader (libFuzzer, ${FUZZ_CHARSET_SECONDS:-15} s)"
+if make -s fuzz-charset FUZZ_SECONDS="${FUZZ_CHARSET_SECONDS:-15}" > "$LOGDIR/fuzz-charset.log" 2>&1; then
+  grep -E '^Done|number_of_executed_units|new_units_added' "$LOGDIR/fuzz-charset.log"
+  count fuzz 1 0
+else
+  tail -40 "$LOGDIR/fuzz-charset.log"; count fuzz 0 1
+fi
+
 note "lint (cppcheck, clang-tidy)"
 if bash tests/lint.sh > "$LOGDIR/lint.log" 2>&1; then
   count lint 1 0; echo "lint clean"

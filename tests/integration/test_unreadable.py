@@ -172,6 +172,22 @@ def test_a_utf16_page_is_read_and_sent_as_utf8(server, cookies, query):
     assert len(live_trackers(resp.body)) == len([t for t in TRACKERS if t[2]])
 
 
+@pytest.mark.parametrize("query", ["", "&prefix=abcdefgh%20", "&enc=utf-16le&bom=1",
+                                   "&ctype=none", "&ctype=none&prefix=%20%20%20"])
+def test_a_page_whose_first_piece_is_a_byte_or_two_is_rewritten_as_the_whole(server, query):
+    # the first bytes are held until they tell the mark (and, without a
+    # type, whether it is HTML); the rest of the piece that tells is not lost
+    def body(first):
+        # the page's own URL (in the banner's return path) says how it was cut
+        got = get(server, PAGE + query + "&first=%d&pause=0.1" % first).body
+        return re.sub(rb"first(=|%3[Dd])\d+", b"first", got)
+
+    whole = body(100000)
+    assert rewritten(whole)
+    for first in (1, 2, 5):
+        assert body(first) == whole, first
+
+
 def test_a_utf8_mark_over_a_utf16_label_is_read_as_bytes(server):
     resp = get(server, PAGE + "&prefix=%EF%BB%BF&ctype=text/html;%20charset=utf-16")
     assert rewritten(resp.body)

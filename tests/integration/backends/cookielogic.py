@@ -21,7 +21,8 @@ The query string drives it:
                  prefix=TEXT: TEXT before the page; enc=utf-16le|utf-16be: the
                  page in UTF-16, bom=1 with its mark; codings=gzip,deflate,
                  rawdeflate: each applied in turn, named in Content-Encoding;
-                 ctype=TYPE: its Content-Type, "none" for none)
+                 ctype=TYPE: its Content-Type, "none" for none; first=N: the
+                 first N bytes in a piece of their own, then the rest)
 The HTTP backend also answers X-Backend-Saw-Accept-Encoding: the field it got.
 """
 import datetime
@@ -103,6 +104,10 @@ def _page(query, status, headers):
     count = max(1, int(query.get("pieces", ["1"])[0]))
     size = max(1, -(-len(body) // count))
     pieces = [body[i:i + size] for i in range(0, len(body), size)] or [b""]
+    if query.get("first"):
+        # the first N bytes alone, then the rest (pause=S between them)
+        first = int(query["first"][0])
+        pieces = [body[:first], body[first:]]
     ctype = query.get("ctype", ["text/html; charset=utf-8"])[0]
     if ctype != "none":
         headers.insert(0, ("Content-Type", ctype))
