@@ -14,11 +14,12 @@ import shutil
 
 import pytest
 
-from harness import DATA, consented
+from harness import DATA, MODULE_DIR, consented
 from test_filter import CLINIC, TRACKERS, live_trackers
 
 VHOST = """
 SetEnv MC_PAGES_DIR %s
+LoadModule brotli_module %s/mod_brotli.so
 <Location /proxy/refuse/>
     ConsentUnreadable refuse
 </Location>
@@ -29,10 +30,13 @@ SetEnv MC_PAGES_DIR %s
     Header always unset Content-Security-Policy
     Header set Content-Security-Policy "default-src *"
 </Location>
+<Location /proxy/brotli/>
+    AddOutputFilterByType BROTLI_COMPRESS text/html
+</Location>
 <Location /proxy/deflated/>
     AddOutputFilterByType DEFLATE text/html
 </Location>
-""" % (DATA / "html")
+""" % (DATA / "html", MODULE_DIR)
 
 SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
        '<script href="https://connect.facebook.net/en_US/fbevents.js"/></svg>\n')
@@ -98,6 +102,14 @@ def test_a_deflate_page_is_compressed_again_for_a_client_that_takes_gzip(server)
                headers={"Accept-Encoding": "gzip"})
     assert resp.header("Content-Encoding") == "gzip"
     assert rewritten(gzip.decompress(resp.body))
+
+
+def test_mod_brotli_still_compresses_for_the_visitor_what_the_backend_sent_plain(server):
+    # the backend is not asked for br; the visitor, who asked for it, gets it
+    resp = get(server, "/proxy/brotli/cookies?page=clinic.html",
+               headers={"Accept-Encoding": "br"})
+    assert resp.header("X-Backend-Saw-Accept-Encoding") == "identity"
+    assert resp.header("Content-Encoding") == "br"
 
 
 def test_a_backend_is_asked_only_for_codings_the_filter_can_undo(server):
