@@ -48,37 +48,20 @@ read -r p f < <(check_counts "$LOGDIR/asan.log")
 grep -q 'ERROR: AddressSanitizer\|runtime error:' "$LOGDIR/asan.log" && { p=0; f=$((f + 1)); }
 count sanitizers "$p" "$f"
 
-note "fuzzing the HTML rewriter (libFuzzer, ${FUZZ_SECONDS:-60} s)"
-if make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}" > "$LOGDIR/fuzz.log" 2>&1; then
-  grep -E '^Done|number_of_executed_units|new_units_added' "$LOGDIR/fuzz.log"
-  count fuzz 1 0
-else
-  tail -40 "$LOGDIR/fuzz.log"; count fuzz 0 1
-fi
-
-note "fuzzing the consent-log readers (libFuzzer, ${FUZZ_RECORD_SECONDS:-30} s)"
-if make -s fuzz-record FUZZ_SECONDS="${FUZZ_RECORD_SECONDS:-30}" > "$LOGDIR/fuzz-record.log" 2>&1; then
-  grep -E '^Done|number_of_executed_units|new_units_added' "$LOGDIR/fuzz-record.log"
-  count fuzz 1 0
-else
-  tail -40 "$LOGDIR/fuzz-record.log"; count fuzz 0 1
-fi
-
-note "fuzzing the CSS URL scanner (libFuzzer, ${FUZZ_CSS_SECONDS:-20} s)"
-if make -s fuzz-css FUZZ_SECONDS="${FUZZ_CSS_SECONDS:-20}" > "$LOGDIR/fuzz-css.log" 2>&1; then
-  grep -E '^Done|number_of_executed_units|new_units_added' "$LOGDIR/fuzz-css.log"
-  count fuzz 1 0
-else
-  tail -40 "$LOGDIR/fuzz-css.log"; count fuzz 0 1
-fi
-
-note "fuzzing the charset reader (libFuzzer, ${FUZZ_CHARSET_SECONDS:-15} s)"
-if make -s fuzz-charset FUZZ_SECONDS="${FUZZ_CHARSET_SECONDS:-15}" > "$LOGDIR/fuzz-charset.log" 2>&1; then
-  grep -E '^Done|number_of_executed_units|new_units_added' "$LOGDIR/fuzz-charset.log"
-  count fuzz 1 0
-else
-  tail -40 "$LOGDIR/fuzz-charset.log"; count fuzz 0 1
-fi
+# run_fuzzer TARGET LOG WHAT SECONDS: one libFuzzer target, bounded in time
+run_fuzzer() {
+  note "fuzzing $3 (libFuzzer, $4 s)"
+  if make -s "$1" FUZZ_SECONDS="$4" > "$LOGDIR/$2.log" 2>&1; then
+    grep -E '^Done|number_of_executed_units|new_units_added' "$LOGDIR/$2.log"
+    count fuzz 1 0
+  else
+    tail -40 "$LOGDIR/$2.log"; count fuzz 0 1
+  fi
+}
+run_fuzzer fuzz fuzz "the HTML rewriter" "${FUZZ_SECONDS:-60}"
+run_fuzzer fuzz-record fuzz-record "the consent-log readers" "${FUZZ_RECORD_SECONDS:-30}"
+run_fuzzer fuzz-css fuzz-css "the CSS URL scanner" "${FUZZ_CSS_SECONDS:-20}"
+run_fuzzer fuzz-charset fuzz-charset "the charset reader" "${FUZZ_CHARSET_SECONDS:-15}"
 
 note "lint (cppcheck, clang-tidy)"
 if bash tests/lint.sh > "$LOGDIR/lint.log" 2>&1; then
