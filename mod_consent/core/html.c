@@ -329,7 +329,7 @@ struct mc_html {
     /* a <template> the rewriter opened waits for the end tag of this
      * element (MC_TAG_OTHER: none), or for the start tag's end */
     mc_tag_id_t close_template;
-    int close_at_tag_end;
+    const char *close_after_tag; /* "</template>" or "]]>" */
     int ns_scanning; /* output is being watched for "</noscript" */
     int ns_real_end; /* the next "</noscript" sent is a real end tag */
     int ns_stop;     /* ... and the outermost one: stop watching after it */
@@ -1769,16 +1769,23 @@ static void release(mc_html_t *h, int oversized)
  * written before the ones that stream past (nothing more is held).
  * Writing attributes first is not enough on its own: the parser keeps the
  * first of two attributes of one name, but Chromium's preload scanner reads
- * them all and takes the last type, rel or imagesrcset, and skips an empty
- * src or href. So an HTML element the scanner reads is put inside a
- * <template> (neither the parser nor the scanner fetches anything there;
- * consent.js puts its content in place once everything is granted),
- * closed after the start tag (void elements) or after the end tag (script,
- * style and iframe, whose text ends only there). Elements whose content is
- * markup (object, video, audio, template), a <frame> (a frameset ignores
- * <template>) and elements inside <svg> or <math> (where <template> is
- * not inert) get attributes in front instead, in values that fetch
- * nothing, which the scanner does not read past for them. */
+ * them all and takes the last type, rel or imagesrcset, skips an empty src
+ * or href, and inside <svg> fetches a later href or a sheet's @import
+ * whatever comes first. So:
+ *  - an HTML element the scanner reads goes inside a <template> (neither
+ *    the parser nor the scanner fetches anything there; consent.js puts
+ *    its content in place once everything is granted), closed after the
+ *    start tag (void elements) or after the end tag (script, style and
+ *    iframe, whose text ends only there);
+ *  - elements whose content is markup (object, video, audio, template),
+ *    which may end without an end tag, and a <frame> (a frameset ignores
+ *    <template>) get attributes in front, in values that fetch nothing,
+ *    that the scanner, which does not read these, cannot undo; consent.js
+ *    reloads the page for them (data-consent-reload) once all is granted;
+ *  - inside <svg> or <math>, where <template> is not inert, the start tag
+ *    becomes text in a CDATA section: no element, nothing fetched (its
+ *    content, if any, is left to its parent); it comes back with the next
+ *    page load after consent. */
 
 /* Every category that is not granted, or 0 when all are. */
 static mc_catmask_t refused_all(mc_html_t *h)
@@ -1803,20 +1810,11 @@ static size_t tag_name_end(const char *tag, size_t len)
     return i;
 }
 
-/* What goes in front of the attributes of an oversized element that is not
- * wrapped; NULL when it is wrapped in a <template>. */
-static const char *oversized_front(mc_tag_id_t t, int in_foreign)
+/* What goes in front of the attributes of an oversized HTML element that
+ * is not wrapped; NULL when it is wrapped in a <template>. */
+static const char *oversized_front(mc_tag_id_t t)
 {
     switch (t) {
-    case MC_TAG_SCRIPT:
-    case MC_TAG_STYLE: return in_foreign ? " type=\"text/plain\"" : NULL;
-    case MC_TAG_IMAGE:
-    case MC_TAG_USE:
-    case MC_TAG_FEIMAGE: return in_foreign ? " href=\"data:,\"" : NULL;
-    case MC_TAG_LINK: /* in <svg>: no element to the parser, a link to the scanner */
-        return in_foreign ? " href=\"data:,\" imagesrcset=\"data:,\" media=\"not all\"" : NULL;
-    case MC_TAG_INPUT: return in_foreign ? " src=\"data:,\"" : NULL;
-    case MC_TAG_BASE: return in_foreign ? " href=\"data:,\"" : NULL;
     case MC_TAG_OBJECT: return " data=\"about:blank\"";
     case MC_TAG_VIDEO: return " src=\"data:,\" poster=\"data:,\"";
     case MC_TAG_AUDIO: return " src=\"data:,\"";
@@ -1906,12 +1904,20 @@ static void oversized_tag(mc_html_t *h)
     emit_until(h, h->hold_from);
     tag = contiguous(h, h->hold_from, h->hold_from + MC_HTML_TAG_MAX);
     name_end = tag_name_end(tag, MC_HTML_TAG_MAX);
-    front = oversized_front(h->hold_tag, h->hold_in_foreign);
+    front = oversized_front(h->hold_tag);
     if (oversized_clean(h, tag, &srcset_front)) {
         if (srcset_front) {
             emit_until(h, h->hold_from + name_end);
             out_str(h, " srcset=\"\"");
         }
+        release(h, 1);
+        return;
+    }
+    h->stats.neutralised++;
+    h->stats.refused |= all;
+    if (h->hold_in_foreign) {
+        out_str(h, "<![CDATA[");
+        h->close_after_tag = "]]>";
     } else if (front) {
         emit_until(h, h->hold_from + name_end);
         if (h->hold_tag != MC_TAG_TEMPLATE) { /* consent.js would unwrap a template */
@@ -1919,18 +1925,14 @@ static void oversized_tag(mc_html_t *h)
             out_str(h, " data-consent-reload=\"\"");
         }
         out_str(h, front);
-        h->stats.neutralised++;
-        h->stats.refused |= all;
     } else {
         out_str(h, "<template");
         write_categories(h, all);
         out_str(h, ">");
         if (void_element(h->hold_tag))
-            h->close_at_tag_end = 1;
+            h->close_after_tag = "</template>";
         else
             h->close_template = h->hold_tag;
-        h->stats.neutralised++;
-        h->stats.refused |= all;
     }
     release(h, 1);
 }
@@ -2267,12 +2269,12 @@ static void on_tag_end(mc_html_t *h)
         held_body_end(h, lx->tok_start);
     if (h->hold == HOLD_TAG && lx->tag_reported)
         held_tag_end(h, end);
-    else if (lx->attr_flag && h->hold == HOLD_NONE && !mc_lex_inert(lx) && !h->close_at_tag_end)
+    else if (lx->attr_flag && h->hold == HOLD_NONE && !mc_lex_inert(lx) && !h->close_after_tag)
         flagged_tag_end(h, end);
-    if (h->close_at_tag_end) { /* an oversized element wrapped whole */
+    if (h->close_after_tag) { /* an oversized element wrapped whole */
         emit_until(h, end);
-        out_str(h, "</template>");
-        h->close_at_tag_end = 0;
+        out_str(h, h->close_after_tag);
+        h->close_after_tag = NULL;
     }
     if (!lx->tag_reported || !h->tag_html)
         return;

@@ -1433,14 +1433,23 @@ START_TEST(other_oversized_targets_fetch_nothing_until_all_is_granted)
                      NULL),
          apr_pstrcat(test_pool, "<object", mark, " data=\"about:blank\" class=\"", pad,
                      "\" data=https://www.youtube.com/v></object>", NULL)},
+        /* inside <svg> the start tag becomes text */
         {apr_pstrcat(test_pool, "<svg><image class=\"", pad,
                      "\" href=https://www.facebook.com/tr /></svg>", NULL),
-         apr_pstrcat(test_pool, "<svg><image", mark, " href=\"data:,\" class=\"", pad,
-                     "\" href=https://www.facebook.com/tr /></svg>", NULL)},
+         apr_pstrcat(test_pool, "<svg><![CDATA[<image class=\"", pad,
+                     "\" href=https://www.facebook.com/tr />]]></svg>", NULL)},
         {apr_pstrcat(test_pool, "<svg><script class=\"", pad, "\">fbq('init', '1')</script></svg>",
                      NULL),
-         apr_pstrcat(test_pool, "<svg><script", mark, " type=\"text/plain\" class=\"", pad,
-                     "\">fbq('init', '1')</script></svg>", NULL)},
+         apr_pstrcat(test_pool, "<svg><![CDATA[<script class=\"", pad,
+                     "\">]]>fbq('init', '1')</script></svg>", NULL)},
+        {apr_pstrcat(test_pool, "<math><link class=\"", pad,
+                     "\" rel=stylesheet href=https://www.facebook.com/x.css></math>", NULL),
+         apr_pstrcat(test_pool, "<math><![CDATA[<link class=\"", pad,
+                     "\" rel=stylesheet href=https://www.facebook.com/x.css>]]></math>", NULL)},
+        {apr_pstrcat(test_pool, "<frameset><frame class=\"", pad,
+                     "\" src=https://www.youtube.com/embed/a></frameset>", NULL),
+         apr_pstrcat(test_pool, "<frameset><frame", mark, " src=\"about:blank\" class=\"", pad,
+                     "\" src=https://www.youtube.com/embed/a></frameset>", NULL)},
     };
 
     fx.policy.inject = 0;
