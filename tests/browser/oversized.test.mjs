@@ -42,8 +42,29 @@ ${SNIPPET}
 <p>Slutt</p></body></html>
 `;
 
+// every other kind of target, each with a long attribute before what it
+// fetches (a later type, rel or href is what the preload scanner would take)
+const PAD = 'z'.repeat(16 * 1024);
+const T = 'https://www.facebook.com';
+const OTHERS = `<!DOCTYPE html>
+<html lang="nb"><head><meta charset="utf-8"><title>Andre</title>
+<link data-x="${PAD}" rel=preload as=image href=${T}/link.png imagesrcset="${T}/link2.png 1x">
+<link data-x="${PAD}" rel=stylesheet href=${T}/sheet.css>
+<style data-x="${PAD}">@import url(${T}/import.css);</style>
+</head><body><h1>Andre</h1>
+<img alt="${PAD}" src=${T}/img.png>
+<picture><source data-x="${PAD}" srcset=${T}/source.png><img alt="" src="/logo.png"></picture>
+<iframe title="${PAD}" src=${T}/frame.html></iframe>
+<video class="${PAD}" poster=${T}/poster.png src=${T}/video.mp4 preload=auto></video>
+<object class="${PAD}" data=${T}/object.html type=text/html></object>
+<input class="${PAD}" type=image src=${T}/input.png>
+<svg><image class="${PAD}" href=${T}/svg.png width=9 height=9 /><script class="${PAD}" href=${T}/svg.js></script></svg>
+<p>Slutt</p></body></html>
+`;
+
 function siteConf(dir) {
   fs.writeFileSync(path.join(dir, 'index.html'), PAGE);
+  fs.writeFileSync(path.join(dir, 'others.html'), OTHERS);
   return `LoadModule alias_module ${moduleDir()}/mod_alias.so
 Alias /long "${dir}"
 <Directory "${dir}">
@@ -114,6 +135,20 @@ test('a visitor who accepted all gets both as they were on a new page', async ()
     const later = s.requests.slice(before);
     assert.ok(later.some((r) => r.url === TAG_URL), `the tag's script was not attempted:\n${describeRequests(later)}`);
     assert.ok(later.some((r) => r.url === SNIPPET_URL), `the snippet did not run:\n${describeRequests(later)}`);
+  } finally {
+    await s.close();
+  }
+});
+
+test('no other kind of oversized target reaches a tracker without consent', async () => {
+  const s = await openSession(site.browser, site.server);
+  try {
+    await s.page.goto(site.server.url('/long/others.html'));
+    await settle(s.page);
+    await expectBanner(s.page);
+    const out = s.requests.filter((r) => r.url.startsWith(T));
+    assert.deepEqual(out, [], `requests to ${T} before any choice:\n${describeRequests(out)}`);
+    assert.ok(await s.page.locator('p', { hasText: 'Slutt' }).isVisible(), 'the rest of the page is gone');
   } finally {
     await s.close();
   }
