@@ -1831,14 +1831,15 @@ static int void_element(mc_tag_id_t t)
     return t != MC_TAG_SCRIPT && t != MC_TAG_STYLE && t != MC_TAG_IFRAME;
 }
 
-/* Whether an oversized <img> or <script> can pass, judged by its first
- * MC_HTML_TAG_MAX bytes TAG: what they hold of it is clean, and nothing
- * that follows can fetch. An <img> needs a src among them (what follows
- * has none that counts: the parser and the scanner take the first) or a
- * src cut off while it is a data: URL; a srcset that may follow is made
- * void by an empty one in front (*SRCSET_FRONT). A <script> needs a src
- * among them: it fetches nothing else. A style attribute after the cut
- * is not seen. */
+/* Whether an oversized <img>, <script> or <meta> can pass, judged by its
+ * first MC_HTML_TAG_MAX bytes TAG: what they hold of it is clean, and
+ * nothing that follows can fetch. An <img> needs a src among them (what
+ * follows has none that counts: the parser and the scanner take the
+ * first) or a src cut off while it is a data: URL; a srcset that may
+ * follow is made void by an empty one in front (*SRCSET_FRONT). A
+ * <script> needs a src among them: it fetches nothing else. A <meta>
+ * needs an http-equiv among them that is not refresh. A style attribute
+ * after the cut is not seen. */
 static int oversized_clean(mc_html_t *h, const char *tag, int *srcset_front)
 {
     element_t el;
@@ -1849,7 +1850,7 @@ static int oversized_clean(mc_html_t *h, const char *tag, int *srcset_front)
     mc_tag_id_t t = h->hold_tag == MC_TAG_IMAGE ? MC_TAG_IMG : h->hold_tag;
 
     *srcset_front = 0;
-    if (h->hold_in_foreign || (t != MC_TAG_IMG && t != MC_TAG_SCRIPT))
+    if (h->hold_in_foreign || (t != MC_TAG_IMG && t != MC_TAG_SCRIPT && t != MC_TAG_META))
         return 0;
     memset(&el, 0, sizeof(el));
     el.tag = t;
@@ -1872,6 +1873,12 @@ static int oversized_clean(mc_html_t *h, const char *tag, int *srcset_front)
 
         value_of(&el, A_SRC, &n);
         return has(&el, A_SRC) && n > 0;
+    }
+    if (t == MC_TAG_META) { /* a long Content-Security-Policy must stay */
+        size_t n;
+        const char *equiv = value_of(&el, A_HTTP_EQUIV, &n);
+
+        return has(&el, A_HTTP_EQUIV) && !equals_ci(equiv, n, "refresh");
     }
     if (!has(&el, A_SRC)) {
         const char *u = tag + cut.value;

@@ -45,7 +45,8 @@
  *    text in a CDATA section; an inline script gets the neutralised start
  *    tag above. What the first MC_HTML_TAG_MAX bytes settle passes: an <img>
  *    whose src there is clean or a data: URL still being read (an empty
- *    srcset="" goes in front), a <script> whose src there is clean.
+ *    srcset="" goes in front), a <script> whose src there is clean, a
+ *    <meta> whose http-equiv there is not refresh.
  *    Other tags pass whatever their length.
  *
  * What it understands (as browsers do): comments (including <!--> and

@@ -1387,7 +1387,7 @@ START_TEST(an_oversized_img_that_may_reach_a_tracker_is_held_back)
 }
 END_TEST
 
-START_TEST(an_oversized_first_party_script_tag_passes)
+START_TEST(an_oversized_first_party_script_or_meta_tag_passes)
 {
     const char *pad = filler(MC_HTML_TAG_MAX, 'c');
     const char *app = apr_pstrcat(test_pool, "<script src=\"/js/app.js\" data-config='", pad,
@@ -1398,7 +1398,13 @@ START_TEST(an_oversized_first_party_script_tag_passes)
                                                  " data-x='",
                                       pad, "'></script>", NULL);
 
+    const char *csp = apr_pstrcat(test_pool, "<meta http-equiv=\"Content-Security-Policy\" "
+                                             "content=\"default-src 'self' ",
+                                  pad, "\">", NULL);
+
     assert_every_split(app, app);
+    /* a long policy of the page's own stays, whatever follows */
+    assert_every_split(csp, csp);
     /* an empty src: the scanner takes the next one */
     assert_every_split(empty, apr_pstrcat(test_pool, "<template data-consent=\"" ALL_REFUSED "\">",
                                           empty, "</template>", NULL));
@@ -2291,7 +2297,7 @@ Suite *html_suite(void)
     tcase_add_test(stream, long_markup_that_is_not_a_target_passes_byte_for_byte);
     tcase_add_test(stream, an_oversized_img_with_a_data_url_shows_for_everyone);
     tcase_add_test(stream, an_oversized_img_that_may_reach_a_tracker_is_held_back);
-    tcase_add_test(stream, an_oversized_first_party_script_tag_passes);
+    tcase_add_test(stream, an_oversized_first_party_script_or_meta_tag_passes);
     tcase_add_test(stream, other_oversized_targets_fetch_nothing_until_all_is_granted);
     tcase_add_test(stream, what_follows_an_oversized_tag_is_still_rewritten);
     tcase_add_test(stream, a_partial_tag_at_the_end_is_emitted_as_it_was);
