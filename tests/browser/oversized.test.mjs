@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { choose, describeRequests, expectBanner, openSession, settle } from './lib/browser.mjs';
+import { choose, describeRequests, expectBanner, markDocument, openSession, sameDocument, settle } from './lib/browser.mjs';
 import { moduleDir, startServer } from './lib/server.mjs';
 import { useSite } from './lib/site.mjs';
 
@@ -62,9 +62,17 @@ const OTHERS = `<!DOCTYPE html>
 <p>Slutt</p></body></html>
 `;
 
+// held back behind attributes: consent.js reloads the page for it
+const VIDEO = `<!DOCTYPE html>
+<html lang="nb"><head><meta charset="utf-8"><title>Video</title></head><body><h1>Video</h1>
+<video class="${PAD}" poster=${T}/poster.png width=320 height=180></video>
+</body></html>
+`;
+
 function siteConf(dir) {
   fs.writeFileSync(path.join(dir, 'index.html'), PAGE);
   fs.writeFileSync(path.join(dir, 'others.html'), OTHERS);
+  fs.writeFileSync(path.join(dir, 'video.html'), VIDEO);
   return `LoadModule alias_module ${moduleDir()}/mod_alias.so
 Alias /long "${dir}"
 <Directory "${dir}">
@@ -149,6 +157,25 @@ test('no other kind of oversized target reaches a tracker without consent', asyn
     const out = s.requests.filter((r) => r.url.startsWith(T));
     assert.deepEqual(out, [], `requests to ${T} before any choice:\n${describeRequests(out)}`);
     assert.ok(await s.page.locator('p', { hasText: 'Slutt' }).isVisible(), 'the rest of the page is gone');
+  } finally {
+    await s.close();
+  }
+});
+
+test('a video held back behind attributes comes with the page reloaded after "Accept all"', async () => {
+  const s = await openSession(site.browser, site.server);
+  try {
+    await s.page.goto(site.server.url('/long/video.html'));
+    await settle(s.page);
+    const poster = () => s.requests.filter((r) => r.url === `${T}/poster.png`);
+    assert.deepEqual(poster(), [], 'the poster was attempted before any choice');
+    assert.equal(await s.page.locator('video[data-consent-reload]').count(), 1);
+    await markDocument(s.page);
+    await Promise.all([s.page.waitForNavigation({ timeout: 10000 }), choose(s, 'accept')]);
+    await settle(s.page);
+    assert.ok(!(await sameDocument(s.page)), 'the page was not reloaded');
+    assert.equal(poster().length, 1, `the poster was not attempted after the reload:\n${describeRequests(s.requests)}`);
+    assert.equal(await s.page.locator('video[data-consent]').count(), 0, 'the video is still held back');
   } finally {
     await s.close();
   }
