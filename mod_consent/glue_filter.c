@@ -1035,8 +1035,8 @@ static void log_stats(mc_filter_ctx_t *ctx)
         return;
     s = mc_html_stats(ctx->html);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                  MCLOGNO(00057) "rewrote %s: %u neutralised, %u restored, %u left as they were "
-                                 "(over a size cap), assets %s, banner %s, at most %" APR_SIZE_T_FMT
+                  MCLOGNO(00057) "rewrote %s: %u neutralised, %u restored, %u over a size cap "
+                                 "(held back whole unless all is granted), assets %s, banner %s, at most %" APR_SIZE_T_FMT
                                  " bytes held",
                   ap_escape_logitem(r->pool, r->uri), s->neutralised, s->restored, s->oversized,
                   s->head_injected ? "injected" : "not injected",

@@ -314,7 +314,12 @@
       let ran = null;
       bypass++;
       try {
-        if (el.localName === 'script') {
+        if (el.hasAttribute('data-consent-reload')) {
+          /* too long for the server to read: held back whole behind
+           * attributes that cannot be undone here; the next page load
+           * brings it as it is */
+          reload = true;
+        } else if (el.localName === 'script') {
           if (el.getAttribute('type') === 'text/plain') ran = runScript(el);
         } else if (el.localName === 'template' || SAVED.some((a) => el.hasAttribute('data-consent-' + a))) {
           reload = restoreElement(el) || reload;

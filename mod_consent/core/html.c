@@ -301,7 +301,8 @@ struct mc_html {
     mc_lex_off_t hold_from; /* '<' of the held start tag */
     mc_lex_off_t body_from; /* end of a held script's start tag */
     mc_tag_id_t hold_tag;
-    int hold_foreign; /* the held element is an SVG one */
+    int hold_foreign;    /* the held element is an SVG one */
+    int hold_in_foreign; /* ... or one read inside <svg> or <math> */
 
     /* the start tag being read */
     mc_tag_id_t tag;
@@ -325,7 +326,10 @@ struct mc_html {
      * raw text — the '<' is sent as "&lt;", so both end where the markup
      * reading ends (see ns_send). */
     unsigned ns_depth;
-    int close_template; /* a held sheet's copy waits for its </style> */
+    /* a <template> the rewriter opened waits for the end tag of this
+     * element (MC_TAG_OTHER: none), or for the start tag's end */
+    mc_tag_id_t close_template;
+    const char *close_after_tag; /* "</template>" or "]]>" */
     int ns_scanning; /* output is being watched for "</noscript" */
     int ns_real_end; /* the next "</noscript" sent is a real end tag */
     int ns_stop;     /* ... and the outermost one: stop watching after it */
@@ -1749,8 +1753,7 @@ static int preloaded_in_foreign(mc_tag_id_t tag)
     return tag == MC_TAG_LINK || tag == MC_TAG_INPUT || tag == MC_TAG_BASE;
 }
 
-/* The held element is let go as it is: past a cap, or not acted on. Its
- * bytes are sent with the next span. */
+/* The held element is let go: its bytes are sent with the next span. */
 static void release(mc_html_t *h, int oversized)
 {
     if (oversized && h->hold_tag != MC_TAG_HTML)
@@ -1758,15 +1761,219 @@ static void release(mc_html_t *h, int oversized)
     h->hold = HOLD_NONE;
 }
 
+/* --- over a cap ---------------------------------------------------------------------
+ *
+ * A target element too long to hold cannot be judged: it fails closed.
+ * Only a visitor who granted every category gets it as it is; for anyone
+ * else it is disarmed whole, for every category they refused, by bytes
+ * written before the ones that stream past (nothing more is held).
+ * Writing attributes first is not enough on its own: the parser keeps the
+ * first of two attributes of one name, but Chromium's preload scanner reads
+ * them all and takes the last type, rel or imagesrcset, skips an empty src
+ * or href, and inside <svg> fetches a later href or a sheet's @import
+ * whatever comes first. So:
+ *  - an HTML element the scanner reads goes inside a <template> (neither
+ *    the parser nor the scanner fetches anything there; consent.js puts
+ *    its content in place once everything is granted), closed after the
+ *    start tag (void elements) or after the end tag (script, style and
+ *    iframe, whose text ends only there);
+ *  - elements whose content is markup (object, video, audio, template),
+ *    which may end without an end tag, and a <frame> (a frameset ignores
+ *    <template>) get attributes in front, in values that fetch nothing,
+ *    that the scanner, which does not read these, cannot undo; consent.js
+ *    reloads the page for them (data-consent-reload) once all is granted;
+ *  - inside <svg> or <math>, where <template> is not inert, the start tag
+ *    becomes text in a CDATA section: no element, nothing fetched (its
+ *    content, if any, is left to its parent); it comes back with the next
+ *    page load after consent. */
+
+/* Every category that is not granted, or 0 when all are. */
+static mc_catmask_t refused_all(mc_html_t *h)
+{
+    mc_catmask_t all = 0;
+
+    for (int c = 0; c < MC_MAX_CATEGORIES; c++) {
+        if (refused(h, c))
+            all |= (mc_catmask_t)1 << c;
+    }
+    return all;
+}
+
+/* Where the name of the start tag TAG ends (a tag's name ends only at
+ * whitespace, '/' or '>'). */
+static size_t tag_name_end(const char *tag, size_t len)
+{
+    size_t i = 1;
+
+    while (i < len && !is_space(tag[i]) && tag[i] != '/' && tag[i] != '>')
+        i++;
+    return i;
+}
+
+/* What goes in front of the attributes of an oversized HTML element that
+ * is not wrapped; NULL when it is wrapped in a <template>. */
+static const char *oversized_front(mc_tag_id_t t)
+{
+    switch (t) {
+    case MC_TAG_OBJECT: return " data=\"about:blank\"";
+    case MC_TAG_VIDEO: return " src=\"data:,\" poster=\"data:,\"";
+    case MC_TAG_AUDIO: return " src=\"data:,\"";
+    case MC_TAG_FRAME: return " src=\"about:blank\"";
+    case MC_TAG_TEMPLATE: return " shadowrootmode=\"none\" shadowroot=\"none\"";
+    default: return NULL;
+    }
+}
+
+/* An HTML element with no end tag: a wrapping <template> closes after its
+ * start tag. */
+static int void_element(mc_tag_id_t t)
+{
+    return t != MC_TAG_SCRIPT && t != MC_TAG_STYLE && t != MC_TAG_IFRAME;
+}
+
+/* Whether an oversized <img>, <script> or <meta> can pass, judged by its
+ * first MC_HTML_TAG_MAX bytes TAG: what they hold of it is clean, and
+ * nothing that follows can fetch. An <img> needs a src among them (what
+ * follows has none that counts: the parser and the scanner take the
+ * first) or a src cut off while it is a data: URL; a srcset that may
+ * follow is made void by an empty one in front (*SRCSET_FRONT). A
+ * <script> needs a src among them: it fetches nothing else. A <meta>
+ * needs an http-equiv among them that is not refresh. A style attribute
+ * after the cut is not seen. */
+static int oversized_clean(mc_html_t *h, const char *tag, int *srcset_front)
+{
+    element_t el;
+    verdict_t v;
+    mc_lex_attr_t cut;
+    mc_lex_cut_t at;
+    int cut_id = -1;
+    mc_tag_id_t t = h->hold_tag == MC_TAG_IMAGE ? MC_TAG_IMG : h->hold_tag;
+
+    *srcset_front = 0;
+    if (h->hold_in_foreign || (t != MC_TAG_IMG && t != MC_TAG_SCRIPT && t != MC_TAG_META))
+        return 0;
+    memset(&el, 0, sizeof(el));
+    el.tag = t;
+    el.bytes = tag;
+    el.len = MC_HTML_TAG_MAX;
+    at = mc_lex_tag_walk_cut(tag, MC_HTML_TAG_MAX, collect_attr, &el, &cut);
+    if (at == MC_LEX_CUT_NOT || at == MC_LEX_CUT_TAG_NAME || at == MC_LEX_CUT_NAME)
+        return 0; /* a name still open may become any */
+    el.url_attr = A_SRC;
+    if (has(&el, A_CONSENT))
+        return 0;
+    if (at != MC_LEX_CUT_BETWEEN)
+        cut_id = attr_lookup(tag + cut.name, cut.name_len);
+    /* a type of its own does not hold the scanner, which takes the last */
+    el.attrs[A_TYPE].set = 0;
+    if (decide(h, &el, &v) == ACT_NEUTRALISE)
+        return 0;
+    if (t == MC_TAG_SCRIPT) {
+        size_t n;
+
+        value_of(&el, A_SRC, &n);
+        return has(&el, A_SRC) && n > 0;
+    }
+    if (t == MC_TAG_META) { /* a long Content-Security-Policy must stay */
+        size_t n;
+        const char *equiv = value_of(&el, A_HTTP_EQUIV, &n);
+
+        return has(&el, A_HTTP_EQUIV) && !equals_ci(equiv, n, "refresh");
+    }
+    if (!has(&el, A_SRC)) {
+        const char *u = tag + cut.value;
+        size_t n = cut.value_len;
+
+        trim(&u, &n);
+        if (at != MC_LEX_CUT_VALUE || cut_id != A_SRC || !starts_ci(u, n, "data:"))
+            return 0;
+    } else if (cut_id >= 0 && cut_id != A_SRC && fetches(&el, (attr_id_t)cut_id)) {
+        return 0;
+    }
+    *srcset_front = !has(&el, A_SRCSET);
+    return 1;
+}
+
+/* The held start tag outgrew MC_HTML_TAG_MAX (at a chunk's end, or at its
+ * own end): decided by its first MC_HTML_TAG_MAX bytes, which any split
+ * holds, then let go. */
+static void oversized_tag(mc_html_t *h)
+{
+    mc_catmask_t all = refused_all(h);
+    const char *tag, *front;
+    size_t name_end;
+    int srcset_front;
+
+    if (h->hold_tag == MC_TAG_HTML || all == 0) {
+        release(h, 1);
+        return;
+    }
+    emit_until(h, h->hold_from);
+    tag = contiguous(h, h->hold_from, h->hold_from + MC_HTML_TAG_MAX);
+    name_end = tag_name_end(tag, MC_HTML_TAG_MAX);
+    front = oversized_front(h->hold_tag);
+    if (oversized_clean(h, tag, &srcset_front)) {
+        if (srcset_front) {
+            emit_until(h, h->hold_from + name_end);
+            out_str(h, " srcset=\"\"");
+        }
+        release(h, 1);
+        return;
+    }
+    h->stats.neutralised++;
+    h->stats.refused |= all;
+    if (h->hold_in_foreign) {
+        out_str(h, "<![CDATA[");
+        h->close_after_tag = "]]>";
+    } else if (front) {
+        emit_until(h, h->hold_from + name_end);
+        if (h->hold_tag != MC_TAG_TEMPLATE) { /* consent.js would unwrap a template */
+            write_categories(h, all);
+            out_str(h, " data-consent-reload=\"\"");
+        }
+        out_str(h, front);
+    } else {
+        out_str(h, "<template");
+        write_categories(h, all);
+        out_str(h, ">");
+        if (void_element(h->hold_tag))
+            h->close_after_tag = "</template>";
+        else
+            h->close_template = h->hold_tag;
+    }
+    release(h, 1);
+}
+
+/* The held inline script's body outgrew the cap: its start tag, still
+ * held, is neutralised for every refused category (consent.js runs it once
+ * all are granted), and the body streams on behind it. A style sheet
+ * passes: a page's own CSS is often that long. */
+static void oversized_body(mc_html_t *h)
+{
+    element_t el;
+    verdict_t v = {refused_all(h), 0};
+
+    if (h->hold_tag == MC_TAG_SCRIPT && v.refused) {
+        emit_until(h, h->hold_from);
+        service_reset(h);
+        if (element_read(&el, MC_TAG_SCRIPT, h->hold_foreign,
+                         contiguous(h, h->hold_from, h->body_from),
+                         (size_t)(h->body_from - h->hold_from))) {
+            write_element(h, &el, ACT_NEUTRALISE, &v);
+            drop_until(h, h->body_from);
+        }
+    }
+    release(h, 1);
+}
+
 /* At a chunk's end: a hold that has already outgrown its cap ends here,
  * which is what its length would decide at its end anyway. */
 static void check_caps(mc_html_t *h, mc_lex_off_t end)
 {
-    int tag_over = h->hold == HOLD_TAG && end - h->hold_from > MC_HTML_TAG_MAX;
-    int body_over = h->hold == HOLD_BODY && end - h->body_from > h->inline_max;
-
-    if (tag_over || body_over)
-        release(h, 1);
+    if (h->hold == HOLD_TAG && end - h->hold_from > MC_HTML_TAG_MAX)
+        oversized_tag(h);
+    else if (h->hold == HOLD_BODY && end - h->body_from > h->inline_max)
+        oversized_body(h);
 }
 
 static void read_lang(mc_html_t *h, const element_t *el)
@@ -1841,7 +2048,7 @@ static action_t judge_tag(mc_html_t *h, mc_tag_id_t tag, int foreign, mc_lex_off
 static void held_tag_end(mc_html_t *h, mc_lex_off_t end)
 {
     if (end - h->hold_from > MC_HTML_TAG_MAX) {
-        release(h, 1);
+        oversized_tag(h);
         return;
     }
     if (judge_tag(h, h->hold_tag, h->hold_foreign, h->hold_from, end) == ACT_WAIT_BODY) {
@@ -1887,7 +2094,7 @@ static void held_sheet_end(mc_html_t *h, const char *all, size_t tag_len, size_t
     out_put(h, all, tag_len);
     out_put(h, body, body_len);
     drop_until(h, h->body_from + body_len);
-    h->close_template = 1;
+    h->close_template = MC_TAG_STYLE;
     h->stats.neutralised++;
     h->stats.refused |= cats;
 }
@@ -1936,7 +2143,7 @@ static void held_body_end(mc_html_t *h, mc_lex_off_t lt)
     verdict_t v = {0, 0};
 
     if (mc_lex_pos(&h->lex) - h->body_from > h->inline_max) {
-        release(h, 1);
+        oversized_body(h);
         return;
     }
     emit_until(h, h->hold_from);
@@ -2014,6 +2221,7 @@ static void start_tag_named(mc_html_t *h)
         h->hold = HOLD_TAG;
         h->hold_tag = tag;
         h->hold_foreign = foreign_fetcher(tag);
+        h->hold_in_foreign = 1;
         h->hold_from = lx->tok_start;
         return;
     }
@@ -2032,6 +2240,7 @@ static void start_tag_named(mc_html_t *h)
         h->hold = HOLD_TAG;
         h->hold_tag = tag;
         h->hold_foreign = 0;
+        h->hold_in_foreign = 0;
         h->hold_from = lx->tok_start;
     }
 }
@@ -2054,10 +2263,10 @@ static void on_tag_end(mc_html_t *h)
     mc_lex_off_t end = mc_lex_pos(lx);
 
     if (lx->end_tag) {
-        if (h->close_template && lx->tag == MC_TAG_STYLE) {
+        if (h->close_template != MC_TAG_OTHER && lx->tag == h->close_template) {
             emit_until(h, end);
             out_str(h, "</template>");
-            h->close_template = 0;
+            h->close_template = MC_TAG_OTHER;
         }
         return;
     }
@@ -2067,8 +2276,13 @@ static void on_tag_end(mc_html_t *h)
         held_body_end(h, lx->tok_start);
     if (h->hold == HOLD_TAG && lx->tag_reported)
         held_tag_end(h, end);
-    else if (lx->attr_flag && h->hold == HOLD_NONE && !mc_lex_inert(lx))
+    else if (lx->attr_flag && h->hold == HOLD_NONE && !mc_lex_inert(lx) && !h->close_after_tag)
         flagged_tag_end(h, end);
+    if (h->close_after_tag) { /* an oversized element wrapped whole */
+        emit_until(h, end);
+        out_str(h, h->close_after_tag);
+        h->close_after_tag = NULL;
+    }
     if (!lx->tag_reported || !h->tag_html)
         return;
     if (h->tag == MC_TAG_NOSCRIPT)

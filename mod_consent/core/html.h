@@ -11,8 +11,8 @@
  *  - <script src>, <iframe src>, <img src/srcset>, <embed src>,
  *    <object data>, <link href> whose URL the classifier puts in a category
  *    that is not granted, and inline <script> bodies the classifier matches
- *    (body buffered up to policy->inline_max; past that the element passes
- *    untouched). Neutralised form (what consent.js activates):
+ *    (body buffered up to policy->inline_max). Neutralised form (what
+ *    consent.js activates):
  *      <script type="text/plain" data-consent="CAT" data-consent-src="URL"
  *              [data-consent-type="ORIGINAL TYPE"] ...other attributes...>
  *      <iframe data-consent="CAT" data-consent-src="URL" [src="PLACEHOLDER"] ...>
@@ -32,6 +32,22 @@
  *    or at the end of a full document that has no <body>. Fragments (no
  *    doctype, <html>, <head> or <body> seen before the first element) get
  *    no injection; nor do <frameset> documents.
+ *
+ *  - Targets too long to hold fail closed: a start tag of an element above
+ *    over MC_HTML_TAG_MAX bytes, an inline script over inline_max. Unless
+ *    every category is granted, such an element waits for all the refused
+ *    ones (data-consent="ALL OF THEM"), whole:
+ *      <template data-consent="CAT CAT"><script ...long...>...</script></template>
+ *    (void elements: the template closes after the start tag); <object>,
+ *    <video>, <audio>, <template> and <frame> get attributes in front that
+ *    fetch nothing (src="data:,", data="about:blank", ...) and
+ *    data-consent-reload; inside <svg> or <math> the start tag is sent as
+ *    text in a CDATA section; an inline script gets the neutralised start
+ *    tag above. What the first MC_HTML_TAG_MAX bytes settle passes: an <img>
+ *    whose src there is clean or a data: URL still being read (an empty
+ *    srcset="" goes in front), a <script> whose src there is clean, a
+ *    <meta> whose http-equiv there is not refresh.
+ *    Other tags pass whatever their length.
  *
  * What it understands (as browsers do): comments (including <!--> and
  * <!--->), <!DOCTYPE>, bogus comments (<?xml ...>, </ 1>), CDATA sections
@@ -53,13 +69,14 @@
 #include "rules.h"
 #include "status.h"
 
-/* A target start tag longer than this passes untouched. (A build may set
- * it lower, as the fuzzer's does to reach that path with small inputs.) */
+/* A target start tag longer than this cannot be held whole (see above).
+ * (A build may set it lower, as the fuzzer's does to reach that path with
+ * small inputs.) */
 #ifndef MC_HTML_TAG_MAX
 #define MC_HTML_TAG_MAX 16384
 #endif
 /* Default cap on a buffered inline script: its body and "</script" longer
- * than this and the element passes untouched. */
+ * than this and it waits for every category (a style sheet passes). */
 #define MC_HTML_INLINE_MAX 65536
 
 /* How the sink is handed bytes. */
@@ -117,7 +134,8 @@ typedef struct mc_html_policy {
 typedef struct mc_html_stats {
     unsigned neutralised; /* elements disarmed */
     unsigned restored;    /* author-marked elements activated */
-    unsigned oversized;   /* targets passed untouched: over a cap */
+    unsigned oversized;   /* targets over a cap (held back whole, unless all
+                           * is granted or their first bytes settle it) */
     mc_catmask_t refused; /* the categories of what was neutralised */
     unsigned noscript_escaped; /* "</noscript" escaped inside a <noscript> */
     int head_injected;

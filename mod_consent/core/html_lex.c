@@ -1564,6 +1564,35 @@ static int walk_fast(const char *tag, size_t len, size_t i, mc_lex_attr_fn *fn, 
     return 1;
 }
 
+/* Runs the tag states over TAG[I..LEN) from state *ST. Returns the index
+ * of the '>' that ends the tag (*ST is then the state before it), or LEN
+ * when the bytes end first (*ST is where they leave the tag). */
+static size_t walk_run(walk_t *w, const char *tag, size_t len, size_t i, unsigned *st,
+                       mc_lex_tag_shape_t *shape)
+{
+    while (i < len) {
+        unsigned next;
+
+        /* bytes that leave the state as it is mark no boundary: skip them */
+        if (in_run(*st)) {
+            i = (size_t)(skip_run(tag + i, tag + len) - tag);
+        } else if (*st == T_VALUE_DQ || *st == T_VALUE_SQ) {
+            const char *q = find_quote(tag + i, tag + len, *st == T_VALUE_DQ ? '"' : '\'');
+
+            i = q ? (size_t)(q - tag) : len;
+        }
+        if (i == len)
+            break;
+        next = tag_next[*st][tag_class[(unsigned char)tag[i]]];
+        walk_step(w, *st, next, i, shape);
+        if (next == T_DONE)
+            return i;
+        *st = next;
+        i++;
+    }
+    return len;
+}
+
 int mc_lex_tag_walk(const char *tag, size_t len, mc_lex_attr_fn *fn, void *baton,
                     mc_lex_tag_shape_t *shape)
 {
@@ -1578,29 +1607,44 @@ int mc_lex_tag_walk(const char *tag, size_t len, mc_lex_attr_fn *fn, void *baton
     if (walk_fast(tag, len, i, fn, baton, shape))
         return 1;
     shape->name_end = 0;
-    while (i < len) {
-        unsigned next;
+    i = walk_run(&w, tag, len, i, &st, shape);
+    if (i == len)
+        return 0;
+    walk_flush(&w);
+    shape->tail = w.prev_end;
+    shape->self_closing = st == T_SELF_CLOSING;
+    return i == len - 1;
+}
 
-        /* bytes that leave the state as it is mark no boundary: skip them */
-        if (in_run(st)) {
-            i = (size_t)(skip_run(tag + i, tag + len) - tag);
-        } else if (st == T_VALUE_DQ || st == T_VALUE_SQ) {
-            const char *q = find_quote(tag + i, tag + len, st == T_VALUE_DQ ? '"' : '\'');
+mc_lex_cut_t mc_lex_tag_walk_cut(const char *tag, size_t len, mc_lex_attr_fn *fn, void *baton,
+                                 mc_lex_attr_t *cut)
+{
+    walk_t w = {.fn = fn, .baton = baton, .tag = tag};
+    mc_lex_tag_shape_t shape;
+    unsigned st = T_NAME;
 
-            i = q ? (size_t)(q - tag) : len;
-        }
-        if (i == len)
-            break;
-        next = tag_next[st][tag_class[(unsigned char)tag[i]]];
-        walk_step(&w, st, next, i, shape);
-        if (next == T_DONE) {
-            walk_flush(&w);
-            shape->tail = w.prev_end;
-            shape->self_closing = st == T_SELF_CLOSING;
-            return i == len - 1;
-        }
-        st = next;
-        i++;
+    memset(cut, 0, sizeof(*cut));
+    memset(&shape, 0, sizeof(shape));
+    if (len < 2 || tag[0] != '<' || !is_alpha((unsigned char)tag[1]))
+        return MC_LEX_CUT_NOT;
+    if (walk_run(&w, tag, len, 1, &st, &shape) != len)
+        return MC_LEX_CUT_NOT; /* it ends within: a whole tag */
+    switch (st) {
+    case T_NAME: return MC_LEX_CUT_TAG_NAME;
+    case T_ATTR_NAME:
+        *cut = w.attr;
+        cut->name_len = len - cut->name;
+        return MC_LEX_CUT_NAME;
+    case T_AFTER_ATTR:
+    case T_BEFORE_VALUE: *cut = w.attr; return MC_LEX_CUT_BEFORE_VALUE;
+    case T_VALUE_DQ:
+    case T_VALUE_SQ:
+    case T_VALUE_UNQ:
+        *cut = w.attr;
+        cut->value_len = len - cut->value;
+        return MC_LEX_CUT_VALUE;
+    default: /* between attributes: the last one is whole */
+        walk_flush(&w);
+        return MC_LEX_CUT_BETWEEN;
     }
-    return 0;
 }

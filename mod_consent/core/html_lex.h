@@ -263,4 +263,21 @@ typedef struct mc_lex_tag_shape {
 int mc_lex_tag_walk(const char *tag, size_t len, mc_lex_attr_fn *fn, void *baton,
                     mc_lex_tag_shape_t *shape);
 
+/* Where the end of a start tag's first bytes cuts it. */
+typedef enum mc_lex_cut {
+    MC_LEX_CUT_NOT = 0,      /* the bytes are no start of a tag, or a whole tag */
+    MC_LEX_CUT_TAG_NAME,     /* inside the tag's name */
+    MC_LEX_CUT_BETWEEN,      /* after a whole attribute (or the name) */
+    MC_LEX_CUT_NAME,         /* inside an attribute's name (it may go on) */
+    MC_LEX_CUT_BEFORE_VALUE, /* after a name, before its value ("src", "src=") */
+    MC_LEX_CUT_VALUE         /* inside a value: value_len is what there is of it */
+} mc_lex_cut_t;
+
+/* Walks TAG[0..LEN), the first bytes of a start tag that goes on past
+ * them, as mc_lex_tag_walk would: FN for each attribute that is whole
+ * within them. CUT gets the attribute the end cuts (for MC_LEX_CUT_NAME,
+ * _BEFORE_VALUE and _VALUE), as far as it goes. */
+mc_lex_cut_t mc_lex_tag_walk_cut(const char *tag, size_t len, mc_lex_attr_fn *fn, void *baton,
+                                 mc_lex_attr_t *cut);
+
 #endif

@@ -19,6 +19,8 @@
 #define HEAD_ASSETS "[head]"
 #define BANNER "[banner]"
 #define CAP (MC_HTML_TAG_MAX + MC_HTML_INLINE_MAX)
+/* data-consent of what waits for every category the fixture refuses */
+#define ALL_REFUSED "preferences statistics marketing"
 
 /* ---------------------------------------------------------------- fixture -- */
 
@@ -1194,40 +1196,296 @@ START_TEST(held_bytes_stay_bounded_on_a_5_mb_page)
     out = finish(h, &c);
     ck_assert_str_eq(out, rewrite_n(page, len));
     assert_lacks(out, "<img data-consent");
+    /* the img over the cap waits, whole, for every category */
+    assert_contains(out, "<template data-consent=\"" ALL_REFUSED "\"><img alt=\"yyy");
 }
 END_TEST
 
-START_TEST(an_oversized_start_tag_passes_untouched_and_is_counted)
-{
-    char *pad = apr_palloc(test_pool, MC_HTML_TAG_MAX + 1);
-    const char *in;
+/* --- over a cap: it fails closed ------------------------------------------------- */
 
-    memset(pad, 'x', MC_HTML_TAG_MAX);
-    pad[MC_HTML_TAG_MAX] = '\0';
-    in = apr_pstrcat(test_pool, "<iframe title=\"", pad,
-                     "\" src=\"https://www.youtube.com/embed/a\"></iframe>", NULL);
-    ck_assert_str_eq(rewrite(in), in);
-    ck_assert_str_eq(rewrite_chunked(in, strlen(in), 1000), in);
+/* Splits to try: one byte, odd sizes, the 8 KiB buckets httpd reads a
+ * file in, and sizes around the caps. */
+static const size_t splits[] = {1, 7, 333, 4096, 8192, 16383, 16385, 65536, 1 << 20};
+
+static const char *filler(size_t n, char c)
+{
+    char *s = apr_palloc(test_pool, n + 1);
+
+    memset(s, c, n);
+    s[n] = '\0';
+    return s;
+}
+
+/* IN comes out as WANT however it is cut into chunks (and feed() asserts
+ * the bytes held stay under the caps at every step). */
+static void assert_every_split(const char *in, const char *want)
+{
+    ck_assert_str_eq(rewrite(in), want);
+    for (size_t i = 0; i < sizeof(splits) / sizeof(splits[0]); i++)
+        ck_assert_str_eq(rewrite_chunked(in, strlen(in), splits[i]), want);
+}
+
+START_TEST(an_oversized_tracker_script_tag_is_held_back_whole)
+{
+    const char *pad = filler(MC_HTML_TAG_MAX, 'a');
+    const char *tag = apr_pstrcat(test_pool, "<script data-x=\"", pad,
+                                  "\" src=https://connect.facebook.net/en_US/fbevents.js>", NULL);
+    const char *in = apr_pstrcat(test_pool, "<p>a</p>", tag, "</script><p>b</p>", NULL);
+    /* a type after the cut: Chromium's preload scanner would take it */
+    const char *typed = apr_pstrcat(test_pool, "<script data-x=\"", pad,
+                                    "\" type=module src=https://connect.facebook.net/x.js></script>",
+                                    NULL);
+
+    assert_every_split(in, apr_pstrcat(test_pool, "<p>a</p><template data-consent=\"" ALL_REFUSED
+                                                  "\">",
+                                       tag, "</script></template><p>b</p>", NULL));
+    assert_every_split(typed, apr_pstrcat(test_pool,
+                                          "<template data-consent=\"" ALL_REFUSED "\">", typed,
+                                          "</template>", NULL));
     ck_assert_uint_eq(stats_of(in, strlen(in)).oversized, 1);
-    /* the tag is still read to its end: what follows is rewritten */
-    in = apr_pstrcat(test_pool, in, "<img src=\"https://www.facebook.com/tr\">", NULL);
-    assert_contains(rewrite_chunked(in, strlen(in), 333), "<img data-consent=\"marketing\"");
+    ck_assert_uint_eq(stats_of(in, strlen(in)).neutralised, 1);
+    /* it cannot be classified: what is still refused is what it waits for */
+    grant("statistics");
+    grant("marketing");
+    assert_every_split(in, apr_pstrcat(test_pool, "<p>a</p><template data-consent=\"preferences\">",
+                                       tag, "</script></template><p>b</p>", NULL));
+    /* everything granted: as it was, and still counted */
+    grant("preferences");
+    assert_every_split(in, in);
+    ck_assert_uint_eq(stats_of(in, strlen(in)).oversized, 1);
+    ck_assert_uint_eq(stats_of(in, strlen(in)).neutralised, 0);
 }
 END_TEST
 
-START_TEST(an_inline_script_over_the_cap_passes_untouched_and_is_counted)
+START_TEST(an_oversized_inline_script_is_held_back_whole)
 {
-    /* the cap counts the body and "</script" */
+    /* the Meta Pixel snippet, padded past the cap by a comment */
+    const char *body = apr_pstrcat(
+        test_pool,
+        "!function(f,b,e,v,n,t,s){if(f.fbq)return;n=f.fbq=function(){n.callMethod?"
+        "n.callMethod.apply(n,arguments):n.queue.push(arguments)};t=b.createElement(e);"
+        "t.async=!0;t.src=v;s=b.getElementsByTagName(e)[0];s.parentNode.insertBefore(t,s)}"
+        "(window, document,'script','https://connect.facebook.net/en_US/fbevents.js');\n/*",
+        filler(MC_HTML_INLINE_MAX, ' '), "*/\nfbq('init', '1');", NULL);
+    const char *in = apr_pstrcat(test_pool, "<p>a</p><script>", body, "</script><p>b</p>", NULL);
+    const char *module = apr_pstrcat(test_pool, "<script type=\"module\" nonce=\"n1\">", body,
+                                     "</script>", NULL);
+
+    assert_every_split(in, apr_pstrcat(test_pool,
+                                       "<p>a</p><script type=\"text/plain\" data-consent=\"" ALL_REFUSED
+                                       "\">",
+                                       body, "</script><p>b</p>", NULL));
+    /* its own type comes back with it */
+    assert_every_split(module, apr_pstrcat(test_pool,
+                                           "<script type=\"text/plain\" data-consent=\"" ALL_REFUSED
+                                           "\" data-consent-type=\"module\" nonce=\"n1\">",
+                                           body, "</script>", NULL));
+    ck_assert_uint_eq(stats_of(in, strlen(in)).oversized, 1);
+    ck_assert_uint_eq(stats_of(in, strlen(in)).neutralised, 1);
+    fx.policy.granted = mc_categories_all(fx.cats);
+    assert_every_split(in, in);
+    assert_every_split(module, module);
+    ck_assert_uint_eq(stats_of(in, strlen(in)).oversized, 1);
+}
+END_TEST
+
+START_TEST(the_inline_cap_counts_the_body_and_the_end_tag)
+{
     const char *fits = "<script>fbq('init', '1');//</script>";
-    const char *over = "<script>fbq('init', '1');///</script>";
+    const char *over = "<script>let a = 1;///</script>";
 
     fx.policy.inline_max = strlen("fbq('init', '1');//</script");
     for (size_t chunk = 1; chunk <= 40; chunk++) {
-        assert_contains(rewrite_chunked(fits, strlen(fits), chunk), "data-consent");
+        assert_contains(rewrite_chunked(fits, strlen(fits), chunk), "data-consent=\"marketing\"");
         ck_assert_str_eq(rewrite_chunked(over, strlen(over), chunk), over);
+    }
+    over = "<script>let aa = 1, b = 22;///</script>";
+    for (size_t chunk = 1; chunk <= 40; chunk++) {
+        ck_assert_str_eq(rewrite_chunked(over, strlen(over), chunk),
+                         "<script type=\"text/plain\" data-consent=\"" ALL_REFUSED
+                         "\">let aa = 1, b = 22;///</script>");
     }
     ck_assert_uint_eq(stats_of(over, strlen(over)).oversized, 1);
     ck_assert_uint_eq(stats_of(fits, strlen(fits)).oversized, 0);
+}
+END_TEST
+
+START_TEST(a_long_style_sheet_passes)
+{
+    /* a page's own CSS is often that long: it is not held back */
+    const char *in = apr_pstrcat(test_pool, "<style>body{color:red}/*",
+                                 filler(MC_HTML_INLINE_MAX, '-'), "*/</style><p>x</p>", NULL);
+
+    assert_every_split(in, in);
+}
+END_TEST
+
+START_TEST(long_markup_that_is_not_a_target_passes_byte_for_byte)
+{
+    const char *pad = filler(MC_HTML_TAG_MAX + 100, 'q');
+    const char *in = apr_pstrcat(
+        test_pool, "<!DOCTYPE html><html lang=\"nb\" data-x=\"", pad,
+        "\"><head><title>t</title></head><body><div data-x=\"", pad, "\">a</div><a href=\"/s?q=",
+        pad, "\">s</a><p title='", pad, "'>p</p><a href=https://www.facebook.com/tr?", pad,
+        ">x</a><textarea>", pad, "</textarea></body></html>", NULL);
+
+    fx.policy.inject = 0;
+    assert_every_split(in, in);
+    ck_assert_uint_eq(stats_of(in, strlen(in)).neutralised, 0);
+}
+END_TEST
+
+START_TEST(an_oversized_img_with_a_data_url_shows_for_everyone)
+{
+    const char *png = apr_pstrcat(test_pool, "data:image/png;base64,",
+                                  filler(20 * 1024, 'A'), NULL);
+    const char *in = apr_pstrcat(test_pool, "<p><img src=\"", png, "\" alt=\"logo\"></p>", NULL);
+    /* a srcset after the cut would win over the src: an empty one goes first */
+    const char *then_srcset = apr_pstrcat(test_pool, "<img src=\"", png,
+                                          "\" srcset=\"https://www.facebook.com/tr 1x\">", NULL);
+    /* a srcset held whole and clean is the one the browser reads */
+    const char *srcset_first = apr_pstrcat(test_pool, "<img srcset=\"/a.png 1x\" src='", png,
+                                           "'>", NULL);
+    /* a long alt after a src held whole */
+    const char *long_alt = apr_pstrcat(test_pool, "<IMG SRC=/logo.png alt=\"", png, "\">", NULL);
+
+    assert_every_split(in, apr_pstrcat(test_pool, "<p><img srcset=\"\" src=\"", png,
+                                       "\" alt=\"logo\"></p>", NULL));
+    assert_every_split(then_srcset, apr_pstrcat(test_pool, "<img srcset=\"\"", then_srcset + 4,
+                                                NULL));
+    assert_every_split(srcset_first, srcset_first);
+    assert_every_split(long_alt, apr_pstrcat(test_pool, "<IMG srcset=\"\"", long_alt + 4, NULL));
+    ck_assert_uint_eq(stats_of(in, strlen(in)).neutralised, 0);
+    ck_assert_uint_eq(stats_of(in, strlen(in)).oversized, 1);
+}
+END_TEST
+
+START_TEST(an_oversized_img_that_may_reach_a_tracker_is_held_back)
+{
+    const char *pad = filler(MC_HTML_TAG_MAX + 10, 'y');
+    const char *cases[] = {
+        /* the src comes after the cut */
+        apr_pstrcat(test_pool, "<img alt=\"", pad, "\" src=\"https://www.facebook.com/tr\">", NULL),
+        /* a src held whole that is refused */
+        apr_pstrcat(test_pool, "<img src=\"https://www.facebook.com/tr\" alt=\"", pad, "\">", NULL),
+        /* a data: URL, but a style held whole reaches a tracker */
+        apr_pstrcat(test_pool, "<img style=\"background:url(https://www.facebook.com/tr)\" src=\"data:",
+                    pad, "\">", NULL),
+        /* a src that is no data: URL */
+        apr_pstrcat(test_pool, "<img src=\"/a.png?", pad, "\">", NULL),
+        /* a srcset cut off */
+        apr_pstrcat(test_pool, "<img src=/a.png srcset=\"/b.png 1x,", pad, " 2x\">", NULL),
+        /* an attribute name cut off */
+        apr_pstrcat(test_pool, "<img src=/a.png ", pad, "=1>", NULL),
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_every_split(cases[i], apr_pstrcat(test_pool,
+                                                 "<template data-consent=\"" ALL_REFUSED "\">",
+                                                 cases[i], "</template>", NULL));
+    }
+}
+END_TEST
+
+START_TEST(an_oversized_first_party_script_or_meta_tag_passes)
+{
+    const char *pad = filler(MC_HTML_TAG_MAX, 'c');
+    const char *app = apr_pstrcat(test_pool, "<script src=\"/js/app.js\" data-config='", pad,
+                                  "' type=module></script>", NULL);
+    const char *empty = apr_pstrcat(test_pool, "<script src=\"\" data-x='", pad,
+                                    "' src=https://connect.facebook.net/x.js></script>", NULL);
+    const char *tracker = apr_pstrcat(test_pool, "<script src=\"https://connect.facebook.net/x.js\""
+                                                 " data-x='",
+                                      pad, "'></script>", NULL);
+
+    const char *csp = apr_pstrcat(test_pool, "<meta http-equiv=\"Content-Security-Policy\" "
+                                             "content=\"default-src 'self' ",
+                                  pad, "\">", NULL);
+
+    assert_every_split(app, app);
+    /* a long policy of the page's own stays, whatever follows */
+    assert_every_split(csp, csp);
+    /* an empty src: the scanner takes the next one */
+    assert_every_split(empty, apr_pstrcat(test_pool, "<template data-consent=\"" ALL_REFUSED "\">",
+                                          empty, "</template>", NULL));
+    assert_every_split(tracker, apr_pstrcat(test_pool,
+                                            "<template data-consent=\"" ALL_REFUSED "\">", tracker,
+                                            "</template>", NULL));
+}
+END_TEST
+
+START_TEST(other_oversized_targets_fetch_nothing_until_all_is_granted)
+{
+    const char *pad = filler(MC_HTML_TAG_MAX, 'z');
+    const char *mark = " data-consent=\"" ALL_REFUSED "\" data-consent-reload=\"\"";
+    struct {
+        const char *in;
+        const char *want;
+    } cases[] = {
+        /* wrapped: void elements up to their start tag's end, iframe up to its end tag */
+        {apr_pstrcat(test_pool, "<iframe title=\"", pad,
+                     "\" src=\"https://www.youtube.com/embed/a\"></iframe><p>x</p>", NULL),
+         NULL},
+        {apr_pstrcat(test_pool, "<link data-x=\"", pad,
+                     "\" rel=stylesheet href=https://www.facebook.com/x.css><p>x</p>", NULL),
+         NULL},
+        {apr_pstrcat(test_pool, "<meta name=x content=\"", pad, "\"><p>x</p>", NULL), NULL},
+        /* attributes in front that fetch nothing */
+        {apr_pstrcat(test_pool, "<video class=\"", pad,
+                     "\" poster=https://www.facebook.com/p.png></video>", NULL),
+         apr_pstrcat(test_pool, "<video", mark, " src=\"data:,\" poster=\"data:,\" class=\"", pad,
+                     "\" poster=https://www.facebook.com/p.png></video>", NULL)},
+        {apr_pstrcat(test_pool, "<object class=\"", pad, "\" data=https://www.youtube.com/v></object>",
+                     NULL),
+         apr_pstrcat(test_pool, "<object", mark, " data=\"about:blank\" class=\"", pad,
+                     "\" data=https://www.youtube.com/v></object>", NULL)},
+        /* inside <svg> the start tag becomes text */
+        {apr_pstrcat(test_pool, "<svg><image class=\"", pad,
+                     "\" href=https://www.facebook.com/tr /></svg>", NULL),
+         apr_pstrcat(test_pool, "<svg><![CDATA[<image class=\"", pad,
+                     "\" href=https://www.facebook.com/tr />]]></svg>", NULL)},
+        {apr_pstrcat(test_pool, "<svg><script class=\"", pad, "\">fbq('init', '1')</script></svg>",
+                     NULL),
+         apr_pstrcat(test_pool, "<svg><![CDATA[<script class=\"", pad,
+                     "\">]]>fbq('init', '1')</script></svg>", NULL)},
+        {apr_pstrcat(test_pool, "<math><link class=\"", pad,
+                     "\" rel=stylesheet href=https://www.facebook.com/x.css></math>", NULL),
+         apr_pstrcat(test_pool, "<math><![CDATA[<link class=\"", pad,
+                     "\" rel=stylesheet href=https://www.facebook.com/x.css>]]></math>", NULL)},
+        {apr_pstrcat(test_pool, "<frameset><frame class=\"", pad,
+                     "\" src=https://www.youtube.com/embed/a></frameset>", NULL),
+         apr_pstrcat(test_pool, "<frameset><frame", mark, " src=\"about:blank\" class=\"", pad,
+                     "\" src=https://www.youtube.com/embed/a></frameset>", NULL)},
+    };
+
+    fx.policy.inject = 0;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *want = cases[i].want;
+
+        if (!want) {
+            const char *in = cases[i].in;
+            const char *end = strstr(in, "<p>x</p>");
+
+            want = apr_pstrcat(test_pool, "<template data-consent=\"" ALL_REFUSED "\">",
+                               apr_pstrmemdup(test_pool, in, (size_t)(end - in)), "</template>",
+                               end, NULL);
+        }
+        assert_every_split(cases[i].in, want);
+    }
+    fx.policy.granted = mc_categories_all(fx.cats);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_every_split(cases[i].in, cases[i].in);
+}
+END_TEST
+
+START_TEST(what_follows_an_oversized_tag_is_still_rewritten)
+{
+    const char *in = apr_pstrcat(test_pool, "<iframe title=\"", filler(MC_HTML_TAG_MAX, 'x'),
+                                 "\" src=\"https://www.youtube.com/embed/a\"></iframe>"
+                                 "<img src=\"https://www.facebook.com/tr\">",
+                                 NULL);
+
+    assert_contains(rewrite_chunked(in, strlen(in), 333), "</template><img data-consent=\"marketing\"");
 }
 END_TEST
 
@@ -1801,6 +2059,43 @@ START_TEST(a_tag_is_walked_attribute_by_attribute)
 }
 END_TEST
 
+static void count_attr(void *baton, const char *tag, const mc_lex_attr_t *attr)
+{
+    (*(int *)baton)++;
+}
+
+START_TEST(the_first_bytes_of_a_tag_are_walked_as_far_as_they_go)
+{
+    mc_lex_attr_t cut;
+    int whole = 0;
+
+    ck_assert_int_eq(mc_lex_tag_walk_cut("<img a=1 b='2' src=\" data:x", 27, count_attr, &whole,
+                                         &cut),
+                     MC_LEX_CUT_VALUE);
+    ck_assert_int_eq(whole, 2);
+    ck_assert_uint_eq(cut.name, 15);
+    ck_assert_uint_eq(cut.name_len, 3);
+    ck_assert_int_eq(cut.quote, '"');
+    ck_assert_uint_eq(cut.value, 20);
+    ck_assert_uint_eq(cut.value_len, 7);
+    whole = 0;
+    ck_assert_int_eq(mc_lex_tag_walk_cut("<img a=1 src", 12, count_attr, &whole, &cut),
+                     MC_LEX_CUT_NAME);
+    ck_assert_int_eq(whole, 1);
+    ck_assert_uint_eq(cut.name_len, 3);
+    ck_assert_int_eq(mc_lex_tag_walk_cut("<img src =", 10, NULL, NULL, &cut),
+                     MC_LEX_CUT_BEFORE_VALUE);
+    whole = 0;
+    ck_assert_int_eq(mc_lex_tag_walk_cut("<img a=\"1\"", 10, count_attr, &whole, &cut),
+                     MC_LEX_CUT_BETWEEN);
+    ck_assert_int_eq(whole, 1);
+    ck_assert_int_eq(mc_lex_tag_walk_cut("<im", 3, NULL, NULL, &cut), MC_LEX_CUT_TAG_NAME);
+    /* a whole tag is no cut one */
+    ck_assert_int_eq(mc_lex_tag_walk_cut("<img a='>'>", 11, NULL, NULL, &cut), MC_LEX_CUT_NOT);
+    ck_assert_int_eq(mc_lex_tag_walk_cut("<img a='>'", 10, NULL, NULL, &cut), MC_LEX_CUT_BETWEEN);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- suite -- */
 
 /* -------------------------------------------------------------- services -- */
@@ -1995,8 +2290,16 @@ Suite *html_suite(void)
     tcase_add_loop_test(stream, no_refused_tracker_stays_live, 0, NPAGES);
     tcase_add_test(stream, realistic_pages_are_disarmed_as_expected);
     tcase_add_test(stream, held_bytes_stay_bounded_on_a_5_mb_page);
-    tcase_add_test(stream, an_oversized_start_tag_passes_untouched_and_is_counted);
-    tcase_add_test(stream, an_inline_script_over_the_cap_passes_untouched_and_is_counted);
+    tcase_add_test(stream, an_oversized_tracker_script_tag_is_held_back_whole);
+    tcase_add_test(stream, an_oversized_inline_script_is_held_back_whole);
+    tcase_add_test(stream, the_inline_cap_counts_the_body_and_the_end_tag);
+    tcase_add_test(stream, a_long_style_sheet_passes);
+    tcase_add_test(stream, long_markup_that_is_not_a_target_passes_byte_for_byte);
+    tcase_add_test(stream, an_oversized_img_with_a_data_url_shows_for_everyone);
+    tcase_add_test(stream, an_oversized_img_that_may_reach_a_tracker_is_held_back);
+    tcase_add_test(stream, an_oversized_first_party_script_or_meta_tag_passes);
+    tcase_add_test(stream, other_oversized_targets_fetch_nothing_until_all_is_granted);
+    tcase_add_test(stream, what_follows_an_oversized_tag_is_still_rewritten);
     tcase_add_test(stream, a_partial_tag_at_the_end_is_emitted_as_it_was);
     tcase_add_test(stream, plain_text_is_not_held);
     tcase_add_test(stream, a_sink_error_stops_the_rewriter);
@@ -2020,6 +2323,7 @@ Suite *html_suite(void)
 
     tcase_add_test(lexer, tag_names_are_looked_up_exactly);
     tcase_add_test(lexer, a_tag_is_walked_attribute_by_attribute);
+    tcase_add_test(lexer, the_first_bytes_of_a_tag_are_walked_as_far_as_they_go);
     tcase_add_test(lexer, tags_with_an_attribute_that_fetches_are_told_apart);
 
     suite_add_tcase(s, neutralise);
