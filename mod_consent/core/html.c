@@ -312,6 +312,7 @@ struct mc_html {
     /* the document */
     doc_kind_t doc;
     int frameset;
+    int xml_guard; /* an XML document, for a visitor who refused something */
     int html_seen;
     int banner_called;
     int has_lang;
@@ -2059,6 +2060,87 @@ static void held_tag_end(mc_html_t *h, mc_lex_off_t end)
     release(h, 0);
 }
 
+/* --- namespaces in XML documents (policy->xml) ------------------------------------- */
+
+static const struct {
+    const char *uri;
+    const char *opener; /* the element a default declaration of it belongs on */
+} live_namespaces[] = {
+    {"http://www.w3.org/1999/xhtml", "html"},
+    {"http://www.w3.org/2000/svg", "svg"},
+    {"http://www.w3.org/1998/Math/MathML", "math"},
+};
+
+typedef struct ns_binding {
+    mc_html_t *h;
+    const char *name; /* the element's, as written (XML names keep their case) */
+    size_t name_len;
+    size_t at[8]; /* offsets in the tag where "#consent-held" goes */
+    int n;
+} ns_binding_t;
+
+static void find_binding(void *baton, const char *tag, const mc_lex_attr_t *attr)
+{
+    ns_binding_t *b = baton;
+    const char *name = tag + attr->name, *v = tag + attr->value;
+    size_t n = attr->value_len, len;
+    int prefixed = attr->name_len > 6 && memcmp(name, "xmlns:", 6) == 0;
+
+    if (!attr->has_value || b->n == (int)(sizeof(b->at) / sizeof(b->at[0])) ||
+        !(prefixed || (attr->name_len == 5 && memcmp(name, "xmlns", 5) == 0)))
+        return;
+    /* the XML parser reads character references in the value */
+    if (!mc_charref_none(v, n) && mc_charref_decode(v, n, 1, b->h->dec, DECODED_MAX, &len) == MC_OK) {
+        v = b->h->dec;
+        n = len;
+    }
+    for (size_t i = 0; i < sizeof(live_namespaces) / sizeof(live_namespaces[0]); i++) {
+        const char *opener = live_namespaces[i].opener;
+
+        if (n != strlen(live_namespaces[i].uri) || memcmp(v, live_namespaces[i].uri, n) != 0)
+            continue;
+        if (!prefixed && b->name_len == strlen(opener) && memcmp(b->name, opener, b->name_len) == 0)
+            continue;
+        b->at[b->n++] = attr->value + attr->value_len;
+    }
+}
+
+/* A start tag of an XML document ended at END: its live namespace
+ * bindings made inert. 1 when it was rewritten. */
+static int xml_tag_end(mc_html_t *h, mc_lex_off_t end)
+{
+    mc_lex_off_t from = h->lex.tok_start;
+    const char *bytes;
+    mc_lex_tag_shape_t shape;
+    ns_binding_t b;
+    size_t done = 0, name_end;
+
+    if (from < h->out_off || end - from > MC_HTML_TAG_MAX)
+        return 0;
+    bytes = contiguous(h, from, end);
+    memset(&b, 0, sizeof(b));
+    b.h = h;
+    /* the walk calls back before it says where the name is: read it here */
+    name_end = 1;
+    while (name_end < (size_t)(end - from) && !is_space(bytes[name_end]) &&
+           bytes[name_end] != '/' && bytes[name_end] != '>')
+        name_end++;
+    b.name = bytes + 1;
+    b.name_len = name_end - 1;
+    if (!mc_lex_tag_walk(bytes, (size_t)(end - from), find_binding, &b, &shape) || b.n == 0)
+        return 0;
+    emit_until(h, from);
+    for (int i = 0; i < b.n; i++) {
+        out_put(h, bytes + done, b.at[i] - done);
+        out_str(h, "#consent-held");
+        done = b.at[i];
+    }
+    out_put(h, bytes + done, (size_t)(end - from) - done);
+    drop_until(h, end);
+    h->stats.neutralised++;
+    return 1;
+}
+
 /* A start tag the rewriter did not hold ended, and it has an attribute
  * that may fetch (style, background, ...). */
 static void flagged_tag_end(mc_html_t *h, mc_lex_off_t end)
@@ -2270,6 +2352,12 @@ static void on_tag_end(mc_html_t *h)
         }
         return;
     }
+    if (h->xml_guard && xml_tag_end(h, end)) {
+        /* its elements are plain XML now: nothing of it to judge */
+        if (h->hold == HOLD_TAG && lx->tag_reported)
+            release(h, 0);
+        return;
+    }
     /* an unreported tag with an attribute that fetches, inside an SVG
      * <script> or <style>: that body ends here, as with any other tag */
     if (h->hold == HOLD_BODY && !lx->tag_reported && lx->attr_flag)
@@ -2306,7 +2394,8 @@ static void on_markup_end(mc_html_t *h)
  * lexer reads past the others without stopping. */
 static void choose_reported(mc_html_t *h)
 {
-    h->lex.report_all = h->doc == DOC_UNKNOWN || (injecting(h) && !h->stats.head_injected);
+    h->lex.report_all = h->doc == DOC_UNKNOWN || (injecting(h) && !h->stats.head_injected) ||
+                        h->xml_guard;
 }
 
 /* The chunk is read: send what need not be held, carry the rest. A start
@@ -2349,6 +2438,11 @@ mc_html_t *mc_html_create(apr_pool_t *p, const mc_html_policy_t *policy, mc_html
     h->css_scratch = apr_palloc(p, DECODED_MAX);
     h->out = apr_palloc(p, OUT_BUFFER);
     mc_lex_init(&h->lex, 1);
+    {
+        mc_catmask_t all = mc_categories_all(policy->cats);
+
+        h->xml_guard = policy->xml && (policy->granted & all) != all;
+    }
     h->lex.report_mask = REPORTED_TAGS;
     return h;
 }

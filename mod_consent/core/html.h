@@ -128,6 +128,15 @@ typedef struct mc_html_policy {
     /* "https://host[:port]": the page's origin, put before the placeholder's
      * path when the page has a <base> (NULL: none known) */
     const char *origin;
+    /* The document is XML (application/xhtml+xml): an XML parser reads it,
+     * for which an element's namespace, not its name, makes it a script.
+     * For a visitor who refused something, a declaration that binds a
+     * prefix to the XHTML, SVG or MathML namespace ("<x:script
+     * xmlns:x=...>"), or makes one of them the default namespace of an
+     * element other than the one that opens it (html, svg, math), is made
+     * inert: "#consent-held" is appended to the namespace name, so the
+     * elements it covers are plain XML and run and fetch nothing. */
+    int xml;
 } mc_html_policy_t;
 
 /* What the rewriter did, for logs and tests. */

@@ -99,6 +99,11 @@ int mc_httpfield_is_html(const char *content_type)
     return mc_httpfield_document(content_type) == MC_HTTPFIELD_DOC_HTML;
 }
 
+int mc_httpfield_is_xhtml(const char *content_type)
+{
+    return content_type && media_type_is(skip_ows(content_type), "application/xhtml+xml");
+}
+
 mc_httpfield_doc_t mc_httpfield_document(const char *content_type)
 {
     const char *ct, *end;

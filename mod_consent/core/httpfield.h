@@ -36,6 +36,9 @@ mc_httpfield_doc_t mc_httpfield_document(const char *content_type);
 /* Whether CONTENT_TYPE is text/html or application/xhtml+xml. */
 int mc_httpfield_is_html(const char *content_type);
 
+/* Whether it is application/xhtml+xml: a page an XML parser reads. */
+int mc_httpfield_is_xhtml(const char *content_type);
+
 /* The value of parameter NAME of CONTENT_TYPE (type/subtype *(";" name=value)),
  * unquoted and unescaped, or NULL when it has none. Whitespace around ';'
  * and '=' is allowed; a parameter without '=' is skipped; when NAME is given

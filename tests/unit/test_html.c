@@ -2208,6 +2208,89 @@ static TCase *tcase(const char *name)
     return tc;
 }
 
+/* --- XML documents: namespaces, not names, make scripts ---------------------------------- */
+
+#define XHTML_NS "http://www.w3.org/1999/xhtml"
+#define SVG_NS "http://www.w3.org/2000/svg"
+
+static const char *rewrite_xml(const char *in)
+{
+    fx.policy.xml = 1;
+    fx.policy.inject = 0;
+    return rewrite(in);
+}
+
+START_TEST(a_prefix_bound_to_xhtml_is_made_inert_in_an_xml_document)
+{
+    static const char in[] =
+        "<html xmlns=\"" XHTML_NS "\"><body><x:script xmlns:x=\"" XHTML_NS "\" "
+        "src=\"https://connect.facebook.net/en_US/fbevents.js\"></x:script></body></html>";
+    const char *out = rewrite_xml(in);
+
+    ck_assert_ptr_nonnull(strstr(out, "xmlns:x=\"" XHTML_NS "#consent-held\""));
+    /* the document's own default namespace stays */
+    ck_assert_ptr_nonnull(strstr(out, "<html xmlns=\"" XHTML_NS "\">"));
+}
+END_TEST
+
+START_TEST(every_kind_of_live_binding_is_made_inert_however_it_is_written)
+{
+    static const char *const live[] = {
+        "<p><s:image xmlns:s='" SVG_NS "' href='https://www.facebook.com/tr'/></p>",
+        "<p><m:math xmlns:m=\"http://www.w3.org/1998/Math/MathML\"/></p>",
+        /* a character reference is read by the XML parser */
+        "<p><x:img xmlns:x=\"http&#58;//www.w3.org/1999/xhtml\" src=\"https://www.facebook.com/tr\"/></p>",
+        /* a default namespace on an element it does not open */
+        "<p><script xmlns=\"" SVG_NS "\" href=\"https://connect.facebook.net/x.js\"/></p>",
+        "<svg xmlns=\"" SVG_NS "\"><g><script xmlns=\"" XHTML_NS "\" src=\"https://connect.facebook.net/x.js\"></script></g></svg>",
+    };
+
+    for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
+        const char *out = rewrite_xml(live[i]);
+
+        ck_assert_msg(strstr(out, "#consent-held") != NULL, "%s -> %s", live[i], out);
+    }
+}
+END_TEST
+
+START_TEST(ordinary_xml_pages_and_html_pages_are_untouched)
+{
+    static const char page[] =
+        "<html xmlns=\"" XHTML_NS "\"><body><svg xmlns=\"" SVG_NS "\"><circle r=\"1\"/></svg>"
+        "<math xmlns=\"http://www.w3.org/1998/Math/MathML\"><mi>x</mi></math>"
+        "<p xmlns:dc=\"http://purl.org/dc/elements/1.1/\">t</p></body></html>";
+    static const char html[] = "<p><x:script xmlns:x=\"" XHTML_NS "\">a</x:script></p>";
+
+    ck_assert_str_eq(rewrite_xml(page), page);
+    fx.policy.xml = 0;
+    ck_assert_str_eq(rewrite(html), html); /* HTML has no namespaces to bind */
+}
+END_TEST
+
+START_TEST(a_visitor_who_granted_everything_gets_the_xml_as_it_is)
+{
+    static const char in[] = "<p><x:script xmlns:x=\"" XHTML_NS "\" src=\"/app.js\"></x:script></p>";
+
+    fx.policy.granted = mc_categories_all(fx.cats);
+    ck_assert_str_eq(rewrite_xml(in), in);
+}
+END_TEST
+
+START_TEST(a_binding_split_anywhere_is_made_inert_the_same)
+{
+    static const char in[] =
+        "<p>text</p><x:iframe xmlns:x=\"" XHTML_NS "\" src=\"https://www.youtube.com/embed/x\"/>";
+    const char *whole;
+
+    fx.policy.xml = 1;
+    fx.policy.inject = 0;
+    whole = rewrite(in);
+    ck_assert_ptr_nonnull(strstr(whole, "#consent-held"));
+    for (size_t chunk = 1; chunk < sizeof(in); chunk++)
+        ck_assert_str_eq(rewrite_chunked(in, sizeof(in) - 1, chunk), whole);
+}
+END_TEST
+
 Suite *html_suite(void)
 {
     Suite *s = suite_create("html");
@@ -2288,6 +2371,11 @@ Suite *html_suite(void)
     tcase_add_loop_test(stream, markup_not_acted_on_passes_byte_for_byte, 0, NPAGES);
     tcase_add_loop_test(stream, rewriting_twice_changes_nothing_more, 0, NPAGES);
     tcase_add_loop_test(stream, no_refused_tracker_stays_live, 0, NPAGES);
+    tcase_add_test(stream, a_binding_split_anywhere_is_made_inert_the_same);
+    tcase_add_test(paths, a_prefix_bound_to_xhtml_is_made_inert_in_an_xml_document);
+    tcase_add_test(paths, every_kind_of_live_binding_is_made_inert_however_it_is_written);
+    tcase_add_test(paths, ordinary_xml_pages_and_html_pages_are_untouched);
+    tcase_add_test(paths, a_visitor_who_granted_everything_gets_the_xml_as_it_is);
     tcase_add_test(stream, realistic_pages_are_disarmed_as_expected);
     tcase_add_test(stream, held_bytes_stay_bounded_on_a_5_mb_page);
     tcase_add_test(stream, an_oversized_tracker_script_tag_is_held_back_whole);

@@ -139,6 +139,9 @@ START_TEST(documents_are_told_by_their_type)
     ck_assert_int_eq(mc_httpfield_document("image/png"), MC_HTTPFIELD_DOC_OTHER);
     ck_assert_int_eq(mc_httpfield_document("+xml"), MC_HTTPFIELD_DOC_OTHER);
     ck_assert_int_eq(mc_httpfield_document("text/xmlx"), MC_HTTPFIELD_DOC_OTHER);
+    ck_assert(mc_httpfield_is_xhtml(" Application/XHTML+XML; charset=utf-8"));
+    ck_assert(!mc_httpfield_is_xhtml("text/html"));
+    ck_assert(!mc_httpfield_is_xhtml(NULL));
 }
 END_TEST
 
