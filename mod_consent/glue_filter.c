@@ -120,6 +120,7 @@ typedef struct mc_filter_ctx {
     mc_charset_t charset; /* from the Content-Type, until a mark says otherwise */
     apr_size_t skip;     /* bytes of a UTF-16 mark still to leave out */
     int utf16;           /* the page is UTF-16: turned into UTF-8 */
+    int xml_prolog;      /* an XHTML page whose prolog is still to be read */
     mc_utf16_t decoder;
 
     /* catalogue services whose rules classified an element of this page,
@@ -337,54 +338,73 @@ static void adjust_headers(request_rec *r, int decoded)
     "allow-top-navigation-by-user-activation; default-src 'none'; img-src 'self' data:; "         \
     "style-src 'self' 'unsafe-inline'; font-src 'self'; media-src 'self'; form-action 'self'"
 
-/* Said once per process for each kind of reason, then at info level. */
-static int told_unreadable[3];
+/* What makes a response unreadable, for the log: said at warn once per
+ * process for each kind, then at info level. */
+typedef enum mc_unreadable_kind {
+    MC_UNREADABLE_XML = 0, /* an XML document */
+    MC_UNREADABLE_CODING,  /* a Content-Encoding zlib does not know */
+    MC_UNREADABLE_CHARSET, /* ISO-2022-JP, or no type and encoded */
+    MC_UNREADABLE_ENTITIES /* an XHTML page that declares entities */
+} mc_unreadable_kind_t;
 
-static void log_unreadable(request_rec *r, const mc_reading_t *rd, mc_unreadable_t mode)
+static int told_unreadable[MC_UNREADABLE_ENTITIES + 1];
+
+static mc_unreadable_kind_t kind_of(const mc_reading_t *rd)
+{
+    return rd->doc == MC_HTTPFIELD_DOC_XML ? MC_UNREADABLE_XML
+           : rd->n_codings < 0             ? MC_UNREADABLE_CODING
+                                           : MC_UNREADABLE_CHARSET;
+}
+
+/* A response the rewriter cannot read (WHY): for a visitor who refused
+ * something, nothing of it may run (ConsentUnreadable). Returns what is to
+ * be done: MC_UNREADABLE_PASS when nothing (the visitor refused nothing,
+ * or the admin says pass); SANDBOX, with the policy and the headers of a
+ * per-visitor response set; REFUSE. */
+static mc_unreadable_t hold_back(request_rec *r, mc_unreadable_kind_t kind, const char *why)
 {
     static const char *const what[] = {"sent sandboxed", "refused (502)",
                                        "passed as it is, trackers and all (ConsentUnreadable "
                                        "pass)"};
-    int kind = rd->doc == MC_HTTPFIELD_DOC_XML ? 0 : rd->n_codings < 0 ? 1 : 2;
-    int level = told_unreadable[kind] ? APLOG_INFO : APLOG_WARNING;
+    mc_unreadable_t mode = mc_unreadable_mode(mc_dir_conf(r));
+    mc_catmask_t all = mc_categories_all(mc_server_conf(r->server)->cats);
+    int level;
 
+    if ((mc_request_state(r)->effective & all) == all)
+        return MC_UNREADABLE_PASS; /* nothing refused: nothing to keep from running */
+    level = told_unreadable[kind] ? APLOG_INFO : APLOG_WARNING;
     told_unreadable[kind] = 1;
     ap_log_rerror(APLOG_MARK, level, 0, r,
                   MCLOGNO(00325) "%s cannot be rewritten: %s; it was %s for a visitor who has "
                                  "not granted every category%s",
-                  ap_escape_logitem(r->pool, r->uri), ap_escape_logitem(r->pool, rd->unreadable),
+                  ap_escape_logitem(r->pool, r->uri), ap_escape_logitem(r->pool, why),
                   what[mode], level == APLOG_WARNING ? " (said once; LogLevel consent:info "
                                                        "says it every time)" : "");
-}
-
-/* A response the rewriter cannot read, for a visitor who has refused
- * something: nothing of it runs (ConsentUnreadable). 1 when the response
- * was replaced by an error. */
-static int unreadable(ap_filter_t *f, apr_bucket_brigade *bb, const mc_reading_t *rd)
-{
-    request_rec *r = f->r;
-    mc_unreadable_t mode = mc_unreadable_mode(mc_dir_conf(r));
-    const mc_server_conf_t *conf = mc_server_conf(r->server);
-    mc_catmask_t all = mc_categories_all(conf->cats);
-
-    if ((mc_request_state(r)->effective & all) == all)
-        return 0; /* nothing refused: nothing to keep from running */
-    log_unreadable(r, rd, mode);
     if (mode == MC_UNREADABLE_PASS)
-        return 0;
+        return mode;
     /* what a visitor gets now depends on their choice */
     vary_on_cookie(r);
     private_cache(r);
-    if (mode == MC_UNREADABLE_SANDBOX) {
-        mc_mark_sandboxed(r, MC_SANDBOX_POLICY); /* sent by CONSENT_HEADERS */
-        return 0;
-    }
     r->no_cache = 1;
+    if (mode == MC_UNREADABLE_SANDBOX)
+        mc_mark_sandboxed(r, MC_SANDBOX_POLICY); /* sent by CONSENT_HEADERS */
+    return mode;
+}
+
+/* BB becomes a 502 error and EOS. */
+static void refuse(ap_filter_t *f, apr_bucket_brigade *bb)
+{
     apr_brigade_cleanup(bb);
-    APR_BRIGADE_INSERT_TAIL(bb,
-                            ap_bucket_error_create(HTTP_BAD_GATEWAY, NULL, r->pool, f->c->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(
+        bb, ap_bucket_error_create(HTTP_BAD_GATEWAY, NULL, f->r->pool, f->c->bucket_alloc));
     APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
-    return 1;
+}
+
+/* At the start: a response the rewriter cannot read, and why (RD). */
+static void unreadable(ap_filter_t *f, apr_bucket_brigade *bb, const mc_reading_t *rd)
+{
+    if (hold_back(f->r, kind_of(rd), rd->unreadable) == MC_UNREADABLE_REFUSE)
+        refuse(f, bb);
 }
 
 /* A GET (or HEAD) whose If-None-Match names the variant ETag just made:
@@ -828,6 +848,27 @@ static apr_status_t route(mc_filter_ctx_t *ctx, apr_bucket *b, const char *data,
 static apr_status_t start_rewriter(mc_filter_ctx_t *ctx);
 static void set_up_rewriting(mc_filter_ctx_t *ctx);
 
+/* An XHTML page whose DOCTYPE declares entities: held back as any page
+ * the rewriter cannot read is (the rest of it passes as it comes, under the
+ * sandbox, or not at all). */
+static void xml_entities(mc_filter_ctx_t *ctx)
+{
+    switch (hold_back(ctx->f->r, MC_UNREADABLE_ENTITIES,
+                      "it is an XML page whose DOCTYPE has an internal subset, where entities "
+                      "the XML parser reads as markup are declared")) {
+    case MC_UNREADABLE_PASS: return;
+    case MC_UNREADABLE_SANDBOX: ctx->mode = MC_FILTER_PASS; return;
+    case MC_UNREADABLE_REFUSE: break;
+    }
+    /* nothing has left yet: the prolog was held */
+    discard_output(ctx);
+    ctx->mode = MC_FILTER_FAILED;
+    ctx->failure = APR_EGENERAL;
+    refuse(ctx->f, ctx->out);
+    (void)ap_pass_brigade(ctx->f->next, ctx->out);
+    apr_brigade_cleanup(ctx->out);
+}
+
 /* The first bytes of the body, DATA (N bytes; all of it when AT_END), say
  * how it reads. 0 while they cannot yet. */
 static int decide(mc_filter_ctx_t *ctx, const char *data, apr_size_t n, int at_end)
@@ -861,6 +902,18 @@ static int decide(mc_filter_ctx_t *ctx, const char *data, apr_size_t n, int at_e
     }
     else if (bom == MC_BOM_UTF8) {
         ctx->charset = MC_CHARSET_BYTES; /* over any label */
+    }
+    if (ctx->xml_prolog && ctx->charset != MC_CHARSET_UTF16LE &&
+        ctx->charset != MC_CHARSET_UTF16BE) {
+        mc_prolog_t prolog = mc_charset_xml_prolog(data, n, at_end);
+
+        if (prolog == MC_PROLOG_MORE)
+            return 0;
+        ctx->xml_prolog = 0;
+        if (prolog == MC_PROLOG_SUBSET) {
+            xml_entities(ctx);
+            return 1;
+        }
     }
     if (ctx->charset == MC_CHARSET_UTF16LE || ctx->charset == MC_CHARSET_UTF16BE) {
         ctx->utf16 = 1;
@@ -1241,6 +1294,7 @@ static apr_status_t begin(ap_filter_t *f, apr_bucket_brigade *bb, mc_filter_ctx_
      * headers what they say for GET. */
     *out = f->ctx = ctx = make_ctx(f);
     ctx->charset = rd.charset;
+    ctx->xml_prolog = mc_httpfield_is_xhtml(r->content_type);
     ctx->prefix = apr_palloc(r->pool, MC_SNIFF_MAX);
     if (rd.n_codings > 0) {
         rv = start_inflate(ctx, &rd);

@@ -138,6 +138,48 @@ mc_sniff_t mc_charset_sniff_html(const char *b, size_t n, int at_end)
     return MC_SNIFF_OTHER;
 }
 
+/* --- an XML prolog ------------------------------------------------------------------- */
+
+static int xml_name_start(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || c >= 0x80;
+}
+
+mc_prolog_t mc_charset_xml_prolog(const char *b, size_t n, int at_end)
+{
+    static const char doctype[] = "<!DOCTYPE";
+    int limited = n >= MC_SNIFF_MAX;
+
+    if (limited)
+        n = MC_SNIFF_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (b[i] != '<')
+            continue;
+        if (i + 1 < n && xml_name_start((unsigned char)b[i + 1]))
+            return MC_PROLOG_PLAIN;
+        if (n - i >= sizeof(doctype) - 1 && memcmp(b + i, doctype, sizeof(doctype) - 1) == 0) {
+            /* its external id is quoted: a '[' or '>' in quotes is no end */
+            char quote = 0;
+
+            for (i += sizeof(doctype) - 1; i < n; i++) {
+                if (quote) {
+                    quote = b[i] == quote ? 0 : quote;
+                    continue;
+                }
+                if (b[i] == '"' || b[i] == '\'')
+                    quote = b[i];
+                else if (b[i] == '[')
+                    return MC_PROLOG_SUBSET;
+                else if (b[i] == '>')
+                    break;
+            }
+            if (i >= n) /* the DOCTYPE goes on past what is here */
+                return at_end || limited ? MC_PROLOG_SUBSET : MC_PROLOG_MORE;
+        }
+    }
+    return at_end || limited ? MC_PROLOG_PLAIN : MC_PROLOG_MORE;
+}
+
 /* --- UTF-16 to UTF-8 ------------------------------------------------------------------ */
 
 void mc_utf16_init(mc_utf16_t *d, int big_endian)

@@ -61,6 +61,20 @@ typedef enum mc_sniff {
 
 mc_sniff_t mc_charset_sniff_html(const char *b, size_t n, int at_end);
 
+/* An XML document's prolog, before its root element: whether its DOCTYPE
+ * has an internal subset ("<!DOCTYPE html [ ... ]>"), where entities are
+ * declared whose text the XML parser reads as markup where they are
+ * referenced — which no reader of the bytes can follow. Looks at no more
+ * than MC_SNIFF_MAX bytes: a DOCTYPE still open there counts as one with a
+ * subset. */
+typedef enum mc_prolog {
+    MC_PROLOG_MORE = 0, /* N < MC_SNIFF_MAX, not AT_END, and undecided */
+    MC_PROLOG_PLAIN,    /* the root element starts with no subset before it */
+    MC_PROLOG_SUBSET
+} mc_prolog_t;
+
+mc_prolog_t mc_charset_xml_prolog(const char *b, size_t n, int at_end);
+
 /* A streaming UTF-16 to UTF-8 decoder that follows the Encoding
  * standard's: an unpaired surrogate, or an odd byte at the end, becomes
  * U+FFFD. A code unit or a surrogate pair may be split anywhere between

@@ -33,6 +33,22 @@ const PAGES = {
     Buffer.from(html('JP', `<scr\x1b(Bipt async src="${PIXEL}"></script>`), 'latin1'),
     'ForceType "text/html; charset=iso-2022-jp"',
   ],
+  'XHTML with a prefixed script': [
+    'prefixed.xhtml',
+    Buffer.from(
+      '<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head><title>P</title></head>' +
+        `<body><p>XHTML</p><x:script xmlns:x="http://www.w3.org/1999/xhtml" src="${PIXEL}"></x:script></body></html>\n`,
+    ),
+    'ForceType application/xhtml+xml',
+  ],
+  'XHTML with a script from an entity': [
+    'entity.xhtml',
+    Buffer.from(
+      `<?xml version="1.0"?>\n<!DOCTYPE html [<!ENTITY e "<script xmlns='http://www.w3.org/1999/xhtml' src='${PIXEL}'></script>">]>\n` +
+        '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>E</title></head><body><p>XHTML &e;</p></body></html>\n',
+    ),
+    'ForceType application/xhtml+xml',
+  ],
   'an XML document with an XHTML script': [
     'doc.xml',
     Buffer.from(`<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head><title>X</title></head><body><p>XML</p><script src="${PIXEL}"></script></body></html>\n`),

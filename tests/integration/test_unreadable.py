@@ -244,6 +244,22 @@ def test_xml_documents_are_sandboxed(server, cookies, ctype):
     assert not sandboxed(get(server, path, cookies["accept_all"]))
 
 
+XHTML = "&ctype=application/xhtml%2Bxml&prefix="
+
+
+def test_an_xhtml_page_that_declares_entities_is_sandboxed(server, cookies):
+    subset = "%3C!DOCTYPE%20html%20[%3C!ENTITY%20e%20%22x%22%3E]%3E"
+    resp = get(server, PAGE + XHTML + subset)
+    assert sandboxed(resp) and resp.body == b'<!DOCTYPE html [<!ENTITY e "x">]>' + CLINIC
+    resp = get(server, PAGE + XHTML + subset, cookies["accept_all"])
+    assert not sandboxed(resp) and b"/_consent/consent.js" in resp.body  # rewritten
+    resp = get(server, "/proxy/refuse/cookies?page=clinic.html" + XHTML + subset)
+    assert resp.status == 502
+    # a plain DOCTYPE, no subset: rewritten as any XHTML page
+    resp = get(server, PAGE + XHTML + "%3C!DOCTYPE%20html%3E")
+    assert not sandboxed(resp) and rewritten(resp.body)
+
+
 def test_a_static_svg_is_sandboxed(server, cookies):
     resp = get(server, "/img/logo.svg")
     assert resp.status == 200 and sandboxed(resp)

@@ -122,6 +122,45 @@ START_TEST(whitespace_past_the_sniffing_limit_is_not_html)
 }
 END_TEST
 
+/* --- an XML prolog -------------------------------------------------------------------- */
+
+static mc_prolog_t prolog(const char *s, int at_end)
+{
+    return mc_charset_xml_prolog(s, strlen(s), at_end);
+}
+
+START_TEST(an_internal_subset_before_the_root_is_told)
+{
+    ck_assert_int_eq(prolog("<?xml version=\"1.0\"?>\n<!DOCTYPE html [<!ENTITY e \"x\">]><html>", 0),
+                     MC_PROLOG_SUBSET);
+    ck_assert_int_eq(prolog("<!-- c --><!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0//EN\" "
+                            "\"x.dtd\" [", 0), MC_PROLOG_SUBSET);
+    /* a bracket in the quoted external id is none */
+    ck_assert_int_eq(prolog("<!DOCTYPE html SYSTEM \"a[b>c\"><html>", 0), MC_PROLOG_PLAIN);
+    ck_assert_int_eq(prolog("<?xml version=\"1.0\"?><!DOCTYPE html><html xmlns=\"x\">", 0),
+                     MC_PROLOG_PLAIN);
+    ck_assert_int_eq(prolog("<html>[", 0), MC_PROLOG_PLAIN);
+}
+END_TEST
+
+START_TEST(a_prolog_not_yet_read_waits_and_one_past_the_limit_decides)
+{
+    char *s = apr_palloc(test_pool, MC_SNIFF_MAX + 32);
+
+    ck_assert_int_eq(prolog("<?xml version=\"1.0\"?>", 0), MC_PROLOG_MORE);
+    ck_assert_int_eq(prolog("<!DOCTYPE html", 0), MC_PROLOG_MORE);
+    ck_assert_int_eq(prolog("<!DOCTYPE html", 1), MC_PROLOG_SUBSET);
+    ck_assert_int_eq(prolog("<?xml version=\"1.0\"?>", 1), MC_PROLOG_PLAIN);
+    /* a DOCTYPE still open at the limit counts as one with a subset */
+    memcpy(s, "<!DOCTYPE html SYSTEM \"", 23);
+    memset(s + 23, 'x', MC_SNIFF_MAX);
+    ck_assert_int_eq(mc_charset_xml_prolog(s, MC_SNIFF_MAX + 23, 0), MC_PROLOG_SUBSET);
+    /* a long comment, no DOCTYPE: plain */
+    memset(s, ' ', MC_SNIFF_MAX + 23);
+    ck_assert_int_eq(mc_charset_xml_prolog(s, MC_SNIFF_MAX + 23, 0), MC_PROLOG_PLAIN);
+}
+END_TEST
+
 /* --- UTF-16 --------------------------------------------------------------------------- */
 
 /* Code points as UTF-16 code units, in either byte order. */
@@ -232,6 +271,8 @@ Suite *charset_suite(void)
     tcase_add_test(tc, unpaired_surrogates_and_an_odd_byte_become_replacement_characters);
     tcase_add_test(tc, ascii_read_as_utf16_has_no_markup_left);
     tcase_add_test(tc, the_names_are_for_logs);
+    tcase_add_test(tc, an_internal_subset_before_the_root_is_told);
+    tcase_add_test(tc, a_prolog_not_yet_read_waits_and_one_past_the_limit_decides);
     suite_add_tcase(s, tc);
     return s;
 }
