@@ -8,8 +8,9 @@
  *    MC_UTF16_ROOM of what it is given, writes well-formed UTF-8 (no
  *    surrogate, no overlong form), and writes the same bytes however the
  *    input is cut (the cuts follow the input's first byte);
- *  - the byte order mark and the HTML sniffing answer the same for a body
- *    as for any longer body that starts with it, once they have decided.
+ *  - the byte order mark, the HTML sniffing and the XML prolog answer the
+ *    same for a body as for any longer body that starts with it, once they
+ *    have decided.
  * "make fuzz-charset" builds and runs it (FUZZ_SECONDS).
  */
 #include <stdint.h>
@@ -99,6 +100,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (early != MC_SNIFF_MORE)
             check(mc_charset_sniff_html(in, size, 1) == early, "the sniffing changed with more bytes");
+    }
+    for (size_t n = 0; n <= size && n <= 64; n++) {
+        mc_prolog_t early = mc_charset_xml_prolog(in, n, 0);
+
+        if (early != MC_PROLOG_MORE)
+            check(mc_charset_xml_prolog(in, size, 1) == early, "the prolog changed with more bytes");
     }
     free(in);
     free(whole);
