@@ -230,6 +230,25 @@ const char *mc_variant_tag(request_rec *r)
     return hex;
 }
 
+#define FRAME_NAME_HEX 12
+
+const char *mc_frame_name(request_rec *r)
+{
+    unsigned char digest[MC_PAGECACHE_KEY];
+    char hex[FRAME_NAME_HEX + 1];
+    keyer_t k;
+
+    keyer_start(&k);
+    add_str(&k, "mod_consent frame name 1");
+    add_state(&k, r);
+    add_str(&k, r->unparsed_uri);
+    if (!keyer_end(&k, digest))
+        return "mc-held"; /* still no name a live frame has */
+    for (int i = 0; i < FRAME_NAME_HEX / 2; i++)
+        apr_snprintf(hex + (apr_size_t)i * 2, 3, "%02x", digest[i]);
+    return apr_pstrcat(r->pool, "mc-", hex, NULL);
+}
+
 int mc_cache_ticket(request_rec *r, apr_bucket_brigade *bb, mc_cache_ticket_t *t)
 {
     apr_finfo_t fi;

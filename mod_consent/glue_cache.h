@@ -26,6 +26,13 @@ typedef struct mc_cache_ticket {
  * and of its cache key. */
 const char *mc_variant_tag(request_rec *r);
 
+/* The name of the frames of R's page whose content is held ("mc-" and 12
+ * hex digits; html.h, frame_name): from the visitor's consent and the
+ * page's URL, so that it differs between the pages of a site, and changes
+ * with the consent state (a frame once shown live under it, from its
+ * placeholder's link, is not found by it in session history). */
+const char *mc_frame_name(request_rec *r);
+
 /* 1 when BB, the first brigade of R's body, is a whole static file with
  * its EOS, and the cache is on: *T then holds its key. */
 int mc_cache_ticket(request_rec *r, apr_bucket_brigade *bb, mc_cache_ticket_t *t);

@@ -116,6 +116,18 @@ static void set_consent_cookie(request_rec *r, const mc_server_conf_t *conf, con
                        apr_pstrcat(r->pool, conf->cookie_name, "=", value, attrs, NULL));
 }
 
+/* Consent taken back must not stay live in pages the browser keeps: a page
+ * held whole in its back/forward cache comes back with the embeds that ran
+ * in it, and a copy in its HTTP cache may be shown on Back without asking.
+ * "cache" tells the browser to drop both for this site (Chromium evicts
+ * the site's back/forward cache entries with it); a page is then fetched
+ * again, made for the new choice. Only when something is taken back: it
+ * costs the visitor the site's cached files. */
+static void forget_pages(request_rec *r)
+{
+    apr_table_setn(r->err_headers_out, "Clear-Site-Data", "\"cache\"");
+}
+
 static int redirect_back(request_rec *r, const char *path)
 {
     const char *target = path ? path : "/";
@@ -138,6 +150,7 @@ static int handle_decision(request_rec *r)
     mc_consent_t consent;
     mc_record_t rec;
     mc_method_t recorded;
+    mc_catmask_t allowed;
     body_type_t type;
     const char *reason = NULL;
     char *body = NULL;
@@ -203,11 +216,14 @@ static int handle_decision(request_rec *r)
     if (mc_consentlog_record(r, &rec) != APR_SUCCESS)
         return mc_refuse(r, HTTP_SERVICE_UNAVAILABLE, "the decision could not be recorded");
     set_consent_cookie(r, conf, token);
+    allowed = consent.granted & (st->gpc ? ~((mc_catmask_t)1 << MC_CAT_MARKETING) : ~(mc_catmask_t)0);
+    if (mc_decision_narrows(conf->cats, conf->rules, st->effective, st->services, allowed,
+                            consent.services))
+        forget_pages(r);
     /* from here on the request speaks for the new decision: the cleanup
      * below keeps the cookies of the services it grants */
     st->services = consent.services;
-    mc_expire_cookies(r, st, consent.granted & (st->gpc ? ~((mc_catmask_t)1 << MC_CAT_MARKETING)
-                                                        : ~(mc_catmask_t)0));
+    mc_expire_cookies(r, st, allowed);
     if (type == BODY_FORM)
         return redirect_back(r, decision.return_path);
     return mc_send_json(r, HTTP_OK,

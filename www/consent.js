@@ -245,9 +245,10 @@
   }
 
   /* The attributes the server moves to data-consent-NAME while an element
-   * waits; src stands for the element's own URL attribute. */
+   * waits; src stands for the element's own URL attribute; a held frame's
+   * name ("" when it had none) stands aside for one of the server's. */
   const SAVED = ['src', 'srcset', 'imagesrcset', 'poster', 'background', 'ping', 'style', 'srcdoc', 'content', 'type',
-    'fill', 'stroke', 'filter', 'mask', 'cursor', 'clip-path', 'marker-start', 'marker-mid', 'marker-end'];
+    'fill', 'stroke', 'filter', 'mask', 'cursor', 'clip-path', 'marker-start', 'marker-mid', 'marker-end', 'name'];
   const SVG = 'http://www.w3.org/2000/svg';
 
   function urlAttr(el) {
@@ -259,7 +260,8 @@
     for (const from of SAVED) {
       const v = el.getAttribute('data-consent-' + from);
       if (v === null) continue;
-      el.setAttribute(from === 'src' ? urlAttr(el) : from, v);
+      if (from === 'name' && v === '') el.removeAttribute('name');
+      else el.setAttribute(from === 'src' ? urlAttr(el) : from, v);
       el.removeAttribute('data-consent-' + from);
     }
   }
@@ -294,8 +296,11 @@
       restoreSheet(el);
     } else if (name === 'base') {
       return true;
-    } else if (name === 'link') {
-      /* a link already in the page does not fetch again when its attributes change */
+    } else if (name === 'link' || name === 'iframe' || name === 'frame') {
+      /* a link already in the page does not fetch again when its
+       * attributes change; a frame comes back as a new one: one a script
+       * makes is never sent back to its URL by session history, where the
+       * held one would keep the embed's URL for its page */
       const copy = el.cloneNode(false);
       restore(copy);
       el.replaceWith(copy);
@@ -333,6 +338,24 @@
     }
     if (reload) location.reload();
   }
+
+  /* A page the browser kept whole in its back/forward cache comes back as
+   * it was, with what ran in it. If the visitor has since taken back
+   * something it has live, it loads anew, made for the choice now. (A
+   * decision that takes back answers Clear-Site-Data, which makes Chromium
+   * drop such pages; this is for browsers that keep them anyway.) */
+  addEventListener('pageshow', (e) => {
+    if (!e.persisted || !window.fetch) return;
+    fetch(base + '/state', { credentials: 'same-origin', cache: 'no-store' })
+      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+      .then((state) => {
+        const now = state.granted || [];
+        const nowServices = state.services || [];
+        if (allowed.some((c) => !now.includes(c)) || services.some((s) => !nowServices.includes(s))) location.reload();
+      }, () => {
+        /* no answer: the page stays as it was kept */
+      });
+  });
 
   /* The settings page says when a choice was made in UTC (it cannot know
    * the visitor's zone); here it becomes the visitor's local time, with

@@ -504,6 +504,25 @@ static const mc_decision_t *placeholder_adds(apr_pool_t *p, const mc_decision_t 
     return merged;
 }
 
+int mc_decision_narrows(const mc_categories_t *cats, const mc_ruleset_t *rs, mc_catmask_t before,
+                        const apr_array_header_t *before_services, mc_catmask_t after,
+                        const apr_array_header_t *after_services)
+{
+    if (before & ~after)
+        return 1;
+    for (int i = 0; before_services && i < before_services->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(before_services, i, const char *);
+        int cat = service_category(cats, rs, id);
+        int kept = cat >= 0 && mc_catmask_has(after, cat);
+
+        for (int j = 0; !kept && after_services && j < after_services->nelts; j++)
+            kept = strcmp(id, APR_ARRAY_IDX(after_services, j, const char *)) == 0;
+        if (!kept)
+            return 1;
+    }
+    return 0;
+}
+
 void mc_decision_apply(apr_pool_t *p, const mc_decision_t *asked_for,
                        const mc_categories_t *cats, const mc_ruleset_t *rs,
                        const mc_consent_t *previous, int gpc, mc_catmask_t *granted,

@@ -96,6 +96,14 @@ void mc_decision_apply(apr_pool_t *p, const mc_decision_t *d, const mc_categorie
                        mc_catmask_t *granted, const apr_array_header_t **services,
                        mc_method_t *recorded);
 
+/* 1 when going from what BEFORE and BEFORE_SERVICES allow to what AFTER and
+ * AFTER_SERVICES allow takes something back: a category no longer granted,
+ * or a service (ids, NULL: none) neither granted still nor covered by its
+ * category (in RS) now. 0 when the second allows all the first did. */
+int mc_decision_narrows(const mc_categories_t *cats, const mc_ruleset_t *rs, mc_catmask_t before,
+                        const apr_array_header_t *before_services, mc_catmask_t after,
+                        const apr_array_header_t *after_services);
+
 /* The contract's state JSON, compact, in this key order:
  * {"decided":true,"id":"..","policy":"1","time":"2026-11-24T06:13:23Z",
  *  "granted":["necessary",..],"refused":[..],"services":["youtube"],

@@ -106,6 +106,8 @@ typedef enum attr_id {
     A_CONSENT_MARKER_END,
     A_CONSENT_TYPE,
     A_CONSENT_SERVICE,
+    A_NAME,
+    A_CONSENT_NAME,
     A_LANG,
     A_SHADOWROOTMODE,
     A_SHADOWROOT,
@@ -159,6 +161,8 @@ static const struct {
                          {"data-consent-marker-end", 23},
                          {"data-consent-type", 17},
                          {"data-consent-service", 20},
+                         {"name", 4},
+                         {"data-consent-name", 17},
                          {"lang", 4},
                          {"shadowrootmode", 14},
                          {"shadowroot", 10}};
@@ -219,6 +223,8 @@ static const unsigned char attr_slots[ATTR_SLOTS] = {
     [ATTR_SLOT('d', 'n', '-', 23)] = A_CONSENT_MARKER_END + 1,
     [ATTR_SLOT('d', 'p', 't', 17)] = A_CONSENT_TYPE + 1,
     [ATTR_SLOT('d', 'c', 'v', 20)] = A_CONSENT_SERVICE + 1,
+    [ATTR_SLOT('n', 'm', 'n', 4)] = A_NAME + 1,
+    [ATTR_SLOT('d', 'm', 'n', 17)] = A_CONSENT_NAME + 1,
     [ATTR_SLOT('l', 'n', 'l', 4)] = A_LANG + 1,
     [ATTR_SLOT('s', 'd', 'm', 14)] = A_SHADOWROOTMODE + 1,
     [ATTR_SLOT('s', 'o', 'r', 10)] = A_SHADOWROOT + 1,
@@ -334,6 +340,7 @@ struct mc_html {
     int ns_scanning; /* output is being watched for "</noscript" */
     int ns_real_end; /* the next "</noscript" sent is a real end tag */
     int ns_stop;     /* ... and the outermost one: stop watching after it */
+    unsigned frames_named; /* held frames given a name of the policy's */
     size_t ns_pending_len;
     char ns_pending[NS_END_LEN + 1];
 
@@ -385,7 +392,15 @@ typedef struct verdict {
     uint64_t attrs;       /* the fetching attributes to neutralise (BIT(A_...)) */
 } verdict_t;
 
-typedef enum action { ACT_NONE = 0, ACT_NEUTRALISE, ACT_RESTORE, ACT_WAIT_BODY } action_t;
+/* ACT_RENAME: a frame the author keeps inert, not granted: only its name
+ * changes (write_frame_name). */
+typedef enum action {
+    ACT_NONE = 0,
+    ACT_NEUTRALISE,
+    ACT_RESTORE,
+    ACT_RENAME,
+    ACT_WAIT_BODY
+} action_t;
 
 /* --- bytes --------------------------------------------------------------------------- */
 
@@ -1362,6 +1377,11 @@ static int saved_any(const element_t *el)
     return 0;
 }
 
+static int is_frame(const element_t *el)
+{
+    return !el->foreign && (el->tag == MC_TAG_IFRAME || el->tag == MC_TAG_FRAME);
+}
+
 /* An element the author marked with data-consent="CAT". */
 static action_t decide_marked(const mc_html_t *h, const element_t *el, verdict_t *v)
 {
@@ -1385,7 +1405,9 @@ static action_t decide_marked(const mc_html_t *h, const element_t *el, verdict_t
         live = v->attrs != 0;
     if (granted && neutralised)
         return ACT_RESTORE;
-    return !granted && live ? ACT_NEUTRALISE : ACT_NONE;
+    if (!granted && live)
+        return ACT_NEUTRALISE;
+    return !granted && is_frame(el) && h->policy->frame_name ? ACT_RENAME : ACT_NONE;
 }
 
 /* Attributes neutralised together: an image's src and srcset, a link's
@@ -1550,6 +1572,32 @@ static int write_inert_css(mc_html_t *h, const element_t *el, attr_id_t a)
     return 1;
 }
 
+/* ` name="PREFIX-N"` for the Nth frame of the document whose content is
+ * held, and its own name in data-consent-name ("" for none), for consent.js
+ * to give back. Chromium sends each frame of a page brought back from
+ * session history to the URL it last had under the same name (or, without
+ * one, the same place among its siblings), not to its src: the embed's,
+ * when that page was once live. A name only a held frame has is never
+ * found there. Returns the attributes to drop. */
+static uint64_t write_frame_name(mc_html_t *h, const element_t *el)
+{
+    char n[16];
+
+    if (!h->policy->frame_name)
+        return 0;
+    out_str(h, " name=\"");
+    out_attr_text(h, h->policy->frame_name, strlen(h->policy->frame_name));
+    apr_snprintf(n, sizeof(n), "-%u\"", h->frames_named++);
+    out_str(h, n);
+    if (has(el, A_NAME)) {
+        write_attr(h, "data-consent-name", el, A_NAME);
+        return BIT(A_NAME) | BIT(A_CONSENT_NAME);
+    }
+    if (!has(el, A_CONSENT_NAME))
+        out_str(h, " data-consent-name=\"\"");
+    return BIT(A_NAME);
+}
+
 /* Writes the attributes that disarm EL; returns those to drop from the
  * original ones (every copy: a duplicate would otherwise take over). */
 static uint64_t write_neutralising(mc_html_t *h, const element_t *el, const verdict_t *v)
@@ -1585,6 +1633,8 @@ static uint64_t write_neutralising(mc_html_t *h, const element_t *el, const verd
         drop |= BIT(A_HREF) | BIT(A_XLINK_HREF);
     if ((el->tag == MC_TAG_IFRAME || el->tag == MC_TAG_FRAME) && (v->attrs & BIT(A_SRC)))
         write_placeholder(h, el, v->refused);
+    if (is_frame(el) && (v->attrs & (BIT(A_SRC) | BIT(A_SRCDOC))))
+        drop |= write_frame_name(h, el);
     if (script && has(el, A_TYPE)) {
         write_attr(h, "data-consent-type", el, A_TYPE);
         drop |= BIT(A_CONSENT_TYPE);
@@ -1614,6 +1664,12 @@ static uint64_t write_restoring(mc_html_t *h, const element_t *el)
     } else if (typed(el) && script_plain(el)) {
         drop |= BIT(A_TYPE);
     }
+    /* a held frame's own name (write_frame_name), or none */
+    if (is_frame(el) && has(el, A_CONSENT_NAME)) {
+        if (el->attrs[A_CONSENT_NAME].value_len > 0)
+            write_attr(h, "name", el, A_CONSENT_NAME);
+        drop |= BIT(A_CONSENT_NAME) | BIT(A_NAME);
+    }
     return drop;
 }
 
@@ -1639,12 +1695,17 @@ static void write_element(mc_html_t *h, const element_t *el, action_t act, const
     mc_lex_tag_shape_t shape;
 
     out_put(h, el->bytes, el->shape.name_end);
-    keep.drop = act == ACT_RESTORE ? write_restoring(h, el) : write_neutralising(h, el, v);
+    if (act == ACT_RESTORE)
+        keep.drop = write_restoring(h, el);
+    else if (act == ACT_RENAME)
+        keep.drop = write_frame_name(h, el);
+    else
+        keep.drop = write_neutralising(h, el, v);
     mc_lex_tag_walk(el->bytes, el->len, keep_attr, &keep, &shape);
     out_put(h, el->bytes + shape.tail, el->len - shape.tail);
     if (act == ACT_RESTORE) {
         h->stats.restored++;
-    } else {
+    } else if (act == ACT_NEUTRALISE) {
         h->stats.neutralised++;
         h->stats.refused |= v->refused;
     }
@@ -2033,7 +2094,7 @@ static action_t judge_tag(mc_html_t *h, mc_tag_id_t tag, int foreign, mc_lex_off
         v.attrs = BIT(A_HREF);
         act = v.refused ? ACT_NEUTRALISE : act;
     }
-    if (act == ACT_NEUTRALISE || act == ACT_RESTORE) {
+    if (act == ACT_NEUTRALISE || act == ACT_RESTORE || act == ACT_RENAME) {
         write_element(h, &el, act, &v);
         drop_until(h, end);
     }

@@ -137,6 +137,12 @@ typedef struct mc_html_policy {
      * inert: "#consent-held" is appended to the namespace name, so the
      * elements it covers are plain XML and run and fetch nothing. */
     int xml;
+    /* The name of a frame whose content is held, less "-N" (its place among
+     * them): characters that need no escaping in an attribute value, the
+     * same for every response of the same URL and variant, and one no frame
+     * of the site is given while live. Its own name moves to
+     * data-consent-name. NULL: held frames keep their names. */
+    const char *frame_name;
 } mc_html_policy_t;
 
 /* What the rewriter did, for logs and tests. */

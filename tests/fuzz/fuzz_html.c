@@ -279,6 +279,7 @@ static void choose_policy(uint64_t *h, mc_html_policy_t *policy)
     policy->head_len = 6;
     policy->banner = (bits & 0x40) ? banner : NULL;
     policy->inline_max = (bits & 0x80) ? 24 + (size_t)((bits >> 8) % 64) : 0;
+    policy->frame_name = (bits >> 20) & 1 ? "mc-0a1b2c3d4e5f" : NULL;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

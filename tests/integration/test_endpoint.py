@@ -131,6 +131,65 @@ def test_reject_without_earlier_grant_is_reject_all(server):
     assert [r["method"] for r in server.consent_records()[before:]] == ["reject_all", "reject_all"]
 
 
+# --- taking back: the browser drops the pages it keeps -----------------------------
+
+NARROWING = {
+    # id: (earlier JSON decision or None, the new one, whether it takes something back)
+    "first-choice-reject": (None, {"method": "reject_all"}, False),
+    "first-choice-accept": (None, {"method": "accept_all"}, False),
+    "reject-again": ({"method": "reject_all"}, {"method": "reject_all"}, False),
+    "accept-after-reject": ({"method": "reject_all"}, {"method": "accept_all"}, False),
+    "more-categories": ({"method": "custom", "granted": ["statistics"]},
+                        {"method": "custom", "granted": ["statistics", "marketing"]}, False),
+    "withdraw": ({"method": "accept_all"}, {"method": "reject_all"}, True),
+    "one-category-less": ({"method": "accept_all"},
+                          {"method": "custom", "granted": ["preferences", "statistics"]}, True),
+    "one-for-another": ({"method": "custom", "granted": ["statistics"]},
+                        {"method": "custom", "granted": ["marketing"]}, True),
+    "service-withdrawn": ({"method": "custom", "granted": [], "services": ["youtube"]},
+                          {"method": "reject_all"}, True),
+    "service-now-covered": ({"method": "custom", "granted": [], "services": ["youtube"]},
+                            {"method": "custom", "granted": ["marketing"]}, False),
+    "placeholder-only-adds": ({"method": "accept_all"},
+                              {"method": "custom", "granted": ["marketing"], "via": "placeholder"},
+                              False),
+}
+
+
+@pytest.mark.parametrize("case", list(NARROWING))
+def test_a_decision_that_takes_back_clears_the_browsers_cache(server, case):
+    earlier, new, narrows = NARROWING[case]
+    jar = CookieJar()
+    if earlier:
+        first = jar.update(server.post("/_consent/decision", json.dumps(earlier)))
+        assert first.status == 200, first
+    resp = server.post("/_consent/decision", json.dumps(new), headers=jar.headers())
+    assert resp.status == 200, resp
+    # "cache": the back/forward cache and the HTTP cache; never the cookies
+    # (the new consent cookie is in this very answer) or storage
+    assert resp.header("Clear-Site-Data") == ('"cache"' if narrows else None), resp.headers
+
+
+def test_a_withdrawal_by_form_clears_the_cache_on_its_redirect(server):
+    jar = CookieJar()
+    jar.update(form(server, "method=accept_all&return=/"))
+    resp = form(server, "method=reject_all&return=/side", headers=jar.headers())
+    assert resp.status == 303, resp
+    assert resp.header("Clear-Site-Data") == '"cache"', resp.headers
+    assert get_state(server, "consent=" + consent_cookie(resp))["granted"] == ["necessary"]
+    again = form(server, "method=accept_all&return=/side", headers=jar.headers())
+    assert again.status == 303 and again.header("Clear-Site-Data") is None, again.headers
+
+
+def test_a_refused_decision_clears_nothing(server):
+    jar = CookieJar()
+    jar.update(decide(server, "accept_all"))
+    resp = server.post("/_consent/decision", '{"method": "reject_all", "colour": "red"}',
+                       headers=jar.headers())
+    assert resp.status == 400, resp
+    assert resp.header("Clear-Site-Data") is None, resp.headers
+
+
 # --- form decisions ----------------------------------------------------------
 
 def form(server, body, headers=None):

@@ -191,13 +191,19 @@ def test_a_page_whose_first_piece_is_a_byte_or_two_is_rewritten_as_the_whole(ser
     # type, whether it is HTML); the rest of the piece that tells is not lost
     def body(first):
         # the page's own URL (in the banner's return path) says how it was cut
+        # and so, through the frame's held name, does a neutralised frame
         got = get(server, PAGE + query + "&first=%d&pause=0.1" % first).body
+        got = re.sub(rb'name="mc-[0-9a-f]+-', b'name="mc-', got)
         return re.sub(rb"first(=|%3[Dd])\d+", b"first", got)
 
+    body(100000)  # the banner lists the services pages were seen to use: now this one's too
     whole = body(100000)
     assert rewritten(whole)
     for first in (1, 2, 5):
-        assert body(first) == whole, first
+        got = body(first)
+        at = next((i for i in range(min(len(got), len(whole))) if got[i] != whole[i]), None)
+        assert got == whole, (first, at, got[at - 80:at + 40] if at else None,
+                              whole[at - 80:at + 40] if at else None)
 
 
 def test_a_utf8_mark_over_a_utf16_label_is_read_as_bytes(server):

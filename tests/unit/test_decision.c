@@ -831,6 +831,53 @@ START_TEST(apply_from_a_placeholder_only_adds)
 }
 END_TEST
 
+/* Ids from a comma-separated string ("" for none). */
+static apr_array_header_t *ids_of(const char *list)
+{
+    apr_array_header_t *out = apr_array_make(test_pool, 2, sizeof(const char *));
+    char *copy = apr_pstrdup(test_pool, list);
+    char *last = NULL;
+
+    for (char *id = apr_strtok(copy, ",", &last); id; id = apr_strtok(NULL, ",", &last))
+        APR_ARRAY_PUSH(out, const char *) = id;
+    return out;
+}
+
+START_TEST(narrows_when_anything_is_taken_back)
+{
+    static const struct {
+        mc_catmask_t before;
+        const char *before_services;
+        mc_catmask_t after;
+        const char *after_services;
+        int narrows;
+    } cases[] = {
+        {NEC, "", NEC, "", 0},                         /* nothing was granted */
+        {NEC, "", ALL, "", 0},                         /* accept all */
+        {ALL, "", NEC, "", 1},                         /* withdraw */
+        {ALL, "", NEC | PREF | STAT, "", 1},           /* marketing unticked */
+        {NEC | STAT, "", NEC | MKT, "", 1},            /* one for another */
+        {NEC, "youtube", NEC, "youtube", 0},           /* the same again */
+        {NEC, "youtube", NEC, "", 1},                  /* the service taken back */
+        {NEC, "youtube", NEC | MKT, "", 0},            /* now covered by its category */
+        {NEC, "youtube", NEC, "google-maps", 1},       /* another service instead */
+        {NEC, "youtube,matomo", NEC | STAT, "youtube", 0},
+        {NEC | MKT, "", NEC, "youtube,google-maps", 1}, /* a category for some of its services */
+        {NEC, "", NEC, "youtube", 0},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ck_assert_msg(mc_decision_narrows(cats, rules, cases[i].before, ids_of(cases[i].before_services),
+                                          cases[i].after, ids_of(cases[i].after_services)) ==
+                          cases[i].narrows,
+                      "case %zu", i);
+    }
+    /* no lists at all */
+    ck_assert_int_eq(mc_decision_narrows(cats, rules, ALL, NULL, ALL, NULL), 0);
+    ck_assert_int_eq(mc_decision_narrows(cats, rules, NEC, ids_of("youtube"), NEC, NULL), 1);
+}
+END_TEST
+
 START_TEST(state_lists_granted_services)
 {
     apr_array_header_t *ids = apr_array_make(test_pool, 2, sizeof(const char *));
@@ -907,6 +954,7 @@ Suite *decision_suite(void)
     tcase_add_test(apply, apply_gpc_refuses_marketing_services);
     tcase_add_test(apply, apply_refusing_after_a_service_is_a_withdrawal);
     tcase_add_test(apply, apply_from_a_placeholder_only_adds);
+    tcase_add_test(apply, narrows_when_anything_is_taken_back);
     suite_add_tcase(s, apply);
 
     tcase_add_checked_fixture(state, decision_setup, decision_teardown);

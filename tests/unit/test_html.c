@@ -438,6 +438,106 @@ START_TEST(placeholder_output_does_not_depend_on_the_split)
 }
 END_TEST
 
+/* A held frame gets a name of the policy's, numbered in the document, and
+ * keeps its own in data-consent-name: a name no live frame of the site has,
+ * so session history never sends it back to the embed's URL. */
+START_TEST(held_frames_get_a_name_of_their_own)
+{
+    fx.policy.frame_name = "mc-0a1b";
+    ck_assert_str_eq(rewrite("<iframe name=\"video\" src=\"https://www.youtube.com/embed/x\"></iframe>"
+                             "<iframe src=\"https://www.youtube.com/embed/y\" NAME=v2 name=v3>"
+                             "</iframe><iframe src=\"https://example.org/own\" name=\"own\"></iframe>"),
+                     "<iframe data-consent=\"marketing\" "
+                     "data-consent-src=\"https://www.youtube.com/embed/x\" name=\"mc-0a1b-0\" "
+                     "data-consent-name=\"video\"></iframe>"
+                     "<iframe data-consent=\"marketing\" "
+                     "data-consent-src=\"https://www.youtube.com/embed/y\" name=\"mc-0a1b-1\" "
+                     "data-consent-name=\"v2\"></iframe>"
+                     "<iframe src=\"https://example.org/own\" name=\"own\"></iframe>");
+    /* without one of the policy's, as before */
+    fx.policy.frame_name = NULL;
+    ck_assert_str_eq(rewrite("<iframe name=\"video\" src=\"https://www.youtube.com/embed/x\">"),
+                     "<iframe data-consent=\"marketing\" "
+                     "data-consent-src=\"https://www.youtube.com/embed/x\" name=\"video\">");
+}
+END_TEST
+
+START_TEST(a_frame_without_a_name_is_named_too)
+{
+    const char *out;
+
+    fx.policy.frame_name = "mc-0a1b";
+    fx.policy.placeholder = placeholder;
+    out = rewrite("<frameset><frame src=\"https://www.youtube.com/embed/x\"></frameset>");
+    assert_contains(out, "src=\"/_c/placeholder?c=marketing&amp;u=https://www.youtube.com/embed/x\" "
+                         "name=\"mc-0a1b-0\" data-consent-name=\"\">");
+    /* a srcdoc held is the frame's content held */
+    out = rewrite("<iframe srcdoc=\"&lt;img src=https://www.facebook.com/tr?id=1&gt;\">");
+    assert_contains(out, " name=\"mc-0a1b-0\" data-consent-name=\"\"");
+}
+END_TEST
+
+START_TEST(a_live_frame_keeps_its_name)
+{
+    const char *out;
+
+    fx.policy.frame_name = "mc-0a1b";
+    /* only its style held: the frame's own page still loads */
+    out = rewrite("<iframe name=\"n\" src=\"/own\" "
+                  "style=\"background:url(https://www.youtube.com/embed/x)\">");
+    assert_contains(out, " name=\"n\"");
+    assert_lacks(out, "mc-0a1b");
+    grant("marketing");
+    assert_unchanged("<iframe name=\"n\" src=\"https://www.youtube.com/embed/x\"></iframe>");
+    /* an SVG element is no frame */
+    fx.policy.granted = mc_categories_required(fx.cats);
+    assert_lacks(rewrite("<svg><image name=\"n\" href=\"https://www.facebook.com/tr?id=1\"/></svg>"),
+                 "mc-0a1b");
+}
+END_TEST
+
+START_TEST(an_author_held_frame_is_renamed_until_granted)
+{
+    const char *held = "<iframe data-consent=\"marketing\" data-consent-src=\"https://e.org/a\" "
+                       "name=\"v\"></iframe>";
+
+    fx.policy.frame_name = "mc-0a1b";
+    ck_assert_str_eq(rewrite(held), "<iframe name=\"mc-0a1b-0\" data-consent-name=\"v\" "
+                                    "data-consent=\"marketing\" "
+                                    "data-consent-src=\"https://e.org/a\"></iframe>");
+    /* other held elements are left as the author wrote them */
+    assert_unchanged("<img data-consent=\"marketing\" data-consent-src=\"https://e.org/a\" name=x>");
+    grant("marketing");
+    ck_assert_str_eq(rewrite(held), "<iframe src=\"https://e.org/a\" data-consent=\"marketing\" "
+                                    "name=\"v\"></iframe>");
+    /* its own name, set aside by the author, comes back; "" for none */
+    ck_assert_str_eq(rewrite("<iframe data-consent=\"marketing\" data-consent-src=\"https://e.org/a\" "
+                             "data-consent-name=\"w\" name=\"old\">"),
+                     "<iframe src=\"https://e.org/a\" name=\"w\" data-consent=\"marketing\">");
+    ck_assert_str_eq(rewrite("<iframe data-consent=\"marketing\" data-consent-src=\"https://e.org/a\" "
+                             "data-consent-name=\"\">"),
+                     "<iframe src=\"https://e.org/a\" data-consent=\"marketing\">");
+    fx.policy.frame_name = NULL;
+    fx.policy.granted = mc_categories_required(fx.cats);
+    assert_unchanged(held);
+}
+END_TEST
+
+START_TEST(frame_names_do_not_depend_on_the_split)
+{
+    const char *in = "<!DOCTYPE html><html><body><p>a<iframe name=x "
+                     "src=\"https://www.youtube.com/embed/x\"></iframe>b<iframe "
+                     "src=\"https://www.google.com/maps/embed?pb=1\"></iframe>";
+    char *whole;
+
+    fx.policy.frame_name = "mc-0a1b";
+    whole = apr_pstrdup(test_pool, rewrite(in));
+    assert_contains(whole, "name=\"mc-0a1b-1\"");
+    for (size_t chunk = 1; chunk < 12; chunk++)
+        ck_assert_str_eq(rewrite_chunked(in, strlen(in), chunk), whole);
+}
+END_TEST
+
 /* Tags are read along quicker paths when the chunk holds them whole (and
  * sixteen bytes after the name's start) and along the standard's states
  * otherwise; every shape of tag must come out the same either way. */
@@ -2315,6 +2415,11 @@ Suite *html_suite(void)
     tcase_add_test(neutralise, placeholder_absent_leaves_the_output_unchanged);
     tcase_add_test(neutralise, placeholder_for_marked_and_granted_iframes);
     tcase_add_test(neutralise, placeholder_output_does_not_depend_on_the_split);
+    tcase_add_test(neutralise, held_frames_get_a_name_of_their_own);
+    tcase_add_test(neutralise, a_frame_without_a_name_is_named_too);
+    tcase_add_test(neutralise, a_live_frame_keeps_its_name);
+    tcase_add_test(neutralise, an_author_held_frame_is_renamed_until_granted);
+    tcase_add_test(neutralise, frame_names_do_not_depend_on_the_split);
     tcase_add_test(neutralise, tags_of_every_shape_read_the_same_whole_or_in_pieces);
     tcase_add_test(neutralise, tracker_pixel_is_disarmed_with_its_srcset);
     tcase_add_test(neutralise, img_with_a_tracker_only_in_srcset_is_disarmed);
