@@ -1798,6 +1798,9 @@ static void read_base(mc_html_t *h, const element_t *el)
     }
 }
 
+/* judge_tag's FOREIGN: an SVG element, or one that may be SVG or HTML. */
+#define FOREIGN_EITHER 2
+
 /* Rewrites the complete start tag [FROM, END) when it must be. */
 static action_t judge_tag(mc_html_t *h, mc_tag_id_t tag, int foreign, mc_lex_off_t from,
                           mc_lex_off_t end)
@@ -1807,8 +1810,14 @@ static action_t judge_tag(mc_html_t *h, mc_tag_id_t tag, int foreign, mc_lex_off
     action_t act;
 
     emit_until(h, from);
-    if (!element_read(&el, tag, foreign, contiguous(h, from, end), (size_t)(end - from)))
+    if (!element_read(&el, tag, foreign != 0, contiguous(h, from, end), (size_t)(end - from)))
         return ACT_NONE;
+    /* FOREIGN_EITHER: an <image> or <script> that may be an SVG element or
+     * an HTML one (mc_lex_uncertain): read as HTML when it fetches only
+     * the HTML way, by src */
+    if (foreign == FOREIGN_EITHER && !has(&el, A_HREF) && !has(&el, A_XLINK_HREF) &&
+        has(&el, A_SRC) && (tag == MC_TAG_IMAGE || tag == MC_TAG_SCRIPT))
+        element_read(&el, tag, 0, el.bytes, el.len);
     if (el.tag == MC_TAG_HTML) {
         read_lang(h, &el);
         return ACT_NONE;
@@ -2002,10 +2011,14 @@ static void start_tag_named(mc_html_t *h)
 {
     mc_lex_t *lx = &h->lex;
     mc_tag_id_t tag = lx->tag;
+    int either;
 
     h->tag = tag;
     h->tag_html = mc_lex_html_context(lx);
     h->tag_foreign = !h->tag_html && !mc_lex_inert(lx);
+    /* the lexer reads foreign content where a browser may read HTML: the
+     * tag is judged both ways */
+    either = h->tag_foreign && mc_lex_uncertain(lx);
     /* a tag inside an SVG <script> (HTML's are raw text): the script is
      * judged by the text before it */
     if (h->hold == HOLD_BODY)
@@ -2013,7 +2026,14 @@ static void start_tag_named(mc_html_t *h)
     if (h->tag_foreign && (foreign_fetcher(tag) || preloaded_in_foreign(tag))) {
         h->hold = HOLD_TAG;
         h->hold_tag = tag;
-        h->hold_foreign = foreign_fetcher(tag);
+        h->hold_foreign = !foreign_fetcher(tag) ? 0 : either ? FOREIGN_EITHER : 1;
+        h->hold_from = lx->tok_start;
+        return;
+    }
+    if (either && needs_attributes(h, tag) && tag != MC_TAG_HTML && tag != MC_TAG_TEMPLATE) {
+        h->hold = HOLD_TAG;
+        h->hold_tag = tag;
+        h->hold_foreign = 0;
         h->hold_from = lx->tok_start;
         return;
     }
@@ -2048,6 +2068,20 @@ static void on_tag_name(mc_html_t *h)
         noscript_end(h);
 }
 
+/* A <font> or <annotation-xml> in foreign content ended at END: its
+ * attributes tell the lexer whether HTML follows. */
+static void tree_attrs(mc_html_t *h, mc_lex_off_t end)
+{
+    mc_lex_off_t from = h->lex.tok_start;
+
+    if (h->hold != HOLD_NONE || from < h->out_off || end - from > MC_HTML_TAG_MAX) {
+        mc_lex_tree_attrs(&h->lex, NULL, 0);
+        return;
+    }
+    emit_until(h, from);
+    mc_lex_tree_attrs(&h->lex, contiguous(h, from, end), (size_t)(end - from));
+}
+
 static void on_tag_end(mc_html_t *h)
 {
     mc_lex_t *lx = &h->lex;
@@ -2063,8 +2097,10 @@ static void on_tag_end(mc_html_t *h)
     }
     /* an unreported tag with an attribute that fetches, inside an SVG
      * <script> or <style>: that body ends here, as with any other tag */
-    if (h->hold == HOLD_BODY && !lx->tag_reported && lx->attr_flag)
+    if (h->hold == HOLD_BODY && !lx->tag_reported && (lx->attr_flag || lx->tree_pending))
         held_body_end(h, lx->tok_start);
+    if (lx->tree_pending)
+        tree_attrs(h, end);
     if (h->hold == HOLD_TAG && lx->tag_reported)
         held_tag_end(h, end);
     else if (lx->attr_flag && h->hold == HOLD_NONE && !mc_lex_inert(lx))

@@ -798,6 +798,57 @@ START_TEST(foreign_content_is_read_as_a_browser_reads_it)
 }
 END_TEST
 
+/* Each of IN, rewritten whole and in pieces of every size up to 9 bytes,
+ * leaves no tracker element live: its URL (FBQ or YT) is kept only in a
+ * data-consent-* attribute. */
+#define FBQ "https://connect.facebook.net/en_US/fbevents.js"
+#define YT "https://www.youtube.com/embed/a"
+static void assert_disarmed_in_any_pieces(const char *in)
+{
+    size_t len = strlen(in);
+
+    for (size_t i = 1; i <= 10; i++) {
+        size_t chunk = i < 10 ? i : len;
+        const char *out = rewrite_chunked(in, len, chunk);
+
+        ck_assert_msg(strstr(out, "data-consent=\"marketing\"") != NULL &&
+                          strstr(out, " src=\"https://") == NULL &&
+                          strstr(out, " href=\"https://") == NULL,
+                      "left live (pieces of %zu): %s -> %s", chunk, in, out);
+    }
+}
+
+START_TEST(html_that_breaks_out_of_foreign_content_is_judged)
+{
+    /* <font> with color, face or size is an HTML element: so is what follows */
+    assert_disarmed_in_any_pieces("<svg><font color=\"red\"><script src=\"" FBQ "\"></script>");
+    assert_disarmed_in_any_pieces("<svg><font SIZE=2><iframe src=\"" YT "\"></iframe>");
+    assert_disarmed_in_any_pieces("<math><font face=x><iframe src=\"" YT "\"></iframe>");
+    /* an HTML integration point */
+    assert_disarmed_in_any_pieces(
+        "<math><annotation-xml encoding=\"text/html\"><script src=\"" FBQ "\"></script>");
+    assert_disarmed_in_any_pieces(
+        "<math><annotation-xml encoding=\"Application/XHTML+xml\"><iframe src=\"" YT "\">");
+    assert_disarmed_in_any_pieces("<math><mi><iframe src=\"" YT "\"></iframe></mi></math>");
+    /* an SVG <script> inside HTML inside MathML */
+    assert_disarmed_in_any_pieces("<math><mi><svg><script href=\"" FBQ "\"></script>");
+    assert_disarmed_in_any_pieces("<svg><desc><svg><script href=\"" FBQ "\"></script>");
+    /* a <style> or <xmp> that is SVG does not hide a breakout <img> */
+    assert_disarmed_in_any_pieces("<math><svg><desc><xmp><img src=\"https://www.facebook.com/tr\">");
+    assert_disarmed_in_any_pieces("<svg></div><style><img src=\"https://www.facebook.com/tr\">");
+    /* where the lexer cannot know whether a browser reads HTML or SVG, both
+     * readings are judged */
+    assert_disarmed_in_any_pieces("<div><svg></div><iframe src=\"" YT "\"></iframe>");
+    assert_disarmed_in_any_pieces("<div><svg></div><script src=\"" FBQ "\"></script>");
+    assert_disarmed_in_any_pieces("<div><svg></div><script href=\"" FBQ "\"></script>");
+    assert_disarmed_in_any_pieces("<svg><desc><div></desc><iframe src=\"" YT "\"></iframe>");
+    /* what stays foreign stays unjudged as HTML: an SVG <iframe> loads nothing */
+    assert_unchanged("<svg><font><iframe src=\"" YT "\"></iframe></font></svg>");
+    assert_unchanged("<math><annotation-xml encoding=\"text/xml\"><iframe src=\"" YT "\">"
+                     "</iframe></annotation-xml></math>");
+}
+END_TEST
+
 START_TEST(template_content_is_untouched)
 {
     assert_unchanged("<template><iframe src=\"https://www.youtube.com/embed/a\"></iframe>"
@@ -1325,7 +1376,12 @@ START_TEST(tag_names_are_looked_up_exactly)
                  {"ms", MC_TAG_MS},
                  {"mtext", MC_TAG_MTEXT},
                  {"div", MC_TAG_BREAKOUT},
-                 {"p", MC_TAG_BREAKOUT},
+                 {"p", MC_TAG_P},
+                 {"br", MC_TAG_BR},
+                 {"font", MC_TAG_FONT},
+                 {"annotation-xml", MC_TAG_ANNOTATION_XML},
+                 {"mglyph", MC_TAG_MGLYPH},
+                 {"malignmark", MC_TAG_OTHER},
                  {"blockquote", MC_TAG_BREAKOUT},
                  {"h6", MC_TAG_BREAKOUT},
                  {"a", MC_TAG_OTHER},
@@ -1346,7 +1402,7 @@ START_TEST(tag_names_are_looked_up_exactly)
                  {"basefont", MC_TAG_OTHER},
                  {"svgx", MC_TAG_OTHER}};
     static const char *const breakouts[] = {
-        "b",    "big",  "br",    "center", "code", "dd", "div",   "dl",   "dt",      "em",
+        "b",    "big",  "center", "code", "dd", "div",   "dl",   "dt",      "em",
         "h1",   "h2",   "h3",    "h4",     "h5",   "hr", "i",     "li",   "listing", "menu",
         "nobr", "ol",    "pre",    "ruby", "s",  "small", "span", "strong",  "strike",
         "sub",  "sup",  "table", "tt",     "u",    "ul", "var"};
@@ -1965,6 +2021,7 @@ Suite *html_suite(void)
     tcase_add_test(syntax, markup_inside_raw_text_is_untouched);
     tcase_add_test(syntax, script_escape_states_end_the_script_where_a_browser_does);
     tcase_add_test(syntax, foreign_content_is_read_as_a_browser_reads_it);
+    tcase_add_test(syntax, html_that_breaks_out_of_foreign_content_is_judged);
     tcase_add_test(syntax, template_content_is_untouched);
     tcase_add_test(syntax, plaintext_runs_to_the_end);
     tcase_add_test(syntax, stray_lt_and_odd_markup_pass);
