@@ -2064,7 +2064,12 @@ static void on_tag_name(mc_html_t *h)
         start_tag_named(h);
     else if (h->hold == HOLD_BODY && lx->tag == h->hold_tag)
         held_body_end(h, lx->tok_start);
-    else if (lx->tag == MC_TAG_NOSCRIPT && mc_lex_html_context(lx))
+    else if (lx->tag == MC_TAG_NOSCRIPT && !mc_lex_inert(lx))
+        /* in foreign content too ("<noscript><svg></noscript>"): a
+         * browser running scripts has read text to here, one that does
+         * not closes the <svg> and the <noscript> (or, an integration point
+         * or an HTML element around the <svg> in between, reads on inside
+         * them, as markup either way) */
         noscript_end(h);
 }
 

@@ -842,6 +842,11 @@ START_TEST(html_that_breaks_out_of_foreign_content_is_judged)
     assert_disarmed_in_any_pieces("<div><svg></div><script src=\"" FBQ "\"></script>");
     assert_disarmed_in_any_pieces("<div><svg></div><script href=\"" FBQ "\"></script>");
     assert_disarmed_in_any_pieces("<svg><desc><div></desc><iframe src=\"" YT "\"></iframe>");
+    /* "</noscript>" inside foreign content ends the <noscript> for a
+     * browser running scripts: it is its real end tag, not escaped */
+    assert_disarmed_in_any_pieces("<noscript><svg></noscript><iframe src=\"" YT "\"></iframe>");
+    assert_contains(rewrite("<noscript><svg></noscript><iframe src=\"" YT "\"></iframe>"),
+                    "<noscript><svg></noscript><iframe data-consent=\"marketing\"");
     /* what stays foreign stays unjudged as HTML: an SVG <iframe> loads nothing */
     assert_unchanged("<svg><font><iframe src=\"" YT "\"></iframe></font></svg>");
     assert_unchanged("<math><annotation-xml encoding=\"text/xml\"><iframe src=\"" YT "\">"

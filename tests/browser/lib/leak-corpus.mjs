@@ -34,6 +34,7 @@ export const CLASSES = {
   inline: '7. inline scripts naming a tracker in a string',
   vendor: '8. vendor snippets',
   computed: '9. script-computed requests',
+  contexts: '10. foreign content and parsing contexts',
 };
 
 const ENFORCE_ONLY = { off: 'closed only by ConsentCSP Enforce' };
@@ -456,18 +457,18 @@ const review = [
   //   element open is ignored by the browser; tree_end_tag takes it to close
   //   the <svg>, then reads <xmp>/<style> as raw text or <template> as inert
   //   where the browser has SVG elements whose <img> breaks out and loads.
-  ['svg, stray end tag div, xmp hiding an img', 'attributes', '', `<svg></div><xmp><img alt="" src="${FB_PIXEL}"></xmp></svg>`, FB, { todo: { off: 'open: the lexer does not follow the standard foreign-content breakout and integration-point rules here (the hostile-pages issue)' } }],
-  ['svg, stray end tag span, template hiding an img', 'attributes', '', `<svg></span><template><img alt="" src="${FB_PIXEL}"></template></svg>`, FB, { todo: { off: 'open: the lexer does not follow the standard foreign-content breakout and integration-point rules here (the hostile-pages issue)' } }],
-  ['svg, stray end tag b, style hiding an img', 'attributes', '', `<svg></b><style><img alt="" src="${FB_PIXEL}"></style></svg>`, FB, { todo: { off: 'open: the lexer does not follow the standard foreign-content breakout and integration-point rules here (the hostile-pages issue)' } }],
+  ['svg, stray end tag div, xmp hiding an img', 'attributes', '', `<svg></div><xmp><img alt="" src="${FB_PIXEL}"></xmp></svg>`, FB],
+  ['svg, stray end tag span, template hiding an img', 'attributes', '', `<svg></span><template><img alt="" src="${FB_PIXEL}"></template></svg>`, FB],
+  ['svg, stray end tag b, style hiding an img', 'attributes', '', `<svg></b><style><img alt="" src="${FB_PIXEL}"></style></svg>`, FB],
   // - <font> with color, face or size breaks out of foreign content (the
   //   lexer's breaks_out list lacks it): the iframe is an HTML one.
-  ['svg, font color breakout, iframe', 'attributes', '', `<svg><font color="red"><iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ" title="v"></iframe></font></svg>`, YT, { todo: { off: 'open: the lexer does not follow the standard foreign-content breakout and integration-point rules here (the hostile-pages issue)' } }],
+  ['svg, font color breakout, iframe', 'attributes', '', `<svg><font color="red"><iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ" title="v"></iframe></font></svg>`, YT],
   // - <annotation-xml encoding="text/html"> is an HTML integration point the
   //   lexer does not know: the iframe is an HTML one.
-  ['math annotation-xml text/html, iframe', 'attributes', '', `<math><annotation-xml encoding="text/html"><iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ" title="v"></iframe></annotation-xml></math>`, YT, { todo: { off: 'open: the lexer does not follow the standard foreign-content breakout and integration-point rules here (the hostile-pages issue)' } }],
+  ['math annotation-xml text/html, iframe', 'attributes', '', `<math><annotation-xml encoding="text/html"><iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ" title="v"></iframe></annotation-xml></math>`, YT],
   // - <svg> inside <math> is a MathML element named svg, not an SVG root:
   //   its <desc> is no integration point, so <xmp> is no raw text there.
-  ['math svg desc, xmp hiding an img', 'attributes', '', `<math><svg><desc><xmp><img alt="" src="${FB_PIXEL}"></xmp></desc></svg></math>`, FB, { todo: { off: 'open: the lexer does not follow the standard foreign-content breakout and integration-point rules here (the hostile-pages issue)' } }],
+  ['math svg desc, xmp hiding an img', 'attributes', '', `<math><svg><desc><xmp><img alt="" src="${FB_PIXEL}"></xmp></desc></svg></math>`, FB],
   // Chromium's preload scanner reads <link>, <input type=image> and <base>
   // by name, inside <svg> and <math> too; the rewriter leaves foreign
   // elements other than image/script/use/feImage alone.
@@ -530,4 +531,89 @@ const review = [
 }));
 // --------------------------------------------------------- end of review block
 
-export const CORPUS = [...baseline, ...decoding, ...attributes, ...base, ...srcdoc, ...css, ...noscript, ...inline, ...vendor, ...computed, ...review];
+
+// Class 10 (issue 16, item 4): where the HTML parser reads a tag as HTML,
+// SVG or MathML, raw text or markup. Chromium is the judge of what a tag is;
+// the HTML standard's tree construction rules say why.
+const IFRAME_YT = `<iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ" title="v"></iframe>`;
+const SCRIPT_FBE = `<script src="${FBEVENTS}"></script>`;
+const IMG_FB = `<img alt="" src="${FB_PIXEL}">`;
+const NO_JS_OFF = { jsOff: false };
+const contexts = [
+  // <font> with color, face or size breaks out of foreign content
+  ['svg, font color, script', '', `<svg><font color="red">${SCRIPT_FBE}</font></svg>`, FBE, NO_JS_OFF],
+  ['svg, font face, iframe', '', `<svg><font face="serif">${IFRAME_YT}</font></svg>`, YT],
+  ['svg, font size, iframe', '', `<svg><font size="2">${IFRAME_YT}</font></svg>`, YT],
+  ['math, font color, script', '', `<math><font color="red">${SCRIPT_FBE}</font></math>`, FBE, NO_JS_OFF],
+  ['upper case SVG FONT COLOR IFRAME', '', `<SVG><FONT COLOR="red"><IFRAME SRC="https://www.youtube.com/embed/dQw4w9WgXcQ" TITLE="v"></IFRAME></FONT></SVG>`, YT],
+  ['svg, font without those, style hiding nothing from a breakout img', '', `<svg><font><style>${IMG_FB}</style></font></svg>`, FB],
+  // the other breakout tags
+  ['svg, span breakout, iframe', '', `<svg><span>${IFRAME_YT}</span></svg>`, YT],
+  ['math, table breakout, script', '', `<math><table><tr><td>${SCRIPT_FBE}</td></tr></table></math>`, FBE, NO_JS_OFF],
+  ['svg, end tag p breaks out, iframe', '', `<svg></p>${IFRAME_YT}</svg>`, YT],
+  ['svg, end tag br breaks out, script', '', `<svg></br>${SCRIPT_FBE}</svg>`, FBE, NO_JS_OFF],
+  // HTML integration points
+  ['math annotation-xml text/html, script', '', `<math><annotation-xml encoding="text/html">${SCRIPT_FBE}</annotation-xml></math>`, FBE, NO_JS_OFF],
+  ['math annotation-xml application/xhtml+xml in mixed case, iframe', '', `<math><annotation-xml encoding="Application/XHTML+XML">${IFRAME_YT}</annotation-xml></math>`, YT],
+  ['math annotation-xml encoding with a reference, iframe', '', `<math><annotation-xml encoding="text&sol;html">${IFRAME_YT}</annotation-xml></math>`, YT],
+  ['svg foreignObject, script', '', `<svg><foreignObject width="10" height="10">${SCRIPT_FBE}</foreignObject></svg>`, FBE, NO_JS_OFF],
+  ['svg desc, iframe', '', `<svg><desc>${IFRAME_YT}</desc></svg>`, YT],
+  ['svg title, script', '', `<svg><title>${SCRIPT_FBE}</title></svg>`, FBE, NO_JS_OFF],
+  // MathML text integration points; <mglyph> stays MathML there
+  ['math mi, iframe', '', `<math><mi>${IFRAME_YT}</mi></math>`, YT],
+  ['math mtext, script', '', `<math><mtext>${SCRIPT_FBE}</mtext></math>`, FBE, NO_JS_OFF],
+  ['math mi mglyph, style hiding nothing from a breakout img', '', `<math><mi><mglyph><style>${IMG_FB}</style></mglyph></mi></math>`, FB],
+  // nesting: an SVG <script href> inside HTML inside MathML or SVG fetches
+  ['math mi svg script href', '', `<math><mi><svg><script href="${FBEVENTS}"></script></svg></mi></math>`, FBE, NO_JS_OFF],
+  ['svg desc svg script href', '', `<svg><desc><svg><script href="${FBEVENTS}"></script></svg></desc></svg>`, FBE, NO_JS_OFF],
+  ['svg in math in svg, desc, iframe', '', `<svg><foreignObject><math><mi><svg><desc>${IFRAME_YT}</desc></svg></mi></math></foreignObject></svg>`, YT],
+  // end tags
+  ['svg desc, end tag svg, iframe', '', `<svg><desc></svg>${IFRAME_YT}`, YT],
+  ['svg g desc, end tag g, style hiding nothing from a breakout img', '', `<svg><g><desc></g><style>${IMG_FB}</style></svg>`, FB],
+  ['self-closing svg, then iframe', '', `<svg/>${IFRAME_YT}`, YT],
+  ['svg desc, div open, end tag desc ignored, iframe', '', `<svg><desc><div></desc>${IFRAME_YT}</div></desc></svg>`, YT],
+  ['div, svg left open, end tag div, script', '', `<div><svg></div>${SCRIPT_FBE}`, FBE, NO_JS_OFF],
+  ['div, svg left open, end tag div, iframe', '', `<div><svg></div>${IFRAME_YT}`, YT],
+  ['table, svg, desc, iframe', '', `<table><svg><desc>${IFRAME_YT}</desc></svg></table>`, YT],
+  // raw text ends at its own end tag, whatever looks like foreign content in it
+  ['textarea holding svg, then iframe', '', `<textarea><svg></textarea>${IFRAME_YT}`, YT],
+  ['title holding math, then script', '', `<p><title><math></title>${SCRIPT_FBE}`, FBE, NO_JS_OFF],
+  ['xmp holding svg, then iframe', '', `<xmp><svg></xmp>${IFRAME_YT}`, YT],
+  ['iframe holding svg, then iframe', '', `<iframe title="e"><svg></iframe>${IFRAME_YT}`, YT],
+  ['noembed holding svg, then iframe', '', `<noembed><svg></noembed>${IFRAME_YT}`, YT],
+  ['noframes: end tag inside an attribute', '', `<noframes><p title="</noframes>${IMG_FB.replace(/"/g, "'")}"></noframes>`, FB],
+  // comments and CDATA
+  ['CDATA in HTML is a bogus comment to the first >', '', `<![CDATA[>${IFRAME_YT}]]>`, YT],
+  ['CDATA inside HTML inside svg desc is a bogus comment', '', `<svg><desc><b><![CDATA[>${IFRAME_YT}]]></b></desc></svg>`, YT],
+  ['svg, abrupt comment, breakout img', '', `<svg><!-->${IMG_FB}--></svg>`, FB],
+  // noscript, scripting on: raw text to the first </noscript
+  ['noscript: end tag inside an attribute, then script (JavaScript on)', '', `<noscript><p title="</noscript><script src='${FBEVENTS}'></script>"></noscript>`, FBE, { jsOff: false, restores: false }],
+  ['noscript holding svg, end tag noscript, then iframe', '', `<noscript><svg></noscript>${IFRAME_YT}`, YT],
+].map(([what, head, body, expect, over = {}]) => ({
+  name: `context: ${what}`,
+  class: 'contexts',
+  html: page(`context: ${what}`, head, body),
+  expect,
+  jsOn: true,
+  jsOff: true,
+  restores: true,
+  ...over,
+}));
+
+// <frameset>: frames fetch as iframes do; no <body>, no banner to accept on
+const framesetPage = (title, markup) => ({
+  name: `context: ${title}`,
+  class: 'contexts',
+  html: markup,
+  expect: YT,
+  jsOn: true,
+  jsOff: true,
+  restores: false,
+});
+contexts.push(
+  framesetPage('frameset with no head', '<!doctype html>\n<frameset cols="50%,50%"><frame src="target.html"><FRAME SRC="https://www.youtube.com/embed/dQw4w9WgXcQ"></frameset>\n'),
+  framesetPage('frameset after a head with no body, nested', '<!doctype html>\n<html lang="en"><head><title>f</title></head>\n<frameset rows="50%,50%"><frameset cols="50%,50%"><frame src="target.html"><frame src="https://www.youtube.com/embed/dQw4w9WgXcQ"></frameset><frame src="target.html"></frameset>\n<noframes><p>no frames</p></noframes>\n</html>\n'),
+  framesetPage('frameset, noframes with an end tag in an attribute', '<!doctype html>\n<html lang="en"><head><title>f</title></head>\n<frameset cols="100%"><frame src="https://www.youtube.com/embed/dQw4w9WgXcQ"><noframes><p title="</noframes>">x</p></noframes></frameset>\n</html>\n'),
+);
+
+export const CORPUS = [...baseline, ...decoding, ...attributes, ...base, ...srcdoc, ...css, ...noscript, ...inline, ...vendor, ...computed, ...review, ...contexts];
