@@ -2016,21 +2016,23 @@ static void start_tag_named(mc_html_t *h)
     h->tag = tag;
     h->tag_html = mc_lex_html_context(lx);
     h->tag_foreign = !h->tag_html && !mc_lex_inert(lx);
-    /* the lexer reads foreign content where a browser may read HTML: the
-     * tag is judged both ways */
-    either = h->tag_foreign && mc_lex_uncertain(lx);
+    /* the lexer's reading may not be the browser's (foreign content where
+     * a browser reads HTML, or the other way): the tag is judged both ways */
+    either = mc_lex_uncertain(lx) && !mc_lex_inert(lx);
     /* a tag inside an SVG <script> (HTML's are raw text): the script is
      * judged by the text before it */
     if (h->hold == HOLD_BODY)
         held_body_end(h, lx->tok_start);
-    if (h->tag_foreign && (foreign_fetcher(tag) || preloaded_in_foreign(tag))) {
+    if ((h->tag_foreign || (either && foreign_fetcher(tag))) &&
+        (foreign_fetcher(tag) || preloaded_in_foreign(tag))) {
         h->hold = HOLD_TAG;
         h->hold_tag = tag;
         h->hold_foreign = !foreign_fetcher(tag) ? 0 : either ? FOREIGN_EITHER : 1;
         h->hold_from = lx->tok_start;
         return;
     }
-    if (either && needs_attributes(h, tag) && tag != MC_TAG_HTML && tag != MC_TAG_TEMPLATE) {
+    if (either && !h->tag_html && needs_attributes(h, tag) && tag != MC_TAG_HTML &&
+        tag != MC_TAG_TEMPLATE) {
         h->hold = HOLD_TAG;
         h->hold_tag = tag;
         h->hold_foreign = 0;

@@ -462,12 +462,21 @@ static int start_is_html(const mc_lex_t *lx)
 }
 
 /* "<![CDATA[" opens a CDATA section: the current node is not an HTML
- * element. */
-static int cdata_allowed(const mc_lex_t *lx)
+ * element. Inside an integration point where HTML elements were opened
+ * the count of those still open may be wrong (the lexer does not follow
+ * every implied end tag): read as a bogus comment, whose end shows what
+ * the section would hide, and uncertain from there on. */
+static int cdata_allowed(mc_lex_t *lx)
 {
-    const mc_lex_frame_t *f = top_frame_c(lx);
+    mc_lex_frame_t *f = top_frame(lx);
 
-    return f && f->html_open == 0;
+    if (!f || lx->uncertain)
+        return 0;
+    if (f->html_seen) {
+        lx->uncertain = 1;
+        return 0;
+    }
+    return 1;
 }
 
 int mc_lex_foreign(const mc_lex_t *lx)
@@ -529,6 +538,7 @@ static void frame_push(mc_lex_t *lx, enum frame_ns ns, enum frame_ip ip)
     f->ns = (uint8_t)ns;
     f->ip = (uint8_t)ip;
     f->html_open = 0;
+    f->html_seen = 0;
     f->depth = 1;
     f->tpl = (uint16_t)(lx->template_depth < 0xffff ? lx->template_depth : 0xffff);
     f->name_len = (uint8_t)lx->name_len;
@@ -587,6 +597,14 @@ static void html_start_tag(mc_lex_t *lx)
 {
     mc_lex_frame_t *ip = top_frame(lx);
 
+    /* uncertain, raw text would hide what the other reading makes tags */
+    if (lx->uncertain && ip && lx->tag != MC_TAG_SVG && lx->tag != MC_TAG_MATH &&
+        lx->tag != MC_TAG_TEMPLATE) {
+        if (!html_void(lx) && ip->html_open < 0xff)
+            ip->html_open++;
+        ip->html_seen = 1;
+        return;
+    }
     switch (lx->tag) {
     case MC_TAG_SVG:
     case MC_TAG_MATH:
@@ -615,6 +633,8 @@ static void html_start_tag(mc_lex_t *lx)
      * the foreign elements around it do nothing until it is closed */
     if (ip && !html_void(lx) && ip->html_open < 0xff)
         ip->html_open++;
+    if (ip)
+        ip->html_seen = 1;
 }
 
 static int svg_integration_point(mc_tag_id_t id)

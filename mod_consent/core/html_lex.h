@@ -128,6 +128,7 @@ typedef struct mc_lex_frame {
     uint8_t ip;        /* whether it is an integration point, and which */
     uint8_t name_len;  /* MC_LEX_NAME_MAX: that long or longer */
     uint8_t html_open; /* HTML elements open inside this integration point */
+    uint8_t html_seen; /* ... or ever opened there: html_open is a count */
     uint16_t depth;    /* nested elements of the same name */
     uint16_t tpl;      /* template_depth when it was opened */
     char name[MC_LEX_NAME_MAX + 1];
@@ -194,7 +195,9 @@ typedef struct mc_lex {
      * does not follow (the HTML elements open around an <svg>, a stack too
      * deep), the lexer reads on as foreign content and says it is
      * uncertain: the tags read may be HTML ones to a browser. Until the
-     * foreign content it reads has ended. */
+     * foreign content it reads has ended, it then hides no markup from
+     * its reader: no raw text, no CDATA section (what either reading
+     * makes a tag is read as one). */
     int uncertain;
     /* the start tag just ended (<font>, <annotation-xml> in foreign
      * content) changes the tree by its attributes: mc_lex_tree_attrs */

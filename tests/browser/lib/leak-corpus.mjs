@@ -586,6 +586,17 @@ const contexts = [
   ['CDATA in HTML is a bogus comment to the first >', '', `<![CDATA[>${IFRAME_YT}]]>`, YT],
   ['CDATA inside HTML inside svg desc is a bogus comment', '', `<svg><desc><b><![CDATA[>${IFRAME_YT}]]></b></desc></svg>`, YT],
   ['svg, abrupt comment, breakout img', '', `<svg><!-->${IMG_FB}--></svg>`, FB],
+  ['div, svg left open, end tag div, CDATA is a bogus comment', '', `<div><svg></div><![CDATA[>${IFRAME_YT}]]>`, YT],
+  ['svg desc, b left open by a stray end tag i, CDATA is a bogus comment', '', `<svg><desc><b></i><![CDATA[>${IFRAME_YT}]]></b></desc></svg>`, YT],
+  ['svg foreignObject svg, end tag foreignObject, style hiding nothing from a breakout img', '', `<svg><foreignObject><svg></foreignObject><style>${IMG_FB}</style></svg>`, FB],
+  // <select> takes foreign content as a body does (Chromium's relaxed select
+  // parsing): an SVG <script src> there fetches nothing, its href does
+  ['select svg script href', '', `<select><svg><script href="${FBEVENTS}"></script></svg></select>`, FBE, NO_JS_OFF],
+  ['select svg font color iframe', '', `<select><svg><font color="red">${IFRAME_YT}</font></svg></select>`, YT],
+  // a declarative shadow root is live: so is foreign content in it (what is
+  // neutralised inside a shadow root is not restored: consent.js does not
+  // look into shadow roots, as with the review block's shadow-root pages)
+  ['shadow root, svg, font color, iframe', '', `<div><template shadowrootmode="open"><svg><font color="red">${IFRAME_YT}</font></svg></template></div>`, YT, { restores: false }],
   // noscript, scripting on: raw text to the first </noscript
   ['noscript: end tag inside an attribute, then script (JavaScript on)', '', `<noscript><p title="</noscript><script src='${FBEVENTS}'></script>"></noscript>`, FBE, { jsOff: false, restores: false }],
   ['noscript holding svg, end tag noscript, then iframe', '', `<noscript><svg></noscript>${IFRAME_YT}`, YT],
