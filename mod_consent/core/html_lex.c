@@ -609,9 +609,13 @@ static void html_start_tag(mc_lex_t *lx)
     case MC_TAG_SVG:
     case MC_TAG_MATH:
         /* "<svg/>" opens and closes at once */
-        if (!lx->self_closing)
-            frame_push(lx, lx->tag == MC_TAG_SVG ? NS_SVG : NS_MATH, IP_NONE);
+        if (lx->self_closing)
+            return;
+        frame_push(lx, lx->tag == MC_TAG_SVG ? NS_SVG : NS_MATH, IP_NONE);
+        if (lx->frameset)
+            lx->uncertain = 1;
         return;
+    case MC_TAG_FRAMESET: lx->frameset = 1; break;
     /* HTML ignores "/>" on these: "<script/>" still starts a script */
     case MC_TAG_SCRIPT: enter_raw(lx, S_SCRIPT); break;
     case MC_TAG_STYLE:

@@ -199,6 +199,10 @@ typedef struct mc_lex {
      * its reader: no raw text, no CDATA section (what either reading
      * makes a tag is read as one). */
     int uncertain;
+    /* a <frameset> was read as HTML: a browser that took it ignores an
+     * <svg> or <math> after it, one that did not (a body had begun) opens
+     * it; read as opened, uncertain */
+    int frameset;
     /* the start tag just ended (<font>, <annotation-xml> in foreign
      * content) changes the tree by its attributes: mc_lex_tree_attrs */
     int tree_pending;

@@ -219,6 +219,10 @@ START_TEST(what_the_lexer_cannot_know_is_read_both_ways)
     assert_read("<svg><desc><b></i><![CDATA[><iframe>]]>", "svg:h desc:f b:h bogus iframe:h");
     assert_read("<svg><desc><b></i><![CDATA[><style>]]><img>",
                 "svg:h desc:f b:h bogus style:h img:h");
+    /* after a <frameset> a browser ignores an <svg>, unless it ignored the
+     * <frameset> (a body had begun) */
+    assert_read("<frameset><svg><frame src=x>", "frameset:h svg:h frame:u");
+    assert_read("<body><p>x<frameset><svg><style><img>", "body:h p:h frameset:h svg:h style:u img:h");
     /* ended, it is certain again */
     assert_read("<div><svg></div></svg><iframe>", "div:h svg:h iframe:h");
 }

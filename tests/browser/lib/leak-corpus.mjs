@@ -624,6 +624,7 @@ const framesetPage = (title, markup) => ({
 contexts.push(
   framesetPage('frameset with no head', '<!doctype html>\n<frameset cols="50%,50%"><frame src="target.html"><FRAME SRC="https://www.youtube.com/embed/dQw4w9WgXcQ"></frameset>\n'),
   framesetPage('frameset after a head with no body, nested', '<!doctype html>\n<html lang="en"><head><title>f</title></head>\n<frameset rows="50%,50%"><frameset cols="50%,50%"><frame src="target.html"><frame src="https://www.youtube.com/embed/dQw4w9WgXcQ"></frameset><frame src="target.html"></frameset>\n<noframes><p>no frames</p></noframes>\n</html>\n'),
+  framesetPage('frameset, an svg (ignored) around a frame', '<!doctype html>\n<html lang="en"><head><title>f</title></head>\n<frameset cols="100%"><svg><frame src="https://www.youtube.com/embed/dQw4w9WgXcQ"></svg></frameset>\n</html>\n'),
   framesetPage('frameset, noframes with an end tag in an attribute', '<!doctype html>\n<html lang="en"><head><title>f</title></head>\n<frameset cols="100%"><frame src="https://www.youtube.com/embed/dQw4w9WgXcQ"><noframes><p title="</noframes>">x</p></noframes></frameset>\n</html>\n'),
 );
 
