@@ -788,12 +788,12 @@ static void tree_end_tag(mc_lex_t *lx)
     }
     /* the foreign-content rules: the innermost foreign element of the name */
     for (unsigned k = n; k > 0; k--) {
-        if (k == n && top->html_open > 0)
+        if (k == n && top->html_seen)
             crossed = 1;
         if (frame_named(&lx->frames[k - 1], lx)) {
             /* with HTML elements open inside, a browser closes nothing:
              * unless they are all closed, which the counts cannot tell
-             * for sure. Read as closed, uncertain. */
+             * for sure ("</div>" closes no <p>). Read as closed, uncertain. */
             int unsure = crossed || lx->name_len == MC_LEX_NAME_MAX;
 
             frame_close(lx, k - 1);
@@ -801,7 +801,7 @@ static void tree_end_tag(mc_lex_t *lx)
                 lx->uncertain = 1;
             return;
         }
-        if (k > 1 && lx->frames[k - 2].html_open > 0)
+        if (k > 1 && lx->frames[k - 2].html_seen)
             crossed = 1;
     }
     if (n == 0 || top->html_open > 0) {

@@ -843,6 +843,8 @@ START_TEST(html_that_breaks_out_of_foreign_content_is_judged)
     assert_disarmed_in_any_pieces("<div><svg></div><script href=\"" FBQ "\"></script>");
     assert_disarmed_in_any_pieces("<svg><desc><div></desc><iframe src=\"" YT "\"></iframe>");
     assert_disarmed_in_any_pieces("<div><svg></div><![CDATA[><iframe src=\"" YT "\">]]>");
+    assert_disarmed_in_any_pieces(
+        "<svg><foreignObject><p></div></foreignObject><iframe src=\"" YT "\"></iframe>");
     assert_disarmed_in_any_pieces("<svg><desc><b></i><![CDATA[><style>]]><iframe src=\"" YT "\">");
     assert_disarmed_in_any_pieces("<div><svg></div><desc><script href=\"" FBQ "\"></script>");
     /* "</noscript>" inside foreign content ends the <noscript> for a

@@ -198,7 +198,13 @@ START_TEST(what_the_lexer_cannot_know_is_read_both_ways)
     /* HTML open inside an integration point: </desc> does nothing while
      * it is (a browser ignores it), or closes it */
     assert_read("<svg><desc><div></desc><iframe>", "svg:h desc:f div:h iframe:u");
-    assert_read("<svg><desc><p>x</p></desc><iframe>", "svg:h desc:f p:h iframe:f");
+    assert_read("<svg><desc><p>x</p></desc><iframe>", "svg:h desc:f p:h iframe:u");
+    /* "</div>" closes no <p> (a <foreignObject> bounds its scope): the <p>
+     * is still open, "</foreignObject>" does nothing and the <iframe> is HTML */
+    assert_read("<svg><foreignObject><p></div></foreignObject><iframe>",
+                "svg:h foreignobject:f p:h iframe:u");
+    /* nothing HTML was opened inside: certain */
+    assert_read("<svg><desc>text</desc><iframe>", "svg:h desc:f iframe:f");
     /* foreign content nested deeper than the lexer follows */
     {
         char in[1024] = "<svg>";

@@ -572,6 +572,7 @@ const contexts = [
   ['svg g desc, end tag g, style hiding nothing from a breakout img', '', `<svg><g><desc></g><style>${IMG_FB}</style></svg>`, FB],
   ['self-closing svg, then iframe', '', `<svg/>${IFRAME_YT}`, YT],
   ['svg desc, div open, end tag desc ignored, iframe', '', `<svg><desc><div></desc>${IFRAME_YT}</div></desc></svg>`, YT],
+  ['svg foreignObject, p, stray end tag div, end tag foreignObject ignored, iframe', '', `<svg><foreignObject><p></div></foreignObject>${IFRAME_YT}</svg>`, YT],
   ['div, svg left open, end tag div, script', '', `<div><svg></div>${SCRIPT_FBE}`, FBE, NO_JS_OFF],
   ['div, svg left open, end tag div, iframe', '', `<div><svg></div>${IFRAME_YT}`, YT],
   ['table, svg, desc, iframe', '', `<table><svg><desc>${IFRAME_YT}</desc></svg></table>`, YT],
