@@ -307,6 +307,7 @@ struct mc_html {
     mc_tag_id_t tag;
     int tag_html;    /* an HTML element outside <template> */
     int tag_foreign; /* an SVG or MathML element outside <template> */
+    int tag_either;  /* ... that may be an HTML one to a browser (mc_lex_uncertain) */
 
     /* the document */
     doc_kind_t doc;
@@ -2019,6 +2020,7 @@ static void start_tag_named(mc_html_t *h)
     /* the lexer's reading may not be the browser's (foreign content where
      * a browser reads HTML, or the other way): the tag is judged both ways */
     either = mc_lex_uncertain(lx) && !mc_lex_inert(lx);
+    h->tag_either = either;
     /* a tag inside an SVG <script> (HTML's are raw text): the script is
      * judged by the text before it */
     if (h->hold == HOLD_BODY)
@@ -2112,10 +2114,11 @@ static void on_tag_end(mc_html_t *h)
         held_tag_end(h, end);
     else if (lx->attr_flag && h->hold == HOLD_NONE && !mc_lex_inert(lx))
         flagged_tag_end(h, end);
+    /* a <noscript> that may be an HTML one: its content may be raw text */
+    if (lx->tag_reported && h->tag == MC_TAG_NOSCRIPT && (h->tag_html || h->tag_either))
+        noscript_start(h, end);
     if (!lx->tag_reported || !h->tag_html)
         return;
-    if (h->tag == MC_TAG_NOSCRIPT)
-        noscript_start(h, end);
     if (!injecting(h))
         return;
     if (h->tag == MC_TAG_HEAD && !h->stats.head_injected)

@@ -852,6 +852,12 @@ START_TEST(html_that_breaks_out_of_foreign_content_is_judged)
     assert_disarmed_in_any_pieces("<noscript><svg></noscript><iframe src=\"" YT "\"></iframe>");
     assert_contains(rewrite("<noscript><svg></noscript><iframe src=\"" YT "\"></iframe>"),
                     "<noscript><svg></noscript><iframe data-consent=\"marketing\"");
+    /* a <noscript> that may be HTML (the <svg> may be closed): with
+     * scripts, its content is text to the first "</noscript", which is
+     * escaped where it is no end tag */
+    assert_contains(rewrite("<div><svg></div><noscript><p title=\"</noscript><img src=x>\">"
+                            "</noscript>"),
+                    "<p title=\"&lt;/noscript><img src=x>\"></noscript>");
     /* what stays foreign stays unjudged as HTML: an SVG <iframe> loads nothing */
     assert_unchanged("<svg><font><iframe src=\"" YT "\"></iframe></font></svg>");
     assert_unchanged("<math><annotation-xml encoding=\"text/xml\"><iframe src=\"" YT "\">"

@@ -600,6 +600,7 @@ const contexts = [
   ['shadow root, svg, font color, iframe', '', `<div><template shadowrootmode="open"><svg><font color="red">${IFRAME_YT}</font></svg></template></div>`, YT, { restores: false }],
   // noscript, scripting on: raw text to the first </noscript
   ['noscript: end tag inside an attribute, then script (JavaScript on)', '', `<noscript><p title="</noscript><script src='${FBEVENTS}'></script>"></noscript>`, FBE, { jsOff: false, restores: false }],
+  ['div, svg left open, end tag div, noscript: end tag inside an attribute (JavaScript on)', '', `<div><svg></div><noscript><p title="</noscript>${IMG_FB.replace(/"/g, "'")}"></noscript>`, FB, { jsOff: false, restores: false }],
   ['noscript holding svg, end tag noscript, then iframe', '', `<noscript><svg></noscript>${IFRAME_YT}`, YT],
 ].map(([what, head, body, expect, over = {}]) => ({
   name: `context: ${what}`,
