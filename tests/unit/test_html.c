@@ -818,6 +818,9 @@ static void assert_disarmed_in_any_pieces(const char *in)
     }
 }
 
+#define SCRIPT_IN_SVG_LEFT_OPEN                                                                    \
+    "<div><svg></div><script>var a;<g title=\"</script><img>\"></g></script><p>"
+
 START_TEST(html_that_breaks_out_of_foreign_content_is_judged)
 {
     /* <font> with color, face or size is an HTML element: so is what follows */
@@ -858,6 +861,13 @@ START_TEST(html_that_breaks_out_of_foreign_content_is_judged)
     assert_contains(rewrite("<div><svg></div><noscript><p title=\"</noscript><img src=x>\">"
                             "</noscript>"),
                     "<p title=\"&lt;/noscript><img src=x>\"></noscript>");
+    /* so is the raw text of another element the lexer reads as markup */
+    assert_contains(rewrite("<div><svg></div><xmp><p title=\"</xmp><img src=x>\"></xmp>"),
+                    "<xmp><p title=\"&lt;/xmp><img src=x>\"></xmp>");
+    assert_contains(rewrite_chunked(SCRIPT_IN_SVG_LEFT_OPEN, strlen(SCRIPT_IN_SVG_LEFT_OPEN), 3),
+                    "<script>var a;<g title=\"&lt;/script><img>\"></g></script><p>");
+    assert_contains(rewrite("<div><svg></div><textarea title=\"</textarea>\"></textarea>"),
+                    "<textarea title=\"&lt;/textarea>\"></textarea>");
     /* what stays foreign stays unjudged as HTML: an SVG <iframe> loads nothing */
     assert_unchanged("<svg><font><iframe src=\"" YT "\"></iframe></font></svg>");
     assert_unchanged("<math><annotation-xml encoding=\"text/xml\"><iframe src=\"" YT "\">"

@@ -601,6 +601,8 @@ const contexts = [
   // noscript, scripting on: raw text to the first </noscript
   ['noscript: end tag inside an attribute, then script (JavaScript on)', '', `<noscript><p title="</noscript><script src='${FBEVENTS}'></script>"></noscript>`, FBE, { jsOff: false, restores: false }],
   ['div, svg left open, end tag div, noscript: end tag inside an attribute (JavaScript on)', '', `<div><svg></div><noscript><p title="</noscript>${IMG_FB.replace(/"/g, "'")}"></noscript>`, FB, { jsOff: false, restores: false }],
+  ['div, svg left open, end tag div, xmp: end tag inside an attribute', '', `<div><svg></div><xmp><p title="</xmp>${IMG_FB.replace(/"/g, "'")}"></xmp>`, FB, { restores: false }],
+  ['div, svg left open, end tag div, script: end tag inside an attribute', '', `<div><svg></div><script>var a;<g title="</script>${IMG_FB.replace(/"/g, "'")}"></g></script>`, FB, { restores: false }],
   ['noscript holding svg, end tag noscript, then iframe', '', `<noscript><svg></noscript>${IFRAME_YT}`, YT],
 ].map(([what, head, body, expect, over = {}]) => ({
   name: `context: ${what}`,
