@@ -2043,6 +2043,9 @@ static void raw_watch_start(mc_html_t *h, mc_tag_id_t tag, mc_lex_off_t at)
 /* The watched element's end tag, read by the lexer, begins at LT. */
 static void raw_watch_end(mc_html_t *h, mc_lex_off_t lt)
 {
+    /* an SVG <script> or <style> left open inside it ends here, judged */
+    if (h->hold == HOLD_BODY)
+        held_body_end(h, lt);
     emit_until(h, lt);
     out_flush(h);
     h->ns_real_end = 1;

@@ -866,6 +866,10 @@ START_TEST(html_that_breaks_out_of_foreign_content_is_judged)
                     "<xmp><p title=\"&lt;/xmp><img src=x>\"></xmp>");
     assert_contains(rewrite_chunked(SCRIPT_IN_SVG_LEFT_OPEN, strlen(SCRIPT_IN_SVG_LEFT_OPEN), 3),
                     "<script>var a;<g title=\"&lt;/script><img>\"></g></script><p>");
+    /* an SVG <script> left open inside ends with it (found by fuzz_html) */
+    assert_unchanged("<div><svg></div><xmp><script>var a</xmp><p>");
+    ck_assert_str_eq(rewrite_chunked("<div><svg></div><xmp><script>var a</xmp><p>", 43, 2),
+                     "<div><svg></div><xmp><script>var a</xmp><p>");
     assert_contains(rewrite("<div><svg></div><textarea title=\"</textarea>\"></textarea>"),
                     "<textarea title=\"&lt;/textarea>\"></textarea>");
     /* what stays foreign stays unjudged as HTML: an SVG <iframe> loads nothing */
