@@ -14,9 +14,13 @@
  * the following bytes are tokenised, as a browser's tree builder would tell
  * its tokenizer: raw text after <script>, <style>, <textarea>, <title>,
  * <xmp>, <iframe>, <noembed>, <noframes>, <plaintext>; foreign content
- * inside <svg> and <math> (CDATA sections, no raw text) with its HTML
- * integration points and breakout tags; <template> depth. The html5lib
- * tokenizer tests run with TREE off, as a bare tokenizer.
+ * inside <svg> and <math> (CDATA sections, no raw text), every open SVG and
+ * MathML element with its namespace, the integration points and breakout
+ * tags of the standard's "parsing main in foreign content"; <template>
+ * depth. The HTML elements around foreign content are not followed: where
+ * a browser's reading hangs on them the lexer reads on as foreign content,
+ * uncertain (mc_lex_uncertain), hiding no markup. The html5lib tokenizer
+ * tests run with TREE off, as a bare tokenizer.
  *
  * Offsets are absolute: bytes since the start of the stream.
  */

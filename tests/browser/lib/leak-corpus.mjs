@@ -446,25 +446,23 @@ const review = [
   ['template shadowrootmode=open with a script', 'attributes', '', `<div><template shadowrootmode="open"><script src="${FBEVENTS}"></script></template></div>`, FBE, { jsOff: false }],
   ['template shadowrootmode=open with an iframe', 'attributes', '', `<div><template shadowrootmode="open"><iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ" title="v"></iframe></template></div>`, YT],
   ['template shadowrootmode=closed with a stylesheet', 'attributes', '', `<div><template shadowrootmode="closed"><link rel="stylesheet" href="https://static.hotjar.com/c/hotjar-2.css"></template></div>`, HJ],
-  // The lexer's tree follows the browser's wrongly, so the rest is read in
-  // the wrong context:
+  // Where the lexer's tree once parted from the browser's (now held; class
+  // 10 has more):
   // - </template> inside foreign content closes the template in the browser
   //   (the end tag reaches the HTML template through the foreign-content
-  //   "any other end tag" steps); tree_end_tag ignores it, template_depth
-  //   stays 1 and nothing after it in the document is judged.
+  //   "any other end tag" steps).
   ['template with an svg left open, then an img', 'attributes', '', `<template><svg></template><img alt="" src="${FB_PIXEL}">`, FB],
   // - a stray HTML end tag (</div>, </span>, </b>) inside <svg> with no such
-  //   element open is ignored by the browser; tree_end_tag takes it to close
-  //   the <svg>, then reads <xmp>/<style> as raw text or <template> as inert
-  //   where the browser has SVG elements whose <img> breaks out and loads.
+  //   element open is ignored by the browser: <xmp>, <style>, <template>
+  //   are SVG elements whose <img> breaks out and loads.
   ['svg, stray end tag div, xmp hiding an img', 'attributes', '', `<svg></div><xmp><img alt="" src="${FB_PIXEL}"></xmp></svg>`, FB],
   ['svg, stray end tag span, template hiding an img', 'attributes', '', `<svg></span><template><img alt="" src="${FB_PIXEL}"></template></svg>`, FB],
   ['svg, stray end tag b, style hiding an img', 'attributes', '', `<svg></b><style><img alt="" src="${FB_PIXEL}"></style></svg>`, FB],
-  // - <font> with color, face or size breaks out of foreign content (the
-  //   lexer's breaks_out list lacks it): the iframe is an HTML one.
+  // - <font> with color, face or size breaks out of foreign content: the
+  //   iframe is an HTML one.
   ['svg, font color breakout, iframe', 'attributes', '', `<svg><font color="red"><iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ" title="v"></iframe></font></svg>`, YT],
-  // - <annotation-xml encoding="text/html"> is an HTML integration point the
-  //   lexer does not know: the iframe is an HTML one.
+  // - <annotation-xml encoding="text/html"> is an HTML integration point:
+  //   the iframe is an HTML one.
   ['math annotation-xml text/html, iframe', 'attributes', '', `<math><annotation-xml encoding="text/html"><iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ" title="v"></iframe></annotation-xml></math>`, YT],
   // - <svg> inside <math> is a MathML element named svg, not an SVG root:
   //   its <desc> is no integration point, so <xmp> is no raw text there.
