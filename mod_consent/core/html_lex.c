@@ -732,7 +732,8 @@ static void tree_attr(void *baton, const char *tag, const mc_lex_attr_t *attr)
     if (mc_charref_decode(tag + attr->value, attr->has_value ? attr->value_len : 0, 1, value,
                           sizeof(value), &n) != MC_OK)
         return; /* longer than either name */
-    t->html = attr_name_is(value, n, "text/html") || attr_name_is(value, n, "application/xhtml+xml");
+    t->html =
+        attr_name_is(value, n, "text/html") || attr_name_is(value, n, "application/xhtml+xml");
 }
 
 void mc_lex_tree_attrs(mc_lex_t *lx, const char *tag, size_t len)
@@ -1023,7 +1024,7 @@ static mc_lex_event_t tag_done(mc_lex_t *lx, const char *after, int self_closing
             tree_start_tag(lx);
     }
     return lx->tag_reported || (lx->attr_flag && !lx->end_tag) || lx->tree_pending ? MC_LEX_TAG_END
-                                                                                  : MC_LEX_MORE;
+                                                                                   : MC_LEX_MORE;
 }
 
 /* The attribute names that may fetch on any element (SVG's presentation

@@ -79,14 +79,14 @@ typedef enum mc_tag_id {
     MC_TAG_BASE,
     MC_TAG_FRAME,
     MC_TAG_NOSCRIPT,
-    MC_TAG_USE,     /* SVG */
-    MC_TAG_FEIMAGE, /* SVG */
-    MC_TAG_FONT,    /* ends foreign content when it has color, face or size */
+    MC_TAG_USE,            /* SVG */
+    MC_TAG_FEIMAGE,        /* SVG */
+    MC_TAG_FONT,           /* ends foreign content when it has color, face or size */
     MC_TAG_ANNOTATION_XML, /* MathML: HTML inside, with encoding="text/html" */
     MC_TAG_MGLYPH,         /* MathML inside <mi> ... <mtext> too, as <malignmark> is */
-    MC_TAG_P,        /* ends foreign content, as "</p>" does */
-    MC_TAG_BR,       /* ends foreign content, as "</br>" does */
-    MC_TAG_BREAKOUT /* an HTML element that ends foreign content (<div>, <b>, ...) */
+    MC_TAG_P,              /* ends foreign content, as "</p>" does */
+    MC_TAG_BR,             /* ends foreign content, as "</br>" does */
+    MC_TAG_BREAKOUT        /* an HTML element that ends foreign content (<div>, <b>, ...) */
 } mc_tag_id_t;
 
 /* A tag id's bit in mc_lex_t.report_mask. */

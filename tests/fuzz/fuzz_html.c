@@ -221,7 +221,7 @@ static int choose_cuts(uint64_t *h, size_t size, size_t *cuts)
  * raw text? */
 static int raw_end_at(const uint8_t *in, size_t size, size_t i)
 {
-    static const char *const names[] = {"noscript", "script",  "style",    "xmp",  "iframe",
+    static const char *const names[] = {"noscript", "script",   "style",    "xmp",  "iframe",
                                         "noembed",  "noframes", "textarea", "title"};
 
     if (i + 1 >= size || in[i + 1] != '/')

@@ -828,8 +828,8 @@ START_TEST(html_that_breaks_out_of_foreign_content_is_judged)
     assert_disarmed_in_any_pieces("<svg><font SIZE=2><iframe src=\"" YT "\"></iframe>");
     assert_disarmed_in_any_pieces("<math><font face=x><iframe src=\"" YT "\"></iframe>");
     /* an HTML integration point */
-    assert_disarmed_in_any_pieces(
-        "<math><annotation-xml encoding=\"text/html\"><script src=\"" FBQ "\"></script>");
+    assert_disarmed_in_any_pieces("<math><annotation-xml encoding=\"text/html\"><script src=\"" FBQ
+                                  "\"></script>");
     assert_disarmed_in_any_pieces(
         "<math><annotation-xml encoding=\"Application/XHTML+xml\"><iframe src=\"" YT "\">");
     assert_disarmed_in_any_pieces("<math><mi><iframe src=\"" YT "\"></iframe></mi></math>");
@@ -837,7 +837,8 @@ START_TEST(html_that_breaks_out_of_foreign_content_is_judged)
     assert_disarmed_in_any_pieces("<math><mi><svg><script href=\"" FBQ "\"></script>");
     assert_disarmed_in_any_pieces("<svg><desc><svg><script href=\"" FBQ "\"></script>");
     /* a <style> or <xmp> that is SVG does not hide a breakout <img> */
-    assert_disarmed_in_any_pieces("<math><svg><desc><xmp><img src=\"https://www.facebook.com/tr\">");
+    assert_disarmed_in_any_pieces(
+        "<math><svg><desc><xmp><img src=\"https://www.facebook.com/tr\">");
     assert_disarmed_in_any_pieces("<svg></div><style><img src=\"https://www.facebook.com/tr\">");
     /* where the lexer cannot know whether a browser reads HTML or SVG, both
      * readings are judged */
@@ -846,8 +847,8 @@ START_TEST(html_that_breaks_out_of_foreign_content_is_judged)
     assert_disarmed_in_any_pieces("<div><svg></div><script href=\"" FBQ "\"></script>");
     assert_disarmed_in_any_pieces("<svg><desc><div></desc><iframe src=\"" YT "\"></iframe>");
     assert_disarmed_in_any_pieces("<div><svg></div><![CDATA[><iframe src=\"" YT "\">]]>");
-    assert_disarmed_in_any_pieces(
-        "<svg><foreignObject><p></div></foreignObject><iframe src=\"" YT "\"></iframe>");
+    assert_disarmed_in_any_pieces("<svg><foreignObject><p></div></foreignObject><iframe src=\"" YT
+                                  "\"></iframe>");
     assert_disarmed_in_any_pieces("<svg><desc><b></i><![CDATA[><style>]]><iframe src=\"" YT "\">");
     assert_disarmed_in_any_pieces("<div><svg></div><desc><script href=\"" FBQ "\"></script>");
     /* "</noscript>" inside foreign content ends the <noscript> for a
@@ -1432,10 +1433,10 @@ START_TEST(tag_names_are_looked_up_exactly)
                  {"basefont", MC_TAG_OTHER},
                  {"svgx", MC_TAG_OTHER}};
     static const char *const breakouts[] = {
-        "b",    "big",  "center", "code", "dd", "div",   "dl",   "dt",      "em",
-        "h1",   "h2",   "h3",    "h4",     "h5",   "hr", "i",     "li",   "listing", "menu",
-        "nobr", "ol",    "pre",    "ruby", "s",  "small", "span", "strong",  "strike",
-        "sub",  "sup",  "table", "tt",     "u",    "ul", "var"};
+        "b",      "big",  "center", "code",  "dd",   "div", "dl",    "dt",   "em",
+        "h1",     "h2",   "h3",     "h4",    "h5",   "hr",  "i",     "li",   "listing",
+        "menu",   "nobr", "ol",     "pre",   "ruby", "s",   "small", "span", "strong",
+        "strike", "sub",  "sup",    "table", "tt",   "u",   "ul",    "var"};
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         ck_assert_msg(mc_tag_lookup(names[i].name, strlen(names[i].name)) == names[i].id, "%s",

@@ -55,8 +55,8 @@ static const char *read_in_steps(const char *in, size_t step)
                                                           : "other");
             }
             if (word[0])
-                used += (size_t)snprintf(out + used, sizeof(out) - used, "%s%s", used ? " " : "",
-                                         word);
+                used +=
+                    (size_t)snprintf(out + used, sizeof(out) - used, "%s%s", used ? " " : "", word);
         }
     }
     return out;
@@ -90,11 +90,11 @@ END_TEST
 START_TEST(every_breakout_tag_ends_foreign_content)
 {
     static const char *const tags[] = {
-        "b",    "big",  "blockquote", "body", "br",     "center", "code",   "dd",      "div",
-        "dl",   "dt",   "em",         "embed", "h1",    "h2",     "h3",     "h4",      "h5",
-        "h6",   "head", "hr",         "i",    "img",    "li",     "listing", "menu",   "meta",
-        "nobr", "ol",   "p",          "pre",  "ruby",   "s",      "small",  "span",    "strong",
-        "strike", "sub", "sup",       "table", "tt",    "u",      "ul",     "var"};
+        "b",      "big",  "blockquote", "body",  "br",   "center", "code",    "dd",   "div",
+        "dl",     "dt",   "em",         "embed", "h1",   "h2",     "h3",      "h4",   "h5",
+        "h6",     "head", "hr",         "i",     "img",  "li",     "listing", "menu", "meta",
+        "nobr",   "ol",   "p",          "pre",   "ruby", "s",      "small",   "span", "strong",
+        "strike", "sub",  "sup",        "table", "tt",   "u",      "ul",      "var"};
     char in[128], want[128];
 
     for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
@@ -217,8 +217,7 @@ START_TEST(what_the_lexer_cannot_know_is_read_both_ways)
     }
     /* uncertain, the lexer hides nothing: no CDATA section, no raw text */
     assert_read("<div><svg></div><![CDATA[><iframe>]]>", "div:h svg:h bogus iframe:u");
-    assert_read("<div><svg></div><desc><style><img></style>",
-                "div:h svg:h desc:u style:h img:h");
+    assert_read("<div><svg></div><desc><style><img></style>", "div:h svg:h desc:u style:h img:h");
     /* HTML opened inside an integration point: whether one is still open
      * (no CDATA then) is a count the lexer may get wrong ("</i>" closes
      * no <b>): read as a bogus comment, uncertain */
@@ -228,7 +227,8 @@ START_TEST(what_the_lexer_cannot_know_is_read_both_ways)
     /* after a <frameset> a browser ignores an <svg>, unless it ignored the
      * <frameset> (a body had begun) */
     assert_read("<frameset><svg><frame src=x>", "frameset:h svg:h frame:u");
-    assert_read("<body><p>x<frameset><svg><style><img>", "body:h p:h frameset:h svg:h style:u img:h");
+    assert_read("<body><p>x<frameset><svg><style><img>",
+                "body:h p:h frameset:h svg:h style:u img:h");
     /* ended, it is certain again */
     assert_read("<div><svg></div></svg><iframe>", "div:h svg:h iframe:h");
 }
