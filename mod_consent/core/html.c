@@ -48,7 +48,7 @@
 #define RESOLVED_MAX (DECODED_MAX + BASE_MAX + 8)
 /* <iframe srcdoc> documents inside srcdoc documents are examined this deep. */
 #define SRCDOC_DEPTH_MAX 3
-/* "</noscript" */
+/* "</noscript", and the longest "</name" watched the same way (ns_end) */
 #define NS_END "</noscript"
 #define NS_END_LEN 10
 
@@ -282,7 +282,9 @@ static const struct fetch_attr {
      MC_LEX_TAG_BIT(MC_TAG_SOURCE) | MC_LEX_TAG_BIT(MC_TAG_TRACK) | MC_LEX_TAG_BIT(MC_TAG_INPUT) | \
      MC_LEX_TAG_BIT(MC_TAG_META) | MC_LEX_TAG_BIT(MC_TAG_BASE) | MC_LEX_TAG_BIT(MC_TAG_FRAME) |    \
      MC_LEX_TAG_BIT(MC_TAG_NOSCRIPT) | MC_LEX_TAG_BIT(MC_TAG_USE) |                                \
-     MC_LEX_TAG_BIT(MC_TAG_FEIMAGE) | MC_LEX_TAG_BIT(MC_TAG_TEMPLATE))
+     MC_LEX_TAG_BIT(MC_TAG_FEIMAGE) | MC_LEX_TAG_BIT(MC_TAG_TEMPLATE) |                            \
+     MC_LEX_TAG_BIT(MC_TAG_XMP) | MC_LEX_TAG_BIT(MC_TAG_TEXTAREA) | MC_LEX_TAG_BIT(MC_TAG_TITLE) | \
+     MC_LEX_TAG_BIT(MC_TAG_NOEMBED) | MC_LEX_TAG_BIT(MC_TAG_NOFRAMES))
 
 struct mc_html {
     apr_pool_t *pool;
@@ -314,6 +316,7 @@ struct mc_html {
     mc_tag_id_t tag;
     int tag_html;    /* an HTML element outside <template> */
     int tag_foreign; /* an SVG or MathML element outside <template> */
+    int tag_either;  /* ... that may be an HTML one to a browser (mc_lex_uncertain) */
 
     /* the document */
     doc_kind_t doc;
@@ -343,6 +346,13 @@ struct mc_html {
     unsigned frames_named; /* held frames given a name of the policy's */
     size_t ns_pending_len;
     char ns_pending[NS_END_LEN + 1];
+    /* What is watched for: "</noscript", or "</xmp", "</style", ... for a
+     * raw-text element the lexer reads as markup because it is uncertain
+     * (mc_lex_uncertain): a browser that reads it as HTML has text to the
+     * first "</name", one that reads it as SVG or MathML markup. */
+    char ns_end[NS_END_LEN + 1];
+    size_t ns_end_len;
+    mc_tag_id_t raw_watch; /* that element, while it is watched */
 
     size_t inline_max;
     char *dec;      /* an attribute value with its references decoded */
@@ -454,17 +464,19 @@ static void sink_raw(mc_html_t *h, mc_html_out_t kind, const char *data, size_t 
 
 /* Is P[0..N) "</noscript" and a byte that ends a tag name? 1 yes, 0 no,
  * -1 not known yet: N is too short and what there is matches. */
-static int ns_end_at(const char *p, size_t n)
+static int ns_end_at(const mc_html_t *h, const char *p, size_t n)
 {
-    for (size_t i = 0; i < NS_END_LEN; i++) {
+    size_t len = h->ns_end_len;
+
+    for (size_t i = 0; i < len; i++) {
         if (i >= n)
             return -1;
-        if (ascii_lower(p[i]) != NS_END[i])
+        if (ascii_lower(p[i]) != h->ns_end[i])
             return 0;
     }
-    if (n == NS_END_LEN)
+    if (n == len)
         return -1;
-    return is_space(p[NS_END_LEN]) || p[NS_END_LEN] == '/' || p[NS_END_LEN] == '>';
+    return is_space(p[len]) || p[len] == '/' || p[len] == '>';
 }
 
 /* Sends the '<' of a possible "</noscript" (MATCH as ns_end_at says). */
@@ -496,7 +508,7 @@ static int ns_pending_done(mc_html_t *h, const char *data, size_t len)
 
     memcpy(buf, h->ns_pending, plen);
     memcpy(buf + plen, data, take);
-    match = ns_end_at(buf, plen + take);
+    match = ns_end_at(h, buf, plen + take);
     if (match < 0) { /* then take == len, and plen + len <= NS_END_LEN */
         memcpy(h->ns_pending + plen, data, len);
         h->ns_pending_len += len;
@@ -523,7 +535,7 @@ static void ns_send(mc_html_t *h, mc_html_out_t kind, const char *data, size_t l
 
         if (!lt)
             break;
-        match = ns_end_at(lt, (size_t)(end - lt));
+        match = ns_end_at(h, lt, (size_t)(end - lt));
         sink_raw(h, kind, from, (size_t)(lt - from));
         if (match < 0) {
             h->ns_pending_len = (size_t)(end - lt);
@@ -2067,6 +2079,9 @@ static void read_base(mc_html_t *h, const element_t *el)
     }
 }
 
+/* judge_tag's FOREIGN: an SVG element, or one that may be SVG or HTML. */
+#define FOREIGN_EITHER 2
+
 /* Rewrites the complete start tag [FROM, END) when it must be. */
 static action_t judge_tag(mc_html_t *h, mc_tag_id_t tag, int foreign, mc_lex_off_t from,
                           mc_lex_off_t end)
@@ -2076,8 +2091,14 @@ static action_t judge_tag(mc_html_t *h, mc_tag_id_t tag, int foreign, mc_lex_off
     action_t act;
 
     emit_until(h, from);
-    if (!element_read(&el, tag, foreign, contiguous(h, from, end), (size_t)(end - from)))
+    if (!element_read(&el, tag, foreign != 0, contiguous(h, from, end), (size_t)(end - from)))
         return ACT_NONE;
+    /* FOREIGN_EITHER: an <image> or <script> that may be an SVG element or
+     * an HTML one (mc_lex_uncertain): read as HTML when it fetches only
+     * the HTML way, by src */
+    if (foreign == FOREIGN_EITHER && !has(&el, A_HREF) && !has(&el, A_XLINK_HREF) &&
+        has(&el, A_SRC) && (tag == MC_TAG_IMAGE || tag == MC_TAG_SCRIPT))
+        element_read(&el, tag, 0, el.bytes, el.len);
     if (el.tag == MC_TAG_HTML) {
         read_lang(h, &el);
         return ACT_NONE;
@@ -2322,18 +2343,69 @@ static void held_body_end(mc_html_t *h, mc_lex_off_t lt)
 
 /* Both send everything before them first, rewritten markup included: what
  * is watched for "</noscript" must start and end exactly there. */
-static void noscript_start(mc_html_t *h, mc_lex_off_t end)
+static void watch_start(mc_html_t *h, mc_lex_off_t at, const char *end_tag)
 {
-    emit_until(h, end); /* its own attributes are read as a tag either way */
+    emit_until(h, at);
     out_flush(h);
-    h->ns_depth++;
+    h->ns_end_len = strlen(end_tag);
+    memcpy(h->ns_end, end_tag, h->ns_end_len + 1);
     h->ns_scanning = 1;
     h->ns_stop = 0;
 }
 
+static void noscript_start(mc_html_t *h, mc_lex_off_t end)
+{
+    /* inside a watched raw-text element it is text, or an SVG element */
+    if (h->raw_watch)
+        return;
+    /* its own attributes are read as a tag either way */
+    watch_start(h, end, NS_END);
+    h->ns_depth++;
+}
+
+/* "</name" of the HTML elements whose content is raw text, or NULL. */
+static const char *raw_end_tag(mc_tag_id_t tag)
+{
+    switch (tag) {
+    case MC_TAG_SCRIPT: return "</script";
+    case MC_TAG_STYLE: return "</style";
+    case MC_TAG_XMP: return "</xmp";
+    case MC_TAG_IFRAME: return "</iframe";
+    case MC_TAG_NOEMBED: return "</noembed";
+    case MC_TAG_NOFRAMES: return "</noframes";
+    case MC_TAG_TEXTAREA: return "</textarea";
+    case MC_TAG_TITLE: return "</title";
+    default: return NULL;
+    }
+}
+
+/* An element whose content a browser reading it as HTML takes as raw text
+ * to the first "</name", and the lexer (uncertain) reads as markup: from
+ * its start tag on (AT: its '<', whose attribute values may be escaped
+ * too, harmlessly), every "</name" that is not the end tag the lexer reads
+ * is escaped, so that either reading ends the element at the same place. */
+static void raw_watch_start(mc_html_t *h, mc_tag_id_t tag, mc_lex_off_t at)
+{
+    h->raw_watch = tag;
+    watch_start(h, at, raw_end_tag(tag));
+}
+
+/* The watched element's end tag, read by the lexer, begins at LT. */
+static void raw_watch_end(mc_html_t *h, mc_lex_off_t lt)
+{
+    /* an SVG <script> or <style> left open inside it ends here, judged */
+    if (h->hold == HOLD_BODY)
+        held_body_end(h, lt);
+    emit_until(h, lt);
+    out_flush(h);
+    h->ns_real_end = 1;
+    h->ns_stop = 1;
+    h->raw_watch = MC_TAG_OTHER;
+}
+
 static void noscript_end(mc_html_t *h)
 {
-    if (h->ns_depth == 0)
+    if (h->ns_depth == 0 || h->raw_watch)
         return;
     /* an SVG <script> or <style> left open inside it ends here, judged */
     if (h->hold == HOLD_BODY)
@@ -2352,19 +2424,34 @@ static void start_tag_named(mc_html_t *h)
 {
     mc_lex_t *lx = &h->lex;
     mc_tag_id_t tag = lx->tag;
+    int either;
 
     h->tag = tag;
     h->tag_html = mc_lex_html_context(lx);
     h->tag_foreign = !h->tag_html && !mc_lex_inert(lx);
+    /* the lexer's reading may not be the browser's (foreign content where
+     * a browser reads HTML, or the other way): the tag is judged both ways */
+    either = mc_lex_uncertain(lx) && !mc_lex_inert(lx);
+    h->tag_either = either;
     /* a tag inside an SVG <script> (HTML's are raw text): the script is
      * judged by the text before it */
     if (h->hold == HOLD_BODY)
         held_body_end(h, lx->tok_start);
-    if (h->tag_foreign && (foreign_fetcher(tag) || preloaded_in_foreign(tag))) {
+    if ((h->tag_foreign || (either && foreign_fetcher(tag))) &&
+        (foreign_fetcher(tag) || preloaded_in_foreign(tag))) {
         h->hold = HOLD_TAG;
         h->hold_tag = tag;
-        h->hold_foreign = foreign_fetcher(tag);
+        h->hold_foreign = !foreign_fetcher(tag) ? 0 : either ? FOREIGN_EITHER : 1;
         h->hold_in_foreign = 1;
+        h->hold_from = lx->tok_start;
+        return;
+    }
+    if (either && !h->tag_html && needs_attributes(h, tag) && tag != MC_TAG_HTML &&
+        tag != MC_TAG_TEMPLATE) {
+        h->hold = HOLD_TAG;
+        h->hold_tag = tag;
+        h->hold_foreign = 0;
+        h->hold_in_foreign = 0;
         h->hold_from = lx->tok_start;
         return;
     }
@@ -2396,8 +2483,29 @@ static void on_tag_name(mc_html_t *h)
         start_tag_named(h);
     else if (h->hold == HOLD_BODY && lx->tag == h->hold_tag)
         held_body_end(h, lx->tok_start);
-    else if (lx->tag == MC_TAG_NOSCRIPT && mc_lex_html_context(lx))
+    if (lx->end_tag && h->raw_watch && lx->tag == h->raw_watch)
+        raw_watch_end(h, lx->tok_start);
+    else if (lx->end_tag && lx->tag == MC_TAG_NOSCRIPT && !mc_lex_inert(lx))
+        /* in foreign content too ("<noscript><svg></noscript>"): a
+         * browser running scripts has read text to here, one that does
+         * not closes the <svg> and the <noscript> (or, an integration point
+         * or an HTML element around the <svg> in between, reads on inside
+         * them, as markup either way) */
         noscript_end(h);
+}
+
+/* A <font> or <annotation-xml> in foreign content ended at END: its
+ * attributes tell the lexer whether HTML follows. */
+static void tree_attrs(mc_html_t *h, mc_lex_off_t end)
+{
+    mc_lex_off_t from = h->lex.tok_start;
+
+    if (h->hold != HOLD_NONE || from < h->out_off || end - from > MC_HTML_TAG_MAX) {
+        mc_lex_tree_attrs(&h->lex, NULL, 0);
+        return;
+    }
+    emit_until(h, from);
+    mc_lex_tree_attrs(&h->lex, contiguous(h, from, end), (size_t)(end - from));
 }
 
 static void on_tag_end(mc_html_t *h)
@@ -2421,8 +2529,10 @@ static void on_tag_end(mc_html_t *h)
     }
     /* an unreported tag with an attribute that fetches, inside an SVG
      * <script> or <style>: that body ends here, as with any other tag */
-    if (h->hold == HOLD_BODY && !lx->tag_reported && lx->attr_flag)
+    if (h->hold == HOLD_BODY && !lx->tag_reported && (lx->attr_flag || lx->tree_pending))
         held_body_end(h, lx->tok_start);
+    if (lx->tree_pending)
+        tree_attrs(h, end);
     if (h->hold == HOLD_TAG && lx->tag_reported)
         held_tag_end(h, end);
     else if (lx->attr_flag && h->hold == HOLD_NONE && !mc_lex_inert(lx) && !h->close_after_tag)
@@ -2432,10 +2542,15 @@ static void on_tag_end(mc_html_t *h)
         out_str(h, h->close_after_tag);
         h->close_after_tag = NULL;
     }
+    /* a <noscript> that may be an HTML one: its content may be raw text */
+    if (lx->tag_reported && h->tag == MC_TAG_NOSCRIPT && (h->tag_html || h->tag_either))
+        noscript_start(h, end);
+    /* so may another element's that the lexer read as markup */
+    if (lx->tag_reported && h->tag_either && raw_end_tag(h->tag) && !h->raw_watch &&
+        h->ns_depth == 0)
+        raw_watch_start(h, h->tag, h->hold == HOLD_BODY ? h->hold_from : lx->tok_start);
     if (!lx->tag_reported || !h->tag_html)
         return;
-    if (h->tag == MC_TAG_NOSCRIPT)
-        noscript_start(h, end);
     if (!injecting(h))
         return;
     if (h->tag == MC_TAG_HEAD && !h->stats.head_injected)

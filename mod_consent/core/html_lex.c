@@ -3,6 +3,8 @@
 #endif
 #include "html_lex.h"
 
+#include "charref.h"
+
 #include <string.h>
 
 /* SSE2 (every x86-64) finds the end of a quoted value sixteen bytes at a
@@ -108,8 +110,13 @@ static const unsigned char tag_next[T_COUNT][C_COUNT] = {
     [T_SELF_CLOSING] = {T_ATTR_NAME, T_BEFORE_ATTR, T_SELF_CLOSING, T_ATTR_NAME, T_DONE,
                         T_ATTR_NAME, T_ATTR_NAME}};
 
-/* Frames of foreign content (mc_lex_frame_t.kind). */
-enum frame_kind { F_SVG = 1, F_MATH, F_INTEGRATION };
+/* A frame's namespace (mc_lex_frame_t.ns) and whether it is an
+ * integration point (ip): an HTML one (SVG foreignObject, desc, title;
+ * MathML annotation-xml with an HTML encoding), a MathML text one (mi, mo,
+ * mn, ms, mtext), or an annotation-xml that is neither (an <svg> inside it
+ * is an SVG root). */
+enum frame_ns { NS_SVG = 1, NS_MATH };
+enum frame_ip { IP_NONE = 0, IP_HTML, IP_TEXT, IP_ANNOT };
 
 /* Keywords after "<!" (markup_kind). */
 enum markup_keyword { K_NONE = 0, K_COMMENT, K_DOCTYPE, K_CDATA };
@@ -265,7 +272,7 @@ static const tag_name_t tag_names[TAG_SLOTS] = {
     [TAG_SLOT('b', 'i', 'g', 0, 3)] = {"big", BREAKOUT},
     [TAG_SLOT('b', 'l', 'o', 'c', 10)] = {"blockquote", BREAKOUT},
     [TAG_SLOT('b', 'o', 'd', 'y', 4)] = {"body", MC_TAG_BODY},
-    [TAG_SLOT('b', 'r', 0, 0, 2)] = {"br", BREAKOUT},
+    [TAG_SLOT('b', 'r', 0, 0, 2)] = {"br", MC_TAG_BR},
     [TAG_SLOT('c', 'e', 'n', 't', 6)] = {"center", BREAKOUT},
     [TAG_SLOT('c', 'o', 'd', 'e', 4)] = {"code", BREAKOUT},
     [TAG_SLOT('d', 'd', 0, 0, 2)] = {"dd", BREAKOUT},
@@ -306,7 +313,7 @@ static const tag_name_t tag_names[TAG_SLOTS] = {
     [TAG_SLOT('n', 'o', 'f', 'r', 8)] = {"noframes", MC_TAG_NOFRAMES},
     [TAG_SLOT('o', 'b', 'j', 'e', 6)] = {"object", MC_TAG_OBJECT},
     [TAG_SLOT('o', 'l', 0, 0, 2)] = {"ol", BREAKOUT},
-    [TAG_SLOT('p', 0, 0, 0, 1)] = {"p", BREAKOUT},
+    [TAG_SLOT('p', 0, 0, 0, 1)] = {"p", MC_TAG_P},
     [TAG_SLOT('p', 'l', 'a', 'i', 9)] = {"plaintext", MC_TAG_PLAINTEXT},
     [TAG_SLOT('p', 'r', 'e', 0, 3)] = {"pre", BREAKOUT},
     [TAG_SLOT('r', 'u', 'b', 'y', 4)] = {"ruby", BREAKOUT},
@@ -339,6 +346,9 @@ static const tag_name_t tag_names[TAG_SLOTS] = {
     [TAG_SLOT('n', 'o', 's', 'c', 8)] = {"noscript", MC_TAG_NOSCRIPT},
     [TAG_SLOT('u', 's', 'e', 0, 3)] = {"use", MC_TAG_USE},
     [TAG_SLOT('f', 'e', 'i', 'm', 7)] = {"feimage", MC_TAG_FEIMAGE},
+    [TAG_SLOT('f', 'o', 'n', 't', 4)] = {"font", MC_TAG_FONT},
+    [TAG_SLOT('a', 'n', 'n', 'o', 14)] = {"annotation-xml", MC_TAG_ANNOTATION_XML},
+    [TAG_SLOT('m', 'g', 'l', 'y', 6)] = {"mglyph", MC_TAG_MGLYPH},
 };
 #undef BREAKOUT
 
@@ -374,18 +384,111 @@ mc_tag_id_t mc_tag_lookup(const char *name, size_t len)
     return len > 0 ? lookup_name(name, len) : MC_TAG_OTHER;
 }
 
-/* The HTML elements whose start tag ends foreign content ("<svg><p>"). */
+/* The HTML elements whose start tag ends foreign content ("<svg><p>"); a
+ * <font> does when it has color, face or size (mc_lex_tree_attrs). */
 static int breaks_out(mc_tag_id_t id)
 {
-    return id == MC_TAG_BREAKOUT || id == MC_TAG_IMG || id == MC_TAG_EMBED || id == MC_TAG_BODY ||
-           id == MC_TAG_HEAD || id == MC_TAG_META;
+    return id == MC_TAG_BREAKOUT || id == MC_TAG_P || id == MC_TAG_BR || id == MC_TAG_IMG ||
+           id == MC_TAG_EMBED || id == MC_TAG_BODY || id == MC_TAG_HEAD || id == MC_TAG_META;
 }
 
-/* --- the tree: what a browser's tree builder would tell the tokenizer ------------- */
+/* HTML elements that have no end tag: nothing stays open after them. */
+static int html_void(const mc_lex_t *lx)
+{
+    static const char *const others[] = {"area",     "col",     "hr",     "wbr",
+                                         "basefont", "bgsound", "keygen", "param"};
+
+    switch (lx->tag) {
+    case MC_TAG_IMG:
+    case MC_TAG_IMAGE:
+    case MC_TAG_EMBED:
+    case MC_TAG_INPUT:
+    case MC_TAG_LINK:
+    case MC_TAG_META:
+    case MC_TAG_BASE:
+    case MC_TAG_SOURCE:
+    case MC_TAG_TRACK:
+    case MC_TAG_FRAME:
+    case MC_TAG_BR: return 1;
+    case MC_TAG_OTHER:
+    case MC_TAG_BREAKOUT:
+        for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+            if (strcmp(lx->name, others[i]) == 0)
+                return 1;
+        }
+        return 0;
+    default: return 0;
+    }
+}
+
+/* --- the tree: what a browser's tree builder would tell the tokenizer -------------
+ *
+ * The frames are the open SVG and MathML elements, innermost last, as the
+ * standard's stack of open elements holds them; the HTML elements around
+ * them are not followed, and those inside an integration point only
+ * counted (html_open). A start tag goes to the HTML rules where the
+ * standard's tree construction dispatcher sends it there (start_is_html);
+ * otherwise it is a foreign element, unless it breaks out. An end tag
+ * closes the innermost open foreign element of its name, as the
+ * foreign-content rules do. */
+
+static mc_lex_frame_t *top_frame(mc_lex_t *lx)
+{
+    return lx->nframes > 0 ? &lx->frames[lx->nframes - 1] : NULL;
+}
+
+static const mc_lex_frame_t *top_frame_c(const mc_lex_t *lx)
+{
+    return lx->nframes > 0 ? &lx->frames[lx->nframes - 1] : NULL;
+}
+
+/* The start tag just named is read by the HTML rules: no foreign element
+ * is open, or the current one is an integration point that takes it, or
+ * an HTML element is open inside one. */
+static int start_is_html(const mc_lex_t *lx)
+{
+    const mc_lex_frame_t *f = top_frame_c(lx);
+
+    if (!f || f->html_open > 0)
+        return 1;
+    switch (f->ip) {
+    case IP_HTML: return 1;
+    case IP_TEXT: /* <malignmark> has no id of its own (its hash slot is taken) */
+        return lx->tag != MC_TAG_MGLYPH &&
+               !(lx->name_len == 10 && memcmp(lx->name, "malignmark", 10) == 0);
+    case IP_ANNOT: return lx->tag == MC_TAG_SVG;
+    default: return 0;
+    }
+}
+
+/* "<![CDATA[" opens a CDATA section: the current node is not an HTML
+ * element. Inside an integration point where HTML elements were opened
+ * the count of those still open may be wrong (the lexer does not follow
+ * every implied end tag): read as a bogus comment, whose end shows what
+ * the section would hide, and uncertain from there on. */
+static int cdata_allowed(mc_lex_t *lx)
+{
+    mc_lex_frame_t *f = top_frame(lx);
+
+    if (!f || lx->uncertain)
+        return 0;
+    if (f->html_seen) {
+        lx->uncertain = 1;
+        return 0;
+    }
+    return 1;
+}
 
 int mc_lex_foreign(const mc_lex_t *lx)
 {
-    return lx->nframes > 0 && lx->frames[lx->nframes - 1].kind != F_INTEGRATION;
+    const mc_lex_frame_t *f = top_frame_c(lx);
+
+    return f && f->html_open == 0 && f->ip != IP_HTML && f->ip != IP_TEXT;
+}
+
+int mc_lex_uncertain(const mc_lex_t *lx)
+{
+    return lx->uncertain && lx->nframes > 0;
 }
 
 /* Inside <template> only when every template around is a live shadow root. */
@@ -411,28 +514,73 @@ int mc_lex_html_context(const mc_lex_t *lx)
 {
     if (mc_lex_inert(lx))
         return 0;
-    return !mc_lex_foreign(lx) || breaks_out(lx->tag);
+    return start_is_html(lx) || breaks_out(lx->tag);
 }
 
-/* A document nested deeper than MC_LEX_FRAMES_MAX foreign frames is
- * followed only to that depth: the frame is not pushed. */
-static void frame_push(mc_lex_t *lx, enum frame_kind kind, mc_tag_id_t tag)
+static void frames_set(mc_lex_t *lx, unsigned n)
 {
-    if (lx->nframes < MC_LEX_FRAMES_MAX)
-        lx->frames[lx->nframes++] = (mc_lex_frame_t){(uint8_t)kind, (uint8_t)tag, 1};
+    lx->nframes = n;
+    if (n == 0)
+        lx->uncertain = 0;
 }
 
-/* Closes one element of frame K, and every frame above it. */
+/* Opens a frame for the element just named. Past MC_LEX_FRAMES_MAX the
+ * element is not followed, and the lexer is uncertain. */
+static void frame_push(mc_lex_t *lx, enum frame_ns ns, enum frame_ip ip)
+{
+    mc_lex_frame_t *f;
+
+    if (lx->nframes == MC_LEX_FRAMES_MAX) {
+        lx->uncertain = 1;
+        return;
+    }
+    f = &lx->frames[lx->nframes++];
+    f->ns = (uint8_t)ns;
+    f->ip = (uint8_t)ip;
+    f->html_open = 0;
+    f->html_seen = 0;
+    f->depth = 1;
+    f->tpl = (uint16_t)(lx->template_depth < 0xffff ? lx->template_depth : 0xffff);
+    f->name_len = (uint8_t)lx->name_len;
+    memcpy(f->name, lx->name, lx->name_len);
+    f->name[lx->name_len] = '\0';
+}
+
+static int frame_named(const mc_lex_frame_t *f, const mc_lex_t *lx)
+{
+    return f->name_len == lx->name_len && memcmp(f->name, lx->name, lx->name_len) == 0;
+}
+
+/* Closes the innermost element of frame K, and every frame above it. */
 static void frame_close(mc_lex_t *lx, unsigned k)
 {
-    lx->nframes = --lx->frames[k].depth == 0 ? k : k + 1;
+    frames_set(lx, --lx->frames[k].depth == 0 ? k : k + 1);
 }
 
-/* Leaves foreign content back to the nearest integration point (or HTML). */
+/* A breakout: pops to the nearest integration point (or HTML). */
 static void frames_pop_foreign(mc_lex_t *lx)
 {
-    while (lx->nframes > 0 && lx->frames[lx->nframes - 1].kind != F_INTEGRATION)
-        lx->nframes--;
+    unsigned n = lx->nframes;
+
+    while (n > 0 && lx->frames[n - 1].ip != IP_HTML && lx->frames[n - 1].ip != IP_TEXT)
+        n--;
+    frames_set(lx, n);
+}
+
+/* "</template>" closes the innermost template, and every element opened
+ * inside it. */
+static void template_close(mc_lex_t *lx)
+{
+    unsigned n = lx->nframes;
+    mc_lex_frame_t *f;
+
+    while (n > 0 && lx->frames[n - 1].tpl >= lx->template_depth)
+        n--;
+    frames_set(lx, n);
+    lx->template_depth--;
+    f = top_frame(lx);
+    if (f && f->html_open > 0 && f->tpl < lx->template_depth + 1)
+        f->html_open--;
 }
 
 static void enter_raw(mc_lex_t *lx, enum lex_state state)
@@ -443,15 +591,31 @@ static void enter_raw(mc_lex_t *lx, enum lex_state state)
     memcpy(lx->raw_name, lx->name, lx->name_len);
 }
 
+/* A start tag read by the HTML rules, in HTML or inside an integration
+ * point (the top frame, where there is one). */
 static void html_start_tag(mc_lex_t *lx)
 {
+    mc_lex_frame_t *ip = top_frame(lx);
+
+    /* uncertain, raw text would hide what the other reading makes tags */
+    if (lx->uncertain && ip && lx->tag != MC_TAG_SVG && lx->tag != MC_TAG_MATH &&
+        lx->tag != MC_TAG_TEMPLATE) {
+        if (!html_void(lx) && ip->html_open < 0xff)
+            ip->html_open++;
+        ip->html_seen = 1;
+        return;
+    }
     switch (lx->tag) {
     case MC_TAG_SVG:
     case MC_TAG_MATH:
         /* "<svg/>" opens and closes at once */
-        if (!lx->self_closing)
-            frame_push(lx, lx->tag == MC_TAG_SVG ? F_SVG : F_MATH, lx->tag);
-        break;
+        if (lx->self_closing)
+            return;
+        frame_push(lx, lx->tag == MC_TAG_SVG ? NS_SVG : NS_MATH, IP_NONE);
+        if (lx->frameset)
+            lx->uncertain = 1;
+        return;
+    case MC_TAG_FRAMESET: lx->frameset = 1; break;
     /* HTML ignores "/>" on these: "<script/>" still starts a script */
     case MC_TAG_SCRIPT: enter_raw(lx, S_SCRIPT); break;
     case MC_TAG_STYLE:
@@ -469,6 +633,12 @@ static void html_start_tag(mc_lex_t *lx)
         break;
     default: break;
     }
+    /* an HTML element open inside an integration point: the end tags of
+     * the foreign elements around it do nothing until it is closed */
+    if (ip && !html_void(lx) && ip->html_open < 0xff)
+        ip->html_open++;
+    if (ip)
+        ip->html_seen = 1;
 }
 
 static int svg_integration_point(mc_tag_id_t id)
@@ -482,28 +652,36 @@ static int math_integration_point(mc_tag_id_t id)
            id == MC_TAG_MTEXT;
 }
 
-/* A start tag inside <svg> or <math> that stays there: no raw text, but it
- * may nest another root or open an integration point (HTML inside). */
+/* A start tag read by the foreign-content rules: an element of the
+ * current node's namespace ("<svg>" inside <math> is a MathML element). */
 static void foreign_start_tag(mc_lex_t *lx)
 {
-    mc_lex_frame_t *top = &lx->frames[lx->nframes - 1];
+    mc_lex_frame_t *top = top_frame(lx);
+    enum frame_ns ns = (enum frame_ns)top->ns;
+    enum frame_ip ip = IP_NONE;
 
     if (lx->self_closing)
         return;
-    if (lx->tag == top->tag)
+    if (ns == NS_SVG && svg_integration_point(lx->tag))
+        ip = IP_HTML;
+    else if (ns == NS_MATH && math_integration_point(lx->tag))
+        ip = IP_TEXT;
+    if (ip == IP_NONE && top->ip == IP_NONE && frame_named(top, lx) && top->depth < 0xffff) {
         top->depth++;
-    else if (lx->tag == MC_TAG_SVG)
-        frame_push(lx, F_SVG, MC_TAG_SVG);
-    else if (lx->tag == MC_TAG_MATH)
-        frame_push(lx, F_MATH, MC_TAG_MATH);
-    else if ((top->kind == F_SVG && svg_integration_point(lx->tag)) ||
-             (top->kind == F_MATH && math_integration_point(lx->tag)))
-        frame_push(lx, F_INTEGRATION, lx->tag);
+        return;
+    }
+    frame_push(lx, ns, ip);
 }
 
 static void tree_start_tag(mc_lex_t *lx)
 {
-    if (mc_lex_foreign(lx)) {
+    if (!start_is_html(lx)) {
+        const mc_lex_frame_t *top = top_frame_c(lx);
+
+        if (lx->tag == MC_TAG_FONT || (lx->tag == MC_TAG_ANNOTATION_XML && top->ns == NS_MATH)) {
+            lx->tree_pending = 1; /* its attributes decide */
+            return;
+        }
         if (!breaks_out(lx->tag)) {
             foreign_start_tag(lx);
             return;
@@ -513,38 +691,139 @@ static void tree_start_tag(mc_lex_t *lx)
     html_start_tag(lx);
 }
 
-/* An end tag closes the innermost open frame of its name within the
- * current foreign run. Any other HTML end tag ("</div>", "</p>") is taken
- * to close an HTML element around the <svg>, and so the <svg> too: a
- * browser does so whenever that element is open, which in real pages it
- * is. */
+/* What the attributes of a <font> or <annotation-xml> say. */
+typedef struct tree_attrs {
+    mc_tag_id_t tag;
+    int html;     /* the element holds HTML, or breaks out */
+    int encoding; /* an encoding attribute was read (the first counts) */
+} tree_attrs_t;
+
+static int attr_name_is(const char *name, size_t len, const char *want)
+{
+    size_t n = strlen(want);
+
+    if (len != n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ascii_lower((unsigned char)name[i]) != want[i])
+            return 0;
+    }
+    return 1;
+}
+
+static void tree_attr(void *baton, const char *tag, const mc_lex_attr_t *attr)
+{
+    tree_attrs_t *t = baton;
+    const char *name = tag + attr->name;
+    char value[64];
+    size_t n;
+
+    if (t->tag == MC_TAG_FONT) {
+        if (attr_name_is(name, attr->name_len, "color") ||
+            attr_name_is(name, attr->name_len, "face") ||
+            attr_name_is(name, attr->name_len, "size"))
+            t->html = 1;
+        return;
+    }
+    if (t->encoding || !attr_name_is(name, attr->name_len, "encoding"))
+        return;
+    t->encoding = 1;
+    /* the value as the tokenizer gives it: character references decoded */
+    if (mc_charref_decode(tag + attr->value, attr->has_value ? attr->value_len : 0, 1, value,
+                          sizeof(value), &n) != MC_OK)
+        return; /* longer than either name */
+    t->html =
+        attr_name_is(value, n, "text/html") || attr_name_is(value, n, "application/xhtml+xml");
+}
+
+void mc_lex_tree_attrs(mc_lex_t *lx, const char *tag, size_t len)
+{
+    tree_attrs_t t = {lx->tag, 0, 0};
+    mc_lex_tag_shape_t shape;
+
+    if (!lx->tree_pending)
+        return;
+    lx->tree_pending = 0;
+    if (!tag || !mc_lex_tag_walk(tag, len, tree_attr, &t, &shape)) {
+        t.html = 0; /* not known: read as foreign, uncertain */
+        lx->uncertain = 1;
+    }
+    if (lx->tag == MC_TAG_FONT) {
+        if (!t.html) {
+            foreign_start_tag(lx);
+            return;
+        }
+        frames_pop_foreign(lx);
+        html_start_tag(lx);
+        return;
+    }
+    if (!lx->self_closing)
+        frame_push(lx, NS_MATH, t.html ? IP_HTML : IP_ANNOT);
+}
+
+/* An end tag read by the HTML rules (the current node is HTML). */
+static void html_end_tag(mc_lex_t *lx)
+{
+    mc_lex_frame_t *f = top_frame(lx);
+
+    if (lx->tag == MC_TAG_TEMPLATE && lx->template_depth > 0)
+        template_close(lx);
+    else if (f && f->html_open > 0 && lx->tag != MC_TAG_BR) /* "</br>" is a <br> */
+        f->html_open--;
+}
+
 static void tree_end_tag(mc_lex_t *lx)
 {
     unsigned n = lx->nframes;
+    const mc_lex_frame_t *top = top_frame_c(lx);
+    int crossed = 0; /* HTML elements may be open between the frames walked */
 
-    if (mc_lex_foreign(lx)) {
-        /* "</template>" closes the template and the foreign content in it */
-        if (lx->tag == MC_TAG_TEMPLATE && lx->template_depth > 0) {
-            frames_pop_foreign(lx);
-            lx->template_depth--;
+    if (n > 0 && top->html_open == 0 && (lx->tag == MC_TAG_P || lx->tag == MC_TAG_BR)) {
+        /* "</p>" and "</br>" end foreign content as "<p>" does */
+        frames_pop_foreign(lx);
+        return;
+    }
+    if (lx->tag == MC_TAG_TEMPLATE && (n == 0 || top->html_open > 0)) {
+        html_end_tag(lx);
+        return;
+    }
+    /* the foreign-content rules: the innermost foreign element of the name */
+    for (unsigned k = n; k > 0; k--) {
+        if (k == n && top->html_seen)
+            crossed = 1;
+        if (frame_named(&lx->frames[k - 1], lx)) {
+            /* with HTML elements open inside, a browser closes nothing:
+             * unless they are all closed, which the counts cannot tell
+             * for sure ("</div>" closes no <p>). Read as closed, uncertain. */
+            int unsure = crossed || lx->name_len == MC_LEX_NAME_MAX;
+
+            frame_close(lx, k - 1);
+            if (unsure && lx->nframes > 0)
+                lx->uncertain = 1;
             return;
         }
-        for (unsigned k = n; k > 0 && lx->frames[k - 1].kind != F_INTEGRATION; k--) {
-            if (lx->frames[k - 1].tag == lx->tag) {
-                frame_close(lx, k - 1);
-                return;
-            }
-        }
-        if (breaks_out(lx->tag) || lx->tag == MC_TAG_HTML)
-            frames_pop_foreign(lx);
+        if (k > 1 && lx->frames[k - 2].html_seen)
+            crossed = 1;
+    }
+    if (n == 0 || top->html_open > 0) {
+        html_end_tag(lx);
         return;
     }
-    if (n > 0 && lx->frames[n - 1].tag == lx->tag) {
-        frame_close(lx, n - 1);
+    /* The HTML rules take it, with a foreign element current */
+    if (lx->tag == MC_TAG_TEMPLATE && lx->template_depth > 0) {
+        template_close(lx);
         return;
     }
-    if (lx->tag == MC_TAG_TEMPLATE && lx->template_depth > 0)
-        lx->template_depth--;
+    if (lx->tag == MC_TAG_BODY || lx->tag == MC_TAG_HTML)
+        return; /* they close nothing */
+    /* an integration point is special: the end tag stops there, ignored */
+    for (unsigned k = n; k > 0; k--) {
+        if (lx->frames[k - 1].ip != IP_NONE)
+            return;
+    }
+    /* it closes the foreign content if an HTML element of its name is
+     * open around it, else nothing: read on as foreign, uncertain */
+    lx->uncertain = 1;
 }
 
 /* --- the states ---------------------------------------------------------------------- */
@@ -744,7 +1023,8 @@ static mc_lex_event_t tag_done(mc_lex_t *lx, const char *after, int self_closing
         else
             tree_start_tag(lx);
     }
-    return lx->tag_reported || (lx->attr_flag && !lx->end_tag) ? MC_LEX_TAG_END : MC_LEX_MORE;
+    return lx->tag_reported || (lx->attr_flag && !lx->end_tag) || lx->tree_pending ? MC_LEX_TAG_END
+                                                                                   : MC_LEX_MORE;
 }
 
 /* The attribute names that may fetch on any element (SVG's presentation
@@ -973,7 +1253,7 @@ static mc_lex_event_t lex_markup_decl(mc_lex_t *lx)
                 lx->markup_kind = K_COMMENT;
             else if (c == 'D' || c == 'd')
                 lx->markup_kind = K_DOCTYPE;
-            else if (c == '[' && mc_lex_foreign(lx))
+            else if (c == '[' && cdata_allowed(lx))
                 lx->markup_kind = K_CDATA;
             else {
                 goto_state(lx, S_BOGUS);
@@ -1386,6 +1666,8 @@ static mc_lex_event_t lex_step(mc_lex_t *lx)
 
 mc_lex_event_t mc_lex_next(mc_lex_t *lx)
 {
+    if (lx->tree_pending) /* the caller did not say: read as foreign, uncertain */
+        mc_lex_tree_attrs(lx, NULL, 0);
     while (lx->p < lx->end) {
         mc_lex_event_t ev = lex_step(lx);
 

@@ -14,9 +14,13 @@
  * the following bytes are tokenised, as a browser's tree builder would tell
  * its tokenizer: raw text after <script>, <style>, <textarea>, <title>,
  * <xmp>, <iframe>, <noembed>, <noframes>, <plaintext>; foreign content
- * inside <svg> and <math> (CDATA sections, no raw text) with its HTML
- * integration points and breakout tags; <template> depth. The html5lib
- * tokenizer tests run with TREE off, as a bare tokenizer.
+ * inside <svg> and <math> (CDATA sections, no raw text), every open SVG and
+ * MathML element with its namespace, the integration points and breakout
+ * tags of the standard's "parsing main in foreign content"; <template>
+ * depth. The HTML elements around foreign content are not followed: where
+ * a browser's reading hangs on them the lexer reads on as foreign content,
+ * uncertain (mc_lex_uncertain), hiding no markup. The html5lib tokenizer
+ * tests run with TREE off, as a bare tokenizer.
  *
  * Offsets are absolute: bytes since the start of the stream.
  */
@@ -29,8 +33,9 @@
 /* Tag names are kept, lower-cased, up to this length: every name the
  * rewriter or the tree acts on is shorter. */
 #define MC_LEX_NAME_MAX 15
-/* Foreign-content frames followed at once (<svg> in <math> in <svg> ...). */
-#define MC_LEX_FRAMES_MAX 8
+/* Open SVG and MathML elements followed at once (nested elements of one
+ * name share a frame). Past that the lexer keeps reading, uncertain. */
+#define MC_LEX_FRAMES_MAX 32
 
 typedef uint64_t mc_lex_off_t;
 
@@ -74,9 +79,14 @@ typedef enum mc_tag_id {
     MC_TAG_BASE,
     MC_TAG_FRAME,
     MC_TAG_NOSCRIPT,
-    MC_TAG_USE,     /* SVG */
-    MC_TAG_FEIMAGE, /* SVG */
-    MC_TAG_BREAKOUT /* an HTML element that ends foreign content (<div>, <p>, ...) */
+    MC_TAG_USE,            /* SVG */
+    MC_TAG_FEIMAGE,        /* SVG */
+    MC_TAG_FONT,           /* ends foreign content when it has color, face or size */
+    MC_TAG_ANNOTATION_XML, /* MathML: HTML inside, with encoding="text/html" */
+    MC_TAG_MGLYPH,         /* MathML inside <mi> ... <mtext> too, as <malignmark> is */
+    MC_TAG_P,              /* ends foreign content, as "</p>" does */
+    MC_TAG_BR,             /* ends foreign content, as "</br>" does */
+    MC_TAG_BREAKOUT        /* an HTML element that ends foreign content (<div>, <b>, ...) */
 } mc_tag_id_t;
 
 /* A tag id's bit in mc_lex_t.report_mask. */
@@ -116,10 +126,16 @@ typedef enum mc_lex_eof {
     MC_LEX_EOF_DOCTYPE   /* an unfinished doctype */
 } mc_lex_eof_t;
 
+/* One open SVG or MathML element (or several of one name, nested). */
 typedef struct mc_lex_frame {
-    uint8_t kind;   /* frame kinds in html_lex.c */
-    uint8_t tag;    /* mc_tag_id_t of the element that opened it */
-    uint16_t depth; /* nested elements of the same name */
+    uint8_t ns;        /* its namespace (html_lex.c) */
+    uint8_t ip;        /* whether it is an integration point, and which */
+    uint8_t name_len;  /* MC_LEX_NAME_MAX: that long or longer */
+    uint8_t html_open; /* HTML elements open inside this integration point */
+    uint8_t html_seen; /* ... or ever opened there: html_open is a count */
+    uint16_t depth;    /* nested elements of the same name */
+    uint16_t tpl;      /* template_depth when it was opened */
+    char name[MC_LEX_NAME_MAX + 1];
 } mc_lex_frame_t;
 
 typedef struct mc_lex {
@@ -179,6 +195,21 @@ typedef struct mc_lex {
     /* tree: foreign content and templates */
     unsigned nframes;
     mc_lex_frame_t frames[MC_LEX_FRAMES_MAX];
+    /* Where the standard's tree builder would decide by what the lexer
+     * does not follow (the HTML elements open around an <svg>, a stack too
+     * deep), the lexer reads on as foreign content and says it is
+     * uncertain: the tags read may be HTML ones to a browser. Until the
+     * foreign content it reads has ended, it then hides no markup from
+     * its reader: no raw text, no CDATA section (what either reading
+     * makes a tag is read as one). */
+    int uncertain;
+    /* a <frameset> was read as HTML: a browser that took it ignores an
+     * <svg> or <math> after it, one that did not (a body had begun) opens
+     * it; read as opened, uncertain */
+    int frameset;
+    /* the start tag just ended (<font>, <annotation-xml> in foreign
+     * content) changes the tree by its attributes: mc_lex_tree_attrs */
+    int tree_pending;
     unsigned template_depth;
     /* bit K: the template K + 1 deep is a declarative shadow root
      * (<template shadowrootmode>), whose content is live */
@@ -224,6 +255,19 @@ void mc_lex_template_is_live(mc_lex_t *lx);
 
 /* Foreign content (<svg>, <math>) is open, outside an integration point. */
 int mc_lex_foreign(const mc_lex_t *lx);
+
+/* The tags read now may be HTML elements to a browser although the lexer
+ * reads them as foreign (see mc_lex_t.uncertain). */
+int mc_lex_uncertain(const mc_lex_t *lx);
+
+/* When lx->tree_pending after MC_LEX_TAG_END: the whole start tag, TAG[0]
+ * '<' to its '>', whose attributes decide what it does to the tree (a
+ * <font> with color, face or size ends foreign content; an
+ * <annotation-xml> whose encoding is text/html or application/xhtml+xml
+ * holds HTML). TAG NULL when the caller has not kept the bytes: the lexer
+ * reads on as foreign content, uncertain. A caller that does not call it
+ * before mc_lex_next gets the same. */
+void mc_lex_tree_attrs(mc_lex_t *lx, const char *tag, size_t len);
 
 /* What the input's end leaves unfinished; for an unfinished comment
  * *DATA_END is where its data ends. */

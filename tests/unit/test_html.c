@@ -900,6 +900,88 @@ START_TEST(foreign_content_is_read_as_a_browser_reads_it)
 }
 END_TEST
 
+/* Each of IN, rewritten whole and in pieces of every size up to 9 bytes,
+ * leaves no tracker element live: its URL (FBQ or YT) is kept only in a
+ * data-consent-* attribute. */
+#define FBQ "https://connect.facebook.net/en_US/fbevents.js"
+#define YT "https://www.youtube.com/embed/a"
+static void assert_disarmed_in_any_pieces(const char *in)
+{
+    size_t len = strlen(in);
+
+    for (size_t i = 1; i <= 10; i++) {
+        size_t chunk = i < 10 ? i : len;
+        const char *out = rewrite_chunked(in, len, chunk);
+
+        ck_assert_msg(strstr(out, "data-consent=\"marketing\"") != NULL &&
+                          strstr(out, " src=\"https://") == NULL &&
+                          strstr(out, " href=\"https://") == NULL,
+                      "left live (pieces of %zu): %s -> %s", chunk, in, out);
+    }
+}
+
+#define SCRIPT_IN_SVG_LEFT_OPEN                                                                    \
+    "<div><svg></div><script>var a;<g title=\"</script><img>\"></g></script><p>"
+
+START_TEST(html_that_breaks_out_of_foreign_content_is_judged)
+{
+    /* <font> with color, face or size is an HTML element: so is what follows */
+    assert_disarmed_in_any_pieces("<svg><font color=\"red\"><script src=\"" FBQ "\"></script>");
+    assert_disarmed_in_any_pieces("<svg><font SIZE=2><iframe src=\"" YT "\"></iframe>");
+    assert_disarmed_in_any_pieces("<math><font face=x><iframe src=\"" YT "\"></iframe>");
+    /* an HTML integration point */
+    assert_disarmed_in_any_pieces("<math><annotation-xml encoding=\"text/html\"><script src=\"" FBQ
+                                  "\"></script>");
+    assert_disarmed_in_any_pieces(
+        "<math><annotation-xml encoding=\"Application/XHTML+xml\"><iframe src=\"" YT "\">");
+    assert_disarmed_in_any_pieces("<math><mi><iframe src=\"" YT "\"></iframe></mi></math>");
+    /* an SVG <script> inside HTML inside MathML */
+    assert_disarmed_in_any_pieces("<math><mi><svg><script href=\"" FBQ "\"></script>");
+    assert_disarmed_in_any_pieces("<svg><desc><svg><script href=\"" FBQ "\"></script>");
+    /* a <style> or <xmp> that is SVG does not hide a breakout <img> */
+    assert_disarmed_in_any_pieces(
+        "<math><svg><desc><xmp><img src=\"https://www.facebook.com/tr\">");
+    assert_disarmed_in_any_pieces("<svg></div><style><img src=\"https://www.facebook.com/tr\">");
+    /* where the lexer cannot know whether a browser reads HTML or SVG, both
+     * readings are judged */
+    assert_disarmed_in_any_pieces("<div><svg></div><iframe src=\"" YT "\"></iframe>");
+    assert_disarmed_in_any_pieces("<div><svg></div><script src=\"" FBQ "\"></script>");
+    assert_disarmed_in_any_pieces("<div><svg></div><script href=\"" FBQ "\"></script>");
+    assert_disarmed_in_any_pieces("<svg><desc><div></desc><iframe src=\"" YT "\"></iframe>");
+    assert_disarmed_in_any_pieces("<div><svg></div><![CDATA[><iframe src=\"" YT "\">]]>");
+    assert_disarmed_in_any_pieces("<svg><foreignObject><p></div></foreignObject><iframe src=\"" YT
+                                  "\"></iframe>");
+    assert_disarmed_in_any_pieces("<svg><desc><b></i><![CDATA[><style>]]><iframe src=\"" YT "\">");
+    assert_disarmed_in_any_pieces("<div><svg></div><desc><script href=\"" FBQ "\"></script>");
+    /* "</noscript>" inside foreign content ends the <noscript> for a
+     * browser running scripts: it is its real end tag, not escaped */
+    assert_disarmed_in_any_pieces("<noscript><svg></noscript><iframe src=\"" YT "\"></iframe>");
+    assert_contains(rewrite("<noscript><svg></noscript><iframe src=\"" YT "\"></iframe>"),
+                    "<noscript><svg></noscript><iframe data-consent=\"marketing\"");
+    /* a <noscript> that may be HTML (the <svg> may be closed): with
+     * scripts, its content is text to the first "</noscript", which is
+     * escaped where it is no end tag */
+    assert_contains(rewrite("<div><svg></div><noscript><p title=\"</noscript><img src=x>\">"
+                            "</noscript>"),
+                    "<p title=\"&lt;/noscript><img src=x>\"></noscript>");
+    /* so is the raw text of another element the lexer reads as markup */
+    assert_contains(rewrite("<div><svg></div><xmp><p title=\"</xmp><img src=x>\"></xmp>"),
+                    "<xmp><p title=\"&lt;/xmp><img src=x>\"></xmp>");
+    assert_contains(rewrite_chunked(SCRIPT_IN_SVG_LEFT_OPEN, strlen(SCRIPT_IN_SVG_LEFT_OPEN), 3),
+                    "<script>var a;<g title=\"&lt;/script><img>\"></g></script><p>");
+    /* an SVG <script> left open inside ends with it (found by fuzz_html) */
+    assert_unchanged("<div><svg></div><xmp><script>var a</xmp><p>");
+    ck_assert_str_eq(rewrite_chunked("<div><svg></div><xmp><script>var a</xmp><p>", 43, 2),
+                     "<div><svg></div><xmp><script>var a</xmp><p>");
+    assert_contains(rewrite("<div><svg></div><textarea title=\"</textarea>\"></textarea>"),
+                    "<textarea title=\"&lt;/textarea>\"></textarea>");
+    /* what stays foreign stays unjudged as HTML: an SVG <iframe> loads nothing */
+    assert_unchanged("<svg><font><iframe src=\"" YT "\"></iframe></font></svg>");
+    assert_unchanged("<math><annotation-xml encoding=\"text/xml\"><iframe src=\"" YT "\">"
+                     "</iframe></annotation-xml></math>");
+}
+END_TEST
+
 START_TEST(template_content_is_untouched)
 {
     assert_unchanged("<template><iframe src=\"https://www.youtube.com/embed/a\"></iframe>"
@@ -1683,7 +1765,12 @@ START_TEST(tag_names_are_looked_up_exactly)
                  {"ms", MC_TAG_MS},
                  {"mtext", MC_TAG_MTEXT},
                  {"div", MC_TAG_BREAKOUT},
-                 {"p", MC_TAG_BREAKOUT},
+                 {"p", MC_TAG_P},
+                 {"br", MC_TAG_BR},
+                 {"font", MC_TAG_FONT},
+                 {"annotation-xml", MC_TAG_ANNOTATION_XML},
+                 {"mglyph", MC_TAG_MGLYPH},
+                 {"malignmark", MC_TAG_OTHER},
                  {"blockquote", MC_TAG_BREAKOUT},
                  {"h6", MC_TAG_BREAKOUT},
                  {"a", MC_TAG_OTHER},
@@ -1704,10 +1791,10 @@ START_TEST(tag_names_are_looked_up_exactly)
                  {"basefont", MC_TAG_OTHER},
                  {"svgx", MC_TAG_OTHER}};
     static const char *const breakouts[] = {
-        "b",    "big",  "br",    "center", "code", "dd", "div",   "dl",   "dt",      "em",
-        "h1",   "h2",   "h3",    "h4",     "h5",   "hr", "i",     "li",   "listing", "menu",
-        "nobr", "ol",    "pre",    "ruby", "s",  "small", "span", "strong",  "strike",
-        "sub",  "sup",  "table", "tt",     "u",    "ul", "var"};
+        "b",      "big",  "center", "code",  "dd",   "div", "dl",    "dt",   "em",
+        "h1",     "h2",   "h3",     "h4",    "h5",   "hr",  "i",     "li",   "listing",
+        "menu",   "nobr", "ol",     "pre",   "ruby", "s",   "small", "span", "strong",
+        "strike", "sub",  "sup",    "table", "tt",   "u",   "ul",    "var"};
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         ck_assert_msg(mc_tag_lookup(names[i].name, strlen(names[i].name)) == names[i].id, "%s",
@@ -2448,6 +2535,7 @@ Suite *html_suite(void)
     tcase_add_test(syntax, markup_inside_raw_text_is_untouched);
     tcase_add_test(syntax, script_escape_states_end_the_script_where_a_browser_does);
     tcase_add_test(syntax, foreign_content_is_read_as_a_browser_reads_it);
+    tcase_add_test(syntax, html_that_breaks_out_of_foreign_content_is_judged);
     tcase_add_test(syntax, template_content_is_untouched);
     tcase_add_test(syntax, plaintext_runs_to_the_end);
     tcase_add_test(syntax, stray_lt_and_odd_markup_pass);

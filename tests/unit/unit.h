@@ -13,6 +13,7 @@ Suite *decision_suite(void);
 Suite *chain_suite(void);
 Suite *lang_suite(void);
 Suite *html_suite(void);
+Suite *html_tree_suite(void);
 Suite *locale_suite(void);
 Suite *banner_suite(void);
 Suite *declaration_suite(void);
