@@ -2106,6 +2106,20 @@ static action_t judge_tag(mc_html_t *h, mc_tag_id_t tag, int foreign, mc_lex_off
     if (el.tag == MC_TAG_TEMPLATE && (has(&el, A_SHADOWROOTMODE) || has(&el, A_SHADOWROOT)))
         mc_lex_template_is_live(&h->lex);
     act = decide(h, &el, &v);
+    /* read as SVG (it has an href), it may still be an HTML element to a
+     * browser, which fetches its src: that is judged too */
+    if (foreign == FOREIGN_EITHER && el.foreign && has(&el, A_SRC) && !has(&el, A_CONSENT) &&
+        (act == ACT_NONE || act == ACT_NEUTRALISE)) {
+        size_t n;
+        const char *src = value_decoded(h, &el, A_SRC, &n);
+        mc_catmask_t cats = refused_mask(h, url_category(h, src, n));
+
+        if (cats) {
+            v.refused |= cats;
+            v.attrs |= BIT(A_SRC);
+            act = ACT_NEUTRALISE;
+        }
+    }
     if (el.tag == MC_TAG_BASE && h->ns_depth > 0 && has(&el, A_HREF) && !has(&el, A_CONSENT)) {
         /* a base only a browser without scripts reads: the two readings of
          * the page would resolve its URLs apart. No reading gets it. */

@@ -953,6 +953,11 @@ START_TEST(html_that_breaks_out_of_foreign_content_is_judged)
                                   "\"></iframe>");
     assert_disarmed_in_any_pieces("<svg><desc><b></i><![CDATA[><style>]]><iframe src=\"" YT "\">");
     assert_disarmed_in_any_pieces("<div><svg></div><desc><script href=\"" FBQ "\"></script>");
+    /* an element with both: SVG fetches its href, HTML its src */
+    assert_disarmed_in_any_pieces("<div><svg></div><script href=\"/app.js\" src=\"" FBQ
+                                  "\"></script>");
+    assert_disarmed_in_any_pieces(
+        "<div><svg></div><image href=\"/a.png\" src=\"https://www.facebook.com/tr\">");
     /* "</noscript>" inside foreign content ends the <noscript> for a
      * browser running scripts: it is its real end tag, not escaped */
     assert_disarmed_in_any_pieces("<noscript><svg></noscript><iframe src=\"" YT "\"></iframe>");
