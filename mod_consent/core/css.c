@@ -16,15 +16,29 @@
 
 /* --- bytes ------------------------------------------------------------------------ */
 
+/* A stream's window (mc_css_stream_feed) is not the whole sheet: reading
+ * past its end sets *STARVED, and the token being read waits for more. */
 typedef struct css_src {
     const unsigned char *s;
     size_t n;
+    int final;    /* N is the end of the CSS */
+    int *starved; /* set when a read went past N and N is not the end */
 } css_src_t;
+
+/* Whether I is past the input; every look at the end goes through here. */
+static int at_end(const css_src_t *src, size_t i)
+{
+    if (i < src->n)
+        return 0;
+    if (!src->final)
+        *src->starved = 1;
+    return 1;
+}
 
 /* The byte at I, or -1 past the end: every lookahead goes through here. */
 static int ch(const css_src_t *src, size_t i)
 {
-    return i < src->n ? src->s[i] : -1;
+    return at_end(src, i) ? -1 : src->s[i];
 }
 
 static int is_newline(int c)
@@ -158,7 +172,7 @@ static void put_escape(sink_t *out, const css_src_t *src, size_t *i)
     uint32_t cp = 0;
     size_t k = 0;
 
-    if (at >= src->n) {
+    if (at_end(src, at)) {
         put_code_point(out, 0xFFFD);
         return;
     }
@@ -256,7 +270,7 @@ static size_t skip_comments(const css_src_t *src, size_t i)
 {
     while (ch(src, i) == '/' && ch(src, i + 1) == '*') {
         i += 2;
-        while (i < src->n && !(ch(src, i) == '*' && ch(src, i + 1) == '/'))
+        while (!at_end(src, i) && !(ch(src, i) == '*' && ch(src, i + 1) == '/'))
             i++;
         i = i < src->n ? i + 2 : src->n;
     }
@@ -270,7 +284,7 @@ static tok_t consume_string(const css_src_t *src, size_t start)
     tok_t t = make_tok(T_STRING, start, src->n);
 
     t.a = i;
-    while (i < src->n) {
+    while (!at_end(src, i)) {
         int c = ch(src, i);
         if (c == quote) {
             t.b = i;
@@ -283,7 +297,7 @@ static tok_t consume_string(const css_src_t *src, size_t start)
             return t;
         }
         if (c == '\\') {
-            if (i + 1 >= src->n)
+            if (at_end(src, i + 1))
                 i++;
             else if (is_newline(ch(src, i + 1)))
                 i += 1 + ws_len(src, i + 1);
@@ -300,7 +314,7 @@ static tok_t consume_string(const css_src_t *src, size_t start)
 /* The rest of a bad url, up to and with its ")". */
 static size_t skip_bad_url(const css_src_t *src, size_t i)
 {
-    while (i < src->n) {
+    while (!at_end(src, i)) {
         if (ch(src, i) == ')')
             return i + 1;
         if (valid_escape(src, i))
@@ -554,61 +568,57 @@ typedef struct scanner {
     mc_css_ref_fn *fn;
     void *baton;
     int stopped;
-    unsigned char levels[MC_CSS_MAX_DEPTH / 4];
-    size_t depth;           /* levels held in LEVELS */
-    size_t overflow;        /* levels beyond those, whose closers are not known */
-    int overflow_image_set; /* an image-set() opened among those */
-    int after_import;       /* the last solid token was "@import" */
-    size_t custom_depth;    /* 1 + the depth of the custom property being read, or 0 */
+    int starved;        /* a token read past the window (src.starved) */
+    mc_css_state_t *st; /* what lasts from token to token */
 } scanner_t;
 
 static size_t total_depth(const scanner_t *sc)
 {
-    return sc->depth + sc->overflow;
+    return sc->st->depth + sc->st->overflow;
 }
 
 static int level_at(const scanner_t *sc, size_t d)
 {
-    return (sc->levels[d / 4] >> ((d % 4) * 2)) & 3;
+    return (sc->st->levels[d / 4] >> ((d % 4) * 2)) & 3;
 }
 
 static void push_level(scanner_t *sc, int level)
 {
-    if (sc->depth < MC_CSS_MAX_DEPTH && sc->overflow == 0) {
-        size_t d = sc->depth++;
-        sc->levels[d / 4] = (unsigned char)((sc->levels[d / 4] & ~(3u << ((d % 4) * 2))) |
+    if (sc->st->depth < MC_CSS_MAX_DEPTH && sc->st->overflow == 0) {
+        size_t d = sc->st->depth++;
+        sc->st->levels[d / 4] = (unsigned char)((sc->st->levels[d / 4] & ~(3u << ((d % 4) * 2))) |
                                             ((unsigned)level << ((d % 4) * 2)));
         return;
     }
-    sc->overflow++;
+    sc->st->overflow++;
     if (level == LEVEL_IMAGE_SET)
-        sc->overflow_image_set = 1;
+        sc->st->overflow_image_set = 1;
 }
 
 static void close_block(scanner_t *sc, int bracket)
 {
     int level;
 
-    if (sc->overflow > 0) {
+    if (sc->st->overflow > 0) {
         /* past the tracked depth any closer closes a level */
-        if (--sc->overflow == 0)
-            sc->overflow_image_set = 0;
-    } else if (sc->depth > 0) {
-        level = level_at(sc, sc->depth - 1);
+        if (--sc->st->overflow == 0)
+            sc->st->overflow_image_set = 0;
+    } else if (sc->st->depth > 0) {
+        level = level_at(sc, sc->st->depth - 1);
         if ((bracket == ')' && (level == LEVEL_PAREN || level == LEVEL_IMAGE_SET)) ||
             (bracket == ']' && level == LEVEL_SQUARE) || (bracket == '}' && level == LEVEL_CURLY))
-            sc->depth--;
+            sc->st->depth--;
         /* otherwise a stray closer, as the spec reads it: kept as a token */
     }
-    if (sc->custom_depth > total_depth(sc) + 1)
-        sc->custom_depth = 0;
+    if (sc->st->custom_depth > total_depth(sc) + 1)
+        sc->st->custom_depth = 0;
 }
 
 static int in_image_set(const scanner_t *sc)
 {
-    if (sc->overflow > 0)
-        return sc->overflow_image_set;
-    return sc->depth > 0 && level_at(sc, sc->depth - 1) == LEVEL_IMAGE_SET;
+    if (sc->st->overflow > 0)
+        return sc->st->overflow_image_set;
+    return sc->st->depth > 0 && level_at(sc, sc->st->depth - 1) == LEVEL_IMAGE_SET;
 }
 
 /* Drops C0 controls and spaces at both ends and tab, LF and CR anywhere,
@@ -628,6 +638,30 @@ static size_t url_clean(char *u, size_t len)
     return k;
 }
 
+/* Whether the decoded URL U[0..LEN) (maybe only its beginning) is a data:
+ * URL, read as url_clean leaves it: fetched from nowhere. */
+static int is_data_url(const char *u, size_t len)
+{
+    static const char scheme[] = "data:";
+    size_t i = 0, k = 0;
+
+    if (u == NULL)
+        return 0;
+    while (i < len && (unsigned char)u[i] <= 0x20)
+        i++;
+    for (; i < len && k < sizeof(scheme) - 1; i++) {
+        char c = u[i];
+
+        if (c == '\t' || c == '\n' || c == '\r')
+            continue;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != scheme[k++])
+            return 0;
+    }
+    return k == sizeof(scheme) - 1;
+}
+
 /* Decodes the value of T (a string or url token) into the scratch buffer. */
 static void decode_value(scanner_t *sc, const tok_t *t)
 {
@@ -644,7 +678,7 @@ static void decode_value(scanner_t *sc, const tok_t *t)
             i++;
         } else if (t->type == T_STRING && is_newline(ch(src, i + 1))) {
             i += 1 + ws_len(src, i + 1); /* a line continuation */
-        } else if (t->type == T_STRING && i + 1 >= src->n) {
+        } else if (t->type == T_STRING && at_end(src, i + 1)) {
             i++; /* a backslash at the very end of a string is dropped */
         } else {
             i++;
@@ -658,10 +692,13 @@ static void report(scanner_t *sc, mc_css_ref_kind_t kind, size_t start, size_t e
 {
     mc_css_ref_t ref;
 
+    if (sc->starved) /* the token waits for the next window */
+        return;
     decode_value(sc, value);
     ref.kind = kind;
     ref.start = start;
     ref.end = end;
+    ref.data = is_data_url(sc->scratch.buf, sc->scratch.len);
     put(&sc->scratch, "", 1); /* room for the terminator */
     if (sc->scratch.full) {
         ref.url = NULL;
@@ -718,12 +755,12 @@ static void on_ident(scanner_t *sc, const tok_t *t)
 {
     name_buf_t nb;
 
-    if (sc->custom_depth != 0 || next_solid(&sc->src, t->end).type != T_COLON)
+    if (sc->st->custom_depth != 0 || next_solid(&sc->src, t->end).type != T_COLON)
         return;
     /* "--" may be written with escapes: look at the decoded name */
     nb = tok_name(&sc->src, t);
     if (nb.len >= 2 && nb.buf[0] == '-' && nb.buf[1] == '-')
-        sc->custom_depth = total_depth(sc) + 1;
+        sc->st->custom_depth = total_depth(sc) + 1;
 }
 
 static void on_string(scanner_t *sc, const tok_t *t, int after_import)
@@ -732,61 +769,115 @@ static void on_string(scanner_t *sc, const tok_t *t, int after_import)
         report(sc, MC_CSS_IMPORT, t->start, t->end, t);
     else if (in_image_set(sc))
         report(sc, MC_CSS_IMAGE_SET, t->start, t->end, t);
-    else if (sc->custom_depth != 0)
+    else if (sc->st->custom_depth != 0)
         report(sc, MC_CSS_VAR_STRING, t->start, t->end, t);
+}
+
+/* The scalars of the state, which one token may change (it opens or closes
+ * at most one level, whose bits lie past the depth before it). */
+typedef struct marks {
+    size_t depth, overflow, custom_depth;
+    int overflow_image_set, after_import;
+} marks_t;
+
+static marks_t marks_of(const mc_css_state_t *st)
+{
+    marks_t m = {st->depth, st->overflow, st->custom_depth, st->overflow_image_set,
+                 st->after_import};
+    return m;
+}
+
+static void marks_restore(mc_css_state_t *st, const marks_t *m)
+{
+    st->depth = m->depth;
+    st->overflow = m->overflow;
+    st->custom_depth = m->custom_depth;
+    st->overflow_image_set = m->overflow_image_set;
+    st->after_import = m->after_import;
+}
+
+/* Reads tokens from POS until the input ends or the callback stops the
+ * scan; returns where reading stopped. When the input is not final, a
+ * token that reads past it is left unread, the state as before it, and
+ * its start (or that of the comments before it) is returned. */
+static size_t run(scanner_t *sc, size_t pos)
+{
+    while (!sc->stopped) {
+        marks_t saved = marks_of(sc->st);
+        size_t at = skip_comments(&sc->src, pos);
+        tok_t t;
+        int after_import = sc->st->after_import;
+
+        if (sc->starved)
+            return pos;
+        t = next_token(&sc->src, at);
+        if (sc->starved)
+            return at;
+        if (t.type == T_EOF)
+            return t.end;
+        pos = t.end;
+        if (t.type == T_WS)
+            continue;
+        sc->st->after_import = 0;
+        switch (t.type) {
+        case T_URL:
+            report(sc, after_import ? MC_CSS_IMPORT : MC_CSS_URL, t.start, t.end, &t);
+            break;
+        case T_STRING: on_string(sc, &t, after_import); break;
+        case T_FUNCTION: pos = on_function(sc, &t, after_import); break;
+        case T_AT: {
+            name_buf_t nb = tok_name(&sc->src, &t);
+            sc->st->after_import = name_is(&nb, "import");
+            break;
+        }
+        case T_IDENT: on_ident(sc, &t); break;
+        case T_OPEN:
+            push_level(sc, t.bracket == '('   ? LEVEL_PAREN
+                           : t.bracket == '[' ? LEVEL_SQUARE
+                                              : LEVEL_CURLY);
+            break;
+        case T_CLOSE: close_block(sc, t.bracket); break;
+        case T_SEMICOLON:
+            if (sc->st->custom_depth == total_depth(sc) + 1)
+                sc->st->custom_depth = 0;
+            break;
+        default: break;
+        }
+        if (sc->starved) {
+            marks_restore(sc->st, &saved);
+            return at;
+        }
+    }
+    return pos;
+}
+
+static void scanner_init(scanner_t *sc, mc_css_state_t *st, const char *css, size_t n,
+                         int final, char *scratch, size_t scratch_cap, mc_css_ref_fn *fn,
+                         void *baton)
+{
+    memset(sc, 0, sizeof(*sc));
+    sc->src.s = (const unsigned char *)css;
+    sc->src.n = n;
+    sc->src.final = final;
+    sc->src.starved = &sc->starved;
+    sc->scratch.buf = scratch;
+    sc->scratch.cap = scratch == NULL ? 0 : scratch_cap;
+    sc->fn = fn;
+    sc->baton = baton;
+    sc->st = st;
 }
 
 mc_status_t mc_css_scan(const char *css, size_t n, char *scratch, size_t scratch_cap,
                         mc_css_ref_fn *fn, void *baton)
 {
     scanner_t sc;
-    size_t pos = 0;
+    mc_css_state_t st;
 
     if ((css == NULL && n > 0) || fn == NULL)
         return MC_EINVAL;
-    memset(&sc, 0, sizeof(sc));
-    sc.src.s = (const unsigned char *)css;
-    sc.src.n = n;
-    sc.scratch.buf = scratch;
-    sc.scratch.cap = scratch == NULL ? 0 : scratch_cap;
-    sc.fn = fn;
-    sc.baton = baton;
-
-    while (!sc.stopped) {
-        tok_t t = next_token(&sc.src, pos);
-        int after_import = sc.after_import;
-
-        if (t.type == T_EOF)
-            break;
-        pos = t.end;
-        if (t.type == T_WS)
-            continue;
-        sc.after_import = 0;
-        switch (t.type) {
-        case T_URL:
-            report(&sc, after_import ? MC_CSS_IMPORT : MC_CSS_URL, t.start, t.end, &t);
-            break;
-        case T_STRING: on_string(&sc, &t, after_import); break;
-        case T_FUNCTION: pos = on_function(&sc, &t, after_import); break;
-        case T_AT: {
-            name_buf_t nb = tok_name(&sc.src, &t);
-            sc.after_import = name_is(&nb, "import");
-            break;
-        }
-        case T_IDENT: on_ident(&sc, &t); break;
-        case T_OPEN:
-            push_level(&sc, t.bracket == '('   ? LEVEL_PAREN
-                            : t.bracket == '[' ? LEVEL_SQUARE
-                                               : LEVEL_CURLY);
-            break;
-        case T_CLOSE: close_block(&sc, t.bracket); break;
-        case T_SEMICOLON:
-            if (sc.custom_depth == total_depth(&sc) + 1)
-                sc.custom_depth = 0;
-            break;
-        default: break;
-        }
-    }
+    memset(&st, 0, sizeof(st));
+    scanner_init(&sc, &st, css, n, 1, scratch, scratch_cap, fn, baton);
+    run(&sc, 0);
     return MC_OK;
 }
 
@@ -796,14 +887,23 @@ typedef struct neutraliser {
     const char *css;
     mc_css_keep_fn *keep;
     void *baton;
-    char *out;
+    char *out; /* into OUT[0..CAP), or through WRITE when it is set */
     size_t cap, len;
+    mc_css_write_fn *write;
+    void *write_baton;
     size_t copied; /* CSS before this is written */
     mc_status_t status;
 } neutraliser_t;
 
 static int emit(neutraliser_t *nz, const char *p, size_t k)
 {
+    if (nz->write) {
+        if (k > 0 && nz->write(nz->write_baton, p, k) != 0) {
+            nz->status = MC_EIO;
+            return -1;
+        }
+        return 0;
+    }
     if (k > nz->cap - nz->len) {
         nz->status = MC_ELIMIT;
         return -1;
@@ -882,4 +982,243 @@ const char *mc_css_ref_kind_str(mc_css_ref_kind_t kind)
     case MC_CSS_VAR_STRING: return "var-string";
     }
     return "unknown";
+}
+
+/* --- the stream ------------------------------------------------------------------------ */
+
+enum { SKIP_NONE = 0, SKIP_COMMENT, SKIP_URL, SKIP_STRING };
+
+/* Where a skipped escape stands (mc_css_stream_t.escaped). */
+enum { ESC_NONE = 0, ESC_BACKSLASH, ESC_HEX1, ESC_HEX6 = ESC_HEX1 + 5, ESC_CR };
+
+void mc_css_stream_init(mc_css_stream_t *cs, char *window, size_t cap)
+{
+    memset(cs, 0, sizeof(*cs));
+    cs->win = window;
+    cs->cap = cap;
+}
+
+/* One byte C of a skipped string or url token, as escapes read it: returns
+ * 1 when C is taken by an escape, 0 when it is the token's own. */
+static int escape_step(mc_css_stream_t *cs, unsigned char c)
+{
+    int e = cs->escaped;
+
+    cs->escaped = ESC_NONE;
+    if (e == ESC_BACKSLASH) {
+        if (mc_ascii_hex_value(c) >= 0)
+            cs->escaped = ESC_HEX1;
+        else if (c == '\r' && cs->skip == SKIP_STRING) /* a line continuation */
+            cs->escaped = ESC_CR;
+        else if (is_newline(c) && cs->skip != SKIP_STRING)
+            return 0; /* no escape in a url: the newline is the token's */
+        return 1;
+    }
+    if (e >= ESC_HEX1 && e <= ESC_HEX6) {
+        if (mc_ascii_hex_value(c) >= 0 && e < ESC_HEX6) {
+            cs->escaped = e + 1;
+            return 1;
+        }
+        if (c == '\r')
+            cs->escaped = ESC_CR;
+        if (is_ws(c)) /* one whitespace ends the escape */
+            return 1;
+    } else if (e == ESC_CR && c == '\n') {
+        return 1;
+    }
+    if (c == '\\') {
+        cs->escaped = ESC_BACKSLASH;
+        return 1;
+    }
+    return 0;
+}
+
+/* The window starts inside something long that fetches nothing: passes
+ * over it from POS and returns where it ends, or where the window's bytes
+ * run out (a comment keeps its last byte, which may begin its end). */
+static size_t skip_step(mc_css_stream_t *cs, size_t pos, int last)
+{
+    const unsigned char *w = (const unsigned char *)cs->win;
+    size_t n = cs->len;
+
+    if (cs->skip == SKIP_COMMENT) {
+        for (; pos + 1 < n; pos++) {
+            if (w[pos] == '*' && w[pos + 1] == '/') {
+                cs->skip = SKIP_NONE;
+                return pos + 2;
+            }
+        }
+        if (!last)
+            return pos;
+    } else {
+        for (; pos < n; pos++) {
+            if (escape_step(cs, w[pos]))
+                continue;
+            if (cs->skip == SKIP_URL && w[pos] == ')') {
+                cs->skip = SKIP_NONE;
+                return pos + 1;
+            }
+            if (cs->skip == SKIP_STRING && w[pos] == cs->quote) {
+                cs->skip = SKIP_NONE;
+                return pos + 1;
+            }
+            if (cs->skip == SKIP_STRING && is_newline(w[pos])) {
+                cs->skip = SKIP_NONE; /* a bad string: the newline is not its */
+                return pos;
+            }
+        }
+        if (!last)
+            return n;
+    }
+    cs->skip = SKIP_NONE;
+    cs->escaped = ESC_NONE;
+    return n;
+}
+
+/* Whether the URL that begins at I of the window is a data: URL, from its
+ * first bytes decoded. */
+static int window_data_url(const css_src_t *src, size_t i, int quote)
+{
+    char buf[32];
+    sink_t out = {buf, sizeof(buf), 0, 0};
+
+    while (!at_end(src, i) && !out.full && ch(src, i) != quote && ch(src, i) != ')') {
+        if (ch(src, i) == '\\') {
+            i++;
+            put_escape(&out, src, &i);
+        } else {
+            put_byte(&out, ch(src, i));
+            i++;
+        }
+    }
+    return is_data_url(buf, out.len);
+}
+
+/* The full window's first token cannot end inside it. When it is a
+ * comment, whitespace or a data: URL, writes nothing yet but returns how
+ * many of its first bytes to write as they are, the stream set to skip
+ * what follows; 0 when it is none of those. */
+static size_t stall(mc_css_stream_t *cs, scanner_t *sc)
+{
+    const css_src_t *src = &sc->src;
+    size_t i, j;
+    tok_t t;
+    name_buf_t nb;
+    int c;
+
+    if (ch(src, 0) == '/' && ch(src, 1) == '*') {
+        cs->skip = SKIP_COMMENT;
+        return 2;
+    }
+    if (is_ws(ch(src, 0)))
+        return cs->len - 1; /* the last byte may be a CR before a LF */
+    i = skip_ident(src, 0);
+    if (i == 0 || sc->starved || ch(src, i) != '(')
+        return 0;
+    t = make_tok(T_FUNCTION, 0, i);
+    nb = tok_name(src, &t);
+    j = i + 1;
+    while (ws_len(src, j))
+        j += ws_len(src, j);
+    c = ch(src, j);
+    if (sc->starved)
+        return 0;
+    if ((c == '"' || c == '\'') && (name_is(&nb, "url") || name_is(&nb, "src")) &&
+        window_data_url(src, j + 1, c)) {
+        /* as string_function reads it: the block stays open until ")" */
+        push_level(sc, LEVEL_PAREN);
+        sc->st->after_import = 0;
+        cs->skip = SKIP_STRING;
+        cs->quote = c;
+        return j + 1;
+    }
+    if (c != '"' && c != '\'' && name_is(&nb, "url") && window_data_url(src, j, -1)) {
+        sc->st->after_import = 0;
+        cs->skip = SKIP_URL;
+        return j;
+    }
+    return 0;
+}
+
+/* Writes what the window settles; returns how many of its bytes that is
+ * (all of them when LAST). */
+static size_t stream_window(mc_css_stream_t *cs, int last, neutraliser_t *nz, char *scratch,
+                            size_t scratch_cap)
+{
+    size_t pos = 0;
+    scanner_t sc;
+
+    nz->css = cs->win;
+    for (;;) {
+        size_t at;
+
+        if (cs->skip != SKIP_NONE) {
+            at = skip_step(cs, pos, last);
+            if (emit(nz, cs->win + pos, at - pos) != 0 || cs->skip != SKIP_NONE)
+                return at;
+            pos = at;
+        }
+        scanner_init(&sc, &cs->state, cs->win, cs->len, last, scratch, scratch_cap,
+                     neutralise_ref, nz);
+        nz->copied = pos;
+        at = run(&sc, pos);
+        if (nz->status != MC_OK || emit(nz, cs->win + nz->copied, at - nz->copied) != 0)
+            return at;
+        if (last || at > 0)
+            return at;
+        /* nothing settles in a full window */
+        scanner_init(&sc, &cs->state, cs->win, cs->len, 0, NULL, 0, neutralise_ref, nz);
+        at = stall(cs, &sc);
+        if (at == 0) {
+            cs->skip = SKIP_NONE;
+            cs->failed = 1;
+            return 0;
+        }
+        if (emit(nz, cs->win, at) != 0)
+            return at;
+        pos = at;
+    }
+}
+
+mc_status_t mc_css_stream_feed(mc_css_stream_t *cs, const char *css, size_t n, int final,
+                               char *scratch, size_t scratch_cap, mc_css_keep_fn *keep,
+                               void *keep_baton, mc_css_write_fn *write, void *write_baton,
+                               size_t *taken)
+{
+    neutraliser_t nz;
+    size_t in = 0;
+
+    *taken = 0;
+    if (cs == NULL || (css == NULL && n > 0) || keep == NULL || write == NULL || cs->cap < 64)
+        return MC_EINVAL;
+    if (cs->failed)
+        return MC_ELIMIT;
+    memset(&nz, 0, sizeof(nz));
+    nz.keep = keep;
+    nz.baton = keep_baton;
+    nz.write = write;
+    nz.write_baton = write_baton;
+    for (;;) {
+        size_t k = cs->cap - cs->len < n - in ? cs->cap - cs->len : n - in;
+        int last = final && in + k == n;
+        size_t done;
+
+        if (k > 0)
+            memcpy(cs->win + cs->len, css + in, k);
+        cs->len += k;
+        in += k;
+        if (cs->len < cs->cap && !last)
+            return MC_OK; /* the window waits to be full */
+        done = stream_window(cs, last, &nz, scratch, scratch_cap);
+        if (nz.status != MC_OK)
+            return nz.status;
+        if (cs->failed) {
+            *taken = in;
+            return MC_ELIMIT;
+        }
+        memmove(cs->win, cs->win + done, cs->len - done);
+        cs->len -= done;
+        if (last)
+            return MC_OK;
+    }
 }

@@ -57,6 +57,9 @@ typedef struct mc_css_ref {
      * there with its terminator. */
     const char *url;
     size_t url_len;
+    /* The URL is a data: URL, which fetches nothing (known when URL is
+     * NULL too, from the part that fitted). */
+    int data;
 } mc_css_ref_t;
 
 /* Calls FN for each URL reference in CSS[0..N), in order; the references do
@@ -82,6 +85,57 @@ typedef int mc_css_keep_fn(void *baton, const mc_css_ref_t *ref);
 mc_status_t mc_css_neutralise(const char *css, size_t n, char *scratch, size_t scratch_cap,
                               mc_css_keep_fn *keep, void *baton, char *out, size_t cap,
                               size_t *out_len);
+
+/* --- a style sheet too long to hold: read as it streams ------------------------------
+ *
+ * mc_css_stream_feed gives the same bytes as mc_css_neutralise over the
+ * whole sheet, written as they are settled: the stream keeps a window of
+ * the bytes whose tokens are not complete yet (a token is read again when
+ * the next bytes arrive) and, between windows, the scanner's state. A
+ * token longer than the window is read on without being held when it
+ * cannot fetch anything — a comment, whitespace, a url() or url("...")/
+ * src("...") whose URL is a data: URL — and is otherwise the stream's end:
+ * MC_ELIMIT, and what the stream did not write is the caller's to make
+ * harmless. */
+
+/* What the scanner carries from one token to the next. */
+typedef struct mc_css_state {
+    unsigned char levels[MC_CSS_MAX_DEPTH / 4]; /* each open block, two bits */
+    size_t depth;           /* levels held in LEVELS */
+    size_t overflow;        /* levels beyond those, whose closers are not known */
+    int overflow_image_set; /* an image-set() opened among those */
+    int after_import;       /* the last solid token was "@import" */
+    size_t custom_depth;    /* 1 + the depth of the custom property being read, or 0 */
+} mc_css_state_t;
+
+typedef struct mc_css_stream {
+    mc_css_state_t state;
+    char *win; /* the window: bytes read, not yet written */
+    size_t cap, len;
+    int skip;    /* the window starts inside a long comment, url or string */
+    int quote;   /* the string's quote, while skipping one */
+    int escaped; /* the last byte skipped was an escaping backslash */
+    int failed;  /* a token outgrew the window: nothing more is read */
+} mc_css_stream_t;
+
+/* Where the stream's output goes, in order; non-zero stops the stream
+ * (mc_css_stream_feed then returns MC_EIO). */
+typedef int mc_css_write_fn(void *baton, const char *data, size_t len);
+
+/* Starts a stream with WINDOW[0..CAP) as its window (CAP >= 64). */
+void mc_css_stream_init(mc_css_stream_t *cs, char *window, size_t cap);
+
+/* Reads CSS[0..N), the next bytes of the sheet, and writes through WRITE
+ * every byte now settled, each reference for which KEEP returns 0 replaced
+ * as mc_css_neutralise does. FINAL: these are the sheet's last bytes;
+ * everything is written. Returns MC_OK; MC_ELIMIT when a token outgrew the
+ * window: the window's bytes (cs->win, cs->len) and CSS[*TAKEN..N) are
+ * not written, and later calls return MC_ELIMIT at once (*TAKEN = 0);
+ * MC_EIO when WRITE failed. */
+mc_status_t mc_css_stream_feed(mc_css_stream_t *cs, const char *css, size_t n, int final,
+                               char *scratch, size_t scratch_cap, mc_css_keep_fn *keep,
+                               void *keep_baton, mc_css_write_fn *write, void *write_baton,
+                               size_t *taken);
 
 /* A name for logging and tests ("url", "import", "image-set", "src", "var-string"). */
 const char *mc_css_ref_kind_str(mc_css_ref_kind_t kind);

@@ -373,6 +373,13 @@ struct mc_html {
     char *css_out; /* a neutralised style attribute or sheet, made on first use */
     size_t css_out_cap;
     size_t css_out_len;
+    /* An HTML <style> too long to hold streams through SHEET (made on first
+     * use) from its cap to its end tag. */
+    mc_css_stream_t *sheet;
+    int sheet_on;
+    int sheet_blind;            /* it outgrew the stream: the rest goes in a template */
+    mc_catmask_t sheet_refused; /* what the stream disarmed */
+    mc_catmask_t sheet_marker;  /* to mark after its end tag */
     char *out;
     size_t out_len;
     mc_html_stats_t stats;
@@ -1120,13 +1127,18 @@ typedef struct css_judge {
     mc_catmask_t refused;
 } css_judge_t;
 
+static mc_catmask_t refused_all(mc_html_t *h);
+
 static int css_ref_kept(void *baton, const mc_css_ref_t *ref)
 {
     css_judge_t *j = baton;
     mc_catmask_t m;
 
-    if (!ref->url) /* too long to read: it could reach anything */
-        return 0;
+    if (!ref->url) { /* too long to read: unless it is data, it could reach anything */
+        if (!ref->data)
+            j->refused |= refused_all(j->h);
+        return ref->data;
+    }
     m = refused_mask(j->h, url_category(j->h, ref->url, ref->url_len));
     j->refused |= m;
     return m == 0;
@@ -2018,15 +2030,116 @@ static void oversized_tag(mc_html_t *h)
     release(h, 1);
 }
 
+/* --- a style sheet too long to hold -------------------------------------------------
+ *
+ * A page's own CSS is often longer than the cap. From the cap on, an HTML
+ * <style>'s text streams through a CSS reader (mc_css_stream_feed) that
+ * disarms the refused URLs as the whole sheet would have them, holding
+ * only a window of bytes whose tokens are not complete. What it cannot
+ * read within the window and may fetch fails closed: from there on the
+ * sheet is ended and its rest sent inside a <template>. Either way the
+ * original sheet can only come with a new page load: an empty
+ * <template data-consent-reload> after the sheet asks consent.js for one
+ * once what it disarmed is granted. */
+
+/* The bytes of the sheet's text that may be the start of its end tag
+ * ("</style" and the byte that decides it) are read only when they are not. */
+#define SHEET_TAIL 16
+
+static int sheet_write(void *baton, const char *data, size_t len)
+{
+    out_put(baton, data, len);
+    return 0;
+}
+
+static void sheet_feed(mc_html_t *h, const char *p, size_t n, int final)
+{
+    css_judge_t judge = {h, 0};
+    size_t taken;
+    mc_status_t st;
+
+    if (h->sheet_blind) {
+        out_put(h, p, n);
+        return;
+    }
+    st = mc_css_stream_feed(h->sheet, p, n, final, h->css_scratch, DECODED_MAX, css_ref_kept,
+                            &judge, sheet_write, h, &taken);
+    h->sheet_refused |= judge.refused;
+    if (st == MC_OK)
+        return;
+    /* a token longer than the window that may fetch: the sheet ends here
+     * and the rest is text in an inert copy */
+    out_str(h, "</style><template");
+    write_categories(h, refused_all(h));
+    out_str(h, " data-consent-reload=\"\"><style>");
+    out_put(h, h->sheet->win, h->sheet->len);
+    out_put(h, p + taken, n - taken);
+    h->sheet_blind = 1;
+    h->close_template = MC_TAG_STYLE;
+    h->stats.neutralised++;
+    h->stats.refused |= refused_all(h);
+}
+
+/* Reads the sheet's bytes before OFF not sent yet: the carry's, then the
+ * chunk's. */
+static void sheet_feed_until(mc_html_t *h, mc_lex_off_t off)
+{
+    if (off <= h->out_off)
+        return;
+    if (h->carry_len > 0) {
+        size_t n = (size_t)((off < carry_end(h) ? off : carry_end(h)) - h->out_off);
+
+        sheet_feed(h, h->carry, n, 0);
+        carry_drop(h, n);
+    }
+    if (off > h->out_off) {
+        sheet_feed(h, h->chunk + (h->out_off - h->chunk_off), (size_t)(off - h->out_off), 0);
+        h->out_off = off;
+    }
+}
+
+/* The held <style>'s text outgrew the cap: its start tag goes out as it
+ * is, and its text streams from here. */
+static void sheet_start(mc_html_t *h)
+{
+    if (!h->sheet) {
+        size_t window = h->inline_max > 4096 ? h->inline_max : 4096;
+
+        h->sheet = apr_palloc(h->pool, sizeof(*h->sheet));
+        mc_css_stream_init(h->sheet, apr_palloc(h->pool, window), window);
+    } else {
+        mc_css_stream_init(h->sheet, h->sheet->win, h->sheet->cap);
+    }
+    emit_until(h, h->body_from);
+    h->sheet_on = 1;
+    h->sheet_blind = 0;
+    h->sheet_refused = 0;
+}
+
+/* The streamed sheet ends at OFF (its end tag, or the document's end). */
+static void sheet_end(mc_html_t *h, mc_lex_off_t off)
+{
+    sheet_feed_until(h, off);
+    sheet_feed(h, "", 0, 1);
+    h->sheet_on = 0;
+    if (!h->sheet_blind && h->sheet_refused) {
+        h->sheet_marker = h->sheet_refused;
+        h->stats.neutralised++;
+        h->stats.refused |= h->sheet_refused;
+    }
+}
+
 /* The held inline script's body outgrew the cap: its start tag, still
  * held, is neutralised for every refused category (consent.js runs it once
- * all are granted), and the body streams on behind it. A style sheet
- * passes: a page's own CSS is often that long. */
+ * all are granted), and the body streams on behind it. An HTML style
+ * sheet streams through the CSS reader. */
 static void oversized_body(mc_html_t *h)
 {
     element_t el;
     verdict_t v = {refused_all(h), 0};
 
+    if (h->hold_tag == MC_TAG_STYLE && !h->hold_foreign && v.refused)
+        sheet_start(h);
     if (h->hold_tag == MC_TAG_SCRIPT && v.refused) {
         emit_until(h, h->hold_from);
         service_reset(h);
@@ -2322,6 +2435,8 @@ static void held_body_end(mc_html_t *h, mc_lex_off_t lt)
 
     if (mc_lex_pos(&h->lex) - h->body_from > h->inline_max) {
         oversized_body(h);
+        if (h->sheet_on)
+            sheet_end(h, lt);
         return;
     }
     emit_until(h, h->hold_from);
@@ -2497,6 +2612,8 @@ static void on_tag_name(mc_html_t *h)
         start_tag_named(h);
     else if (h->hold == HOLD_BODY && lx->tag == h->hold_tag)
         held_body_end(h, lx->tok_start);
+    else if (h->sheet_on && lx->tag == MC_TAG_STYLE)
+        sheet_end(h, lx->tok_start);
     if (lx->end_tag && h->raw_watch && lx->tag == h->raw_watch)
         raw_watch_end(h, lx->tok_start);
     else if (lx->end_tag && lx->tag == MC_TAG_NOSCRIPT && !mc_lex_inert(lx))
@@ -2532,6 +2649,13 @@ static void on_tag_end(mc_html_t *h)
             emit_until(h, end);
             out_str(h, "</template>");
             h->close_template = MC_TAG_OTHER;
+        }
+        if (h->sheet_marker && lx->tag == MC_TAG_STYLE) {
+            emit_until(h, end);
+            out_str(h, "<template");
+            write_categories(h, h->sheet_marker);
+            out_str(h, " data-consent-reload=\"\"></template>");
+            h->sheet_marker = 0;
         }
         return;
     }
@@ -2596,7 +2720,12 @@ static void chunk_done(mc_html_t *h, mc_lex_off_t end)
     mc_lex_off_t keep = end;
 
     check_caps(h, end);
-    if (h->hold != HOLD_NONE)
+    if (h->sheet_on && end - h->out_off > SHEET_TAIL) {
+        sheet_feed_until(h, end - SHEET_TAIL);
+        keep = h->out_off;
+    } else if (h->sheet_on) {
+        keep = h->out_off;
+    } else if (h->hold != HOLD_NONE)
         keep = h->hold_from;
     else if (mc_lex_in_start_tag(&h->lex) && end - h->lex.tok_start <= MC_HTML_TAG_MAX)
         keep = h->lex.tok_start;
@@ -2670,6 +2799,12 @@ mc_status_t mc_html_end(mc_html_t *h)
     if (h->error != MC_OK || h->ended)
         return h->error;
     h->ended = 1;
+    /* a sheet cut off by the end of the document applies as it is: it is
+     * judged there (a script cut off so never runs) */
+    if (h->sheet_on)
+        sheet_end(h, carry_end(h));
+    else if (h->hold == HOLD_BODY && h->hold_tag == MC_TAG_STYLE)
+        held_body_end(h, carry_end(h));
     /* what is held passes as it was: an unfinished tag is no tag, and a
      * script cut off by the end of the document never runs */
     h->hold = HOLD_NONE;

@@ -13,8 +13,13 @@
  *  - the neutralised copy fits in N + 16 per reference; scanned again it
  *    has the same references of the same kinds, the kept ones reading the
  *    same URL and every other one "data:,", and between them the bytes of
- *    the input: no URL that was not to be kept is left.
- * Which references are kept follows a hash of their URL.
+ *    the input: no URL that was not to be kept is left;
+ *  - read as a stream (mc_css_stream_feed) with a window of 64 to 319
+ *    bytes, fed in pieces whose sizes the input picks, it writes the same
+ *    bytes as the whole sheet neutralised, or, when a token outgrew the
+ *    window, a beginning of them, and leaves the rest unwritten.
+ * Which references are kept follows a hash of their URL (and a stream
+ * keeps every data: URL, as the rewriter does).
  * "make fuzz-css" builds and runs it (FUZZ_SECONDS).
  */
 #include <stdint.h>
@@ -100,6 +105,67 @@ static int keep_by_hash(void *baton, const mc_css_ref_t *ref)
     return ref->url != NULL && (url_hash(ref->url, ref->url_len) & 1);
 }
 
+static int keep_data_or_by_hash(void *baton, const mc_css_ref_t *ref)
+{
+    return ref->data || keep_by_hash(baton, ref);
+}
+
+typedef struct written {
+    char *data;
+    size_t len, cap;
+} written_t;
+
+static int write_out(void *baton, const char *data, size_t len)
+{
+    written_t *w = baton;
+
+    check(w->len + len <= w->cap, "the stream wrote more than the whole sheet");
+    memcpy(w->data + w->len, data, len);
+    w->len += len;
+    return 0;
+}
+
+/* CSS through a stream, compared with its whole neutralised copy. */
+static void check_stream(const uint8_t *data, const char *css, size_t size, char *scratch,
+                         size_t scratch_cap)
+{
+    size_t window = 64 + (size > 0 ? data[0] : 0);
+    size_t whole_cap = size + 16 * (size + 1), whole_len = 0, off = 0, taken = 0;
+    char *whole = malloc(whole_cap);
+    char *win = malloc(window);
+    mc_css_stream_t cs;
+    written_t w = {0};
+    mc_status_t st = MC_OK;
+
+    check(whole != NULL && win != NULL, "out of memory");
+    check(mc_css_neutralise(css, size, scratch, scratch_cap, keep_data_or_by_hash, NULL, whole,
+                            whole_cap, &whole_len) == MC_OK,
+          "neutralise failed");
+    w.data = malloc(whole_len + 1);
+    w.cap = whole_len;
+    check(w.data != NULL, "out of memory");
+    mc_css_stream_init(&cs, win, window);
+    for (size_t i = 1; st == MC_OK; i++) {
+        size_t k = 1 + (size > i ? data[i] : i) % 97;
+
+        if (k > size - off)
+            k = size - off;
+        st = mc_css_stream_feed(&cs, css + off, k, off + k == size, scratch, scratch_cap,
+                                keep_data_or_by_hash, NULL, write_out, &w, &taken);
+        off += k;
+        if (off == size)
+            break;
+    }
+    check(memcmp(w.data, whole, w.len) == 0, "the stream wrote other bytes");
+    if (st == MC_OK)
+        check(w.len == whole_len, "the stream wrote less than the whole sheet");
+    else
+        check(st == MC_ELIMIT, "the stream failed otherwise");
+    free(w.data);
+    free(win);
+    free(whole);
+}
+
 static void scan_all(seen_t *s, const char *css, size_t n, char *scratch, size_t cap)
 {
     s->css = css;
@@ -127,6 +193,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     scan_all(&a, css, size, scratch, scratch_cap);
     for (size_t i = 0; i < a.count; i++)
         check(a.refs[i].has_url, "a URL did not fit in 3 * N + 1 bytes");
+
+    check_stream(data, css, size, scratch, scratch_cap);
 
     scan_all(&small, css, size, scratch, size > 0 ? (size_t)data[0] % 16 : 0);
     check(small.count == a.count, "the scratch size changed the references");

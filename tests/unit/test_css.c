@@ -93,11 +93,14 @@ static void expect_none(const char *css)
                   fl.count ? fl.items[0].url : "");
 }
 
-/* keep() that keeps the URLs not containing "tracker" */
+/* keep() that keeps the URLs not containing "tracker", and data: URLs
+ * however long */
 static int keep_non_trackers(void *baton, const mc_css_ref_t *ref)
 {
     (void)baton;
-    return ref->url != NULL && strstr(ref->url, "tracker") == NULL;
+    if (ref->url == NULL)
+        return ref->data;
+    return strstr(ref->url, "tracker") == NULL;
 }
 
 static int keep_none(void *baton, const mc_css_ref_t *ref)
@@ -724,6 +727,222 @@ START_TEST(neutralise_reports_a_full_buffer)
 }
 END_TEST
 
+
+/* --- a sheet read as it streams ------------------------------------------------------- */
+
+typedef struct streamed {
+    char *data;
+    size_t len, cap;
+} streamed_t;
+
+static int collect_bytes(void *baton, const char *data, size_t len)
+{
+    streamed_t *out = baton;
+
+    if (out->len + len + 1 > out->cap) {
+        size_t cap = (out->len + len + 1) * 2;
+        char *grown = apr_palloc(test_pool, cap);
+
+        memcpy(grown, out->data, out->len);
+        out->data = grown;
+        out->cap = cap;
+    }
+    memcpy(out->data + out->len, data, len);
+    out->len += len;
+    out->data[out->len] = '\0';
+    return 0;
+}
+
+/* CSS[0..N) through a stream with a window of WINDOW bytes, fed FEED bytes
+ * at a time. Returns the status; *OUT gets what was written and, when the
+ * stream gave up, the bytes it did not write after them (so that *OUT is
+ * always the whole sheet read up to where it stopped), *STOPPED where the
+ * unwritten part began in *OUT. */
+static mc_status_t stream_n(const char *css, size_t n, size_t window, size_t feed, char **out,
+                            size_t *stopped)
+{
+    mc_css_stream_t *cs = apr_palloc(test_pool, sizeof(*cs));
+    char *win = apr_palloc(test_pool, window);
+    streamed_t got = {apr_palloc(test_pool, 1), 0, 1};
+    mc_status_t st = MC_OK;
+    size_t taken = 0, off = 0;
+
+    got.data[0] = '\0';
+    mc_css_stream_init(cs, win, window);
+    do {
+        size_t k = n - off < feed ? n - off : feed;
+
+        st = mc_css_stream_feed(cs, css + off, k, off + k == n, scratch, sizeof(scratch),
+                                keep_non_trackers, NULL, collect_bytes, &got, &taken);
+        if (st != MC_OK) {
+            *stopped = got.len;
+            collect_bytes(&got, cs->win, cs->len);
+            collect_bytes(&got, css + off + taken, k - taken);
+            collect_bytes(&got, css + off + k, n - off - k);
+            break;
+        }
+        off += k;
+    } while (off < n);
+    *out = got.data;
+    return st;
+}
+
+static char *stream_ok(const char *css, size_t window, size_t feed)
+{
+    char *out;
+    size_t stopped;
+
+    ck_assert_int_eq(stream_n(css, strlen(css), window, feed, &out, &stopped), MC_OK);
+    return out;
+}
+
+static const char *const sheets[] = {
+    "a{background:url(https://tracker.example/p.gif)}b{color:red}",
+    "@import \"https://tracker.example/a.css\";@import url(/own.css);",
+    "x{background:image-set(\"https://tracker.example/1x.png\" 1x, '/own.png' 2x)}",
+    ":root{--bg: \"https://tracker.example/v.png\"; --ok: 1}x{y:z}",
+    "@font-face{src:url('https://tracker.example/f.woff2') format('woff2'), src(\"/x\")}",
+    "p{b:u\\72l(https://tracker.example/esc)}/* url(https://tracker.example/c) */",
+    "a{b:url( https://tracker.example/ws )}c{d:url(https://tracker.example/bad x)}",
+    "a{b:url(\"https://tracker.example/open\"",
+    "a{b:\"unterminated\nurl(https://tracker.example/after-bad-string)}",
+    "((((([[[[{{{{url(https://tracker.example/deep)}}}}]]]])))))",
+    "a\r\n{b:url(\r\nhttps://tracker.example/crlf\r\n)}\\",
+};
+
+START_TEST(a_stream_writes_what_the_whole_sheet_would)
+{
+    static const size_t windows[] = {64, 65, 100, 257, 4096};
+    static const size_t feeds[] = {1, 2, 7, 64, 1000};
+
+    for (size_t i = 0; i < sizeof(sheets) / sizeof(sheets[0]); i++) {
+        const char *want = neutralise(sheets[i], keep_non_trackers);
+
+        for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++) {
+            for (size_t f = 0; f < sizeof(feeds) / sizeof(feeds[0]); f++)
+                ck_assert_str_eq(stream_ok(sheets[i], windows[w], feeds[f]), want);
+        }
+    }
+}
+END_TEST
+
+/* Random sheets from pieces that matter to the tokeniser: whatever the
+ * window and the feed, a stream that does not give up writes the same as
+ * the whole sheet, and one that gives up wrote a prefix of it. */
+START_TEST(random_sheets_stream_as_they_read_whole)
+{
+    static const char *const pieces[] = {
+        "url(", "src(", "image-set(", "@import ", "\"", "'", "\\", "\\29 ", "/*", "*/",
+        "(", ")", "{", "}", "[", "]", ";", ":", "--v", " ", "\n", "\r\n", "\t",
+        "https://tracker.example/t", "/own", "data:x", "a", "-", "41", "\\\n", "\xc3\xa9"};
+    unsigned seed = 12345;
+
+    for (int round = 0; round < 3000; round++) {
+        char css[600];
+        size_t n = 0, pieces_n = sizeof(pieces) / sizeof(pieces[0]);
+        size_t count, window, feed, stopped;
+        char *out;
+        const char *want;
+        mc_status_t st;
+
+        seed = seed * 1103515245u + 12345u;
+        count = 1 + (seed >> 16) % 60;
+        for (size_t k = 0; k < count; k++) {
+            const char *p;
+
+            seed = seed * 1103515245u + 12345u;
+            p = pieces[(seed >> 16) % pieces_n];
+            if (n + strlen(p) >= sizeof(css))
+                break;
+            memcpy(css + n, p, strlen(p));
+            n += strlen(p);
+        }
+        css[n] = '\0';
+        seed = seed * 1103515245u + 12345u;
+        window = 64 + (seed >> 16) % 200;
+        feed = 1 + (seed >> 8) % 97;
+        want = neutralise(css, keep_non_trackers);
+        st = stream_n(css, n, window, feed, &out, &stopped);
+        if (st == MC_OK) {
+            ck_assert_msg(strcmp(out, want) == 0, "window %zu feed %zu: \"%s\"\nstream \"%s\"\nwhole  \"%s\"",
+                          window, feed, css, out, want);
+        } else {
+            ck_assert_int_eq(st, MC_ELIMIT);
+            ck_assert_msg(strncmp(out, want, stopped) == 0, "prefix differs: \"%s\"", css);
+            ck_assert_str_eq(out + stopped, css + (n - strlen(out + stopped)));
+        }
+        /* a window larger than the sheet never gives up */
+        ck_assert_str_eq(stream_ok(css, sizeof(css) + 64, feed), want);
+    }
+}
+END_TEST
+
+static char *repeat_str(const char *piece, size_t times)
+{
+    size_t k = strlen(piece);
+    char *s = apr_palloc(test_pool, k * times + 1);
+
+    for (size_t i = 0; i < times; i++)
+        memcpy(s + i * k, piece, k);
+    s[k * times] = '\0';
+    return s;
+}
+
+/* What no token of the window's size can hold, and fetches nothing, is
+ * read on: long comments, whitespace and data: URLs, however escaped. */
+START_TEST(long_tokens_that_fetch_nothing_stream_past_the_window)
+{
+    const char *tracker = "x{background:url(https://tracker.example/after)}";
+    const char *inert = "x{background:url(\"data:,\")}";
+    const char *longs[] = {
+        apr_pstrcat(test_pool, "/*", repeat_str("url(https://tracker.example/c) ", 40), "*/", NULL),
+        repeat_str(" \r\n\t", 400),
+        apr_pstrcat(test_pool, "@font-face{src:url(data:font/woff2;base64,",
+                    repeat_str("AAAA", 600), ")}", NULL),
+        apr_pstrcat(test_pool, "@font-face{src:url( \"data:font/woff2;base64,",
+                    repeat_str("AA\\\"A\\\n", 300), "\" ) format('woff2')}", NULL),
+        apr_pstrcat(test_pool, "@font-face{src:src('DATA:x,", repeat_str("\\27 \\29\r\n", 300), "')}",
+                    NULL),
+        apr_pstrcat(test_pool, "a{b:url(\\64 ata:,", repeat_str("\\)\\41\r\n", 300), ")}", NULL),
+        apr_pstrcat(test_pool, "a{b:url(data:,", repeat_str("x", 2000), " y)}", NULL), /* bad url */
+        apr_pstrcat(test_pool, "a{b:url(\"data:,", repeat_str("x", 2000), "\n)}", NULL), /* bad string */
+    };
+
+    for (size_t i = 0; i < sizeof(longs) / sizeof(longs[0]); i++) {
+        const char *in = apr_pstrcat(test_pool, longs[i], tracker, NULL);
+        const char *want = neutralise(in, keep_non_trackers);
+
+        /* the whole sheet keeps the long part and disarms what follows */
+        ck_assert_str_eq(want + strlen(want) - strlen(inert), inert);
+        for (size_t feed = 1; feed <= 4096; feed *= 4)
+            ck_assert_str_eq(stream_ok(in, 256, feed), want);
+    }
+}
+END_TEST
+
+START_TEST(a_long_token_that_may_fetch_stops_the_stream)
+{
+    const char *longs[] = {
+        apr_pstrcat(test_pool, "a{b:url(https://tracker.example/", repeat_str("x", 600), ")}", NULL),
+        apr_pstrcat(test_pool, "a{b:url(\"/own/", repeat_str("x", 600), "\")}", NULL),
+        apr_pstrcat(test_pool, "@import \"", repeat_str("x", 600), "\";", NULL),
+        apr_pstrcat(test_pool, "a{--v:\"", repeat_str("x", 600), "\"}", NULL),
+    };
+
+    for (size_t i = 0; i < sizeof(longs) / sizeof(longs[0]); i++) {
+        const char *in = apr_pstrcat(test_pool, "p{color:red}", longs[i], "q{color:blue}", NULL);
+        char *out;
+        size_t stopped;
+
+        ck_assert_int_eq(stream_n(in, strlen(in), 256, 100, &out, &stopped), MC_ELIMIT);
+        /* what was written is what the whole sheet begins with, and the
+         * rest is left to the caller, from the long token on */
+        ck_assert_str_eq(out, in);
+        ck_assert_uint_le(stopped, strlen("p{color:red}") + strcspn(longs[i], "u\""));
+    }
+}
+END_TEST
+
 Suite *css_suite(void)
 {
     Suite *s = suite_create("css");
@@ -755,6 +974,10 @@ Suite *css_suite(void)
     tcase_add_test(tc, neutralise_keeps_other_bytes_identical);
     tcase_add_test(tc, neutralise_keeps_functions_open_or_closed_as_they_were);
     tcase_add_test(tc, neutralise_reports_a_full_buffer);
+    tcase_add_test(tc, a_stream_writes_what_the_whole_sheet_would);
+    tcase_add_test(tc, random_sheets_stream_as_they_read_whole);
+    tcase_add_test(tc, long_tokens_that_fetch_nothing_stream_past_the_window);
+    tcase_add_test(tc, a_long_token_that_may_fetch_stops_the_stream);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1507,6 +1507,108 @@ START_TEST(a_long_style_sheet_passes)
 }
 END_TEST
 
+
+/* Rules of a page's own CSS, N bytes of them. */
+static const char *own_rules(size_t n)
+{
+    const char *rule = ".c{color:#123;background:url(/img/own.png)}\n";
+    size_t k = strlen(rule);
+    char *s = apr_palloc(test_pool, n + k + 1);
+    size_t len = 0;
+
+    while (len < n) {
+        memcpy(s + len, rule, k);
+        len += k;
+    }
+    s[len] = '\0';
+    return s;
+}
+
+#define FB_CSS "https://www.facebook.com/tr?id=1&ev=PageView"
+
+START_TEST(a_long_style_sheet_streams_with_its_trackers_disarmed)
+{
+    const char *own = own_rules(MC_HTML_INLINE_MAX + 5000);
+    const char *in = apr_pstrcat(test_pool, "<p>a</p><style media=all>", own,
+                                 ".t{background:url(" FB_CSS ")}", own,
+                                 "@import 'https://www.google-analytics.com/x.css';</style><p>b</p>",
+                                 NULL);
+    const char *want = apr_pstrcat(
+        test_pool, "<p>a</p><style media=all>", own, ".t{background:url(\"data:,\")}", own,
+        "@import \"data:,\";</style><template data-consent=\"statistics marketing\" "
+        "data-consent-reload=\"\"></template><p>b</p>",
+        NULL);
+
+    fx.policy.inject = 0;
+    assert_every_split(in, want);
+    ck_assert_uint_eq(stats_of(in, strlen(in)).oversized, 1);
+    ck_assert_uint_eq(stats_of(in, strlen(in)).neutralised, 1);
+    /* nothing refused: it passes as it is */
+    fx.policy.granted = mc_categories_all(fx.cats);
+    assert_every_split(in, in);
+}
+END_TEST
+
+START_TEST(a_long_sheet_that_cannot_be_read_ends_and_its_rest_is_inert)
+{
+    const char *own = own_rules(MC_HTML_INLINE_MAX + 100);
+    /* a string longer than the stream's window, which a custom property
+     * can make image-set() fetch */
+    const char *rest = apr_pstrcat(test_pool, ":root{--u:\"", filler(MC_HTML_INLINE_MAX + 10, 'x'),
+                                   "\"}.t{background:url(" FB_CSS ")}", NULL);
+    const char *in = apr_pstrcat(test_pool, "<style>", own, rest, "</style><p>b</p>", NULL);
+    const char *out;
+
+    fx.policy.inject = 0;
+    out = rewrite(in);
+    /* the sheet ends before the long token; the rest is text of a style
+     * sheet inside a template, closed after the sheet's own end tag */
+    assert_contains(out, apr_pstrcat(test_pool, ":root{--u:</style><template data-consent=\"" ALL_REFUSED
+                                     "\" data-consent-reload=\"\"><style>\"",
+                                     filler(MC_HTML_INLINE_MAX + 10, 'x'), "\"}.t{background:url(" FB_CSS
+                                     ")}</style></template><p>b</p>", NULL));
+    ck_assert_uint_gt((size_t)(strstr(out, "facebook") - out),
+                      (size_t)(strstr(out, "<template") - out));
+    for (size_t i = 0; i < sizeof(splits) / sizeof(splits[0]); i++)
+        ck_assert_str_eq(rewrite_chunked(in, strlen(in), splits[i]), out);
+}
+END_TEST
+
+START_TEST(a_sheet_url_too_long_to_read_is_disarmed_unless_it_is_data)
+{
+    const char *pad = filler(MC_HTML_TAG_MAX * 2 + 100, 'a');
+    const char *tracker = apr_pstrcat(test_pool, "<style>.t{background:url(" FB_CSS "&x=", pad,
+                                      ")}</style>", NULL);
+    const char *font = apr_pstrcat(test_pool, "<style>@font-face{src:url(data:font/woff2;base64,",
+                                   pad, ")}</style>", NULL);
+    const char *out = rewrite(tracker);
+
+    fx.policy.inject = 0;
+    out = rewrite(tracker);
+    assert_contains(out, "<style>.t{background:url(\"data:,\")}</style><template data-consent=\"" ALL_REFUSED "\">");
+    ck_assert_str_eq(rewrite(font), font);
+}
+END_TEST
+
+START_TEST(a_sheet_cut_off_by_the_end_of_the_document_is_judged)
+{
+    const char *in = "<p>a</p><style>.t{background:url(" FB_CSS ")}";
+    const char *out;
+
+    fx.policy.inject = 0;
+    out = rewrite(in);
+    assert_contains(out, "<style>.t{background:url(\"data:,\")}</style><template data-consent=\"marketing\">");
+    for (size_t chunk = 1; chunk < 20; chunk++)
+        ck_assert_str_eq(rewrite_chunked(in, strlen(in), chunk), out);
+    /* and one streamed past the cap */
+    in = apr_pstrcat(test_pool, "<style>", own_rules(MC_HTML_INLINE_MAX + 10),
+                     ".t{background:url(" FB_CSS ")}", NULL);
+    out = rewrite(in);
+    assert_contains(out, ".t{background:url(\"data:,\")}");
+    ck_assert_ptr_null(strstr(out, "facebook"));
+}
+END_TEST
+
 START_TEST(long_markup_that_is_not_a_target_passes_byte_for_byte)
 {
     const char *pad = filler(MC_HTML_TAG_MAX + 100, 'q');
@@ -2580,6 +2682,10 @@ Suite *html_suite(void)
     tcase_add_test(stream, an_oversized_inline_script_is_held_back_whole);
     tcase_add_test(stream, the_inline_cap_counts_the_body_and_the_end_tag);
     tcase_add_test(stream, a_long_style_sheet_passes);
+    tcase_add_test(stream, a_long_style_sheet_streams_with_its_trackers_disarmed);
+    tcase_add_test(stream, a_long_sheet_that_cannot_be_read_ends_and_its_rest_is_inert);
+    tcase_add_test(stream, a_sheet_url_too_long_to_read_is_disarmed_unless_it_is_data);
+    tcase_add_test(stream, a_sheet_cut_off_by_the_end_of_the_document_is_judged);
     tcase_add_test(stream, long_markup_that_is_not_a_target_passes_byte_for_byte);
     tcase_add_test(stream, an_oversized_img_with_a_data_url_shows_for_everyone);
     tcase_add_test(stream, an_oversized_img_that_may_reach_a_tracker_is_held_back);

@@ -514,15 +514,21 @@ const review = [
   // An event-handler attribute is an inline script naming a tracker URL, but
   // only <script> bodies are read (script_hosts_refused).
   ['onerror handler with a literal tracker URL', 'inline', '', `<img alt="" src="/leaks/none.png" onerror="navigator.sendBeacon('https://www.google-analytics.com/g/collect?v=2&amp;en=x','x')">`, GA, { todo: { off: 'closed only by ConsentCSP Enforce: event-handler attributes are not read' }, jsOff: false }],
-  // An inline sheet longer than inline_max (64 KiB) is released unjudged
-  // ("oversized"), like an over-long start tag.
   // Over a cap (issue 16, item 3): a start tag over 16 KiB, an inline
   // script over 64 KiB. They cannot be read whole, so they fail closed:
   // held back whole for every category until the visitor accepts all.
   ['script tag over 16 KiB, src after the cut', 'attributes', `<script data-x="${'a'.repeat(16 * 1024)}" type="text/javascript" src="${FBEVENTS}"></script>`, '', FBE, { restores: true, jsOff: false }],
   ['img tag over 16 KiB, src after the cut', 'attributes', '', `<img alt="${'a'.repeat(16 * 1024)}" src="${FB_PIXEL}">`, FB, { restores: true }],
   ['inline script over 64 KiB', 'inline', '', `<script>var s=document.createElement('script');s.src='${FBEVENTS}';document.head.appendChild(s);/*${' '.repeat(64 * 1024)}*/</script>`, FBE, { restores: true, jsOff: false }],
-  ['inline style over 64 KiB', 'css', `<style>/*${'x'.repeat(70000)}*/ .t{width:40px;height:20px;background:url(${FB_PIXEL})}</style>`, '<div class="t">box</div>', FB, { todo: { off: 'open: an oversized sheet passes unjudged (the hostile-pages issue)' } }],
+  // An inline sheet over 64 KiB streams through the CSS reader (its
+  // trackers disarmed as they pass); a token it cannot hold that may fetch
+  // ends the sheet, the rest inert in a template. consent.js reloads the
+  // page once what was disarmed is granted.
+  ['inline style over 64 KiB', 'css', `<style>/*${'x'.repeat(70000)}*/ .t{width:40px;height:20px;background:url(${FB_PIXEL})}</style>`, '<div class="t">box</div>', FB, { restores: true }],
+  ['inline style over 64 KiB of rules, the tracker after them', 'css', `<style>${'.own{color:#123;margin:1px}\n'.repeat(2600)} .t{width:40px;height:20px;background:url(${FB_PIXEL})}</style>`, '<div class="t">box</div>', FB, { restores: true }],
+  ['inline style over 64 KiB, a string longer than the reader holds, then the tracker', 'css', `<style>${'.own{color:#123;margin:1px}\n'.repeat(100)}:root{--pad:"${'x'.repeat(70000)}"} .t{width:40px;height:20px;background:url(${FB_PIXEL})}</style>`, '<div class="t">box</div>', FB, { restores: true }],
+  ['url in a sheet too long to read whole (over 32 KiB)', 'css', `<style>.t{width:40px;height:20px;background:url(${FB_PIXEL}&amp;pad=${'a'.repeat(40000)})}</style>`, '<div class="t">box</div>', FB, { restores: true }],
+  ['style left open at the end of the document', 'css', '', '<div class="t">box</div>', FB, { restores: true, html: page('review: style left open at the end of the document', '', '<div class="t">box</div>') + `<style>.t{width:40px;height:20px;background:url(${FB_PIXEL})}` }],
 ].map(([what, cls, head, body, expect, over = {}]) => ({
   name: `review: ${what}`,
   class: cls,
