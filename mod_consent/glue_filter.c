@@ -154,6 +154,15 @@ static const char *response_encoding(request_rec *r)
     return enc ? enc : err_enc;
 }
 
+/* What makes a response unreadable, for the log: said at warn once per
+ * process for each kind, then at info level. */
+typedef enum mc_unreadable_kind {
+    MC_UNREADABLE_XML = 0, /* an XML document */
+    MC_UNREADABLE_CODING,  /* a Content-Encoding zlib does not know */
+    MC_UNREADABLE_CHARSET, /* ISO-2022-JP, or no type and encoded */
+    MC_UNREADABLE_ENTITIES /* an XHTML page that declares entities */
+} mc_unreadable_kind_t;
+
 /* How the body of a response is to be read. */
 typedef struct mc_reading {
     mc_httpfield_doc_t doc;
@@ -161,6 +170,7 @@ typedef struct mc_reading {
     mc_httpfield_coding_t codings[MC_HTTPFIELD_CODINGS_MAX];
     mc_charset_t charset;
     const char *unreadable; /* why the rewriter cannot read it, or NULL */
+    mc_unreadable_kind_t unreadable_kind;
 } mc_reading_t;
 
 /* Whether this response's body is one to act on, and how it reads; says at
@@ -186,17 +196,21 @@ static int readable(request_rec *r, mc_reading_t *rd)
     enc = response_encoding(r);
     rd->n_codings = mc_httpfield_codings(enc, rd->codings);
     rd->charset = mc_httpfield_charset(r->pool, r->content_type);
-    if (rd->doc == MC_HTTPFIELD_DOC_XML)
+    rd->unreadable_kind = MC_UNREADABLE_CHARSET;
+    if (rd->doc == MC_HTTPFIELD_DOC_XML) {
         rd->unreadable = apr_psprintf(r->pool, "it is an XML document (%s), whose scripts run",
                                       r->content_type);
-    else if (rd->n_codings < 0)
+        rd->unreadable_kind = MC_UNREADABLE_XML;
+    } else if (rd->n_codings < 0) {
         rd->unreadable =
             apr_psprintf(r->pool, "its Content-Encoding '%s' cannot be decoded", enc);
-    else if (rd->charset == MC_CHARSET_STATEFUL)
+        rd->unreadable_kind = MC_UNREADABLE_CODING;
+    } else if (rd->charset == MC_CHARSET_STATEFUL) {
         rd->unreadable = apr_psprintf(r->pool, "its charset (%s) switches by escape sequences",
                                       r->content_type);
-    else if (rd->doc == MC_HTTPFIELD_DOC_UNKNOWN && rd->n_codings > 0)
+    } else if (rd->doc == MC_HTTPFIELD_DOC_UNKNOWN && rd->n_codings > 0) {
         rd->unreadable = "it has no Content-Type to tell whether it is HTML, and is encoded";
+    }
     return 1;
 }
 
@@ -338,23 +352,7 @@ static void adjust_headers(request_rec *r, int decoded)
     "allow-top-navigation-by-user-activation; default-src 'none'; img-src 'self' data:; "         \
     "style-src 'self' 'unsafe-inline'; font-src 'self'; media-src 'self'; form-action 'self'"
 
-/* What makes a response unreadable, for the log: said at warn once per
- * process for each kind, then at info level. */
-typedef enum mc_unreadable_kind {
-    MC_UNREADABLE_XML = 0, /* an XML document */
-    MC_UNREADABLE_CODING,  /* a Content-Encoding zlib does not know */
-    MC_UNREADABLE_CHARSET, /* ISO-2022-JP, or no type and encoded */
-    MC_UNREADABLE_ENTITIES /* an XHTML page that declares entities */
-} mc_unreadable_kind_t;
-
 static int told_unreadable[MC_UNREADABLE_ENTITIES + 1];
-
-static mc_unreadable_kind_t kind_of(const mc_reading_t *rd)
-{
-    return rd->doc == MC_HTTPFIELD_DOC_XML ? MC_UNREADABLE_XML
-           : rd->n_codings < 0             ? MC_UNREADABLE_CODING
-                                           : MC_UNREADABLE_CHARSET;
-}
 
 /* A response the rewriter cannot read (WHY): for a visitor who refused
  * something, nothing of it may run (ConsentUnreadable). Returns what is to
@@ -403,7 +401,7 @@ static void refuse(ap_filter_t *f, apr_bucket_brigade *bb)
 /* At the start: a response the rewriter cannot read, and why (RD). */
 static void unreadable(ap_filter_t *f, apr_bucket_brigade *bb, const mc_reading_t *rd)
 {
-    if (hold_back(f->r, kind_of(rd), rd->unreadable) == MC_UNREADABLE_REFUSE)
+    if (hold_back(f->r, rd->unreadable_kind, rd->unreadable) == MC_UNREADABLE_REFUSE)
         refuse(f, bb);
 }
 

@@ -94,11 +94,6 @@ static int media_type_is(const char *ct, const char *type)
     return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || is_ows(ct[n]));
 }
 
-int mc_httpfield_is_html(const char *content_type)
-{
-    return mc_httpfield_document(content_type) == MC_HTTPFIELD_DOC_HTML;
-}
-
 int mc_httpfield_is_xhtml(const char *content_type)
 {
     return content_type && media_type_is(skip_ows(content_type), "application/xhtml+xml");

@@ -33,9 +33,6 @@ typedef enum mc_httpfield_doc {
 
 mc_httpfield_doc_t mc_httpfield_document(const char *content_type);
 
-/* Whether CONTENT_TYPE is text/html or application/xhtml+xml. */
-int mc_httpfield_is_html(const char *content_type);
-
 /* Whether it is application/xhtml+xml: a page an XML parser reads. */
 int mc_httpfield_is_xhtml(const char *content_type);
 

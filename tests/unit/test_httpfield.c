@@ -18,29 +18,34 @@ static char *repeated(char c, size_t n)
 
 /* --- Content-Type ---------------------------------------------------------------------- */
 
+static int is_html(const char *content_type)
+{
+    return mc_httpfield_document(content_type) == MC_HTTPFIELD_DOC_HTML;
+}
+
 START_TEST(html_types_are_recognised_whatever_their_case_and_parameters)
 {
-    ck_assert(mc_httpfield_is_html("text/html"));
-    ck_assert(mc_httpfield_is_html("TEXT/HTML"));
-    ck_assert(mc_httpfield_is_html("text/html; charset=utf-8"));
-    ck_assert(mc_httpfield_is_html("text/html;charset=utf-8"));
-    ck_assert(mc_httpfield_is_html("  \ttext/html ; charset=utf-8"));
-    ck_assert(mc_httpfield_is_html("Application/XHTML+XML"));
-    ck_assert(mc_httpfield_is_html("application/xhtml+xml;q=1 "));
+    ck_assert(is_html("text/html"));
+    ck_assert(is_html("TEXT/HTML"));
+    ck_assert(is_html("text/html; charset=utf-8"));
+    ck_assert(is_html("text/html;charset=utf-8"));
+    ck_assert(is_html("  \ttext/html ; charset=utf-8"));
+    ck_assert(is_html("Application/XHTML+XML"));
+    ck_assert(is_html("application/xhtml+xml;q=1 "));
 }
 END_TEST
 
 START_TEST(other_types_are_not_html)
 {
-    ck_assert(!mc_httpfield_is_html(NULL));
-    ck_assert(!mc_httpfield_is_html(""));
-    ck_assert(!mc_httpfield_is_html("text/plain"));
-    ck_assert(!mc_httpfield_is_html("text/htmlx"));
-    ck_assert(!mc_httpfield_is_html("text/html5"));
-    ck_assert(!mc_httpfield_is_html("text/htm"));
-    ck_assert(!mc_httpfield_is_html("application/xhtml"));
-    ck_assert(!mc_httpfield_is_html("application/json; x=\"text/html\""));
-    ck_assert(!mc_httpfield_is_html("x-text/html"));
+    ck_assert(!is_html(NULL));
+    ck_assert(!is_html(""));
+    ck_assert(!is_html("text/plain"));
+    ck_assert(!is_html("text/htmlx"));
+    ck_assert(!is_html("text/html5"));
+    ck_assert(!is_html("text/htm"));
+    ck_assert(!is_html("application/xhtml"));
+    ck_assert(!is_html("application/json; x=\"text/html\""));
+    ck_assert(!is_html("x-text/html"));
 }
 END_TEST
 
@@ -150,7 +155,7 @@ START_TEST(a_very_long_content_type_is_read_to_its_end)
     const char *ct = apr_pstrcat(test_pool, "text/html; a=\"", repeated('x', 100000),
                                  "\"; charset=utf-16", NULL);
 
-    ck_assert(mc_httpfield_is_html(ct));
+    ck_assert(is_html(ct));
     ck_assert_int_eq(CHARSET(ct), MC_CHARSET_UTF16LE);
     ck_assert_uint_eq(strlen(mc_httpfield_param(test_pool, ct, "a")), 100000);
 }
