@@ -59,8 +59,7 @@ const char *mc_shared_key(request_rec *r)
 
     if (key)
         return key;
-    key = mc_statekey_make(r->pool, mc_server_conf(r->server)->cats,
-                           &mc_request_state(r)->consent);
+    key = mc_statekey_make(r->pool, mc_server_conf(r->server)->cats, &mc_request_state(r)->consent);
     if (key)
         apr_table_setn(r->notes, KEY_NOTE, key);
     return key;
@@ -160,7 +159,8 @@ static const char *not_shareable(request_rec *r, const char *key, apr_int64_t *t
         return "not a GET";
     if (apr_table_get(r->headers_in, "Authorization"))
         return "the request carries Authorization";
-    if (apr_table_get(r->headers_out, "Set-Cookie") || apr_table_get(r->err_headers_out, "Set-Cookie"))
+    if (apr_table_get(r->headers_out, "Set-Cookie") ||
+        apr_table_get(r->err_headers_out, "Set-Cookie"))
         return "the response sets a cookie";
     if (!ttl_note || !made || strcmp(made, cc ? cc : "") != 0 ||
         apr_table_get(r->err_headers_out, "Cache-Control"))
@@ -205,8 +205,7 @@ void mc_shared_headers(request_rec *r)
                       MCLOGNO(00331) "%s: a shared cache may not keep it: %s",
                       ap_escape_logitem(r->pool, r->uri), why);
         apr_table_setn(r->headers_out, "Surrogate-Control", "no-store");
-    }
-    else {
+    } else {
         vary_on(r, MC_SHARED_FIELD);
         apr_table_setn(r->headers_out, "Surrogate-Control",
                        apr_psprintf(r->pool, "max-age=%" APR_INT64_T_FMT, ttl));

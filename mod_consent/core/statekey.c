@@ -48,8 +48,8 @@ const char *mc_statekey_make(apr_pool_t *p, const mc_categories_t *cats, const m
     if (!c->decided)
         return MC_STATEKEY_NONE;
     md = EVP_MD_CTX_new();
-    ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
-         digest_add(md, "mod_consent state 1") && digest_add(md, c->policy ? c->policy : "");
+    ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) && digest_add(md, "mod_consent state 1") &&
+         digest_add(md, c->policy ? c->policy : "");
     for (int i = 0; ok && i < mc_categories_count(cats); i++) {
         if (mc_catmask_has(c->granted, i))
             ok = digest_add(md, mc_categories_name(cats, i));

@@ -14,8 +14,7 @@ static const mc_categories_t *cats(void)
 
 /* A decided consent under POLICY granting GRANTED (category bits) and the
  * services in IDS (N of them). */
-static mc_consent_t decided(const char *policy, mc_catmask_t granted, const char *const *ids,
-                            int n)
+static mc_consent_t decided(const char *policy, mc_catmask_t granted, const char *const *ids, int n)
 {
     mc_consent_t c;
     apr_array_header_t *a = apr_array_make(test_pool, n + 1, sizeof(const char *));
@@ -82,11 +81,15 @@ START_TEST(every_part_of_the_choice_changes_the_key)
     static const char *const yt[] = {"youtube"};
     static const char *const maps[] = {"google-maps"};
     const char *keys[] = {
-        key_of(decided("1", 0, NULL, 0)),          key_of(decided("1", STATS, NULL, 0)),
-        key_of(decided("1", MARKETING, NULL, 0)),  key_of(decided("1", PREFS, NULL, 0)),
+        key_of(decided("1", 0, NULL, 0)),
+        key_of(decided("1", STATS, NULL, 0)),
+        key_of(decided("1", MARKETING, NULL, 0)),
+        key_of(decided("1", PREFS, NULL, 0)),
         key_of(decided("1", STATS | MARKETING | PREFS, NULL, 0)),
-        key_of(decided("2", STATS, NULL, 0)),      key_of(decided("1", STATS, yt, 1)),
-        key_of(decided("1", STATS, maps, 1)),      key_of(decided("1", 0, yt, 1)),
+        key_of(decided("2", STATS, NULL, 0)),
+        key_of(decided("1", STATS, yt, 1)),
+        key_of(decided("1", STATS, maps, 1)),
+        key_of(decided("1", 0, yt, 1)),
     };
     const int n = (int)(sizeof(keys) / sizeof(keys[0]));
 
