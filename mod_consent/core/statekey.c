@@ -65,7 +65,7 @@ const char *mc_statekey_make(apr_pool_t *p, const mc_categories_t *cats, const m
     key = apr_palloc(p, sizeof(MC_STATEKEY_PREFIX) + MC_STATEKEY_HEX);
     memcpy(key, MC_STATEKEY_PREFIX, sizeof(MC_STATEKEY_PREFIX) - 1);
     hex = key + sizeof(MC_STATEKEY_PREFIX) - 1;
-    for (int i = 0; i < MC_STATEKEY_HEX / 2; i++) {
+    for (size_t i = 0; i < MC_STATEKEY_HEX / 2; i++) {
         hex[2 * i] = "0123456789abcdef"[digest[i] >> 4];
         hex[2 * i + 1] = "0123456789abcdef"[digest[i] & 15];
     }
@@ -81,7 +81,8 @@ int mc_statekey_valid(const char *value)
         return 0;
     if (strcmp(value, MC_STATEKEY_NONE) == 0)
         return 1;
-    if (strlen(value) != prefix + MC_STATEKEY_HEX || strncmp(value, MC_STATEKEY_PREFIX, prefix))
+    if (strlen(value) != prefix + MC_STATEKEY_HEX ||
+        strncmp(value, MC_STATEKEY_PREFIX, prefix) != 0)
         return 0;
     for (const char *h = value + prefix; *h; h++) {
         if (!((*h >= '0' && *h <= '9') || (*h >= 'a' && *h <= 'f')))
