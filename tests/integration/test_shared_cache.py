@@ -27,11 +27,14 @@ pytestmark = pytest.mark.skipif(not Path(VARNISHD).exists(),
                                 reason="varnishd is not installed (build-aux/deps.sh installs it)")
 
 GTAG = 'src="https://www.googletagmanager.com/gtag/js?id=G-SHARED"'
+PIXEL = 'src="https://connect.facebook.net/en_US/fbevents.js"'
 PAGE = ('<!DOCTYPE html>\n<html lang="en"><head><title>shared</title>\n'
-        '<script async %s></script>\n'
-        '</head><body><p>a page of the clinic</p></body></html>\n' % GTAG)
-# the live tracker as the site wrote it: only a visitor who granted statistics gets it
+        '<script async %s></script>\n<script async %s></script>\n'
+        '</head><body><p>a page of the clinic</p></body></html>\n' % (GTAG, PIXEL))
+# the live trackers as the site wrote them: only a visitor who granted
+# statistics gets the first, marketing the second
 LIVE = ('<script async %s></script>' % GTAG).encode()
+LIVE_PIXEL = ('<script async %s></script>' % PIXEL).encode()
 FILES = {"page.html": PAGE, "other/page.html": PAGE, "session/page.html": PAGE}
 # a page whose response sets a (necessary) session cookie of the site's own
 SESSION = """
@@ -255,6 +258,21 @@ def test_a_forged_key_cookie_is_never_kept_under_the_forged_key(site, people):
     assert not hit(honest)
     assert honest.body == direct(srv, cache, path, people["all2"])
     assert LIVE in honest.body
+    # and the forger did not keep the page from being cached for them
+    again = through(cache, path, people["all"])
+    assert hit(again) and again.body == honest.body
+
+
+def test_global_privacy_control_is_a_variant_of_its_own(site, people):
+    srv, cache = site
+    path = "/page.html?gpc"
+    gpc = {"Sec-GPC": "1"}
+    for round_ in range(2):
+        plain = through(cache, path, people["all"])
+        refused = through(cache, path, people["all2"], gpc)
+        assert LIVE_PIXEL in plain.body and LIVE_PIXEL not in refused.body
+        assert refused.body == direct(srv, cache, path, people["all2"], gpc)
+        assert hit(plain) == hit(refused) == bool(round_)
 
 
 def test_a_client_cannot_choose_the_key_by_sending_the_field_itself(site, people):
