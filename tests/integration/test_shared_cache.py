@@ -363,3 +363,14 @@ def test_a_bad_value_stops_startup_naming_file_and_line(config_factory, value):
             if str(srv.conf_path) in l and re.search(r"(?<![0-9])%d(?![0-9])" % line,
                                                      l.replace(str(srv.conf_path), "FILE"))]
     assert hits, output
+
+
+def test_the_key_cookie_is_declared_as_a_necessary_one_and_all_stays_quiet(site, people):
+    srv, cache = site
+    decl = srv.get("/_consent/declaration").json()
+    necessary = [c for c in decl["categories"] if c["name"] == "necessary"][0]
+    assert "consent_state" in [c["name"] for c in necessary["cookies"]]
+    seen = {e["name"]: e for e in decl["seen"]}
+    assert seen["consent_state"]["category"] == "necessary"
+    # silent at LogLevel warn while all is well
+    assert not [l for l in srv.error_log().splitlines() if "consent:" in l], srv.error_log()
