@@ -571,9 +571,9 @@ static const char *set_shared_cache(cmd_parms *cmd, void *dconf, const char *fla
     apr_int64_t v;
 
     (void)dconf;
-    if (strcasecmp(flag, "off") == 0 && !seconds) {
+    if (strcasecmp(flag, "off") == 0) {
         s->shared_cache = 0;
-        return NULL;
+        return seconds ? "ConsentSharedCache Off takes no seconds" : NULL;
     }
     if (strcasecmp(flag, "on") != 0)
         return apr_psprintf(cmd->pool,
