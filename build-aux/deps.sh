@@ -9,7 +9,8 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
   clang libclang-rt-14-dev cppcheck clang-tidy
   python3 python3-pytest curl
   chromium fonts-dejavu-core
-  postgresql libaprutil1-dbd-pgsql libaprutil1-dbd-sqlite3 sqlite3"
+  postgresql libaprutil1-dbd-pgsql libaprutil1-dbd-sqlite3 sqlite3
+  varnish"
 
 # Node.js runs the browser tests (tests/browser). Debian 12 ships it as
 # nodejs + npm; a machine that already has node and npm (say from another
@@ -39,10 +40,11 @@ if [ -f "$BROWSER/package-lock.json" ] && \
   (cd "$BROWSER" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) >/dev/null
   cp "$BROWSER/package-lock.json" "$BROWSER/node_modules/.package-lock.json.installed"
 fi
-# Debian starts apache2 and PostgreSQL's main cluster on install; our tests
-# and demo run their own servers and their own private database cluster.
+# Debian starts apache2, PostgreSQL's main cluster and varnish on install; our
+# tests and demo run their own servers, their own private database cluster and
+# their own varnishd (tests/integration/test_shared_cache.py).
 if command -v systemctl >/dev/null 2>&1; then
-  for unit in apache2 postgresql; do
+  for unit in apache2 postgresql varnish; do
     if systemctl is-active --quiet "$unit" 2>/dev/null; then systemctl stop "$unit" || true; fi
   done
 fi

@@ -47,6 +47,8 @@ void *mc_create_server_conf(apr_pool_t *p, server_rec *s)
     conf->max_age = MC_UNSET;
     conf->page_cache = MC_UNSET;
     conf->respect_gpc = MC_UNSET;
+    conf->shared_cache = MC_UNSET;
+    conf->shared_ttl = MC_UNSET;
     return conf;
 }
 
@@ -92,6 +94,8 @@ void *mc_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(log_target);
     MERGE_PTR(log_source);
     MERGE_INT(respect_gpc);
+    MERGE_INT(shared_cache);
+    MERGE_INT(shared_ttl);
     MERGE_PTR(admin_addrs);
     merged->engine_used = base->engine_used || add->engine_used;
     return merged;
@@ -554,6 +558,42 @@ static const char *set_log_chain(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
+/* A shared cache keeps a page at most a year (RFC 9111's advice for
+ * "never expires"); a page made under a changed configuration is kept as
+ * long as this. */
+#define MC_SHARED_TTL_LIMIT 31536000
+
+static const char *set_shared_cache(cmd_parms *cmd, void *dconf, const char *flag,
+                                    const char *seconds)
+{
+    mc_server_conf_t *s = mc_server_conf(cmd->server);
+    char *end = NULL;
+    apr_int64_t v;
+
+    (void)dconf;
+    if (strcasecmp(flag, "off") == 0) {
+        s->shared_cache = 0;
+        return seconds ? "ConsentSharedCache Off takes no seconds" : NULL;
+    }
+    if (strcasecmp(flag, "on") != 0)
+        return apr_psprintf(cmd->pool,
+                            "ConsentSharedCache: '%s' is not On or Off (ConsentSharedCache On "
+                            "[SECONDS])",
+                            flag);
+    s->shared_cache = 1;
+    if (!seconds)
+        return NULL;
+    errno = 0;
+    v = apr_strtoi64(seconds, &end, 10);
+    if (errno || !end || *end || end == seconds || v < 1 || v > MC_SHARED_TTL_LIMIT)
+        return apr_psprintf(cmd->pool,
+                            "ConsentSharedCache On: '%s' is not a number of seconds from 1 to %d "
+                            "(how long a shared cache may keep a page)",
+                            seconds, MC_SHARED_TTL_LIMIT);
+    s->shared_ttl = v;
+    return NULL;
+}
+
 static const char *set_respect_gpc(cmd_parms *cmd, void *dconf, int on)
 {
     mc_server_conf(cmd->server)->respect_gpc = on;
@@ -714,6 +754,10 @@ const command_rec mc_directives[] = {
                   "or dbd (mod_dbd)"),
     AP_INIT_FLAG("ConsentRespectGPC", set_respect_gpc, NULL, RSRC_CONF,
                  "On to treat Sec-GPC: 1 as refusing marketing (default On)"),
+    AP_INIT_TAKE12("ConsentSharedCache", set_shared_cache, NULL, RSRC_CONF,
+                   "On [SECONDS] to let a shared cache (Varnish, a CDN) in front keep rewritten "
+                   "pages per consent state, for up to SECONDS (default 120); Off (the default) "
+                   "keeps them private"),
     AP_INIT_FLAG("ConsentStripRequestCookies", set_strip, NULL, RSRC_CONF | ACCESS_CONF,
                  "On to hide refused cookies from handlers and backends (default Off)"),
     AP_INIT_FLAG("ConsentGoogleConsentMode", set_google_consent_mode, NULL, RSRC_CONF | ACCESS_CONF,
@@ -796,6 +840,27 @@ static int build_rules(apr_pool_t *p, server_rec *s, mc_server_conf_t *conf)
     return OK;
 }
 
+/* ConsentSharedCache On: the key's cookie is a necessary one of the
+ * module's own, after every catalogue so that no other rule wins for it;
+ * the declaration then lists it, and it is never expired as refused. Off,
+ * it is a cookie like any other: one left from when it was On goes. */
+static int add_state_cookie_rule(server_rec *s, mc_server_conf_t *conf)
+{
+    const char *err = NULL;
+
+    if (conf->shared_cache != 1)
+        return OK;
+    if (mc_ruleset_add(conf->rules, MC_RULE_COOKIE, "necessary", conf->state_cookie_name,
+                       "ConsentSharedCache", &err) != MC_OK) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     MCLOGNO(00330) "ConsentSharedCache: the cookie name '%s' cannot be a rule: "
+                                    "%s; choose another ConsentCookieName",
+                     conf->state_cookie_name, err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
 static int check_category_refs(server_rec *main_server)
 {
     for (int i = 0; i < category_refs->nelts; i++) {
@@ -854,6 +919,14 @@ int mc_config_post(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_server
             conf->max_age = MC_DEFAULT_MAX_AGE;
         if (!conf->cookie_name)
             conf->cookie_name = MC_DEFAULT_COOKIE;
+        conf->state_cookie_name =
+            apr_pstrcat(pconf, conf->cookie_name, MC_STATE_COOKIE_SUFFIX, NULL);
+        if (conf->shared_cache == MC_UNSET)
+            conf->shared_cache = 0;
+        if (conf->shared_ttl == MC_UNSET)
+            conf->shared_ttl = MC_DEFAULT_SHARED_TTL;
+        if ((rv = add_state_cookie_rule(s, conf)) != OK)
+            return rv;
         if (!conf->base_path)
             conf->base_path = MC_DEFAULT_BASE;
         if (conf->respect_gpc == MC_UNSET)

@@ -25,6 +25,7 @@
 #include "glue_log.h"
 #include "glue_pages.h"
 #include "glue_request.h"
+#include "glue_shared.h"
 #include "glue_state.h"
 
 APLOG_USE_MODULE(consent);
@@ -90,31 +91,6 @@ static body_type_t body_type(const request_rec *r)
 }
 
 /* --- recording ----------------------------------------------------------------------- */
-
-static void set_consent_cookie(request_rec *r, const mc_server_conf_t *conf, const char *value)
-{
-    const char *host = r->hostname ? r->hostname : "";
-    const char *secure = strcmp(ap_http_scheme(r), "https") == 0 ? "; Secure" : "";
-    const char *attrs = apr_psprintf(r->pool, "; Path=/; Max-Age=%" APR_INT64_T_FMT
-                                              "; SameSite=Lax; HttpOnly%s",
-                                     conf->max_age, secure);
-
-    /* err_headers_out: kept on every answer, the 303 included */
-    if (conf->cookie_domain && mc_domain_match(host, conf->cookie_domain)) {
-        /* one decision per site: replace a host-only cookie, never keep
-         * it beside the domain-wide one */
-        apr_table_addn(r->err_headers_out, "Set-Cookie",
-                       apr_pstrcat(r->pool, conf->cookie_name,
-                                   "=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
-                                   secure, NULL));
-        apr_table_addn(r->err_headers_out, "Set-Cookie",
-                       apr_pstrcat(r->pool, conf->cookie_name, "=", value, attrs,
-                                   "; Domain=", conf->cookie_domain, NULL));
-    }
-    else
-        apr_table_addn(r->err_headers_out, "Set-Cookie",
-                       apr_pstrcat(r->pool, conf->cookie_name, "=", value, attrs, NULL));
-}
 
 /* Consent taken back must not stay live in pages the browser keeps: a page
  * held whole in its back/forward cache comes back with the embeds that ran
@@ -215,7 +191,9 @@ static int handle_decision(request_rec *r)
     /* the record first: a consent cookie is never issued without it */
     if (mc_consentlog_record(r, &rec) != APR_SUCCESS)
         return mc_refuse(r, HTTP_SERVICE_UNAVAILABLE, "the decision could not be recorded");
-    set_consent_cookie(r, conf, token);
+    mc_set_site_cookie(r, conf, conf->cookie_name, token, conf->max_age);
+    /* the shared cache's key for the new decision (ConsentSharedCache) */
+    mc_shared_set_cookie(r, &consent, conf->max_age);
     allowed = consent.granted & (st->gpc ? ~((mc_catmask_t)1 << MC_CAT_MARKETING) : ~(mc_catmask_t)0);
     if (mc_decision_narrows(conf->cats, conf->rules, st->effective, st->services, allowed,
                             consent.services))

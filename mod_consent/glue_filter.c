@@ -52,6 +52,7 @@
 #include "glue_csp.h"
 #include "glue_request.h"
 #include "glue_seen.h"
+#include "glue_shared.h"
 #include "glue_state.h"
 
 APLOG_USE_MODULE(consent);
@@ -317,6 +318,15 @@ static void private_cache(request_rec *r)
     apr_table_mergen(r->headers_out, "Cache-Control", "private");
 }
 
+/* The site itself keeps the page from shared caches: it is the visitor's
+ * own, whatever their consent (a session's page, a basket). */
+static int site_keeps_private(request_rec *r)
+{
+    return says_private(r, r->headers_out) || says_private(r, r->err_headers_out) ||
+           mc_httpfield_vary_has_cookie(mc_field_list(r->pool, r->headers_out, "Vary")) ||
+           mc_httpfield_vary_has_cookie(mc_field_list(r->pool, r->err_headers_out, "Vary"));
+}
+
 /* Runs once, before anything is passed on: the headers leave with the first
  * brigade (FILTERS.md #7), HEAD and 304 answers included, so that they say
  * what a GET would. */
@@ -324,6 +334,10 @@ static void private_cache(request_rec *r)
 static void adjust_headers(request_rec *r, int decoded)
 {
     const char *state = mc_variant_tag(r);
+    /* what the site said of the page's caching, before it is made private */
+    int site_private = site_keeps_private(r);
+    const char *site_cc = mc_field_list(r->pool, r->headers_out, "Cache-Control");
+    const char *site_sc = mc_field_list(r->pool, r->headers_out, "Surrogate-Control");
 
     unset_field(r, "Content-Length");
     unset_field(r, "Content-MD5");
@@ -334,6 +348,8 @@ static void adjust_headers(request_rec *r, int decoded)
     variant_etag(r, r->err_headers_out, state);
     vary_on_cookie(r);
     private_cache(r);
+    /* glue_shared.c: whether a shared cache may keep it per consent state */
+    mc_shared_note_page(r, site_private, site_cc, site_sc);
     /* glue_headers.c: frame protection, once mod_headers has had its say */
     mc_mark_rewritten(r);
     if (decoded) {

@@ -20,6 +20,7 @@
 #include "glue_config.h"
 #include "glue_csp.h"
 #include "glue_seen.h"
+#include "glue_shared.h"
 #include "glue_state.h"
 
 APLOG_USE_MODULE(consent);
@@ -352,6 +353,8 @@ apr_status_t mc_headers_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     }
     if (mc_is_rewritten(r))
         frame_protection(r);
+    /* last: it needs to know whether a cookie is set */
+    mc_shared_headers(r);
     ap_remove_output_filter(f);
     return ap_pass_brigade(f->next, bb);
 }

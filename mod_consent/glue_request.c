@@ -51,6 +51,31 @@ void mc_no_store(request_rec *r)
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
 }
 
+void mc_set_site_cookie(request_rec *r, const mc_server_conf_t *conf, const char *name,
+                        const char *value, apr_int64_t max_age)
+{
+    const char *host = r->hostname ? r->hostname : "";
+    const char *secure = strcmp(ap_http_scheme(r), "https") == 0 ? "; Secure" : "";
+    const char *attrs = apr_psprintf(r->pool, "; Path=/; Max-Age=%" APR_INT64_T_FMT
+                                              "; SameSite=Lax; HttpOnly%s",
+                                     max_age, secure);
+
+    if (conf->cookie_domain && mc_domain_match(host, conf->cookie_domain)) {
+        /* one value per site: replace a host-only cookie, never keep it
+         * beside the domain-wide one */
+        apr_table_addn(r->err_headers_out, "Set-Cookie",
+                       apr_pstrcat(r->pool, name,
+                                   "=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+                                   secure, NULL));
+        apr_table_addn(r->err_headers_out, "Set-Cookie",
+                       apr_pstrcat(r->pool, name, "=", value, attrs, "; Domain=",
+                                   conf->cookie_domain, NULL));
+    }
+    else
+        apr_table_addn(r->err_headers_out, "Set-Cookie",
+                       apr_pstrcat(r->pool, name, "=", value, attrs, NULL));
+}
+
 int mc_send_json(request_rec *r, int status, const char *json)
 {
     r->status = status;

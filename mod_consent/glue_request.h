@@ -14,6 +14,13 @@ apr_array_header_t *mc_field_values(apr_pool_t *p, apr_table_t *t, const char *n
 const char *mc_field_list(apr_pool_t *p, apr_table_t *t, const char *name);
 /* Cache-Control: no-store and nosniff. */
 void mc_no_store(request_rec *r);
+/* Sets cookie NAME=VALUE for MAX_AGE seconds as the consent cookie is set:
+ * Path=/, SameSite=Lax, HttpOnly, Secure over HTTPS, and for
+ * ConsentCookieDomain when R's host is in it (a host-only NAME is then
+ * expired, never kept beside it). In err_headers_out: kept on every answer,
+ * a redirect included. */
+void mc_set_site_cookie(request_rec *r, const mc_server_conf_t *conf, const char *name,
+                        const char *value, apr_int64_t max_age);
 /* STATUS with JSON as the body, never cached. */
 int mc_send_json(request_rec *r, int status, const char *json);
 /* A refusal: STATUS and a short REASON as JSON, logged at info. */

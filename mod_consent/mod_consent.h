@@ -31,6 +31,8 @@
 #define MC_DEFAULT_BASE "/_consent"
 #define MC_DEFAULT_POLICY "1"
 #define MC_DEFAULT_MAX_AGE 15552000 /* 180 days */
+#define MC_DEFAULT_SHARED_TTL 120 /* seconds a shared cache keeps a page */
+#define MC_STATE_COOKIE_SUFFIX "_state"
 /* What a placeholder's URL is signed for (mc_token_sign_text). */
 #define MC_PLACEHOLDER_SIG "placeholder"
 
@@ -72,8 +74,13 @@ typedef struct mc_server_conf {
     apr_array_header_t *admin_addrs;
     /* ConsentPageCache: bytes per child process (main server), or MC_UNSET */
     apr_int64_t page_cache;
+    /* ConsentSharedCache: 1 to let a shared cache keep pages per consent
+     * state, for up to shared_ttl seconds; MC_UNSET until set */
+    int shared_cache;
+    apr_int64_t shared_ttl;
 
     /* compiled in post_config */
+    const char *state_cookie_name; /* the shared cache's key: cookie_name "_state" */
     mc_categories_t *cats;
     mc_ruleset_t *rules;
     const mc_token_key_t *signing_key; /* key, or the process's random key */

@@ -267,6 +267,41 @@ const char *mc_httpfield_without_directive(apr_pool_t *p, const char *list, cons
     return kept->nelts ? apr_array_pstrcat(p, kept, ',') : NULL;
 }
 
+int mc_httpfield_directive_seconds(const char *list, const char *name, long long *seconds)
+{
+    const char *s = list, *start, *end;
+
+    if (!list)
+        return 0;
+    while (next_element(&s, &start, &end)) {
+        const char *v = start;
+        long long n = 0;
+        int quoted, digits = 0;
+
+        if (!directive_is(start, end, name))
+            continue;
+        while (v < end && *v != '=')
+            v++;
+        if (v == end)
+            return 0;
+        v = skip_ows(v + 1);
+        quoted = v < end && *v == '"';
+        v += quoted;
+        for (; v < end && *v >= '0' && *v <= '9'; v++, digits++) {
+            /* RFC 9111 1.2.2: a value too large to hold is taken as 2^31 */
+            if (n < 2147483648LL)
+                n = n * 10 + (*v - '0');
+        }
+        if (n > 2147483648LL)
+            n = 2147483648LL;
+        if (!digits || v != end - quoted || (quoted && *v != '"'))
+            return 0;
+        *seconds = n;
+        return 1;
+    }
+    return 0;
+}
+
 int mc_httpfield_vary_has_cookie(const char *list)
 {
     const char *s = list, *start, *end;

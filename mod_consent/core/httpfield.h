@@ -80,6 +80,11 @@ int mc_httpfield_has_directive(const char *list, const char *name);
  * they were (trimmed), or NULL when nothing is left. */
 const char *mc_httpfield_without_directive(apr_pool_t *p, const char *list, const char *name);
 
+/* The delta-seconds of directive NAME of LIST (NULL: none), such as
+ * max-age=300 or max-age="300", into *SECONDS: 1. 0 when LIST lacks it or
+ * its value is not a number of seconds (a cache then treats it as 0). */
+int mc_httpfield_directive_seconds(const char *list, const char *name, long long *seconds);
+
 /* Whether a Vary LIST (NULL: none) already makes caches key on the Cookie
  * request field: it names Cookie, or is "*". */
 int mc_httpfield_vary_has_cookie(const char *list);

@@ -73,6 +73,8 @@ def test_reference_catalogue_and_texts_are_installed(staged):
     assert (share[0] / "conf/rules/default.json").is_file()
     for lang in ("nb", "nn", "en"):
         assert (share[0] / f"conf/locales/{lang}.json").is_file()
+    # the VCL for a Varnish in front (ConsentSharedCache)
+    assert "Consent-State" in (share[0] / "conf/varnish-consent.vcl").read_text()
 
 
 def test_man_page_and_database_schemas_are_installed(staged):

@@ -69,7 +69,8 @@ int main(int argc, char **argv)
                   {"inuse", inuse_suite},       {"used", used_suite},
                   {"pagecache", pagecache_suite},
                   {"httpfield", httpfield_suite}, {"inflate", inflate_suite},
-                  {"charset", charset_suite}};
+                  {"charset", charset_suite},
+                  {"statekey", statekey_suite}};
     SRunner *runner;
     int failed;
 

@@ -31,6 +31,7 @@ Suite *pagecache_suite(void);
 Suite *httpfield_suite(void);
 Suite *inflate_suite(void);
 Suite *charset_suite(void);
+Suite *statekey_suite(void);
 
 /* A pool made before and destroyed after each test (checked fixtures). */
 extern apr_pool_t *test_pool;
