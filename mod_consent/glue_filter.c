@@ -277,56 +277,6 @@ static void variant_etag(request_rec *r, apr_table_t *t, const char *state)
         apr_table_unset(t, "ETag"); /* malformed: a tag that names no variant */
 }
 
-static void vary_on_cookie(request_rec *r)
-{
-    const char *out = mc_field_list(r->pool, r->headers_out, "Vary");
-    const char *err = mc_field_list(r->pool, r->err_headers_out, "Vary");
-
-    if (mc_httpfield_vary_has_cookie(out) || mc_httpfield_vary_has_cookie(err))
-        return;
-    apr_table_mergen(r->headers_out, "Vary", "Cookie");
-}
-
-/* "public" contradicts "private"; the rest of T's Cache-Control stays. */
-static void drop_public(request_rec *r, apr_table_t *t)
-{
-    const char *cc = mc_field_list(r->pool, t, "Cache-Control");
-    const char *rest;
-
-    if (!mc_httpfield_has_directive(cc, "public"))
-        return;
-    rest = mc_httpfield_without_directive(r->pool, cc, "public");
-    apr_table_unset(t, "Cache-Control");
-    if (rest)
-        apr_table_setn(t, "Cache-Control", rest);
-}
-
-static int says_private(request_rec *r, apr_table_t *t)
-{
-    const char *cc = mc_field_list(r->pool, t, "Cache-Control");
-
-    return mc_httpfield_has_directive(cc, "private") || mc_httpfield_has_directive(cc, "no-store");
-}
-
-/* A shared cache must never hand one visitor's variant to another. */
-static void private_cache(request_rec *r)
-{
-    if (says_private(r, r->headers_out) || says_private(r, r->err_headers_out))
-        return;
-    drop_public(r, r->headers_out);
-    drop_public(r, r->err_headers_out);
-    apr_table_mergen(r->headers_out, "Cache-Control", "private");
-}
-
-/* The site itself keeps the page from shared caches: it is the visitor's
- * own, whatever their consent (a session's page, a basket). */
-static int site_keeps_private(request_rec *r)
-{
-    return says_private(r, r->headers_out) || says_private(r, r->err_headers_out) ||
-           mc_httpfield_vary_has_cookie(mc_field_list(r->pool, r->headers_out, "Vary")) ||
-           mc_httpfield_vary_has_cookie(mc_field_list(r->pool, r->err_headers_out, "Vary"));
-}
-
 /* Runs once, before anything is passed on: the headers leave with the first
  * brigade (FILTERS.md #7), HEAD and 304 answers included, so that they say
  * what a GET would. */
@@ -335,7 +285,7 @@ static void adjust_headers(request_rec *r, int decoded)
 {
     const char *state = mc_variant_tag(r);
     /* what the site said of the page's caching, before it is made private */
-    int site_private = site_keeps_private(r);
+    int site_private = mc_site_keeps_private(r);
     const char *site_cc = mc_field_list(r->pool, r->headers_out, "Cache-Control");
     const char *site_sc = mc_field_list(r->pool, r->headers_out, "Surrogate-Control");
 
@@ -346,8 +296,7 @@ static void adjust_headers(request_rec *r, int decoded)
     unset_field(r, "Last-Modified");
     variant_etag(r, r->headers_out, state);
     variant_etag(r, r->err_headers_out, state);
-    vary_on_cookie(r);
-    private_cache(r);
+    mc_per_visitor(r);
     /* glue_shared.c: whether a shared cache may keep it per consent state */
     mc_shared_note_page(r, site_private, site_cc, site_sc);
     /* glue_headers.c: frame protection, once mod_headers has had its say */
@@ -397,8 +346,7 @@ static mc_unreadable_t hold_back(request_rec *r, mc_unreadable_kind_t kind, cons
     if (mode == MC_UNREADABLE_PASS)
         return mode;
     /* what a visitor gets now depends on their choice */
-    vary_on_cookie(r);
-    private_cache(r);
+    mc_per_visitor(r);
     r->no_cache = 1;
     if (mode == MC_UNREADABLE_SANDBOX)
         mc_mark_sandboxed(r, MC_SANDBOX_POLICY); /* sent by CONSENT_HEADERS */

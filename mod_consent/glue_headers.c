@@ -223,7 +223,9 @@ static void filter_set_cookies(request_rec *r, apr_table_t *t, mc_catmask_t gran
 
 /* 1 when URL (absolute or protocol-relative: a relative one is the site's
  * own) is classified into a category GRANTED lacks, by the scope's rules
- * or the server's, and its service is not granted on its own either. */
+ * or the server's, and its service is not granted on its own either.
+ * A classified URL, refused or not, makes the response one visitor's: a
+ * shared cache must not give it to a visitor who chose otherwise. */
 static int url_refused(request_rec *r, const char *url, mc_catmask_t granted)
 {
     const mc_server_conf_t *conf = mc_server_conf(r->server);
@@ -237,6 +239,7 @@ static int url_refused(request_rec *r, const char *url, mc_catmask_t granted)
         rule = mc_ruleset_match_url(conf->rules, url, strlen(url));
     if (!rule || (cat = mc_categories_index(conf->cats, rule->category)) < 0)
         return 0;
+    mc_per_visitor(r);
     return !mc_catmask_has(granted, cat) && !mc_service_granted(r, rule->service_id);
 }
 

@@ -9,6 +9,7 @@
 #include <apr_strings.h>
 
 #include "cookie.h"
+#include "httpfield.h"
 
 #include "glue_request.h"
 #include "glue_state.h"
@@ -181,4 +182,62 @@ void mc_mark_sandboxed(request_rec *r, const char *policy)
 const char *mc_sandbox_policy(const request_rec *r)
 {
     return apr_table_get(r->notes, SANDBOX_NOTE);
+}
+
+/* --- a response that depends on the visitor's choice ---------------------------------- */
+
+static void vary_on_cookie(request_rec *r)
+{
+    const char *out = mc_field_list(r->pool, r->headers_out, "Vary");
+    const char *err = mc_field_list(r->pool, r->err_headers_out, "Vary");
+
+    if (mc_httpfield_vary_has_cookie(out) || mc_httpfield_vary_has_cookie(err))
+        return;
+    apr_table_mergen(r->headers_out, "Vary", "Cookie");
+}
+
+/* "public" contradicts "private"; the rest of T's Cache-Control stays. */
+static void drop_public(request_rec *r, apr_table_t *t)
+{
+    const char *cc = mc_field_list(r->pool, t, "Cache-Control");
+    const char *rest;
+
+    if (!mc_httpfield_has_directive(cc, "public"))
+        return;
+    rest = mc_httpfield_without_directive(r->pool, cc, "public");
+    apr_table_unset(t, "Cache-Control");
+    if (rest)
+        apr_table_setn(t, "Cache-Control", rest);
+}
+
+static int says_private(request_rec *r, apr_table_t *t)
+{
+    const char *cc = mc_field_list(r->pool, t, "Cache-Control");
+
+    return mc_httpfield_has_directive(cc, "private") || mc_httpfield_has_directive(cc, "no-store");
+}
+
+static void private_cache(request_rec *r)
+{
+    if (says_private(r, r->headers_out) || says_private(r, r->err_headers_out))
+        return;
+    drop_public(r, r->headers_out);
+    drop_public(r, r->err_headers_out);
+    apr_table_mergen(r->headers_out, "Cache-Control", "private");
+}
+
+/* The site itself keeps the page from shared caches: it is the visitor's
+ * own, whatever their consent (a session's page, a basket). */
+int mc_site_keeps_private(request_rec *r)
+{
+    return says_private(r, r->headers_out) || says_private(r, r->err_headers_out) ||
+           mc_httpfield_vary_has_cookie(mc_field_list(r->pool, r->headers_out, "Vary")) ||
+           mc_httpfield_vary_has_cookie(mc_field_list(r->pool, r->err_headers_out, "Vary"));
+}
+
+/* A shared cache must never hand one visitor's variant to another. */
+void mc_per_visitor(request_rec *r)
+{
+    vary_on_cookie(r);
+    private_cache(r);
 }

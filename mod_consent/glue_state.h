@@ -26,4 +26,13 @@ int mc_is_rewritten(const request_rec *r);
 void mc_mark_sandboxed(request_rec *r, const char *policy);
 const char *mc_sandbox_policy(const request_rec *r);
 
+/* The response depends on the visitor's choice: Vary: Cookie, and
+ * Cache-Control: private (without "public") unless it says private or
+ * no-store already. */
+void mc_per_visitor(request_rec *r);
+
+/* The site itself keeps the response from shared caches: it is the
+ * visitor's own, whatever their consent (a session's page, a basket). */
+int mc_site_keeps_private(request_rec *r);
+
 #endif

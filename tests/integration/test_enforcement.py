@@ -334,6 +334,37 @@ def test_link_fields_to_refused_trackers_are_removed(server, path):
     assert "googletagmanager" in targets and "facebook" not in targets, targets
 
 
+def cache_directives(resp):
+    """Every directive of every Cache-Control field, by name."""
+    return {d.strip().split("=")[0].lower() for field in resp.header_all("Cache-Control")
+            for d in field.split(",") if d.strip()}
+
+
+def vary(resp):
+    return ", ".join(resp.header_all("Vary")).lower()
+
+
+@pytest.mark.parametrize("path", ["/cgi-bin/cookies.py?header=", "/proxy/cookies?header="])
+def test_a_response_whose_link_fields_depend_on_consent_is_the_visitors_own(server, path):
+    """A Link or Refresh to a tracker makes any response (here a text one,
+    which is not rewritten) differ by consent: no shared cache may hand the
+    consenting visitor's preload to one who refused."""
+    public = urllib.parse.quote("Cache-Control: public, max-age=60")
+    for field in ("Link: " + LINKS, "Refresh: 0;url=https://www.facebook.com/tr?id=1"):
+        url = path + urllib.parse.quote(field) + "&header=" + public
+        for cookie in (None, consented(server, "accept_all")):
+            resp = server.get(url, headers={"Cookie": cookie} if cookie else {})
+            assert resp.status == 200
+            assert "cookie" in vary(resp), (field, resp.headers)
+            assert "private" in cache_directives(resp) and "public" not in cache_directives(resp)
+            assert "max-age" in cache_directives(resp)
+    # a first-party preload is the same for everyone: the site's caching stays
+    own = server.get(path + urllib.parse.quote("Link: </site.css>; rel=preload; as=style")
+                     + "&header=" + public)
+    assert "cookie" not in vary(own), own.headers
+    assert cache_directives(own) == {"public", "max-age"}
+
+
 @pytest.mark.parametrize("value", ["0;url=https://www.facebook.com/tr?id=1",
                                    "0; URL='https://www.facebook.com/tr?id=1'",
                                    "1 https://www.facebook.com/tr?id=1"])
