@@ -2132,7 +2132,7 @@ static void sheet_end(mc_html_t *h, mc_lex_off_t off)
 /* The held inline script's body outgrew the cap: its start tag, still
  * held, is neutralised for every refused category (consent.js runs it once
  * all are granted), and the body streams on behind it. An HTML style
- * sheet streams through the CSS reader. */
+ * sheet streams through the CSS reader; an SVG one loses its start tag. */
 static void oversized_body(mc_html_t *h)
 {
     element_t el;
@@ -2140,6 +2140,19 @@ static void oversized_body(mc_html_t *h)
 
     if (h->hold_tag == MC_TAG_STYLE && !h->hold_foreign && v.refused)
         sheet_start(h);
+    if (h->hold_tag == MC_TAG_STYLE && h->hold_foreign && v.refused) {
+        /* an SVG sheet's text is markup's text (references decoded): the
+         * CSS reader cannot stream it. Without its start tag it is text of
+         * the drawing, styling nothing; the page comes as it was with a
+         * reload once all is granted. */
+        emit_until(h, h->hold_from);
+        out_str(h, "<g");
+        write_categories(h, v.refused);
+        out_str(h, " data-consent-reload=\"\"></g>");
+        drop_until(h, h->body_from);
+        h->stats.neutralised++;
+        h->stats.refused |= v.refused;
+    }
     if (h->hold_tag == MC_TAG_SCRIPT && v.refused) {
         emit_until(h, h->hold_from);
         service_reset(h);

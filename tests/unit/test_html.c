@@ -1574,6 +1574,22 @@ START_TEST(a_long_sheet_that_cannot_be_read_ends_and_its_rest_is_inert)
 }
 END_TEST
 
+START_TEST(a_long_svg_sheet_loses_its_start_tag)
+{
+    const char *css = apr_pstrcat(test_pool, own_rules(MC_HTML_INLINE_MAX + 10),
+                                  ".t{fill:url(" FB_CSS ")}", NULL);
+    const char *in = apr_pstrcat(test_pool, "<p>a</p><svg><style>", css, "</style><rect/></svg>",
+                                 NULL);
+
+    fx.policy.inject = 0;
+    assert_every_split(in, apr_pstrcat(test_pool, "<p>a</p><svg><g data-consent=\"" ALL_REFUSED
+                                                  "\" data-consent-reload=\"\"></g>",
+                                       css, "</style><rect/></svg>", NULL));
+    fx.policy.granted = mc_categories_all(fx.cats);
+    assert_every_split(in, in);
+}
+END_TEST
+
 START_TEST(a_sheet_url_too_long_to_read_is_disarmed_unless_it_is_data)
 {
     const char *pad = filler(MC_HTML_TAG_MAX * 2 + 100, 'a');
@@ -2685,6 +2701,7 @@ Suite *html_suite(void)
     tcase_add_test(stream, a_long_style_sheet_streams_with_its_trackers_disarmed);
     tcase_add_test(stream, a_long_sheet_that_cannot_be_read_ends_and_its_rest_is_inert);
     tcase_add_test(stream, a_sheet_url_too_long_to_read_is_disarmed_unless_it_is_data);
+    tcase_add_test(stream, a_long_svg_sheet_loses_its_start_tag);
     tcase_add_test(stream, a_sheet_cut_off_by_the_end_of_the_document_is_judged);
     tcase_add_test(stream, long_markup_that_is_not_a_target_passes_byte_for_byte);
     tcase_add_test(stream, an_oversized_img_with_a_data_url_shows_for_everyone);

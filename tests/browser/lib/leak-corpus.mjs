@@ -528,6 +528,7 @@ const review = [
   ['inline style over 64 KiB of rules, the tracker after them', 'css', `<style>${'.own{color:#123;margin:1px}\n'.repeat(2600)} .t{width:40px;height:20px;background:url(${FB_PIXEL})}</style>`, '<div class="t">box</div>', FB, { restores: true }],
   ['inline style over 64 KiB, a string longer than the reader holds, then the tracker', 'css', `<style>${'.own{color:#123;margin:1px}\n'.repeat(100)}:root{--pad:"${'x'.repeat(70000)}"} .t{width:40px;height:20px;background:url(${FB_PIXEL})}</style>`, '<div class="t">box</div>', FB, { restores: true }],
   ['url in a sheet too long to read whole (over 32 KiB)', 'css', `<style>.t{width:40px;height:20px;background:url(${FB_PIXEL}&amp;pad=${'a'.repeat(40000)})}</style>`, '<div class="t">box</div>', FB, { restores: true }],
+  ['svg style over 64 KiB', 'css', '', svg(`<style>${'.own{fill:#123}\n'.repeat(5000)} .t{width:40px;height:20px;background:url(${FB_PIXEL})}</style>`) + '<div class="t">box</div>', FB, { restores: true }],
   ['style left open at the end of the document', 'css', '', '<div class="t">box</div>', FB, { restores: true, html: page('review: style left open at the end of the document', '', '<div class="t">box</div>') + `<style>.t{width:40px;height:20px;background:url(${FB_PIXEL})}` }],
 ].map(([what, cls, head, body, expect, over = {}]) => ({
   name: `review: ${what}`,
