@@ -60,7 +60,7 @@ typedef struct seen_shared {
     mc_blocked_table_t *blocked; /* after TABLE in the same segment */
     mc_inuse_table_t *inuse;     /* after BLOCKED: the services in use */
     const char *path; /* where the table is saved */
-    pid_t parent;     /* the process that saves it */
+    pid_t parent;     /* the process that saves it: the server's parent */
 } seen_shared_t;
 
 static seen_shared_t *shared;
@@ -313,11 +313,17 @@ int mc_seen_post_config(apr_pool_t *pconf, server_rec *main_server)
         return HTTP_INTERNAL_SERVER_ERROR;
     /* "full" is said once per start or restart */
     mc_seen_rearm_full(shared->table);
-    /* not in the first, trial reading of the configuration */
-    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
-        warn_unclassified(pconf, main_server);
     mc_blocked_rearm_full(shared->blocked);
-    /* children do not run it (no child cleanup), and it checks the pid */
+    /* Only the real reading of the configuration saves: the first, trial
+     * one is also all that "apache2 -k stop" and "-t" do, whose processes
+     * must not write their own table over the server's. The server that
+     * runs is this process, which "apache2 -k start" made when it detached
+     * after the trial reading: the save is tied to its pid (children do not
+     * run the cleanup, and it checks the pid). */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return OK;
+    warn_unclassified(pconf, main_server);
+    shared->parent = getpid();
     apr_pool_cleanup_register(pconf, shared, save_table, apr_pool_cleanup_null);
     return OK;
 }

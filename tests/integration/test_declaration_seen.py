@@ -3,13 +3,16 @@ recorded by every httpd process, kept across restarts, bounded."""
 import concurrent.futures
 import datetime
 import email.utils
+import os
 import re
 import secrets
+import subprocess
+import time
 import urllib.parse
 
 import pytest
 
-from harness import RFC3339_UTC_RE
+from harness import HTTPD, RFC3339_UTC_RE, wait_for_port
 
 CGI = "/cgi-bin/cookies.py"
 PARALLEL = 8
@@ -165,6 +168,62 @@ def test_entries_survive_a_full_restart(busy):
         assert key in after, after
         assert after[key]["first_seen"] == before[key]["first_seen"]
         assert after[key]["lifetime"] == before[key]["lifetime"]
+
+
+def run_httpd(srv, *args):
+    """apache2 as apachectl and systemd run it: it starts, detaches and returns."""
+    p = subprocess.run([HTTPD, "-f", str(srv.conf_path), *args], capture_output=True, text=True,
+                       timeout=60, start_new_session=True)
+    assert p.returncode == 0, p.stdout + p.stderr + srv.error_log()
+
+
+def read_pid(path, timeout=30):
+    """The server's pid, once the detached parent has written it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return int(path.read_text())
+        except (FileNotFoundError, ValueError):
+            time.sleep(0.05)
+    raise AssertionError("no pid in %s" % path)
+
+
+def wait_gone(pid, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    raise AssertionError("apache2 (pid %d) did not stop" % pid)
+
+
+def test_entries_survive_a_stop_of_a_server_started_in_the_background(busy):
+    """apache2 -k start detaches into a new process: it is the one that
+    must save the table when apache2 -k stop ends it (the save was tied to
+    the process that read the configuration first, and -k stop's own
+    process wrote its table over the file)."""
+    set_cookies(busy, "stat_before=1; Max-Age=900")
+    busy.stop()
+    saved = busy.root / "run" / "consent-seen.txt"
+    for round_ in range(2):
+        run_httpd(busy, "-k", "start")
+        assert wait_for_port(busy.port, 30), busy.error_log()
+        pid = read_pid(busy.root / "run" / "httpd.pid")
+        name = "stat_bg%d" % round_
+        set_cookies(busy, "%s=1; Max-Age=600" % name)
+        assert (name, "127.0.0.1") in seen_by_key(declaration(busy))
+        run_httpd(busy, "-k", "stop")
+        wait_gone(pid)
+        text = saved.read_text()
+        for kept in ("stat_before", "stat_bg0", name):
+            assert kept in text, text
+    busy.start()
+    seen = seen_by_key(declaration(busy))
+    for key in (("stat_before", "127.0.0.1"), ("stat_bg0", "127.0.0.1"),
+                ("stat_bg1", "127.0.0.1")):
+        assert key in seen, seen
 
 
 def test_a_damaged_saved_table_is_logged_and_ignored(busy):
