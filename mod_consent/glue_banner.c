@@ -25,6 +25,7 @@
 #include "glue_banner.h"
 #include "glue_cache.h"
 #include "glue_config.h"
+#include "glue_request.h"
 #include "glue_seen.h"
 #include "glue_state.h"
 
@@ -330,10 +331,15 @@ const mc_banner_cookies_t *mc_banner_cookies(request_rec *r)
 
 /* --- the banner ------------------------------------------------------------------- */
 
-/* Where a form post should send the visitor back: this page, when it is a
- * path the endpoint will accept as a redirect target. */
+/* Where a form post should send the visitor back: this page as they asked
+ * for it (not the script an internal rewrite ran), when it is a path the
+ * endpoint will accept as a redirect target. */
 static const char *return_path(const request_rec *r)
 {
+    const request_rec *asked = mc_visitor_request(r);
+
+    if (asked->unparsed_uri && mc_return_path_valid(asked->unparsed_uri))
+        return asked->unparsed_uri;
     if (r->unparsed_uri && mc_return_path_valid(r->unparsed_uri))
         return r->unparsed_uri;
     if (r->uri && mc_return_path_valid(r->uri))

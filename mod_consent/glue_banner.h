@@ -18,6 +18,7 @@ const char *mc_referer_path(request_rec *r);
  * ABSOLUTE: the page has a <base> elsewhere, so the banner's own URLs
  * carry the request's origin. */
 const char *mc_banner_for(request_rec *r, const char *html_lang, int absolute, apr_size_t *len);
+
 /* The cookie lists of the second layer for R's scope: made at start-up per
  * server, or for R when its <Directory>/<Location> adds rules. */
 const mc_banner_cookies_t *mc_banner_cookies(request_rec *r);

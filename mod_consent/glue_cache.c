@@ -36,6 +36,7 @@
 #include <openssl/evp.h>
 
 #include "glue_cache.h"
+#include "glue_request.h"
 #include "glue_seen.h"
 #include "glue_shm.h"
 #include "glue_state.h"
@@ -241,7 +242,7 @@ const char *mc_frame_name(request_rec *r)
     keyer_start(&k);
     add_str(&k, "mod_consent frame name 1");
     add_state(&k, r);
-    add_str(&k, r->unparsed_uri);
+    add_str(&k, mc_visitor_request(r)->unparsed_uri);
     if (!keyer_end(&k, digest))
         return "mc-held"; /* still no name a live frame has */
     for (int i = 0; i < FRAME_NAME_HEX / 2; i++)
@@ -271,6 +272,10 @@ int mc_cache_ticket(request_rec *r, apr_bucket_brigade *bb, mc_cache_ticket_t *t
     add_str(&k, r->content_type);
     add_str(&k, r->unparsed_uri);
     add_str(&k, r->uri);
+    /* the banner returns to the URL the visitor asked for */
+    add_str(&k, mc_visitor_request(r)->unparsed_uri);
+    /* a framed page has none */
+    add_int(&k, mc_banner_wanted(r));
     add_str(&k, ap_construct_url(r->pool, "", r));
     t->entry_max = entry_max;
     return keyer_end(&k, t->key);

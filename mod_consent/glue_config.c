@@ -111,6 +111,7 @@ void *mc_create_dir_conf(apr_pool_t *p, char *dir)
     conf->google_consent_mode = MC_UNSET;
     conf->csp_mode = MC_UNSET;
     conf->unreadable = MC_UNSET;
+    conf->banner = MC_UNSET;
     return conf;
 }
 
@@ -122,6 +123,7 @@ void *mc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(engine);
     /* Rules add up; the inner scope's come later and so win (last match). */
     merged->rules = append_arrays(p, base->rules, add->rules);
+    MERGE_INT(banner);
     MERGE_INT(unclassified);
     MERGE_INT(strip_request_cookies);
     MERGE_PTR(languages);
@@ -276,6 +278,12 @@ int mc_is_admin(const request_rec *r)
 static const char *set_strip(cmd_parms *cmd, void *dconf, int on)
 {
     ((mc_dir_conf_t *)dconf)->strip_request_cookies = on;
+    return NULL;
+}
+
+static const char *set_banner(cmd_parms *cmd, void *dconf, int on)
+{
+    ((mc_dir_conf_t *)dconf)->banner = on;
     return NULL;
 }
 
@@ -760,6 +768,9 @@ const command_rec mc_directives[] = {
                    "keeps them private"),
     AP_INIT_FLAG("ConsentStripRequestCookies", set_strip, NULL, RSRC_CONF | ACCESS_CONF,
                  "On to hide refused cookies from handlers and backends (default Off)"),
+    AP_INIT_FLAG("ConsentBanner", set_banner, NULL, RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
+                 "Off: pages here get no banner (staff pages); what they carry is held back "
+                 "all the same (default On)"),
     AP_INIT_FLAG("ConsentGoogleConsentMode", set_google_consent_mode, NULL, RSRC_CONF | ACCESS_CONF,
                  "On to send Google Consent Mode v2 default and update signals (default Off)"),
     AP_INIT_TAKE1("ConsentUnreadable", set_unreadable, NULL, RSRC_CONF | ACCESS_CONF,

@@ -297,6 +297,9 @@ static void adjust_headers(request_rec *r, int decoded)
     variant_etag(r, r->headers_out, state);
     variant_etag(r, r->err_headers_out, state);
     mc_per_visitor(r);
+    /* a page loaded into a frame comes without the banner */
+    if (mc_dir_conf(r)->banner != 0)
+        mc_vary_on(r, "Sec-Fetch-Dest");
     /* glue_shared.c: whether a shared cache may keep it per consent state */
     mc_shared_note_page(r, site_private, site_cc, site_sc);
     /* glue_headers.c: frame protection, once mod_headers has had its say */
@@ -619,8 +622,10 @@ static const char *banner(void *baton, const char *html_lang, size_t *len)
 {
     mc_filter_ctx_t *ctx = baton;
     apr_size_t n = 0;
-    const char *html = mc_banner_for(ctx->f->r, html_lang, mc_html_has_base(ctx->html), &n);
+    const char *html = NULL;
 
+    if (mc_banner_wanted(ctx->f->r))
+        html = mc_banner_for(ctx->f->r, html_lang, mc_html_has_base(ctx->html), &n);
     /* placeholders speak the banner's language */
     ctx->lang = mc_banner_language(ctx->f->r, html_lang);
     *len = n;

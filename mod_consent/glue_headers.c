@@ -74,8 +74,9 @@ static void report_unclassified(request_rec *r, const char *name, mc_treatment_t
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       MCLOGNO(00011) "unclassified cookie '%s' seen on %s, %s; classify it with "
                                      "ConsentCookieRule CATEGORY %s",
-                      ap_escape_logitem(r->pool, name), ap_escape_logitem(r->pool, r->uri),
-                      treatment_words(t), ap_escape_logitem(r->pool, name));
+                      ap_escape_logitem(r->pool, name),
+                      ap_escape_logitem(r->pool, mc_visitor_request(r)->uri), treatment_words(t),
+                      ap_escape_logitem(r->pool, name));
 }
 
 /* The first time the process tree sees the site set an unclassified cookie

@@ -36,6 +36,13 @@ apr_array_header_t *mc_field_values(apr_pool_t *p, apr_table_t *t, const char *n
     return values;
 }
 
+const request_rec *mc_visitor_request(const request_rec *r)
+{
+    while (r->prev)
+        r = r->prev;
+    return r;
+}
+
 const char *mc_field_list(apr_pool_t *p, apr_table_t *t, const char *name)
 {
     apr_array_header_t *values = mc_field_values(p, t, name);

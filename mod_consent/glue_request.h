@@ -12,6 +12,10 @@
 apr_array_header_t *mc_field_values(apr_pool_t *p, apr_table_t *t, const char *name);
 /* The same as one comma-separated list (RFC 9110 5.3), or NULL. */
 const char *mc_field_list(apr_pool_t *p, apr_table_t *t, const char *name);
+/* The request as the visitor sent it: the first of R's internal redirects
+ * (a front controller's rewrite to index.php, an ErrorDocument), whose
+ * URI is the one in the address bar; R itself when there is none. */
+const request_rec *mc_visitor_request(const request_rec *r);
 /* Cache-Control: no-store and nosniff. */
 void mc_no_store(request_rec *r);
 /* Sets cookie NAME=VALUE for MAX_AGE seconds as the consent cookie is set:

@@ -172,17 +172,6 @@ static const char *not_shareable(request_rec *r, const char *key, apr_int64_t *t
     return NULL;
 }
 
-/* TOKEN into R's Vary, unless it is there already. */
-static void vary_on(request_rec *r, const char *token)
-{
-    const char *out = mc_field_list(r->pool, r->headers_out, "Vary");
-    const char *err = mc_field_list(r->pool, r->err_headers_out, "Vary");
-
-    if ((out && ap_find_token(r->pool, out, token)) || (err && ap_find_token(r->pool, err, token)))
-        return;
-    apr_table_mergen(r->headers_out, "Vary", token);
-}
-
 void mc_shared_headers(request_rec *r)
 {
     const mc_server_conf_t *conf = mc_server_conf(r->server);
@@ -195,9 +184,9 @@ void mc_shared_headers(request_rec *r)
     if (key)
         mend_cookie(r, conf, key);
     /* what the page depends on besides the consent, whether kept or not */
-    vary_on(r, "Accept-Language");
+    mc_vary_on(r, "Accept-Language");
     if (conf->respect_gpc)
-        vary_on(r, "Sec-GPC");
+        mc_vary_on(r, "Sec-GPC");
     why = not_shareable(r, key, &ttl);
     apr_table_unset(r->err_headers_out, "Surrogate-Control");
     if (why) {
@@ -206,7 +195,7 @@ void mc_shared_headers(request_rec *r)
                       ap_escape_logitem(r->pool, r->uri), why);
         apr_table_setn(r->headers_out, "Surrogate-Control", "no-store");
     } else {
-        vary_on(r, MC_SHARED_FIELD);
+        mc_vary_on(r, MC_SHARED_FIELD);
         apr_table_setn(r->headers_out, "Surrogate-Control",
                        apr_psprintf(r->pool, "max-age=%" APR_INT64_T_FMT, ttl));
     }

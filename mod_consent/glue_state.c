@@ -7,6 +7,7 @@
 #include "http_protocol.h"
 
 #include <apr_strings.h>
+#include <strings.h>
 
 #include "cookie.h"
 #include "httpfield.h"
@@ -235,9 +236,33 @@ int mc_site_keeps_private(request_rec *r)
            mc_httpfield_vary_has_cookie(mc_field_list(r->pool, r->err_headers_out, "Vary"));
 }
 
+void mc_vary_on(request_rec *r, const char *token)
+{
+    const char *out = mc_field_list(r->pool, r->headers_out, "Vary");
+    const char *err = mc_field_list(r->pool, r->err_headers_out, "Vary");
+
+    if ((out && ap_find_token(r->pool, out, token)) || (err && ap_find_token(r->pool, err, token)))
+        return;
+    apr_table_mergen(r->headers_out, "Vary", token);
+}
+
 /* A shared cache must never hand one visitor's variant to another. */
 void mc_per_visitor(request_rec *r)
 {
     vary_on_cookie(r);
     private_cache(r);
+}
+
+int mc_banner_wanted(request_rec *r)
+{
+    static const char *const framed[] = {"iframe", "frame", "embed", "object", "fencedframe"};
+    const char *dest = apr_table_get(r->headers_in, "Sec-Fetch-Dest");
+
+    if (mc_dir_conf(r)->banner == 0)
+        return 0;
+    for (size_t i = 0; dest && i < sizeof(framed) / sizeof(framed[0]); i++) {
+        if (strcasecmp(dest, framed[i]) == 0)
+            return 0;
+    }
+    return 1;
 }

@@ -31,8 +31,17 @@ const char *mc_sandbox_policy(const request_rec *r);
  * no-store already. */
 void mc_per_visitor(request_rec *r);
 
+/* TOKEN into R's Vary, unless it is there already. */
+void mc_vary_on(request_rec *r, const char *token);
+
 /* The site itself keeps the response from shared caches: it is the
  * visitor's own, whatever their consent (a session's page, a basket). */
 int mc_site_keeps_private(request_rec *r);
+
+/* Whether R's page gets the banner: not where ConsentBanner is Off (staff
+ * pages), and not in a document a browser loads into a frame, an <embed>
+ * or an <object> (Sec-Fetch-Dest): the page around it has the banner, and
+ * a banner in another site's or a sandboxed frame cannot work. */
+int mc_banner_wanted(request_rec *r);
 
 #endif
