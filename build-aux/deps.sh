@@ -10,7 +10,9 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
   python3 python3-pytest curl
   chromium fonts-dejavu-core
   postgresql libaprutil1-dbd-pgsql libaprutil1-dbd-sqlite3 sqlite3
-  varnish"
+  varnish
+  wordpress-theme-twentytwentyone wordpress-theme-twentytwentytwo
+  wordpress-theme-twentytwentythree"
 
 # Node.js runs the browser tests (tests/browser). Debian 12 ships it as
 # nodejs + npm; a machine that already has node and npm (say from another
