@@ -1012,17 +1012,37 @@ static mc_lex_event_t lex_tag_name(mc_lex_t *lx)
     return MC_LEX_MORE;
 }
 
+/* With no foreign element open, the tags that change the tree: start tags
+ * that open foreign content, raw text or a template, or set frameset (see
+ * html_start_tag), and the end tag of a template (html_end_tag). Any other
+ * tag leaves it as it is, and tag_done need not call out for it. */
+#define TREE_START_TAGS                                                                            \
+    (MC_LEX_TAG_BIT(MC_TAG_SVG) | MC_LEX_TAG_BIT(MC_TAG_MATH) | MC_LEX_TAG_BIT(MC_TAG_FRAMESET) |  \
+     MC_LEX_TAG_BIT(MC_TAG_SCRIPT) | MC_LEX_TAG_BIT(MC_TAG_STYLE) | MC_LEX_TAG_BIT(MC_TAG_XMP) |   \
+     MC_LEX_TAG_BIT(MC_TAG_IFRAME) | MC_LEX_TAG_BIT(MC_TAG_NOEMBED) |                              \
+     MC_LEX_TAG_BIT(MC_TAG_NOFRAMES) | MC_LEX_TAG_BIT(MC_TAG_TEXTAREA) |                           \
+     MC_LEX_TAG_BIT(MC_TAG_TITLE) | MC_LEX_TAG_BIT(MC_TAG_PLAINTEXT) |                             \
+     MC_LEX_TAG_BIT(MC_TAG_TEMPLATE))
+#define TREE_END_TAGS MC_LEX_TAG_BIT(MC_TAG_TEMPLATE)
+
+/* The tree's part of a tag just ended, out of tag_done's way: most tags
+ * have none. */
+static __attribute__((noinline)) void tree_tag(mc_lex_t *lx)
+{
+    if (lx->end_tag)
+        tree_end_tag(lx);
+    else
+        tree_start_tag(lx);
+}
+
 static mc_lex_event_t tag_done(mc_lex_t *lx, const char *after, int self_closing)
 {
     lx->p = after;
     lx->self_closing = self_closing;
     goto_state(lx, S_DATA);
-    if (lx->tree) {
-        if (lx->end_tag)
-            tree_end_tag(lx);
-        else
-            tree_start_tag(lx);
-    }
+    if (lx->tree && (lx->nframes > 0 || ((lx->end_tag ? TREE_END_TAGS : TREE_START_TAGS) &
+                                         MC_LEX_TAG_BIT(lx->tag)) != 0))
+        tree_tag(lx);
     return lx->tag_reported || (lx->attr_flag && !lx->end_tag) || lx->tree_pending ? MC_LEX_TAG_END
                                                                                    : MC_LEX_MORE;
 }
