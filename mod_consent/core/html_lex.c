@@ -850,11 +850,12 @@ static mc_lex_event_t lex_tag(mc_lex_t *lx);
  * shift: names of one to three bytes and longer ones come mixed). */
 static const uint32_t lead_mask[5] = {0, 0xffu, 0xffffu, 0xffffffu, 0xffffffffu};
 
-/* A tag's name read at once when sixteen bytes of the chunk are left: its
- * end and its lower-case form from one load, its id from one compare.
- * Returns 0 when the bytewise lex_tag_name must read it. Either way the
- * name is the same, and so is where the tag states take over. */
-static int tag_name_fast(mc_lex_t *lx, mc_tag_id_t *id)
+/* A tag's name at P read at once when sixteen bytes of the chunk are left:
+ * its end and its lower-case form from one load, its id from one compare.
+ * Returns where the tag states take over (the byte after the name, or
+ * after the first MC_LEX_NAME_MAX bytes of a longer one), or NULL when the
+ * bytewise lex_tag_name must read it. Either way the name is the same. */
+static inline const char *tag_name_fast(mc_lex_t *lx, const char *p, mc_tag_id_t *id)
 {
 #ifdef MC_LEX_SSE2
     __m128i name, known;
@@ -862,49 +863,72 @@ static int tag_name_fast(mc_lex_t *lx, mc_tag_id_t *id)
     uint32_t lead;
     const tag_name_t *t;
 
-    if (lx->end - lx->p < 16)
-        return 0;
-    name = _mm_loadu_si128((const __m128i *)(const void *)lx->p);
+    if (lx->end - p < 16)
+        return NULL;
+    name = _mm_loadu_si128((const __m128i *)(const void *)p);
     ends = name_end_mask(name);
     name = lower16(name);
     if (!ends) { /* longer than any name the lexer knows */
         _mm_storeu_si128((__m128i *)(void *)lx->name, name);
         lx->name_len = MC_LEX_NAME_MAX;
-        lx->p += MC_LEX_NAME_MAX;
         *id = MC_TAG_OTHER;
-        return 1;
+        return p + MC_LEX_NAME_MAX;
     }
     len = (unsigned)__builtin_ctz(ends);
-    if (tag_class[(unsigned char)lx->p[len]] == C_OTHER) /* a control byte, not whitespace */
-        return 0;
+    if (tag_class[(unsigned char)p[len]] == C_OTHER) /* a control byte, not whitespace */
+        return NULL;
     lead = (uint32_t)_mm_cvtsi128_si32(name) & lead_mask[len < 4 ? len : 4];
     t = &tag_names[TAG_HASH(lead, len)];
     lx->name_len = len;
-    lx->p += len;
     known = _mm_loadu_si128((const __m128i *)(const void *)t->name);
     same = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(name, known));
     want = (1u << len) - 1;
     *id = (same & want) == want && t->name[len] == '\0' ? t->id : MC_TAG_OTHER;
     _mm_storeu_si128((__m128i *)(void *)lx->name, name);
-    return 1;
+    return p + len;
 #else
-    return 0;
+    (void)lx;
+    (void)p;
+    (void)id;
+    return NULL;
 #endif
 }
 
-/* Reads a tag begun at lx->p, to its end if the chunk holds it. Returns
- * its events; MORE with the state back in S_DATA when the tag was read
- * through unreported. */
-static mc_lex_event_t read_tag(mc_lex_t *lx, int end_tag)
+static const char *tag_rest_fast(mc_lex_t *lx, const char *p, int *self_closing);
+static mc_lex_event_t tag_states(mc_lex_t *lx, const char *p, unsigned st);
+static mc_lex_event_t tag_done(mc_lex_t *lx, const char *after, int self_closing);
+
+/* Reads a tag whose name begins at P, to its end if the chunk holds it.
+ * Returns its events, and in *NEXT where reading goes on (lx->p); MORE
+ * with the state back in S_DATA when the tag was read through unreported.
+ * The position stays in a register from the '<' to the tag's end. */
+static inline mc_lex_event_t read_tag(mc_lex_t *lx, const char *p, int end_tag, const char **next)
 {
     mc_lex_event_t ev;
     mc_tag_id_t id;
+    const char *q;
 
     begin_tag(lx, end_tag);
-    ev = tag_name_fast(lx, &id) ? name_known(lx, id) : lex_tag_name(lx);
-    if (ev != MC_LEX_MORE || lx->state != S_TAG)
-        return ev;
-    return lex_tag(lx);
+    q = tag_name_fast(lx, p, &id);
+    if (!q) {
+        lx->p = p;
+        ev = lex_tag_name(lx);
+        if (ev == MC_LEX_MORE && lx->state == S_TAG)
+            ev = lex_tag(lx);
+    } else if ((ev = name_known(lx, id)) != MC_LEX_MORE) {
+        lx->p = q;
+    } else {
+        int self_closing = 0;
+        const char *after = *q == '>' ? q + 1 : tag_rest_fast(lx, q, &self_closing);
+
+        if (after) {
+            *next = after;
+            return tag_done(lx, after, self_closing);
+        }
+        ev = tag_states(lx, q, T_NAME);
+    }
+    *next = lx->p;
+    return ev;
 }
 
 /* The fast path: text runs to the next '<', found with one memchr, and the
@@ -912,29 +936,30 @@ static mc_lex_event_t read_tag(mc_lex_t *lx, int end_tag)
  * going back to the state dispatch for each part of them. */
 static mc_lex_event_t lex_data(mc_lex_t *lx)
 {
+    const char *p = lx->p;
+    const char *end = lx->end;
+
     for (;;) {
-        const char *lt = find_lt(lx->p, lx->end);
+        const char *lt = find_lt(p, end);
         const char *after;
         mc_lex_event_t ev;
 
         if (!lt) {
-            lx->p = lx->end;
+            lx->p = end;
             return MC_LEX_MORE;
         }
         lx->tok_start = off_of(lx, lt);
         after = lt + 1;
-        if (after < lx->end && is_alpha((unsigned char)*after)) {
-            lx->p = after;
-            ev = read_tag(lx, 0);
-        } else if (lx->end - after > 1 && *after == '/' && is_alpha((unsigned char)after[1])) {
-            lx->p = after + 1;
-            ev = read_tag(lx, 1);
+        if (after < end && is_alpha((unsigned char)*after)) {
+            ev = read_tag(lx, after, 0, &p);
+        } else if (end - after > 1 && *after == '/' && is_alpha((unsigned char)after[1])) {
+            ev = read_tag(lx, after + 1, 1, &p);
         } else {
             lx->p = after;
             goto_state(lx, S_TAG_OPEN);
             return MC_LEX_MORE;
         }
-        if (ev != MC_LEX_MORE || lx->state != S_DATA || lx->p == lx->end)
+        if (ev != MC_LEX_MORE || lx->state != S_DATA || p == end)
             return ev;
     }
 }
@@ -1208,20 +1233,27 @@ static const char *tag_rest_fast(mc_lex_t *lx, const char *p, int *self_closing)
 static mc_lex_event_t lex_tag(mc_lex_t *lx)
 {
     const char *p = lx->p;
-    const char *end = lx->end;
     unsigned st = lx->tag_state;
 
     if (st == T_NAME) {
         int self_closing;
         const char *after;
 
-        if (p < end && *p == '>') /* "<p>", "</div>": half of all tags */
+        if (p < lx->end && *p == '>') /* "<p>", "</div>": half of all tags */
             return tag_done(lx, p + 1, 0);
         after = tag_rest_fast(lx, p, &self_closing);
 
         if (after)
             return tag_done(lx, after, self_closing);
     }
+    return tag_states(lx, p, st);
+}
+
+/* The tag states from P in state ST, a byte at a time but for runs. */
+static mc_lex_event_t tag_states(mc_lex_t *lx, const char *p, unsigned st)
+{
+    const char *end = lx->end;
+
     while (p < end) {
         unsigned next;
 
