@@ -173,21 +173,33 @@ static mc_lex_off_t off_of(const mc_lex_t *lx, const char *at)
 #define SET_ATTR_NAME_END (SET_NAME_END | CLASS_BIT(C_EQ) | CLASS_BIT(C_DQ) | CLASS_BIT(C_SQ))
 #define SET_VALUE_END (CLASS_BIT(C_SPACE) | CLASS_BIT(C_GT))
 
+/* Each byte's class as its bit (CLASS_BIT), 0 for an ordinary byte: a
+ * byte is tested against a set with one instruction. */
+static const unsigned char tag_bits[256] = {
+    ['\t'] = CLASS_BIT(C_SPACE), ['\n'] = CLASS_BIT(C_SPACE), ['\f'] = CLASS_BIT(C_SPACE),
+    ['\r'] = CLASS_BIT(C_SPACE), [' '] = CLASS_BIT(C_SPACE),  ['/'] = CLASS_BIT(C_SLASH),
+    ['='] = CLASS_BIT(C_EQ),     ['>'] = CLASS_BIT(C_GT),     ['"'] = CLASS_BIT(C_DQ),
+    ['\''] = CLASS_BIT(C_SQ)};
+
 /* The first byte at or after P of a class in SET, where a '>' lies ahead
  * of P: every set holds '>', so the search stops there at the latest and
  * needs no bound (one compare and branch less a byte, on the bytes of
- * every attribute name). */
+ * every attribute name). Two bytes a turn: when the first is not in SET
+ * it is no '>', so the '>' ahead lies past it and the second is there. */
 static inline const char *find_fenced(const char *p, unsigned set)
 {
-    while (!(set & CLASS_BIT(tag_class[(unsigned char)*p])))
-        p++;
-    return p;
+    for (;; p += 2) {
+        if (tag_bits[(unsigned char)p[0]] & set)
+            return p;
+        if (tag_bits[(unsigned char)p[1]] & set)
+            return p + 1;
+    }
 }
 
 /* Past the whitespace at P, where a '>' lies ahead. */
 static const char *skip_space_fenced(const char *p)
 {
-    while (tag_class[(unsigned char)*p] == C_SPACE)
+    while (tag_bits[(unsigned char)*p] & CLASS_BIT(C_SPACE))
         p++;
     return p;
 }
