@@ -952,7 +952,9 @@ static mc_lex_event_t lex_data(mc_lex_t *lx)
     const char *end = lx->end;
 
     for (;;) {
-        const char *lt = find_lt(p, end);
+        /* a tag right after a tag ("</a></li>"): taken without the search,
+         * so the next tag's reading need not wait for it */
+        const char *lt = p < end && *p == '<' ? p : find_lt(p, end);
         const char *after;
         mc_lex_event_t ev;
 
