@@ -860,7 +860,9 @@ static mc_lex_event_t lex_tag(mc_lex_t *lx);
 
 /* The bytes of a name's first word that are the name's (a table, not a
  * shift: names of one to three bytes and longer ones come mixed). */
+#ifdef MC_LEX_SSE2
 static const uint32_t lead_mask[5] = {0, 0xffu, 0xffffu, 0xffffffu, 0xffffffffu};
+#endif
 
 /* A tag's name at P read at once when sixteen bytes of the chunk are left:
  * its end and its lower-case form from one load, its id from one compare.
