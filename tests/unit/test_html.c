@@ -2242,9 +2242,9 @@ END_TEST
  * when the tag's '>' is the chunk's last byte. */
 START_TEST(attribute_names_of_every_length_are_read_to_their_end)
 {
-    static const char *const fetching[21] = {[5] = "style",      [6] = "srcset",
-                                             [9] = "clip-path",  [10] = "background",
-                                             [11] = "ImageSrcSet", [12] = "MARKER-START"};
+    static const char *const fetching[21] = {
+        [5] = "style",       [6] = "srcset",       [9] = "clip-path",
+        [10] = "background", [11] = "ImageSrcSet", [12] = "MARKER-START"};
     static const char *const forms[] = {"", "=1", "='v w'", "=\"v\"", " ", "/"};
     char doc[256], name[32];
 
@@ -2261,14 +2261,13 @@ START_TEST(attribute_names_of_every_length_are_read_to_their_end)
                 size_t tag_end, len;
 
                 /* sixteen bytes and more around the tag: the fast paths read it */
-                len = (size_t)snprintf(doc, sizeof(doc), "<p>some text here<div id=x %s%s>",
-                                       name, forms[f]);
+                len = (size_t)snprintf(doc, sizeof(doc), "<p>some text here<div id=x %s%s>", name,
+                                       forms[f]);
                 tag_end = len;
                 snprintf(doc + len, sizeof(doc) - len, "<i class=\"y\">and more text</i>");
                 len = strlen(doc);
                 {
-                    const size_t cuts[] = {1, 2, 3, 7, 16, tag_end, tag_end - 1, tag_end + 1,
-                                             len};
+                    const size_t cuts[] = {1, 2, 3, 7, 16, tag_end, tag_end - 1, tag_end + 1, len};
 
                     for (size_t s = 0; s < sizeof(cuts) / sizeof(cuts[0]); s++)
                         ck_assert_msg(flagged_tags(doc, cuts[s]) == fetch, "%s split %zu", doc,
