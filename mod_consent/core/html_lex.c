@@ -173,21 +173,33 @@ static mc_lex_off_t off_of(const mc_lex_t *lx, const char *at)
 #define SET_ATTR_NAME_END (SET_NAME_END | CLASS_BIT(C_EQ) | CLASS_BIT(C_DQ) | CLASS_BIT(C_SQ))
 #define SET_VALUE_END (CLASS_BIT(C_SPACE) | CLASS_BIT(C_GT))
 
+/* Each byte's class as its bit (CLASS_BIT), 0 for an ordinary byte: a
+ * byte is tested against a set with one instruction. */
+static const unsigned char tag_bits[256] = {
+    ['\t'] = CLASS_BIT(C_SPACE), ['\n'] = CLASS_BIT(C_SPACE), ['\f'] = CLASS_BIT(C_SPACE),
+    ['\r'] = CLASS_BIT(C_SPACE), [' '] = CLASS_BIT(C_SPACE),  ['/'] = CLASS_BIT(C_SLASH),
+    ['='] = CLASS_BIT(C_EQ),     ['>'] = CLASS_BIT(C_GT),     ['"'] = CLASS_BIT(C_DQ),
+    ['\''] = CLASS_BIT(C_SQ)};
+
 /* The first byte at or after P of a class in SET, where a '>' lies ahead
  * of P: every set holds '>', so the search stops there at the latest and
  * needs no bound (one compare and branch less a byte, on the bytes of
- * every attribute name). */
+ * every attribute name). Two bytes a turn: when the first is not in SET
+ * it is no '>', so the '>' ahead lies past it and the second is there. */
 static inline const char *find_fenced(const char *p, unsigned set)
 {
-    while (!(set & CLASS_BIT(tag_class[(unsigned char)*p])))
-        p++;
-    return p;
+    for (;; p += 2) {
+        if (tag_bits[(unsigned char)p[0]] & set)
+            return p;
+        if (tag_bits[(unsigned char)p[1]] & set)
+            return p + 1;
+    }
 }
 
 /* Past the whitespace at P, where a '>' lies ahead. */
 static const char *skip_space_fenced(const char *p)
 {
-    while (tag_class[(unsigned char)*p] == C_SPACE)
+    while (tag_bits[(unsigned char)*p] & CLASS_BIT(C_SPACE))
         p++;
     return p;
 }
@@ -848,13 +860,16 @@ static mc_lex_event_t lex_tag(mc_lex_t *lx);
 
 /* The bytes of a name's first word that are the name's (a table, not a
  * shift: names of one to three bytes and longer ones come mixed). */
+#ifdef MC_LEX_SSE2
 static const uint32_t lead_mask[5] = {0, 0xffu, 0xffffu, 0xffffffu, 0xffffffffu};
+#endif
 
-/* A tag's name read at once when sixteen bytes of the chunk are left: its
- * end and its lower-case form from one load, its id from one compare.
- * Returns 0 when the bytewise lex_tag_name must read it. Either way the
- * name is the same, and so is where the tag states take over. */
-static int tag_name_fast(mc_lex_t *lx, mc_tag_id_t *id)
+/* A tag's name at P read at once when sixteen bytes of the chunk are left:
+ * its end and its lower-case form from one load, its id from one compare.
+ * Returns where the tag states take over (the byte after the name, or
+ * after the first MC_LEX_NAME_MAX bytes of a longer one), or NULL when the
+ * bytewise lex_tag_name must read it. Either way the name is the same. */
+static inline const char *tag_name_fast(mc_lex_t *lx, const char *p, mc_tag_id_t *id)
 {
 #ifdef MC_LEX_SSE2
     __m128i name, known;
@@ -862,49 +877,72 @@ static int tag_name_fast(mc_lex_t *lx, mc_tag_id_t *id)
     uint32_t lead;
     const tag_name_t *t;
 
-    if (lx->end - lx->p < 16)
-        return 0;
-    name = _mm_loadu_si128((const __m128i *)(const void *)lx->p);
+    if (lx->end - p < 16)
+        return NULL;
+    name = _mm_loadu_si128((const __m128i *)(const void *)p);
     ends = name_end_mask(name);
     name = lower16(name);
     if (!ends) { /* longer than any name the lexer knows */
         _mm_storeu_si128((__m128i *)(void *)lx->name, name);
         lx->name_len = MC_LEX_NAME_MAX;
-        lx->p += MC_LEX_NAME_MAX;
         *id = MC_TAG_OTHER;
-        return 1;
+        return p + MC_LEX_NAME_MAX;
     }
     len = (unsigned)__builtin_ctz(ends);
-    if (tag_class[(unsigned char)lx->p[len]] == C_OTHER) /* a control byte, not whitespace */
-        return 0;
+    if (tag_class[(unsigned char)p[len]] == C_OTHER) /* a control byte, not whitespace */
+        return NULL;
     lead = (uint32_t)_mm_cvtsi128_si32(name) & lead_mask[len < 4 ? len : 4];
     t = &tag_names[TAG_HASH(lead, len)];
     lx->name_len = len;
-    lx->p += len;
     known = _mm_loadu_si128((const __m128i *)(const void *)t->name);
     same = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(name, known));
     want = (1u << len) - 1;
     *id = (same & want) == want && t->name[len] == '\0' ? t->id : MC_TAG_OTHER;
     _mm_storeu_si128((__m128i *)(void *)lx->name, name);
-    return 1;
+    return p + len;
 #else
-    return 0;
+    (void)lx;
+    (void)p;
+    (void)id;
+    return NULL;
 #endif
 }
 
-/* Reads a tag begun at lx->p, to its end if the chunk holds it. Returns
- * its events; MORE with the state back in S_DATA when the tag was read
- * through unreported. */
-static mc_lex_event_t read_tag(mc_lex_t *lx, int end_tag)
+static const char *tag_rest_fast(mc_lex_t *lx, const char *p, int *self_closing);
+static mc_lex_event_t tag_states(mc_lex_t *lx, const char *p, unsigned st);
+static mc_lex_event_t tag_done(mc_lex_t *lx, const char *after, int self_closing);
+
+/* Reads a tag whose name begins at P, to its end if the chunk holds it.
+ * Returns its events, and in *NEXT where reading goes on (lx->p); MORE
+ * with the state back in S_DATA when the tag was read through unreported.
+ * The position stays in a register from the '<' to the tag's end. */
+static inline mc_lex_event_t read_tag(mc_lex_t *lx, const char *p, int end_tag, const char **next)
 {
     mc_lex_event_t ev;
     mc_tag_id_t id;
+    const char *q;
 
     begin_tag(lx, end_tag);
-    ev = tag_name_fast(lx, &id) ? name_known(lx, id) : lex_tag_name(lx);
-    if (ev != MC_LEX_MORE || lx->state != S_TAG)
-        return ev;
-    return lex_tag(lx);
+    q = tag_name_fast(lx, p, &id);
+    if (!q) {
+        lx->p = p;
+        ev = lex_tag_name(lx);
+        if (ev == MC_LEX_MORE && lx->state == S_TAG)
+            ev = lex_tag(lx);
+    } else if ((ev = name_known(lx, id)) != MC_LEX_MORE) {
+        lx->p = q;
+    } else {
+        int self_closing = 0;
+        const char *after = *q == '>' ? q + 1 : tag_rest_fast(lx, q, &self_closing);
+
+        if (after) {
+            *next = after;
+            return tag_done(lx, after, self_closing);
+        }
+        ev = tag_states(lx, q, T_NAME);
+    }
+    *next = lx->p;
+    return ev;
 }
 
 /* The fast path: text runs to the next '<', found with one memchr, and the
@@ -912,29 +950,32 @@ static mc_lex_event_t read_tag(mc_lex_t *lx, int end_tag)
  * going back to the state dispatch for each part of them. */
 static mc_lex_event_t lex_data(mc_lex_t *lx)
 {
+    const char *p = lx->p;
+    const char *end = lx->end;
+
     for (;;) {
-        const char *lt = find_lt(lx->p, lx->end);
+        /* a tag right after a tag ("</a></li>"): taken without the search,
+         * so the next tag's reading need not wait for it */
+        const char *lt = p < end && *p == '<' ? p : find_lt(p, end);
         const char *after;
         mc_lex_event_t ev;
 
         if (!lt) {
-            lx->p = lx->end;
+            lx->p = end;
             return MC_LEX_MORE;
         }
         lx->tok_start = off_of(lx, lt);
         after = lt + 1;
-        if (after < lx->end && is_alpha((unsigned char)*after)) {
-            lx->p = after;
-            ev = read_tag(lx, 0);
-        } else if (lx->end - after > 1 && *after == '/' && is_alpha((unsigned char)after[1])) {
-            lx->p = after + 1;
-            ev = read_tag(lx, 1);
+        if (after < end && is_alpha((unsigned char)*after)) {
+            ev = read_tag(lx, after, 0, &p);
+        } else if (end - after > 1 && *after == '/' && is_alpha((unsigned char)after[1])) {
+            ev = read_tag(lx, after + 1, 1, &p);
         } else {
             lx->p = after;
             goto_state(lx, S_TAG_OPEN);
             return MC_LEX_MORE;
         }
-        if (ev != MC_LEX_MORE || lx->state != S_DATA || lx->p == lx->end)
+        if (ev != MC_LEX_MORE || lx->state != S_DATA || p == end)
             return ev;
     }
 }
@@ -1012,17 +1053,37 @@ static mc_lex_event_t lex_tag_name(mc_lex_t *lx)
     return MC_LEX_MORE;
 }
 
+/* With no foreign element open, the tags that change the tree: start tags
+ * that open foreign content, raw text or a template, or set frameset (see
+ * html_start_tag), and the end tag of a template (html_end_tag). Any other
+ * tag leaves it as it is, and tag_done need not call out for it. */
+#define TREE_START_TAGS                                                                            \
+    (MC_LEX_TAG_BIT(MC_TAG_SVG) | MC_LEX_TAG_BIT(MC_TAG_MATH) | MC_LEX_TAG_BIT(MC_TAG_FRAMESET) |  \
+     MC_LEX_TAG_BIT(MC_TAG_SCRIPT) | MC_LEX_TAG_BIT(MC_TAG_STYLE) | MC_LEX_TAG_BIT(MC_TAG_XMP) |   \
+     MC_LEX_TAG_BIT(MC_TAG_IFRAME) | MC_LEX_TAG_BIT(MC_TAG_NOEMBED) |                              \
+     MC_LEX_TAG_BIT(MC_TAG_NOFRAMES) | MC_LEX_TAG_BIT(MC_TAG_TEXTAREA) |                           \
+     MC_LEX_TAG_BIT(MC_TAG_TITLE) | MC_LEX_TAG_BIT(MC_TAG_PLAINTEXT) |                             \
+     MC_LEX_TAG_BIT(MC_TAG_TEMPLATE))
+#define TREE_END_TAGS MC_LEX_TAG_BIT(MC_TAG_TEMPLATE)
+
+/* The tree's part of a tag just ended, out of tag_done's way: most tags
+ * have none. */
+static __attribute__((noinline)) void tree_tag(mc_lex_t *lx)
+{
+    if (lx->end_tag)
+        tree_end_tag(lx);
+    else
+        tree_start_tag(lx);
+}
+
 static mc_lex_event_t tag_done(mc_lex_t *lx, const char *after, int self_closing)
 {
     lx->p = after;
     lx->self_closing = self_closing;
     goto_state(lx, S_DATA);
-    if (lx->tree) {
-        if (lx->end_tag)
-            tree_end_tag(lx);
-        else
-            tree_start_tag(lx);
-    }
+    if (lx->tree && (lx->nframes > 0 || ((lx->end_tag ? TREE_END_TAGS : TREE_START_TAGS) &
+                                         MC_LEX_TAG_BIT(lx->tag)) != 0))
+        tree_tag(lx);
     return lx->tag_reported || (lx->attr_flag && !lx->end_tag) || lx->tree_pending ? MC_LEX_TAG_END
                                                                                    : MC_LEX_MORE;
 }
@@ -1188,20 +1249,27 @@ static const char *tag_rest_fast(mc_lex_t *lx, const char *p, int *self_closing)
 static mc_lex_event_t lex_tag(mc_lex_t *lx)
 {
     const char *p = lx->p;
-    const char *end = lx->end;
     unsigned st = lx->tag_state;
 
     if (st == T_NAME) {
         int self_closing;
         const char *after;
 
-        if (p < end && *p == '>') /* "<p>", "</div>": half of all tags */
+        if (p < lx->end && *p == '>') /* "<p>", "</div>": half of all tags */
             return tag_done(lx, p + 1, 0);
         after = tag_rest_fast(lx, p, &self_closing);
 
         if (after)
             return tag_done(lx, after, self_closing);
     }
+    return tag_states(lx, p, st);
+}
+
+/* The tag states from P in state ST, a byte at a time but for runs. */
+static mc_lex_event_t tag_states(mc_lex_t *lx, const char *p, unsigned st)
+{
+    const char *end = lx->end;
+
     while (p < end) {
         unsigned next;
 

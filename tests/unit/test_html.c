@@ -2353,6 +2353,50 @@ START_TEST(tags_with_an_attribute_that_fetches_are_told_apart)
 }
 END_TEST
 
+/* The same, for attribute names of every length from 1 to 20 bytes, in
+ * every form (no value, quoted, unquoted, "name>" with the '>' right after
+ * the name), upper and lower case, at the end of a chunk or inside one:
+ * the fast reading of a tag finds each name's end wherever it falls, also
+ * when the tag's '>' is the chunk's last byte. */
+START_TEST(attribute_names_of_every_length_are_read_to_their_end)
+{
+    static const char *const fetching[21] = {
+        [5] = "style",       [6] = "srcset",       [9] = "clip-path",
+        [10] = "background", [11] = "ImageSrcSet", [12] = "MARKER-START"};
+    static const char *const forms[] = {"", "=1", "='v w'", "=\"v\"", " ", "/"};
+    char doc[256], name[32];
+
+    for (size_t k = 1; k <= 20; k++) {
+        for (int fetch = 0; fetch < 2; fetch++) {
+            if (fetch && !fetching[k])
+                continue;
+            if (fetch)
+                snprintf(name, sizeof(name), "%s", fetching[k]);
+            else
+                for (size_t i = 0; i <= k; i++)
+                    name[i] = i < k ? (char)('a' + (i % 3)) : '\0';
+            for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+                size_t tag_end, len;
+
+                /* sixteen bytes and more around the tag: the fast paths read it */
+                len = (size_t)snprintf(doc, sizeof(doc), "<p>some text here<div id=x %s%s>", name,
+                                       forms[f]);
+                tag_end = len;
+                snprintf(doc + len, sizeof(doc) - len, "<i class=\"y\">and more text</i>");
+                len = strlen(doc);
+                {
+                    const size_t cuts[] = {1, 2, 3, 7, 16, tag_end, tag_end - 1, tag_end + 1, len};
+
+                    for (size_t s = 0; s < sizeof(cuts) / sizeof(cuts[0]); s++)
+                        ck_assert_msg(flagged_tags(doc, cuts[s]) == fetch, "%s split %zu", doc,
+                                      cuts[s]);
+                }
+            }
+        }
+    }
+}
+END_TEST
+
 START_TEST(a_tag_is_walked_attribute_by_attribute)
 {
     static const char tag[] = "<a b='1'c=2 d e = \"3\" /f>";
@@ -2734,6 +2778,7 @@ Suite *html_suite(void)
     tcase_add_test(lexer, a_tag_is_walked_attribute_by_attribute);
     tcase_add_test(lexer, the_first_bytes_of_a_tag_are_walked_as_far_as_they_go);
     tcase_add_test(lexer, tags_with_an_attribute_that_fetches_are_told_apart);
+    tcase_add_test(lexer, attribute_names_of_every_length_are_read_to_their_end);
 
     suite_add_tcase(s, neutralise);
     suite_add_tcase(s, marked);

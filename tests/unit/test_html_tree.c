@@ -263,6 +263,46 @@ START_TEST(templates_and_tables_around_foreign_content)
 }
 END_TEST
 
+/* Each start tag that changes how what follows is read does so however it
+ * is written (attributes or none, any case, self-closing or not where that
+ * counts) and with enough bytes around it for the lexer's fast reading of
+ * tags; the tags around it, which change nothing, leave the reading as it
+ * is. Raw text hides the <img> inside; foreign content makes <path> an SVG
+ * element; a template makes its content inert. */
+START_TEST(tags_that_change_the_reading_do_so_however_written)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"<ul class=a><li>x</li><script id=s><img></script><img>", "ul:h li:h script:h img:h"},
+        {"<ul class=a><li>x</li><SCRIPT/><img></SCRIPT><img>", "ul:h li:h script:h img:h"},
+        {"<ul class=a><li>x</li><style media=x><img></style><img>", "ul:h li:h style:h img:h"},
+        {"<ul class=a><li>x</li><xmp><img></xmp><img>", "ul:h li:h xmp:h img:h"},
+        {"<ul class=a><li>x</li><iframe src=x><img></iframe><img>", "ul:h li:h iframe:h img:h"},
+        {"<ul class=a><li>x</li><noembed><img></noembed><img>", "ul:h li:h noembed:h img:h"},
+        {"<ul class=a><li>x</li><noframes><img></noframes><img>", "ul:h li:h noframes:h img:h"},
+        {"<ul class=a><li>x</li><textarea name=t><img></textarea><img>",
+         "ul:h li:h textarea:h img:h"},
+        {"<ul class=a><li>x</li><Title lang=nb><img></title><img>", "ul:h li:h title:h img:h"},
+        {"<ul class=a><li>x</li><plaintext class=p><img></plaintext><img>",
+         "ul:h li:h plaintext:h"},
+        {"<ul class=a><li>x</li><svg viewBox='0 0 1 1'><path d=x></path></svg><img>",
+         "ul:h li:h svg:h path:f img:h"},
+        {"<ul class=a><li>x</li><svg/><path d=x><img>", "ul:h li:h svg:h path:h img:h"},
+        {"<ul class=a><li>x</li><math display=block><mi>x</mi></math><img>",
+         "ul:h li:h math:h mi:f img:h"},
+        {"<ul class=a><li>x</li><template id=t><img></template><img>",
+         "ul:h li:h template:h img:i img:h"},
+        {"<ul class=a><li>x</li><template><template></template><img></template><img>",
+         "ul:h li:h template:h template:i img:i img:h"},
+        {"<ul class=a><li>x</li></template><div><img class=x></div><img>",
+         "ul:h li:h div:h img:h img:h"}};
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_read(cases[i].in, cases[i].want);
+}
+END_TEST
+
 Suite *html_tree_suite(void)
 {
     Suite *s = suite_create("html_tree");
@@ -276,6 +316,7 @@ Suite *html_tree_suite(void)
     tcase_add_test(tc, what_the_lexer_cannot_know_is_read_both_ways);
     tcase_add_test(tc, cdata_only_in_foreign_content);
     tcase_add_test(tc, templates_and_tables_around_foreign_content);
+    tcase_add_test(tc, tags_that_change_the_reading_do_so_however_written);
     suite_add_tcase(s, tc);
     return s;
 }
