@@ -48,6 +48,11 @@ read -r p f < <(check_counts "$LOGDIR/asan.log")
 grep -q 'ERROR: AddressSanitizer\|runtime error:' "$LOGDIR/asan.log" && { p=0; f=$((f + 1)); }
 count sanitizers "$p" "$f"
 
+note "the rewriter's portable byte loops (no SSE2)"
+make -s check-nosimd 2>&1 | tee "$LOGDIR/nosimd.log"
+read -r p f < <(check_counts "$LOGDIR/nosimd.log")
+count nosimd "$p" "$f"
+
 # run_fuzzer TARGET LOG WHAT SECONDS: one libFuzzer target, bounded in time
 run_fuzzer() {
   note "fuzzing $3 (libFuzzer, $4 s)"
