@@ -57,7 +57,11 @@ static const char *treatment_words(mc_treatment_t t)
     }
 }
 
-static void report_unclassified(request_rec *r, const char *name, mc_treatment_t t)
+/* FROM_REQUEST: the name came in the request's Cookie field (a browser
+ * sends it with every request, for a stylesheet too), not from a response
+ * that set it. */
+static void report_unclassified(request_rec *r, const char *name, mc_treatment_t t,
+                                int from_request)
 {
     int first = 0;
 
@@ -72,9 +76,11 @@ static void report_unclassified(request_rec *r, const char *name, mc_treatment_t
     apr_thread_mutex_unlock(reported_lock);
     if (first)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      MCLOGNO(00011) "unclassified cookie '%s' seen on %s, %s; classify it with "
+                      MCLOGNO(00011) "unclassified cookie '%s' %s %s, %s; classify it with "
                                      "ConsentCookieRule CATEGORY %s",
                       ap_escape_logitem(r->pool, name),
+                      from_request ? "sent by the browser with a request for"
+                                   : "set by the response to",
                       ap_escape_logitem(r->pool, mc_visitor_request(r)->uri), treatment_words(t),
                       ap_escape_logitem(r->pool, name));
 }
@@ -143,7 +149,7 @@ int mc_cookie_granted(request_rec *r, const char *name, mc_cookie_life_t life,
     const mc_server_conf_t *conf = mc_server_conf(r->server);
     mc_unclassified_t mode = mc_unclassified_mode(mc_dir_conf(r));
     const mc_rule_t *rule;
-    int category;
+    int category, from_request = life == MC_COOKIE_UNKNOWN;
 
     if (strcmp(name, conf->cookie_name) == 0)
         return 1;
@@ -160,7 +166,7 @@ int mc_cookie_granted(request_rec *r, const char *name, mc_cookie_life_t life,
         (granted & optional_categories(conf)) != optional_categories(conf) &&
         mc_seen_persistent(r, name))
         life = MC_COOKIE_PERSISTENT;
-    report_unclassified(r, name, mc_unclassified_treatment(mode, life));
+    report_unclassified(r, name, mc_unclassified_treatment(mode, life), from_request);
     return mc_cookie_passes(-1, life, granted, optional_categories(conf), mode);
 }
 

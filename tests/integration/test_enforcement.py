@@ -6,6 +6,7 @@ presence of PHPSESSID proves the path really emits cookies, so the absence of
 a tracker is the module's doing.
 """
 import concurrent.futures
+import re
 import urllib.parse
 
 import pytest
@@ -211,6 +212,18 @@ def test_unclassified_session_cookie_passes_and_is_reported_once(server):
     assert len(lines) == 1, "not one warning naming the unclassified cookie:\n" + \
         server.error_log()[-2000:]
     assert ":warn]" in lines[0] and "ConsentCookieRule CATEGORY unlisted_widget_pref" in lines[0]
+
+
+def test_the_info_notice_says_whether_a_response_set_the_name_or_a_browser_sent_it(
+        server_factory):
+    srv = server_factory("notice", loglevel="warn consent:info")
+    srv.get("/cgi-bin/cookies.py?set=widget_set_here")
+    srv.get("/static.txt", headers={"Cookie": "widget_sent_back=1"})
+    log = srv.error_log()
+    assert re.search(r"MC00011: unclassified cookie 'widget_set_here' set by the response to "
+                     r"/cgi-bin/cookies\.py,", log), log[-3000:]
+    assert re.search(r"MC00011: unclassified cookie 'widget_sent_back' sent by the browser with "
+                     r"a request for /static\.txt,", log), log[-3000:]
 
 
 @pytest.fixture(scope="module")
