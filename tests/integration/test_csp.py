@@ -89,8 +89,11 @@ def test_without_consent_only_the_site_necessary_and_allowed_hosts(server):
     assert resp.header_all(CSP_RO) == []
     # report-uri alone: with report-to, Chromium would ignore it and batch
     assert "report-to" not in module_policy(resp)
-    # the page tells consent.js which choices need a new policy
-    assert 'data-csp-reload="statistics marketing"' in head_script(resp)
+    # the page tells consent.js which choices need a new policy: every
+    # category whose services have hosts (preferences: Gravatar, s.w.org)
+    assert 'data-csp-reload="preferences statistics marketing"' in head_script(resp)
+    for host in ("gravatar.com", "s.w.org"):
+        assert host not in src, (host, src)
 
 
 def test_statistics_granted_adds_the_statistics_hosts(server):
@@ -102,7 +105,7 @@ def test_statistics_granted_adds_the_statistics_hosts(server):
         assert host in src, (host, src)
     for host in ("connect.facebook.net", "youtube.com", "doubleclick.net"):
         assert host not in src, (host, src)
-    assert 'data-csp-reload="marketing"' in head_script(resp)
+    assert 'data-csp-reload="preferences marketing"' in head_script(resp)
 
 
 def test_all_granted_adds_every_category_and_needs_no_reload(server):

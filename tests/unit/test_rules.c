@@ -877,6 +877,12 @@ START_TEST(default_catalogue_classifies_tracker_urls)
         {"https://platform.twitter.com/widgets.js", "X (Twitter) embeds"},
         {"https://www.google.com/maps/embed?pb=!1m18", "Google Maps"},
         {"https://maps.googleapis.com/maps/api/js?key=x", "Google Maps"},
+        /* what a WordPress site shows by default: comment avatars, emoji */
+        {"https://secure.gravatar.com/avatar/205e460b479e2e5b48aec07710c08d50?s=56&d=mm&r=g",
+         "Gravatar"},
+        {"https://0.gravatar.com/avatar/205e460b?s=112", "Gravatar"},
+        {"https://s.w.org/images/core/emoji/14.0.0/svg/1f600.svg",
+         "WordPress.org emoji and images"},
     };
     mc_ruleset_t *rs = load_default();
 
