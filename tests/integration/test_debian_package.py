@@ -30,6 +30,10 @@ MODS = Path("/etc/apache2/mods-available")
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="installs a package: needs root")
 
 
+# another apt or dpkg run on the machine: wait for it rather than fail
+APT = ("apt-get", "-o", "DPkg::Lock::Timeout=120", "-y")
+
+
 def run(*cmd, check=True, timeout=120, **kw):
     p = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=timeout,
                        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, **kw)
@@ -51,13 +55,19 @@ def project_version():
     return m.group(1)
 
 
+def new_files():
+    """Files in the tree that git does not track, ignored or not."""
+    out = run("git", "status", "--porcelain", "--ignored", "--untracked-files=all", cwd=REPO).stdout
+    return {line for line in out.split("\n") if line[:2] in ("??", "!!")}
+
+
 @pytest.fixture(scope="module")
 def deb(tmp_path_factory):
     """The .deb built by the documented command, from a copy of the tree."""
     if os.environ.get("MC_DEB"):
         return Path(os.environ["MC_DEB"])
     out = tmp_path_factory.mktemp("deb")
-    before = run("git", "status", "--porcelain", "--ignored", cwd=REPO).stdout
+    before = new_files()
     # the unit tests are a layer of their own (tests/run.sh); the build
     # compiles the module and consent-log once
     p = subprocess.run(["sh", str(REPO / "build-aux" / "deb.sh"), str(out)], capture_output=True,
@@ -65,8 +75,8 @@ def deb(tmp_path_factory):
     assert p.returncode == 0, p.stdout + p.stderr
     path = Path(p.stdout.strip().split("\n")[-1])
     assert path.is_file(), p.stdout
-    # the build happened in a copy: this tree is as it was
-    assert run("git", "status", "--porcelain", "--ignored", cwd=REPO).stdout == before
+    # the build happened in a copy: it left nothing in this tree
+    assert new_files() == before
     return path
 
 
@@ -111,12 +121,13 @@ class PrivateApache:
                     "APACHE_LOCK_DIR": str(self.root / "lock"),
                     "APACHE_LOG_DIR": str(self.root / "log")}
         self.proc = None
+        self._stderr = None
 
     def start(self):
+        self._stderr = open(self.root / "log" / "stderr.log", "wb")
         self.proc = subprocess.Popen([HTTPD, "-d", str(self.etc), "-DFOREGROUND"], env=self.env,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=open(self.root / "log" / "stderr.log", "wb"),
-                                     start_new_session=True)
+                                     stderr=self._stderr, start_new_session=True)
         if not wait_for_port(self.port, 20, self.proc):
             self.stop()
             raise AssertionError("apache2 from /etc/apache2 did not start:\n" + self.diagnostics())
@@ -127,6 +138,9 @@ class PrivateApache:
 
     def stop(self):
         stop_process_group(self.proc)
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
 
     def __enter__(self):
         return self.start()
@@ -144,10 +158,10 @@ def installed(deb):
                     % (PACKAGE, package_status()))
     if LOG_DIR.exists():
         pytest.skip("%s exists: it may hold a real consent log" % LOG_DIR)
-    p = run("apt-get", "install", "-y", "--no-install-recommends", deb, timeout=300)
+    p = run(*APT, "install", "--no-install-recommends", deb, timeout=300)
     yield p.stdout + p.stderr
     if package_status():
-        run("apt-get", "purge", "-y", PACKAGE, check=False, timeout=300)
+        run(*APT, "purge", PACKAGE, check=False, timeout=300)
     shutil.rmtree(LOG_DIR, ignore_errors=True)
 
 
@@ -206,18 +220,19 @@ def test_remove_and_purge_leave_apache_working_and_the_consent_log(installed):
     assert CONSENT_LOG.is_file(), "run the whole file: the previous test writes the log"
     proof = CONSENT_LOG.read_bytes()
 
-    run("apt-get", "remove", "-y", PACKAGE, timeout=300)
+    run(*APT, "remove", PACKAGE, timeout=300)
     assert not MODULE_SO.exists()
     assert not Path("/etc/apache2/mods-enabled/consent.load").exists()
     assert (MODS / "consent.conf").is_file(), "a removed package keeps its conffiles"
     t = run("apache2ctl", "configtest", check=False)
     assert t.returncode == 0 and "Syntax OK" in t.stderr, t.stdout + t.stderr
 
-    p = run("apt-get", "purge", "-y", PACKAGE, timeout=300)
+    p = run(*APT, "purge", PACKAGE, timeout=300)
     assert package_status() in ("", "unknown ok not-installed"), package_status()
     assert not (MODS / "consent.conf").exists() and not (MODS / "consent.load").exists()
+    assert CONSENT_LOG.is_file() and CONSENT_LOG.read_bytes() == proof, \
+        "purge touched the consent log"
     assert str(LOG_DIR) in p.stdout + p.stderr, "purge does not say where the log stays"
-    assert CONSENT_LOG.read_bytes() == proof, "purge touched the consent log"
     t = run("apache2ctl", "configtest", check=False)
     assert t.returncode == 0 and "Syntax OK" in t.stderr, t.stdout + t.stderr
 
