@@ -158,11 +158,17 @@ def installed(deb):
                     % (PACKAGE, package_status()))
     if LOG_DIR.exists():
         pytest.skip("%s exists: it may hold a real consent log" % LOG_DIR)
+    # postinst restarts the system's apache2 (invoke-rc.d; a container's
+    # policy-rc.d denies it): one that was not running is stopped again
+    system_pid = Path("/run/apache2/apache2.pid")
+    was_running = system_pid.exists()
     p = run(*APT, "install", "--no-install-recommends", deb, timeout=300)
     yield p.stdout + p.stderr
     if package_status():
         run(*APT, "purge", PACKAGE, check=False, timeout=300)
     shutil.rmtree(LOG_DIR, ignore_errors=True)
+    if not was_running and system_pid.exists():
+        run("apache2ctl", "stop", check=False)
 
 
 def test_package_version_is_the_projects():
