@@ -3,6 +3,7 @@
 # Skips apt entirely when everything is already there, so re-runs are quick.
 set -eu
 
+# debhelper and lintian: the Debian package (debian/, build-aux/deb.sh).
 PACKAGES="build-essential autoconf automake libtool pkg-config
   apache2 apache2-dev libapr1-dev libaprutil1-dev
   libpcre2-dev libjansson-dev libssl-dev zlib1g-dev libidn2-dev check
@@ -12,7 +13,8 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
   postgresql libaprutil1-dbd-pgsql libaprutil1-dbd-sqlite3 sqlite3
   varnish
   wordpress-theme-twentytwentyone wordpress-theme-twentytwentytwo
-  wordpress-theme-twentytwentythree"
+  wordpress-theme-twentytwentythree
+  debhelper lintian"
 
 # Node.js runs the browser tests (tests/browser). Debian 12 ships it as
 # nodejs + npm; a machine that already has node and npm (say from another
