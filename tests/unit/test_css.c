@@ -879,13 +879,9 @@ END_TEST
 
 static char *repeat_str(const char *piece, size_t times)
 {
-    size_t k = strlen(piece);
-    char *s = apr_palloc(test_pool, k * times + 1);
+    size_t len;
 
-    for (size_t i = 0; i < times; i++)
-        memcpy(s + i * k, piece, k);
-    s[k * times] = '\0';
-    return s;
+    return repeat(piece, times, &len);
 }
 
 /* What no token of the window's size can hold, and fetches nothing, is
