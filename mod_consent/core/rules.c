@@ -370,11 +370,31 @@ static unsigned bigram_hash(unsigned char a, unsigned char b)
     return ((unsigned)a * 61u + (unsigned)b) & (BIGRAM_SLOTS - 1u);
 }
 
+/* One pass, each byte read once: the hash's share of the byte before is
+ * carried over (a script is read here whole, for every signature). */
 static void bigrams_of(bigrams_t *bg, const char *s, size_t n)
 {
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned before;
+    size_t i = 1;
+
     memset(bg, 0, sizeof(*bg));
-    for (size_t i = 0; i + 1 < n; i++)
-        bg->seen[bigram_hash((unsigned char)s[i], (unsigned char)s[i + 1])] = 1;
+    if (n < 2)
+        return;
+    before = bigram_hash(u[0], 0);
+    for (; i + 4 <= n; i += 4) {
+        unsigned c0 = u[i], c1 = u[i + 1], c2 = u[i + 2], c3 = u[i + 3];
+
+        bg->seen[(before + c0) & (BIGRAM_SLOTS - 1u)] = 1;
+        bg->seen[bigram_hash((unsigned char)c0, (unsigned char)c1)] = 1;
+        bg->seen[bigram_hash((unsigned char)c1, (unsigned char)c2)] = 1;
+        bg->seen[bigram_hash((unsigned char)c2, (unsigned char)c3)] = 1;
+        before = bigram_hash((unsigned char)c3, 0);
+    }
+    for (; i < n; i++) {
+        bg->seen[(before + u[i]) & (BIGRAM_SLOTS - 1u)] = 1;
+        before = bigram_hash(u[i], 0);
+    }
 }
 
 /* 0 when PAT surely cannot match a subject with the pairs BG. */
