@@ -35,6 +35,9 @@
 
 /* Rewritten markup is sent in pieces of at most this many bytes. */
 #define OUT_BUFFER 4096
+/* A span of the input up to this long, between pieces of rewritten markup,
+ * is copied into them (send_span). */
+#define SPAN_JOINED_MAX 64
 /* A <html lang> value longer than this names no language. */
 #define LANG_MAX 63
 /* inline_max is clamped to this, so the carry's size cannot overflow. */
@@ -633,9 +636,16 @@ static void out_attr_text(mc_html_t *h, const char *s, size_t n)
     out_put(h, s + from, n - from);
 }
 
-/* Sends bytes as they are, after whatever was gathered before them. */
+/* Sends bytes as they are, after whatever was gathered before them. A
+ * short span of the input between two pieces of rewritten markup (the
+ * newline between two neutralised scripts) joins them: one piece for the
+ * sink rather than three. */
 static void send_span(mc_html_t *h, mc_html_out_t kind, const char *data, size_t len)
 {
+    if (kind == MC_HTML_OUT_INPUT && h->out_len > 0 && len <= SPAN_JOINED_MAX) {
+        out_put(h, data, len);
+        return;
+    }
     out_flush(h);
     sink_send(h, kind, data, len);
 }
@@ -1764,13 +1774,24 @@ static void write_element(mc_html_t *h, const element_t *el, action_t act, const
     else
         keep.drop = write_neutralising(h, el, v);
     if (el->n_seen <= ELEMENT_ATTRS_SEEN) { /* as read: no second walk */
+        size_t from = 0, to = 0; /* kept bytes not written yet */
+
         for (unsigned i = 0; i < el->n_seen; i++) {
             const attr_seen_t *a = &el->seen[i];
 
-            if (a->id < 0 || !(keep.drop & BIT(a->id)))
-                out_put(h, el->bytes + a->raw, a->raw_end - a->raw);
+            if (a->id >= 0 && (keep.drop & BIT(a->id)))
+                continue;
+            if (a->raw != to) { /* not right after the last kept one */
+                out_put(h, el->bytes + from, to - from);
+                from = a->raw;
+            }
+            to = a->raw_end;
         }
-        out_put(h, el->bytes + el->shape.tail, el->len - el->shape.tail);
+        if (el->shape.tail != to) {
+            out_put(h, el->bytes + from, to - from);
+            from = el->shape.tail;
+        }
+        out_put(h, el->bytes + from, el->len - from);
     } else {
         mc_lex_tag_walk(el->bytes, el->len, keep_attr, &keep, &shape);
         out_put(h, el->bytes + shape.tail, el->len - shape.tail);
