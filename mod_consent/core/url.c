@@ -761,6 +761,15 @@ static int plain_dot_segment(const char *s, size_t i, size_t end)
     return s[i + 1] == '.' && (i + 2 == end || s[i + 2] == '/');
 }
 
+/* URL[0..N) is a path on the page's own host ("/img/a.png"), told from
+ * its first two bytes: no scheme, and not "//" even once a tab or newline
+ * is dropped. Most URLs a page names are. */
+static int path_absolute(const char *url, size_t n)
+{
+    return n >= 1 && url[0] == '/' &&
+           (n == 1 || (!is_slash(url[1]) && !url_ignored(url[1])));
+}
+
 /* The normal form of URL[0..N) when it is plain (above): 1 and U filled,
  * else 0 and the whole way decides. */
 static int norm_plain(const char *url, size_t n, mc_url_norm_t *u)
@@ -825,7 +834,7 @@ int mc_url_normalise(const char *url, size_t n, mc_url_norm_t *u)
     u->len = u->host_len = 0;
     if (url && norm_plain(url, n, u))
         return 1;
-    if (!url || !url_text_init(&t, url, n, clean, sizeof(clean)))
+    if (!url || path_absolute(url, n) || !url_text_init(&t, url, n, clean, sizeof(clean)))
         return 0;
     if (url_split(t.s, t.n, &p)) {
         if (host_normalise(&h, t.s + p.host, p.host_end - p.host))

@@ -433,6 +433,10 @@ START_TEST(plain_urls_and_their_near_misses)
         {"HTTP://EXAMPLE.COM/A", "example.com/A"},
         {"https:/example.com/x", "example.com/x"},
         {"https:///example.com", "example.com/"},
+        {"/img/a.png", NULL},
+        {"/", NULL},
+        {"/\t/example.com/x", "example.com/x"},
+        {"/\n\\example.com/x", "example.com/x"},
     };
 
     CHECK_NORM(cases);
