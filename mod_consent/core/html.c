@@ -35,6 +35,9 @@
 
 /* Rewritten markup is sent in pieces of at most this many bytes. */
 #define OUT_BUFFER 4096
+/* A span of the input up to this long, between pieces of rewritten markup,
+ * is copied into them (send_span). */
+#define SPAN_JOINED_MAX 64
 /* A <html lang> value longer than this names no language. */
 #define LANG_MAX 63
 /* inline_max is clamped to this, so the carry's size cannot overflow. */
@@ -249,28 +252,33 @@ static const struct fetch_attr {
     attr_id_t attr;
     attr_id_t saved;
     fetch_kind_t kind;
-} fetch_attrs[] = {{A_SRC, A_CONSENT_SRC, F_URL},
-                   {A_HREF, A_CONSENT_SRC, F_URL},
-                   {A_XLINK_HREF, A_CONSENT_SRC, F_URL},
-                   {A_DATA, A_CONSENT_SRC, F_URL},
-                   {A_SRCSET, A_CONSENT_SRCSET, F_SRCSET},
-                   {A_IMAGESRCSET, A_CONSENT_IMAGESRCSET, F_SRCSET},
-                   {A_POSTER, A_CONSENT_POSTER, F_URL},
-                   {A_BACKGROUND, A_CONSENT_BACKGROUND, F_URL},
-                   {A_PING, A_CONSENT_PING, F_URLS},
-                   {A_STYLE, A_CONSENT_STYLE, F_CSS},
-                   {A_SRCDOC, A_CONSENT_SRCDOC, F_SRCDOC},
-                   {A_CONTENT, A_CONSENT_CONTENT, F_REFRESH},
-                   {A_FILL, A_CONSENT_FILL, F_CSS},
-                   {A_STROKE, A_CONSENT_STROKE, F_CSS},
-                   {A_FILTER, A_CONSENT_FILTER, F_CSS},
-                   {A_MASK, A_CONSENT_MASK, F_CSS},
-                   {A_CURSOR, A_CONSENT_CURSOR, F_CSS},
-                   {A_CLIP_PATH, A_CONSENT_CLIP_PATH, F_CSS},
-                   {A_MARKER_START, A_CONSENT_MARKER_START, F_CSS},
-                   {A_MARKER_MID, A_CONSENT_MARKER_MID, F_CSS},
-                   {A_MARKER_END, A_CONSENT_MARKER_END, F_CSS}};
+} fetch_attrs[] = {[A_SRC] = {A_SRC, A_CONSENT_SRC, F_URL},
+                   [A_HREF] = {A_HREF, A_CONSENT_SRC, F_URL},
+                   [A_XLINK_HREF] = {A_XLINK_HREF, A_CONSENT_SRC, F_URL},
+                   [A_DATA] = {A_DATA, A_CONSENT_SRC, F_URL},
+                   [A_SRCSET] = {A_SRCSET, A_CONSENT_SRCSET, F_SRCSET},
+                   [A_IMAGESRCSET] = {A_IMAGESRCSET, A_CONSENT_IMAGESRCSET, F_SRCSET},
+                   [A_POSTER] = {A_POSTER, A_CONSENT_POSTER, F_URL},
+                   [A_BACKGROUND] = {A_BACKGROUND, A_CONSENT_BACKGROUND, F_URL},
+                   [A_PING] = {A_PING, A_CONSENT_PING, F_URLS},
+                   [A_STYLE] = {A_STYLE, A_CONSENT_STYLE, F_CSS},
+                   [A_SRCDOC] = {A_SRCDOC, A_CONSENT_SRCDOC, F_SRCDOC},
+                   [A_CONTENT] = {A_CONTENT, A_CONSENT_CONTENT, F_REFRESH},
+                   [A_FILL] = {A_FILL, A_CONSENT_FILL, F_CSS},
+                   [A_STROKE] = {A_STROKE, A_CONSENT_STROKE, F_CSS},
+                   [A_FILTER] = {A_FILTER, A_CONSENT_FILTER, F_CSS},
+                   [A_MASK] = {A_MASK, A_CONSENT_MASK, F_CSS},
+                   [A_CURSOR] = {A_CURSOR, A_CONSENT_CURSOR, F_CSS},
+                   [A_CLIP_PATH] = {A_CLIP_PATH, A_CONSENT_CLIP_PATH, F_CSS},
+                   [A_MARKER_START] = {A_MARKER_START, A_CONSENT_MARKER_START, F_CSS},
+                   [A_MARKER_MID] = {A_MARKER_MID, A_CONSENT_MARKER_MID, F_CSS},
+                   [A_MARKER_END] = {A_MARKER_END, A_CONSENT_MARKER_END, F_CSS}};
 #define FETCH_ATTRS (sizeof(fetch_attrs) / sizeof(fetch_attrs[0]))
+/* The fetching attributes are the first ids, each at its own place in
+ * fetch_attrs: the bits of those an element has are one mask. */
+_Static_assert(A_SRC == 0 && A_MARKER_END == FETCH_ATTRS - 1,
+               "fetch_attrs holds the ids A_SRC .. A_MARKER_END, each at its index");
+#define FETCH_BITS (((uint64_t)1 << FETCH_ATTRS) - 1)
 
 /* The tags the rewriter acts on, once the document's head is settled. */
 #define REPORTED_TAGS                                                                              \
@@ -387,11 +395,20 @@ struct mc_html {
 
 /* One element the rewriter acts on, read from its start tag. */
 typedef struct attr_slot {
-    int set;
     int quote;
     size_t value;
     size_t value_len;
 } attr_slot_t;
+
+/* A start tag's attributes, in order, as a rewrite keeps or drops them:
+ * up to this many are remembered from the reading; a tag with more is
+ * walked again to be written. */
+#define ELEMENT_ATTRS_SEEN 32
+
+typedef struct attr_seen {
+    size_t raw, raw_end; /* mc_lex_attr_t's */
+    int id;              /* attr_id_t, or -1 for a name the rewriter does not read */
+} attr_seen_t;
 
 typedef struct element {
     mc_tag_id_t tag;
@@ -399,8 +416,14 @@ typedef struct element {
     const char *bytes;
     size_t len;
     mc_lex_tag_shape_t shape;
-    attr_id_t url_attr;         /* src, href, xlink:href or data */
+    attr_id_t url_attr; /* src, href, xlink:href or data */
+    /* BIT(a) for each attribute A the tag has; only those slots are set.
+     * One word to clear rather than a slot each: an element is read for
+     * every tag the rewriter acts on. */
+    uint64_t set;
     attr_slot_t attrs[A_COUNT]; /* the first of each name: a browser ignores the rest */
+    unsigned n_seen; /* attributes in SEEN; more than ELEMENT_ATTRS_SEEN: not all there */
+    attr_seen_t seen[ELEMENT_ATTRS_SEEN];
 } element_t;
 
 /* What is to be done to an element, and why. */
@@ -569,8 +592,9 @@ static void out_flush(mc_html_t *h)
     h->out_len = 0;
 }
 
-/* Appends to the rewritten markup being gathered. */
-static void out_put(mc_html_t *h, const char *s, size_t n)
+/* out_put's way for what does not fit in the buffer's room: in pieces,
+ * sending each full buffer. */
+static void out_put_pieces(mc_html_t *h, const char *s, size_t n)
 {
     while (n > 0) {
         size_t take;
@@ -583,6 +607,18 @@ static void out_put(mc_html_t *h, const char *s, size_t n)
         s += take;
         n -= take;
     }
+}
+
+/* Appends to the rewritten markup being gathered. Most pieces are a few
+ * bytes (a name, a quote): they go straight in. */
+static void out_put(mc_html_t *h, const char *s, size_t n)
+{
+    if (n <= OUT_BUFFER - h->out_len) {
+        memcpy(h->out + h->out_len, s, n);
+        h->out_len += n;
+        return;
+    }
+    out_put_pieces(h, s, n);
 }
 
 static void out_str(mc_html_t *h, const char *s)
@@ -607,9 +643,16 @@ static void out_attr_text(mc_html_t *h, const char *s, size_t n)
     out_put(h, s + from, n - from);
 }
 
-/* Sends bytes as they are, after whatever was gathered before them. */
+/* Sends bytes as they are, after whatever was gathered before them. A
+ * short span of the input between two pieces of rewritten markup (the
+ * newline between two neutralised scripts) joins them: one piece for the
+ * sink rather than three. */
 static void send_span(mc_html_t *h, mc_html_out_t kind, const char *data, size_t len)
 {
+    if (kind == MC_HTML_OUT_INPUT && h->out_len > 0 && len <= SPAN_JOINED_MAX) {
+        out_put(h, data, len);
+        return;
+    }
     out_flush(h);
     sink_send(h, kind, data, len);
 }
@@ -739,14 +782,32 @@ static void collect_attr(void *baton, const char *tag, const mc_lex_attr_t *attr
     element_t *el = baton;
     int id = attr_lookup(tag + attr->name, attr->name_len);
 
-    if (id < 0 || el->attrs[id].set)
+    if (el->n_seen < ELEMENT_ATTRS_SEEN)
+        el->seen[el->n_seen] = (attr_seen_t){attr->raw, attr->raw_end, id};
+    el->n_seen++;
+    if (id < 0 || (el->set & BIT(id)))
         return;
-    el->attrs[id] = (attr_slot_t){1, attr->quote, attr->value, attr->value_len};
+    el->set |= BIT(id);
+    el->attrs[id] = (attr_slot_t){attr->quote, attr->value, attr->value_len};
 }
 
 static int has(const element_t *el, attr_id_t a)
 {
-    return el->attrs[a].set;
+    return (el->set & BIT(a)) != 0;
+}
+
+/* An element with no attribute read yet. */
+static void element_init(element_t *el, mc_tag_id_t tag, int foreign, const char *bytes,
+                         size_t len)
+{
+    el->tag = tag;
+    el->foreign = foreign;
+    el->bytes = bytes;
+    el->len = len;
+    memset(&el->shape, 0, sizeof(el->shape));
+    el->url_attr = A_SRC;
+    el->set = 0;
+    el->n_seen = 0;
 }
 
 static attr_id_t url_attr_of(const element_t *el)
@@ -764,11 +825,7 @@ static attr_id_t url_attr_of(const element_t *el)
 /* Reads a complete start tag. 0 when its bytes are not one. */
 static int element_read(element_t *el, mc_tag_id_t tag, int foreign, const char *bytes, size_t len)
 {
-    memset(el, 0, sizeof(*el));
-    el->tag = tag == MC_TAG_IMAGE && !foreign ? MC_TAG_IMG : tag;
-    el->foreign = foreign;
-    el->bytes = bytes;
-    el->len = len;
+    element_init(el, tag == MC_TAG_IMAGE && !foreign ? MC_TAG_IMG : tag, foreign, bytes, len);
     if (!mc_lex_tag_walk(bytes, len, collect_attr, el, &el->shape))
         return 0;
     el->url_attr = url_attr_of(el);
@@ -778,8 +835,12 @@ static int element_read(element_t *el, mc_tag_id_t tag, int foreign, const char 
 /* The value of attribute A as written, trimmed of ASCII whitespace. */
 static const char *value_of(const element_t *el, attr_id_t a, size_t *len)
 {
-    const char *v = el->bytes + el->attrs[a].value;
+    const char *v = el->bytes;
 
+    *len = 0;
+    if (!has(el, a)) /* "" for an attribute it does not have */
+        return v;
+    v += el->attrs[a].value;
     *len = el->attrs[a].value_len;
     trim(&v, len);
     return v;
@@ -789,8 +850,8 @@ static const char *value_of(const element_t *el, attr_id_t a, size_t *len)
  * decoded. Points into h->dec, or into the tag when there are none. */
 static const char *value_decoded(mc_html_t *h, const element_t *el, attr_id_t a, size_t *len)
 {
-    const char *v = el->bytes + el->attrs[a].value;
-    size_t n = el->attrs[a].value_len;
+    const char *v = el->bytes + (has(el, a) ? el->attrs[a].value : 0);
+    size_t n = has(el, a) ? el->attrs[a].value_len : 0;
 
     if (mc_charref_none(v, n) || mc_charref_decode(v, n, 1, h->dec, DECODED_MAX, len) != MC_OK) {
         *len = n;
@@ -1446,11 +1507,7 @@ static uint64_t with_partners(const element_t *el, uint64_t attrs)
         pair = BIT(A_HREF) | BIT(A_IMAGESRCSET);
     if (attrs & pair)
         attrs |= pair;
-    for (size_t i = 0; i < FETCH_ATTRS; i++) { /* only those it has */
-        if (!has(el, fetch_attrs[i].attr))
-            attrs &= ~BIT(fetch_attrs[i].attr);
-    }
-    return attrs;
+    return attrs & (el->set | ~FETCH_BITS); /* only those it has */
 }
 
 static action_t decide(mc_html_t *h, const element_t *el, verdict_t *v)
@@ -1462,13 +1519,14 @@ static action_t decide(mc_html_t *h, const element_t *el, verdict_t *v)
         return decide_marked(h, el, v);
     if (el->tag == MC_TAG_SCRIPT && !script_runs(el))
         return script_lists_urls(el) ? ACT_WAIT_BODY : ACT_NONE;
-    for (size_t i = 0; i < FETCH_ATTRS; i++) {
-        const struct fetch_attr *f = &fetch_attrs[i];
+    /* in fetch_attrs' order: only those the element has */
+    for (uint64_t left = el->set & FETCH_BITS; left; left &= left - 1) {
+        const struct fetch_attr *f = &fetch_attrs[__builtin_ctzll(left)];
         mc_catmask_t m;
 
         unsigned notes = h->svc_notes;
 
-        if (!has(el, f->attr) || !fetches(el, f->attr))
+        if (!fetches(el, f->attr))
             continue;
         m = attr_refused(h, el, f, v);
         if (m && h->svc_notes == notes)
@@ -1523,8 +1581,10 @@ static void write_categories(mc_html_t *h, mc_catmask_t cats)
     int first = 1;
 
     out_str(h, " data-consent=\"");
-    for (int c = 0; c < MC_MAX_CATEGORIES; c++) {
-        if (!mc_catmask_has(cats, c) || !mc_categories_name(h->policy->cats, c))
+    for (mc_catmask_t left = cats; left; left &= left - 1) { /* in their order */
+        int c = __builtin_ctz(left);
+
+        if (!mc_categories_name(h->policy->cats, c))
             continue;
         if (!first)
             out_str(h, " ");
@@ -1725,8 +1785,29 @@ static void write_element(mc_html_t *h, const element_t *el, action_t act, const
         keep.drop = write_frame_name(h, el);
     else
         keep.drop = write_neutralising(h, el, v);
-    mc_lex_tag_walk(el->bytes, el->len, keep_attr, &keep, &shape);
-    out_put(h, el->bytes + shape.tail, el->len - shape.tail);
+    if (el->n_seen <= ELEMENT_ATTRS_SEEN) { /* as read: no second walk */
+        size_t from = 0, to = 0; /* kept bytes not written yet */
+
+        for (unsigned i = 0; i < el->n_seen; i++) {
+            const attr_seen_t *a = &el->seen[i];
+
+            if (a->id >= 0 && (keep.drop & BIT(a->id)))
+                continue;
+            if (a->raw != to) { /* not right after the last kept one */
+                out_put(h, el->bytes + from, to - from);
+                from = a->raw;
+            }
+            to = a->raw_end;
+        }
+        if (el->shape.tail != to) {
+            out_put(h, el->bytes + from, to - from);
+            from = el->shape.tail;
+        }
+        out_put(h, el->bytes + from, el->len - from);
+    } else {
+        mc_lex_tag_walk(el->bytes, el->len, keep_attr, &keep, &shape);
+        out_put(h, el->bytes + shape.tail, el->len - shape.tail);
+    }
     if (act == ACT_RESTORE) {
         h->stats.restored++;
     } else if (act == ACT_NEUTRALISE) {
@@ -1938,10 +2019,7 @@ static int oversized_clean(mc_html_t *h, const char *tag, int *srcset_front)
     *srcset_front = 0;
     if (h->hold_in_foreign || (t != MC_TAG_IMG && t != MC_TAG_SCRIPT && t != MC_TAG_META))
         return 0;
-    memset(&el, 0, sizeof(el));
-    el.tag = t;
-    el.bytes = tag;
-    el.len = MC_HTML_TAG_MAX;
+    element_init(&el, t, 0, tag, MC_HTML_TAG_MAX);
     at = mc_lex_tag_walk_cut(tag, MC_HTML_TAG_MAX, collect_attr, &el, &cut);
     if (at == MC_LEX_CUT_NOT || at == MC_LEX_CUT_TAG_NAME || at == MC_LEX_CUT_NAME)
         return 0; /* a name still open may become any */
@@ -1951,7 +2029,7 @@ static int oversized_clean(mc_html_t *h, const char *tag, int *srcset_front)
     if (at != MC_LEX_CUT_BETWEEN)
         cut_id = attr_lookup(tag + cut.name, cut.name_len);
     /* a type of its own does not hold the scanner, which takes the last */
-    el.attrs[A_TYPE].set = 0;
+    el.set &= ~BIT(A_TYPE);
     if (decide(h, &el, &v) == ACT_NEUTRALISE)
         return 0;
     if (t == MC_TAG_SCRIPT) {
@@ -2178,9 +2256,12 @@ static void check_caps(mc_html_t *h, mc_lex_off_t end)
 
 static void read_lang(mc_html_t *h, const element_t *el)
 {
-    size_t n = el->attrs[A_LANG].value_len;
+    size_t n;
 
-    if (!has(el, A_LANG) || n > LANG_MAX)
+    if (!has(el, A_LANG))
+        return;
+    n = el->attrs[A_LANG].value_len;
+    if (n > LANG_MAX)
         return;
     memcpy(h->lang, el->bytes + el->attrs[A_LANG].value, n);
     h->lang[n] = '\0';

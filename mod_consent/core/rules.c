@@ -1,6 +1,9 @@
 /* The rule set: glob and PCRE2 patterns, URL normalisation, and the JSON
  * catalogue loader. Semantics are described in rules.h and, for catalogue
  * authors, in conf/rules/README.md. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem */
+#endif
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include "rules.h"
@@ -367,11 +370,31 @@ static unsigned bigram_hash(unsigned char a, unsigned char b)
     return ((unsigned)a * 61u + (unsigned)b) & (BIGRAM_SLOTS - 1u);
 }
 
+/* One pass, each byte read once: the hash's share of the byte before is
+ * carried over (a script is read here whole, for every signature). */
 static void bigrams_of(bigrams_t *bg, const char *s, size_t n)
 {
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned before;
+    size_t i = 1;
+
     memset(bg, 0, sizeof(*bg));
-    for (size_t i = 0; i + 1 < n; i++)
-        bg->seen[bigram_hash((unsigned char)s[i], (unsigned char)s[i + 1])] = 1;
+    if (n < 2)
+        return;
+    before = bigram_hash(u[0], 0);
+    for (; i + 4 <= n; i += 4) {
+        unsigned c0 = u[i], c1 = u[i + 1], c2 = u[i + 2], c3 = u[i + 3];
+
+        bg->seen[(before + c0) & (BIGRAM_SLOTS - 1u)] = 1;
+        bg->seen[bigram_hash((unsigned char)c0, (unsigned char)c1)] = 1;
+        bg->seen[bigram_hash((unsigned char)c1, (unsigned char)c2)] = 1;
+        bg->seen[bigram_hash((unsigned char)c2, (unsigned char)c3)] = 1;
+        before = bigram_hash((unsigned char)c3, 0);
+    }
+    for (; i < n; i++) {
+        bg->seen[(before + u[i]) & (BIGRAM_SLOTS - 1u)] = 1;
+        before = bigram_hash(u[i], 0);
+    }
 }
 
 /* 0 when PAT surely cannot match a subject with the pairs BG. */
@@ -531,8 +554,12 @@ static int url_pattern_match(const mc_pattern_t *pat, const mc_url_norm_t *u)
 {
     const char *path = u->text + u->host_len + 1;
 
-    if (pat->regex)
+    if (pat->regex) {
+        /* a URL without the bytes every match holds cannot match */
+        if (pat->literal_len > 0 && !memmem(u->text, u->len, pat->literal, pat->literal_len))
+            return 0;
         return regex_search(pat, u->text, u->len);
+    }
     if (!host_match(&pat->host, u->text, u->host_len))
         return 0;
     return !pat->has_path || glob_match(&pat->path, path, u->len - u->host_len - 1);
@@ -766,6 +793,229 @@ static const mc_rule_t *match_inline_rules(const apr_array_header_t *rules, cons
     return NULL;
 }
 
+/* ------------------------------------------------------ the host index -- */
+
+/* A set's URL rules by host. A glob whose host has no wildcard
+ * ("connect.facebook.net") matches a URL only when it is the URL's host or
+ * what follows one of its dots (host_match), so the rule is filed under
+ * that host, and a URL looks up its host and each of those parts: one
+ * hash of the host's bytes, a probe per label. A host glob with wildcards
+ * is filed under what its end surely holds: "*.doubleclick.net" and
+ * "ad*.doubleclick.net" match only hosts ending in ".doubleclick.net", so
+ * under "doubleclick.net". What no host names (regexes, "google.*") is
+ * tried for every URL. The rules a URL could match are then tried last to
+ * first, as without the index: the last match wins. */
+
+/* Hosts a URL can look up: more parts than that (a host of more labels
+ * holding as many filed hosts) and the rules are simply all tried. */
+#define INDEX_HITS_MAX 16
+
+typedef struct host_entry {
+    const char *key; /* NULL: a free slot */
+    size_t len;
+    uint32_t hash;
+    apr_array_header_t *rules; /* int: the rules' places, ascending */
+} host_entry_t;
+
+struct mc_url_index {
+    int covered; /* the first COVERED of the set's URL rules are filed */
+    host_entry_t *slots;
+    uint32_t mask; /* slots - 1, a power of two less one */
+    uint32_t used;
+    apr_array_header_t *always; /* int: the places of the rules filed under no host */
+};
+
+/* FNV-1a over the bytes from last to first, one at a time: going left
+ * along a host, the hash of each part after a dot comes on the way. */
+static uint32_t hash_step(uint32_t h, unsigned char c)
+{
+    return (h ^ c) * 16777619u;
+}
+
+#define HASH_START 2166136261u
+
+static uint32_t hash_reversed(const char *s, size_t n)
+{
+    uint32_t h = HASH_START;
+
+    while (n > 0)
+        h = hash_step(h, (unsigned char)s[--n]);
+    return h;
+}
+
+static host_entry_t *index_find(const mc_url_index_t *idx, const char *key, size_t len,
+                                uint32_t hash)
+{
+    for (uint32_t i = hash & idx->mask;; i = (i + 1) & idx->mask) {
+        host_entry_t *e = &idx->slots[i];
+
+        if (!e->key || (e->hash == hash && e->len == len && memcmp(e->key, key, len) == 0))
+            return e;
+    }
+}
+
+static void index_grow(apr_pool_t *p, mc_url_index_t *idx)
+{
+    host_entry_t *old = idx->slots;
+    uint32_t old_size = idx->mask + 1;
+
+    idx->mask = old_size * 2 - 1;
+    idx->slots = apr_pcalloc(p, sizeof(host_entry_t) * (idx->mask + 1));
+    for (uint32_t i = 0; i < old_size; i++) {
+        if (old[i].key)
+            *index_find(idx, old[i].key, old[i].len, old[i].hash) = old[i];
+    }
+}
+
+/* The host a URL glob's matches all hold as their host or after a dot of
+ * it (above); NULL for none. */
+static const char *index_key(const mc_pattern_t *pat, size_t *len)
+{
+    const globpat_t *g = &pat->host;
+    size_t tail = 0;
+    const char *dot;
+
+    if (pat->regex || pat->kind != MC_RULE_URL)
+        return NULL;
+    if (g->form == GLOB_EXACT) {
+        *len = g->len;
+        return g->text;
+    }
+    if (g->form == GLOB_PREFIX) /* ends in its wildcard */
+        return NULL;
+    for (size_t i = 0; i < g->len; i++) {
+        if (g->text[i] == '*' || g->text[i] == '?')
+            tail = i + 1;
+    }
+    /* every match ends with the bytes after the last wildcard; past a dot
+     * in them, what follows is after a dot of the host */
+    dot = memchr(g->text + tail, '.', g->len - tail);
+    if (!dot || dot + 1 == g->text + g->len)
+        return NULL;
+    *len = (size_t)(g->text + g->len - (dot + 1));
+    return dot + 1;
+}
+
+/* Files the set's URL rules not filed yet. */
+static void index_extend(mc_ruleset_t *rs)
+{
+    const apr_array_header_t *rules = rs->rules[MC_RULE_URL];
+    mc_url_index_t *idx = rs->url_index;
+
+    if (!idx || idx->covered > rules->nelts) { /* none yet, or not this set's any more */
+        idx = rs->url_index = apr_pcalloc(rs->pool, sizeof(*idx));
+        idx->mask = 15;
+        idx->slots = apr_pcalloc(rs->pool, sizeof(host_entry_t) * (idx->mask + 1));
+        idx->always = apr_array_make(rs->pool, 8, sizeof(int));
+    }
+    for (; idx->covered < rules->nelts; idx->covered++) {
+        const mc_pattern_t *pat = ((const mc_rule_t *)rules->elts)[idx->covered].pattern;
+        size_t len = 0;
+        const char *key = index_key(pat, &len);
+        uint32_t hash;
+        host_entry_t *e;
+
+        if (pat->kind != MC_RULE_URL) /* never matched as a URL rule */
+            continue;
+        if (!key) {
+            APR_ARRAY_PUSH(idx->always, int) = idx->covered;
+            continue;
+        }
+        hash = hash_reversed(key, len);
+        e = index_find(idx, key, len, hash);
+        if (!e->key) {
+            if (2 * (idx->used + 1) > idx->mask + 1) {
+                index_grow(rs->pool, idx);
+                e = index_find(idx, key, len, hash);
+            }
+            *e = (host_entry_t){key, len, hash, apr_array_make(rs->pool, 2, sizeof(int))};
+            idx->used++;
+        }
+        APR_ARRAY_PUSH(e->rules, int) = idx->covered;
+    }
+}
+
+/* The rule lists of the hosts filed under the host of U and each part
+ * after its dots, into LISTS; -1 when they are more than INDEX_HITS_MAX. */
+static int index_hits(const mc_url_index_t *idx, const mc_url_norm_t *u,
+                      const apr_array_header_t **lists)
+{
+    uint32_t h = HASH_START;
+    int n = 0;
+
+    for (size_t i = u->host_len; i-- > 0;) {
+        const host_entry_t *e;
+
+        h = hash_step(h, (unsigned char)u->text[i]);
+        if (i > 0 && u->text[i - 1] != '.')
+            continue;
+        e = index_find(idx, u->text + i, u->host_len - i, h);
+        if (!e->key)
+            continue;
+        if (n == INDEX_HITS_MAX)
+            return -1;
+        lists[n++] = e->rules;
+    }
+    return n;
+}
+
+/* The last of RULES that U matches, trying only those in LISTS (N of
+ * them, each ascending; no place in two). */
+static const mc_rule_t *match_listed(const apr_array_header_t *rules, const mc_url_norm_t *u,
+                                     const apr_array_header_t **lists, int n)
+{
+    int next[INDEX_HITS_MAX + 1];
+
+    for (int k = 0; k < n; k++)
+        next[k] = lists[k]->nelts - 1;
+    for (;;) {
+        int best = -1, at = -1;
+        const mc_rule_t *r;
+
+        for (int k = 0; k < n; k++) {
+            int place = next[k] >= 0 ? APR_ARRAY_IDX(lists[k], next[k], int) : -1;
+
+            if (place > at) {
+                at = place;
+                best = k;
+            }
+        }
+        if (best < 0)
+            return NULL;
+        next[best]--;
+        r = rule_at(rules, at);
+        if (url_pattern_match(r->pattern, u) > 0)
+            return r;
+    }
+}
+
+static const mc_rule_t *match_url_indexed(const mc_ruleset_t *rs, const char *url, size_t len)
+{
+    const apr_array_header_t *rules = rs->rules[MC_RULE_URL];
+    const apr_array_header_t *lists[INDEX_HITS_MAX + 1];
+    const mc_rule_t *found;
+    mc_url_norm_t u;
+    int n;
+
+    if (rules->nelts == 0 || !url || !mc_url_normalise(url, len, &u))
+        return NULL;
+    n = index_hits(rs->url_index, &u, lists);
+    if (n >= 0) {
+        lists[n++] = rs->url_index->always;
+        found = match_listed(rules, &u, lists, n);
+    } else {
+        found = NULL;
+        for (int i = rules->nelts - 1; i >= 0 && !found; i--) {
+            const mc_rule_t *r = rule_at(rules, i);
+
+            if (r->pattern->kind == MC_RULE_URL && url_pattern_match(r->pattern, &u) > 0)
+                found = r;
+        }
+    }
+    mc_url_release(&u);
+    return found;
+}
+
 const mc_rule_t *mc_rules_match(const apr_array_header_t *rules, mc_rule_kind_t kind,
                                 const char *subject, size_t len)
 {
@@ -794,7 +1044,10 @@ const mc_rule_t *mc_ruleset_match_cookie(const mc_ruleset_t *rs, const char *nam
 
 const mc_rule_t *mc_ruleset_match_url(const mc_ruleset_t *rs, const char *url, size_t len)
 {
-    return mc_rules_match(rs->rules[MC_RULE_URL], MC_RULE_URL, url, len);
+    /* rules pushed past the index: all of them are tried */
+    if (!rs->url_index || rs->url_index->covered != rs->rules[MC_RULE_URL]->nelts)
+        return mc_rules_match(rs->rules[MC_RULE_URL], MC_RULE_URL, url, len);
+    return match_url_indexed(rs, url, len);
 }
 
 const mc_rule_t *mc_ruleset_match_inline(const mc_ruleset_t *rs, const char *body, size_t len)
@@ -891,6 +1144,8 @@ static mc_status_t ruleset_push(mc_ruleset_t *rs, mc_rule_kind_t kind, const cha
     rule->text = pat->text;
     rule->source = source;
     rule->pattern = pat;
+    if (kind == MC_RULE_URL)
+        index_extend(rs);
     return MC_OK;
 }
 
@@ -914,6 +1169,7 @@ void mc_ruleset_append(mc_ruleset_t *rs, const mc_ruleset_t *src)
     for (int k = 0; k < 3; k++)
         apr_array_cat(rs->rules[k], src->rules[k]);
     apr_array_cat(rs->services, src->services);
+    index_extend(rs);
 }
 
 static const char *or_unknown(const char *s)

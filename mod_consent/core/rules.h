@@ -96,10 +96,18 @@ int mc_country_in_eea(const char *code);
  * MC_EINVAL when it is none of those. */
 mc_status_t mc_lifetime_parse(const char *text, int64_t *out);
 
+/* The URL rules of a set by the host they name (rules.c), kept as rules
+ * are added: a URL is matched against the rules its host could match. */
+typedef struct mc_url_index mc_url_index_t;
+
 typedef struct mc_ruleset {
     apr_pool_t *pool;
     apr_array_header_t *rules[3]; /* mc_rule_t, indexed by mc_rule_kind_t */
     apr_array_header_t *services; /* mc_service_t */
+    /* rules[MC_RULE_URL] by host, kept by mc_ruleset_add, _load_* and
+     * _append; a URL rule pushed past them is still matched (the index is
+     * then not used) */
+    mc_url_index_t *url_index;
 } mc_ruleset_t;
 
 mc_ruleset_t *mc_ruleset_make(apr_pool_t *p);

@@ -716,6 +716,112 @@ static int norm_build(mc_url_norm_t *u, const host_buf_t *h, const char *s, cons
     return !w.full;
 }
 
+/* --------------------------------------------------- the plain URL's way -- */
+
+/* Most URLs a page names are plain: "https://host.example/path/x.js?a=b",
+ * with nothing the parser would trim, drop, decode, escape, map or walk.
+ * Such a URL's normal form is its own bytes, the host lower-cased: it is
+ * written straight, and anything else takes the parser's whole way. */
+
+/* Bytes a plain host may hold: letters, digits, '-', '_' and '.' ('%',
+ * '@', ':' and the rest take the whole way). */
+static int plain_host_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '_';
+}
+
+/* Past the plain path (or query) at S[I..N): to the first byte that is
+ * not plain there, which is returned in *STOP (-1 at N): the '?' that ends
+ * the path, the '#' that ends either, or one the normal form spells
+ * otherwise. ESCAPED is the set it escapes there (the path's holds '?',
+ * both hold '#' and '%': escapes are respelt); a backslash is a slash to
+ * the parser in the path, and is never plain. */
+static size_t plain_run(const char *s, size_t i, size_t n, unsigned char escaped, int *stop)
+{
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if ((escapes[c] & escaped) || c == '\\') {
+            *stop = c;
+            return i;
+        }
+    }
+    *stop = -1;
+    return n;
+}
+
+/* A segment of the path that is "." or "..": the parser drops it. */
+static int plain_dot_segment(const char *s, size_t i, size_t end)
+{
+    if (s[i] != '.')
+        return 0;
+    if (i + 1 == end || s[i + 1] == '/')
+        return 1;
+    return s[i + 1] == '.' && (i + 2 == end || s[i + 2] == '/');
+}
+
+/* URL[0..N) is a path on the page's own host ("/img/a.png"), told from
+ * its first two bytes: no scheme, and not "//" even once a tab or newline
+ * is dropped. Most URLs a page names are. */
+static int path_absolute(const char *url, size_t n)
+{
+    return n >= 1 && url[0] == '/' &&
+           (n == 1 || (!is_slash(url[1]) && !url_ignored(url[1])));
+}
+
+/* The normal form of URL[0..N) when it is plain (above): 1 and U filled,
+ * else 0 and the whole way decides. */
+static int norm_plain(const char *url, size_t n, mc_url_norm_t *u)
+{
+    size_t i, host, host_end, path, path_end, end, len;
+    int stop;
+
+    if (n >= 8 && memcmp(url, "https://", 8) == 0)
+        i = 8;
+    else if (n >= 7 && memcmp(url, "http://", 7) == 0)
+        i = 7;
+    else if (n >= 2 && url[0] == '/' && url[1] == '/')
+        i = 2;
+    else
+        return 0;
+    host = i;
+    while (i < n && plain_host_char((unsigned char)url[i]))
+        i++;
+    host_end = i;
+    /* an empty host, one ending in '.', or in a number (an IPv4 address
+     * in some form) is respelt; a port, userinfo or backslash is read */
+    if (host_end == host || url[host_end - 1] == '.' ||
+        ends_in_number(url + host, host_end - host) ||
+        (i < n && url[i] != '/' && url[i] != '?' && url[i] != '#'))
+        return 0;
+    path = i;
+    i = plain_run(url, i, n, IN_PATH, &stop);
+    path_end = i;
+    if (stop == '?')
+        i = plain_run(url, i + 1, n, IN_QUERY, &stop);
+    end = i;
+    if (stop != -1 && stop != '#')
+        return 0;
+    for (size_t k = path + 1; k < path_end; k++) {
+        if (url[k - 1] == '/' && plain_dot_segment(url, k, path_end))
+            return 0;
+    }
+    len = (host_end - host) + (path == path_end ? 1 : 0) + (end - path);
+    if (len > sizeof(u->stack))
+        return 0;
+    u->text = u->stack;
+    for (size_t k = host; k < host_end; k++)
+        u->text[k - host] = ascii_lower(url[k]);
+    u->host_len = host_end - host;
+    len = u->host_len;
+    if (path == path_end) /* no path: "/" */
+        u->text[len++] = '/';
+    memcpy(u->text + len, url + path, end - path);
+    u->len = len + (end - path);
+    return 1;
+}
+
 int mc_url_normalise(const char *url, size_t n, mc_url_norm_t *u)
 {
     char clean[CLEAN_STACK_MAX];
@@ -726,7 +832,9 @@ int mc_url_normalise(const char *url, size_t n, mc_url_norm_t *u)
 
     u->heap = NULL;
     u->len = u->host_len = 0;
-    if (!url || !url_text_init(&t, url, n, clean, sizeof(clean)))
+    if (url && norm_plain(url, n, u))
+        return 1;
+    if (!url || path_absolute(url, n) || !url_text_init(&t, url, n, clean, sizeof(clean)))
         return 0;
     if (url_split(t.s, t.n, &p)) {
         if (host_normalise(&h, t.s + p.host, p.host_end - p.host))

@@ -601,6 +601,188 @@ START_TEST(url_regex_sees_normalised_host_path_query)
 }
 END_TEST
 
+/* ------------------------------------------------------ the host index -- */
+
+/* The winning rule's pattern for URL, asked of the set (which looks its
+ * host up) and of its rules as a plain array (which tries every one):
+ * both must say the same. NULL for none. */
+static const char *url_winner(const mc_ruleset_t *rs, const char *url)
+{
+    const mc_rule_t *indexed = mc_ruleset_match_url(rs, url, strlen(url));
+    const mc_rule_t *every = mc_rules_match(rs->rules[MC_RULE_URL], MC_RULE_URL, url, strlen(url));
+
+    ck_assert_msg(indexed == every, "'%s': the set says '%s', its rules one by one '%s'", url,
+                  indexed ? indexed->text : "-", every ? every->text : "-");
+    return indexed ? indexed->text : NULL;
+}
+
+typedef struct winner_case {
+    const char *url;
+    const char *want; /* the winning pattern, NULL for none */
+} winner_case_t;
+
+static void check_winners(const mc_ruleset_t *rs, const winner_case_t *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *got = url_winner(rs, cases[i].url);
+
+        if (!cases[i].want)
+            ck_assert_msg(got == NULL, "'%s': want no rule, got '%s'", cases[i].url, got);
+        else
+            ck_assert_msg(got && strcmp(got, cases[i].want) == 0, "'%s': want '%s', got '%s'",
+                          cases[i].url, cases[i].want, got ? got : "(none)");
+    }
+}
+
+#define CHECK_WINNERS(rs, cases) check_winners(rs, cases, sizeof(cases) / sizeof(cases[0]))
+
+START_TEST(host_rules_match_every_host_form_that_reaches_them)
+{
+    static const winner_case_t cases[] = {
+        {"https://tracker.example/a.js", "tracker.example"},
+        {"https://a.b.tracker.example/a.js", "tracker.example"},
+        {"https://TRACKER.Example./x", "tracker.example"},
+        {"https://user:pw@cdn.tracker.example:8443/x", "tracker.example"},
+        {"https://tracker.example@elsewhere.example/x", NULL},
+        {"https://elsewhere.example/tracker.example", NULL},
+        {"https://eviltracker.example/", NULL},
+        {"https://tracker.example.evil.io/", NULL},
+        {"//px.tracker.example/p.gif", "px.tracker.example/p.gif"},
+        {"//px.tracker.example/q.gif", "tracker.example"},
+        {"https://x.px.tracker.example/p.gif", "px.tracker.example/p.gif"},
+        {"https://b%C3%BCcher.example/", "b\xc3\xbc" "cher.example"},
+        {"https://www.xn--bcher-kva.example/", "b\xc3\xbc" "cher.example"},
+        {"https://B\xc3\x9c" "CHER.example/", "b\xc3\xbc" "cher.example"},
+        {"https://192.168.7.9/x", "192.168.7.9"},
+        {"https://0xc0.0xa8.7.9/x", "192.168.7.9"},
+        {"https://3232237321:80/x", "192.168.7.9"},
+        {"https://192.168.7.90/x", NULL},
+        {"https://[::1]/x", NULL},
+        {"https://[::ffff:c0a8:709]/x", NULL},
+        {"https://a..dotted.example/", ".dotted.example"},
+        {"https://dotted.example/", NULL},
+    };
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+
+    add(rs, MC_RULE_URL, "marketing", "tracker.example");
+    add(rs, MC_RULE_URL, "statistics", "px.tracker.example/p.gif");
+    add(rs, MC_RULE_URL, "statistics", "b\xc3\xbc" "cher.example");
+    add(rs, MC_RULE_URL, "statistics", "192.168.7.9");
+    add(rs, MC_RULE_URL, "statistics", ".dotted.example");
+    CHECK_WINNERS(rs, cases);
+}
+END_TEST
+
+START_TEST(rules_no_host_names_are_tried_for_every_url)
+{
+    static const winner_case_t cases[] = {
+        /* the regexes and the glob that ends in its wildcard come later */
+        {"https://www.google.no/ads/x", "~^(?:www\\.)?google\\.[a-z]{2,3}/(?:ads|pagead)/"},
+        {"https://google.de/pagead/1", "~^(?:www\\.)?google\\.[a-z]{2,3}/(?:ads|pagead)/"},
+        {"https://www.google.no/maps", "www.google.*"},
+        {"https://cdn.example.org/lib/matomo.js", "~/(?:matomo|piwik)\\.(?:js|php)(?:\\?|$)"},
+        {"https://cdn.example.org/lib/matomo.jsx", NULL},
+        {"https://stats.example.net/piwik.php?idsite=1", "~/(?:matomo|piwik)\\.(?:js|php)(?:\\?|$)"},
+        /* wildcards before the end: filed under what the end holds */
+        {"https://static.hotjar.com/c.js", "*.hotjar.com"},
+        {"https://hotjar.com/c.js", NULL},
+        {"https://ad7.doubleclick.net/x", "ad?.doubleclick.net"},
+        {"https://x.ad7.doubleclick.net/x", "ad?.doubleclick.net"},
+        {"https://ad77.doubleclick.net/x", "ad*.doubleclick.net/*"},
+        {"https://adxy.doubleclick.net", "ad*.doubleclick.net/*"},
+        {"https://doubleclick.net/x", NULL},
+        {"https://a.b.c.example/late/x", "*.example/late/*"},
+        {"https://a.b.c.example/early/x", NULL},
+    };
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+
+    add(rs, MC_RULE_URL, "marketing", "*.example/late/*");
+    add(rs, MC_RULE_URL, "marketing", "ad*.doubleclick.net/*");
+    add(rs, MC_RULE_URL, "marketing", "ad?.doubleclick.net");
+    add(rs, MC_RULE_URL, "statistics", "*.hotjar.com");
+    add(rs, MC_RULE_URL, "marketing", "www.google.*");
+    add(rs, MC_RULE_URL, "marketing", "~^(?:www\\.)?google\\.[a-z]{2,3}/(?:ads|pagead)/");
+    add(rs, MC_RULE_URL, "statistics", "~/(?:matomo|piwik)\\.(?:js|php)(?:\\?|$)");
+    CHECK_WINNERS(rs, cases);
+}
+END_TEST
+
+START_TEST(the_last_matching_rule_wins_whoever_files_it)
+{
+    static const winner_case_t cases[] = {
+        {"https://www.example.com/x", "~example\\.com/x"},
+        {"https://www.example.com/y", "www.example.com"},
+        {"https://sub.example.com/y", "*.example.com"},
+        {"https://example.com/y", "example.com"},
+        {"https://a.www.example.com/y", "www.example.com"},
+    };
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+
+    add(rs, MC_RULE_URL, "marketing", "example.com");
+    add(rs, MC_RULE_URL, "marketing", "*.example.com");
+    add(rs, MC_RULE_URL, "statistics", "www.example.com");
+    add(rs, MC_RULE_URL, "preferences", "~example\\.com/x");
+    CHECK_WINNERS(rs, cases);
+}
+END_TEST
+
+START_TEST(index_follows_appended_sets_and_rules_pushed_past_it)
+{
+    mc_ruleset_t *a = mc_ruleset_make(test_pool), *b = mc_ruleset_make(test_pool);
+    mc_ruleset_t *all = mc_ruleset_make(test_pool);
+    mc_rule_t *pushed;
+
+    add(a, MC_RULE_URL, "marketing", "tracker.example");
+    add(b, MC_RULE_URL, "statistics", "cdn.tracker.example");
+    mc_ruleset_append(all, a);
+    mc_ruleset_append(all, b);
+    ck_assert_str_eq(url_winner(all, "https://cdn.tracker.example/x"), "cdn.tracker.example");
+    ck_assert_str_eq(url_winner(all, "https://www.tracker.example/x"), "tracker.example");
+    add(all, MC_RULE_URL, "preferences", "www.tracker.example");
+    ck_assert_str_eq(url_winner(all, "https://www.tracker.example/x"), "www.tracker.example");
+    /* a rule pushed onto the array, not through the set: still matched */
+    pushed = apr_array_push(all->rules[MC_RULE_URL]);
+    *pushed = APR_ARRAY_IDX(a->rules[MC_RULE_URL], 0, mc_rule_t);
+    ck_assert_str_eq(url_winner(all, "https://www.tracker.example/x"), "tracker.example");
+    ck_assert_ptr_eq(mc_ruleset_match_url(all, "https://www.tracker.example/x", 29), pushed);
+}
+END_TEST
+
+START_TEST(the_default_catalogue_matches_as_one_by_one)
+{
+    /* the catalogue's tracker hosts and lookalikes, with its paths: the set
+     * and its rules tried one by one agree */
+    static const char *const hosts[] = {
+        "www.googletagmanager.com", "googletagmanager.com",     "www.google-analytics.com",
+        "connect.facebook.net",     "www.facebook.com",         "static.hotjar.com",
+        "script.hotjar.com",        "snap.licdn.com",           "px.ads.linkedin.com",
+        "www.youtube.com",          "www.youtube-nocookie.com", "i.ytimg.com",
+        "player.vimeo.com",         "www.google.com",           "www.google.co.uk",
+        "adservice.google.no",      "maps.googleapis.com",      "chimpstatic.com",
+        "cdn.matomo.cloud",         "example.com",              "evil-youtube.com",
+        "youtube.com.example.org",  "bat.bing.com",             "analytics.tiktok.com",
+    };
+    static const char *const paths[] = {"",
+                                        "/",
+                                        "/tr?id=1&ev=PageView",
+                                        "/gtag/js?id=G-1",
+                                        "/embed/x",
+                                        "/ads/ga-audiences",
+                                        "/maps/embed?pb=1",
+                                        "/matomo.js",
+                                        "/pagead/conversion.js",
+                                        "/li.lms-analytics/insight.min.js"};
+    mc_ruleset_t *rs = load_default();
+
+    for (size_t h = 0; h < sizeof(hosts) / sizeof(hosts[0]); h++) {
+        for (size_t p = 0; p < sizeof(paths) / sizeof(paths[0]); p++)
+            url_winner(rs, apr_pstrcat(test_pool, "https://", hosts[h], paths[p], NULL));
+    }
+    ck_assert_str_eq(url_winner(rs, "https://www.youtube.com/embed/x"), "youtube.com");
+    ck_assert_ptr_null(url_winner(rs, "https://evil-youtube.com/embed/x"));
+}
+END_TEST
+
 START_TEST(url_is_read_only_up_to_its_length)
 {
     mc_ruleset_t *rs = mc_ruleset_make(test_pool);
@@ -1313,6 +1495,11 @@ Suite *rules_suite(void)
     tcase_add_test(urls, url_host_ignores_case_but_path_does_not);
     tcase_add_test(urls, url_host_globs);
     tcase_add_test(urls, url_regex_sees_normalised_host_path_query);
+    tcase_add_test(urls, host_rules_match_every_host_form_that_reaches_them);
+    tcase_add_test(urls, rules_no_host_names_are_tried_for_every_url);
+    tcase_add_test(urls, the_last_matching_rule_wins_whoever_files_it);
+    tcase_add_test(urls, index_follows_appended_sets_and_rules_pushed_past_it);
+    tcase_add_test(urls, the_default_catalogue_matches_as_one_by_one);
     tcase_add_test(urls, url_is_read_only_up_to_its_length);
     tcase_add_test(urls, long_urls_match_too);
     tcase_add_test(urls, tracker_rules_match_every_spelling_a_browser_fetches);

@@ -394,6 +394,55 @@ START_TEST(has_host_knows_absolute_and_protocol_relative)
 }
 END_TEST
 
+/* Plain URLs are written straight (url.c): each case here is one, or one
+ * byte away from one, and reads as the whole parser reads it. */
+START_TEST(plain_urls_and_their_near_misses)
+{
+    static const url_case_t cases[] = {
+        {"https://cdn.Example.com/a/b.js?v=1&x=/y?z#f", "cdn.example.com/a/b.js?v=1&x=/y?z"},
+        {"http://ex_ample.com/x", "ex_ample.com/x"},
+        {"//example.com", "example.com/"},
+        {"https://example.com?", "example.com/?"},
+        {"https://example.com/x?", "example.com/x?"},
+        {"https://example.com#", "example.com/"},
+        {"https://example.com/#x", "example.com/"},
+        {"https://example.com//a//", "example.com//a//"},
+        {"https://example.com/.well-known/x", "example.com/.well-known/x"},
+        {"https://example.com/a/..b/...c/.d.", "example.com/a/..b/...c/.d."},
+        {"https://example.com/a/./b/../c", "example.com/a/c"},
+        {"https://example.com/a/.", "example.com/a/"},
+        {"https://example.com/a/b/..", "example.com/a/"},
+        {"https://example.com/..", "example.com/"},
+        {"https://example.com/a/%2e%2E/b", "example.com/b"},
+        {"https://example.com/p\\q", "example.com/p/q"},
+        {"https://example.com/p?q\\r", "example.com/p?q\\r"},
+        {"https://example.com/a b", "example.com/a%20b"},
+        {"https://example.com/x ", "example.com/x"},
+        {"https://example.com/x\t", "example.com/x"},
+        {"https://example.com/a%2fb/%7e", "example.com/a%2Fb/~"},
+        {"https://example.com/it's?it's", "example.com/it's?it%27s"},
+        {"https://example.com/{x}`?{x}`", "example.com/%7Bx%7D%60?{x}`"},
+        {"https://example.com/\xc3\xa9", "example.com/%C3%A9"},
+        {"https://example.com:443/x", "example.com/x"},
+        {"https://u@example.com/x", "example.com/x"},
+        {"https://ex%41mple.com/", "example.com/"},
+        {"https://example.com./x", "example.com/x"},
+        {"https://0x7f.1/x", "127.0.0.1/x"},
+        {"https://1.2.3.4/x", "1.2.3.4/x"},
+        {"https://b\xc3\xbc" "cher.example/", "xn--bcher-kva.example/"},
+        {"HTTP://EXAMPLE.COM/A", "example.com/A"},
+        {"https:/example.com/x", "example.com/x"},
+        {"https:///example.com", "example.com/"},
+        {"/img/a.png", NULL},
+        {"/", NULL},
+        {"/\t/example.com/x", "example.com/x"},
+        {"/\n\\example.com/x", "example.com/x"},
+    };
+
+    CHECK_NORM(cases);
+}
+END_TEST
+
 /* --- globs ----------------------------------------------------------------------- */
 
 START_TEST(globs_are_spelt_as_the_normal_form)
@@ -419,6 +468,7 @@ Suite *url_suite(void)
     tcase_add_test(tc, ipv4_hosts_in_every_form_are_dotted_decimal);
     tcase_add_test(tc, dot_segments_are_removed);
     tcase_add_test(tc, escapes_are_spelt_one_way);
+    tcase_add_test(tc, plain_urls_and_their_near_misses);
     tcase_add_test(tc, long_urls_are_normalised_on_the_heap);
     tcase_add_test(tc, only_the_given_length_is_read);
     tcase_add_test(tc, references_resolve_against_the_page);
