@@ -745,20 +745,27 @@ static const mc_rule_t *rule_at(const apr_array_header_t *rules, int i)
     return &((const mc_rule_t *)rules->elts)[i];
 }
 
+/* The last URL rule of RULES that matches U, trying every one. */
+static const mc_rule_t *scan_url_rules(const apr_array_header_t *rules, const mc_url_norm_t *u)
+{
+    for (int i = rules->nelts - 1; i >= 0; i--) {
+        const mc_rule_t *r = rule_at(rules, i);
+
+        if (r->pattern->kind == MC_RULE_URL && url_pattern_match(r->pattern, u) > 0)
+            return r;
+    }
+    return NULL;
+}
+
 static const mc_rule_t *match_url_rules(const apr_array_header_t *rules, const char *url,
                                         size_t len)
 {
-    const mc_rule_t *found = NULL;
+    const mc_rule_t *found;
     mc_url_norm_t u;
 
     if (!mc_url_normalise(url, len, &u))
         return NULL;
-    for (int i = rules->nelts - 1; i >= 0 && !found; i--) {
-        const mc_rule_t *r = rule_at(rules, i);
-
-        if (r->pattern->kind == MC_RULE_URL && url_pattern_match(r->pattern, &u) > 0)
-            found = r;
-    }
+    found = scan_url_rules(rules, &u);
     mc_url_release(&u);
     return found;
 }
@@ -1004,13 +1011,7 @@ static const mc_rule_t *match_url_indexed(const mc_ruleset_t *rs, const char *ur
         lists[n++] = rs->url_index->always;
         found = match_listed(rules, &u, lists, n);
     } else {
-        found = NULL;
-        for (int i = rules->nelts - 1; i >= 0 && !found; i--) {
-            const mc_rule_t *r = rule_at(rules, i);
-
-            if (r->pattern->kind == MC_RULE_URL && url_pattern_match(r->pattern, &u) > 0)
-                found = r;
-        }
+        found = scan_url_rules(rules, &u);
     }
     mc_url_release(&u);
     return found;
