@@ -420,10 +420,12 @@ typedef struct asset {
 
 /* Filled at start-up; the content is compiled in, so the versions hold for
  * the life of the process. */
-enum { ASSET_JS, ASSET_CSS };
+enum { ASSET_JS, ASSET_CSS, ASSET_HELD };
 static asset_t assets[] = {
     [ASSET_JS] = {"/consent.js", "www/consent.js", "text/javascript; charset=utf-8", NULL, ""},
     [ASSET_CSS] = {"/consent.css", "www/consent.css", "text/css; charset=utf-8", NULL, ""},
+    /* what a held image the page gave a size shows in its box (html.h) */
+    [ASSET_HELD] = {"/held.svg", "www/held.svg", "image/svg+xml", NULL, ""},
 };
 #define N_ASSETS (sizeof(assets) / sizeof(assets[0]))
 
@@ -505,6 +507,14 @@ const char *mc_assets_css_href(request_rec *r)
 
     return apr_pstrcat(r->pool, mc_server_conf(r->server)->base_path, css->sub, "?v=",
                        css->version, NULL);
+}
+
+const char *mc_assets_held_src(request_rec *r)
+{
+    const asset_t *held = &assets[ASSET_HELD];
+
+    return apr_pstrcat(r->pool, mc_html_escape(r->pool, mc_server_conf(r->server)->base_path),
+                       held->sub, "?v=", held->version, NULL);
 }
 
 /* The names of the categories in MASK, space-separated. */

@@ -8,6 +8,9 @@
 const char *mc_assets_head(request_rec *r, apr_size_t *len);
 /* The stylesheet's versioned URL (not escaped). */
 const char *mc_assets_css_href(request_rec *r);
+/* The neutral image's versioned URL, HTML-escaped: the src of a held
+ * image the page gave a size (mc_html_policy_t.held_image). */
+const char *mc_assets_held_src(request_rec *r);
 /* The same-site path and query of the request's Referer, or NULL. */
 const char *mc_referer_path(request_rec *r);
 /* The banner (no decision yet) or the small "Cookie settings" control
@@ -23,7 +26,7 @@ const char *mc_banner_for(request_rec *r, const char *html_lang, int absolute, a
  * server, or for R when its <Directory>/<Location> adds rules. */
 const mc_banner_cookies_t *mc_banner_cookies(request_rec *r);
 /* Serves {ConsentBasePath}SUB when SUB names an asset ("/consent.js",
- * "/consent.css", "/rules.js"); DECLINED otherwise. */
+ * "/consent.css", "/held.svg", "/rules.js"); DECLINED otherwise. */
 int mc_assets_handler(request_rec *r, const char *sub);
 /* The banner texts shown in LANG under this request's config: the shipped
  * locale (or the fallback) with ConsentText on top. */

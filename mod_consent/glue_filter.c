@@ -1180,6 +1180,7 @@ static apr_status_t start_rewriter(mc_filter_ctx_t *ctx)
     ctx->policy.origin = ap_construct_url(r->pool, "", r);
     ctx->policy.xml = mc_httpfield_is_xhtml(r->content_type);
     ctx->policy.frame_name = mc_frame_name(r);
+    ctx->policy.held_image = mc_assets_held_src(r);
     ctx->new_buf = apr_palloc(r->pool, MC_NEW_MAX);
     ctx->html = mc_html_create(r->pool, &ctx->policy, sink, ctx);
     if (!ctx->html)

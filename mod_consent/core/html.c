@@ -114,6 +114,8 @@ typedef enum attr_id {
     A_LANG,
     A_SHADOWROOTMODE,
     A_SHADOWROOT,
+    A_WIDTH,
+    A_HEIGHT,
     A_COUNT
 } attr_id_t;
 
@@ -168,17 +170,19 @@ static const struct {
                          {"data-consent-name", 17},
                          {"lang", 4},
                          {"shadowrootmode", 14},
-                         {"shadowroot", 10}};
+                         {"shadowroot", 10},
+                         {"width", 5},
+                         {"height", 6}};
 
 /* Attribute names are found as tag names are (html_lex.c): one probe of a
  * hash table, whose slot is worked out from the name's first byte, its
  * second-to-last and fourth-to-last bytes (0 when it has fewer than four)
  * and its length; -Woverride-init makes a collision a compile error. A slot
  * holds the attr_id_t plus one; 0: no name. */
-#define ATTR_SLOTS 128
+#define ATTR_SLOTS 256
 #define ATTR_SLOT(first, second_last, fourth_last, len)                                            \
-    (((unsigned)(first) + 13u * (unsigned)(second_last) + 6u * (unsigned)(fourth_last) +           \
-      15u * (unsigned)(len)) &                                                                     \
+    (((unsigned)(first) + 2u * (unsigned)(second_last) + 3u * (unsigned)(fourth_last) +            \
+      10u * (unsigned)(len)) &                                                                     \
      (ATTR_SLOTS - 1u))
 
 static const unsigned char attr_slots[ATTR_SLOTS] = {
@@ -231,6 +235,8 @@ static const unsigned char attr_slots[ATTR_SLOTS] = {
     [ATTR_SLOT('l', 'n', 'l', 4)] = A_LANG + 1,
     [ATTR_SLOT('s', 'd', 'm', 14)] = A_SHADOWROOTMODE + 1,
     [ATTR_SLOT('s', 'o', 'r', 10)] = A_SHADOWROOT + 1,
+    [ATTR_SLOT('w', 't', 'i', 5)] = A_WIDTH + 1,
+    [ATTR_SLOT('h', 'h', 'i', 6)] = A_HEIGHT + 1,
 };
 
 #define BIT(a) ((uint64_t)1 << (a))
@@ -1639,6 +1645,44 @@ static void write_placeholder(mc_html_t *h, const element_t *el, mc_catmask_t ca
     out_str(h, "\"");
 }
 
+/* Whether attribute A gives a length above one pixel, as a browser reads
+ * a dimension: ASCII whitespace, then digits (a fraction or a unit after
+ * them does not matter); a percentage counts whatever its number. */
+static int dimension_above_one(const element_t *el, attr_id_t a)
+{
+    size_t n, i = 0;
+    const char *v = value_of(el, a, &n);
+    unsigned long px = 0;
+
+    if (!has(el, a))
+        return 0;
+    while (i < n && v[i] >= '0' && v[i] <= '9') {
+        if (px < 100000)
+            px = px * 10 + (unsigned long)(v[i] - '0');
+        i++;
+    }
+    if (i == 0)
+        return 0;
+    while (i < n && (v[i] == '.' || (v[i] >= '0' && v[i] <= '9')))
+        i++;
+    return px > 1 || (i < n && v[i] == '%');
+}
+
+/* ` src="NEUTRAL"` for a held <img> with a box of its own (policy.held_image). */
+static void write_held_image(mc_html_t *h, const element_t *el)
+{
+    const char *value = h->policy->held_image;
+
+    if (!value || el->tag != MC_TAG_IMG || el->foreign || !dimension_above_one(el, A_WIDTH) ||
+        !dimension_above_one(el, A_HEIGHT))
+        return;
+    out_str(h, " src=\"");
+    if (h->base_len > 0 && h->policy->origin && value[0] == '/')
+        out_attr_text(h, h->policy->origin, strlen(h->policy->origin));
+    out_str(h, value);
+    out_str(h, "\"");
+}
+
 /* ` NAME="CSS"` with the refused URLs of attribute A's CSS made inert; the
  * original goes to data-consent-NAME. 0 when nothing in it was refused. */
 static int write_inert_css(mc_html_t *h, const element_t *el, attr_id_t a)
@@ -1717,6 +1761,8 @@ static uint64_t write_neutralising(mc_html_t *h, const element_t *el, const verd
         drop |= BIT(A_HREF) | BIT(A_XLINK_HREF);
     if ((el->tag == MC_TAG_IFRAME || el->tag == MC_TAG_FRAME) && (v->attrs & BIT(A_SRC)))
         write_placeholder(h, el, v->refused);
+    if (v->attrs & BIT(A_SRC))
+        write_held_image(h, el);
     if (is_frame(el) && (v->attrs & (BIT(A_SRC) | BIT(A_SRCDOC))))
         drop |= write_frame_name(h, el);
     if (script && has(el, A_TYPE)) {

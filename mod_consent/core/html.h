@@ -143,6 +143,13 @@ typedef struct mc_html_policy {
      * of the site is given while live. Its own name moves to
      * data-consent-name. NULL: held frames keep their names. */
     const char *frame_name;
+    /* The src to give a held <img> the page gave a box: width and height
+     * attributes both a length above one pixel (a percentage counts), as
+     * an avatar or a picture in an article has and a tracking pixel has
+     * not. A neutral local image (already HTML-attribute-escaped) that
+     * fills the box instead of a blank; a path gets the origin in front
+     * under a <base> elsewhere. NULL: held images get no src. */
+    const char *held_image;
 } mc_html_policy_t;
 
 /* What the rewriter did, for logs and tests. */

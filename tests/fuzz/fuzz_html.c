@@ -298,6 +298,8 @@ static void choose_policy(uint64_t *h, mc_html_policy_t *policy)
     policy->banner = (bits & 0x40) ? banner : NULL;
     policy->inline_max = (bits & 0x80) ? 24 + (size_t)((bits >> 8) % 64) : 0;
     policy->frame_name = (bits >> 20) & 1 ? "mc-0a1b2c3d4e5f" : NULL;
+    policy->held_image = (bits >> 21) & 1 ? "/_consent/held.svg?v=0a1b2c3d4e5f" : NULL;
+    policy->origin = (bits >> 22) & 1 ? "https://klinikk.example" : NULL;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,4 +1,4 @@
-"""The banner's assets (consent.js, consent.css) served by the module, the
+"""The banner's assets (consent.js, consent.css, held.svg) served by the module, the
 banner texts behind the consent log's "text" hash (ConsentText), and the
 start-up checks of ConsentText and ConsentPrivacyPolicy. (The injection of
 the banner into pages is tested with the HTML filter.)"""
@@ -13,6 +13,7 @@ from harness import REPO
 ASSETS = {
     "consent.js": "text/javascript; charset=utf-8",
     "consent.css": "text/css; charset=utf-8",
+    "held.svg": "image/svg+xml",
 }
 LOCALES = REPO / "conf" / "locales"
 

@@ -29,12 +29,24 @@ ConsentLanguages nb nn en
 </Location>
 """
 REFERER = "http://127.0.0.1:%d/pages/video-nb.html"
+# WordPress's comment list: a Gravatar avatar in a box of its own, and a
+# tracking pixel of one pixel
+AVATAR = "https://secure.gravatar.com/avatar/5d4?s=56&d=mm&r=g"
+COMMENTS = ('<!DOCTYPE html>\n<html lang="nb">\n<head><title>Kommentarer</title></head>\n<body>\n'
+            '<article class="comment"><footer><img alt="" src="%s" '
+            'srcset="https://secure.gravatar.com/avatar/5d4?s=112&#038;d=mm&#038;r=g 2x" '
+            'class="avatar avatar-56 photo" height="56" width="56" loading="lazy" decoding="async">'
+            '<b>Kari</b></footer><p>Takk!</p></article>\n'
+            '<img height="1" width="1" style="display:none" '
+            'src="https://www.facebook.com/tr?id=1&amp;ev=PageView&amp;noscript=1">\n'
+            '</body>\n</html>\n') % AVATAR.replace("&", "&#038;")
 
 
 @pytest.fixture(scope="module")
 def server(module_server_factory):
     files = {"pages/video-%s.html" % lang: PAGE % lang for lang in ("nb", "en")}
     files["local/video.html"] = PAGE % "en"
+    files["pages/comments.html"] = COMMENTS
     return module_server_factory("placeholder", vhost_conf=VHOST, files=files)
 
 
@@ -130,6 +142,25 @@ def test_without_consent_the_iframe_keeps_its_box_and_shows_the_placeholder(serv
     assert "&amp;l=nb" in raw
     _, en = iframe_of(server, "/pages/video-en.html")
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(en["src"]).query)["l"] == ["en"]
+
+
+def test_a_held_avatar_shows_the_neutral_image_in_its_box(server):
+    page = Page(server.get("/pages/comments.html").text())
+    avatar = page.one("img", **{"class": "avatar avatar-56 photo"})
+    assert avatar["data-consent"] == "preferences" and avatar["data-consent-src"] == AVATAR
+    assert avatar["width"] == "56" and avatar["height"] == "56"
+    held = server.get(avatar["src"])
+    assert urllib.parse.urlsplit(avatar["src"]).path == "/_consent/held.svg"
+    assert held.status == 200 and held.header("Content-Type") == "image/svg+xml", held
+    assert held.body == (REPO / "www" / "held.svg").read_bytes()
+    assert "immutable" in held.header("Cache-Control")
+    # the pixel stays blank: a neutral image there would show as a box
+    pixel = page.one("img", style="display:none")
+    assert "src" not in pixel and pixel["data-consent"] == "marketing"
+    # a visitor who allowed preferences gets the avatar as written
+    allowed = Page(server.get("/pages/comments.html",
+                              headers={"Cookie": consented(server, "custom", ["preferences"])}).text())
+    assert allowed.one("img", **{"class": "avatar avatar-56 photo"})["src"] == AVATAR
 
 
 def test_with_marketing_granted_the_iframe_is_untouched(server):

@@ -262,7 +262,7 @@ static const char *const pages[] = {"clinic.html",  "wordpress.html", "minified.
 
 static void assert_contains(const char *text, const char *part)
 {
-    ck_assert_msg(strstr(text, part) != NULL, "output lacks: %s", part);
+    ck_assert_msg(strstr(text, part) != NULL, "output lacks: %s\nin: %.400s", part, text);
 }
 
 static void assert_lacks(const char *text, const char *part)
@@ -435,6 +435,87 @@ START_TEST(placeholder_output_does_not_depend_on_the_split)
     assert_contains(whole, "src=\"/_c/placeholder?c=marketing");
     for (size_t chunk = 1; chunk < 12; chunk++)
         ck_assert_str_eq(rewrite_chunked(in, strlen(in), chunk), whole);
+}
+END_TEST
+
+static int occurrences(const char *hay, const char *needle)
+{
+    int n = 0;
+
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* A held picture with a box the page gave it shows a neutral local image
+ * in that box; a tracking pixel (no box, or one pixel) stays blank. */
+START_TEST(a_held_image_with_a_box_shows_the_neutral_image)
+{
+    const char *avatar = "<img alt=\"\" src=\"https://secure.gravatar.com/avatar/0a?s=56&amp;d=mm\" "
+                         "srcset=\"https://secure.gravatar.com/avatar/0a?s=112 2x\" "
+                         "class=\"avatar\" height=\"56\" width=\"56\" loading=\"lazy\">";
+
+    fx.policy.held_image = "/_c/held.svg?v=1";
+    ck_assert_str_eq(rewrite(avatar),
+                     "<img data-consent=\"preferences\" "
+                     "data-consent-src=\"https://secure.gravatar.com/avatar/0a?s=56&amp;d=mm\" "
+                     "data-consent-srcset=\"https://secure.gravatar.com/avatar/0a?s=112 2x\" "
+                     "src=\"/_c/held.svg?v=1\" alt=\"\" class=\"avatar\" height=\"56\" "
+                     "width=\"56\" loading=\"lazy\">");
+    /* sizes as browsers read them: a unit or fraction after the digits, a percentage, spaces */
+    assert_contains(rewrite("<img src=\"https://www.facebook.com/tr?id=1\" width=\" 300px\" "
+                            "height=\"50%\">"),
+                    " src=\"/_c/held.svg?v=1\"");
+    assert_contains(rewrite("<IMG SRC=https://www.facebook.com/tr?id=1 WIDTH=2.5 HEIGHT=16>"),
+                    " src=\"/_c/held.svg?v=1\"");
+    /* every copy of src goes: the first one a browser reads is the neutral one */
+    ck_assert_int_eq(occurrences(rewrite("<img src=\"https://www.facebook.com/tr\" width=9 height=9 "
+                                   "src=\"https://www.facebook.com/tr?2\">"),
+                           " src="),
+                     1);
+}
+END_TEST
+
+START_TEST(a_tracking_pixel_stays_blank)
+{
+    fx.policy.held_image = "/_c/held.svg?v=1";
+    /* a pixel, no box, half a box, a size that is no number */
+    assert_lacks(rewrite("<img height=\"1\" width=\"1\" style=\"display:none\" "
+                         "src=\"https://www.facebook.com/tr?id=1&amp;ev=PageView&amp;noscript=1\">"),
+                 " src=");
+    assert_lacks(rewrite("<img src=\"https://www.facebook.com/tr?id=1\">"), " src=");
+    assert_lacks(rewrite("<img src=\"https://www.facebook.com/tr?id=1\" width=\"600\">"), " src=");
+    assert_lacks(rewrite("<img src=\"https://www.facebook.com/tr?id=1\" width=0 height=0>"), " src=");
+    assert_lacks(rewrite("<img src=\"https://www.facebook.com/tr?id=1\" width=auto height=px>"),
+                 " src=");
+    /* not an image, or an SVG one: their own box rules */
+    assert_lacks(rewrite("<iframe src=\"https://www.facebook.com/tr\" width=300 height=200>"),
+                 "held.svg");
+    assert_lacks(rewrite("<svg><image href=\"https://www.facebook.com/tr\" width=300 height=200/>"),
+                 "held.svg");
+    /* a picture whose srcset alone is refused is held whole (a browser
+     * takes either): it shows the neutral image too, in its box */
+    assert_contains(rewrite("<img src=\"/own.png\" srcset=\"https://www.facebook.com/tr 2x\" "
+                            "width=300 height=200>"),
+                    "data-consent-src=\"/own.png\" data-consent-srcset=\"https://www.facebook.com/tr "
+                    "2x\" src=\"/_c/held.svg?v=1\"");
+}
+END_TEST
+
+START_TEST(held_images_without_the_policy_s_image_or_granted_are_as_before)
+{
+    const char *in = "<img src=\"https://secure.gravatar.com/avatar/0a\" width=56 height=56>";
+
+    assert_lacks(rewrite(in), " src=");
+    fx.policy.held_image = "/_c/held.svg?v=1";
+    grant("preferences");
+    assert_unchanged(in);
+    /* under a <base> elsewhere the path would lead to that host */
+    fx.policy.granted = mc_categories_required(fx.cats);
+    fx.policy.origin = "https://klinikk.example";
+    assert_contains(rewrite("<base href=\"https://cdn.example.no/\">"
+                            "<img src=\"https://secure.gravatar.com/avatar/0a\" width=56 height=56>"),
+                    " src=\"https://klinikk.example/_c/held.svg?v=1\"");
 }
 END_TEST
 
@@ -2669,6 +2750,9 @@ Suite *html_suite(void)
     tcase_add_test(neutralise, placeholder_absent_leaves_the_output_unchanged);
     tcase_add_test(neutralise, placeholder_for_marked_and_granted_iframes);
     tcase_add_test(neutralise, placeholder_output_does_not_depend_on_the_split);
+    tcase_add_test(neutralise, a_held_image_with_a_box_shows_the_neutral_image);
+    tcase_add_test(neutralise, a_tracking_pixel_stays_blank);
+    tcase_add_test(neutralise, held_images_without_the_policy_s_image_or_granted_are_as_before);
     tcase_add_test(neutralise, held_frames_get_a_name_of_their_own);
     tcase_add_test(neutralise, a_frame_without_a_name_is_named_too);
     tcase_add_test(neutralise, a_live_frame_keeps_its_name);
