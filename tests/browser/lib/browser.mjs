@@ -86,14 +86,14 @@ export async function launchBrowser(extra = []) {
   const close = browser.close.bind(browser);
   browser.close = async () => {
     await close();
-    fs.rmSync(profile, { recursive: true, force: true });
+    fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     profiles = profiles.filter((p) => p !== profile);
   };
   return browser;
 }
 
 process.on('exit', () => {
-  for (const p of profiles) fs.rmSync(p, { recursive: true, force: true });
+  for (const p of profiles) fs.rmSync(p, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
 /**

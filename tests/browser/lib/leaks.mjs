@@ -90,7 +90,7 @@ export async function startLeakServer(corpus, mode) {
   const stop = server.stop.bind(server);
   server.stop = async (opts) => {
     await stop(opts);
-    fs.rmSync(pages, { recursive: true, force: true });
+    fs.rmSync(pages, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   };
   server.pages = pages;
   return server;

@@ -181,7 +181,7 @@ export async function startServer({ extraConf = '' } = {}) {
         await exit;
         clearTimeout(timer);
       }
-      if (!keep) fs.rmSync(run, { recursive: true, force: true });
+      if (!keep) fs.rmSync(run, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
 }

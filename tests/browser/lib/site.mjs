@@ -93,7 +93,7 @@ export function useSite({ servers = { server: {} }, browser = true } = {}) {
     };
     if (site.browser) await attempt(() => site.browser.close());
     for (const server of started.reverse()) await attempt(() => server.stop());
-    for (const dir of dirs) await attempt(() => fs.rmSync(dir, { recursive: true, force: true }));
+    for (const dir of dirs) await attempt(() => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }));
     if (errors.length === 1) throw errors[0];
     if (errors.length) throw new AggregateError(errors, 'the site did not stop cleanly');
   });
