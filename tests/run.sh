@@ -92,6 +92,12 @@ timeout 1800 node --test --test-reporter=tap tests/browser/*.test.mjs 2>&1 | tee
 p=$(grep -Eo '^# pass [0-9]+' "$LOGDIR/browser.log" | tail -1 | grep -Eo '[0-9]+')
 f=$(grep -Eo '^# (fail|cancelled) [0-9]+' "$LOGDIR/browser.log" | awk '{s += $3} END {print s + 0}')
 [ -n "$p" ] || { echo "no summary from the browser tests: see $LOGDIR/browser.log"; p=0; f=$((f + 1)); }
+if [ "$f" -gt 0 ]; then
+  # again at the end, where a log's tail shows it: each failure (a test, or
+  # a whole file that failed outside its tests) with the lines that say why
+  note "browser failures"
+  awk '/^# Error/ {print} /^ *not ok / && !/# TODO/ {n = 30} n > 0 {print; n--}' "$LOGDIR/browser.log" | cut -c1-300
+fi
 count browser "$p" "$f"
 
 echo
