@@ -47,6 +47,10 @@
 /* An attribute value with its references decoded: a reference never more
  * than doubles (charref.h). */
 #define DECODED_MAX (2 * (size_t)MC_HTML_TAG_MAX + 8)
+/* Sheets imported as data: URLs are judged this deep (data:text/css that
+ * imports data:text/css ...); a deeper one counts as reaching every refused
+ * category: no site's doing. */
+#define CSS_IMPORT_DEPTH_MAX 3
 /* A URL resolved against the base. */
 #define RESOLVED_MAX (DECODED_MAX + BASE_MAX + 8)
 /* <iframe srcdoc> documents inside srcdoc documents are examined this deep. */
@@ -384,6 +388,9 @@ struct mc_html {
     char *css_scratch;
     char *sheet_text; /* an SVG <style>'s text, references decoded; made on first use */
     char *carried;    /* the document a data: or javascript: URL carries; made on first use */
+    /* per level of sheets imported as data: URLs, their text and the
+     * scratch their references are decoded into; made on first use */
+    char *imported[CSS_IMPORT_DEPTH_MAX];
     char *css_out; /* a neutralised style attribute or sheet, made on first use */
     size_t css_out_cap;
     size_t css_out_len;
@@ -1192,7 +1199,11 @@ static const char *refresh_url(const char *v, size_t n, size_t *len)
 typedef struct css_judge {
     mc_html_t *h;
     mc_catmask_t refused;
+    int depth; /* of sheets imported as data: URLs around these references */
 } css_judge_t;
+
+static size_t data_url_payload(const char *u, size_t n, char *out);
+static mc_catmask_t imported_refused(mc_html_t *h, const mc_css_ref_t *ref, int depth);
 
 static mc_catmask_t refused_all(mc_html_t *h);
 
@@ -1201,6 +1212,11 @@ static int css_ref_kept(void *baton, const mc_css_ref_t *ref)
     css_judge_t *j = baton;
     mc_catmask_t m;
 
+    if (ref->kind == MC_CSS_IMPORT && ref->data) { /* a sheet, whose references count */
+        m = imported_refused(j->h, ref, j->depth);
+        j->refused |= m;
+        return m == 0;
+    }
     if (!ref->url) { /* too long to read: unless it is data, it could reach anything */
         if (!ref->data)
             j->refused |= refused_all(j->h);
@@ -1217,6 +1233,27 @@ static int css_ref_seen(void *baton, const mc_css_ref_t *ref)
     return 0;
 }
 
+/* The refused categories a sheet imported as a data: URL (REF, at DEPTH)
+ * reaches: its own references, judged as the importing sheet's are. One
+ * too long to decode, or too deep, reaches every refused category. */
+static mc_catmask_t imported_refused(mc_html_t *h, const mc_css_ref_t *ref, int depth)
+{
+    css_judge_t judge = {h, 0, depth + 1};
+    char *text, *scratch;
+    size_t len;
+
+    if (!ref->url || depth >= CSS_IMPORT_DEPTH_MAX)
+        return refused_all(h);
+    if (!h->imported[depth])
+        h->imported[depth] = apr_palloc(h->pool, 2 * DECODED_MAX);
+    text = h->imported[depth];
+    scratch = text + DECODED_MAX;
+    /* a decoded URL fits DECODED_MAX, and its payload is no longer */
+    len = data_url_payload(ref->url, ref->url_len, text);
+    mc_css_scan(text, len, scratch, DECODED_MAX, css_ref_seen, &judge);
+    return judge.refused;
+}
+
 static void css_out_reserve(mc_html_t *h, size_t need)
 {
     if (h->css_out_cap >= need)
@@ -1229,7 +1266,7 @@ static void css_out_reserve(mc_html_t *h, size_t need)
  * holds the CSS with those URLs made inert. */
 static mc_catmask_t css_refused(mc_html_t *h, const char *css, size_t n)
 {
-    css_judge_t judge = {h, 0};
+    css_judge_t judge = {h, 0, 0};
     size_t cap;
 
     if (!memchr(css, '(', n) && !memchr(css, '@', n) && !memchr(css, '\\', n) &&
@@ -1338,6 +1375,20 @@ static int starts_ci(const char *s, size_t n, const char *lit)
     return n >= k && prefix_equals_ci(s, lit, k);
 }
 
+/* The document a data: URL U[0..N) carries, decoded into OUT (at most N
+ * bytes); 0 bytes when it is no data: URL with a comma. */
+static size_t data_url_payload(const char *u, size_t n, char *out)
+{
+    const char *comma = starts_ci(u, n, "data:") ? memchr(u, ',', n) : NULL;
+    size_t meta_len;
+
+    if (!comma)
+        return 0;
+    meta_len = (size_t)(comma - (u + 5));
+    return data_payload(comma + 1, n - (size_t)(comma + 1 - u),
+                        meta_len >= 7 && prefix_equals_ci(comma - 7, ";base64", 7), out);
+}
+
 /* The refused categories a frame's, object's or style sheet link's URL
  * reaches through the document it carries: a data: URL's HTML, SVG or CSS
  * is judged as srcdoc or a sheet is, a javascript: URL's text as an inline
@@ -1346,7 +1397,6 @@ static mc_catmask_t carried_refused(mc_html_t *h, const element_t *el, const cha
 {
     mc_tag_id_t t = el->tag;
     int frame = t == MC_TAG_IFRAME || t == MC_TAG_FRAME || t == MC_TAG_OBJECT || t == MC_TAG_EMBED;
-    const char *comma;
     size_t len;
 
     trim(&u, &n);
@@ -1358,15 +1408,9 @@ static mc_catmask_t carried_refused(mc_html_t *h, const element_t *el, const cha
         len = data_payload(u + 11, n - 11, 0, h->carried);
         return script_hosts_refused(h, h->carried, len);
     }
-    if (!starts_ci(u, n, "data:") || !(comma = memchr(u, ',', n)))
+    if (!starts_ci(u, n, "data:") || !memchr(u, ',', n))
         return 0;
-    {
-        const char *meta = u + 5;
-        size_t meta_len = (size_t)(comma - meta);
-        int base64 = meta_len >= 7 && prefix_equals_ci(comma - 7, ";base64", 7);
-
-        len = data_payload(comma + 1, n - (size_t)(comma + 1 - u), base64, h->carried);
-    }
+    len = data_url_payload(u, n, h->carried);
     if (frame)
         return srcdoc_refused(h, h->carried, len);
     return css_refused(h, h->carried, len);
@@ -2178,7 +2222,7 @@ static int sheet_write(void *baton, const char *data, size_t len)
 
 static void sheet_feed(mc_html_t *h, const char *p, size_t n, int final)
 {
-    css_judge_t judge = {h, 0};
+    css_judge_t judge = {h, 0, 0};
     size_t taken;
     mc_status_t st;
 

@@ -2281,6 +2281,49 @@ START_TEST(what_chromium_makes_live_beyond_the_tree_builder_is_judged)
 }
 END_TEST
 
+/* A sheet imported as a data: URL fetches what its own text says: its
+ * references count as the importing sheet's (the leak corpus's "style
+ * @import of a data:text/css with @import", Chromium fetches it). */
+START_TEST(a_sheet_imported_as_a_data_url_is_judged_by_its_text)
+{
+    /* percent-encoded, plain, base64 (of "@import url(https://static.hotjar.com/c/h.css);") */
+    const char *const imports[] = {
+        "@import url(\"data:text/css,%40import%20url(https%3A%2F%2Fstatic.hotjar.com%2Fc%2Fh.css)%3B\");",
+        "@import 'data:text/css,@import url(https://static.hotjar.com/c/h.css);';",
+        "@import url(data:text/css;base64,"
+        "QGltcG9ydCB1cmwoaHR0cHM6Ly9zdGF0aWMuaG90amFyLmNvbS9jL2guY3NzKTs=);",
+        /* one in another */
+        "@import \"data:text/css,@import 'data:text/css,.a{background:url(https://static.hotjar.com/"
+        "p.png)}';\";",
+    };
+
+    for (size_t i = 0; i < sizeof(imports) / sizeof(imports[0]); i++) {
+        const char *in = apr_pstrcat(test_pool, "<style>", imports[i], "</style><p>x</p>", NULL);
+        const char *out = rewrite(in);
+
+        assert_contains(out, "@import ");
+        assert_contains(out, "\"data:,\"");
+        assert_contains(out, "</style><template data-consent=\"statistics\"><style>");
+        assert_lacks(apr_pstrndup(test_pool, out, (size_t)(strstr(out, "<template") - out)),
+                     "hotjar");
+    }
+    /* a <link> to one, and a style attribute cannot import */
+    assert_contains(rewrite("<link rel=stylesheet href=\"data:text/css,@import%20'data:text/css,"
+                            "@import%2520url(https://static.hotjar.com/c/h.css)'\">"),
+                    "data-consent=\"statistics\"");
+    /* what fetches nothing passes as it was */
+    assert_unchanged("<style>@import url(\"data:text/css,body%7Bcolor:red%7D\");</style>");
+    assert_unchanged("<style>@import 'data:text/css,@import \"/own.css\";';</style>");
+    /* deeper than any site goes: held */
+    assert_contains(rewrite("<style>@import 'data:text/css,@import \"data:text/css,@import %27data:"
+                            "text/css,@import %2522data:text/css,.a{}%2522%27\"';</style>"),
+                    "<template data-consent=");
+    grant("statistics");
+    assert_unchanged("<style>@import 'data:text/css,@import url(https://static.hotjar.com/c/h.css);';"
+                     "</style>");
+}
+END_TEST
+
 START_TEST(urls_that_carry_their_document_are_judged_by_it)
 {
     assert_contains(rewrite("<iframe src=\"data:text/html,<img src=https://www.facebook.com/tr>\">"
@@ -2849,6 +2892,7 @@ Suite *html_suite(void)
     tcase_add_test(paths, an_element_reaching_two_categories_waits_for_both);
     tcase_add_test(paths, css_in_style_attributes_is_tokenised);
     tcase_add_test(paths, style_sheets_are_sent_inert_and_held_whole);
+    tcase_add_test(paths, a_sheet_imported_as_a_data_url_is_judged_by_its_text);
     tcase_add_test(paths, relative_urls_are_resolved_against_the_base);
     tcase_add_test(paths, srcdoc_documents_are_judged_by_the_same_rules);
     tcase_add_test(paths, the_placeholder_is_on_the_page_s_origin_under_a_base_elsewhere);
