@@ -87,8 +87,9 @@ note "browser tests (headless Chromium)"
 # node's own runner; its TAP summary ends with "# pass N" and "# fail N".
 # The files are named one by one: newer node takes globs, not directories.
 # Bounded: the leak corpus alone loads some 150 pages several ways in two
-# policy modes; the whole layer takes 6-10 minutes on two cores.
-timeout 1800 node --test --test-reporter=tap tests/browser/*.test.mjs 2>&1 | tee "$LOGDIR/browser.log"
+# policy modes; the whole layer takes 15-20 minutes on two cores (more when
+# the machine is shared).
+timeout 2700 node --test --test-reporter=tap tests/browser/*.test.mjs 2>&1 | tee "$LOGDIR/browser.log"
 p=$(grep -Eo '^# pass [0-9]+' "$LOGDIR/browser.log" | tail -1 | grep -Eo '[0-9]+')
 f=$(grep -Eo '^# (fail|cancelled) [0-9]+' "$LOGDIR/browser.log" | awk '{s += $3} END {print s + 0}')
 [ -n "$p" ] || { echo "no summary from the browser tests: see $LOGDIR/browser.log"; p=0; f=$((f + 1)); }
