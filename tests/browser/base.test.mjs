@@ -2,12 +2,10 @@
 // go there, but the banner's must not — a decision posted to the other host
 // would never be recorded (and would tell that host the visitor's choice).
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { test } from 'node:test';
 
 import { bannerControls, choose, consentState, expectBanner, openSession, settle } from './lib/browser.mjs';
-import { moduleDir, startServer } from './lib/server.mjs';
+import { pagesConf, startServer } from './lib/server.mjs';
 import { useSite } from './lib/site.mjs';
 
 const OTHER = 'https://cdn.other-host.example/';
@@ -20,13 +18,7 @@ const PAGE = `<!DOCTYPE html>
 `;
 
 function siteConf(dir) {
-  fs.writeFileSync(path.join(dir, 'index.html'), PAGE);
-  return `LoadModule alias_module ${moduleDir()}/mod_alias.so
-Alias /based "${dir}"
-<Directory "${dir}">
-    Require all granted
-    Header always unset Content-Security-Policy
-</Directory>`;
+  return pagesConf('/based', dir, { 'index.html': PAGE }, ['Header always unset Content-Security-Policy']);
 }
 
 const site = useSite({

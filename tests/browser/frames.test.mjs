@@ -4,12 +4,10 @@
 // Chromium says Sec-Fetch-Dest: iframe for them; the page around them shows
 // the banner, and what the framed page carries stays held back.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { test } from 'node:test';
 
 import { describeRequests, openSession, settle } from './lib/browser.mjs';
-import { moduleDir, startServer } from './lib/server.mjs';
+import { pagesConf, startServer } from './lib/server.mjs';
 import { useSite } from './lib/site.mjs';
 
 const PIXEL = 'https://www.facebook.com/tr?id=1234567890&amp;ev=PageView';
@@ -26,13 +24,7 @@ const POST = `<!DOCTYPE html>
 `;
 
 function siteConf(dir) {
-  fs.writeFileSync(path.join(dir, 'card.html'), CARD);
-  fs.writeFileSync(path.join(dir, 'post.html'), POST);
-  return `LoadModule alias_module ${moduleDir()}/mod_alias.so
-Alias /frames "${dir}"
-<Directory "${dir}">
-    Require all granted
-</Directory>`;
+  return pagesConf('/frames', dir, { 'card.html': CARD, 'post.html': POST });
 }
 
 const site = useSite({

@@ -4,12 +4,10 @@
 // served by the site itself. A tracking pixel stays blank. The browser is
 // the judge: what it draws in the box, and which requests it makes.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { test } from 'node:test';
 
 import { choose, describeRequests, expectBanner, openSession, settle } from './lib/browser.mjs';
-import { moduleDir, startServer } from './lib/server.mjs';
+import { pagesConf, startServer } from './lib/server.mjs';
 import { useSite } from './lib/site.mjs';
 
 const GRAVATAR = /^https:\/\/secure\.gravatar\.com\/avatar\//;
@@ -24,17 +22,8 @@ const PAGE = `<!DOCTYPE html>
 </body></html>
 `;
 
-function siteConf(dir) {
-  fs.writeFileSync(path.join(dir, 'comments.html'), PAGE);
-  return `LoadModule alias_module ${moduleDir()}/mod_alias.so
-Alias /wp "${dir}"
-<Directory "${dir}">
-    Require all granted
-</Directory>`;
-}
-
 const site = useSite({
-  servers: { server: (s) => startServer({ extraConf: siteConf(s.tempDir('mc-held-')) }) },
+  servers: { server: (s) => startServer({ extraConf: pagesConf('/wp', s.tempDir('mc-held-'), { 'comments.html': PAGE }) }) },
 });
 
 /** What the visitor sees of an image: its box, and the colour drawn at its

@@ -12,13 +12,11 @@
 // track of (a page restored from the back/forward cache); the requests the
 // driver sees are counted too.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import { test } from 'node:test';
 
 import { bannerControls, choose, consentState, launchBrowser, openSession, settle } from './lib/browser.mjs';
-import { moduleDir, startServer } from './lib/server.mjs';
+import { pagesConf, startServer } from './lib/server.mjs';
 import { useSite } from './lib/site.mjs';
 
 const VIDEO_HOST = 'www.youtube.com';
@@ -61,13 +59,7 @@ const INNER = `<!DOCTYPE html>
 `;
 
 function namedConf(dir) {
-  fs.writeFileSync(path.join(dir, 'index.html'), NAMED);
-  fs.writeFileSync(path.join(dir, 'inner.html'), INNER);
-  return `LoadModule alias_module ${moduleDir()}/mod_alias.so
-Alias /named "${dir}"
-<Directory "${dir}">
-    Require all granted
-</Directory>`;
+  return pagesConf('/named', dir, { 'index.html': NAMED, 'inner.html': INNER });
 }
 
 const site = useSite({

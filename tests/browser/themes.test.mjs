@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import { openSession, settle } from './lib/browser.mjs';
-import { moduleDir, startServer } from './lib/server.mjs';
+import { pagesConf, startServer } from './lib/server.mjs';
 import { useSite } from './lib/site.mjs';
 
 const THEMES = '/usr/share/wordpress/wp-content/themes';
@@ -26,14 +26,10 @@ const page = (theme) => `<!DOCTYPE html>
 `;
 
 function siteConf(dir) {
-  for (const theme of NAMES) fs.writeFileSync(path.join(dir, `${theme}.html`), page(theme));
-  return `LoadModule alias_module ${moduleDir()}/mod_alias.so
+  const pages = Object.fromEntries(NAMES.map((theme) => [`${theme}.html`, page(theme)]));
+  return `${pagesConf('/wp', dir, pages)}
 Alias /themes "${THEMES}"
 <Directory "${THEMES}">
-    Require all granted
-</Directory>
-Alias /wp "${dir}"
-<Directory "${dir}">
     Require all granted
 </Directory>`;
 }

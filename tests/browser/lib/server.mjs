@@ -77,6 +77,23 @@ process.on('exit', () => {
 });
 
 /**
+ * Configuration for startServer's `extraConf` that serves DIR at URL_PATH
+ * (mod_alias), after writing FILES (name -> text) into it; DIRECTIVES
+ * (lines) go inside its <Directory>.
+ */
+export function pagesConf(urlPath, dir, files = {}, directives = []) {
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return [
+    `LoadModule alias_module ${moduleDir()}/mod_alias.so`,
+    `Alias ${urlPath} "${dir}"`,
+    `<Directory "${dir}">`,
+    '    Require all granted',
+    ...directives.map((d) => `    ${d}`),
+    '</Directory>',
+  ].join('\n');
+}
+
+/**
  * Starts the demo site. `extraConf` is appended to the configuration (a
  * test may add directives). Resolves once the server accepts connections;
  * rejects with apache's own words (config test, error log) when it cannot.
