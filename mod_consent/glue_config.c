@@ -112,6 +112,7 @@ void *mc_create_dir_conf(apr_pool_t *p, char *dir)
     conf->csp_mode = MC_UNSET;
     conf->unreadable = MC_UNSET;
     conf->banner = MC_UNSET;
+    conf->rewrite = MC_UNSET;
     return conf;
 }
 
@@ -124,6 +125,7 @@ void *mc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     /* Rules add up; the inner scope's come later and so win (last match). */
     merged->rules = append_arrays(p, base->rules, add->rules);
     MERGE_INT(banner);
+    MERGE_INT(rewrite);
     MERGE_INT(unclassified);
     MERGE_INT(strip_request_cookies);
     MERGE_PTR(languages);
@@ -284,6 +286,12 @@ static const char *set_strip(cmd_parms *cmd, void *dconf, int on)
 static const char *set_banner(cmd_parms *cmd, void *dconf, int on)
 {
     ((mc_dir_conf_t *)dconf)->banner = on;
+    return NULL;
+}
+
+static const char *set_rewrite(cmd_parms *cmd, void *dconf, int on)
+{
+    ((mc_dir_conf_t *)dconf)->rewrite = on;
     return NULL;
 }
 
@@ -771,6 +779,9 @@ const command_rec mc_directives[] = {
     AP_INIT_FLAG("ConsentBanner", set_banner, NULL, RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
                  "Off: pages here get no banner (staff pages); what they carry is held back "
                  "all the same (default On)"),
+    AP_INIT_FLAG("ConsentRewrite", set_rewrite, NULL, RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
+                 "Off: pages here go out as written (nothing held back, no banner, no policy "
+                 "of the module's); cookies are filtered all the same (default On)"),
     AP_INIT_FLAG("ConsentGoogleConsentMode", set_google_consent_mode, NULL, RSRC_CONF | ACCESS_CONF,
                  "On to send Google Consent Mode v2 default and update signals (default Off)"),
     AP_INIT_TAKE1("ConsentUnreadable", set_unreadable, NULL, RSRC_CONF | ACCESS_CONF,
@@ -969,6 +980,12 @@ int mc_engine_on(const request_rec *r)
 {
     const mc_dir_conf_t *d = mc_dir_conf(r);
     return d && d->engine == 1;
+}
+
+int mc_rewrite_on(const request_rec *r)
+{
+    const mc_dir_conf_t *d = mc_dir_conf(r);
+    return !d || d->rewrite != 0;
 }
 
 const char *mc_dir_language(const mc_dir_conf_t *d, int index)

@@ -13,6 +13,8 @@ void *mc_merge_dir_conf(apr_pool_t *p, void *base, void *add);
 void mc_config_pre(apr_pool_t *pconf);
 int mc_config_post(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
 int mc_engine_on(const request_rec *r);
+/* Whether R's page is rewritten (ConsentRewrite, default On). */
+int mc_rewrite_on(const request_rec *r);
 /* The INDEXth of ConsentLanguages in D's scope (the default nb nn en when
  * none is set), or NULL past the last. */
 const char *mc_dir_language(const mc_dir_conf_t *d, int index);

@@ -46,6 +46,7 @@
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
 
+#include "glue_config.h"
 #include "glue_csp.h"
 #include "glue_request.h"
 #include "glue_seen.h"
@@ -186,8 +187,8 @@ void mc_csp_prepare(request_rec *r)
 
 void mc_csp_add_header(request_rec *r, const mc_request_state_t *st)
 {
-    if (!st->csp_policy || st->csp_mode == MC_CSP_OFF)
-        return;
+    if (!st->csp_policy || st->csp_mode == MC_CSP_OFF || !mc_rewrite_on(r))
+        return; /* a page sent as written gets no policy for what the rewriter does */
     /* added, never set: a policy the site sends itself stays beside it */
     apr_table_addn(r->headers_out, mc_csp_header_name(st->csp_mode), st->csp_policy);
 }

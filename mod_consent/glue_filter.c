@@ -226,7 +226,7 @@ int mc_filter_header_parser(request_rec *r)
 {
     const char *ae, *readable_ae;
 
-    if (r->main || !mc_engine_on(r) || mc_is_endpoint(r))
+    if (r->main || !mc_engine_on(r) || mc_is_endpoint(r) || !mc_rewrite_on(r))
         return DECLINED;
     ae = apr_table_get(r->headers_in, "Accept-Encoding");
     if (r->prev && apr_table_get(r->prev->notes, MC_NOTE_ACCEPT_ENCODING))

@@ -377,7 +377,7 @@ void mc_insert_filter(request_rec *r)
     if (r->main || !mc_engine_on(r))
         return;
     ap_add_output_filter("CONSENT_HEADERS", NULL, r, r->connection);
-    if (!mc_is_endpoint(r))
+    if (!mc_is_endpoint(r) && mc_rewrite_on(r))
         ap_add_output_filter("CONSENT_HTML", NULL, r, r->connection);
 }
 

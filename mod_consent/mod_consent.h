@@ -102,6 +102,7 @@ typedef struct mc_dir_conf {
     apr_array_header_t *csp_allow; /* ConsentCSPAllow sources (const char *), added up */
     int unreadable;                /* ConsentUnreadable: mc_unreadable_t, or MC_UNSET */
     int banner;                    /* ConsentBanner: 0 Off, else On */
+    int rewrite;                   /* ConsentRewrite: 0 Off, else On */
 } mc_dir_conf_t;
 
 /* ConsentUnreadable: what becomes of a page the rewriter cannot read (an
