@@ -343,7 +343,8 @@ static mc_unreadable_t hold_back(request_rec *r, mc_unreadable_kind_t kind, cons
     ap_log_rerror(APLOG_MARK, level, 0, r,
                   MCLOGNO(00325) "%s cannot be rewritten: %s; it was %s for a visitor who has "
                                  "not granted every category%s",
-                  ap_escape_logitem(r->pool, r->uri), ap_escape_logitem(r->pool, why),
+                  ap_escape_logitem(r->pool, mc_visitor_request(r)->uri),
+                  ap_escape_logitem(r->pool, why),
                   what[mode], level == APLOG_WARNING ? " (said once; LogLevel consent:info "
                                                        "says it every time)" : "");
     if (mode == MC_UNREADABLE_PASS)
