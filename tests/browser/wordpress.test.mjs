@@ -167,3 +167,15 @@ test('the YouTube video waits behind its placeholder', async () => {
     await s.close();
   }
 });
+
+test("WordPress's sitemap shows before a choice (its XSLT stylesheet loads in the sandbox)", async () => {
+  const s = await visit('/wp-sitemap.xml');
+  try {
+    const text = await s.page.evaluate(() => (document.body ? document.body.innerText : ''));
+    assert.match(text, /XML Sitemap/, `the sitemap shows nothing: ${JSON.stringify(text.slice(0, 200))}`);
+    assert.match(text, /wp-sitemap-posts-post-1\.xml/);
+    assertNoThirdParty(s, 'the sitemap before a choice');
+  } finally {
+    await s.close();
+  }
+});
