@@ -18,7 +18,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
   varnish
   wordpress-theme-twentytwentyone wordpress-theme-twentytwentytwo
   wordpress-theme-twentytwentythree
-  wordpress mariadb-server php-fpm php-mysql php-gd php-curl php-xml
+  wordpress mariadb-server php-fpm php-cli php-mysql php-gd php-curl php-xml
   php-mbstring php-zip php-intl
   debhelper lintian"
 

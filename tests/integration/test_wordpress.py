@@ -195,7 +195,8 @@ def test_without_the_module_the_page_loads_every_tracker(off):
 
 
 def test_before_consent_nothing_third_party_is_live_and_no_tracker_cookie(on):
-    for path in ("/", POST, "/bestille-time/"):
+    # /hello-world/ carries WordPress's sample comment with its Gravatar
+    for path in ("/", POST, "/bestille-time/", "/hello-world/"):
         resp = on.get(path)
         assert resp.status == 200, (path, resp)
         assert has_banner(resp.body), path
@@ -206,6 +207,22 @@ def test_before_consent_nothing_third_party_is_live_and_no_tracker_cookie(on):
     body = on.get(POST).text()
     assert re.search(r'<iframe[^>]*data-consent-src="https://www\.youtube\.com/embed/'
                      r'aqz-KE-bpKQ\?feature=oembed"', body), body
+
+
+def test_gravatar_is_held_until_preferences_are_allowed(on, off):
+    assert any("gravatar.com/avatar/" in u for u in live_third_party(off.get("/hello-world/").body))
+    cookie = consent_for(on, "custom", ["preferences"])
+    live = live_third_party(on.get("/hello-world/", {"Cookie": cookie}).body)
+    assert any("gravatar.com/avatar/" in u for u in live), live
+
+
+def test_a_post_embed_in_a_frame_gets_no_banner_and_stays_held(on):
+    """WordPress's post embeds (/…/embed/) load into other pages' frames."""
+    framed = on.get(POST + "embed/", {"Sec-Fetch-Dest": "iframe"})
+    assert framed.status == 200, framed
+    assert not has_banner(framed.body)
+    assert live_third_party(framed.body) == []
+    assert has_banner(on.get(POST + "embed/", {"Sec-Fetch-Dest": "document"}).body)
 
 
 def test_accepting_lets_the_trackers_and_their_cookies_in(on):
