@@ -179,3 +179,73 @@ test("WordPress's sitemap shows before a choice (its XSLT stylesheet loads in th
     await s.close();
   }
 });
+
+/** Logs in through wp-login.php; the dashboard shows, without a banner. */
+async function logIn(s) {
+  await s.page.goto(site.server.url('/wp-login.php'));
+  assert.equal(await s.page.locator('#mc-banner').count(), 0, 'a banner on wp-login.php');
+  await s.page.fill('#user_login', site.server.admin_user);
+  await s.page.fill('#user_pass', site.server.admin_password);
+  await Promise.all([s.page.waitForURL(/\/wp-admin\/$/), s.page.click('#wp-submit')]);
+  await s.page.locator('#wpadminbar').waitFor();
+  assert.equal(await s.page.locator('#mc-banner').count(), 0, 'a banner in the dashboard');
+  const jar = await cookies(s);
+  assert.ok(Object.keys(jar).some((n) => n.startsWith('wordpress_logged_in_')), `not logged in: ${Object.keys(jar)}`);
+}
+
+/** Whether the block editor starts (its scripts, the REST API with the login cookie). */
+async function editorStarts(s) {
+  await s.page.goto(site.server.url('/wp-admin/post-new.php'));
+  const canvas = s.page.locator('.block-editor-writing-flow, .edit-post-visual-editor').first();
+  return canvas.waitFor({ timeout: 20000 }).then(
+    () => true,
+    () => false,
+  );
+}
+
+test('an editor logs in; the dashboard has no banner; on the site the editor is a visitor', async () => {
+  const s = await openSession(site.browser, site.server);
+  const errors = [];
+  s.page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await logIn(s);
+    assert.deepEqual(errors, [], 'scripts failed in the dashboard');
+    await s.page.goto(site.server.url('/'));
+    await expectBanner(s.page, LANG);
+    assert.equal(await s.page.locator('#wpadminbar').count(), 1, 'logged out on the site');
+    assertNoThirdParty(s, 'the editor before a choice');
+  } finally {
+    await s.close();
+  }
+});
+
+test('the block editor starts for an editor who accepted all on the site', async () => {
+  const s = await visit('/');
+  try {
+    await choose(s, 'accept', LANG);
+    await logIn(s);
+    assert.ok(await editorStarts(s), 'the block editor did not start');
+    assert.equal(await s.page.locator('#mc-banner').count(), 0, 'a banner in the editor');
+  } finally {
+    await s.close();
+  }
+});
+
+// Known, not solved: wp-admin keeps enforcement on (conf/wordpress.conf),
+// so its pages are rewritten too; the block editor's own inline scripts are
+// held for an editor who has not accepted all — wp-blocks-js-after and
+// wp-edit-post-js-after are over 64 KiB (unreadable: they wait for every
+// category), wp-api-fetch-js-after names Gravatar (preferences) in its
+// preloaded user data — and with no banner in wp-admin the editor sees
+// nothing to accept.
+test('the block editor starts for an editor who made no choice', {
+  todo: 'the editor\'s inline scripts are held in wp-admin (see the comment above)',
+}, async () => {
+  const s = await openSession(site.browser, site.server);
+  try {
+    await logIn(s);
+    assert.ok(await editorStarts(s), 'the block editor did not start');
+  } finally {
+    await s.close();
+  }
+});

@@ -322,6 +322,19 @@ class WordPressSite:
         if p.returncode != 0:
             shutil.rmtree(dst, ignore_errors=True)
             subprocess.run(["cp", "-a", str(WORDPRESS), str(dst)], check=True)
+        # Debian links some bundled libraries out of the tree, relatively
+        # (wp-includes/js/underscore.min.js -> ../../../javascript/...):
+        # from the copy those links must name the same files absolutely
+        for dirpath, dirnames, filenames in os.walk(dst):
+            for name in dirnames + filenames:
+                link = Path(dirpath) / name
+                if not link.is_symlink() or os.path.isabs(os.readlink(link)):
+                    continue
+                original = WORDPRESS / link.relative_to(dst)
+                target = os.path.normpath(os.path.join(original.parent, os.readlink(link)))
+                if not target.startswith(str(WORDPRESS) + os.sep):
+                    link.unlink()
+                    link.symlink_to(target)
         (dst / "wp-config.php").unlink()  # Debian's (a link to it): ours replaces it
         content = dst / "wp-content"
         for sub in ("mu-plugins", "uploads", "upgrade"):
