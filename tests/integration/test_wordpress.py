@@ -8,6 +8,7 @@ ConsentEngine On and conf/wordpress.conf, and with ConsentEngine Off on a
 second port (WordPress sees the same Host either way), so that what must not
 change can be compared byte for byte.
 """
+import atexit
 import gzip
 import html
 import re
@@ -65,6 +66,7 @@ def wp():
     if why:
         pytest.fail("the WordPress site cannot start here (%s)" % why)
     site = wp_site.WordPressSite(harness.base_dir() / "wordpress")
+    atexit.register(site.stop)  # also when the run is cut short
     try:
         site.start()
         on = Site(site, site.port)
