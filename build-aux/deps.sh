@@ -4,6 +4,10 @@
 set -eu
 
 # debhelper and lintian: the Debian package (debian/, build-aux/deb.sh).
+# wordpress, mariadb-server and php-*: the WordPress site of the tests and
+# the demo (tests/wordpress/wpsite.py); php-gd and php-mysql come with
+# Debian's wordpress, the others are the extensions WordPress's Site Health
+# asks for (curl, xml, mbstring, zip, intl).
 PACKAGES="build-essential autoconf automake libtool pkg-config
   apache2 apache2-dev libapr1-dev libaprutil1-dev
   libpcre2-dev libjansson-dev libssl-dev zlib1g-dev libidn2-dev check
@@ -14,6 +18,8 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
   varnish
   wordpress-theme-twentytwentyone wordpress-theme-twentytwentytwo
   wordpress-theme-twentytwentythree
+  wordpress mariadb-server php-fpm php-cli php-mysql php-gd php-curl php-xml
+  php-mbstring php-zip php-intl
   debhelper lintian"
 
 # Node.js runs the browser tests (tests/browser). Debian 12 ships it as
@@ -44,11 +50,13 @@ if [ -f "$BROWSER/package-lock.json" ] && \
   (cd "$BROWSER" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) >/dev/null
   cp "$BROWSER/package-lock.json" "$BROWSER/node_modules/.package-lock.json.installed"
 fi
-# Debian starts apache2, PostgreSQL's main cluster and varnish on install; our
-# tests and demo run their own servers, their own private database cluster and
-# their own varnishd (tests/integration/test_shared_cache.py).
+# Debian starts apache2, PostgreSQL's main cluster, varnish, MariaDB and
+# php-fpm on install; our tests and demo run their own servers, their own
+# private database cluster and MariaDB, their own varnishd
+# (tests/integration/test_shared_cache.py) and php-fpm.
 if command -v systemctl >/dev/null 2>&1; then
-  for unit in apache2 postgresql varnish; do
+  fpm=$(cd /lib/systemd/system 2>/dev/null && ls php*-fpm.service 2>/dev/null | sed 's/\.service$//' || true)
+  for unit in apache2 postgresql varnish mariadb $fpm; do
     if systemctl is-active --quiet "$unit" 2>/dev/null; then systemctl stop "$unit" || true; fi
   done
 fi

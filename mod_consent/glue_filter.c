@@ -314,11 +314,15 @@ static void adjust_headers(request_rec *r, int decoded)
 
 /* A policy under which the page shows, with its own styles and images,
  * and nothing runs or reaches another host: no script (sandbox without
- * allow-scripts), no frame, no fetch. */
+ * allow-scripts), no frame, no fetch. script-src 'self' only lets the
+ * site's own XSLT stylesheet load (browsers check an <?xml-stylesheet?>
+ * against script-src: WordPress's sitemaps are shown through one); no
+ * script runs in a document sandboxed without allow-scripts. */
 #define MC_SANDBOX_POLICY                                                                          \
     "sandbox allow-forms allow-same-origin allow-popups "                                         \
-    "allow-top-navigation-by-user-activation; default-src 'none'; img-src 'self' data:; "         \
-    "style-src 'self' 'unsafe-inline'; font-src 'self'; media-src 'self'; form-action 'self'"
+    "allow-top-navigation-by-user-activation; default-src 'none'; script-src 'self'; "            \
+    "img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self'; media-src 'self'; " \
+    "form-action 'self'"
 
 static int told_unreadable[MC_UNREADABLE_ENTITIES + 1];
 
@@ -343,7 +347,8 @@ static mc_unreadable_t hold_back(request_rec *r, mc_unreadable_kind_t kind, cons
     ap_log_rerror(APLOG_MARK, level, 0, r,
                   MCLOGNO(00325) "%s cannot be rewritten: %s; it was %s for a visitor who has "
                                  "not granted every category%s",
-                  ap_escape_logitem(r->pool, r->uri), ap_escape_logitem(r->pool, why),
+                  ap_escape_logitem(r->pool, mc_visitor_request(r)->uri),
+                  ap_escape_logitem(r->pool, why),
                   what[mode], level == APLOG_WARNING ? " (said once; LogLevel consent:info "
                                                        "says it every time)" : "");
     if (mode == MC_UNREADABLE_PASS)

@@ -116,7 +116,8 @@ static void warn_new(request_rec *r, const mc_setcookie_t *c, mc_cookie_life_t l
                       ap_escape_logitem(r->pool, c->domain && *c->domain ? c->domain
                                                                          : r->hostname),
                       life == MC_COOKIE_PERSISTENT ? "persistent" : "session",
-                      ap_escape_logitem(r->pool, r->uri), treatment_words(t), name, name);
+                      ap_escape_logitem(r->pool, mc_visitor_request(r)->uri), treatment_words(t),
+                      name, name);
     else if (said_enough)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       MCLOGNO(00271) "more new unclassified cookies this minute; not each is "

@@ -61,8 +61,20 @@ const PAGES = {
   ],
 };
 
+// The sandbox's policy lets the site's own scripts load (script-src 'self',
+// for XSLT stylesheets: WordPress's sitemaps); still none may run. Run,
+// this one fetches a same-origin image the test looks for.
+const OWN_SCRIPT = "new Image().src = '/odd/ran-marker.gif';\n";
+const OWN_SCRIPT_XML =
+  '<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Own</title></head>' +
+  '<body><p>XML</p><script src="/odd/raw/own.js"></script><script src="/odd/own.js"></script></body></html>\n';
+
 function siteConf(dir) {
   const lines = [`LoadModule alias_module ${moduleDir()}/mod_alias.so`];
+  for (const [file, text] of [['own.js', OWN_SCRIPT], ['own.xml', OWN_SCRIPT_XML]]) {
+    fs.writeFileSync(path.join(dir, file), text);
+    fs.chmodSync(path.join(dir, file), 0o644);
+  }
   for (const [file, bytes, directives] of Object.values(PAGES)) {
     fs.writeFileSync(path.join(dir, file), bytes);
     fs.chmodSync(path.join(dir, file), 0o644);
@@ -130,3 +142,20 @@ for (const [name, [file]] of Object.entries(PAGES)) {
     assert.ok(accepted.length > 0, 'after Accept all the tracker is not attempted');
   });
 }
+
+test("the site's own script in a sandboxed XML document does not run either", async () => {
+  await site.ready;
+  const ran = async (url) => {
+    const s = await openSession(site.browser, site.server);
+    try {
+      await s.page.goto(url).catch(() => {});
+      await settle(s.page, 600);
+      return s.requests.filter((r) => r.url.includes('/odd/ran-marker.gif'));
+    } finally {
+      await s.close();
+    }
+  };
+  assert.ok((await ran(site.server.url('/odd/raw/own.xml'))).length > 0, 'the script does not run as written: no teeth');
+  const none = await ran(site.server.url('/odd/own.xml'));
+  assert.equal(none.length, 0, `a script ran in the sandboxed document:\n${describeRequests(none)}`);
+});

@@ -1,8 +1,11 @@
 #!/bin/bash
 # Builds mod_consent and starts the demo clinic site on 127.0.0.1 with it.
 #   bash www/demo/serve.sh          start (port 8080, or the next free one)
-#   bash www/demo/serve.sh stop     stop it
-# Everything the server writes stays in run/demo/ of this checkout.
+#   bash www/demo/serve.sh wordpress   the WordPress clinic site instead: Debian's
+#                                      WordPress with its own MariaDB and php-fpm
+#                                      (tests/wordpress/wpsite.py, as the tests use it)
+#   bash www/demo/serve.sh stop     stop it (either, or both)
+# Everything the servers write stays in run/demo/ (run/wordpress/) of this checkout.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -19,13 +22,43 @@ stop() {
   fi
   rm -f "$PIDFILE"
 }
-if [ "${1:-}" = stop ]; then stop; exit 0; fi
+WPRUN=$ROOT/run/wordpress
+stop_wordpress() {
+  if compgen -G "$WPRUN/pids/*.pid" >/dev/null; then
+    python3 tests/wordpress/wpsite.py stop "$WPRUN"
+    echo "WordPress demo stopped"
+  fi
+}
+if [ "${1:-}" = stop ]; then stop; stop_wordpress; exit 0; fi
 
 sh build-aux/deps.sh
 sh build-aux/build.sh
-stop
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+if [ "${1:-}" = wordpress ]; then
+  stop_wordpress
+  PORT=${PORT:-8080}
+  while ! port_free "$PORT"; do PORT=$((PORT + 1)); done
+  mkdir -p "$ROOT/run"
+  # the site's processes run as www-data below this checkout
+  [ "$(id -u)" -ne 0 ] || chmod o+x "$ROOT" "$ROOT/run" 2>/dev/null || true
+  python3 tests/wordpress/wpsite.py start "$WPRUN" --port "$PORT" >/dev/null
+  python3 - "$WPRUN/site.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+print("""
+mod_consent WordPress demo: {url}
+  log in:         {url}wp-login.php   user {admin_user}, password {admin_password}
+  the same site without mod_consent: {off_url}
+  consent log:    {consent_log}
+  error logs:     {apache_error_log}, {php_error_log}
+  stop:           bash www/demo/serve.sh stop""".format(**s))
+PY
+  exit 0
+fi
+
+stop
 PORT=${PORT:-8080}
 while ! port_free "$PORT"; do PORT=$((PORT + 1)); done
 
