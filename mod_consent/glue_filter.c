@@ -342,8 +342,13 @@ static mc_unreadable_t hold_back(request_rec *r, mc_unreadable_kind_t kind, cons
 
     if ((mc_request_state(r)->effective & all) == all)
         return MC_UNREADABLE_PASS; /* nothing refused: nothing to keep from running */
-    level = told_unreadable[kind] ? APLOG_INFO : APLOG_WARNING;
-    told_unreadable[kind] = 1;
+    if (kind == MC_UNREADABLE_XML && mode == MC_UNREADABLE_SANDBOX) {
+        level = APLOG_INFO; /* feeds and sitemaps: every site has them, all is well */
+    }
+    else {
+        level = told_unreadable[kind] ? APLOG_INFO : APLOG_WARNING;
+        told_unreadable[kind] = 1;
+    }
     ap_log_rerror(APLOG_MARK, level, 0, r,
                   MCLOGNO(00325) "%s cannot be rewritten: %s; it was %s for a visitor who has "
                                  "not granted every category%s",

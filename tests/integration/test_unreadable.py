@@ -164,6 +164,21 @@ def test_the_log_says_it_once_at_warn(server_factory):
     assert "Content-Encoding 'br'" in lines[0] and "sandbox" in lines[0]
 
 
+def test_feeds_and_sitemaps_sent_sandboxed_are_no_warning(server_factory):
+    """Every site with a feed or a sitemap sends XML: all is well, so the
+    module is silent at warn; info says each."""
+    srv = server_factory("xmllog", loglevel="warn", start_servers=1, server_limit=1)
+    for ctype in ("application/rss%2Bxml", "application/xml", "application/atom%2Bxml"):
+        assert srv.get(PAGE + "&ctype=" + ctype).status == 200
+    assert not [l for l in srv.error_log().splitlines() if "MC00325" in l]
+    srv.reconfigure(loglevel="consent:info")
+    srv.restart()
+    assert srv.get("/proxy/cookies/feed/?page=clinic.html&ctype=application/rss%2Bxml").status == 200
+    lines = [l for l in srv.error_log().splitlines() if "MC00325" in l]
+    assert len(lines) == 1 and "/proxy/cookies/feed/ cannot be rewritten: it is an XML document" \
+        in lines[0], lines
+
+
 # --- charsets ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("query", [

@@ -493,15 +493,9 @@ def test_logs_are_clean(wp, on):
     fpm = wp.fpm_log.read_text(errors="replace") if wp.fpm_log.exists() else ""
     assert not [l for l in fpm.splitlines() if "WARNING" in l or "ERROR" in l], fpm
     log = wp.apache_error_log.read_text(errors="replace").splitlines()
-    noisy = [l for l in log if re.search(r":(error|crit|alert|emerg)\]", l)
-             or ("[consent:" in l and "MC00270" not in l and "MC00325" not in l)]
-    assert not noisy, noisy
     # Feeds and sitemaps are XML, which the module cannot rewrite: sent
-    # sandboxed to undecided visitors, said once per child at warn
-    # (ConsentUnreadable), naming the URL asked for, not WordPress's script
-    unreadable = [l for l in log if "MC00325" in l]
-    assert unreadable
-    for line in unreadable:
-        assert re.search(r"MC00325: /(feed/|feed/atom/|comments/feed/|ovelser-for-en-sterk-rygg/"
-                         r"feed/|wp-sitemap[a-z0-9-]*\.(xml|xsl)) cannot be rewritten: it is an "
-                         r"XML document", line), line
+    # sandboxed to undecided visitors, as every WordPress site has them,
+    # and said at info only (MC00325): at warn the module is silent
+    noisy = [l for l in log if re.search(r":(error|crit|alert|emerg)\]", l)
+             or ("[consent:" in l and "MC00270" not in l)]
+    assert not noisy, noisy
