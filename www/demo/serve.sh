@@ -47,10 +47,12 @@ if [ "${1:-}" = wordpress ]; then
   python3 - "$WPRUN/site.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
+s["host"] = s["url"].split("//", 1)[1].rstrip("/")
 print("""
 mod_consent WordPress demo: {url}
   log in:         {url}wp-login.php   user {admin_user}, password {admin_password}
-  the same site without mod_consent: {off_url}
+  the same site with ConsentEngine Off, for curl (WordPress redirects a
+  browser to its own address): curl -H 'Host: {host}' {off_url}
   consent log:    {consent_log}
   error logs:     {apache_error_log}, {php_error_log}
   stop:           bash www/demo/serve.sh stop""".format(**s))
