@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { REPO } from './server.mjs';
+import { REPO, removeDir } from './server.mjs';
 
 export const CHROMIUM = process.env.MC_CHROMIUM || '/usr/bin/chromium';
 export const ARTIFACTS = path.join(REPO, 'tests', 'artifacts');
@@ -86,14 +86,14 @@ export async function launchBrowser(extra = []) {
   const close = browser.close.bind(browser);
   browser.close = async () => {
     await close();
-    fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    removeDir(profile);
     profiles = profiles.filter((p) => p !== profile);
   };
   return browser;
 }
 
 process.on('exit', () => {
-  for (const p of profiles) fs.rmSync(p, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  for (const p of profiles) removeDir(p);
 });
 
 /**

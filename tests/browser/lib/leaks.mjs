@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { bannerControls, isThirdParty, launchBrowser, openSession, stoppedByPolicy } from './browser.mjs';
-import { moduleDir, startServer } from './server.mjs';
+import { moduleDir, removeDir, startServer } from './server.mjs';
 
 /** Resolves every host but the loopback address to "not found". */
 export const OFFLINE_RESOLVER = '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1';
@@ -90,7 +90,7 @@ export async function startLeakServer(corpus, mode) {
   const stop = server.stop.bind(server);
   server.stop = async (opts) => {
     await stop(opts);
-    fs.rmSync(pages, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    removeDir(pages);
   };
   server.pages = pages;
   return server;
