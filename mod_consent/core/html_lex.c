@@ -949,7 +949,7 @@ static inline mc_lex_event_t read_tag(mc_lex_t *lx, const char *p, int end_tag, 
 typedef struct quiet {
     uint64_t stop_start; /* start tags that are: the reported, the tree's */
     uint64_t stop_end;   /* end tags that are */
-    int on;              /* 0: every tag is read the long way */
+    const char *limit;   /* a tag whose '<' is before it may be quiet */
 } quiet_t;
 
 static void quiet_set(const mc_lex_t *lx, quiet_t *qt);
@@ -977,7 +977,7 @@ static mc_lex_event_t lex_data(mc_lex_t *lx)
             lx->p = end;
             return MC_LEX_MORE;
         }
-        if (qt.on && (after = quiet_tag(lt, end, lx->last_gt, &qt)) != NULL) {
+        if (lt < qt.limit && (after = quiet_tag(lt, end, lx->last_gt, &qt)) != NULL) {
             p = after;
             continue;
         }
@@ -1276,7 +1276,12 @@ static const char *tag_rest_fast(mc_lex_t *lx, const char *p, int *self_closing)
  * Inside foreign content every tag is the tree's. */
 static void quiet_set(const mc_lex_t *lx, quiet_t *qt)
 {
-    qt->on = !lx->report_all && !(lx->tree && lx->nframes > 0);
+    /* a '>' ahead in the chunk, and sixteen bytes for the name's load
+     * (from "</" on); the chunk's start when no tag may be quiet */
+    if (lx->report_all || (lx->tree && lx->nframes > 0) || !lx->last_gt || lx->end - lx->chunk < 18)
+        qt->limit = lx->chunk;
+    else
+        qt->limit = lx->end - lx->last_gt >= 17 ? lx->last_gt : lx->end - 17;
     qt->stop_start = lx->report_mask | (lx->tree ? TREE_START_TAGS : 0);
     qt->stop_end = lx->report_mask | (lx->tree ? TREE_END_TAGS : 0);
 }
@@ -1300,7 +1305,9 @@ static inline int quiet_name(const char *name, const char **after, mc_tag_id_t *
     len = (unsigned)__builtin_ctz(ends);
     if (tag_class[(unsigned char)name[len]] == C_OTHER)
         return 0;
-    v = lower16(v);
+    /* bit 0x20 set: lower case for letters, and no byte that is not a
+     * letter becomes one of a known name's (fold_letter) */
+    v = _mm_or_si128(v, _mm_set1_epi8(0x20));
     lead = (uint32_t)_mm_cvtsi128_si32(v) & lead_mask[len < 4 ? len : 4];
     t = &tag_names[TAG_HASH(lead, len)];
     same = (unsigned)_mm_movemask_epi8(
@@ -1327,21 +1334,21 @@ static inline int quiet_name(const char *name, const char **after, mc_tag_id_t *
 }
 
 /* The byte after the '>' of the quiet tag whose '<' is at LT, or NULL when
- * it is not one (or may not be). FENCE is the chunk's last '>'. The
+ * it is not one (or may not be). FENCE is the chunk's last '>', LT before
+ * it and eighteen bytes before the chunk's end (quiet_set's limit). The
  * attributes are read as tag_rest_fast reads them. */
 static inline const char *quiet_tag(const char *lt, const char *end, const char *fence,
                                     const quiet_t *qt)
 {
-    const char *p = lt + 1;
+    const char *p = lt + 1, *tag_name;
     int end_tag = 0;
     mc_tag_id_t id;
 
-    if (!fence || end - lt < 18 || lt >= fence)
-        return NULL;
     if (*p == '/') {
         end_tag = 1;
         p++;
     }
+    tag_name = p;
     if (!is_alpha((unsigned char)*p) || !quiet_name(p, &p, &id) ||
         ((end_tag ? qt->stop_end : qt->stop_start) & MC_LEX_TAG_BIT(id)) != 0)
         return NULL;
@@ -1349,7 +1356,8 @@ static inline const char *quiet_tag(const char *lt, const char *end, const char 
         return p + 1;
     if (p > fence)
         return NULL;
-    p = find_fenced(p, SET_NAME_END); /* a name longer than name[] */
+    if (p - tag_name == MC_LEX_NAME_MAX)
+        p = find_fenced(p, SET_NAME_END); /* a name longer than name[] */
     for (;;) {
         const char *name;
         unsigned char c;
