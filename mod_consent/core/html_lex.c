@@ -1364,20 +1364,23 @@ static inline const char *quiet_tag(const char *lt, const char *end, const char 
 
         p = skip_space_fenced(p);
         c = (unsigned char)*p;
-        if (c == '>' || (c == '/' && p[1] == '>'))
-            return p + (c == '/' ? 2 : 1);
-        if (tag_class[c] != C_OTHER)
+        if (tag_bits[c]) { /* not the start of a name */
+            if (c == '>' || (c == '/' && p[1] == '>'))
+                return p + (c == '/' ? 2 : 1);
             return NULL;
+        }
         name = p;
         p = find_fenced(p + 1, SET_ATTR_NAME_END);
-        if (*p == '"' || *p == '\'')
-            return NULL;
         if (!end_tag &&
             fetching_attr_name((size_t)(p - name), fold_letter(name[0]), fold_letter(p[-1])))
             return NULL;
-        p = skip_space_fenced(p);
-        if (*p != '=')
-            continue;
+        if (*p != '=') { /* "name=" comes first: the rest as tag_rest_fast has it */
+            if (*p == '"' || *p == '\'')
+                return NULL;
+            p = skip_space_fenced(p);
+            if (*p != '=')
+                continue;
+        }
         c = (unsigned char)*++p;
         if (c == '"' || c == '\'') {
             p = find_quote(p + 1, end, (char)c);
