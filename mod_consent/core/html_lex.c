@@ -1230,20 +1230,25 @@ static const char *tag_rest_fast(mc_lex_t *lx, const char *p, int *self_closing)
 
         p = skip_space_fenced(p);
         c = (unsigned char)*p;
-        if (c == '>' || (c == '/' && p[1] == '>')) {
-            *self_closing = c == '/';
-            return p + (c == '/' ? 2 : 1);
-        }
-        if (tag_class[c] != C_OTHER)
+        if (tag_bits[c]) { /* not the start of a name */
+            if (c == '>' || (c == '/' && p[1] == '>')) {
+                *self_closing = c == '/';
+                return p + (c == '/' ? 2 : 1);
+            }
             return NULL;
+        }
         name = p;
         p = find_fenced(p + 1, SET_ATTR_NAME_END);
-        if (*p == '"' || *p == '\'')
-            return NULL;
-        attr_name_whole(lx, name, p);
-        p = skip_space_fenced(p); /* "after attribute name" */
-        if (*p != '=')
-            continue; /* '>', '/' or the next name: as at the top */
+        if (*p != '=') { /* "name=" comes first */
+            if (*p == '"' || *p == '\'')
+                return NULL;
+            attr_name_whole(lx, name, p);
+            p = skip_space_fenced(p); /* "after attribute name" */
+            if (*p != '=')
+                continue; /* '>', '/' or the next name: as at the top */
+        } else {
+            attr_name_whole(lx, name, p);
+        }
         c = (unsigned char)*++p;
         if (c == '"' || c == '\'') {
             p = find_quote(p + 1, lx->end, (char)c);
@@ -2040,18 +2045,23 @@ static int walk_fast(const char *tag, size_t len, size_t i, mc_lex_attr_fn *fn, 
 
         p = skip_space_fenced(p);
         c = (unsigned char)*p;
-        if (c == '>' || (c == '/' && p[1] == '>'))
-            break;
-        if (tag_class[c] != C_OTHER || n == WALK_FAST_ATTRS)
+        if (tag_bits[c]) { /* not the start of a name */
+            if (c == '>' || (c == '/' && p[1] == '>'))
+                break;
+            return 0;
+        }
+        if (n == WALK_FAST_ATTRS)
             return 0;
         a = &attrs[n++];
         *a = (mc_lex_attr_t){.name = (size_t)(p - tag), .raw = prev_end};
         p = find_fenced(p + 1, SET_ATTR_NAME_END);
-        if (*p == '"' || *p == '\'')
-            return 0;
         a->name_len = (size_t)(p - tag) - a->name;
         prev_end = (size_t)(p - tag);
-        p = skip_space_fenced(p);
+        if (*p != '=') { /* "name=" comes first */
+            if (*p == '"' || *p == '\'')
+                return 0;
+            p = skip_space_fenced(p);
+        }
         if (*p == '=') {
             if (!(p = walk_value(tag, p + 1, end, a)))
                 return 0;
