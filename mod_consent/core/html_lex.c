@@ -945,6 +945,17 @@ static inline mc_lex_event_t read_tag(mc_lex_t *lx, const char *p, int end_tag, 
     return ev;
 }
 
+/* Tags that are no one's business, passed over whole (quiet_tag). */
+typedef struct quiet {
+    uint64_t stop_start; /* start tags that are: the reported, the tree's */
+    uint64_t stop_end;   /* end tags that are */
+    const char *limit;   /* a tag whose '<' is before it may be quiet */
+} quiet_t;
+
+static void quiet_set(const mc_lex_t *lx, quiet_t *qt);
+static const char *quiet_tag(const char *lt, const char *end, const char *fence,
+                             const quiet_t *qt);
+
 /* The fast path: text runs to the next '<', found with one memchr, and the
  * usual tags ("<name ...>", "</name>") are read straight through, without
  * going back to the state dispatch for each part of them. */
@@ -952,7 +963,9 @@ static mc_lex_event_t lex_data(mc_lex_t *lx)
 {
     const char *p = lx->p;
     const char *end = lx->end;
+    quiet_t qt;
 
+    quiet_set(lx, &qt);
     for (;;) {
         /* a tag right after a tag ("</a></li>"): taken without the search,
          * so the next tag's reading need not wait for it */
@@ -963,6 +976,10 @@ static mc_lex_event_t lex_data(mc_lex_t *lx)
         if (!lt) {
             lx->p = end;
             return MC_LEX_MORE;
+        }
+        if (lt < qt.limit && (after = quiet_tag(lt, end, lx->last_gt, &qt)) != NULL) {
+            p = after;
+            continue;
         }
         lx->tok_start = off_of(lx, lt);
         after = lt + 1;
@@ -977,6 +994,7 @@ static mc_lex_event_t lex_data(mc_lex_t *lx)
         }
         if (ev != MC_LEX_MORE || lx->state != S_DATA || p == end)
             return ev;
+        quiet_set(lx, &qt); /* the tag may have opened foreign content */
     }
 }
 
@@ -1212,20 +1230,25 @@ static const char *tag_rest_fast(mc_lex_t *lx, const char *p, int *self_closing)
 
         p = skip_space_fenced(p);
         c = (unsigned char)*p;
-        if (c == '>' || (c == '/' && p[1] == '>')) {
-            *self_closing = c == '/';
-            return p + (c == '/' ? 2 : 1);
-        }
-        if (tag_class[c] != C_OTHER)
+        if (tag_bits[c]) { /* not the start of a name */
+            if (c == '>' || (c == '/' && p[1] == '>')) {
+                *self_closing = c == '/';
+                return p + (c == '/' ? 2 : 1);
+            }
             return NULL;
+        }
         name = p;
         p = find_fenced(p + 1, SET_ATTR_NAME_END);
-        if (*p == '"' || *p == '\'')
-            return NULL;
-        attr_name_whole(lx, name, p);
-        p = skip_space_fenced(p); /* "after attribute name" */
-        if (*p != '=')
-            continue; /* '>', '/' or the next name: as at the top */
+        if (*p != '=') { /* "name=" comes first */
+            if (*p == '"' || *p == '\'')
+                return NULL;
+            attr_name_whole(lx, name, p);
+            p = skip_space_fenced(p); /* "after attribute name" */
+            if (*p != '=')
+                continue; /* '>', '/' or the next name: as at the top */
+        } else {
+            attr_name_whole(lx, name, p);
+        }
         c = (unsigned char)*++p;
         if (c == '"' || c == '\'') {
             p = find_quote(p + 1, lx->end, (char)c);
@@ -1237,6 +1260,142 @@ static const char *tag_rest_fast(mc_lex_t *lx, const char *p, int *self_closing)
         } else if (tag_class[c] == C_SPACE) { /* "name= value" */
             return NULL;
         } else { /* unquoted: to whitespace or '>' */
+            p = find_fenced(p + 1, SET_VALUE_END);
+        }
+    }
+}
+
+/* --- quiet tags ------------------------------------------------------------------------
+ *
+ * Most tags of a page are nothing the reader acts on: a name it does not
+ * report, no attribute that may fetch, nothing the tree follows. Read the
+ * long way (read_tag), such a tag only moves the state from data back to
+ * data; quiet_tag passes over it in one go, with the position, the stop
+ * masks and the fence in registers, and writes nothing to the lexer. Any
+ * tag it is not sure of — reported, the tree's, an attribute that may
+ * fetch, an unusual shape, the chunk's end near — it leaves where it is,
+ * for read_tag to read from its '<' as before: the events and the state
+ * are the same either way. */
+
+/* Whether quiet tags may be passed over now, and which tags are not quiet.
+ * Inside foreign content every tag is the tree's. */
+static void quiet_set(const mc_lex_t *lx, quiet_t *qt)
+{
+    /* a '>' ahead in the chunk, and sixteen bytes for the name's load
+     * (from "</" on); the chunk's start when no tag may be quiet */
+    if (lx->report_all || (lx->tree && lx->nframes > 0) || !lx->last_gt || lx->end - lx->chunk < 18)
+        qt->limit = lx->chunk;
+    else
+        qt->limit = lx->end - lx->last_gt >= 17 ? lx->last_gt : lx->end - 17;
+    qt->stop_start = lx->report_mask | (lx->tree ? TREE_START_TAGS : 0);
+    qt->stop_end = lx->report_mask | (lx->tree ? TREE_END_TAGS : 0);
+}
+
+/* The id of the tag name at NAME, and in *AFTER where it ends; NULL-safe:
+ * returns 0 when the name is to be read the long way (a control byte in
+ * it). Needs sixteen bytes at NAME. */
+static inline int quiet_name(const char *name, const char **after, mc_tag_id_t *id)
+{
+#ifdef MC_LEX_SSE2
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)name);
+    unsigned ends = name_end_mask(v), len, same, want;
+    uint32_t lead;
+    const tag_name_t *t;
+
+    if (!ends) { /* longer than any name known: quiet_tag reads the rest */
+        *id = MC_TAG_OTHER;
+        *after = name + MC_LEX_NAME_MAX;
+        return 1;
+    }
+    len = (unsigned)__builtin_ctz(ends);
+    if (tag_class[(unsigned char)name[len]] == C_OTHER)
+        return 0;
+    /* bit 0x20 set: lower case for letters, and no byte that is not a
+     * letter becomes one of a known name's (fold_letter) */
+    v = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    lead = (uint32_t)_mm_cvtsi128_si32(v) & lead_mask[len < 4 ? len : 4];
+    t = &tag_names[TAG_HASH(lead, len)];
+    same = (unsigned)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(v, _mm_loadu_si128((const __m128i *)(const void *)t->name)));
+    want = (1u << len) - 1;
+    *id = (same & want) == want && t->name[len] == '\0' ? t->id : MC_TAG_OTHER;
+    *after = name + len;
+    return 1;
+#else
+    const char *q = find_fenced(name, SET_NAME_END);
+    size_t len = (size_t)(q - name);
+    char lower[MC_LEX_NAME_MAX];
+
+    *after = q;
+    if (len > MC_LEX_NAME_MAX) {
+        *id = MC_TAG_OTHER;
+        return 1;
+    }
+    for (size_t i = 0; i < len; i++)
+        lower[i] = ascii_lower((unsigned char)name[i]);
+    *id = lookup_name(lower, len);
+    return 1;
+#endif
+}
+
+/* The byte after the '>' of the quiet tag whose '<' is at LT, or NULL when
+ * it is not one (or may not be). FENCE is the chunk's last '>', LT before
+ * it and eighteen bytes before the chunk's end (quiet_set's limit). The
+ * attributes are read as tag_rest_fast reads them. */
+static inline const char *quiet_tag(const char *lt, const char *end, const char *fence,
+                                    const quiet_t *qt)
+{
+    const char *p = lt + 1, *tag_name;
+    int end_tag = 0;
+    mc_tag_id_t id;
+
+    if (*p == '/') {
+        end_tag = 1;
+        p++;
+    }
+    tag_name = p;
+    if (!is_alpha((unsigned char)*p) || !quiet_name(p, &p, &id) ||
+        ((end_tag ? qt->stop_end : qt->stop_start) & MC_LEX_TAG_BIT(id)) != 0)
+        return NULL;
+    if (*p == '>')
+        return p + 1;
+    if (p > fence)
+        return NULL;
+    if (p - tag_name == MC_LEX_NAME_MAX)
+        p = find_fenced(p, SET_NAME_END); /* a name longer than name[] */
+    for (;;) {
+        const char *name;
+        unsigned char c;
+
+        p = skip_space_fenced(p);
+        c = (unsigned char)*p;
+        if (tag_bits[c]) { /* not the start of a name */
+            if (c == '>' || (c == '/' && p[1] == '>'))
+                return p + (c == '/' ? 2 : 1);
+            return NULL;
+        }
+        name = p;
+        p = find_fenced(p + 1, SET_ATTR_NAME_END);
+        if (!end_tag &&
+            fetching_attr_name((size_t)(p - name), fold_letter(name[0]), fold_letter(p[-1])))
+            return NULL;
+        if (*p != '=') { /* "name=" comes first: the rest as tag_rest_fast has it */
+            if (*p == '"' || *p == '\'')
+                return NULL;
+            p = skip_space_fenced(p);
+            if (*p != '=')
+                continue;
+        }
+        c = (unsigned char)*++p;
+        if (c == '"' || c == '\'') {
+            p = find_quote(p + 1, end, (char)c);
+            if (!p || ++p > fence)
+                return NULL;
+        } else if (c == '>') {
+            return p + 1;
+        } else if (tag_class[c] == C_SPACE) {
+            return NULL;
+        } else {
             p = find_fenced(p + 1, SET_VALUE_END);
         }
     }
@@ -1886,18 +2045,23 @@ static int walk_fast(const char *tag, size_t len, size_t i, mc_lex_attr_fn *fn, 
 
         p = skip_space_fenced(p);
         c = (unsigned char)*p;
-        if (c == '>' || (c == '/' && p[1] == '>'))
-            break;
-        if (tag_class[c] != C_OTHER || n == WALK_FAST_ATTRS)
+        if (tag_bits[c]) { /* not the start of a name */
+            if (c == '>' || (c == '/' && p[1] == '>'))
+                break;
+            return 0;
+        }
+        if (n == WALK_FAST_ATTRS)
             return 0;
         a = &attrs[n++];
         *a = (mc_lex_attr_t){.name = (size_t)(p - tag), .raw = prev_end};
         p = find_fenced(p + 1, SET_ATTR_NAME_END);
-        if (*p == '"' || *p == '\'')
-            return 0;
         a->name_len = (size_t)(p - tag) - a->name;
         prev_end = (size_t)(p - tag);
-        p = skip_space_fenced(p);
+        if (*p != '=') { /* "name=" comes first */
+            if (*p == '"' || *p == '\'')
+                return 0;
+            p = skip_space_fenced(p);
+        }
         if (*p == '=') {
             if (!(p = walk_value(tag, p + 1, end, a)))
                 return 0;

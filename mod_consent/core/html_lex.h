@@ -6,7 +6,8 @@
  * The rewriter drives it chunk by chunk (mc_lex_chunk, then mc_lex_next
  * until MC_LEX_MORE) and reads the few facts it acts on from the struct:
  * the name of the tag just opened, where the token began, whether the tag
- * was self-closing. Attributes are not looked at while streaming; a tag the
+ * was self-closing (the tag's fields at MC_LEX_TAG_NAME and MC_LEX_TAG_END;
+ * a tag nothing is reported of may be passed over without them). Attributes are not looked at while streaming; a tag the
  * rewriter acts on is walked afterwards, whole, by mc_lex_tag_walk, which
  * runs the same attribute states (one transition table) over its bytes.
  *

@@ -2521,6 +2521,89 @@ START_TEST(attribute_names_of_every_length_are_read_to_their_end)
 }
 END_TEST
 
+/* The events a reader gets from the lexer, one line each, with where they
+ * are: with REPORT_ALL every tag is reported, and only the events a
+ * reader asking for the tags of MASK gets are kept (its tags, and the end
+ * of a start tag with an attribute that may fetch or whose attributes the
+ * tree needs). */
+static char *lex_events(apr_pool_t *p, const char *doc, size_t split, int report_all,
+                        uint64_t mask)
+{
+    mc_lex_t lx;
+    size_t len = strlen(doc);
+    char *out = "";
+
+    mc_lex_init(&lx, 1);
+    lx.report_all = report_all;
+    lx.report_mask = mask;
+    for (size_t at = 0; at < len; at += split) {
+        mc_lex_event_t ev;
+
+        mc_lex_chunk(&lx, doc + at, at + split < len ? split : len - at);
+        while ((ev = mc_lex_next(&lx)) != MC_LEX_MORE) {
+            int asked = ev != MC_LEX_MARKUP_END && (mask & MC_LEX_TAG_BIT(lx.tag)) != 0;
+            int flagged = ev == MC_LEX_TAG_END && ((lx.attr_flag && !lx.end_tag) || lx.tree_pending);
+
+            if (ev == MC_LEX_MARKUP_END) /* the tag fields are a tag event's */
+                out = apr_psprintf(p, "%smarkup %d %lu-%lu\n", out, (int)lx.markup,
+                                   (unsigned long)lx.tok_start, (unsigned long)mc_lex_pos(&lx));
+            else if (asked || flagged)
+                out = apr_psprintf(p, "%s%d %d %d %lu-%lu %d %d %s\n", out, (int)ev, (int)lx.tag,
+                                   lx.end_tag, (unsigned long)lx.tok_start,
+                                   (unsigned long)mc_lex_pos(&lx), lx.self_closing, flagged,
+                                   mc_lex_uncertain(&lx) ? "u" : "");
+        }
+    }
+    return out;
+}
+
+/* A reader that asks for a few tags gets the same events, at the same
+ * places, as one that asks for every tag and keeps those: the lexer passes
+ * over the tags no one asked for in one go (quiet tags), and stops at each
+ * one it is not sure of — a '>' inside quotes, an attribute that may
+ * fetch (or has the length and ends of one), raw text, foreign content,
+ * a template, a tag the chunk's end cuts. */
+START_TEST(a_reader_asking_for_some_tags_gets_their_events_as_if_it_had_asked_for_all)
+{
+    static const char *const docs[] = {
+        "<p>text<div class=\"a>b\" id=x><span title='>'>t</span><p style=\"color:red\">x</p>"
+        "<a href=y ping=z>l</a><img src=i.png><div\nstyle=x>y</div><div\tclass=a>z</div>"
+        "<div title='a>b<img src=x>'>c</div><div class=\"x>y\" style=z>w</div>",
+        "<ul><li class=a>1</li><li data-x=\"&quot;\">2</li></ul><svg><path fill=red d=\"M0\"/>"
+        "<font color=red><p class=b>x</p></svg><b scope=row>x</b><em score=1>y</em>"
+        "<script>var a=\"<div style=x>\";</script><div>after</div>",
+        "<x-very-long-custom-element-name a=b style=c>x</x-very-long-custom-element-name>"
+        "<abcdefghijklmno b=c>x</abcdefghijklmno><abcdefghijklmnop sTyLe=c>y</abcdefghijklmnop>",
+        "<a b= c>x</a><a =x>y</a><a b=\"c\"d=e>z</a></div x=\">\"><br/><div/ style=x>"
+        "<div style=x/><div a b c d e f g h i j k l m n o p q r s t u v w x y z>q</div>",
+        "<template><div style=x></div><i class=a>t</i></template><textarea><div style=x>"
+        "</textarea><title><b style=a></b></title><div><!-- <b style=x> --><b>c</b></div>",
+        "<math><mi><b class=c>x</b></mi><annotation-xml encoding=text/html><i>y</i>"
+        "</annotation-xml></math><div><svg><foreignObject><p class=a>z</p></foreignObject>"
+        "</svg><i class=\"it's\">w</i><i class='say \"hi\"'>v</i></div>",
+        "<div class=a\x01b>c</div><div cl\x02ss=d style=e>f</div><p\x03 class=x>y</p>"
+        "<div class=\"" /* a value that never ends */};
+    const uint64_t mask = MC_LEX_TAG_BIT(MC_TAG_SCRIPT) | MC_LEX_TAG_BIT(MC_TAG_IMG) |
+                          MC_LEX_TAG_BIT(MC_TAG_BODY) | MC_LEX_TAG_BIT(MC_TAG_TEMPLATE);
+    apr_pool_t *p;
+
+    apr_pool_create(&p, NULL);
+    for (size_t d = 0; d < sizeof(docs) / sizeof(docs[0]); d++) {
+        char *whole = lex_events(p, docs[d], strlen(docs[d]), 1, mask);
+
+        /* the whole document in chunks of every size: each tag is cut
+         * somewhere by one of them */
+        for (size_t split = 1; split <= strlen(docs[d]); split++) {
+            ck_assert_str_eq(lex_events(p, docs[d], split, 1, mask), whole);
+            ck_assert_msg(strcmp(lex_events(p, docs[d], split, 0, mask), whole) == 0,
+                          "document %zu, chunks of %zu bytes:\n%s\nnot\n%s", d, split,
+                          lex_events(p, docs[d], split, 0, mask), whole);
+        }
+    }
+    apr_pool_destroy(p);
+}
+END_TEST
+
 START_TEST(a_tag_is_walked_attribute_by_attribute)
 {
     static const char tag[] = "<a b='1'c=2 d e = \"3\" /f>";
@@ -2907,6 +2990,7 @@ Suite *html_suite(void)
     tcase_add_test(lexer, the_first_bytes_of_a_tag_are_walked_as_far_as_they_go);
     tcase_add_test(lexer, tags_with_an_attribute_that_fetches_are_told_apart);
     tcase_add_test(lexer, attribute_names_of_every_length_are_read_to_their_end);
+    tcase_add_test(lexer, a_reader_asking_for_some_tags_gets_their_events_as_if_it_had_asked_for_all);
 
     suite_add_tcase(s, neutralise);
     suite_add_tcase(s, marked);
