@@ -1095,9 +1095,9 @@ static int window_data_url(const css_src_t *src, size_t i, int quote)
 }
 
 /* The full window's first token cannot end inside it. When it is a
- * comment, whitespace or a data: URL, writes nothing yet but returns how
- * many of its first bytes to write as they are, the stream set to skip
- * what follows; 0 when it is none of those. */
+ * comment, whitespace or a data: URL (not an @import's), writes nothing
+ * yet but returns how many of its first bytes to write as they are, the
+ * stream set to skip what follows; 0 when it is none of those. */
 static size_t stall(mc_css_stream_t *cs, scanner_t *sc)
 {
     const css_src_t *src = &sc->src;
@@ -1112,6 +1112,10 @@ static size_t stall(mc_css_stream_t *cs, scanner_t *sc)
     }
     if (is_ws(ch(src, 0)))
         return cs->len - 1; /* the last byte may be a CR before a LF */
+    /* an imported data: sheet is judged by its text, which a window
+     * cannot hold: the stream ends (the rest is held) */
+    if (sc->st->after_import)
+        return 0;
     i = skip_ident(src, 0);
     if (i == 0 || sc->starved || ch(src, i) != '(')
         return 0;

@@ -1202,7 +1202,15 @@ typedef struct css_judge {
     int depth; /* of sheets imported as data: URLs around these references */
 } css_judge_t;
 
-static size_t data_url_payload(const char *u, size_t n, char *out);
+/* The document a data: URL carries, as a browser may read it. */
+typedef struct carried {
+    size_t len;     /* percent-decoded */
+    int alt;        /* a parameter says base64: ALT holds that decoding too */
+    size_t alt_len;
+    int unreadable; /* a byte order mark or a charset not ASCII's: other characters */
+} carried_t;
+
+static int data_url_read(const char *u, size_t n, char *out, char *alt, carried_t *c);
 static mc_catmask_t imported_refused(mc_html_t *h, const mc_css_ref_t *ref, int depth);
 
 static mc_catmask_t refused_all(mc_html_t *h);
@@ -1234,23 +1242,28 @@ static int css_ref_seen(void *baton, const mc_css_ref_t *ref)
 }
 
 /* The refused categories a sheet imported as a data: URL (REF, at DEPTH)
- * reaches: its own references, judged as the importing sheet's are. One
- * too long to decode, or too deep, reaches every refused category. */
+ * reaches: its own references, judged as the importing sheet's are (in each
+ * way a browser may read it). One too long to decode, too deep, or in
+ * characters these bytes are not, reaches every refused category. */
 static mc_catmask_t imported_refused(mc_html_t *h, const mc_css_ref_t *ref, int depth)
 {
     css_judge_t judge = {h, 0, depth + 1};
-    char *text, *scratch;
-    size_t len;
+    char *text, *alt, *scratch;
+    carried_t c;
 
     if (!ref->url || depth >= CSS_IMPORT_DEPTH_MAX)
         return refused_all(h);
     if (!h->imported[depth])
-        h->imported[depth] = apr_palloc(h->pool, 2 * DECODED_MAX);
+        h->imported[depth] = apr_palloc(h->pool, 3 * DECODED_MAX);
     text = h->imported[depth];
-    scratch = text + DECODED_MAX;
+    alt = text + DECODED_MAX;
+    scratch = alt + DECODED_MAX;
     /* a decoded URL fits DECODED_MAX, and its payload is no longer */
-    len = data_url_payload(ref->url, ref->url_len, text);
-    mc_css_scan(text, len, scratch, DECODED_MAX, css_ref_seen, &judge);
+    if (!data_url_read(ref->url, ref->url_len, text, alt, &c) || c.unreadable)
+        return refused_all(h);
+    mc_css_scan(text, c.len, scratch, DECODED_MAX, css_ref_seen, &judge);
+    if (c.alt)
+        mc_css_scan(alt, c.alt_len, scratch, DECODED_MAX, css_ref_seen, &judge);
     return judge.refused;
 }
 
@@ -1375,18 +1388,73 @@ static int starts_ci(const char *s, size_t n, const char *lit)
     return n >= k && prefix_equals_ci(s, lit, k);
 }
 
-/* The document a data: URL U[0..N) carries, decoded into OUT (at most N
- * bytes); 0 bytes when it is no data: URL with a comma. */
-static size_t data_url_payload(const char *u, size_t n, char *out)
+/* Whether the parameter P[0..N) of a data: URL (between ';'s) is NAME,
+ * spaces around it aside, ASCII case-insensitively. */
+static int data_param_is(const char *p, size_t n, const char *name)
 {
-    const char *comma = starts_ci(u, n, "data:") ? memchr(u, ',', n) : NULL;
-    size_t meta_len;
+    trim(&p, &n);
+    return equals_ci(p, n, name);
+}
 
-    if (!comma)
+/* Whether CHARSET (a data: URL's charset= value) is read as ASCII reads
+ * its bytes, where a sheet's or a page's markup lives. */
+static int ascii_charset(const char *v, size_t n)
+{
+    static const char *const known[] = {"utf-8", "utf8", "us-ascii", "ascii", "latin1",
+                                        "iso-8859-1", "iso-8859-15", "windows-1252"};
+
+    trim(&v, &n);
+    if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+        v++;
+        n -= 2;
+    }
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        if (equals_ci(v, n, known[i]))
+            return 1;
+    }
+    return 0;
+}
+
+/* Reads the document the data: URL U[0..N) carries: its fragment set aside
+ * (a browser does), percent-decoded into OUT; when a parameter says base64
+ * — Chromium takes one anywhere among them, the Fetch standard only the
+ * last: both readings are judged — also base64-decoded into ALT. OUT and
+ * ALT hold at least N bytes. 0 when it is no data: URL with a comma. */
+static int data_url_read(const char *u, size_t n, char *out, char *alt, carried_t *c)
+{
+    const char *hash, *comma, *p;
+
+    memset(c, 0, sizeof(*c));
+    if (!starts_ci(u, n, "data:"))
         return 0;
-    meta_len = (size_t)(comma - (u + 5));
-    return data_payload(comma + 1, n - (size_t)(comma + 1 - u),
-                        meta_len >= 7 && prefix_equals_ci(comma - 7, ";base64", 7), out);
+    if ((hash = memchr(u, '#', n)) != NULL)
+        n = (size_t)(hash - u);
+    if (!(comma = memchr(u, ',', n)))
+        return 0;
+    for (p = u + 5; p < comma;) {
+        const char *semi = memchr(p, ';', (size_t)(comma - p));
+        const char *end = semi ? semi : comma;
+        size_t len = (size_t)(end - p);
+
+        if (p > u + 5 && data_param_is(p, len, "base64"))
+            c->alt = 1;
+        if (p > u + 5 && len > 8 && prefix_equals_ci(p + strspn(p, " "), "charset=", 8) &&
+            !ascii_charset(p + strspn(p, " ") + 8, len - strspn(p, " ") - 8))
+            c->unreadable = 1;
+        p = semi ? semi + 1 : comma;
+    }
+    c->len = data_payload(comma + 1, n - (size_t)(comma + 1 - u), 0, out);
+    if (c->alt)
+        c->alt_len = data_payload(comma + 1, n - (size_t)(comma + 1 - u), 1, alt);
+    /* UTF-16 and UTF-32 by their marks */
+    if (c->len >= 2 && ((unsigned char)out[0] == 0xff || (unsigned char)out[0] == 0xfe) &&
+        ((unsigned char)out[1] == 0xfe || (unsigned char)out[1] == 0xff))
+        c->unreadable = 1;
+    if (c->alt && c->alt_len >= 2 &&
+        ((unsigned char)alt[0] == 0xff || (unsigned char)alt[0] == 0xfe) &&
+        ((unsigned char)alt[1] == 0xfe || (unsigned char)alt[1] == 0xff))
+        c->unreadable = 1;
+    return 1;
 }
 
 /* The refused categories a frame's, object's or style sheet link's URL
@@ -1398,22 +1466,26 @@ static mc_catmask_t carried_refused(mc_html_t *h, const element_t *el, const cha
     mc_tag_id_t t = el->tag;
     int frame = t == MC_TAG_IFRAME || t == MC_TAG_FRAME || t == MC_TAG_OBJECT || t == MC_TAG_EMBED;
     size_t len;
+    char *alt;
+    carried_t c;
 
     trim(&u, &n);
     if (!frame && t != MC_TAG_LINK)
         return 0;
     if (!h->carried)
-        h->carried = apr_palloc(h->pool, DECODED_MAX);
+        h->carried = apr_palloc(h->pool, 2 * DECODED_MAX);
     if (frame && starts_ci(u, n, "javascript:")) {
         len = data_payload(u + 11, n - 11, 0, h->carried);
         return script_hosts_refused(h, h->carried, len);
     }
-    if (!starts_ci(u, n, "data:") || !memchr(u, ',', n))
+    alt = h->carried + DECODED_MAX;
+    if (!data_url_read(u, n, h->carried, alt, &c))
         return 0;
-    len = data_url_payload(u, n, h->carried);
+    if (c.unreadable)
+        return refused_all(h);
     if (frame)
-        return srcdoc_refused(h, h->carried, len);
-    return css_refused(h, h->carried, len);
+        return srcdoc_refused(h, h->carried, c.len) | (c.alt ? srcdoc_refused(h, alt, c.alt_len) : 0);
+    return css_refused(h, h->carried, c.len) | (c.alt ? css_refused(h, alt, c.alt_len) : 0);
 }
 
 /* The refused categories attribute F of EL reaches. */

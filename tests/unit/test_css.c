@@ -923,6 +923,10 @@ START_TEST(a_long_token_that_may_fetch_stops_the_stream)
         apr_pstrcat(test_pool, "a{b:url(\"/own/", repeat_str("x", 600), "\")}", NULL),
         apr_pstrcat(test_pool, "@import \"", repeat_str("x", 600), "\";", NULL),
         apr_pstrcat(test_pool, "a{--v:\"", repeat_str("x", 600), "\"}", NULL),
+        /* an imported data: sheet: what it fetches is in its text */
+        apr_pstrcat(test_pool, "@import url(data:text/css,", repeat_str("x", 600),
+                    "@import%20url(//tracker.example/x.css));", NULL),
+        apr_pstrcat(test_pool, "@import url(\"data:text/css,", repeat_str("x", 600), "\");", NULL),
     };
 
     for (size_t i = 0; i < sizeof(longs) / sizeof(longs[0]); i++) {

@@ -2307,6 +2307,27 @@ START_TEST(a_sheet_imported_as_a_data_url_is_judged_by_its_text)
         assert_lacks(apr_pstrndup(test_pool, out, (size_t)(strstr(out, "<template") - out)),
                      "hotjar");
     }
+    /* read as browsers may: base64 named anywhere among the parameters
+     * (Chromium) or with spaces (Fetch), the fragment set aside, UTF-16 by
+     * its mark or charset */
+    {
+        const char *const ways[] = {
+            "@import url(data:text/css;base64;charset=utf-8,QGltcG9ydCB1cmwoaHR0cHM6Ly9zdGF0aWMuaG90amFyLmNvbS9jL2guY3NzKTs=);",
+            "@import url(\"data:text/css; base64,QGltcG9ydCB1cmwoaHR0cHM6Ly9zdGF0aWMuaG90amFyLmNvbS9jL2guY3NzKTs=\");",
+            "@import 'data:text/css,@import \\'//static.hotjar.com/c/h.css#%0A';",
+            "@import url(data:text/css,%FF%FE%40%00%69%00%6D%00%70%00%6F%00%72%00%74%00%20%00%75%00%72%00%6C%00%28%00%68%00%74%00%74%00%70%00%73%00%3A%00%2F%00%2F%00%73%00%74%00%61%00%74%00%69%00%63%00%2E%00%68%00%6F%00%74%00%6A%00%61%00%72%00%2E%00%63%00%6F%00%6D%00%2F%00%63%00%2F%00%68%00%2E%00%63%00%73%00%73%00%29%00%3B%00);",
+            "@import url(data:text/css;charset=utf-16le,@%00i%00m%00p%00o%00r%00t%00);",
+        };
+
+        for (size_t i = 0; i < sizeof(ways) / sizeof(ways[0]); i++)
+            assert_contains(rewrite(apr_pstrcat(test_pool, "<style>", ways[i], "</style>", NULL)),
+                            "<template data-consent=");
+        /* the same readings for a frame's data: document */
+        assert_contains(rewrite("<iframe src=\"data:text/html;base64;charset=utf-8,"
+                                "PGltZyBzcmM9aHR0cHM6Ly93d3cuZmFjZWJvb2suY29tL3RyPg==\"></iframe>"),
+                        "data-consent=\"marketing\"");
+        assert_unchanged("<style>@import url(data:text/css;charset=UTF-8,body%7Bcolor:red%7D);</style>");
+    }
     /* a <link> to one, and a style attribute cannot import */
     assert_contains(rewrite("<link rel=stylesheet href=\"data:text/css,@import%20'data:text/css,"
                             "@import%2520url(https://static.hotjar.com/c/h.css)'\">"),
