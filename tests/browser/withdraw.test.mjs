@@ -27,6 +27,9 @@ const site = useSite({
 
 async function controlBox(page) {
   const reopen = page.locator('#mc-reopen');
+  // consent.js shows it once the decision's answer is in: after choose()'s
+  // wait for that answer, on a busy machine a moment later
+  await reopen.waitFor({ state: 'visible', timeout: 5000 }).catch(() => {});
   assert.ok(await reopen.isVisible(), 'no visible "Cookie settings" control after a choice');
   return reopen.boundingBox();
 }
