@@ -31,6 +31,9 @@ function startProxy() {
   });
   server.on('connect', (req, socket) => {
     seen.push(`connect ${req.url}`);
+    // the server no longer listens for this socket's errors once it is
+    // handed over: Chromium may reset it after our answer (ECONNRESET)
+    socket.on('error', () => {});
     socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
   });
   return new Promise((resolve, reject) => {

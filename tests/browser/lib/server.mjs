@@ -171,7 +171,9 @@ export async function startServer({ extraConf = '' } = {}) {
     await sleep(50);
   }
 
-  const home = await fetch(`http://127.0.0.1:${port}/`).catch((e) => ({ status: e.message }));
+  const home = await fetch(`http://127.0.0.1:${port}/`)
+    .then(async (r) => ({ status: r.status, body: await r.text() }))
+    .catch((e) => ({ status: e.message }));
   if (home.status !== 200) {
     child.kill('SIGTERM');
     throw new Error(
