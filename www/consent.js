@@ -219,6 +219,11 @@
     /* an odd browser: the server's own holding still works */
   }
 
+  /* Event handlers the server held back (their scripts name a tracker):
+   * data-consent-onclick and the like. */
+  const HANDLER = /^data-consent-(on.+)$/;
+  const savedHandlers = (el) => [...el.attributes].filter((a) => HANDLER.test(a.name));
+
   /* A new <script> runs (changing the type does not); resolves once it
    * has run, so that the next one sees its effects. */
   function runScript(old) {
@@ -227,14 +232,18 @@
       const src = old.getAttribute('data-consent-src');
       const type = old.getAttribute('data-consent-type');
       for (const a of [...old.attributes]) {
-        if (!/^(type|data-consent.*)$/.test(a.name)) s.setAttribute(a.name, a.value);
+        const handler = HANDLER.exec(a.name);
+        if (handler) s.setAttribute(handler[1], a.value);
+        else if (!/^(type|data-consent.*)$/.test(a.name)) s.setAttribute(a.name, a.value);
       }
       if (type) s.type = type;
       /* wait for one that runs, unless the page let it run whenever */
       const runs = !type || type === 'module' || /script$/i.test(type);
       const wait = src && runs && !old.hasAttribute('async');
       if (src) {
-        s.onload = s.onerror = () => done();
+        /* listeners: the page's own onload and onerror stay */
+        s.addEventListener('load', () => done());
+        s.addEventListener('error', () => done());
         s.src = src;
       } else {
         s.text = old.textContent;
@@ -263,6 +272,10 @@
       if (from === 'name' && v === '') el.removeAttribute('name');
       else el.setAttribute(from === 'src' ? urlAttr(el) : from, v);
       el.removeAttribute('data-consent-' + from);
+    }
+    for (const a of savedHandlers(el)) {
+      el.setAttribute(HANDLER.exec(a.name)[1], a.value);
+      el.removeAttribute(a.name);
     }
   }
 
@@ -326,7 +339,9 @@
           reload = true;
         } else if (el.localName === 'script') {
           if (el.getAttribute('type') === 'text/plain') ran = runScript(el);
-        } else if (el.localName === 'template' || SAVED.some((a) => el.hasAttribute('data-consent-' + a))) {
+          else restore(el); /* it ran: only its handlers were held */
+        } else if (el.localName === 'template' || SAVED.some((a) => el.hasAttribute('data-consent-' + a)) ||
+          savedHandlers(el).length) {
           reload = restoreElement(el) || reload;
         } else if (el.localName === 'style' && el.getAttribute('type') === 'text/plain') {
           restoreSheet(el);

@@ -120,6 +120,11 @@ typedef enum attr_id {
     A_SHADOWROOT,
     A_WIDTH,
     A_HEIGHT,
+    A_ATTRIBUTENAME, /* SVG animation (SMIL): the attribute it sets, */
+    A_TO,            /* ... and the values it sets it to */
+    A_FROM,
+    A_BY,
+    A_VALUES,
     A_COUNT
 } attr_id_t;
 
@@ -176,7 +181,12 @@ static const struct {
                          {"shadowrootmode", 14},
                          {"shadowroot", 10},
                          {"width", 5},
-                         {"height", 6}};
+                         {"height", 6},
+                         {"attributename", 13},
+                         {"to", 2},
+                         {"from", 4},
+                         {"by", 2},
+                         {"values", 6}};
 
 /* Attribute names are found as tag names are (html_lex.c): one probe of a
  * hash table, whose slot is worked out from the name's first byte, its
@@ -185,8 +195,8 @@ static const struct {
  * holds the attr_id_t plus one; 0: no name. */
 #define ATTR_SLOTS 256
 #define ATTR_SLOT(first, second_last, fourth_last, len)                                            \
-    (((unsigned)(first) + 2u * (unsigned)(second_last) + 3u * (unsigned)(fourth_last) +            \
-      10u * (unsigned)(len)) &                                                                     \
+    (((unsigned)(first) + 5u * (unsigned)(second_last) + 2u * (unsigned)(fourth_last) +            \
+      8u * (unsigned)(len)) &                                                                      \
      (ATTR_SLOTS - 1u))
 
 static const unsigned char attr_slots[ATTR_SLOTS] = {
@@ -241,6 +251,11 @@ static const unsigned char attr_slots[ATTR_SLOTS] = {
     [ATTR_SLOT('s', 'o', 'r', 10)] = A_SHADOWROOT + 1,
     [ATTR_SLOT('w', 't', 'i', 5)] = A_WIDTH + 1,
     [ATTR_SLOT('h', 'h', 'i', 6)] = A_HEIGHT + 1,
+    [ATTR_SLOT('a', 'm', 'n', 13)] = A_ATTRIBUTENAME + 1,
+    [ATTR_SLOT('t', 't', 0, 2)] = A_TO + 1,
+    [ATTR_SLOT('f', 'o', 'f', 4)] = A_FROM + 1,
+    [ATTR_SLOT('b', 'b', 0, 2)] = A_BY + 1,
+    [ATTR_SLOT('v', 'e', 'l', 6)] = A_VALUES + 1,
 };
 
 #define BIT(a) ((uint64_t)1 << (a))
@@ -329,6 +344,9 @@ struct mc_html {
     mc_tag_id_t hold_tag;
     int hold_foreign;    /* the held element is an SVG one */
     int hold_in_foreign; /* ... or one read inside <svg> or <math> */
+    /* what the held script's event handlers reach (verdict_t's handlers, reload) */
+    mc_catmask_t hold_handlers;
+    int hold_reload;
 
     /* the start tag being read */
     mc_tag_id_t tag;
@@ -419,9 +437,14 @@ typedef struct attr_slot {
 #define ELEMENT_ATTRS_SEEN 32
 
 typedef struct attr_seen {
-    size_t raw, raw_end; /* mc_lex_attr_t's */
-    int id;              /* attr_id_t, or -1 for a name the rewriter does not read */
+    size_t raw, name, raw_end; /* mc_lex_attr_t's */
+    int id; /* attr_id_t, SEEN_HANDLER, or -1 for a name the rewriter does not read */
 } attr_seen_t;
+
+/* attr_seen_t's id of an event handler ("onload", "onclick", ...), and its
+ * bit in a write's drop mask: renamed data-consent-on..., not dropped. */
+#define SEEN_HANDLER ((int)A_COUNT)
+_Static_assert(A_COUNT < 64, "the attribute ids and SEEN_HANDLER are bits of one word");
 
 typedef struct element {
     mc_tag_id_t tag;
@@ -437,12 +460,24 @@ typedef struct element {
     attr_slot_t attrs[A_COUNT]; /* the first of each name: a browser ignores the rest */
     unsigned n_seen; /* attributes in SEEN; more than ELEMENT_ATTRS_SEEN: not all there */
     attr_seen_t seen[ELEMENT_ATTRS_SEEN];
+    unsigned handlers; /* event-handler attributes */
 } element_t;
 
 /* What is to be done to an element, and why. */
 typedef struct verdict {
     mc_catmask_t refused; /* the categories it would reach, not granted */
     uint64_t attrs;       /* the fetching attributes to neutralise (BIT(A_...)) */
+    /* the categories its event handlers would reach (their scripts name a
+     * tracker): every handler is renamed data-consent-on...; ONLY_HANDLERS:
+     * nothing else of it is held (a script still runs); RELOAD: one may
+     * have fired before consent.js could put it back (onload, onerror, ...),
+     * so the page loads anew once they are granted */
+    mc_catmask_t handlers;
+    int only_handlers;
+    int reload;
+    /* an SVG animation sets a value that reaches a refused category: its
+     * attributeName is renamed (it animates nothing), reload */
+    int animation;
 } verdict_t;
 
 /* ACT_RENAME: a frame the author keeps inert, not granted: only its name
@@ -780,7 +815,7 @@ static int attr_lookup(const char *name, size_t len)
     unsigned slot;
     int a;
 
-    if (len < 3) /* every name read is longer */
+    if (len < 2) /* every name read is longer */
         return -1;
     slot = ATTR_SLOT((unsigned char)ascii_lower(name[0]), (unsigned char)ascii_lower(name[len - 2]),
                      len >= 4 ? (unsigned char)ascii_lower(name[len - 4]) : 0, len);
@@ -790,14 +825,26 @@ static int attr_lookup(const char *name, size_t len)
     return a;
 }
 
+/* An event handler's name: "on" and more (html_lex.c reads it the same way). */
+static int handler_name(const char *name, size_t len)
+{
+    return len > 2 && ascii_lower(name[0]) == 'o' && ascii_lower(name[1]) == 'n';
+}
+
 static void collect_attr(void *baton, const char *tag, const mc_lex_attr_t *attr)
 {
     element_t *el = baton;
     int id = attr_lookup(tag + attr->name, attr->name_len);
 
+    if (id < 0 && handler_name(tag + attr->name, attr->name_len)) {
+        id = SEEN_HANDLER;
+        el->handlers++;
+    }
     if (el->n_seen < ELEMENT_ATTRS_SEEN)
-        el->seen[el->n_seen] = (attr_seen_t){attr->raw, attr->raw_end, id};
+        el->seen[el->n_seen] = (attr_seen_t){attr->raw, attr->name, attr->raw_end, id};
     el->n_seen++;
+    if (id == SEEN_HANDLER)
+        return;
     if (id < 0 || (el->set & BIT(id)))
         return;
     el->set |= BIT(id);
@@ -821,6 +868,7 @@ static void element_init(element_t *el, mc_tag_id_t tag, int foreign, const char
     el->url_attr = A_SRC;
     el->set = 0;
     el->n_seen = 0;
+    el->handlers = 0;
 }
 
 static attr_id_t url_attr_of(const element_t *el)
@@ -1530,6 +1578,41 @@ static mc_catmask_t attr_refused(mc_html_t *h, const element_t *el, const struct
     return 0;
 }
 
+/* --- SVG animation ------------------------------------------------------------------
+ *
+ * SMIL sets an attribute after the rewriter read it: <set attributeName="href"
+ * to="URL"> on an <image> fetches URL. Each value an animation sets (to,
+ * from, by, and each of the ';'-separated values) is judged as what its
+ * attribute takes: a URL for href and xlink:href, a CSS value for any
+ * other (fill="url(...)"). */
+
+static mc_catmask_t animation_refused(mc_html_t *h, const element_t *el)
+{
+    static const attr_id_t sets[] = {A_TO, A_FROM, A_BY, A_VALUES};
+    size_t n;
+    const char *name = value_of(el, A_ATTRIBUTENAME, &n);
+    int url = (n == 4 && memcmp(name, "href", 4) == 0) ||
+              (n == 10 && memcmp(name, "xlink:href", 10) == 0);
+    mc_catmask_t mask = 0;
+
+    for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+        const char *v, *end;
+
+        if (!has(el, sets[i]))
+            continue;
+        v = value_decoded(h, el, sets[i], &n);
+        end = v + n;
+        while (v < end) { /* "a;b": one value each (to, from, by: one) */
+            const char *semi = sets[i] == A_VALUES ? memchr(v, ';', (size_t)(end - v)) : NULL;
+            size_t len = (size_t)((semi ? semi : end) - v);
+
+            mask |= url ? refused_mask(h, url_category(h, v, len)) : css_refused(h, v, len);
+            v += len + (semi != NULL);
+        }
+    }
+    return mask;
+}
+
 /* --- deciding ------------------------------------------------------------------------ */
 
 /* The categories named in data-consent="CAT [CAT...]"; 0 when one is unknown. */
@@ -1632,6 +1715,8 @@ static uint64_t with_partners(const element_t *el, uint64_t attrs)
     return attrs & (el->set | ~FETCH_BITS); /* only those it has */
 }
 
+static void handlers_refused(mc_html_t *h, const element_t *el, verdict_t *v);
+
 static action_t decide(mc_html_t *h, const element_t *el, verdict_t *v)
 {
     memset(v, 0, sizeof(*v));
@@ -1641,6 +1726,19 @@ static action_t decide(mc_html_t *h, const element_t *el, verdict_t *v)
         return decide_marked(h, el, v);
     if (el->tag == MC_TAG_SCRIPT && !script_runs(el))
         return script_lists_urls(el) ? ACT_WAIT_BODY : ACT_NONE;
+    /* a <style>'s own handlers are left to ConsentCSP: its sheet is
+     * rewritten apart from its start tag (held_sheet_end) */
+    if (el->handlers && el->tag != MC_TAG_STYLE)
+        handlers_refused(h, el, v);
+    if (has(el, A_ATTRIBUTENAME) && el->tag != MC_TAG_STYLE) {
+        mc_catmask_t m = animation_refused(h, el);
+
+        if (m) {
+            v->handlers |= m; /* held with the handlers: renamed, reload */
+            v->animation = 1;
+            v->reload = 1;
+        }
+    }
     /* in fetch_attrs' order: only those the element has */
     for (uint64_t left = el->set & FETCH_BITS; left; left &= left - 1) {
         const struct fetch_attr *f = &fetch_attrs[__builtin_ctzll(left)];
@@ -1659,15 +1757,23 @@ static action_t decide(mc_html_t *h, const element_t *el, verdict_t *v)
         }
     }
     v->attrs = with_partners(el, v->attrs);
-    if (v->refused)
+    if (v->refused) {
+        v->refused |= v->handlers;
         return ACT_NEUTRALISE;
-    /* an inline script or style sheet is judged by its body, still to come */
+    }
+    /* an inline script or style sheet is judged by its body, still to come
+     * (with what its handlers reach: judge_tag keeps it) */
     if (el->tag == MC_TAG_SCRIPT && !has(el, el->url_attr))
         return ACT_WAIT_BODY;
     /* whatever its type: Chromium's preload scanner fetches the @import of
      * any <style> */
     if (el->tag == MC_TAG_STYLE)
         return ACT_WAIT_BODY;
+    if (v->handlers) {
+        v->refused = v->handlers;
+        v->only_handlers = 1;
+        return ACT_NEUTRALISE;
+    }
     return ACT_NONE;
 }
 
@@ -1847,7 +1953,7 @@ static uint64_t write_frame_name(mc_html_t *h, const element_t *el)
 static uint64_t write_neutralising(mc_html_t *h, const element_t *el, const verdict_t *v)
 {
     uint64_t drop = 0;
-    int script = typed(el);
+    int script = typed(el) && !v->only_handlers;
 
     if (script) {
         out_str(h, " type=\"text/plain\"");
@@ -1885,6 +1991,14 @@ static uint64_t write_neutralising(mc_html_t *h, const element_t *el, const verd
         write_attr(h, "data-consent-type", el, A_TYPE);
         drop |= BIT(A_CONSENT_TYPE);
     }
+    if (v->handlers)
+        drop |= BIT(SEEN_HANDLER);
+    if (v->animation) {
+        write_attr(h, "data-consent-attributename", el, A_ATTRIBUTENAME);
+        drop |= BIT(A_ATTRIBUTENAME);
+    }
+    if (v->reload)
+        out_str(h, " data-consent-reload=\"\"");
     return drop;
 }
 
@@ -1924,12 +2038,25 @@ typedef struct keep {
     uint64_t drop;
 } keep_t;
 
+/* An event handler kept as data-consent-on...: RAW to NAME is the space
+ * before it. */
+static void write_renamed(mc_html_t *h, const char *tag, size_t raw, size_t name, size_t raw_end)
+{
+    out_put(h, tag + raw, name - raw);
+    out_str(h, "data-consent-");
+    out_put(h, tag + name, raw_end - name);
+}
+
 static void keep_attr(void *baton, const char *tag, const mc_lex_attr_t *attr)
 {
     keep_t *k = baton;
     int id = attr_lookup(tag + attr->name, attr->name_len);
 
-    if (id < 0 || !(k->drop & BIT(id)))
+    if (id < 0 && handler_name(tag + attr->name, attr->name_len))
+        id = SEEN_HANDLER;
+    if (id == SEEN_HANDLER && (k->drop & BIT(SEEN_HANDLER)))
+        write_renamed(k->h, tag, attr->raw, attr->name, attr->raw_end);
+    else if (id < 0 || !(k->drop & BIT(id)))
         out_put(k->h, tag + attr->raw, attr->raw_end - attr->raw);
 }
 
@@ -1953,6 +2080,12 @@ static void write_element(mc_html_t *h, const element_t *el, action_t act, const
         for (unsigned i = 0; i < el->n_seen; i++) {
             const attr_seen_t *a = &el->seen[i];
 
+            if (a->id == SEEN_HANDLER && (keep.drop & BIT(SEEN_HANDLER))) {
+                out_put(h, el->bytes + from, to - from);
+                write_renamed(h, el->bytes, a->raw, a->name, a->raw_end);
+                from = to = a->raw_end;
+                continue;
+            }
             if (a->id >= 0 && (keep.drop & BIT(a->id)))
                 continue;
             if (a->raw != to) { /* not right after the last kept one */
@@ -2037,6 +2170,79 @@ static mc_catmask_t script_hosts_refused(mc_html_t *h, const char *s, size_t n)
             mask |= named_host_refused(h, s, i + 1, n);
     }
     return mask;
+}
+
+/* The refused categories a script's text reaches: an inline rule's
+ * signature, or a tracker host it names. */
+static mc_catmask_t script_refused(mc_html_t *h, const char *s, size_t n)
+{
+    mc_catmask_t m = refused_mask(h, classify(h, MC_RULE_INLINE, s, n));
+
+    return m ? m : script_hosts_refused(h, s, n);
+}
+
+/* --- event handlers --------------------------------------------------------------------
+ *
+ * An event-handler attribute is an inline script: judged as one, by its
+ * value as the browser reads it. When one reaches a refused category,
+ * every handler of the element is renamed data-consent-on... (a browser
+ * runs none of them), and consent.js puts them back once the categories
+ * are granted. A handler of an event that may fire with no visitor's act
+ * (load, error, a media or animation event, focus) may have missed it by
+ * then: the page loads anew instead (data-consent-reload). */
+
+/* Events only a visitor's act fires: a handler put back still has them
+ * all to come. */
+static int visitor_event(const char *name, size_t len)
+{
+    static const char *const acts[] = {"onclick",   "ondblclick", "onauxclick", "onmouse",
+                                       "onpointer", "onkey",      "ontouch",    "onsubmit",
+                                       "onreset",   "oninput",    "onbeforeinput", "onchange",
+                                       "ondrag",    "ondrop",     "onwheel",    "oncontextmenu",
+                                       "oncopy",    "oncut",      "onpaste",    "oninvalid"};
+
+    for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
+        size_t n = strlen(acts[i]);
+
+        if (len >= n && prefix_equals_ci(name, acts[i], n))
+            return 1;
+    }
+    return 0;
+}
+
+typedef struct handlers_judged {
+    mc_html_t *h;
+    mc_catmask_t refused;
+    int unasked; /* a handler of an event no visitor's act fires */
+} handlers_judged_t;
+
+static void judge_handler(void *baton, const char *tag, const mc_lex_attr_t *attr)
+{
+    handlers_judged_t *j = baton;
+    const char *v = tag + attr->value;
+    size_t n = attr->value_len, len;
+
+    if (!handler_name(tag + attr->name, attr->name_len))
+        return;
+    if (!visitor_event(tag + attr->name, attr->name_len))
+        j->unasked = 1;
+    if (!mc_charref_none(v, n) &&
+        mc_charref_decode(v, n, 1, j->h->dec, DECODED_MAX, &len) == MC_OK) {
+        v = j->h->dec;
+        n = len;
+    }
+    j->refused |= script_refused(j->h, v, n);
+}
+
+/* Sets V's handlers and reload for the event handlers of EL. */
+static void handlers_refused(mc_html_t *h, const element_t *el, verdict_t *v)
+{
+    handlers_judged_t j = {h, 0, 0};
+    mc_lex_tag_shape_t shape;
+
+    mc_lex_tag_walk(el->bytes, el->len, judge_handler, &j, &shape);
+    v->handlers = j.refused;
+    v->reload = j.refused && j.unasked;
 }
 
 /* --- holding ------------------------------------------------------------------------ */
@@ -2376,7 +2582,7 @@ static void sheet_end(mc_html_t *h, mc_lex_off_t off)
 static void oversized_body(mc_html_t *h)
 {
     element_t el;
-    verdict_t v = {refused_all(h), 0};
+    verdict_t v = {refused_all(h), 0, 0, 0, 0, 0};
 
     if (h->hold_tag == MC_TAG_STYLE && !h->hold_foreign && v.refused)
         sheet_start(h);
@@ -2486,6 +2692,7 @@ static action_t judge_tag(mc_html_t *h, mc_tag_id_t tag, int foreign, mc_lex_off
         if (cats) {
             v.refused |= cats;
             v.attrs |= BIT(A_SRC);
+            v.only_handlers = 0;
             act = ACT_NEUTRALISE;
         }
     }
@@ -2502,6 +2709,8 @@ static action_t judge_tag(mc_html_t *h, mc_tag_id_t tag, int foreign, mc_lex_off
         write_element(h, &el, act, &v);
         drop_until(h, end);
     }
+    h->hold_handlers = act == ACT_WAIT_BODY ? v.handlers : 0;
+    h->hold_reload = act == ACT_WAIT_BODY && v.reload;
     if (el.tag == MC_TAG_BASE && !h->base_seen && act != ACT_NEUTRALISE)
         read_base(h, &el);
     else if (el.tag == MC_TAG_BASE && has(&el, A_HREF) && h->ns_depth == 0)
@@ -2656,7 +2865,7 @@ static void held_foreign_sheet_end(mc_html_t *h, const char *all, size_t tag_len
     const char *body = all + tag_len;
     size_t n;
     element_t el;
-    verdict_t v = {0, 0};
+    verdict_t v = {0, 0, 0, 0, 0, 0};
 
     if (!h->sheet_text)
         h->sheet_text = apr_palloc(h->pool, 2 * h->inline_max + 8);
@@ -2687,7 +2896,7 @@ static void held_body_end(mc_html_t *h, mc_lex_off_t lt)
     size_t tag_len = (size_t)(h->body_from - h->hold_from);
     size_t body_len = (size_t)(lt - h->body_from);
     element_t el;
-    verdict_t v = {0, 0};
+    verdict_t v = {0, 0, 0, 0, 0, 0};
 
     if (mc_lex_pos(&h->lex) - h->body_from > h->inline_max) {
         oversized_body(h);
@@ -2714,9 +2923,11 @@ static void held_body_end(mc_html_t *h, mc_lex_off_t lt)
             body = h->sheet_text;
     }
     service_reset(h);
-    v.refused = refused_mask(h, classify(h, MC_RULE_INLINE, body, body_len));
-    if (!v.refused)
-        v.refused = script_hosts_refused(h, body, body_len);
+    v.refused = script_refused(h, body, body_len);
+    v.handlers = h->hold_handlers;
+    v.reload = h->hold_reload;
+    v.only_handlers = !v.refused;
+    v.refused |= v.handlers;
     if (v.refused && element_read(&el, MC_TAG_SCRIPT, h->hold_foreign, all, tag_len)) {
         write_element(h, &el, ACT_NEUTRALISE, &v);
         drop_until(h, h->body_from);

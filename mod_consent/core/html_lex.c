@@ -1142,6 +1142,22 @@ static int fetching_attr_name(size_t len, unsigned char first, unsigned char las
     return fetching_keys[FETCHING_SLOT(len, first, last)] == FETCHING_KEY(len, first, last);
 }
 
+/* An event handler ("onload", "onerror", ...): its value is a script, which
+ * may name a tracker. FIRST and SECOND lower-case. */
+static int handler_attr_name(size_t len, unsigned char first, unsigned char second)
+{
+    return len > 2 && first == 'o' && second == 'n';
+}
+
+/* Whether a name flags its tag (attr_flag): one that may fetch, a handler,
+ * or an SVG animation's attributeName (what it sets may fetch). */
+static int flagged_attr_name(size_t len, unsigned char first, unsigned char second,
+                             unsigned char last)
+{
+    return (len >= 4 && len <= 12 && fetching_attr_name(len, first, last)) ||
+           handler_attr_name(len, first, second) || (len == 13 && first == 'a' && last == 'e');
+}
+
 /* An attribute name ended at AT (the byte that ended it). Its last byte is
  * the one before, or, when AT begins the chunk, the last of the chunk
  * before (kept in attr_last). */
@@ -1151,8 +1167,7 @@ static void attr_name_end(mc_lex_t *lx, const char *at)
     size_t len = (size_t)(end - lx->attr_name_start);
     unsigned char last = at > lx->chunk ? (unsigned char)at[-1] : lx->attr_last;
 
-    if (len >= 4 && len <= 12 &&
-        fetching_attr_name(len, lx->attr_first, (unsigned char)ascii_lower(last)))
+    if (flagged_attr_name(len, lx->attr_first, lx->attr_second, (unsigned char)ascii_lower(last)))
         lx->attr_flag = 1;
 }
 
@@ -1198,8 +1213,9 @@ static const char *find_quote(const char *p, const char *end, char q)
  * a name that the chunk holds whole) */
 static void attr_name_whole(mc_lex_t *lx, const char *name, const char *at)
 {
-    lx->attr_flag |=
-        fetching_attr_name((size_t)(at - name), fold_letter(name[0]), fold_letter(at[-1]));
+    lx->attr_flag |= flagged_attr_name((size_t)(at - name), fold_letter(name[0]),
+                                       at - name > 1 ? fold_letter(name[1]) : 0,
+                                       fold_letter(at[-1]));
 }
 
 /* The rest of a tag in its usual shape, from its name on: attributes
@@ -1377,7 +1393,8 @@ static inline const char *quiet_tag(const char *lt, const char *end, const char 
         name = p;
         p = find_fenced(p + 1, SET_ATTR_NAME_END);
         if (!end_tag &&
-            fetching_attr_name((size_t)(p - name), fold_letter(name[0]), fold_letter(p[-1])))
+            flagged_attr_name((size_t)(p - name), fold_letter(name[0]),
+                              p - name > 1 ? fold_letter(name[1]) : 0, fold_letter(p[-1])))
             return NULL;
         if (*p != '=') { /* "name=" comes first: the rest as tag_rest_fast has it */
             if (*p == '"' || *p == '\'')
@@ -1453,6 +1470,8 @@ static mc_lex_event_t tag_states(mc_lex_t *lx, const char *p, unsigned st)
         } else if (next == T_ATTR_NAME && st != T_ATTR_NAME) {
             lx->attr_name_start = off_of(lx, p - 1);
             lx->attr_first = (unsigned char)ascii_lower((unsigned char)p[-1]);
+            /* the second byte may be the next chunk's: then it may be an 'n' */
+            lx->attr_second = p < end ? (unsigned char)ascii_lower((unsigned char)*p) : 'n';
         }
         if (next == T_DONE)
             return tag_done(lx, p, st == T_SELF_CLOSING);

@@ -164,13 +164,16 @@ typedef struct mc_lex {
 
     /* A start tag that carries an attribute which may fetch on any element
      * (style, background, srcset, imagesrcset, poster, ping, srcdoc, and
-     * SVG's fill, stroke, filter, mask, cursor, clip-path, marker-*) ends
-     * with MC_LEX_TAG_END even when its name is not reported: attr_flag
-     * says so. The names are told apart by length and first and last
+     * SVG's fill, stroke, filter, mask, cursor, clip-path, marker-*), an
+     * event handler (a name that begins "on": a script) or an SVG
+     * animation's attributeName (what it sets may fetch) ends with
+     * MC_LEX_TAG_END even when its name is not reported: attr_flag says
+     * so. The names are told apart by length and first, second and last
      * byte, which may take a rare other name too: the rewriter reads the
      * tag to be sure. */
     int attr_flag;
     unsigned char attr_first;
+    unsigned char attr_second;
     unsigned char attr_last; /* the last byte of a name the chunk's end cut */
     mc_lex_off_t attr_name_start;
 

@@ -313,6 +313,124 @@ START_TEST(inline_tracker_script_is_disarmed_and_body_kept)
 }
 END_TEST
 
+/* An event handler is an inline script: one that names a tracker is
+ * renamed data-consent-on... with every other handler of its element. One
+ * of an event that fires unasked (load, error) asks for a reload. */
+START_TEST(event_handlers_that_name_a_tracker_are_held)
+{
+    ck_assert_str_eq(
+        rewrite("<img alt=\"\" src=\"/a.png\" onerror=\"navigator.sendBeacon("
+                "'https://www.google-analytics.com/g/collect?v=2','x')\" onclick=\"go()\">"),
+        "<img data-consent=\"statistics\" data-consent-reload=\"\" alt=\"\" src=\"/a.png\" "
+        "data-consent-onerror=\"navigator.sendBeacon("
+        "'https://www.google-analytics.com/g/collect?v=2','x')\" data-consent-onclick=\"go()\">");
+    /* a visitor's act has not happened yet: put back in place, no reload */
+    ck_assert_str_eq(rewrite("<p>Ring oss <a href=\"tel:+4722000000\" ONCLICK=\"navigator."
+                             "sendBeacon('https://www.facebook.com/tr?id=1&amp;ev=Contact')\">"
+                             "22 00 00 00</a></p>"),
+                     "<p>Ring oss <a data-consent=\"marketing\" href=\"tel:+4722000000\" "
+                     "data-consent-ONCLICK=\"navigator.sendBeacon('https://www.facebook.com/"
+                     "tr?id=1&amp;ev=Contact')\">22 00 00 00</a></p>");
+    /* read as the browser reads it: character references decoded */
+    assert_contains(rewrite("<svg onload=\"new Image().src='https:&#x2F;&#x2F;www.facebook.com/"
+                            "tr?id=1&amp;ev=PageView'\"></svg>"),
+                    "<svg data-consent=\"marketing\" data-consent-reload=\"\" "
+                    "data-consent-onload=");
+    /* unquoted, and on an element the rewriter otherwise passes over */
+    assert_contains(rewrite("<details open ontoggle=fbq('init','1')><p>x</details>"),
+                    "<details data-consent=\"marketing\" data-consent-reload=\"\" open "
+                    "data-consent-ontoggle=fbq('init','1')>");
+}
+END_TEST
+
+START_TEST(event_handlers_of_a_script_that_runs_are_held_apart_from_it)
+{
+    /* the script itself is the site's own: it runs, its onload waits */
+    ck_assert_str_eq(rewrite("<script src=\"/app.js\" onload=\"new Image().src="
+                             "'//www.facebook.com/tr?id=1'\"></script>"),
+                     "<script data-consent=\"marketing\" data-consent-reload=\"\" "
+                     "src=\"/app.js\" data-consent-onload=\"new Image().src="
+                     "'//www.facebook.com/tr?id=1'\"></script>");
+    /* an inline one is judged by its body too */
+    ck_assert_str_eq(rewrite("<script onerror=\"fbq('init', '1')\">var a = 1;</script>"),
+                     "<script data-consent=\"marketing\" data-consent-reload=\"\" "
+                     "data-consent-onerror=\"fbq('init', '1')\">var a = 1;</script>");
+    ck_assert_str_eq(rewrite("<script onerror=\"go()\">gtag('config', 'G-1');</script>"),
+                     "<script type=\"text/plain\" data-consent=\"statistics\" "
+                     "onerror=\"go()\">gtag('config', 'G-1');</script>");
+}
+END_TEST
+
+START_TEST(event_handlers_without_a_tracker_or_granted_pass)
+{
+    assert_unchanged("<button type=button onclick=\"menu.toggle()\">Meny</button>"
+                     "<link rel=preload as=style href=/s.css onload=\"this.rel='stylesheet'\">"
+                     "<div on=\"fbq('init','1')\"></div>");
+    /* a call into a tracker whose loader is held reaches nothing */
+    assert_unchanged("<a href=\"/bestill\" onclick=\"fbq('track', 'Lead')\">Bestill</a>");
+    grant("marketing");
+    assert_unchanged("<a href=\"/bestill\" onclick=\"navigator.sendBeacon("
+                     "'https://www.facebook.com/tr?id=1&amp;ev=Lead')\">Bestill</a>");
+}
+END_TEST
+
+START_TEST(handlers_and_animations_are_held_the_same_whatever_the_split)
+{
+    const char *in = "<p>a</p><div class=x onmouseover=\"fbq('init','V')\" "
+                     "id=y><span onclick=f()>b</span><img src=/i.png "
+                     "onload=\"navigator.sendBeacon('//www.google-analytics.com/g/collect')\">"
+                     "<svg><image><set attributeName=href to=//www.facebook.com/tr /></svg>";
+    char *whole = apr_pstrdup(test_pool, rewrite(in));
+
+    assert_contains(whole, "data-consent-attributename=\"href\"");
+
+    assert_contains(whole, "data-consent-onmouseover=");
+    assert_contains(whole, "data-consent-onload=");
+    assert_contains(whole, "<span onclick=f()>");
+    for (size_t chunk = 1; chunk < 40; chunk++)
+        ck_assert_str_eq(rewrite_chunked(in, strlen(in), chunk), whole);
+}
+END_TEST
+
+/* SMIL sets an attribute after the rewriter read it: an animation that
+ * sets a tracker URL animates nothing until granted, then the page loads
+ * anew. */
+START_TEST(svg_animations_that_set_a_tracker_are_held)
+{
+    ck_assert_str_eq(
+        rewrite("<svg><image width=\"10\" height=\"10\"><set attributeName=\"href\" "
+                "to=\"https://www.facebook.com/tr?id=1&amp;ev=PageView\"/></image></svg>"),
+        "<svg><image width=\"10\" height=\"10\"><set data-consent=\"marketing\" "
+        "data-consent-attributename=\"href\" data-consent-reload=\"\" "
+        "to=\"https://www.facebook.com/tr?id=1&amp;ev=PageView\"/></image></svg>");
+    /* any of the values, xlink:href, upper-case name */
+    assert_contains(rewrite("<svg><image><animate ATTRIBUTENAME='xlink:href' dur=1s "
+                            "values='/a.png; //www.google-analytics.com/collect?v=1'/>"
+                            "</image></svg>"),
+                    "<animate data-consent=\"statistics\" data-consent-attributename='xlink:href' "
+                    "data-consent-reload=\"\" dur=1s values=");
+    /* a paint server is CSS: url() */
+    assert_contains(rewrite("<svg><rect><animate attributeName=\"fill\" from=\"red\" "
+                            "by=\"url(https://www.facebook.com/tr?id=1#p)\"/></rect></svg>"),
+                    "data-consent-attributename=\"fill\"");
+}
+END_TEST
+
+START_TEST(svg_animations_of_the_site_own_pass)
+{
+    assert_unchanged("<svg><image href=\"/a.png\"><set attributeName=\"href\" to=\"/b.png\" "
+                     "begin=\"click\"/><animate attributeName=\"opacity\" values=\"0;1;0\" "
+                     "dur=\"2s\"/></image><rect><animate attributeName=\"fill\" "
+                     "to=\"url(#own)\"/></rect></svg>");
+    /* a value that names a tracker where the animation sets no URL */
+    assert_unchanged("<svg><animate attributeName=\"class\" "
+                     "to=\"https://www.facebook.com/tr\"/></svg>");
+    grant("marketing");
+    assert_unchanged("<svg><image><set attributeName=\"href\" "
+                     "to=\"https://www.facebook.com/tr?id=1\"/></image></svg>");
+}
+END_TEST
+
 START_TEST(inline_script_that_matches_no_rule_passes)
 {
     assert_unchanged("<script>document.documentElement.className = 'js';</script>");
@@ -2888,6 +3006,12 @@ Suite *html_suite(void)
     tcase_add_test(neutralise, script_type_is_kept_in_data_consent_type);
     tcase_add_test(neutralise, external_module_script_is_classified_by_url);
     tcase_add_test(neutralise, inline_tracker_script_is_disarmed_and_body_kept);
+    tcase_add_test(neutralise, event_handlers_that_name_a_tracker_are_held);
+    tcase_add_test(neutralise, event_handlers_of_a_script_that_runs_are_held_apart_from_it);
+    tcase_add_test(neutralise, event_handlers_without_a_tracker_or_granted_pass);
+    tcase_add_test(neutralise, handlers_and_animations_are_held_the_same_whatever_the_split);
+    tcase_add_test(neutralise, svg_animations_that_set_a_tracker_are_held);
+    tcase_add_test(neutralise, svg_animations_of_the_site_own_pass);
     tcase_add_test(neutralise, inline_script_that_matches_no_rule_passes);
     tcase_add_test(neutralise, non_javascript_scripts_are_never_classified_inline);
     tcase_add_test(neutralise, script_with_src_is_judged_by_its_src_alone);

@@ -503,17 +503,27 @@ const review = [
   ['svg mask attribute url()', 'css', '', svg(`<rect width="10" height="10" mask="url(${FB_PIXEL}#m)"/>`), FB],
   ['svg cursor attribute url()', 'css', '', svg(`<rect width="10" height="10" cursor="url(${FB_PIXEL}), auto"/>`), FB],
   // SMIL animation sets an <image>'s href after the rewriter judged it.
-  ['svg set animating an image href', 'attributes', '', svg(`<image width="10" height="10"><set attributeName="href" to="${FB_PIXEL}"/></image>`), FB, { todo: { off: 'open: SMIL animation of href is not judged' } }],
-  ['svg animate animating an image href', 'attributes', '', svg(`<image width="10" height="10"><animate attributeName="href" values="${FB_PIXEL}" dur="1s"/></image>`), FB, { todo: { off: 'open: SMIL animation of href is not judged' } }],
+  // What it sets is judged as what the attribute takes; once granted the
+  // page loads anew, where the animation runs. (Chromium fetches no paint
+  // server an animation sets: fill="url(...)" is judged all the same.)
+  ['svg set animating an image href', 'attributes', '', svg(`<image width="10" height="10"><set attributeName="href" to="${FB_PIXEL}"/></image>`), FB, { restores: true }],
+  ['svg animate animating an image href', 'attributes', '', svg(`<image width="10" height="10"><animate attributeName="href" values="/leaks/none.png;${FB_PIXEL}" dur="1s"/></image>`), FB, { restores: true }],
+  ['svg animate animating an image xlink:href, upper case', 'attributes', '', svg(`<image width="10" height="10"><SET ATTRIBUTENAME="xlink:href" TO="${GA_PIXEL}"/></image>`), GA, { restores: true }],
   // Scripts of a type the rewriter thinks inert (javascript_type) that make
   // the browser fetch: an import map resolving a bare name an inline module
   // imports, speculation rules.
   ['importmap maps a bare name to a tracker, module imports it', 'inline', '', `<script type="importmap">{"imports":{"fbq":"${FBEVENTS}"}}</script><script type="module">import "fbq";</script>`, FBE, { jsOff: false }],
   ['speculationrules prefetch of a tracker URL', 'inline', '', `<script type="speculationrules">{"prefetch":[{"source":"list","urls":["https://www.facebook.com/tr?id=1&ev=Spec"],"eagerness":"immediate"}]}</script>`, FB, { jsOff: false }],
   ['speculationrules prerender of a tracker URL', 'inline', '', `<script type="speculationrules">{"prerender":[{"source":"list","urls":["https://www.facebook.com/tr?id=1&ev=Spec"],"eagerness":"immediate"}]}</script>`, FB, { jsOff: false }],
-  // An event-handler attribute is an inline script naming a tracker URL, but
-  // only <script> bodies are read (script_hosts_refused).
-  ['onerror handler with a literal tracker URL', 'inline', '', `<img alt="" src="/leaks/none.png" onerror="navigator.sendBeacon('https://www.google-analytics.com/g/collect?v=2&amp;en=x','x')">`, GA, { todo: { off: 'closed only by ConsentCSP Enforce: event-handler attributes are not read' }, jsOff: false }],
+  // An event-handler attribute is an inline script: one naming a tracker is
+  // held (data-consent-on...); one of an event that fires unasked brings a
+  // reload once granted, where it fires again.
+  ['onerror handler with a literal tracker URL', 'inline', '', `<img alt="" src="/leaks/none.png" onerror="navigator.sendBeacon('https://www.google-analytics.com/g/collect?v=2&amp;en=x','x')">`, GA, { jsOff: false, restores: true }],
+  ['body onload handler with a tracker URL', 'inline', '', '', GA, { jsOff: false, restores: true, html: page('review: body onload handler with a tracker URL', '', '<p>x</p>', ` onload="navigator.sendBeacon('https://www.google-analytics.com/g/collect?v=2&amp;en=load','x')"`) }],
+  ['svg onload handler', 'inline', '', svg('<rect width="10" height="10"/>').replace('<svg ', `<svg onload="fetch('https://www.google-analytics.com/g/collect?v=2',{mode:'no-cors'})" `), GA, { jsOff: false, restores: true }],
+  ['details ontoggle, unquoted, upper case', 'inline', '', `<details open ONTOGGLE=new&#x20;Image().src='${FB_RAW}'><summary>s</summary>x</details>`, FB, { jsOff: false, restores: true }],
+  ['onload handler with the URL in character references', 'inline', '', `<img alt="" src="/leaks/none.png" onerror="new Image().src='https:&#x2F;&#x2F;www.facebook.com&#47;tr?id=1234567890&amp;ev=PageView'">`, FB, { jsOff: false, restores: true }],
+  ['script of the site whose onerror names a tracker', 'inline', '', `<script src="/leaks/none.js" onerror="new Image().src='${FB_RAW}'"></script>`, FB, { jsOff: false, restores: true }],
   // Over a cap (issue 16, item 3): a start tag over 16 KiB, an inline
   // script over 64 KiB. They cannot be read whole, so they fail closed:
   // held back whole for every category until the visitor accepts all.
