@@ -1107,7 +1107,8 @@ static mc_lex_event_t tag_done(mc_lex_t *lx, const char *after, int self_closing
 }
 
 /* The attribute names that may fetch on any element (SVG's presentation
- * attributes take url() too), by their length and their first and last
+ * attributes take url() too, an SVG animation's attributeName names one
+ * it sets), by their length and their first and last
  * bytes, lower-case. One probe of a table keyed on the three: a name is
  * tested at every attribute of every tag, and a switch on the length
  * became an indirect jump that mispredicted about once a tag. The slots
@@ -1135,6 +1136,7 @@ static const uint64_t fetching_keys[32] = {
     FETCHING(10, 'm', 'd'), /* marker-mid, marker-end */
     FETCHING(11, 'i', 't'), /* imagesrcset */
     FETCHING(12, 'm', 't'), /* marker-start */
+    FETCHING(13, 'a', 'e'), /* attributename: what an SVG animation sets may fetch */
 };
 
 static int fetching_attr_name(size_t len, unsigned char first, unsigned char last)
@@ -1149,13 +1151,15 @@ static int handler_attr_name(size_t len, unsigned char first, unsigned char seco
     return len > 2 && first == 'o' && second == 'n';
 }
 
-/* Whether a name flags its tag (attr_flag): one that may fetch, a handler,
- * or an SVG animation's attributeName (what it sets may fetch). */
-static int flagged_attr_name(size_t len, unsigned char first, unsigned char second,
-                             unsigned char last)
+/* Whether the name at NAME, LEN bytes the chunk holds whole, flags its tag
+ * (attr_flag): one that may fetch, or a handler. The second byte is read
+ * only for an 'o' first (rare: the tight loop of tag-heavy pages). */
+static inline int flagged_name_at(const char *name, size_t len)
 {
-    return (len >= 4 && len <= 12 && fetching_attr_name(len, first, last)) ||
-           handler_attr_name(len, first, second) || (len == 13 && first == 'a' && last == 'e');
+    unsigned char first = fold_letter(name[0]);
+
+    return fetching_attr_name(len, first, fold_letter(name[len - 1])) ||
+           (first == 'o' && handler_attr_name(len, first, fold_letter(name[1])));
 }
 
 /* An attribute name ended at AT (the byte that ended it). Its last byte is
@@ -1167,7 +1171,8 @@ static void attr_name_end(mc_lex_t *lx, const char *at)
     size_t len = (size_t)(end - lx->attr_name_start);
     unsigned char last = at > lx->chunk ? (unsigned char)at[-1] : lx->attr_last;
 
-    if (flagged_attr_name(len, lx->attr_first, lx->attr_second, (unsigned char)ascii_lower(last)))
+    if (fetching_attr_name(len, lx->attr_first, (unsigned char)ascii_lower(last)) ||
+        handler_attr_name(len, lx->attr_first, lx->attr_second))
         lx->attr_flag = 1;
 }
 
@@ -1213,9 +1218,7 @@ static const char *find_quote(const char *p, const char *end, char q)
  * a name that the chunk holds whole) */
 static void attr_name_whole(mc_lex_t *lx, const char *name, const char *at)
 {
-    lx->attr_flag |= flagged_attr_name((size_t)(at - name), fold_letter(name[0]),
-                                       at - name > 1 ? fold_letter(name[1]) : 0,
-                                       fold_letter(at[-1]));
+    lx->attr_flag |= flagged_name_at(name, (size_t)(at - name));
 }
 
 /* The rest of a tag in its usual shape, from its name on: attributes
@@ -1392,9 +1395,7 @@ static inline const char *quiet_tag(const char *lt, const char *end, const char 
         }
         name = p;
         p = find_fenced(p + 1, SET_ATTR_NAME_END);
-        if (!end_tag &&
-            flagged_attr_name((size_t)(p - name), fold_letter(name[0]),
-                              p - name > 1 ? fold_letter(name[1]) : 0, fold_letter(p[-1])))
+        if (!end_tag && flagged_name_at(name, (size_t)(p - name)))
             return NULL;
         if (*p != '=') { /* "name=" comes first: the rest as tag_rest_fast has it */
             if (*p == '"' || *p == '\'')
