@@ -1447,6 +1447,11 @@ static mc_lex_event_t tag_states(mc_lex_t *lx, const char *p, unsigned st)
 {
     const char *end = lx->end;
 
+    if (lx->attr_second_pending && p < end) { /* a name begun at the last chunk's end */
+        lx->attr_second = (unsigned char)ascii_lower((unsigned char)*p);
+        lx->attr_second_pending = 0;
+    }
+
     while (p < end) {
         unsigned next;
 
@@ -1471,8 +1476,10 @@ static mc_lex_event_t tag_states(mc_lex_t *lx, const char *p, unsigned st)
         } else if (next == T_ATTR_NAME && st != T_ATTR_NAME) {
             lx->attr_name_start = off_of(lx, p - 1);
             lx->attr_first = (unsigned char)ascii_lower((unsigned char)p[-1]);
-            /* the second byte may be the next chunk's: then it may be an 'n' */
-            lx->attr_second = p < end ? (unsigned char)ascii_lower((unsigned char)*p) : 'n';
+            /* the second byte may be the next chunk's first */
+            lx->attr_second_pending = p == end;
+            if (p < end)
+                lx->attr_second = (unsigned char)ascii_lower((unsigned char)*p);
         }
         if (next == T_DONE)
             return tag_done(lx, p, st == T_SELF_CLOSING);

@@ -174,6 +174,7 @@ typedef struct mc_lex {
     int attr_flag;
     unsigned char attr_first;
     unsigned char attr_second;
+    int attr_second_pending; /* the name began at a chunk's last byte */
     unsigned char attr_last; /* the last byte of a name the chunk's end cut */
     mc_lex_off_t attr_name_start;
 
