@@ -340,9 +340,12 @@
         } else if (el.localName === 'script') {
           if (el.getAttribute('type') === 'text/plain') ran = runScript(el);
           else restore(el); /* it ran: only its handlers were held */
-        } else if (el.localName === 'template' || SAVED.some((a) => el.hasAttribute('data-consent-' + a)) ||
-          savedHandlers(el).length) {
+        } else if (el.localName === 'template' || SAVED.some((a) => el.hasAttribute('data-consent-' + a))) {
           reload = restoreElement(el) || reload;
+        } else if (savedHandlers(el).length) {
+          /* only its handlers were held: put back in place (a frame not
+           * loaded anew, a medium not restarted) */
+          restore(el);
         } else if (el.localName === 'style' && el.getAttribute('type') === 'text/plain') {
           restoreSheet(el);
         }

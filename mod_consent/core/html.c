@@ -1590,9 +1590,12 @@ static mc_catmask_t animation_refused(mc_html_t *h, const element_t *el)
 {
     static const attr_id_t sets[] = {A_TO, A_FROM, A_BY, A_VALUES};
     size_t n;
-    const char *name = value_of(el, A_ATTRIBUTENAME, &n);
-    int url = (n == 4 && memcmp(name, "href", 4) == 0) ||
-              (n == 10 && memcmp(name, "xlink:href", 10) == 0);
+    const char *name = value_decoded(h, el, A_ATTRIBUTENAME, &n); /* "&#104;ref" is href */
+    int url;
+
+    trim(&name, &n);
+    url = (n == 4 && memcmp(name, "href", 4) == 0) ||
+          (n == 10 && memcmp(name, "xlink:href", 10) == 0);
     mc_catmask_t mask = 0;
 
     for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
@@ -2676,7 +2679,8 @@ static action_t judge_tag(mc_html_t *h, mc_tag_id_t tag, int foreign, mc_lex_off
         element_read(&el, tag, 0, el.bytes, el.len);
     if (el.tag == MC_TAG_HTML) {
         read_lang(h, &el);
-        return ACT_NONE;
+        if (!el.handlers) /* a handler of the root element runs for the whole page */
+            return ACT_NONE;
     }
     if (el.tag == MC_TAG_TEMPLATE && (has(&el, A_SHADOWROOTMODE) || has(&el, A_SHADOWROOT)))
         mc_lex_template_is_live(&h->lex);
@@ -3133,9 +3137,14 @@ static void on_tag_end(mc_html_t *h)
         return;
     }
     /* an unreported tag with an attribute that fetches, inside an SVG
-     * <script> or <style>: that body ends here, as with any other tag */
-    if (h->hold == HOLD_BODY && !lx->tag_reported && (lx->attr_flag || lx->tree_pending))
+     * <script> or <style>: that body ends here, as with any other tag. One
+     * flagged only for a handler does not: inside a script nothing of it
+     * renders, no handler of it runs, and the text after it is the
+     * script's, judged with the rest. */
+    if (h->hold == HOLD_BODY && !lx->tag_reported && (lx->attr_fetch || lx->tree_pending))
         held_body_end(h, lx->tok_start);
+    else if (h->hold == HOLD_BODY && lx->attr_flag)
+        check_caps(h, end); /* as a chunk's end there would: the tag is then judged alone */
     if (lx->tree_pending)
         tree_attrs(h, end);
     if (h->hold == HOLD_TAG && lx->tag_reported)

@@ -850,6 +850,7 @@ static void begin_tag(mc_lex_t *lx, int end_tag)
     lx->end_tag = end_tag;
     lx->self_closing = 0;
     lx->attr_flag = 0;
+    lx->attr_fetch = 0;
     lx->name_len = 0;
     goto_state(lx, S_TAG_NAME);
 }
@@ -1171,8 +1172,9 @@ static void attr_name_end(mc_lex_t *lx, const char *at)
     size_t len = (size_t)(end - lx->attr_name_start);
     unsigned char last = at > lx->chunk ? (unsigned char)at[-1] : lx->attr_last;
 
-    if (fetching_attr_name(len, lx->attr_first, (unsigned char)ascii_lower(last)) ||
-        handler_attr_name(len, lx->attr_first, lx->attr_second))
+    if (fetching_attr_name(len, lx->attr_first, (unsigned char)ascii_lower(last)))
+        lx->attr_flag = lx->attr_fetch = 1;
+    else if (handler_attr_name(len, lx->attr_first, lx->attr_second))
         lx->attr_flag = 1;
 }
 
@@ -1218,7 +1220,13 @@ static const char *find_quote(const char *p, const char *end, char q)
  * a name that the chunk holds whole) */
 static void attr_name_whole(mc_lex_t *lx, const char *name, const char *at)
 {
-    lx->attr_flag |= flagged_name_at(name, (size_t)(at - name));
+    size_t len = (size_t)(at - name);
+    unsigned char first = fold_letter(name[0]);
+
+    if (fetching_attr_name(len, first, fold_letter(at[-1])))
+        lx->attr_flag = lx->attr_fetch = 1;
+    else if (first == 'o' && handler_attr_name(len, first, fold_letter(name[1])))
+        lx->attr_flag = 1;
 }
 
 /* The rest of a tag in its usual shape, from its name on: attributes

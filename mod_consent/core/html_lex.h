@@ -172,6 +172,7 @@ typedef struct mc_lex {
      * byte, which may take a rare other name too: the rewriter reads the
      * tag to be sure. */
     int attr_flag;
+    int attr_fetch; /* ... flagged for a name that may fetch (not only a handler) */
     unsigned char attr_first;
     unsigned char attr_second;
     int attr_second_pending; /* the name began at a chunk's last byte */

@@ -336,6 +336,13 @@ START_TEST(event_handlers_that_name_a_tracker_are_held)
                             "tr?id=1&amp;ev=PageView'\"></svg>"),
                     "<svg data-consent=\"marketing\" data-consent-reload=\"\" "
                     "data-consent-onload=");
+    /* the root element's run for the whole page, also from a later <html> */
+    assert_contains(rewrite("<!DOCTYPE html><html lang=nb onclick=\"navigator.sendBeacon("
+                            "'https://www.facebook.com/tr?id=1')\"><head>"),
+                    "<html data-consent=\"marketing\" lang=nb data-consent-onclick=");
+    assert_contains(rewrite("<html lang=nb><body><p>x</p><html onclick=\"navigator.sendBeacon("
+                            "'https://www.facebook.com/tr?id=1')\">"),
+                    "<html data-consent=\"marketing\" data-consent-onclick=");
     /* unquoted, and on an element the rewriter otherwise passes over */
     assert_contains(rewrite("<details open ontoggle=fbq('init','1')><p>x</details>"),
                     "<details data-consent=\"marketing\" data-consent-reload=\"\" open "
@@ -397,6 +404,37 @@ START_TEST(handlers_and_animations_are_held_the_same_whatever_the_split)
 }
 END_TEST
 
+/* An element flagged only for a handler inside an SVG <script> neither
+ * renders nor runs it: the script's text goes on after it and is judged
+ * whole. */
+START_TEST(a_handler_inside_an_svg_script_does_not_cut_its_text)
+{
+    assert_contains(rewrite("<svg><script><g onx=1></g>fbq('init','1')</script></svg>"),
+                    "<svg><script type=\"text/plain\" data-consent=\"marketing\"><g onx=1>");
+    assert_contains(rewrite("<svg><script><a onfocus=x></a>navigator.sendBeacon("
+                            "'https://www.google-analytics.com/g/collect')</script></svg>"),
+                    "<svg><script type=\"text/plain\" data-consent=\"statistics\">");
+    assert_unchanged("<svg><script>var a = 1;<g onclick=\"go()\"></g></script></svg>");
+}
+END_TEST
+
+/* Over the inline cap, a held SVG script lets go of its body where a chunk
+ * ends; a tag flagged for its handler ending past the cap is then read on
+ * its own, whatever the split (fuzz) */
+START_TEST(a_handler_inside_an_svg_script_over_the_cap_is_read_the_same_whatever_the_split)
+{
+    const char *in = "<svg><script>var a = 1; var b = 2;<g x=1 onclick=\"navigator.sendBeacon("
+                     "'https://www.facebook.com/tr?id=1')\"></g>var c;</script></svg>";
+    const char *whole;
+
+    fx.policy.inline_max = 16;
+    whole = apr_pstrdup(test_pool, rewrite(in));
+    assert_contains(whole, "data-consent-onclick=");
+    for (size_t chunk = 1; chunk < 40; chunk++)
+        ck_assert_str_eq(rewrite_chunked(in, strlen(in), chunk), whole);
+}
+END_TEST
+
 /* SMIL sets an attribute after the rewriter read it: an animation that
  * sets a tracker URL animates nothing until granted, then the page loads
  * anew. */
@@ -414,6 +452,10 @@ START_TEST(svg_animations_that_set_a_tracker_are_held)
                             "</image></svg>"),
                     "<animate data-consent=\"statistics\" data-consent-attributename='xlink:href' "
                     "data-consent-reload=\"\" dur=1s values=");
+    /* the name as the browser reads it */
+    assert_contains(rewrite("<svg><image><set attributeName=\"&#104;ref\" "
+                            "to=\"https://www.facebook.com/tr?id=1\"/></image></svg>"),
+                    "data-consent-attributename=\"&#104;ref\"");
     /* a paint server is CSS: url() */
     assert_contains(rewrite("<svg><rect><animate attributeName=\"fill\" from=\"red\" "
                             "by=\"url(https://www.facebook.com/tr?id=1#p)\"/></rect></svg>"),
@@ -3016,6 +3058,8 @@ Suite *html_suite(void)
     tcase_add_test(neutralise, event_handlers_without_a_tracker_or_granted_pass);
     tcase_add_test(neutralise, handlers_and_animations_are_held_the_same_whatever_the_split);
     tcase_add_test(neutralise, svg_animations_that_set_a_tracker_are_held);
+    tcase_add_test(neutralise, a_handler_inside_an_svg_script_does_not_cut_its_text);
+    tcase_add_test(neutralise, a_handler_inside_an_svg_script_over_the_cap_is_read_the_same_whatever_the_split);
     tcase_add_test(neutralise, svg_animations_of_the_site_own_pass);
     tcase_add_test(neutralise, inline_script_that_matches_no_rule_passes);
     tcase_add_test(neutralise, non_javascript_scripts_are_never_classified_inline);
