@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { choose, describeRequests, expectBanner, openSession, settle } from './lib/browser.mjs';
+import { choose, describeRequests, expectBanner, markDocument, openSession, sameDocument, settle } from './lib/browser.mjs';
 import { pagesConf, startServer } from './lib/server.mjs';
 import { useSite } from './lib/site.mjs';
 
@@ -64,12 +64,10 @@ test('after "Accept all" the click handler is back in place, without a reload', 
   try {
     await s.page.goto(site.server.url('/handlers/click.html'));
     await settle(s.page);
-    await s.page.evaluate(() => {
-      window.__mcSame = true;
-    });
+    await markDocument(s.page);
     await choose(s, 'accept');
     await settle(s.page);
-    assert.equal(await s.page.evaluate(() => window.__mcSame === true), true, 'the page was reloaded');
+    assert.equal(await sameDocument(s.page), true, 'the page was reloaded');
     assert.deepEqual(attempts(s, FB), [], 'the beacon went before the click');
     await s.page.click('#book');
     await settle(s.page);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { choose, describeRequests, expectBanner, openSession, settle } from './lib/browser.mjs';
+import { choose, describeRequests, expectBanner, markDocument, openSession, sameDocument, settle } from './lib/browser.mjs';
 import { pagesConf, startServer } from './lib/server.mjs';
 import { useSite } from './lib/site.mjs';
 
@@ -78,12 +78,10 @@ test('after "Accept all" the avatar is asked for where the page wrote it, withou
   try {
     await s.page.goto(site.server.url('/wp/comments.html'));
     await settle(s.page);
-    await s.page.evaluate(() => {
-      window.__mcSame = true;
-    });
+    await markDocument(s.page);
     await choose(s, 'accept');
     await settle(s.page);
-    assert.equal(await s.page.evaluate(() => window.__mcSame === true), true, 'the page was reloaded');
+    assert.equal(await sameDocument(s.page), true, 'the page was reloaded');
     const asked = s.requests.filter((r) => GRAVATAR.test(r.url));
     assert.ok(asked.length > 0, `no request for the avatar after Accept all:\n${describeRequests(s.thirdParty())}`);
     const src = await s.page.$eval('img.avatar', (img) => img.getAttribute('src'));
