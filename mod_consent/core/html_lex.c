@@ -1152,15 +1152,19 @@ static int handler_attr_name(size_t len, unsigned char first, unsigned char seco
     return len > 2 && first == 'o' && second == 'n';
 }
 
-/* Whether the name at NAME, LEN bytes the chunk holds whole, flags its tag
- * (attr_flag): one that may fetch, or a handler. The second byte is read
- * only for an 'o' first (rare: the tight loop of tag-heavy pages). */
-static inline int flagged_name_at(const char *name, size_t len)
+/* What the name at NAME, LEN bytes the chunk holds whole, is to its tag:
+ * NAME_FETCHES (attr_flag and attr_fetch), NAME_HANDLER (attr_flag) or 0.
+ * The second byte is read only for an 'o' first (rare: the tight loop of
+ * tag-heavy pages). */
+enum { NAME_HANDLER = 1, NAME_FETCHES };
+
+static inline int name_kind(const char *name, size_t len)
 {
     unsigned char first = fold_letter(name[0]);
 
-    return fetching_attr_name(len, first, fold_letter(name[len - 1])) ||
-           (first == 'o' && handler_attr_name(len, first, fold_letter(name[1])));
+    if (fetching_attr_name(len, first, fold_letter(name[len - 1])))
+        return NAME_FETCHES;
+    return first == 'o' && handler_attr_name(len, first, fold_letter(name[1])) ? NAME_HANDLER : 0;
 }
 
 /* An attribute name ended at AT (the byte that ended it). Its last byte is
@@ -1220,13 +1224,12 @@ static const char *find_quote(const char *p, const char *end, char q)
  * a name that the chunk holds whole) */
 static void attr_name_whole(mc_lex_t *lx, const char *name, const char *at)
 {
-    size_t len = (size_t)(at - name);
-    unsigned char first = fold_letter(name[0]);
+    int kind = name_kind(name, (size_t)(at - name));
 
-    if (fetching_attr_name(len, first, fold_letter(at[-1])))
-        lx->attr_flag = lx->attr_fetch = 1;
-    else if (first == 'o' && handler_attr_name(len, first, fold_letter(name[1])))
+    if (kind)
         lx->attr_flag = 1;
+    if (kind == NAME_FETCHES)
+        lx->attr_fetch = 1;
 }
 
 /* The rest of a tag in its usual shape, from its name on: attributes
@@ -1403,7 +1406,7 @@ static inline const char *quiet_tag(const char *lt, const char *end, const char 
         }
         name = p;
         p = find_fenced(p + 1, SET_ATTR_NAME_END);
-        if (!end_tag && flagged_name_at(name, (size_t)(p - name)))
+        if (!end_tag && name_kind(name, (size_t)(p - name)))
             return NULL;
         if (*p != '=') { /* "name=" comes first: the rest as tag_rest_fast has it */
             if (*p == '"' || *p == '\'')
