@@ -364,7 +364,7 @@ struct mc_html {
     char lang[LANG_MAX + 1];
     int base_seen;  /* the first <base href> was read */
     size_t base_len; /* 0: no base to resolve against */
-    char base[BASE_MAX];
+    char *base;      /* BASE_MAX bytes, from the first base read (most pages have none) */
 
     /* <noscript>: a browser running scripts reads its content as text to
      * the first "</noscript"; one that does not, as markup. Where the two
@@ -1381,7 +1381,7 @@ static mc_catmask_t srcdoc_refused(mc_html_t *h, const char *doc, size_t n)
     inner = mc_html_create(sub, &policy, discard, NULL);
     inner->depth = h->depth + 1;
     inner->base_len = h->base_len; /* a srcdoc document takes its parent's base */
-    memcpy(inner->base, h->base, h->base_len);
+    inner->base = h->base;         /* read only: a srcdoc's own base is its own copy */
     if (mc_html_write(inner, doc, n) == MC_OK && mc_html_end(inner) == MC_OK)
         mask = inner->stats.refused;
     apr_pool_destroy(sub);
@@ -2652,6 +2652,7 @@ static void read_base(mc_html_t *h, const element_t *el)
     v = value_decoded(h, el, A_HREF, &n);
     trim(&v, &n);
     if (n > 0 && n <= BASE_MAX && mc_url_has_host(v, n)) {
+        h->base = apr_palloc(h->pool, BASE_MAX);
         memcpy(h->base, v, n);
         h->base_len = n;
     }
@@ -3226,12 +3227,13 @@ mc_html_t *mc_html_create(apr_pool_t *p, const mc_html_policy_t *policy, mc_html
     if (h->inline_max > INLINE_LIMIT)
         h->inline_max = INLINE_LIMIT;
     h->carry_cap = MC_HTML_TAG_MAX + h->inline_max;
-    h->carry = apr_palloc(p, h->carry_cap);
-    h->dec = apr_palloc(p, DECODED_MAX);
-    h->resolved = apr_palloc(p, RESOLVED_MAX);
-    h->main_url = apr_palloc(p, RESOLVED_MAX);
-    h->css_scratch = apr_palloc(p, DECODED_MAX);
-    h->out = apr_palloc(p, OUT_BUFFER);
+    /* the buffers in one allocation: one block from the allocator, not six */
+    h->out = apr_palloc(p, OUT_BUFFER + 2 * DECODED_MAX + 2 * RESOLVED_MAX + h->carry_cap);
+    h->dec = h->out + OUT_BUFFER;
+    h->css_scratch = h->dec + DECODED_MAX;
+    h->resolved = h->css_scratch + DECODED_MAX;
+    h->main_url = h->resolved + RESOLVED_MAX;
+    h->carry = h->main_url + RESOLVED_MAX;
     mc_lex_init(&h->lex, 1);
     {
         mc_catmask_t all = mc_categories_all(policy->cats);
