@@ -883,14 +883,23 @@ static attr_id_t url_attr_of(const element_t *el)
     }
 }
 
-/* Reads a complete start tag. 0 when its bytes are not one. */
-static int element_read(element_t *el, mc_tag_id_t tag, int foreign, const char *bytes, size_t len)
+/* Reads a complete start tag. 0 when its bytes are not one. LX: the
+ * lexer that has just read it, from FROM, and may have kept its parts
+ * (then they are not read again); NULL: it is read here. */
+static int element_read_kept(element_t *el, mc_tag_id_t tag, int foreign, const char *bytes,
+                             size_t len, const mc_lex_t *lx, mc_lex_off_t from)
 {
     element_init(el, tag == MC_TAG_IMAGE && !foreign ? MC_TAG_IMG : tag, foreign, bytes, len);
-    if (!mc_lex_tag_walk(bytes, len, collect_attr, el, &el->shape))
+    if (!(lx && mc_lex_tag_recorded(lx, from, bytes, len, collect_attr, el, &el->shape)) &&
+        !mc_lex_tag_walk(bytes, len, collect_attr, el, &el->shape))
         return 0;
     el->url_attr = url_attr_of(el);
     return 1;
+}
+
+static int element_read(element_t *el, mc_tag_id_t tag, int foreign, const char *bytes, size_t len)
+{
+    return element_read_kept(el, tag, foreign, bytes, len, NULL, 0);
 }
 
 /* The value of attribute A as written, trimmed of ASCII whitespace. */
@@ -2670,7 +2679,8 @@ static action_t judge_tag(mc_html_t *h, mc_tag_id_t tag, int foreign, mc_lex_off
     action_t act;
 
     emit_until(h, from);
-    if (!element_read(&el, tag, foreign != 0, contiguous(h, from, end), (size_t)(end - from)))
+    if (!element_read_kept(&el, tag, foreign != 0, contiguous(h, from, end), (size_t)(end - from),
+                           &h->lex, from))
         return ACT_NONE;
     /* FOREIGN_EITHER: an <image> or <script> that may be an SVG element or
      * an HTML one (mc_lex_uncertain): read as HTML when it fetches only

@@ -847,6 +847,7 @@ static void goto_state(mc_lex_t *lx, enum lex_state s)
 
 static void begin_tag(mc_lex_t *lx, int end_tag)
 {
+    lx->rec_to = 0;
     lx->end_tag = end_tag;
     lx->self_closing = 0;
     lx->attr_flag = 0;
@@ -1247,14 +1248,52 @@ static void attr_name_whole(mc_lex_t *lx, const char *name, const char *at)
  *
  * The chunk's last '>' fences the searches: while P is before it, none
  * can run past it, and a byte that is not '>' has another after it. */
+static inline __attribute__((always_inline)) const char *
+tag_rest(mc_lex_t *lx, const char *p, int *self_closing, const char *lt);
+
 static const char *tag_rest_fast(mc_lex_t *lx, const char *p, int *self_closing)
 {
+    return tag_rest(lx, p, self_closing, NULL);
+}
+
+/* tag_rest_fast for a reported start tag whose '<' is at LT in the chunk:
+ * it keeps the bounds of the tag's parts too (mc_lex_t.rec_*). */
+static const char *tag_rest_kept(mc_lex_t *lx, const char *p, int *self_closing, const char *lt)
+{
+    return tag_rest(lx, p, self_closing, lt);
+}
+
+/* The tag from LT, read to AFTER, is kept: N attributes, the last part
+ * ending at PREV_END. */
+static void keep_done(mc_lex_t *lx, unsigned n, size_t prev_end, int self_closing, const char *lt,
+                      const char *after)
+{
+    lx->rec_n = n;
+    lx->rec_tail = (uint16_t)prev_end;
+    lx->rec_self_closing = self_closing;
+    lx->rec_from = lx->tok_start;
+    lx->rec_to = lx->tok_start + (mc_lex_off_t)(after - lt);
+}
+
+/* LT: keep the parts' bounds, as offsets from LT (the tag's '<'), in
+ * lx->rec: as walk_fast finds them, each attribute from where the part
+ * before it ended (RAW) to where its name or value ends (RAW_END). NULL:
+ * keep nothing (the compiler leaves all of that out). */
+static inline __attribute__((always_inline)) const char *
+tag_rest(mc_lex_t *lx, const char *p, int *self_closing, const char *lt)
+{
     const char *fence = lx->last_gt;
+    size_t prev_end = 0;
+    unsigned n = 0;
+    int keep = lt != NULL;
 
     if (!fence || p > fence)
         return NULL;
     p = find_fenced(p, SET_NAME_END); /* a name longer than name[] */
+    if (keep)
+        lx->rec_name_end = (uint16_t)(prev_end = (size_t)(p - lt));
     for (;;) {
+        mc_lex_rec_attr_t *a = NULL;
         const char *name;
         unsigned char c;
 
@@ -1263,12 +1302,24 @@ static const char *tag_rest_fast(mc_lex_t *lx, const char *p, int *self_closing)
         if (tag_bits[c]) { /* not the start of a name */
             if (c == '>' || (c == '/' && p[1] == '>')) {
                 *self_closing = c == '/';
+                if (keep)
+                    keep_done(lx, n, prev_end, c == '/', lt, p + (c == '/' ? 2 : 1));
                 return p + (c == '/' ? 2 : 1);
             }
             return NULL;
         }
         name = p;
         p = find_fenced(p + 1, SET_ATTR_NAME_END);
+        if (keep && n == MC_LEX_REC_ATTRS) {
+            keep = 0; /* more than walk_fast keeps: it is read again */
+        } else if (keep) {
+            a = &lx->rec[n++];
+            *a = (mc_lex_rec_attr_t){.name = (uint16_t)(name - lt),
+                                     .name_len = (uint16_t)(p - name),
+                                     .raw = (uint16_t)prev_end,
+                                     .raw_end = (uint16_t)(p - lt)};
+            prev_end = (size_t)(p - lt);
+        }
         if (*p != '=') { /* "name=" comes first */
             if (*p == '"' || *p == '\'')
                 return NULL;
@@ -1281,17 +1332,40 @@ static const char *tag_rest_fast(mc_lex_t *lx, const char *p, int *self_closing)
         }
         c = (unsigned char)*++p;
         if (c == '"' || c == '\'') {
-            p = find_quote(p + 1, lx->end, (char)c);
+            const char *value = p + 1;
+
+            p = find_quote(value, lx->end, (char)c);
             if (!p || ++p > fence)
                 return NULL;
+            if (a) {
+                a->has_value = 1;
+                a->quote = c;
+                a->value = (uint16_t)(value - lt);
+                a->value_len = (uint16_t)(p - 1 - value);
+            }
         } else if (c == '>') { /* "name=>": an empty value */
             *self_closing = 0;
+            if (a) {
+                a->has_value = 1;
+                a->value = a->raw_end = (uint16_t)(prev_end = (size_t)(p - lt));
+            }
+            if (keep)
+                keep_done(lx, n, prev_end, 0, lt, p + 1);
             return p + 1;
         } else if (tag_class[c] == C_SPACE) { /* "name= value" */
             return NULL;
         } else { /* unquoted: to whitespace or '>' */
+            const char *value = p;
+
             p = find_fenced(p + 1, SET_VALUE_END);
+            if (a) {
+                a->has_value = 1;
+                a->value = (uint16_t)(value - lt);
+                a->value_len = (uint16_t)(p - value);
+            }
         }
+        if (a)
+            a->raw_end = (uint16_t)(prev_end = (size_t)(p - lt));
     }
 }
 
@@ -1442,10 +1516,20 @@ static mc_lex_event_t lex_tag(mc_lex_t *lx)
     if (st == T_NAME) {
         int self_closing;
         const char *after;
+        /* a reported start tag the chunk holds whole: its parts are kept */
+        const char *lt = lx->tag_reported && !lx->end_tag && lx->tok_start >= lx->chunk_off &&
+                                 lx->chunk_off + lx->chunk_len - lx->tok_start <= UINT16_MAX
+                             ? lx->chunk + (lx->tok_start - lx->chunk_off)
+                             : NULL;
 
-        if (p < lx->end && *p == '>') /* "<p>", "</div>": half of all tags */
+        if (p < lx->end && *p == '>') { /* "<p>", "</div>": half of all tags */
+            if (lt) {
+                lx->rec_name_end = (uint16_t)(p - lt);
+                keep_done(lx, 0, (size_t)(p - lt), 0, lt, p + 1);
+            }
             return tag_done(lx, p + 1, 0);
-        after = tag_rest_fast(lx, p, &self_closing);
+        }
+        after = lt ? tag_rest_kept(lx, p, &self_closing, lt) : tag_rest_fast(lx, p, &self_closing);
 
         if (after)
             return tag_done(lx, after, self_closing);
@@ -2166,6 +2250,77 @@ int mc_lex_tag_walk(const char *tag, size_t len, mc_lex_attr_fn *fn, void *baton
     shape->tail = w.prev_end;
     shape->self_closing = st == T_SELF_CLOSING;
     return i == len - 1;
+}
+
+#ifdef MC_LEX_CHECK_KEPT
+#include <stdlib.h>
+
+/* Test builds (ASan, fuzzing): what the lexer kept is what a walk of the
+ * same bytes finds, or the process aborts. */
+typedef struct walked {
+    unsigned n;
+    mc_lex_attr_t a[MC_LEX_REC_ATTRS];
+} walked_t;
+
+static void walked_add(void *baton, const char *tag, const mc_lex_attr_t *attr)
+{
+    walked_t *w = baton;
+
+    (void)tag;
+    if (w->n < MC_LEX_REC_ATTRS)
+        w->a[w->n] = *attr;
+    w->n++;
+}
+
+static int attr_same(const mc_lex_attr_t *a, const mc_lex_rec_attr_t *r)
+{
+    return a->name == r->name && a->name_len == r->name_len && a->has_value == r->has_value &&
+           a->quote == r->quote && (!a->has_value || a->value == r->value) &&
+           a->value_len == r->value_len && a->raw == r->raw && a->raw_end == r->raw_end;
+}
+
+static void check_kept(const mc_lex_t *lx, const char *tag, size_t len)
+{
+    walked_t w = {0};
+    mc_lex_tag_shape_t shape;
+
+    if (!mc_lex_tag_walk(tag, len, walked_add, &w, &shape) || w.n != lx->rec_n ||
+        shape.name != 1 || shape.name_end != lx->rec_name_end || shape.tail != lx->rec_tail ||
+        shape.self_closing != lx->rec_self_closing)
+        abort();
+    for (unsigned k = 0; k < w.n; k++) {
+        if (!attr_same(&w.a[k], &lx->rec[k]))
+            abort();
+    }
+}
+#endif
+
+int mc_lex_tag_recorded(const mc_lex_t *lx, mc_lex_off_t from, const char *tag, size_t len,
+                        mc_lex_attr_fn *fn, void *baton, mc_lex_tag_shape_t *shape)
+{
+    if (lx->rec_to == 0 || lx->rec_from != from || lx->rec_to - from != len)
+        return 0;
+#ifdef MC_LEX_CHECK_KEPT
+    check_kept(lx, tag, len);
+#endif
+    *shape = (mc_lex_tag_shape_t){.name = 1,
+                                  .name_end = lx->rec_name_end,
+                                  .tail = lx->rec_tail,
+                                  .self_closing = lx->rec_self_closing};
+    for (unsigned k = 0; k < lx->rec_n && fn; k++) {
+        const mc_lex_rec_attr_t *r = &lx->rec[k];
+        mc_lex_attr_t a = {.name = r->name,
+                           .name_len = r->name_len,
+                           .has_value = r->has_value,
+                           .quote = r->quote,
+                           .value = r->value,
+                           .value_len = r->value_len,
+                           .raw = r->raw,
+                           .raw_end = r->raw_end};
+
+        fn(baton, tag, &a);
+    }
+    return 1;
 }
 
 mc_lex_cut_t mc_lex_tag_walk_cut(const char *tag, size_t len, mc_lex_attr_fn *fn, void *baton,

@@ -139,6 +139,17 @@ typedef struct mc_lex_frame {
     char name[MC_LEX_NAME_MAX + 1];
 } mc_lex_frame_t;
 
+/* An attribute of the start tag the lexer just read, as offsets from its
+ * '<' (mc_lex_attr_t, smaller: a tag the rewriter reads is at most
+ * MC_HTML_TAG_MAX bytes). */
+typedef struct mc_lex_rec_attr {
+    uint16_t name, name_len, value, value_len, raw, raw_end;
+    uint8_t has_value, quote;
+} mc_lex_rec_attr_t;
+
+/* The attributes a start tag may have for the lexer to keep them. */
+#define MC_LEX_REC_ATTRS 16
+
 typedef struct mc_lex {
     /* the chunk being read */
     const char *p;
@@ -197,6 +208,16 @@ typedef struct mc_lex {
     mc_lex_off_t data_start;
     mc_lex_off_t data_end;
     mc_lex_markup_t markup;
+
+    /* A reported start tag read whole in one chunk, in the usual shape:
+     * its bounds, as mc_lex_tag_walk would find them, kept for
+     * mc_lex_tag_recorded (the rewriter need not read it again). rec_to
+     * is 0 when none is kept. */
+    mc_lex_off_t rec_from, rec_to;
+    unsigned rec_n;
+    uint16_t rec_name_end, rec_tail;
+    int rec_self_closing;
+    mc_lex_rec_attr_t rec[MC_LEX_REC_ATTRS];
 
     /* tree: foreign content and templates */
     unsigned nframes;
@@ -312,6 +333,14 @@ typedef struct mc_lex_tag_shape {
  * bytes are not one complete tag. */
 int mc_lex_tag_walk(const char *tag, size_t len, mc_lex_attr_fn *fn, void *baton,
                     mc_lex_tag_shape_t *shape);
+
+/* mc_lex_tag_walk for the start tag TAG[0..LEN) whose '<' is at FROM in
+ * the stream, when it is the reported start tag the lexer just read and
+ * kept (mc_lex_t.rec_*): the same calls of FN and the same SHAPE, from
+ * what the lexer found. 0, having called nothing, when it kept none of
+ * those bytes: mc_lex_tag_walk reads them. */
+int mc_lex_tag_recorded(const mc_lex_t *lx, mc_lex_off_t from, const char *tag, size_t len,
+                        mc_lex_attr_fn *fn, void *baton, mc_lex_tag_shape_t *shape);
 
 /* Where the end of a start tag's first bytes cuts it. */
 typedef enum mc_lex_cut {
