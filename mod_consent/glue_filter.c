@@ -1014,7 +1014,15 @@ static void finish_inflate(mc_filter_ctx_t *ctx)
 static apr_status_t read_bucket(mc_filter_ctx_t *ctx, apr_bucket *e, const char **data,
                                 apr_size_t *len)
 {
-    apr_status_t rv = apr_bucket_read(e, data, len, APR_NONBLOCK_READ);
+    apr_status_t rv;
+
+    /* A file is read into the heap, not mapped: the filter takes every
+     * byte anyway, and a mapping is unmapped at the request's end, which in
+     * a threaded child flushes the TLB of every CPU running one of its
+     * threads (make bench: 12 % of the child's time at 32 connections). */
+    if (APR_BUCKET_IS_FILE(e))
+        apr_bucket_file_enable_mmap(e, 0);
+    rv = apr_bucket_read(e, data, len, APR_NONBLOCK_READ);
 
     if (APR_STATUS_IS_EAGAIN(rv)) {
         rv = pass_flush(ctx, apr_bucket_flush_create(ctx->out->bucket_alloc));

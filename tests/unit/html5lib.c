@@ -3,8 +3,10 @@
  *
  * The lexer finds boundaries; it does not build tokens. This runner builds
  * them from what the lexer reports — where each tag, comment and raw-text
- * run begins and ends, and each tag walked by mc_lex_tag_walk, the same
- * code the rewriter uses — and compares them with the expected tokens.
+ * run begins and ends, and each tag's parts as the lexer kept them while
+ * reading it (mc_lex_tag_recorded) or, when it did not, walked by
+ * mc_lex_tag_walk: what the rewriter uses — and compares them with the
+ * expected tokens.
  *
  * Character references are decoded by mc_charref_decode (charref.h), the
  * decoder the rewriter uses to read a URL as the browser does: attribute
@@ -119,14 +121,20 @@ static void collect_attr(void *baton, const char *tag, const mc_lex_attr_t *attr
     json_decref(name);
 }
 
-static void add_tag(builder_t *b, mc_lex_off_t from, mc_lex_off_t to, int end_tag)
+/* The tag [FROM, TO) as the rewriter reads it: from the parts the lexer
+ * LX kept while reading it, when it kept them (a start tag in the usual
+ * shape), else walked by mc_lex_tag_walk. */
+static void add_tag(builder_t *b, const mc_lex_t *lx, mc_lex_off_t from, mc_lex_off_t to,
+                    int end_tag)
 {
     mc_lex_tag_shape_t shape;
     json_t *attrs = json_object();
     json_t *token;
     const char *tag = b->input + from;
+    size_t len = (size_t)(to - from);
 
-    if (!mc_lex_tag_walk(tag, (size_t)(to - from), collect_attr, attrs, &shape)) {
+    if (!mc_lex_tag_recorded(lx, from, tag, len, collect_attr, attrs, &shape) &&
+        !mc_lex_tag_walk(tag, len, collect_attr, attrs, &shape)) {
         json_array_append_new(b->tokens, json_pack("[s]", "UnwalkableTag"));
         json_decref(attrs);
         return;
@@ -223,7 +231,7 @@ static json_t *tokenise(const char *input, size_t len, mc_lex_start_t start, con
             continue;
         add_text_before(&b, start == MC_LEX_START_CDATA ? lx.data_start : lx.tok_start);
         if (ev == MC_LEX_TAG_END)
-            add_tag(&b, lx.tok_start, pos, lx.end_tag);
+            add_tag(&b, &lx, lx.tok_start, pos, lx.end_tag);
         else
             on_markup(&b, &lx);
         b.last = pos;
