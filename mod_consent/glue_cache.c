@@ -40,6 +40,7 @@
 #include "glue_seen.h"
 #include "glue_shm.h"
 #include "glue_state.h"
+#include "text.h"
 
 APLOG_USE_MODULE(consent);
 
@@ -180,7 +181,7 @@ static int whole_file(apr_bucket_brigade *bb, apr_finfo_t *fi)
 static keyer_t *keyer_start(keyer_t *k)
 {
     k->md = EVP_MD_CTX_new();
-    k->ok = k->md && EVP_DigestInit_ex(k->md, EVP_sha256(), NULL);
+    k->ok = k->md && EVP_DigestInit_ex(k->md, mc_sha256(), NULL);
     return k;
 }
 

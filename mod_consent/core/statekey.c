@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "httpfield.h"
+#include "text.h"
 
 /* Each value with its length first: no two lists hash the same bytes. */
 static int digest_add(EVP_MD_CTX *md, const char *s)
@@ -48,7 +49,7 @@ const char *mc_statekey_make(apr_pool_t *p, const mc_categories_t *cats, const m
     if (!c->decided)
         return MC_STATEKEY_NONE;
     md = EVP_MD_CTX_new();
-    ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) && digest_add(md, "mod_consent state 1") &&
+    ok = md && EVP_DigestInit_ex(md, mc_sha256(), NULL) && digest_add(md, "mod_consent state 1") &&
          digest_add(md, c->policy ? c->policy : "");
     for (int i = 0; ok && i < mc_categories_count(cats); i++) {
         if (mc_catmask_has(c->granted, i))

@@ -4,6 +4,7 @@
 
 #include <apr_strings.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -157,6 +158,22 @@ long mc_base64url_decode(unsigned char *out, const char *in, size_t len)
 
 /* --- hashes and times ---------------------------------------------------------------- */
 
+static EVP_MD *sha256_fetched;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+/* Kept for the life of the process (reachable: no leak to report). */
+static void sha256_fetch(void)
+{
+    sha256_fetched = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+}
+
+const EVP_MD *mc_sha256(void)
+{
+    if (pthread_once(&sha256_once, sha256_fetch) != 0 || !sha256_fetched)
+        return EVP_sha256(); /* looked up at each use, as before */
+    return sha256_fetched;
+}
+
 mc_status_t mc_sha256_hex(const void *data, size_t len, char *out)
 {
     static const char hex[] = "0123456789abcdef";
@@ -164,7 +181,7 @@ mc_status_t mc_sha256_hex(const void *data, size_t len, char *out)
     unsigned int md_len = 0;
 
     out[0] = '\0';
-    if (!EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL) || md_len * 2 != MC_HASH_HEX)
+    if (!EVP_Digest(data, len, md, &md_len, mc_sha256(), NULL) || md_len * 2 != MC_HASH_HEX)
         return MC_ECRYPTO;
     for (size_t i = 0; i < md_len; i++) {
         out[2 * i] = hex[md[i] >> 4];

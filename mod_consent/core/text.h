@@ -4,6 +4,7 @@
 #define MC_TEXT_H
 
 #include <apr_pools.h>
+#include <openssl/evp.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,12 @@ int mc_base64_value(char c);
 
 /* A lower-case hex SHA-256: what the consent log's chain and text hashes are. */
 #define MC_HASH_HEX 64
+
+/* SHA-256 as libcrypto's digests take it, looked up once per process:
+ * EVP_sha256() makes OpenSSL 3 look the algorithm up again at every use,
+ * under a lock the threads of a child share (the page cache's keys, the
+ * state's key and the log's hashes are made for every request). */
+const EVP_MD *mc_sha256(void);
 
 /* Lower-case hex SHA-256 of DATA into OUT (MC_HASH_HEX + 1 bytes);
  * MC_ECRYPTO (and OUT empty) if libcrypto fails. */
