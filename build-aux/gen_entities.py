@@ -46,6 +46,18 @@ def main():
     for i in range(0, len(row), 16):
         out.write("    " + ", ".join(row[i:i + 16]) + ",\n")
     out.write("};\n\n")
+    # legacy_lengths[c]: bit k set when a name without ';' of k bytes starts with c
+    legacy = [0] * 128
+    for n in names:
+        if not n.endswith(";"):
+            if len(n) > 7:
+                sys.exit("gen_entities.py: legacy name %r longer than a byte of bits" % n)
+            legacy[ord(n[0])] |= 1 << len(n)
+    out.write("const unsigned char mc_entity_legacy_lengths[128] = {\n")
+    for i in range(0, 128, 16):
+        out.write("    " + ", ".join("0x%02x" % v for v in legacy[i:i + 16]) + ",\n")
+    out.write("};\n\n")
+    out.write("const unsigned mc_entity_amp = %d;\n" % names.index("amp;"))
     out.write("const unsigned mc_entity_name_max = %d;\n" % max(len(n) for n in names))
     out.write("const unsigned mc_entity_legacy_max = %d;\n"
               % max(len(n) for n in names if not n.endswith(";")))

@@ -66,7 +66,10 @@ static const mc_entity_t *entity_longest(const char *s, size_t m)
 {
     size_t run = 0;
     size_t k;
+    unsigned legacy;
 
+    if (m >= 4 && memcmp(s, "amp;", 4) == 0) /* "&amp;": most of a URL's */
+        return &mc_entities[mc_entity_amp];
     while (run < m && run <= mc_entity_name_max && ascii_alnum(s[run]))
         run++;
     if (run < m && s[run] == ';' && run + 1 <= mc_entity_name_max) {
@@ -75,9 +78,15 @@ static const mc_entity_t *entity_longest(const char *s, size_t m)
         if (e)
             return e;
     }
+    /* only the lengths some legacy name of that first byte has
+     * ("&ev=1", "&noscript=1" in a URL: none, or few, to look up) */
+    legacy = run > 0 ? mc_entity_legacy_lengths[(unsigned char)s[0] & 127] : 0;
     for (k = run < mc_entity_legacy_max ? run : mc_entity_legacy_max; k > 0; k--) {
-        const mc_entity_t *e = entity_find(s, k);
+        const mc_entity_t *e;
 
+        if (!(legacy & (1u << k)))
+            continue;
+        e = entity_find(s, k);
         if (e)
             return e;
     }
