@@ -1522,13 +1522,9 @@ static mc_lex_event_t lex_tag(mc_lex_t *lx)
                              ? lx->chunk + (lx->tok_start - lx->chunk_off)
                              : NULL;
 
-        if (p < lx->end && *p == '>') { /* "<p>", "</div>": half of all tags */
-            if (lt) {
-                lx->rec_name_end = (uint16_t)(p - lt);
-                keep_done(lx, 0, (size_t)(p - lt), 0, lt, p + 1);
-            }
+        /* "<p>", "</div>": half of all tags (a kept one: tag_rest keeps its bounds) */
+        if (!lt && p < lx->end && *p == '>')
             return tag_done(lx, p + 1, 0);
-        }
         after = lt ? tag_rest_kept(lx, p, &self_closing, lt) : tag_rest_fast(lx, p, &self_closing);
 
         if (after)
