@@ -1074,9 +1074,11 @@ static void log_stats(mc_filter_ctx_t *ctx)
     s = mc_html_stats(ctx->html);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   MCLOGNO(00057) "rewrote %s: %u neutralised, %u restored, %u over a size cap "
+                                 "and %u SVG scripts or sheets not readable whole "
                                  "(held back whole unless all is granted), assets %s, banner %s, at most %" APR_SIZE_T_FMT
                                  " bytes held",
                   ap_escape_logitem(r->pool, r->uri), s->neutralised, s->restored, s->oversized,
+                  s->unreadable,
                   s->head_injected ? "injected" : "not injected",
                   s->banner_injected ? "injected" : "not injected", (apr_size_t)s->max_held);
 }

@@ -2587,11 +2587,12 @@ static void sheet_end(mc_html_t *h, mc_lex_off_t off)
     }
 }
 
-/* The held inline script's body outgrew the cap: its start tag, still
+/* The held inline script's or sheet's body cannot be judged (it outgrew
+ * the cap, or it is an SVG one with a child element): its start tag, still
  * held, is neutralised for every refused category (consent.js runs it once
  * all are granted), and the body streams on behind it. An HTML style
  * sheet streams through the CSS reader; an SVG one loses its start tag. */
-static void oversized_body(mc_html_t *h)
+static void body_fail_closed(mc_html_t *h)
 {
     element_t el;
     verdict_t v = {refused_all(h), 0, 0, 0, 0, 0};
@@ -2621,6 +2622,12 @@ static void oversized_body(mc_html_t *h)
             drop_until(h, h->body_from);
         }
     }
+}
+
+/* The held body outgrew the cap. */
+static void oversized_body(mc_html_t *h)
+{
+    body_fail_closed(h);
     release(h, 1);
 }
 
@@ -2870,23 +2877,181 @@ static void held_sheet_end(mc_html_t *h, const char *all, size_t tag_len, size_t
     h->stats.refused |= cats;
 }
 
+/* The end of the comment whose text begins at P (after "<!--"), or END:
+ * "-->" or "--!>" ends it, and so does a '>' right at its start ("<!-->",
+ * "<!--->"), as the tokenizer has it. */
+static const char *comment_end(const char *p, const char *end)
+{
+    if (p < end && *p == '>')
+        return p + 1;
+    if (end - p >= 2 && p[0] == '-' && p[1] == '>')
+        return p + 2;
+    for (; end - p >= 3; p++) {
+        if (p[0] != '-' || p[1] != '-')
+            continue;
+        if (p[2] == '>')
+            return p + 3;
+        if (end - p >= 4 && p[2] == '!' && p[3] == '>')
+            return p + 4;
+    }
+    return end;
+}
+
+/* The byte after the '>' of the tag whose name ends at P, or END when
+ * the body ends first; *SELF_CLOSING as the tokenizer's states set it: a
+ * '/' right before the '>' counts unless it is part of an unquoted value
+ * ("<g a=b/>" is no self-closing tag). */
+static const char *foreign_tag_end(const char *p, const char *end, int *self_closing)
+{
+    /* the tokenizer's states: tag name, before / in / after an attribute
+     * name, an unquoted value, self-closing start tag */
+    enum { NAME, BEFORE, ATTR, AFTER, UNQUOTED, SLASH } st = NAME;
+
+    for (*self_closing = 0; p < end; p++) {
+        char c = *p;
+
+        if (st == SLASH && c != '>')
+            st = BEFORE; /* "<g / a>": the '/' was nothing */
+        if (c == '>') {
+            *self_closing = st == SLASH;
+            return p + 1;
+        }
+        if (st == UNQUOTED) {
+            if (is_space(c))
+                st = BEFORE;
+        } else if (c == '/') {
+            st = SLASH;
+        } else if (is_space(c)) {
+            st = st == ATTR ? AFTER : st == NAME ? BEFORE : st;
+        } else if (c == '=' && (st == ATTR || st == AFTER)) { /* a value, after whitespace */
+            const char *v = p + 1;
+
+            while (v < end && is_space(*v))
+                v++;
+            if (v < end && (*v == '"' || *v == '\'')) {
+                v = memchr(v + 1, *v, (size_t)(end - v - 1));
+                if (!v)
+                    return end;
+                p = v;
+                st = BEFORE; /* "after attribute value (quoted)" acts the same */
+            } else {
+                p = v - 1;
+                st = UNQUOTED;
+            }
+        } else if (st != NAME) {
+            st = ATTR; /* a name's byte, or one that begins a name ('=' too) */
+        }
+    }
+    return end;
+}
+
+/* Open child elements foreign_source follows, and the longest name it
+ * tells apart (SVG's longest is 19 bytes); past either a body fails closed. */
+#define FOREIGN_DEPTH 16
+#define FOREIGN_NAME_MAX 32
+
+/* What a browser takes for the source of an SVG <script> or <style> whose
+ * body is BODY: its child text content, the text between its child nodes
+ * and not inside them ("fbq<g>x</g>('init')" runs as "fbq('init')").
+ * Character references are decoded, comments left out, a CDATA section's
+ * text taken as written; an end tag closes the child it names and those
+ * inside it, as in foreign content. Writes it to H's sheet_text and returns
+ * it, its length in *N; NULL when it cannot be told (children nested
+ * deeper than FOREIGN_DEPTH, a name longer than FOREIGN_NAME_MAX): such a
+ * body fails closed. */
+static const char *foreign_source(mc_html_t *h, const char *body, size_t len, size_t *n)
+{
+    const char *p = body, *end = body + len;
+    size_t cap = 2 * h->inline_max + 8, at = 0;
+    char open[FOREIGN_DEPTH][FOREIGN_NAME_MAX];
+    size_t open_len[FOREIGN_DEPTH];
+    unsigned depth = 0;
+
+    if (!h->sheet_text)
+        h->sheet_text = apr_palloc(h->pool, cap);
+    while (p < end) {
+        const char *lt = memchr(p, '<', (size_t)(end - p)), *text_end = lt ? lt : end;
+        size_t got;
+
+        if (depth == 0 && mc_charref_decode(p, (size_t)(text_end - p), 0, h->sheet_text + at,
+                                            cap - at, &got) != MC_OK)
+            return NULL;
+        if (depth == 0)
+            at += got;
+        if (!lt)
+            break;
+        p = lt + 1;
+        if (p < end && (mc_ascii_alpha((unsigned char)*p) ||
+                        (*p == '/' && p + 1 < end && mc_ascii_alpha((unsigned char)p[1])))) {
+            int closing = *p == '/', self_closing;
+            const char *name = p + closing, *name_end = name;
+            char lower[FOREIGN_NAME_MAX];
+            size_t name_len;
+
+            while (name_end < end && !is_space(*name_end) && *name_end != '/' &&
+                   *name_end != '>')
+                name_end++;
+            name_len = (size_t)(name_end - name);
+            if (name_len > FOREIGN_NAME_MAX)
+                return NULL;
+            for (size_t i = 0; i < name_len; i++)
+                lower[i] = ascii_lower(name[i]);
+            p = foreign_tag_end(name_end, end, &self_closing);
+            if (!closing && !self_closing) {
+                if (depth == FOREIGN_DEPTH)
+                    return NULL;
+                memcpy(open[depth], lower, name_len);
+                open_len[depth++] = name_len;
+            } else if (closing) { /* to the child it names; one it does not name is outside */
+                for (unsigned k = depth; k-- > 0;) {
+                    if (open_len[k] == name_len && memcmp(open[k], lower, name_len) == 0) {
+                        depth = k;
+                        break;
+                    }
+                }
+            }
+        } else if ((size_t)(end - p) >= 3 && memcmp(p, "!--", 3) == 0) {
+            p = comment_end(p + 3, end);
+        } else if ((size_t)(end - p) >= 8 && memcmp(p, "![CDATA[", 8) == 0) {
+            const char *cdata = p + 8, *close = cdata;
+
+            while (close + 3 <= end && memcmp(close, "]]>", 3) != 0)
+                close++;
+            if (close + 3 > end)
+                close = end;
+            if (depth == 0 && (size_t)(close - cdata) > cap - at)
+                return NULL;
+            if (depth == 0) {
+                memcpy(h->sheet_text + at, cdata, (size_t)(close - cdata));
+                at += (size_t)(close - cdata);
+            }
+            p = close + 3 <= end ? close + 3 : end;
+        } else if (p < end && (*p == '!' || *p == '?' || *p == '/')) {
+            /* a bogus comment, to the next '>' ("</>" is nothing at all) */
+            const char *gt = memchr(p, '>', (size_t)(end - p));
+
+            p = gt ? gt + 1 : end;
+        } else if (depth == 0) { /* a '<' of the text */
+            if (at == cap)
+                return NULL;
+            h->sheet_text[at++] = '<';
+        }
+    }
+    *n = at;
+    return h->sheet_text;
+}
+
 /* An SVG <style>: its text is markup's text (references decoded), and it
  * styles the whole page. Sent with the refused URLs made inert, marked with
  * their categories; the original comes with the next page load after
  * consent (an SVG <template> would not hold it inert). */
 static void held_foreign_sheet_end(mc_html_t *h, const char *all, size_t tag_len,
-                                   size_t body_len)
+                                   size_t body_len, const char *text, size_t n)
 {
-    const char *body = all + tag_len;
-    size_t n;
     element_t el;
     verdict_t v = {0, 0, 0, 0, 0, 0};
 
-    if (!h->sheet_text)
-        h->sheet_text = apr_palloc(h->pool, 2 * h->inline_max + 8);
-    if (mc_charref_decode(body, body_len, 0, h->sheet_text, 2 * h->inline_max + 8, &n) != MC_OK)
-        return;
-    v.refused = css_refused(h, h->sheet_text, n);
+    v.refused = css_refused(h, text, n);
     if (!v.refused || h->css_out_len == 0 || !element_read(&el, MC_TAG_STYLE, 1, all, tag_len))
         return;
     write_element(h, &el, ACT_NEUTRALISE, &v);
@@ -2907,9 +3072,9 @@ static void held_foreign_sheet_end(mc_html_t *h, const char *all, size_t tag_len
  * lexer stands at the byte after its name. */
 static void held_body_end(mc_html_t *h, mc_lex_off_t lt)
 {
-    const char *all, *body;
+    const char *all, *body, *text = NULL;
     size_t tag_len = (size_t)(h->body_from - h->hold_from);
-    size_t body_len = (size_t)(lt - h->body_from);
+    size_t body_len = (size_t)(lt - h->body_from), text_len = 0;
     element_t el;
     verdict_t v = {0, 0, 0, 0, 0, 0};
 
@@ -2921,24 +3086,26 @@ static void held_body_end(mc_html_t *h, mc_lex_off_t lt)
     }
     emit_until(h, h->hold_from);
     all = contiguous(h, h->hold_from, lt);
+    body = all + tag_len;
+    if (h->hold_foreign && !(text = foreign_source(h, body, body_len, &text_len))) {
+        body_fail_closed(h);
+        h->stats.unreadable++;
+        release(h, 0);
+        return;
+    }
     if (h->hold_tag == MC_TAG_STYLE) {
         if (h->hold_foreign)
-            held_foreign_sheet_end(h, all, tag_len, body_len);
+            held_foreign_sheet_end(h, all, tag_len, body_len, text, text_len);
         else
             held_sheet_end(h, all, tag_len, body_len);
         release(h, 0);
         return;
     }
-    body = all + tag_len;
-    if (h->hold_foreign) { /* an SVG script's text has its references decoded */
-        if (!h->sheet_text)
-            h->sheet_text = apr_palloc(h->pool, 2 * h->inline_max + 8);
-        if (mc_charref_decode(body, body_len, 0, h->sheet_text, 2 * h->inline_max + 8,
-                              &body_len) == MC_OK)
-            body = h->sheet_text;
-    }
     service_reset(h);
-    v.refused = script_refused(h, body, body_len);
+    v.refused = script_refused(h, text ? text : body, text ? text_len : body_len);
+    /* one that may be an HTML script is raw text to a browser reading it so */
+    if (h->hold_foreign == FOREIGN_EITHER)
+        v.refused |= script_refused(h, body, body_len);
     v.handlers = h->hold_handlers;
     v.reload = h->hold_reload;
     v.only_handlers = !v.refused;
@@ -2947,6 +3114,23 @@ static void held_body_end(mc_html_t *h, mc_lex_off_t lt)
         write_element(h, &el, ACT_NEUTRALISE, &v);
         drop_until(h, h->body_from);
     }
+    release(h, 0);
+}
+
+/* A tag at LT inside the held SVG <script> or <style> that the rewriter
+ * judges on its own: the text after its element is the body's source too
+ * (foreign_source), which is then read by no one, so the body fails
+ * closed. Unless the tag BREAKS_OUT of foreign content (an HTML element):
+ * then the body ended right before it. (An HTML body is raw text: a tag
+ * ends it only as the lexer's other reading of an uncertain one.) */
+static void held_body_cut(mc_html_t *h, mc_lex_off_t lt, int breaks_out)
+{
+    if (!h->hold_foreign || breaks_out) {
+        held_body_end(h, lt);
+        return;
+    }
+    body_fail_closed(h);
+    h->stats.unreadable++;
     release(h, 0);
 }
 
@@ -3035,7 +3219,7 @@ static void start_tag_named(mc_html_t *h)
 {
     mc_lex_t *lx = &h->lex;
     mc_tag_id_t tag = lx->tag;
-    int either;
+    int either, held_foreign, held_either;
 
     h->tag = tag;
     h->tag_html = mc_lex_html_context(lx);
@@ -3044,12 +3228,20 @@ static void start_tag_named(mc_html_t *h)
      * a browser reads HTML, or the other way): the tag is judged both ways */
     either = mc_lex_uncertain(lx) && !mc_lex_inert(lx);
     h->tag_either = either;
-    /* a tag inside an SVG <script> (HTML's are raw text): the script is
-     * judged by the text before it */
-    if (h->hold == HOLD_BODY)
-        held_body_end(h, lx->tok_start);
-    if ((h->tag_foreign || (either && foreign_fetcher(tag))) &&
-        (foreign_fetcher(tag) || preloaded_in_foreign(tag))) {
+    held_foreign = (h->tag_foreign || (either && foreign_fetcher(tag))) &&
+                   (foreign_fetcher(tag) || preloaded_in_foreign(tag));
+    held_either = either && !h->tag_html && needs_attributes(h, tag) && tag != MC_TAG_HTML &&
+                  tag != MC_TAG_TEMPLATE;
+    /* a tag inside an SVG <script> or <style> (HTML's are raw text): an
+     * element the rewriter judges, one that breaks out, or one that may
+     * (uncertain, or <font> before its attributes are read) cuts the body;
+     * another is read in it (foreign_source) */
+    if (h->hold == HOLD_BODY) {
+        if (h->hold_foreign && !h->tag_html && !either && !held_foreign && !lx->tree_pending)
+            return;
+        held_body_cut(h, lx->tok_start, h->tag_html);
+    }
+    if (held_foreign) {
         h->hold = HOLD_TAG;
         h->hold_tag = tag;
         h->hold_foreign = !foreign_fetcher(tag) ? 0 : either ? FOREIGN_EITHER : 1;
@@ -3057,8 +3249,7 @@ static void start_tag_named(mc_html_t *h)
         h->hold_from = lx->tok_start;
         return;
     }
-    if (either && !h->tag_html && needs_attributes(h, tag) && tag != MC_TAG_HTML &&
-        tag != MC_TAG_TEMPLATE) {
+    if (held_either) {
         h->hold = HOLD_TAG;
         h->hold_tag = tag;
         h->hold_foreign = 0;
@@ -3148,12 +3339,12 @@ static void on_tag_end(mc_html_t *h)
         return;
     }
     /* an unreported tag with an attribute that fetches, inside an SVG
-     * <script> or <style>: that body ends here, as with any other tag. One
-     * flagged only for a handler does not: inside a script nothing of it
-     * renders, no handler of it runs, and the text after it is the
-     * script's, judged with the rest. */
+     * <script> or <style>: that body fails closed here, as at any other
+     * tag, and the tag is judged alone. One flagged only for a handler is
+     * left in the body (nothing of it renders, no handler of it runs): the
+     * text after its element is judged with the rest (foreign_source). */
     if (h->hold == HOLD_BODY && !lx->tag_reported && (lx->attr_fetch || lx->tree_pending))
-        held_body_end(h, lx->tok_start);
+        held_body_cut(h, lx->tok_start, 0);
     else if (h->hold == HOLD_BODY && lx->attr_flag)
         check_caps(h, end); /* as a chunk's end there would: the tag is then judged alone */
     if (lx->tree_pending)

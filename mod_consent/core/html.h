@@ -158,6 +158,8 @@ typedef struct mc_html_stats {
     unsigned restored;    /* author-marked elements activated */
     unsigned oversized;   /* targets over a cap (held back whole, unless all
                            * is granted or their first bytes settle it) */
+    unsigned unreadable;  /* SVG scripts and sheets whose source a child
+                           * element judged apart hides (held back whole) */
     mc_catmask_t refused; /* the categories of what was neutralised */
     unsigned noscript_escaped; /* "</noscript" escaped inside a <noscript> */
     int head_injected;

@@ -418,6 +418,85 @@ START_TEST(a_handler_inside_an_svg_script_does_not_cut_its_text)
 }
 END_TEST
 
+/* An SVG <script>'s or <style>'s source is its child text content: the
+ * text between its children, not inside them, comments left out and CDATA
+ * read as text. A tracker split by a child or hidden by a comment is found;
+ * text inside a child is no source. Each holds for any split. */
+static void assert_same_in_any_pieces(const char *in, const char *whole)
+{
+    for (size_t chunk = 1; chunk < 12; chunk++)
+        ck_assert_str_eq(rewrite_chunked(in, strlen(in), chunk), whole);
+}
+
+START_TEST(an_svg_script_is_judged_by_its_child_text)
+{
+    static const char *const held[] = {
+        "<svg><script>new Image().src='https://www.face<g>x</g>book.com/tr?id=1'</script></svg>",
+        "<svg><script>fbq<!-- x -->('init','1')</script></svg>",
+        "<svg><script>fbq<!-->('init','1')</script></svg>",
+        "<svg><script><g/>fbq('init','1')</script></svg>",
+        "<svg><script><g><a></g>fbq('init','1')</script></svg>",
+        "<svg><script><![CDATA[fbq(]]>'init','1')</script></svg>",
+        "<svg><script><g a =\"x>\" />fbq('init','1')</script></svg>",
+        "<svg><script><g a='/'/>fbq('init','1')</script></svg>",
+    };
+    static const char *const passed[] = {
+        "<svg><script><g>fbq('init','1')</g>var a;</script></svg>",
+        "<svg><script><g a=b/>fbq('init','1')</g>var a</script></svg>",
+        "<svg><script>var a;<!-- fbq('init','1') --></script></svg>",
+        "<svg><script><g a=/>fbq('init','1')</g></script></svg>",
+    };
+
+    for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++) {
+        const char *out = apr_pstrdup(test_pool, rewrite(held[i]));
+
+        assert_contains(out, "<svg><script type=\"text/plain\" data-consent=\"marketing\"");
+        assert_same_in_any_pieces(held[i], out);
+    }
+    for (size_t i = 0; i < sizeof(passed) / sizeof(passed[0]); i++) {
+        assert_unchanged(passed[i]);
+        assert_same_in_any_pieces(passed[i], passed[i]);
+    }
+}
+END_TEST
+
+START_TEST(an_svg_sheet_is_judged_by_its_child_text)
+{
+    const char *out;
+
+    out = rewrite("<svg><style><!--x-->@import url(https://static.hotjar.com/c/x.css);</style></svg>");
+    assert_contains(out, "@import url(\"data:,\")");
+    assert_lacks(out, "hotjar.com/c/x.css");
+    out = rewrite("<svg><style><![CDATA[@import url(https://static.hotjar.com/c/x.css);]]></style>"
+                  "</svg>");
+    assert_lacks(out, "hotjar.com/c/x.css");
+    out = rewrite("<svg><style><g></g>@import url(https://static.hotjar.com/c/x.css);</style></svg>");
+    assert_lacks(out, "hotjar.com/c/x.css");
+    out = rewrite("<svg><style>@import url(https://static.hot<g>x</g>jar.com/c/x.css);</style></svg>");
+    assert_contains(out, "@import url(\"data:,\")");
+}
+END_TEST
+
+/* A child the rewriter judges on its own cuts the body: the text after it
+ * is read by no one, so the script or sheet fails closed, for every
+ * category not granted. One that breaks out of SVG ends it. */
+START_TEST(an_svg_script_cut_by_a_judged_child_fails_closed)
+{
+    const char *out;
+
+    out = rewrite("<svg><script><image href=\"/a.png\"/>fbq('init','1')</script></svg>");
+    assert_contains(out, "<svg><script type=\"text/plain\" data-consent=\"preferences statistics "
+                         "marketing\"><image href=\"/a.png\"/>");
+    out = rewrite("<svg><style><image href=\"/a.png\"/>@import url(https://static.hotjar.com/c/x.css);"
+                  "</style></svg>");
+    assert_contains(out, "data-consent-reload");
+    assert_lacks(out, "<style");
+    assert_unchanged("<svg><script>var s = '<b>';</script></svg>");
+    fx.policy.granted = ~(mc_catmask_t)0;
+    assert_unchanged("<svg><script><image href=\"/a.png\"/>fbq('init','1')</script></svg>");
+}
+END_TEST
+
 /* Over the inline cap, a held SVG script lets go of its body where a chunk
  * ends; a tag flagged for its handler ending past the cap is then read on
  * its own, whatever the split (fuzz) */
@@ -3059,6 +3138,9 @@ Suite *html_suite(void)
     tcase_add_test(neutralise, handlers_and_animations_are_held_the_same_whatever_the_split);
     tcase_add_test(neutralise, svg_animations_that_set_a_tracker_are_held);
     tcase_add_test(neutralise, a_handler_inside_an_svg_script_does_not_cut_its_text);
+    tcase_add_test(neutralise, an_svg_script_is_judged_by_its_child_text);
+    tcase_add_test(neutralise, an_svg_sheet_is_judged_by_its_child_text);
+    tcase_add_test(neutralise, an_svg_script_cut_by_a_judged_child_fails_closed);
     tcase_add_test(neutralise, a_handler_inside_an_svg_script_over_the_cap_is_read_the_same_whatever_the_split);
     tcase_add_test(neutralise, svg_animations_of_the_site_own_pass);
     tcase_add_test(neutralise, inline_script_that_matches_no_rule_passes);

@@ -539,6 +539,15 @@ const review = [
   ['inline style over 64 KiB, a string longer than the reader holds, then the tracker', 'css', `<style>${'.own{color:#123;margin:1px}\n'.repeat(100)}:root{--pad:"${'x'.repeat(70000)}"} .t{width:40px;height:20px;background:url(${FB_PIXEL})}</style>`, '<div class="t">box</div>', FB, { restores: true }],
   ['url in a sheet too long to read whole (over 32 KiB)', 'css', `<style>.t{width:40px;height:20px;background:url(${FB_PIXEL}&amp;pad=${'a'.repeat(40000)})}</style>`, '<div class="t">box</div>', FB, { restores: true }],
   ['svg style over 64 KiB', 'css', '', svg(`<style>${'.own{fill:#123}\n'.repeat(5000)} .t{width:40px;height:20px;background:url(${FB_PIXEL})}</style>`) + '<div class="t">box</div>', FB, { restores: true }],
+  // An SVG <style> or <script> is the text of its own children (child text
+  // content): a child element does not end it, and the text after that
+  // child is part of the sheet or the script the browser runs.
+  ['svg style, a child element, then @import', 'css', '', svg(`<style><rect fill="red"/>@import url(https://static.hotjar.com/c/hotjar-8.css);</style>`), HJ, { restores: true }],
+  ['svg style, a child image, then url()', 'css', '', svg(`<style><image href="/leaks/none.png"/>body{background:url(${FB_PIXEL})}</style>`), FB, { restores: true }],
+  ['svg script, a child element, then the tracker', 'inline', '', svg(`<script><rect fill="red"/>var s=document.createElement('script');s.src='${FBEVENTS}';document.head.appendChild(s);</script>`), FBE, { restores: true, jsOff: false }],
+  ['svg script, the tracker URL split by a child element', 'inline', '', svg(`<script>new Image().src='https://www.face<rect fill="red"/>book.com/tr?id=1234567890&amp;ev=PageView';</script>`), FB, { restores: true, jsOff: false }],
+  ['svg script, the tracker URL split by a comment', 'inline', '', svg(`<script>new Image().src='https://www.face<!-- x -->book.com/tr?id=1234567890&amp;ev=PageView';</script>`), FB, { restores: true, jsOff: false }],
+  ['svg style, the @import URL split by a child element', 'css', '', svg(`<style>@import url(https://static.hot<g>x</g>jar.com/c/hotjar-9.css);</style>`), HJ],
   ['style left open at the end of the document', 'css', '', '<div class="t">box</div>', FB, { restores: true, html: page('review: style left open at the end of the document', '', '<div class="t">box</div>') + `<style>.t{width:40px;height:20px;background:url(${FB_PIXEL})}` }],
 ].map(([what, cls, head, body, expect, over = {}]) => ({
   name: `review: ${what}`,
