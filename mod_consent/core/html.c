@@ -1738,9 +1738,7 @@ static action_t decide(mc_html_t *h, const element_t *el, verdict_t *v)
         return decide_marked(h, el, v);
     if (el->tag == MC_TAG_SCRIPT && !script_runs(el))
         return script_lists_urls(el) ? ACT_WAIT_BODY : ACT_NONE;
-    /* a <style>'s own handlers are left to ConsentCSP: its sheet is
-     * rewritten apart from its start tag (held_sheet_end) */
-    if (el->handlers && el->tag != MC_TAG_STYLE)
+    if (el->handlers)
         handlers_refused(h, el, v);
     if (has(el, A_ATTRIBUTENAME) && el->tag != MC_TAG_STYLE) {
         mc_catmask_t m = animation_refused(h, el);
@@ -2861,10 +2859,29 @@ static void held_sheet_end(mc_html_t *h, const char *all, size_t tag_len, size_t
 {
     const char *body = all + tag_len;
     mc_catmask_t cats = css_refused(h, body, body_len);
+    int sheet = cats && h->css_out_len > 0;
 
-    if (!cats || h->css_out_len == 0)
+    /* handlers that name a tracker: the start tag with them renamed (the
+     * template's copy below is inert as it is) */
+    if (h->hold_handlers) {
+        element_t el;
+        verdict_t v = {.refused = h->hold_handlers,
+                       .handlers = h->hold_handlers,
+                       .only_handlers = 1,
+                       .reload = h->hold_reload};
+
+        if (!element_read(&el, MC_TAG_STYLE, 0, all, tag_len))
+            return;
+        write_element(h, &el, ACT_NEUTRALISE, &v);
+        drop_until(h, h->body_from);
+        if (!sheet)
+            h->stats.neutralised++;
+        h->stats.refused |= h->hold_handlers;
+    } else if (sheet) {
+        out_put(h, all, tag_len);
+    }
+    if (!sheet)
         return;
-    out_put(h, all, tag_len);
     out_put(h, h->css_out, h->css_out_len);
     out_str(h, "</style><template");
     write_categories(h, cats);

@@ -316,6 +316,13 @@ END_TEST
 /* An event handler is an inline script: one that names a tracker is
  * renamed data-consent-on... with every other handler of its element. One
  * of an event that fires unasked (load, error) asks for a reload. */
+/* IN rewritten in pieces of every size up to 11 bytes gives WHOLE. */
+static void assert_same_in_any_pieces(const char *in, const char *whole)
+{
+    for (size_t chunk = 1; chunk < 12; chunk++)
+        ck_assert_str_eq(rewrite_chunked(in, strlen(in), chunk), whole);
+}
+
 START_TEST(event_handlers_that_name_a_tracker_are_held)
 {
     ck_assert_str_eq(
@@ -365,6 +372,32 @@ START_TEST(event_handlers_of_a_script_that_runs_are_held_apart_from_it)
     ck_assert_str_eq(rewrite("<script onerror=\"go()\">gtag('config', 'G-1');</script>"),
                      "<script type=\"text/plain\" data-consent=\"statistics\" "
                      "onerror=\"go()\">gtag('config', 'G-1');</script>");
+}
+END_TEST
+
+/* A <style> fires load or error once its sheet is read: a handler of it
+ * naming a tracker is held like any other, its sheet judged apart; the
+ * inert copy of a refused sheet keeps the handler as written. */
+START_TEST(event_handlers_of_a_style_are_held)
+{
+    const char *in = "<style onload=\"navigator.sendBeacon('https://www.google-analytics.com/g/"
+                     "collect')\">.own{color:#123}</style><p>";
+    const char *out = apr_pstrdup(test_pool, rewrite(in));
+
+    assert_contains(out, "<style data-consent=\"statistics\"");
+    assert_contains(out, "data-consent-reload=\"\"");
+    assert_contains(out, " data-consent-onload=\"navigator.sendBeacon(");
+    assert_contains(out, ">.own{color:#123}</style><p>");
+    assert_lacks(out, " onload=");
+    assert_same_in_any_pieces(in, out);
+    out = rewrite("<style onerror=\"navigator.sendBeacon('https://www.google-analytics.com/g/"
+                  "collect')\">@import url(https://static.hotjar.com/c/x.css);</style>");
+    assert_contains(out, "<style data-consent=\"statistics\" data-consent-reload=\"\" "
+                         "data-consent-onerror=");
+    assert_contains(out, "<template data-consent=\"statistics\"><style onerror=");
+    assert_unchanged("<style onload=\"go()\">.a{}</style>");
+    grant("statistics");
+    assert_unchanged(in);
 }
 END_TEST
 
@@ -422,12 +455,6 @@ END_TEST
  * text between its children, not inside them, comments left out and CDATA
  * read as text. A tracker split by a child or hidden by a comment is found;
  * text inside a child is no source. Each holds for any split. */
-static void assert_same_in_any_pieces(const char *in, const char *whole)
-{
-    for (size_t chunk = 1; chunk < 12; chunk++)
-        ck_assert_str_eq(rewrite_chunked(in, strlen(in), chunk), whole);
-}
-
 START_TEST(an_svg_script_is_judged_by_its_child_text)
 {
     static const char *const held[] = {
@@ -3134,6 +3161,7 @@ Suite *html_suite(void)
     tcase_add_test(neutralise, inline_tracker_script_is_disarmed_and_body_kept);
     tcase_add_test(neutralise, event_handlers_that_name_a_tracker_are_held);
     tcase_add_test(neutralise, event_handlers_of_a_script_that_runs_are_held_apart_from_it);
+    tcase_add_test(neutralise, event_handlers_of_a_style_are_held);
     tcase_add_test(neutralise, event_handlers_without_a_tracker_or_granted_pass);
     tcase_add_test(neutralise, handlers_and_animations_are_held_the_same_whatever_the_split);
     tcase_add_test(neutralise, svg_animations_that_set_a_tracker_are_held);

@@ -523,6 +523,8 @@ const review = [
   ['svg onload handler', 'inline', '', svg('<rect width="10" height="10"/>').replace('<svg ', `<svg onload="fetch('https://www.google-analytics.com/g/collect?v=2',{mode:'no-cors'})" `), GA, { jsOff: false, restores: true }],
   ['details ontoggle, unquoted, upper case', 'inline', '', `<details open ONTOGGLE=new&#x20;Image().src='${FB_RAW}'><summary>s</summary>x</details>`, FB, { jsOff: false, restores: true }],
   ['onload handler with the URL in character references', 'inline', '', `<img alt="" src="/leaks/none.png" onerror="new Image().src='https:&#x2F;&#x2F;www.facebook.com&#47;tr?id=1234567890&amp;ev=PageView'">`, FB, { jsOff: false, restores: true }],
+  ['style onload handler with a tracker URL', 'inline', '', `<style onload="navigator.sendBeacon('https://www.google-analytics.com/g/collect?v=2&amp;en=style','x')">.own{color:#123}</style>`, GA, { jsOff: false, restores: true }],
+  ['style with a tracker @import and an onerror handler', 'inline', '', `<style onerror="navigator.sendBeacon('https://www.google-analytics.com/g/collect?v=2&amp;en=style2','x')">@import url(https://static.hotjar.com/c/hotjar-10.css);</style>`, GA, { jsOff: false, restores: true }],
   ['script of the site whose onerror names a tracker', 'inline', '', `<script src="/leaks/none.js" onerror="new Image().src='${FB_RAW}'"></script>`, FB, { jsOff: false, restores: true }],
   // Over a cap (issue 16, item 3): a start tag over 16 KiB, an inline
   // script over 64 KiB. They cannot be read whole, so they fail closed:
