@@ -2585,6 +2585,25 @@ static void sheet_end(mc_html_t *h, mc_lex_off_t off)
     }
 }
 
+/* The held <style>'s handlers that name a tracker (hold_handlers): its
+ * start tag TAG[0..LEN) is written with them renamed, the page to load
+ * anew once they are granted; the caller drops the original. Returns 0
+ * when it has none (nothing written). */
+static int style_handlers_held(mc_html_t *h, const char *tag, size_t len)
+{
+    element_t el;
+    verdict_t v = {.refused = h->hold_handlers,
+                   .handlers = h->hold_handlers,
+                   .only_handlers = 1,
+                   .reload = h->hold_reload};
+
+    if (!h->hold_handlers || !element_read(&el, MC_TAG_STYLE, 0, tag, len))
+        return 0;
+    write_element(h, &el, ACT_NEUTRALISE, &v);
+    h->stats.refused |= h->hold_handlers;
+    return 1;
+}
+
 /* The held inline script's or sheet's body cannot be judged (it outgrew
  * the cap, or it is an SVG one with a child element): its start tag, still
  * held, is neutralised for every refused category (consent.js runs it once
@@ -2595,8 +2614,13 @@ static void body_fail_closed(mc_html_t *h)
     element_t el;
     verdict_t v = {refused_all(h), 0, 0, 0, 0, 0};
 
-    if (h->hold_tag == MC_TAG_STYLE && !h->hold_foreign && v.refused)
+    if (h->hold_tag == MC_TAG_STYLE && !h->hold_foreign && v.refused) {
+        emit_until(h, h->hold_from);
+        if (style_handlers_held(h, contiguous(h, h->hold_from, h->body_from),
+                                (size_t)(h->body_from - h->hold_from)))
+            drop_until(h, h->body_from);
         sheet_start(h);
+    }
     if (h->hold_tag == MC_TAG_STYLE && h->hold_foreign && v.refused) {
         /* an SVG sheet's text is markup's text (references decoded): the
          * CSS reader cannot stream it. Without its start tag it is text of
@@ -2863,20 +2887,12 @@ static void held_sheet_end(mc_html_t *h, const char *all, size_t tag_len, size_t
 
     /* handlers that name a tracker: the start tag with them renamed (the
      * template's copy below is inert as it is) */
-    if (h->hold_handlers) {
-        element_t el;
-        verdict_t v = {.refused = h->hold_handlers,
-                       .handlers = h->hold_handlers,
-                       .only_handlers = 1,
-                       .reload = h->hold_reload};
-
-        if (!element_read(&el, MC_TAG_STYLE, 0, all, tag_len))
-            return;
-        write_element(h, &el, ACT_NEUTRALISE, &v);
-        drop_until(h, h->body_from);
-        if (!sheet)
+    if (style_handlers_held(h, all, tag_len)) {
+        if (!sheet) {
+            drop_until(h, h->body_from); /* the body goes out as it is */
             h->stats.neutralised++;
-        h->stats.refused |= h->hold_handlers;
+            return;
+        }
     } else if (sheet) {
         out_put(h, all, tag_len);
     }
@@ -3104,7 +3120,13 @@ static void held_body_end(mc_html_t *h, mc_lex_off_t lt)
     emit_until(h, h->hold_from);
     all = contiguous(h, h->hold_from, lt);
     body = all + tag_len;
-    if (h->hold_foreign && !(text = foreign_source(h, body, body_len, &text_len))) {
+    /* an SVG sheet that may be an HTML one with a child element: read as
+     * HTML, the text inside the child is CSS too (a script is judged both
+     * ways below; a sheet is sent as one reading makes it inert) */
+    if (h->hold_foreign &&
+        (!(text = foreign_source(h, body, body_len, &text_len)) ||
+         (h->hold_foreign == FOREIGN_EITHER && h->hold_tag == MC_TAG_STYLE &&
+          memchr(body, '<', body_len)))) {
         body_fail_closed(h);
         h->stats.unreadable++;
         release(h, 0);

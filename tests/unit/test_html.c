@@ -383,6 +383,7 @@ START_TEST(event_handlers_of_a_style_are_held)
     const char *in = "<style onload=\"navigator.sendBeacon('https://www.google-analytics.com/g/"
                      "collect')\">.own{color:#123}</style><p>";
     const char *out = apr_pstrdup(test_pool, rewrite(in));
+    const char *first = in;
 
     assert_contains(out, "<style data-consent=\"statistics\"");
     assert_contains(out, "data-consent-reload=\"\"");
@@ -390,14 +391,28 @@ START_TEST(event_handlers_of_a_style_are_held)
     assert_contains(out, ">.own{color:#123}</style><p>");
     assert_lacks(out, " onload=");
     assert_same_in_any_pieces(in, out);
-    out = rewrite("<style onerror=\"navigator.sendBeacon('https://www.google-analytics.com/g/"
-                  "collect')\">@import url(https://static.hotjar.com/c/x.css);</style>");
+    in = "<style onerror=\"navigator.sendBeacon('https://www.google-analytics.com/g/"
+         "collect')\">@import url(https://static.hotjar.com/c/x.css);</style><p>";
+    out = apr_pstrdup(test_pool, rewrite(in));
     assert_contains(out, "<style data-consent=\"statistics\" data-consent-reload=\"\" "
                          "data-consent-onerror=");
-    assert_contains(out, "<template data-consent=\"statistics\"><style onerror=");
+    assert_contains(out, "<template data-consent=\"statistics\"><style onerror=\"navigator."
+                         "sendBeacon('https://www.google-analytics.com/g/collect')\">@import "
+                         "url(https://static.hotjar.com/c/x.css);</style></template><p>");
+    assert_same_in_any_pieces(in, out);
+    /* over the inline cap its sheet streams, its start tag held all the same */
+    fx.policy.inline_max = 16;
+    in = "<style onload=\"navigator.sendBeacon('https://www.google-analytics.com/g/collect')\">"
+         ".own{color:#123} .own2{color:#456}</style><p>";
+    out = apr_pstrdup(test_pool, rewrite(in));
+    assert_contains(out, " data-consent-onload=\"navigator.sendBeacon(");
+    assert_lacks(out, " onload=");
+    assert_contains(out, ".own{color:#123} .own2{color:#456}</style><p>");
+    assert_same_in_any_pieces(in, out);
+    fx.policy.inline_max = 0;
     assert_unchanged("<style onload=\"go()\">.a{}</style>");
     grant("statistics");
-    assert_unchanged(in);
+    assert_unchanged(first);
 }
 END_TEST
 
@@ -501,6 +516,12 @@ START_TEST(an_svg_sheet_is_judged_by_its_child_text)
     assert_lacks(out, "hotjar.com/c/x.css");
     out = rewrite("<svg><style>@import url(https://static.hot<g>x</g>jar.com/c/x.css);</style></svg>");
     assert_contains(out, "@import url(\"data:,\")");
+    /* one that may be HTML (the <svg> may be closed): read so, the text
+     * inside its child is CSS too, and a sheet has one output: held whole */
+    out = rewrite("<div><svg></div><style><g>x{} .a{background:url(https://www.facebook.com/tr)}"
+                  "</g></style><p>");
+    assert_contains(out, "data-consent-reload");
+    assert_lacks(out, "<style");
 }
 END_TEST
 

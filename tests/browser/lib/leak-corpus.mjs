@@ -525,6 +525,7 @@ const review = [
   ['onload handler with the URL in character references', 'inline', '', `<img alt="" src="/leaks/none.png" onerror="new Image().src='https:&#x2F;&#x2F;www.facebook.com&#47;tr?id=1234567890&amp;ev=PageView'">`, FB, { jsOff: false, restores: true }],
   ['style onload handler with a tracker URL', 'inline', '', `<style onload="navigator.sendBeacon('https://www.google-analytics.com/g/collect?v=2&amp;en=style','x')">.own{color:#123}</style>`, GA, { jsOff: false, restores: true }],
   ['style with a tracker @import and an onerror handler', 'inline', '', `<style onerror="navigator.sendBeacon('https://www.google-analytics.com/g/collect?v=2&amp;en=style2','x')">@import url(https://static.hotjar.com/c/hotjar-10.css);</style>`, GA, { jsOff: false, restores: true }],
+  ['style over 64 KiB with an onload handler', 'inline', '', `<style onload="navigator.sendBeacon('https://www.google-analytics.com/g/collect?v=2&amp;en=style3','x')">${'.own{color:#123}\n'.repeat(5000)}</style>`, GA, { jsOff: false, restores: true }],
   ['script of the site whose onerror names a tracker', 'inline', '', `<script src="/leaks/none.js" onerror="new Image().src='${FB_RAW}'"></script>`, FB, { jsOff: false, restores: true }],
   // Over a cap (issue 16, item 3): a start tag over 16 KiB, an inline
   // script over 64 KiB. They cannot be read whole, so they fail closed:
@@ -549,6 +550,7 @@ const review = [
   ['svg script, a child element, then the tracker', 'inline', '', svg(`<script><rect fill="red"/>var s=document.createElement('script');s.src='${FBEVENTS}';document.head.appendChild(s);</script>`), FBE, { restores: true, jsOff: false }],
   ['svg script, the tracker URL split by a child element', 'inline', '', svg(`<script>new Image().src='https://www.face<rect fill="red"/>book.com/tr?id=1234567890&amp;ev=PageView';</script>`), FB, { restores: true, jsOff: false }],
   ['svg script, the tracker URL split by a comment', 'inline', '', svg(`<script>new Image().src='https://www.face<!-- x -->book.com/tr?id=1234567890&amp;ev=PageView';</script>`), FB, { restores: true, jsOff: false }],
+  ['a style that may be SVG or HTML, its rule inside a child element', 'css', '', `<div><svg></div><style><g>x{} .t{width:40px;height:20px;background:url(${FB_PIXEL})}</g></style><div class="t">box</div>`, FB, { restores: true }],
   ['svg style, the @import URL split by a child element', 'css', '', svg(`<style>@import url(https://static.hot<g>x</g>jar.com/c/hotjar-9.css);</style>`), HJ],
   ['style left open at the end of the document', 'css', '', '<div class="t">box</div>', FB, { restores: true, html: page('review: style left open at the end of the document', '', '<div class="t">box</div>') + `<style>.t{width:40px;height:20px;background:url(${FB_PIXEL})}` }],
 ].map(([what, cls, head, body, expect, over = {}]) => ({
