@@ -2978,6 +2978,20 @@ static const char *foreign_tag_end(const char *p, const char *end, int *self_clo
     return end;
 }
 
+/* Whether the lower-case NAME is an SVG or MathML element whose content is
+ * HTML (an integration point; annotation-xml only with some encodings). */
+static int integration_point(const char *name, size_t len)
+{
+    static const char *const names[] = {"foreignobject", "desc", "title", "mi",  "mo",
+                                        "mn",            "ms",   "mtext", "annotation-xml"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Open child elements foreign_source follows, and the longest name it
  * tells apart (SVG's longest is 19 bytes); past either a body fails closed. */
 #define FOREIGN_DEPTH 16
@@ -2990,8 +3004,8 @@ static const char *foreign_tag_end(const char *p, const char *end, int *self_clo
  * text taken as written; an end tag closes the child it names and those
  * inside it, as in foreign content. Writes it to H's sheet_text and returns
  * it, its length in *N; NULL when it cannot be told (children nested
- * deeper than FOREIGN_DEPTH, a name longer than FOREIGN_NAME_MAX): such a
- * body fails closed. */
+ * deeper than FOREIGN_DEPTH, a name longer than FOREIGN_NAME_MAX or with a
+ * NUL, a child whose content is HTML): such a body fails closed. */
 static const char *foreign_source(mc_html_t *h, const char *body, size_t len, size_t *n)
 {
     const char *p = body, *end = body + len;
@@ -3025,10 +3039,15 @@ static const char *foreign_source(mc_html_t *h, const char *body, size_t len, si
                    *name_end != '>')
                 name_end++;
             name_len = (size_t)(name_end - name);
-            if (name_len > FOREIGN_NAME_MAX)
+            /* a NUL is U+FFFD to the tokenizer: not the name's bytes */
+            if (name_len > FOREIGN_NAME_MAX || memchr(name, '\0', name_len))
                 return NULL;
             for (size_t i = 0; i < name_len; i++)
                 lower[i] = ascii_lower(name[i]);
+            /* inside one the HTML rules hold (special elements, raw text,
+             * CDATA as a comment): not followed here */
+            if (!closing && integration_point(lower, name_len))
+                return NULL;
             p = foreign_tag_end(name_end, end, &self_closing);
             if (!closing && !self_closing) {
                 if (depth == FOREIGN_DEPTH)
@@ -3048,9 +3067,9 @@ static const char *foreign_source(mc_html_t *h, const char *body, size_t len, si
         } else if ((size_t)(end - p) >= 8 && memcmp(p, "![CDATA[", 8) == 0) {
             const char *cdata = p + 8, *close = cdata;
 
-            while (close + 3 <= end && memcmp(close, "]]>", 3) != 0)
+            while (end - close >= 3 && memcmp(close, "]]>", 3) != 0)
                 close++;
-            if (close + 3 > end)
+            if (end - close < 3)
                 close = end;
             if (depth == 0 && (size_t)(close - cdata) > cap - at)
                 return NULL;
@@ -3058,7 +3077,7 @@ static const char *foreign_source(mc_html_t *h, const char *body, size_t len, si
                 memcpy(h->sheet_text + at, cdata, (size_t)(close - cdata));
                 at += (size_t)(close - cdata);
             }
-            p = close + 3 <= end ? close + 3 : end;
+            p = close == end ? end : close + 3;
         } else if (p < end && (*p == '!' || *p == '?' || *p == '/')) {
             /* a bogus comment, to the next '>' ("</>" is nothing at all) */
             const char *gt = memchr(p, '>', (size_t)(end - p));
@@ -3083,11 +3102,24 @@ static void held_foreign_sheet_end(mc_html_t *h, const char *all, size_t tag_len
 {
     element_t el;
     verdict_t v = {0, 0, 0, 0, 0, 0};
+    int sheet;
 
     v.refused = css_refused(h, text, n);
-    if (!v.refused || h->css_out_len == 0 || !element_read(&el, MC_TAG_STYLE, 1, all, tag_len))
+    sheet = v.refused && h->css_out_len > 0;
+    if ((!sheet && !h->hold_handlers) || !element_read(&el, MC_TAG_STYLE, 1, all, tag_len))
         return;
+    /* its handlers that name a tracker are renamed (it fires load and error too) */
+    v.handlers = h->hold_handlers;
+    v.reload = h->hold_reload;
+    v.only_handlers = !sheet;
+    v.refused = (sheet ? v.refused : 0) | v.handlers;
     write_element(h, &el, ACT_NEUTRALISE, &v);
+    if (!sheet) {
+        drop_until(h, h->body_from); /* the body goes out as it is */
+        h->stats.neutralised++;
+        h->stats.refused |= v.handlers;
+        return;
+    }
     for (size_t i = 0; i < h->css_out_len; i++) { /* as text again */
         char c = h->css_out[i];
 

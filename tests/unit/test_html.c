@@ -411,6 +411,14 @@ START_TEST(event_handlers_of_a_style_are_held)
     assert_same_in_any_pieces(in, out);
     fx.policy.inline_max = 0;
     assert_unchanged("<style onload=\"go()\">.a{}</style>");
+    /* an SVG one fires them too */
+    in = "<svg><style onerror=\"navigator.sendBeacon('https://www.google-analytics.com/g/"
+         "collect')\">@import '/nope.css';</style></svg>";
+    out = apr_pstrdup(test_pool, rewrite(in));
+    assert_contains(out, "<svg><style data-consent=\"statistics\"");
+    assert_contains(out, " data-consent-onerror=\"navigator.sendBeacon(");
+    assert_contains(out, ">@import '/nope.css';</style></svg>");
+    assert_same_in_any_pieces(in, out);
     grant("statistics");
     assert_unchanged(first);
 }
@@ -499,6 +507,37 @@ START_TEST(an_svg_script_is_judged_by_its_child_text)
         assert_unchanged(passed[i]);
         assert_same_in_any_pieces(passed[i], passed[i]);
     }
+}
+END_TEST
+
+/* Inside a child whose content is HTML (an integration point) the HTML
+ * rules hold: "</script>" at a special element is ignored, "<![CDATA[" is a
+ * comment, an end tag stops at a special element. Not followed: such a
+ * script fails closed, whatever the split. So does one with a NUL in a
+ * child's name (U+FFFD to the tokenizer). */
+START_TEST(an_svg_script_with_html_inside_fails_closed)
+{
+    static const char *const in[] = {
+        "<svg><script><foreignObject><img src=/a.png></foreignObject>var a;</script></svg>",
+        "<svg><script><foreignObject><div></script></div></foreignObject>var a;</script></svg>",
+        "<svg><script><desc><b>x</b></desc>var a;</script></svg>",
+        "<svg><style><foreignObject><div><![CDATA[></div></foreignObject>.a{}/*]]>*/</style></svg>",
+        "<svg><script><math><mi><span></span></mi></math>var a;</script></svg>",
+    };
+    static const char nul[] = "<svg><script><a\0>zz</a\xEF\xBF\xBD>var a;</script></svg>";
+    const char *out;
+
+    for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+        out = apr_pstrdup(test_pool, rewrite(in[i]));
+        ck_assert_msg(strstr(out, "data-consent=\"preferences statistics marketing\"") != NULL,
+                      "not held: %s -> %s", in[i], out);
+        assert_same_in_any_pieces(in[i], out);
+    }
+    out = rewrite_n(nul, sizeof(nul) - 1);
+    assert_contains(out, "<svg><script type=\"text/plain\" data-consent=\"preferences statistics "
+                         "marketing\">");
+    /* a script that ends before the integration point is read as usual */
+    assert_unchanged("<svg><script>var a;</script><desc><b>x</b></desc></svg>");
 }
 END_TEST
 
@@ -3189,6 +3228,7 @@ Suite *html_suite(void)
     tcase_add_test(neutralise, a_handler_inside_an_svg_script_does_not_cut_its_text);
     tcase_add_test(neutralise, an_svg_script_is_judged_by_its_child_text);
     tcase_add_test(neutralise, an_svg_sheet_is_judged_by_its_child_text);
+    tcase_add_test(neutralise, an_svg_script_with_html_inside_fails_closed);
     tcase_add_test(neutralise, an_svg_script_cut_by_a_judged_child_fails_closed);
     tcase_add_test(neutralise, a_handler_inside_an_svg_script_over_the_cap_is_read_the_same_whatever_the_split);
     tcase_add_test(neutralise, svg_animations_of_the_site_own_pass);

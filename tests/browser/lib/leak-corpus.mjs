@@ -551,6 +551,11 @@ const review = [
   ['svg script, the tracker URL split by a child element', 'inline', '', svg(`<script>new Image().src='https://www.face<rect fill="red"/>book.com/tr?id=1234567890&amp;ev=PageView';</script>`), FB, { restores: true, jsOff: false }],
   ['svg script, the tracker URL split by a comment', 'inline', '', svg(`<script>new Image().src='https://www.face<!-- x -->book.com/tr?id=1234567890&amp;ev=PageView';</script>`), FB, { restores: true, jsOff: false }],
   ['a style that may be SVG or HTML, its rule inside a child element', 'css', '', `<div><svg></div><style><g>x{} .t{width:40px;height:20px;background:url(${FB_PIXEL})}</g></style><div class="t">box</div>`, FB, { restores: true }],
+  // Inside a child whose content is HTML (foreignObject, desc, title; mi, mo, ...)
+  // the HTML rules hold: the text after it is still the script's.
+  ['svg script, an HTML element inside foreignObject, then the tracker', 'inline', '', svg(`<script><foreignObject><img alt="" src="/leaks/none.png"></foreignObject>new Image().src='${FB_RAW}';</script>`), FB, { restores: true, jsOff: false }],
+  ['svg script, an end tag the HTML inside foreignObject ignores, then the tracker', 'inline', '', svg(`<script><foreignObject><div></script></div></foreignObject>new Image().src='${FB_RAW}';</script>`), FB, { restores: true, jsOff: false }],
+  ['svg style onerror handler', 'inline', '', svg(`<style onerror="new Image().src='${FB_RAW}'">@import '/leaks/none.css';</style>`), FB, { restores: true, jsOff: false }],
   ['svg style, the @import URL split by a child element', 'css', '', svg(`<style>@import url(https://static.hot<g>x</g>jar.com/c/hotjar-9.css);</style>`), HJ],
   ['style left open at the end of the document', 'css', '', '<div class="t">box</div>', FB, { restores: true, html: page('review: style left open at the end of the document', '', '<div class="t">box</div>') + `<style>.t{width:40px;height:20px;background:url(${FB_PIXEL})}` }],
 ].map(([what, cls, head, body, expect, over = {}]) => ({
