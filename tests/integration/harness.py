@@ -251,12 +251,17 @@ def _header_items(headers):
     return list(headers)
 
 
-def _exchange(conn, port, method, path, headers, body, host, chunks):
+def _exchange(conn, port, method, path, headers, body, host, chunks, close=False):
     items = _header_items(headers)
     names = {k.lower() for k, _ in items}
     conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
     if "host" not in names:
         conn.putheader("Host", host or "127.0.0.1:%d" % port)
+    if close and "connection" not in names:
+        # one request, then the connection ends: httpd does not park it in
+        # keep-alive, where a graceful restart at that moment makes mpm_event
+        # log "AH03093: apr_pollset_add failure for keep alive" (EBADF)
+        conn.putheader("Connection", "close")
     if isinstance(body, str):
         body = body.encode("utf-8")
     if body is not None and "content-length" not in names:
@@ -291,7 +296,7 @@ def request(port, method="GET", path="/", headers=None, body=None, host=None, ch
     """
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        return _exchange(conn, port, method, path, headers, body, host, chunks)
+        return _exchange(conn, port, method, path, headers, body, host, chunks, close=True)
     finally:
         conn.close()
 
