@@ -2585,10 +2585,10 @@ static void sheet_end(mc_html_t *h, mc_lex_off_t off)
     }
 }
 
-/* The held <style>'s handlers that name a tracker (hold_handlers): its
- * start tag TAG[0..LEN) is written with them renamed, the page to load
- * anew once they are granted; the caller drops the original. Returns 0
- * when it has none (nothing written). */
+/* The held <style>'s handlers that name a tracker (hold_handlers), HTML
+ * or SVG: its start tag TAG[0..LEN) is written with them renamed, the page
+ * to load anew once they are granted; the caller drops the original.
+ * Returns 0 when it has none (nothing written). */
 static int style_handlers_held(mc_html_t *h, const char *tag, size_t len)
 {
     element_t el;
@@ -2597,7 +2597,7 @@ static int style_handlers_held(mc_html_t *h, const char *tag, size_t len)
                    .only_handlers = 1,
                    .reload = h->hold_reload};
 
-    if (!h->hold_handlers || !element_read(&el, MC_TAG_STYLE, 0, tag, len))
+    if (!h->hold_handlers || !element_read(&el, MC_TAG_STYLE, h->hold_foreign != 0, tag, len))
         return 0;
     write_element(h, &el, ACT_NEUTRALISE, &v);
     h->stats.refused |= h->hold_handlers;
@@ -2978,20 +2978,6 @@ static const char *foreign_tag_end(const char *p, const char *end, int *self_clo
     return end;
 }
 
-/* Whether the lower-case NAME is an SVG or MathML element whose content is
- * HTML (an integration point; annotation-xml only with some encodings). */
-static int integration_point(const char *name, size_t len)
-{
-    static const char *const names[] = {"foreignobject", "desc", "title", "mi",  "mo",
-                                        "mn",            "ms",   "mtext", "annotation-xml"};
-
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* Open child elements foreign_source follows, and the longest name it
  * tells apart (SVG's longest is 19 bytes); past either a body fails closed. */
 #define FOREIGN_DEPTH 16
@@ -3046,7 +3032,7 @@ static const char *foreign_source(mc_html_t *h, const char *body, size_t len, si
                 lower[i] = ascii_lower(name[i]);
             /* inside one the HTML rules hold (special elements, raw text,
              * CDATA as a comment): not followed here */
-            if (!closing && integration_point(lower, name_len))
+            if (!closing && mc_tag_integration_point(mc_tag_lookup(lower, name_len)))
                 return NULL;
             p = foreign_tag_end(name_end, end, &self_closing);
             if (!closing && !self_closing) {
@@ -3106,20 +3092,20 @@ static void held_foreign_sheet_end(mc_html_t *h, const char *all, size_t tag_len
 
     v.refused = css_refused(h, text, n);
     sheet = v.refused && h->css_out_len > 0;
-    if ((!sheet && !h->hold_handlers) || !element_read(&el, MC_TAG_STYLE, 1, all, tag_len))
-        return;
-    /* its handlers that name a tracker are renamed (it fires load and error too) */
-    v.handlers = h->hold_handlers;
-    v.reload = h->hold_reload;
-    v.only_handlers = !sheet;
-    v.refused = (sheet ? v.refused : 0) | v.handlers;
-    write_element(h, &el, ACT_NEUTRALISE, &v);
-    if (!sheet) {
-        drop_until(h, h->body_from); /* the body goes out as it is */
-        h->stats.neutralised++;
-        h->stats.refused |= v.handlers;
+    if (!sheet) { /* its handlers alone may name a tracker (it fires load and error too) */
+        if (style_handlers_held(h, all, tag_len)) {
+            drop_until(h, h->body_from); /* the body goes out as it is */
+            h->stats.neutralised++;
+        }
         return;
     }
+    if (!element_read(&el, MC_TAG_STYLE, 1, all, tag_len))
+        return;
+    /* with the sheet's categories, its handlers' (renamed) */
+    v.handlers = h->hold_handlers;
+    v.reload = h->hold_reload;
+    v.refused |= v.handlers;
+    write_element(h, &el, ACT_NEUTRALISE, &v);
     for (size_t i = 0; i < h->css_out_len; i++) { /* as text again */
         char c = h->css_out[i];
 

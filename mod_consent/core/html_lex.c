@@ -664,6 +664,12 @@ static int math_integration_point(mc_tag_id_t id)
            id == MC_TAG_MTEXT;
 }
 
+int mc_tag_integration_point(mc_tag_id_t id)
+{
+    return svg_integration_point(id) || math_integration_point(id) ||
+           id == MC_TAG_ANNOTATION_XML;
+}
+
 /* A start tag read by the foreign-content rules: an element of the
  * current node's namespace ("<svg>" inside <math> is a MathML element). */
 static void foreign_start_tag(mc_lex_t *lx)

@@ -303,6 +303,10 @@ mc_lex_eof_t mc_lex_eof(const mc_lex_t *lx, mc_lex_off_t *data_end);
 /* The id of a lower-case tag name. */
 mc_tag_id_t mc_tag_lookup(const char *name, size_t len);
 
+/* Whether the element ID of SVG or MathML may hold HTML (an integration
+ * point; annotation-xml only with some encodings). */
+int mc_tag_integration_point(mc_tag_id_t id);
+
 /* ------------------------------------------------------ walking one tag -- */
 
 /* One attribute of a tag, as offsets into the tag's bytes. RAW .. RAW_END
