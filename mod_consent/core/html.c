@@ -419,6 +419,21 @@ struct mc_html {
     int sheet_blind;            /* it outgrew the stream: the rest goes in a template */
     mc_catmask_t sheet_refused; /* what the stream disarmed */
     mc_catmask_t sheet_marker;  /* to mark after its end tag */
+    /* A start tag no rule reports that outgrew MC_HTML_TAG_MAX, walked as
+     * it streams (see "start tags too long to hold") */
+    int long_on;
+    mc_lex_stream_t long_walk;
+    mc_lex_off_t long_from;  /* its '<' (the last such tag's, once it ended) */
+    mc_lex_off_t oversized_from; /* the '<' of the last held start tag that outgrew the cap */
+    mc_lex_off_t long_at;    /* walked up to here */
+    mc_lex_off_t long_judge_from; /* attributes before are settled */
+    mc_tag_id_t long_tag;
+    char long_name[MC_LEX_NAME_MAX + 1]; /* its name, lower case (the first bytes of a long one) */
+    int long_marked;         /* data-consent is written in it */
+    mc_lex_off_t long_known; /* the open attribute's name offset + 1, once judged by name */
+    int long_fetches;        /* ... whether that name may fetch */
+    int long_renamed;        /* ... renamed unread */
+    char *long_buf;          /* two LONG_BUF: carried bytes walked, a tag judged; made on first use */
     char *out;
     size_t out_len;
     mc_html_stats_t stats;
@@ -2306,6 +2321,212 @@ static void release(mc_html_t *h, int oversized)
     h->hold = HOLD_NONE;
 }
 
+/* --- start tags too long to hold ----------------------------------------------------
+ *
+ * A start tag no rule reports (<div>, <a>, <td>, SVG's <path>) is judged
+ * whole at its end when an attribute of it may fetch (flagged_tag_end).
+ * One longer than MC_HTML_TAG_MAX cannot be held whole, and what may
+ * fetch can come anywhere in it: it is walked as it streams
+ * (mc_lex_stream_t). Each attribute that may fetch on it — a style, an
+ * event handler, ping, background, SVG's fill and its kin, attributeName —
+ * is held alone, from its name to its value's end, and judged as the
+ * element with only that attribute would be. One that reaches a refused
+ * category is renamed data-consent-NAME where it stands; the first puts
+ * data-consent (every category not granted: what the rest of the tag
+ * reaches is not known when it is written) and data-consent-reload in
+ * front of it. consent.js reloads the page once all is granted, and the
+ * tag then passes whole. An attribute that may fetch and is longer than
+ * the cap itself is renamed unread; every other attribute streams on,
+ * whatever its length (a framework's page state in one data- attribute). */
+
+/* A name longer than this is none that fetches: it streams on. */
+#define LONG_NAME_MAX 64
+/* A tag judged for one attribute: "<", the tag's name, " ", the attribute, ">". */
+#define LONG_BUF (MC_HTML_TAG_MAX + MC_LEX_NAME_MAX + 4)
+
+/* Copies the bytes [FROM, TO) of the stream, none sent yet, to DST: from
+ * the carry, the chunk, or both. */
+static void long_copy(const mc_html_t *h, char *dst, mc_lex_off_t from, mc_lex_off_t to)
+{
+    mc_lex_off_t ce = carry_end(h);
+
+    if (from < ce) {
+        size_t n = (size_t)((to < ce ? to : ce) - from);
+
+        memcpy(dst, h->carry + (from - h->out_off), n);
+        dst += n;
+        from += n;
+    }
+    if (from < to)
+        memcpy(dst, h->chunk + (from - h->chunk_off), (size_t)(to - from));
+}
+
+/* Whether the attribute A (its name unsent) may fetch on the long tag:
+ * one the lexer flags (a tag read whole is judged only for those:
+ * flagged_tag_end), by a name that fetches on it or is an event handler. */
+static int long_may_fetch(mc_html_t *h, const mc_lex_attr_t *a)
+{
+    char name[LONG_NAME_MAX];
+    element_t el;
+    int id;
+
+    if (h->long_known == a->name + 1)
+        return h->long_fetches;
+    h->long_known = a->name + 1;
+    h->long_fetches = 0;
+    h->long_renamed = 0;
+    if (a->name_len > LONG_NAME_MAX)
+        return 0;
+    long_copy(h, name, a->name, a->name + a->name_len);
+    if (!mc_lex_attr_flagged(name, a->name_len))
+        return 0;
+    id = attr_lookup(name, a->name_len);
+    element_init(&el, h->long_tag, 0, name, 0);
+    if (id < 0)
+        h->long_fetches = handler_name(name, a->name_len);
+    else
+        h->long_fetches = id == A_ATTRIBUTENAME ||
+                          ((BIT(id) & FETCH_BITS) != 0 && fetches(&el, (attr_id_t)id));
+    return h->long_fetches;
+}
+
+/* The refused categories the attribute A (unsent, whole, at most the cap
+ * long) reaches on the long tag: the tag judged with it alone.
+ * attributeName reaches every refused one: what an animation sets is in
+ * its other attributes. */
+static mc_catmask_t long_refused(mc_html_t *h, const mc_lex_attr_t *a)
+{
+    char *tag = h->long_buf + LONG_BUF;
+    size_t name_len = strlen(h->long_name), n = 0;
+    element_t el;
+    verdict_t v;
+
+    tag[n++] = '<';
+    memcpy(tag + n, h->long_name, name_len);
+    n += name_len;
+    tag[n++] = ' ';
+    long_copy(h, tag + n, a->name, (mc_lex_off_t)a->raw_end);
+    n += (size_t)(a->raw_end - a->name);
+    tag[n++] = '>';
+    if (attr_lookup(tag + name_len + 2, a->name_len) == A_ATTRIBUTENAME)
+        return refused_all(h);
+    if (!element_read(&el, h->long_tag, 0, tag, n))
+        return 0;
+    /* a script or sheet waits for its body: what its handlers reach counts */
+    return decide(h, &el, &v) == ACT_NEUTRALISE ? v.refused : v.handlers;
+}
+
+/* Renames the attribute whose name is at NAME: data-consent-NAME. */
+static void long_rename(mc_html_t *h, mc_lex_off_t name)
+{
+    emit_until(h, name);
+    if (!h->long_marked) {
+        mc_catmask_t all = refused_all(h);
+
+        write_categories(h, all);
+        out_str(h, " data-consent-reload=\"\" ");
+        h->long_marked = 1;
+        h->stats.neutralised++;
+        h->stats.refused |= all;
+    }
+    out_str(h, "data-consent-");
+}
+
+/* mc_lex_stream_run's call for each whole attribute of the long tag. One
+ * whose bytes to the next attribute (or the tag's end) are over the cap
+ * would have outgrown the carry at a chunk's end: renamed unread, as
+ * long_keep does there. */
+static void long_attr(void *baton, const mc_lex_attr_t *a, size_t next)
+{
+    mc_html_t *h = baton;
+
+    if (a->name < h->long_judge_from || !long_may_fetch(h, a) || h->long_renamed)
+        return;
+    if (next - a->name > MC_HTML_TAG_MAX || long_refused(h, a))
+        long_rename(h, (mc_lex_off_t)a->name);
+}
+
+/* Starts walking the start tag the lexer is in: it outgrew the cap. Its
+ * attributes from JUDGE_FROM on are judged (those before, oversized_clean
+ * has). */
+static void long_start(mc_html_t *h, mc_lex_off_t judge_from)
+{
+    h->long_on = 1;
+    h->long_from = h->lex.tok_start;
+    h->long_at = h->long_from + 1; /* after '<' */
+    /* a name still being read is longer than any known: one no rule knows */
+    h->long_tag = mc_lex_name_pending(&h->lex) ? MC_TAG_OTHER : h->lex.tag;
+    apr_cpystrn(h->long_name, mc_lex_name_pending(&h->lex) ? "x-long" : h->lex.name,
+                sizeof(h->long_name));
+    h->long_marked = 0;
+    h->long_known = 0;
+    h->long_judge_from = judge_from;
+    mc_lex_stream_init(&h->long_walk);
+    if (!h->long_buf)
+        h->long_buf = apr_palloc(h->pool, 2 * LONG_BUF);
+}
+
+/* Walks the long tag on to TO, or to its end: the carry's bytes from a
+ * copy, LONG_BUF at a time (a rename sends what is before it, which moves
+ * the carry; a tag read in a held body may fill more of it than a tag
+ * alone), the chunk's where they are. */
+static void long_walk_to(mc_html_t *h, mc_lex_off_t to)
+{
+    while (h->long_on && h->long_at < to) {
+        mc_lex_off_t ce = carry_end(h), stop = to, done;
+        const char *piece;
+
+        if (h->long_at < ce) {
+            stop = to < ce ? to : ce;
+            if (stop - h->long_at > LONG_BUF)
+                stop = h->long_at + LONG_BUF;
+            long_copy(h, h->long_buf, h->long_at, stop);
+            piece = h->long_buf;
+        } else {
+            piece = h->chunk + (h->long_at - h->chunk_off);
+        }
+        done = (mc_lex_off_t)mc_lex_stream_run(&h->long_walk, piece, (size_t)(stop - h->long_at),
+                                               (size_t)h->long_at, long_attr, h);
+        h->long_at = done;
+        if (done < stop)
+            h->long_on = 0; /* its '>' */
+    }
+}
+
+/* A chunk ends inside the long tag, walked to END: where the bytes to keep
+ * begin. A name is kept while it is being read; an attribute that may
+ * fetch, until it is whole (and judged) or outgrows the cap (renamed
+ * unread). */
+static mc_lex_off_t long_keep(mc_html_t *h, mc_lex_off_t end)
+{
+    const mc_lex_attr_t *a = &h->long_walk.attr;
+
+    if (!h->long_walk.open || a->name < h->long_judge_from)
+        return end;
+    if (mc_lex_stream_in_name(&h->long_walk))
+        return end - a->name <= LONG_NAME_MAX ? (mc_lex_off_t)a->name : end;
+    if (!long_may_fetch(h, a) || h->long_renamed)
+        return end;
+    if (end - a->name <= MC_HTML_TAG_MAX)
+        return (mc_lex_off_t)a->name;
+    long_rename(h, (mc_lex_off_t)a->name);
+    h->long_renamed = 1;
+    return end;
+}
+
+/* Whether the lexer's start tag, END bytes on, is one to walk: never
+ * held (one held outgrew the cap in oversized_tag), longer than the cap,
+ * none of it sent, nothing else holding, something refused. */
+static int long_wanted(mc_html_t *h, mc_lex_off_t end)
+{
+    mc_lex_t *lx = &h->lex;
+
+    return !h->long_on && lx->tok_start != h->oversized_from && h->hold == HOLD_NONE &&
+           !h->sheet_on && !h->close_after_tag &&
+           lx->tok_start != h->long_from && end - lx->tok_start > MC_HTML_TAG_MAX &&
+           lx->tok_start >= h->out_off && !mc_lex_inert(lx) && refused_all(h) != 0;
+}
+
 /* --- over a cap ---------------------------------------------------------------------
  *
  * A target element too long to hold cannot be judged: it fails closed.
@@ -2446,6 +2667,7 @@ static void oversized_tag(mc_html_t *h)
     size_t name_end;
     int srcset_front;
 
+    h->oversized_from = h->hold_from;
     if (h->hold_tag == MC_TAG_HTML || all == 0) {
         release(h, 1);
         return;
@@ -2455,11 +2677,16 @@ static void oversized_tag(mc_html_t *h)
     name_end = tag_name_end(tag, MC_HTML_TAG_MAX);
     front = oversized_front(h->hold_tag);
     if (oversized_clean(h, tag, &srcset_front)) {
+        /* what its first bytes settle passes; what may fetch after them is
+         * read as in a tag no rule reports */
+        release(h, 1);
+        long_start(h, h->hold_from + MC_HTML_TAG_MAX);
         if (srcset_front) {
+            long_walk_to(h, h->hold_from + name_end);
             emit_until(h, h->hold_from + name_end);
             out_str(h, " srcset=\"\"");
         }
-        release(h, 1);
+        long_walk_to(h, mc_lex_pos(&h->lex));
         return;
     }
     h->stats.neutralised++;
@@ -2865,6 +3092,16 @@ static void flagged_tag_end(mc_html_t *h, mc_lex_off_t end)
 {
     mc_lex_off_t from = h->lex.tok_start;
 
+    if (from == h->long_from) /* walked as it streamed */
+        return;
+    if (end - from > MC_HTML_TAG_MAX && long_wanted(h, end)) {
+        /* over the cap within one chunk: walked here, as one cut by a
+         * chunk's end would have been */
+        h->stats.oversized++;
+        long_start(h, 0);
+        long_walk_to(h, end);
+        return;
+    }
     if (from < h->out_off || end - from > MC_HTML_TAG_MAX) {
         h->stats.oversized++;
         return;
@@ -3455,6 +3692,12 @@ static void chunk_done(mc_html_t *h, mc_lex_off_t end)
     mc_lex_off_t keep = end;
 
     check_caps(h, end);
+    long_walk_to(h, end);
+    if (mc_lex_in_start_tag(&h->lex) && long_wanted(h, end)) {
+        h->stats.oversized++;
+        long_start(h, 0);
+        long_walk_to(h, end);
+    }
     if (h->sheet_on && end - h->out_off > SHEET_TAIL) {
         sheet_feed_until(h, end - SHEET_TAIL);
         keep = h->out_off;
@@ -3462,6 +3705,8 @@ static void chunk_done(mc_html_t *h, mc_lex_off_t end)
         keep = h->out_off;
     } else if (h->hold != HOLD_NONE)
         keep = h->hold_from;
+    else if (h->long_on)
+        keep = long_keep(h, end);
     else if (mc_lex_in_start_tag(&h->lex) && end - h->lex.tok_start <= MC_HTML_TAG_MAX)
         keep = h->lex.tok_start;
     emit_until(h, keep);
@@ -3499,6 +3744,7 @@ mc_html_t *mc_html_create(apr_pool_t *p, const mc_html_policy_t *policy, mc_html
         h->xml_guard = policy->xml && (policy->granted & all) != all;
     }
     h->lex.report_mask = REPORTED_TAGS;
+    h->long_from = h->oversized_from = (mc_lex_off_t)-1;
     return h;
 }
 
@@ -3515,6 +3761,8 @@ mc_status_t mc_html_write(mc_html_t *h, const char *data, size_t len)
     h->chunk = data;
     mc_lex_chunk(&h->lex, data, len);
     while (h->error == MC_OK && (ev = mc_lex_next(&h->lex)) != MC_LEX_MORE) {
+        if (h->long_on) /* a long tag ends before any event */
+            long_walk_to(h, mc_lex_pos(&h->lex));
         if (ev == MC_LEX_TAG_NAME)
             on_tag_name(h);
         else if (ev == MC_LEX_TAG_END)
@@ -3544,6 +3792,7 @@ mc_status_t mc_html_end(mc_html_t *h)
     /* what is held passes as it was: an unfinished tag is no tag, and a
      * script cut off by the end of the document never runs */
     h->hold = HOLD_NONE;
+    h->long_on = 0;
     emit_until(h, carry_end(h));
     if (injecting(h) && !h->banner_called) {
         if (!h->stats.head_injected)

@@ -47,7 +47,12 @@
  *    whose src there is clean or a data: URL still being read (an empty
  *    srcset="" goes in front), a <script> whose src there is clean, a
  *    <meta> whose http-equiv there is not refresh.
- *    Other tags pass whatever their length.
+ *    Other start tags over the cap, and the rest of one that passes, are
+ *    read as they stream: each attribute that may fetch is held alone and
+ *    judged as the element with only it would be; one that reaches a
+ *    refused category (or is itself over the cap) is renamed
+ *    data-consent-NAME, the first with data-consent="ALL OF THEM"
+ *    data-consent-reload in front of it. The rest streams on as it was.
  *
  * What it understands (as browsers do): comments (including <!--> and
  * <!--->), <!DOCTYPE>, bogus comments (<?xml ...>, </ 1>), CDATA sections

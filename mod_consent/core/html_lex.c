@@ -1174,6 +1174,11 @@ static inline int name_kind(const char *name, size_t len)
     return first == 'o' && handler_attr_name(len, first, fold_letter(name[1])) ? NAME_HANDLER : 0;
 }
 
+int mc_lex_attr_flagged(const char *name, size_t len)
+{
+    return len > 0 && name_kind(name, len) != 0;
+}
+
 /* An attribute name ended at AT (the byte that ended it). Its last byte is
  * the one before, or, when AT begins the chunk, the last of the chunk
  * before (kept in attr_last). */
@@ -2068,6 +2073,7 @@ typedef struct walk {
     mc_lex_attr_t attr;
     int open;        /* attr holds an attribute not yet reported */
     size_t prev_end; /* where the last name, value or attribute ended */
+    size_t next;     /* where what follows the attribute being reported begins */
 } walk_t;
 
 static void walk_flush(walk_t *w)
@@ -2087,6 +2093,7 @@ static void walk_step(walk_t *w, unsigned st, unsigned next, size_t i, mc_lex_ta
     if (st == T_NAME && next != T_NAME)
         shape->name_end = w->prev_end = i;
     if (next == T_ATTR_NAME && st != T_ATTR_NAME) {
+        w->next = i;
         walk_flush(w);
         *a = (mc_lex_attr_t){.name = i, .raw = w->prev_end};
         w->open = 1;
@@ -2206,7 +2213,7 @@ static int walk_fast(const char *tag, size_t len, size_t i, mc_lex_attr_fn *fn, 
  * of the '>' that ends the tag (*ST is then the state before it), or LEN
  * when the bytes end first (*ST is where they leave the tag). */
 static size_t walk_run(walk_t *w, const char *tag, size_t len, size_t i, unsigned *st,
-                       mc_lex_tag_shape_t *shape)
+                       mc_lex_tag_shape_t *shape, size_t base)
 {
     while (i < len) {
         unsigned next;
@@ -2222,7 +2229,7 @@ static size_t walk_run(walk_t *w, const char *tag, size_t len, size_t i, unsigne
         if (i == len)
             break;
         next = tag_next[*st][tag_class[(unsigned char)tag[i]]];
-        walk_step(w, *st, next, i, shape);
+        walk_step(w, *st, next, base + i, shape);
         if (next == T_DONE)
             return i;
         *st = next;
@@ -2245,7 +2252,7 @@ int mc_lex_tag_walk(const char *tag, size_t len, mc_lex_attr_fn *fn, void *baton
     if (walk_fast(tag, len, i, fn, baton, shape))
         return 1;
     shape->name_end = 0;
-    i = walk_run(&w, tag, len, i, &st, shape);
+    i = walk_run(&w, tag, len, i, &st, shape, 0);
     if (i == len)
         return 0;
     walk_flush(&w);
@@ -2336,7 +2343,7 @@ mc_lex_cut_t mc_lex_tag_walk_cut(const char *tag, size_t len, mc_lex_attr_fn *fn
     memset(&shape, 0, sizeof(shape));
     if (len < 2 || tag[0] != '<' || !is_alpha((unsigned char)tag[1]))
         return MC_LEX_CUT_NOT;
-    if (walk_run(&w, tag, len, 1, &st, &shape) != len)
+    if (walk_run(&w, tag, len, 1, &st, &shape, 0) != len)
         return MC_LEX_CUT_NOT; /* it ends within: a whole tag */
     switch (st) {
     case T_NAME: return MC_LEX_CUT_TAG_NAME;
@@ -2356,4 +2363,55 @@ mc_lex_cut_t mc_lex_tag_walk_cut(const char *tag, size_t len, mc_lex_attr_fn *fn
         walk_flush(&w);
         return MC_LEX_CUT_BETWEEN;
     }
+}
+
+void mc_lex_stream_init(mc_lex_stream_t *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->state = T_NAME;
+}
+
+/* walk_t's call for a stream: the attribute and where what follows it
+ * begins, to mc_lex_stream_fn. */
+typedef struct stream_call {
+    mc_lex_stream_fn *fn;
+    void *baton;
+    const walk_t *w;
+} stream_call_t;
+
+static void stream_attr(void *baton, const char *tag, const mc_lex_attr_t *attr)
+{
+    const stream_call_t *c = baton;
+
+    (void)tag;
+    c->fn(c->baton, attr, c->w->next);
+}
+
+size_t mc_lex_stream_run(mc_lex_stream_t *s, const char *piece, size_t len, size_t off,
+                         mc_lex_stream_fn *fn, void *baton)
+{
+    walk_t w = {.fn = stream_attr, .attr = s->attr, .open = s->open, .prev_end = s->prev_end};
+    stream_call_t call = {fn, baton, &w};
+    mc_lex_tag_shape_t shape;
+    unsigned st = s->state;
+    size_t i;
+
+    w.baton = &call;
+    memset(&shape, 0, sizeof(shape));
+    i = walk_run(&w, piece, len, 0, &st, &shape, off);
+    if (i < len) { /* the '>' that ends the tag: its last attribute is whole */
+        w.next = off + i;
+        walk_flush(&w);
+        st = T_DONE;
+    }
+    s->state = st;
+    s->attr = w.attr;
+    s->open = w.open;
+    s->prev_end = w.prev_end;
+    return off + i;
+}
+
+int mc_lex_stream_in_name(const mc_lex_stream_t *s)
+{
+    return s->state == T_ATTR_NAME;
 }

@@ -363,4 +363,38 @@ typedef enum mc_lex_cut {
 mc_lex_cut_t mc_lex_tag_walk_cut(const char *tag, size_t len, mc_lex_attr_fn *fn, void *baton,
                                  mc_lex_attr_t *cut);
 
+/* Whether the lexer flags a start tag for an attribute named NAME (LEN
+ * bytes, any case): one that may fetch, an event handler, or another with
+ * the length and ends of one (mc_lex_t.attr_flag). */
+int mc_lex_attr_flagged(const char *name, size_t len);
+
+/* A start tag too long to hold, walked in pieces as it streams: the tag
+ * states carried from one piece to the next, and the attribute begun and
+ * not yet reported (OPEN: ATTR's name, and once known its name_len, are
+ * set). */
+typedef struct mc_lex_stream {
+    unsigned state;
+    int open;
+    mc_lex_attr_t attr;
+    size_t prev_end;
+} mc_lex_stream_t;
+
+/* An attribute of a tag read in pieces is whole (offsets in the stream):
+ * NEXT is where what follows it begins, the next attribute's name or the
+ * tag's '>'. */
+typedef void mc_lex_stream_fn(void *baton, const mc_lex_attr_t *attr, size_t next);
+
+/* Ready for the bytes after a start tag's '<'. */
+void mc_lex_stream_init(mc_lex_stream_t *s);
+
+/* Walks PIECE[0..LEN), the next bytes of the tag, whose first is at OFF in
+ * the stream, calling FN for each attribute they complete, in order, as
+ * mc_lex_tag_walk would. Returns the offset of the '>' that ends the tag
+ * (the last attribute reported), or OFF + LEN when the tag goes on. */
+size_t mc_lex_stream_run(mc_lex_stream_t *s, const char *piece, size_t len, size_t off,
+                         mc_lex_stream_fn *fn, void *baton);
+
+/* Whether the last piece ended inside an attribute's name. */
+int mc_lex_stream_in_name(const mc_lex_stream_t *s);
+
 #endif

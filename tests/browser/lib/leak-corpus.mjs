@@ -532,6 +532,13 @@ const review = [
   // held back whole for every category until the visitor accepts all.
   ['script tag over 16 KiB, src after the cut', 'attributes', `<script data-x="${'a'.repeat(16 * 1024)}" type="text/javascript" src="${FBEVENTS}"></script>`, '', FBE, { restores: true, jsOff: false }],
   ['img tag over 16 KiB, src after the cut', 'attributes', '', `<img alt="${'a'.repeat(16 * 1024)}" src="${FB_PIXEL}">`, FB, { restores: true }],
+  // A tag no rule reports (a <div>, an <a>, an <svg>) over 16 KiB is read
+  // attribute by attribute as it streams: what may fetch is judged where it
+  // stands, before the cut or after it.
+  ['div tag over 16 KiB, style after the cut', 'css', '', `<div data-x="${'a'.repeat(16 * 1024)}" style="width:40px;height:20px;background:url(${FB_PIXEL})">box</div>`, FB, { restores: true }],
+  ['div tag over 16 KiB, style before the cut', 'css', '', `<div style="width:40px;height:20px;background:url(${FB_PIXEL})" data-x="${'a'.repeat(16 * 1024)}">box</div>`, FB, { restores: true }],
+  ['link over 16 KiB, ping after the cut', 'attributes', '', `<p><a id="ping" href="target.html" title="${'a'.repeat(16 * 1024)}" ping="https://www.google-analytics.com/collect?v=1&amp;t=long">follow</a></p>`, GA, { needsClick: '#ping', restores: true }],
+  ['svg over 16 KiB, onload handler after the cut', 'inline', '', `<svg width="10" height="10" data-x="${'a'.repeat(16 * 1024)}" onload="new Image().src='${FB_RAW}'"><rect width="10" height="10"/></svg>`, FB, { jsOff: false, restores: true }],
   ['inline script over 64 KiB', 'inline', '', `<script>var s=document.createElement('script');s.src='${FBEVENTS}';document.head.appendChild(s);/*${' '.repeat(64 * 1024)}*/</script>`, FBE, { restores: true, jsOff: false }],
   // An inline sheet over 64 KiB streams through the CSS reader (its
   // trackers disarmed as they pass); a token it cannot hold that may fetch
