@@ -2366,7 +2366,7 @@ static void long_copy(const mc_html_t *h, char *dst, mc_lex_off_t from, mc_lex_o
  * flagged_tag_end), by a name that fetches on it or is an event handler. */
 static int long_may_fetch(mc_html_t *h, const mc_lex_attr_t *a)
 {
-    char name[LONG_NAME_MAX];
+    char name[LONG_NAME_MAX] = "";
     element_t el;
     int id;
 
@@ -2375,7 +2375,7 @@ static int long_may_fetch(mc_html_t *h, const mc_lex_attr_t *a)
     h->long_known = a->name + 1;
     h->long_fetches = 0;
     h->long_renamed = 0;
-    if (a->name_len > LONG_NAME_MAX)
+    if (a->name_len == 0 || a->name_len > LONG_NAME_MAX)
         return 0;
     long_copy(h, name, a->name, a->name + a->name_len);
     if (!mc_lex_attr_flagged(name, a->name_len))
@@ -2463,7 +2463,7 @@ static void long_start(mc_html_t *h, mc_lex_off_t judge_from)
     h->long_judge_from = judge_from;
     mc_lex_stream_init(&h->long_walk);
     if (!h->long_buf)
-        h->long_buf = apr_palloc(h->pool, 2 * LONG_BUF);
+        h->long_buf = apr_palloc(h->pool, (size_t)2 * LONG_BUF);
 }
 
 /* Walks the long tag on to TO, or to its end: the carry's bytes from a
