@@ -3612,7 +3612,11 @@ static void on_tag_end(mc_html_t *h)
     mc_lex_off_t end = mc_lex_pos(lx);
 
     if (lx->end_tag) {
-        if (h->close_template != MC_TAG_OTHER && lx->tag == h->close_template) {
+        /* not one inside a held body (an SVG <iframe>'s end tag inside its
+         * SVG <script>): what is held is not sent yet, and the template
+         * closes at the next such end tag, or with the document */
+        if (h->close_template != MC_TAG_OTHER && lx->tag == h->close_template &&
+            h->hold == HOLD_NONE) {
             emit_until(h, end);
             out_str(h, "</template>");
             h->close_template = MC_TAG_OTHER;
