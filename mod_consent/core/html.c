@@ -1408,6 +1408,8 @@ static mc_catmask_t srcdoc_refused(mc_html_t *h, const char *doc, size_t n)
     inner->base = h->base;         /* read only: a srcdoc's own base is its own copy */
     if (mc_html_write(inner, doc, n) == MC_OK && mc_html_end(inner) == MC_OK)
         mask = inner->stats.refused;
+    /* what failed closed in it fails closed here */
+    h->stats.unreadable += inner->stats.unreadable;
     apr_pool_destroy(sub);
     return mask;
 }

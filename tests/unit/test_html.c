@@ -569,7 +569,7 @@ END_TEST
  * category not granted. One that breaks out of SVG ends it. */
 START_TEST(an_svg_script_cut_by_a_judged_child_fails_closed)
 {
-    const char *out;
+    const char *out, *in;
 
     out = rewrite("<svg><script><image href=\"/a.png\"/>fbq('init','1')</script></svg>");
     assert_contains(out, "<svg><script type=\"text/plain\" data-consent=\"preferences statistics "
@@ -579,6 +579,11 @@ START_TEST(an_svg_script_cut_by_a_judged_child_fails_closed)
     assert_contains(out, "data-consent-reload");
     assert_lacks(out, "<style");
     assert_unchanged("<svg><script>var s = '<b>';</script></svg>");
+    /* in an <iframe srcdoc> document: the frame waits, and the debug log
+     * counts what failed closed in it */
+    in = "<iframe srcdoc=\"<svg><script><link \"></iframe>";
+    assert_contains(rewrite(in), "<iframe data-consent=\"" ALL_REFUSED "\" data-consent-srcdoc=");
+    ck_assert_uint_eq(stats_of(in, strlen(in)).unreadable, 1);
     fx.policy.granted = ~(mc_catmask_t)0;
     assert_unchanged("<svg><script><image href=\"/a.png\"/>fbq('init','1')</script></svg>");
 }
