@@ -2670,8 +2670,16 @@ static void oversized_tag(mc_html_t *h)
     int srcset_front;
 
     h->oversized_from = h->hold_from;
-    if (h->hold_tag == MC_TAG_HTML || all == 0) {
+    if (all == 0) {
         release(h, 1);
+        return;
+    }
+    if (h->hold_tag == MC_TAG_HTML) {
+        /* the root element is never held back: its attributes are read as
+         * in a tag no rule reports (a handler of it runs for the whole page) */
+        release(h, 1);
+        long_start(h, 0);
+        long_walk_to(h, mc_lex_pos(&h->lex));
         return;
     }
     emit_until(h, h->hold_from);

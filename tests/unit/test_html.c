@@ -2209,6 +2209,12 @@ START_TEST(a_long_tag_no_rule_reports_is_judged_attribute_by_attribute)
                                    "\" onload=\"fbq('init','1')\"></script>", NULL),
                        apr_pstrcat(test_pool, "<script src=\"/app.js\" data-x=\"", pad, "\"  ", held,
                                    "onload=\"fbq('init','1')\"></script>", NULL));
+    /* the root element, never held back: its handler is read all the same */
+    assert_every_split(apr_pstrcat(test_pool, "<!DOCTYPE html><html lang=nb data-x=\"", pad,
+                                   "\" onclick=\"fbq('init','1')\"><p>x", NULL),
+                       apr_pstrcat(test_pool, "<!DOCTYPE html><html lang=nb data-x=\"", pad,
+                                   "\"  ", held, "onclick=\"fbq('init','1')\">[head]<p>x[banner]",
+                                   NULL));
     /* everything granted: as it was */
     grant("preferences");
     grant("statistics");
