@@ -507,7 +507,7 @@ const review = [
   // page loads anew, where the animation runs. (Chromium fetches no paint
   // server an animation sets: fill="url(...)" is judged all the same.)
   ['svg set animating an image href', 'attributes', '', svg(`<image width="10" height="10"><set attributeName="href" to="${FB_PIXEL}"/></image>`), FB, { restores: true }],
-  ['svg animate animating an image href', 'attributes', '', svg(`<image width="10" height="10"><animate attributeName="href" values="/leaks/none.png;${FB_PIXEL}" dur="1s"/></image>`), FB, { restores: true }],
+  ['svg animate animating an image href', 'attributes', '', svg(`<image width="10" height="10"><animate attributeName="href" values="${FB_PIXEL};/leaks/none.png" dur="1s"/></image>`), FB, { restores: true }],
   ['svg animate animating an image xlink:href, upper case', 'attributes', '', svg(`<image width="10" height="10"><SET ATTRIBUTENAME="xlink:href" TO="${GA_PIXEL}"/></image>`), GA, { restores: true }],
   // Scripts of a type the rewriter thinks inert (javascript_type) that make
   // the browser fetch: an import map resolving a bare name an inline module
