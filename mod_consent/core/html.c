@@ -3758,6 +3758,7 @@ mc_html_t *mc_html_create(apr_pool_t *p, const mc_html_policy_t *policy, mc_html
         h->xml_guard = policy->xml && (policy->granted & all) != all;
     }
     h->lex.report_mask = REPORTED_TAGS;
+    h->lex.report_unless = MC_LEX_TAG_BIT(MC_TAG_INPUT) | MC_LEX_TAG_BIT(MC_TAG_META);
     h->long_from = h->oversized_from = (mc_lex_off_t)-1;
     return h;
 }

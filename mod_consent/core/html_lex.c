@@ -957,6 +957,7 @@ static inline mc_lex_event_t read_tag(mc_lex_t *lx, const char *p, int end_tag, 
 typedef struct quiet {
     uint64_t stop_start; /* start tags that are: the reported, the tree's */
     uint64_t stop_end;   /* end tags that are */
+    uint64_t unless;     /* start tags that are with a wanted attribute (report_unless) */
     const char *limit;   /* a tag whose '<' is before it may be quiet */
 } quiet_t;
 
@@ -1402,8 +1403,21 @@ static void quiet_set(const mc_lex_t *lx, quiet_t *qt)
         qt->limit = lx->chunk;
     else
         qt->limit = lx->end - lx->last_gt >= 17 ? lx->last_gt : lx->end - 17;
-    qt->stop_start = lx->report_mask | (lx->tree ? TREE_START_TAGS : 0);
+    qt->unless = lx->report_unless & lx->report_mask & ~(lx->tree ? TREE_START_TAGS : 0);
+    qt->stop_start = (lx->report_mask & ~qt->unless) | (lx->tree ? TREE_START_TAGS : 0);
     qt->stop_end = lx->report_mask | (lx->tree ? TREE_END_TAGS : 0);
+}
+
+/* Whether the attribute name at NAME, LEN bytes, makes a tag of
+ * report_unless reported: src, http-equiv, data-consent and its family. */
+static int unless_attr_name(const char *name, size_t len)
+{
+    static const char consent[] = "data-consent";
+    const size_t n = sizeof(consent) - 1;
+
+    if (len == 3 || len == 10)
+        return attr_name_is(name, len, len == 3 ? "src" : "http-equiv");
+    return len >= n && attr_name_is(name, n, consent);
 }
 
 /* The id of the tag name at NAME, and in *AFTER where it ends; NULL-safe:
@@ -1461,7 +1475,7 @@ static inline const char *quiet_tag(const char *lt, const char *end, const char 
                                     const quiet_t *qt)
 {
     const char *p = lt + 1, *tag_name;
-    int end_tag = 0;
+    int end_tag = 0, unless;
     mc_tag_id_t id;
 
     if (*p == '/') {
@@ -1472,6 +1486,7 @@ static inline const char *quiet_tag(const char *lt, const char *end, const char 
     if (!is_alpha((unsigned char)*p) || !quiet_name(p, &p, &id) ||
         ((end_tag ? qt->stop_end : qt->stop_start) & MC_LEX_TAG_BIT(id)) != 0)
         return NULL;
+    unless = !end_tag && (qt->unless & MC_LEX_TAG_BIT(id)) != 0;
     if (*p == '>')
         return p + 1;
     if (p > fence)
@@ -1491,7 +1506,8 @@ static inline const char *quiet_tag(const char *lt, const char *end, const char 
         }
         name = p;
         p = find_fenced(p + 1, SET_ATTR_NAME_END);
-        if (!end_tag && name_kind(name, (size_t)(p - name)))
+        if (!end_tag && (name_kind(name, (size_t)(p - name)) ||
+                         (unless && unless_attr_name(name, (size_t)(p - name)))))
             return NULL;
         if (*p != '=') { /* "name=" comes first: the rest as tag_rest_fast has it */
             if (*p == '"' || *p == '\'')

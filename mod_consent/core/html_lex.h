@@ -172,6 +172,13 @@ typedef struct mc_lex {
     int report_all;
     uint64_t report_mask;
     int tag_reported;
+    /* Of report_mask, the start tags that need only be reported with an
+     * attribute named src, http-equiv or data-consent...: without one (and
+     * without an attribute flagged below) such a tag may pass unreported,
+     * like any other (an <input> fetches only by src, a <meta> only by
+     * http-equiv). Whether it does depends on where the chunks end: the
+     * reader must find nothing to do in such a tag when it is reported. */
+    uint64_t report_unless;
 
     /* A start tag that carries an attribute which may fetch on any element
      * (style, background, srcset, imagesrcset, poster, ping, srcdoc, and

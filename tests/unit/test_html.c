@@ -2503,6 +2503,42 @@ START_TEST(every_attribute_that_fetches_is_judged)
 }
 END_TEST
 
+/* An <input> fetches only by src and a <meta> only by http-equiv: the
+ * lexer passes one without (and without an author's data-consent) as it
+ * passes a <div>. Each written with one is still judged, in any case of
+ * letters and wherever the chunks end, as it is alone (where every tag is
+ * read); the others pass as written. */
+START_TEST(inputs_and_metas_are_judged_by_what_they_fetch_by)
+{
+    static const char *const judged[] = {
+        "<input type=image SRC=\"https://www.facebook.com/tr?id=1\">",
+        "<input value=\"a\" title='b' type=image src=https://www.facebook.com/tr?id=1>",
+        "<meta content=\"0; url=https://www.facebook.com/tr?id=1\" HTTP-EQUIV=refresh>",
+        "<input type=image Data-Consent=\"marketing\" src=\"/local.png\">",
+    };
+    static const char *const quiet =
+        "<input type=\"text\" name=\"q\" value=\"\" placeholder=\"S&oslash;k\"><input>"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<meta property=\"og:image\" content=\"https://www.facebook.com/tr?id=1\">";
+
+    for (size_t i = 0; i < sizeof(judged) / sizeof(judged[0]); i++) {
+        const char *alone = rewrite(judged[i]);
+
+        ck_assert_msg(strstr(alone, "data-consent-") != NULL, "left live: %s", alone);
+        assert_every_split(apr_pstrcat(test_pool, "<p>a</p>", judged[i], "<p>what follows</p>", NULL),
+                           apr_pstrcat(test_pool, "<p>a</p>", alone, "<p>what follows</p>", NULL));
+    }
+    assert_every_split(apr_pstrcat(test_pool, "<p>a</p>", quiet, "<p>what follows</p>", NULL),
+                       apr_pstrcat(test_pool, "<p>a</p>", quiet, "<p>what follows</p>", NULL));
+    /* a saved src comes back to a visitor who consented */
+    grant("marketing");
+    assert_every_split("<p>a</p><input type=image data-consent=\"marketing\" "
+                       "data-consent-src=\"/x.png\"><p>what follows</p>",
+                       "<p>a</p><input src=\"/x.png\" type=image data-consent=\"marketing\">"
+                       "<p>what follows</p>");
+}
+END_TEST
+
 START_TEST(neutralised_attributes_keep_their_value_to_come_back)
 {
     ck_assert_str_eq(
@@ -3429,6 +3465,7 @@ Suite *html_suite(void)
 
     tcase_add_test(paths, urls_are_read_with_character_references_decoded);
     tcase_add_test(paths, every_attribute_that_fetches_is_judged);
+    tcase_add_test(paths, inputs_and_metas_are_judged_by_what_they_fetch_by);
     tcase_add_test(paths, neutralised_attributes_keep_their_value_to_come_back);
     tcase_add_test(paths, a_consented_visitor_gets_every_saved_attribute_back);
     tcase_add_test(paths, an_element_reaching_two_categories_waits_for_both);
