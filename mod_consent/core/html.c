@@ -319,6 +319,12 @@ _Static_assert(A_SRC == 0 && A_MARKER_END == FETCH_ATTRS - 1,
      MC_LEX_TAG_BIT(MC_TAG_XMP) | MC_LEX_TAG_BIT(MC_TAG_TEXTAREA) | MC_LEX_TAG_BIT(MC_TAG_TITLE) | \
      MC_LEX_TAG_BIT(MC_TAG_NOEMBED) | MC_LEX_TAG_BIT(MC_TAG_NOFRAMES))
 
+/* Of those, the ones reported only with an attribute named src, http-equiv
+ * or data-consent... (mc_lex_t.report_unless), where nothing else is in hand
+ * (choose_reported): an <input> fetches only by src, a <meta> only as a
+ * refresh. */
+#define REPORTED_UNLESS (MC_LEX_TAG_BIT(MC_TAG_INPUT) | MC_LEX_TAG_BIT(MC_TAG_META))
+
 struct mc_html {
     apr_pool_t *pool;
     const mc_html_policy_t *policy;
@@ -3696,6 +3702,14 @@ static void choose_reported(mc_html_t *h)
 {
     h->lex.report_all = h->doc == DOC_UNKNOWN || (injecting(h) && !h->stats.head_injected) ||
                         h->xml_guard;
+    /* an <input> or <meta> with nothing to judge passes unread only where
+     * reading it changes nothing: with no body or tag held (such a tag
+     * cuts a held SVG script's body), no sheet, <noscript>, watched raw
+     * text or long tag in hand; elsewhere every one is read, whole or cut */
+    h->lex.report_unless = h->hold == HOLD_NONE && !h->sheet_on && h->ns_depth == 0 &&
+                                   !h->raw_watch && !h->long_on
+                               ? REPORTED_UNLESS
+                               : 0;
 }
 
 /* The chunk is read: send what need not be held, carry the rest. A start
@@ -3758,7 +3772,7 @@ mc_html_t *mc_html_create(apr_pool_t *p, const mc_html_policy_t *policy, mc_html
         h->xml_guard = policy->xml && (policy->granted & all) != all;
     }
     h->lex.report_mask = REPORTED_TAGS;
-    h->lex.report_unless = MC_LEX_TAG_BIT(MC_TAG_INPUT) | MC_LEX_TAG_BIT(MC_TAG_META);
+    h->lex.report_unless = REPORTED_UNLESS;
     h->long_from = h->oversized_from = (mc_lex_off_t)-1;
     return h;
 }

@@ -2530,6 +2530,14 @@ START_TEST(inputs_and_metas_are_judged_by_what_they_fetch_by)
     }
     assert_every_split(apr_pstrcat(test_pool, "<p>a</p>", quiet, "<p>what follows</p>", NULL),
                        apr_pstrcat(test_pool, "<p>a</p>", quiet, "<p>what follows</p>", NULL));
+    /* where a body is held, an <input> or <meta> is read wherever the
+     * chunks end: such a tag cuts an SVG script's body (never ended here,
+     * so never run), and what it holds so far is judged */
+    const char *held = "<p>a</p><svg><script>f('https://connect.facebook.net/en_US/fbevents.js')"
+                       "</svg><p>b</p><meta charset=utf-8><p>what follows</p>";
+
+    assert_contains(rewrite(held), "data-consent=\"marketing\"");
+    assert_every_split(held, rewrite(held));
     /* a saved src comes back to a visitor who consented */
     grant("marketing");
     assert_every_split("<p>a</p><input type=image data-consent=\"marketing\" "
