@@ -1,8 +1,6 @@
 /* The rule set: glob and PCRE2 patterns, URL normalisation, and the JSON
  * catalogue loader. Semantics are described in rules.h and, for catalogue
  * authors, in conf/rules/README.md. */
-#ifndef _GNU_SOURCE
-#endif
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include "rules.h"
