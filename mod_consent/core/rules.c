@@ -151,33 +151,12 @@ static int literal_in(const char *s, size_t n, const char *lit, size_t m)
     return 0;
 }
 
-/* Whether each run of two or more plain bytes of the wildcard glob G
- * occurs in the N bytes at S: a subject that lacks one cannot match, and
- * that is told without the backtracking ("gtag/js?*id=AW-*" tried on
- * every Google tag URL). */
-static int glob_runs_occur(const globpat_t *g, const char *s, size_t n)
-{
-    size_t i = 0;
-
-    while (i < g->len) {
-        size_t j = i;
-
-        while (j < g->len && g->text[j] != '*' && g->text[j] != '?')
-            j++;
-        if (j - i >= 2 && !literal_in(s, n, g->text + i, j - i))
-            return 0;
-        i = j + 1;
-    }
-    return 1;
-}
-
 static int glob_match(const globpat_t *g, const char *s, size_t n)
 {
     switch (g->form) {
     case GLOB_EXACT: return n == g->len && memcmp(s, g->text, n) == 0;
     case GLOB_PREFIX: return n >= g->len && memcmp(s, g->text, g->len) == 0;
-    case GLOB_WILD:
-        return glob_runs_occur(g, s, n) && glob_wild_match(g->text, g->len, s, n);
+    case GLOB_WILD: return glob_wild_match(g->text, g->len, s, n);
     }
     return 0;
 }
