@@ -918,7 +918,7 @@ static const mc_token_key_t *process_random_key(server_rec *s)
     if (data)
         return data;
     key = apr_pcalloc(proc_pool, sizeof(*key));
-    if (mc_token_key_random(key) != MC_OK)
+    if (mc_token_key_random(proc_pool, key) != MC_OK)
         return NULL;
     apr_pool_userdata_set(key, userdata_key, apr_pool_cleanup_null, proc_pool);
     return key;

@@ -5,7 +5,6 @@
 #include <inttypes.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #define MC_TOKEN_VERSION_1 "1" /* no SERVICES field */
 #define MC_TOKEN_FIELDS 7      /* version, id, policy, time, granted, services, sig */
 #define MC_SIG_LEN 32          /* HMAC-SHA256 */
+#define MC_HASH_BLOCK 64       /* SHA-256's block: HMAC's padded key */
 #define MC_ID_BYTES 16
 #define MC_RANDOM_KEY_LEN 32
 #define MC_TIME_DIGITS_MAX 19 /* INT64_MAX has 19 digits */
@@ -58,6 +58,101 @@ static int mc_b64url_chars_valid(const char *s, size_t len)
     return 1;
 }
 
+/* ---- MACs ------------------------------------------------------------------------ */
+
+/* HMAC-SHA256 (RFC 2104) from the hash states after the key's inner and
+ * outer padded blocks. OpenSSL 3's one-shot HMAC() looks the digest up and
+ * hashes both blocks again at each call, about 1 us: a visible share of
+ * every request that carries a consent cookie. Copying two states made
+ * once, when the key is loaded, costs a fifth of that. */
+struct mc_token_pads {
+    EVP_MD_CTX *inner;
+    EVP_MD_CTX *outer;
+};
+
+static void pads_clear(struct mc_token_pads *pads)
+{
+    EVP_MD_CTX_free(pads->inner);
+    EVP_MD_CTX_free(pads->outer);
+    pads->inner = pads->outer = NULL;
+}
+
+static apr_status_t pads_cleanup(void *data)
+{
+    pads_clear(data);
+    return APR_SUCCESS;
+}
+
+/* Hashes KEY's two padded blocks into PADS (cleared on failure). */
+static int pads_init(const mc_token_key_t *key, struct mc_token_pads *pads)
+{
+    unsigned char block[MC_HASH_BLOCK] = {0}, inner[MC_HASH_BLOCK], outer[MC_HASH_BLOCK];
+    const EVP_MD *md = mc_sha256();
+    int ok = 1;
+
+    if (key->len > MC_HASH_BLOCK) /* a long key is hashed first */
+        ok = EVP_Digest(key->bytes, key->len, block, NULL, md, NULL);
+    else
+        memcpy(block, key->bytes, key->len);
+    for (size_t i = 0; i < MC_HASH_BLOCK; i++) {
+        inner[i] = block[i] ^ 0x36;
+        outer[i] = block[i] ^ 0x5c;
+    }
+    pads->inner = EVP_MD_CTX_new();
+    pads->outer = EVP_MD_CTX_new();
+    ok = ok && pads->inner && pads->outer && EVP_DigestInit_ex(pads->inner, md, NULL) &&
+         EVP_DigestUpdate(pads->inner, inner, sizeof(inner)) &&
+         EVP_DigestInit_ex(pads->outer, md, NULL) &&
+         EVP_DigestUpdate(pads->outer, outer, sizeof(outer));
+    OPENSSL_cleanse(block, sizeof(block));
+    OPENSSL_cleanse(inner, sizeof(inner));
+    OPENSSL_cleanse(outer, sizeof(outer));
+    if (!ok)
+        pads_clear(pads);
+    return ok;
+}
+
+/* KEY's MAC states, kept in P; without them (no memory) each MAC makes its own. */
+static void key_prepare(apr_pool_t *p, mc_token_key_t *key)
+{
+    struct mc_token_pads *pads = apr_pcalloc(p, sizeof(*pads));
+
+    key->pads = NULL;
+    if (!pads_init(key, pads))
+        return;
+    apr_pool_cleanup_register(p, pads, pads_cleanup, apr_pool_cleanup_null);
+    key->pads = pads;
+}
+
+/* The MAC of the N pieces DATA[i] (LEN[i] bytes) one after the other. */
+static int key_mac(const mc_token_key_t *key, const void *const *data, const size_t *len, int n,
+                   unsigned char out[MC_SIG_LEN])
+{
+    struct mc_token_pads own = {NULL, NULL};
+    const struct mc_token_pads *pads = key->pads;
+    unsigned char inner[MC_SIG_LEN];
+    unsigned int inner_len = 0, out_len = 0;
+    EVP_MD_CTX *md;
+    int ok;
+
+    if (!pads) {
+        if (!pads_init(key, &own))
+            return 0;
+        pads = &own;
+    }
+    md = EVP_MD_CTX_new();
+    ok = md && EVP_MD_CTX_copy_ex(md, pads->inner);
+    for (int i = 0; ok && i < n; i++)
+        ok = EVP_DigestUpdate(md, data[i], len[i]);
+    ok = ok && EVP_DigestFinal_ex(md, inner, &inner_len) && inner_len == MC_SIG_LEN &&
+         EVP_MD_CTX_copy_ex(md, pads->outer) && EVP_DigestUpdate(md, inner, inner_len) &&
+         EVP_DigestFinal_ex(md, out, &out_len) && out_len == MC_SIG_LEN;
+    EVP_MD_CTX_free(md);
+    pads_clear(&own);
+    OPENSSL_cleanse(inner, sizeof(inner));
+    return ok;
+}
+
 /* ---- keys and ids --------------------------------------------------------------- */
 
 static size_t mc_strip_newline(const char *buf, size_t n)
@@ -80,6 +175,7 @@ mc_status_t mc_token_key_from_file(apr_pool_t *p, const char *path, mc_token_key
     apr_status_t rv;
     char msg[256];
 
+    key->pads = NULL;
     rv = apr_file_open(&file, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT, p);
     if (rv != APR_SUCCESS) {
         *err = apr_psprintf(p, "cannot open secret file %s: %s", path,
@@ -111,14 +207,17 @@ mc_status_t mc_token_key_from_file(apr_pool_t *p, const char *path, mc_token_key
     memcpy(key->bytes, buf, n);
     key->len = n;
     OPENSSL_cleanse(buf, sizeof(buf));
+    key_prepare(p, key);
     return MC_OK;
 }
 
-mc_status_t mc_token_key_random(mc_token_key_t *key)
+mc_status_t mc_token_key_random(apr_pool_t *p, mc_token_key_t *key)
 {
+    key->pads = NULL;
     if (RAND_bytes(key->bytes, MC_RANDOM_KEY_LEN) != 1)
         return MC_ECRYPTO;
     key->len = MC_RANDOM_KEY_LEN;
+    key_prepare(p, key);
     return MC_OK;
 }
 
@@ -163,12 +262,9 @@ int mc_consent_has_service(const mc_consent_t *c, const char *id)
 static int mc_token_hmac(const mc_token_key_t *key, const char *data, size_t len,
                          unsigned char sig[MC_SIG_LEN])
 {
-    unsigned int sig_len = 0;
+    const void *piece = data;
 
-    if (!HMAC(EVP_sha256(), key->bytes, (int)key->len, (const unsigned char *)data, len, sig,
-              &sig_len))
-        return 0;
-    return sig_len == MC_SIG_LEN;
+    return key_mac(key, &piece, &len, 1, sig);
 }
 
 /* Names of the categories in MASK, in index order, joined with ':'. */
@@ -466,20 +562,12 @@ mc_token_status_t mc_token_decode(apr_pool_t *p, const mc_token_key_t *key,
 static int text_signature(const mc_token_key_t *key, const char *purpose, const char *text,
                           char out[MC_TEXT_SIG_LEN + 1])
 {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int mac_len = 0;
-    size_t plen = strlen(purpose), tlen = strlen(text);
-    unsigned char *msg = malloc(plen + 1 + tlen);
-    int ok;
+    unsigned char mac[MC_SIG_LEN];
+    /* the purpose with its NUL: no purpose and text can pass for another */
+    const void *data[2] = {purpose, text};
+    size_t len[2] = {strlen(purpose) + 1, strlen(text)};
+    int ok = key_mac(key, data, len, 2, mac);
 
-    if (!msg)
-        return 0;
-    memcpy(msg, purpose, plen);
-    msg[plen] = '\0';
-    memcpy(msg + plen + 1, text, tlen);
-    ok = HMAC(EVP_sha256(), key->bytes, (int)key->len, msg, plen + 1 + tlen, mac, &mac_len) &&
-         mac_len >= MC_TEXT_SIG_BYTES;
-    free(msg);
     if (ok)
         mc_b64url_encode_to(out, mac, MC_TEXT_SIG_BYTES);
     OPENSSL_cleanse(mac, sizeof(mac));

@@ -34,9 +34,14 @@
 #define MC_KEY_MAX 256
 #define MC_CLOCK_SKEW 300 /* a decision up to this far in the future is accepted */
 
+struct mc_token_pads;
+
 typedef struct mc_token_key {
     unsigned char bytes[MC_KEY_MAX];
     size_t len;
+    /* The MAC's keyed hash states, made once by the two functions below;
+     * NULL (a key filled in by hand) makes each MAC key itself again. */
+    const struct mc_token_pads *pads;
 } mc_token_key_t;
 
 typedef struct mc_consent {
@@ -64,10 +69,10 @@ typedef enum mc_token_status {
 const char *mc_token_status_str(mc_token_status_t s);
 
 /* The key is the file's bytes, one trailing newline removed; MC_KEY_MIN to
- * MC_KEY_MAX bytes. */
+ * MC_KEY_MAX bytes. Both keep the key's MAC states in P, for the life of P. */
 mc_status_t mc_token_key_from_file(apr_pool_t *p, const char *path, mc_token_key_t *key,
                                    const char **err);
-mc_status_t mc_token_key_random(mc_token_key_t *key);
+mc_status_t mc_token_key_random(apr_pool_t *p, mc_token_key_t *key);
 
 /* A fresh random consent id (MC_ID_LEN chars + NUL). */
 mc_status_t mc_consent_id_new(char *out);

@@ -18,7 +18,7 @@
 
 static mc_token_key_t test_key(const char *secret)
 {
-    mc_token_key_t key;
+    mc_token_key_t key = {.pads = NULL};
 
     key.len = strlen(secret);
     memcpy(key.bytes, secret, key.len);
@@ -706,8 +706,8 @@ START_TEST(random_key_and_ids)
     mc_token_key_t a, b;
     char id1[MC_ID_LEN + 1], id2[MC_ID_LEN + 1];
 
-    ck_assert_int_eq(mc_token_key_random(&a), MC_OK);
-    ck_assert_int_eq(mc_token_key_random(&b), MC_OK);
+    ck_assert_int_eq(mc_token_key_random(test_pool, &a), MC_OK);
+    ck_assert_int_eq(mc_token_key_random(test_pool, &b), MC_OK);
     ck_assert_uint_ge(a.len, MC_KEY_MIN);
     ck_assert_int_ne(memcmp(a.bytes, b.bytes, a.len), 0);
     ck_assert_int_eq(mc_consent_id_new(id1), MC_OK);
@@ -715,6 +715,50 @@ START_TEST(random_key_and_ids)
     ck_assert_uint_eq(strlen(id1), MC_ID_LEN);
     ck_assert(mc_consent_id_valid(id1, strlen(id1)));
     ck_assert_str_ne(id1, id2);
+}
+END_TEST
+
+/* A loaded key signs with its MAC states made once: what it signs must be
+ * HMAC-SHA256 of its bytes as OpenSSL computes it, for a key shorter than
+ * SHA-256's 64-byte block, exactly one block, and longer (hashed first). */
+START_TEST(loaded_keys_sign_with_hmac_sha256)
+{
+    static const size_t lengths[] = {MC_KEY_MIN, 64, 65, MC_KEY_MAX};
+    static const char text[] = "placeholder\0https://www.youtube.com/embed/x";
+
+    for (size_t k = 0; k < sizeof(lengths) / sizeof(lengths[0]); k++) {
+        unsigned char secret[MC_KEY_MAX], mac[32];
+        unsigned int mac_len = 0;
+        mc_token_key_t loaded, by_hand = {.pads = NULL};
+        mc_consent_t c = test_consent(test_categories()), back;
+        const char *err = NULL, *value;
+
+        for (size_t i = 0; i < lengths[k]; i++)
+            secret[i] = (unsigned char)('A' + (i * 7 + k) % 26);
+        ck_assert_int_eq(mc_token_key_from_file(test_pool, unit_temp_file(secret, lengths[k]),
+                                                &loaded, &err),
+                         MC_OK);
+        ck_assert_ptr_nonnull(loaded.pads);
+        ck_assert_ptr_nonnull(HMAC(EVP_sha256(), secret, (int)lengths[k],
+                                   (const unsigned char *)text, sizeof(text) - 1, mac, &mac_len));
+        ck_assert_str_eq(mc_token_sign_text(test_pool, &loaded, "placeholder",
+                                            "https://www.youtube.com/embed/x"),
+                         mc_base64url_encode(test_pool, mac, 16));
+        /* a cookie signed by the loaded key verifies with the same bytes
+         * keyed at each use, and the other way round */
+        memcpy(by_hand.bytes, secret, lengths[k]);
+        by_hand.len = lengths[k];
+        value = mc_token_encode(test_pool, &loaded, test_categories(), &c);
+        ck_assert_ptr_nonnull(value);
+        ck_assert_int_eq(mc_token_decode(test_pool, &by_hand, test_categories(), test_rules(),
+                                         value, strlen(value), POLICY, NOW, MAX_AGE, &back),
+                         MC_TOKEN_VALID);
+        value = mc_token_encode(test_pool, &by_hand, test_categories(), &c);
+        ck_assert_int_eq(mc_token_decode(test_pool, &loaded, test_categories(), test_rules(),
+                                         value, strlen(value), POLICY, NOW, MAX_AGE, &back),
+                         MC_TOKEN_VALID);
+        ck_assert_int_eq(back.granted, c.granted);
+    }
 }
 END_TEST
 
@@ -823,6 +867,7 @@ Suite *token_suite(void)
     tcase_add_test(keys, key_file_too_long);
     tcase_add_test(keys, key_file_missing);
     tcase_add_test(keys, random_key_and_ids);
+    tcase_add_test(keys, loaded_keys_sign_with_hmac_sha256);
     tcase_add_test(keys, base64url_round_trip_and_strictness);
     tcase_add_test(keys, status_names);
     tcase_add_test(keys, signed_text_is_known_only_to_the_key);
