@@ -323,32 +323,78 @@ void mc_fragment_put(const unsigned char key[MC_PAGECACHE_KEY], const char *data
 
 /* --- hits and stores -------------------------------------------------------------------- */
 
+/* A kept page as a bucket of its own type, not HEAP: apr_brigade_write()
+ * appends into the spare room of a brigade's last HEAP bucket, and the
+ * room after a split piece of a kept page is the rest of that page, which
+ * other responses are sending. The page is shared, read only, until the
+ * bucket's last piece is destroyed. */
+typedef struct kept_page {
+    apr_bucket_refcount refcount;
+    const char *body;
+} kept_page_t;
+
+static apr_status_t kept_page_read(apr_bucket *b, const char **str, apr_size_t *len,
+                                   apr_read_type_e block)
+{
+    const kept_page_t *k = b->data;
+
+    (void)block;
+    *str = k->body + b->start;
+    *len = b->length;
+    return APR_SUCCESS;
+}
+
+static void kept_page_destroy(void *data)
+{
+    kept_page_t *k = data;
+
+    if (apr_bucket_shared_destroy(k)) {
+        mc_pagecache_release(k->body);
+        apr_bucket_free(k);
+    }
+}
+
+static const apr_bucket_type_t kept_page_type = {
+    "CONSENT_KEPT_PAGE", 5, APR_BUCKET_DATA, kept_page_destroy, kept_page_read,
+    apr_bucket_setaside_noop, apr_bucket_shared_split, apr_bucket_shared_copy};
+
+static apr_bucket *kept_page_create(const char *body, apr_size_t len, apr_bucket_alloc_t *list)
+{
+    apr_bucket *b = apr_bucket_alloc(sizeof(*b), list);
+    kept_page_t *k = apr_bucket_alloc(sizeof(*k), list);
+
+    APR_BUCKET_INIT(b);
+    b->free = apr_bucket_free;
+    b->list = list;
+    k->body = body;
+    b = apr_bucket_shared_make(b, k, 0, len);
+    b->type = &kept_page_type;
+    return b;
+}
+
 int mc_cache_fetch(request_rec *r, const mc_cache_ticket_t *t, apr_bucket_brigade *out,
                    const char ***services, int *n)
 {
-    const char *body, *meta;
-    apr_size_t body_len, meta_len;
-    apr_bucket *b = NULL;
-    char *names = NULL;
+    const char *body = NULL, *meta = NULL;
+    apr_size_t body_len = 0, meta_len = 0;
 
     *services = NULL;
     *n = 0;
     if (apr_thread_mutex_lock(lock) != APR_SUCCESS)
         return 0;
-    if (mc_pagecache_get(cache, t->key, &body, &body_len, &meta, &meta_len) == MC_OK) {
-        b = apr_bucket_heap_create(body, body_len, NULL, out->bucket_alloc);
-        names = meta_len ? apr_pstrmemdup(r->pool, meta, meta_len) : NULL;
-    }
+    body = mc_pagecache_hold(cache, t->key, &body_len, &meta, &meta_len);
     apr_thread_mutex_unlock(lock);
-    if (!b) {
+    if (!body) {
         apr_atomic_inc64(&counters->misses);
         return 0;
     }
     apr_atomic_inc64(&counters->hits);
-    APR_BRIGADE_INSERT_TAIL(out, b);
-    /* META: the names, each ended by a NUL */
-    if (names) {
+    APR_BRIGADE_INSERT_TAIL(out, kept_page_create(body, body_len, out->bucket_alloc));
+    /* META: the names, each ended by a NUL (held with the body; copied, as
+     * the bucket may be gone before the request's pool) */
+    if (meta_len) {
         const char **list = apr_palloc(r->pool, sizeof(*list) * (meta_len + 1));
+        const char *names = apr_pstrmemdup(r->pool, meta, meta_len);
         for (const char *s = names; s < names + meta_len; s += strlen(s) + 1)
             list[(*n)++] = s;
         *services = list;

@@ -2,6 +2,8 @@
  * one list in order of use, the most recent at the head. */
 #include "pagecache.h"
 
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +12,9 @@ typedef struct entry {
     struct entry *chain;      /* next in the same bucket */
     struct entry *newer, *older;
     size_t body_len, meta_len;
+    /* One for the cache while the entry is in it, one for each hold not
+     * yet released; the last to let go frees it. */
+    atomic_size_t refs;
     char data[];              /* body, then meta */
 } entry_t;
 
@@ -113,7 +118,13 @@ static entry_t **find(const mc_pagecache_t *c, const unsigned char *key)
     return at;
 }
 
-/* Takes E out of its chain and the order of use, and frees it. */
+static void unref(entry_t *e)
+{
+    if (atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1)
+        free(e);
+}
+
+/* Takes E out of its chain and the order of use, and lets it go. */
 static void drop(mc_pagecache_t *c, entry_t *e)
 {
     entry_t **at = find(c, e->key);
@@ -123,7 +134,7 @@ static void drop(mc_pagecache_t *c, entry_t *e)
     unlink_use(c, e);
     c->bytes -= cost(e->body_len, e->meta_len);
     c->entries--;
-    free(e);
+    unref(e);
 }
 
 /* Drops the least recently used entry, which has no older one. */
@@ -141,7 +152,22 @@ static void drop_oldest(mc_pagecache_t *c)
         c->newest = NULL;
     c->bytes -= cost(e->body_len, e->meta_len);
     c->entries--;
-    free(e);
+    unref(e);
+}
+
+/* KEY's entry, now the most recently used; NULL (a miss) when none. */
+static entry_t *look_up(mc_pagecache_t *c, const unsigned char *key)
+{
+    entry_t *e = *find(c, key);
+
+    if (!e) {
+        c->misses++;
+        return NULL;
+    }
+    c->hits++;
+    unlink_use(c, e);
+    link_newest(c, e);
+    return e;
 }
 
 mc_status_t mc_pagecache_get(mc_pagecache_t *c, const unsigned char key[MC_PAGECACHE_KEY],
@@ -152,14 +178,9 @@ mc_status_t mc_pagecache_get(mc_pagecache_t *c, const unsigned char key[MC_PAGEC
 
     if (!c || !key)
         return MC_EINVAL;
-    e = *find(c, key);
-    if (!e) {
-        c->misses++;
+    e = look_up(c, key);
+    if (!e)
         return MC_ENOTFOUND;
-    }
-    c->hits++;
-    unlink_use(c, e);
-    link_newest(c, e);
     if (body)
         *body = e->data;
     if (body_len)
@@ -169,6 +190,29 @@ mc_status_t mc_pagecache_get(mc_pagecache_t *c, const unsigned char key[MC_PAGEC
     if (meta_len)
         *meta_len = e->meta_len;
     return MC_OK;
+}
+
+const char *mc_pagecache_hold(mc_pagecache_t *c, const unsigned char key[MC_PAGECACHE_KEY],
+                              size_t *body_len, const char **meta, size_t *meta_len)
+{
+    entry_t *e;
+
+    if (!c || !key)
+        return NULL;
+    e = look_up(c, key);
+    if (!e)
+        return NULL;
+    atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
+    *body_len = e->body_len;
+    *meta = e->data + e->body_len;
+    *meta_len = e->meta_len;
+    return e->data;
+}
+
+void mc_pagecache_release(const char *body)
+{
+    if (body)
+        unref((entry_t *)(void *)(body - offsetof(entry_t, data)));
 }
 
 int mc_pagecache_fits(const mc_pagecache_t *c, size_t body_len, size_t meta_len)
@@ -199,6 +243,7 @@ mc_status_t mc_pagecache_put(mc_pagecache_t *c, const unsigned char key[MC_PAGEC
         memcpy(e->data + body_len, meta, meta_len);
     e->body_len = body_len;
     e->meta_len = meta_len;
+    atomic_init(&e->refs, 1);
     at = find(c, key);
     if (*at)
         drop(c, *at);

@@ -12,7 +12,10 @@
  *
  * No locking of its own: a caller that shares it between threads holds one
  * lock around every call and around its use of what mc_pagecache_get
- * returns (valid until the next put, clear or destroy). */
+ * returns (valid until the next put, clear or destroy), but not around
+ * mc_pagecache_release. A body held (mc_pagecache_hold) outlives its entry:
+ * an entry pushed out while responses still send it is freed by the last
+ * release, and its bytes stop counting against the limit when it leaves. */
 #ifndef MC_PAGECACHE_H
 #define MC_PAGECACHE_H
 
@@ -48,6 +51,15 @@ void mc_pagecache_destroy(mc_pagecache_t *c);
 mc_status_t mc_pagecache_get(mc_pagecache_t *c, const unsigned char key[MC_PAGECACHE_KEY],
                              const char **body, size_t *body_len, const char **meta,
                              size_t *meta_len);
+
+/* The body of KEY's entry, now the most recently used, held readable with
+ * its META until mc_pagecache_release, whatever happens to the cache
+ * meanwhile (put, clear, destroy). NULL on a miss. */
+const char *mc_pagecache_hold(mc_pagecache_t *c, const unsigned char key[MC_PAGECACHE_KEY],
+                              size_t *body_len, const char **meta, size_t *meta_len);
+/* Lets go of a BODY that mc_pagecache_hold returned; from any thread, with
+ * or without the cache's lock. */
+void mc_pagecache_release(const char *body);
 
 /* Keeps copies of BODY and META under KEY, replacing what KEY held and
  * pushing out the least recently used entries until they fit. MC_ELIMIT

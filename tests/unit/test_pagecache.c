@@ -3,6 +3,7 @@
  * entry goes first, and an entry over the per-entry maximum is refused. */
 #include "unit.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,110 @@ START_TEST(sizes_read_as_a_config_file_writes_them)
 }
 END_TEST
 
+/* A page being sent stays whole while the cache moves on: replaced under
+ * its key, pushed out, cleared, the cache destroyed. The last release
+ * frees it (the sanitizer build reports a use after free or a leak). */
+START_TEST(a_held_page_outlives_its_entry)
+{
+    mc_pagecache_t *c = mc_pagecache_create(4 * (MC_PAGECACHE_OVERHEAD + 64), 64, 7);
+    unsigned char key[MC_PAGECACHE_KEY];
+    const char *held, *again, *meta;
+    size_t len = 0, again_len = 0, meta_len = 0;
+    mc_pagecache_stats_t st;
+
+    key_of(key, 1);
+    ck_assert_ptr_null(mc_pagecache_hold(c, key, &len, &meta, &meta_len));
+    put(c, 1, "the page as the first visitor got it", "youtube");
+    held = mc_pagecache_hold(c, key, &len, &meta, &meta_len);
+    ck_assert_ptr_nonnull(held);
+    ck_assert_uint_eq(len, strlen("the page as the first visitor got it"));
+    ck_assert_int_eq(memcmp(meta, "youtube", meta_len), 0);
+    again = mc_pagecache_hold(c, key, &again_len, &meta, &meta_len);
+    ck_assert_ptr_eq(again, held);
+    mc_pagecache_stats(c, &st);
+    ck_assert_uint_eq(st.hits, 2);
+    ck_assert_uint_eq(st.misses, 1);
+
+    put(c, 1, "the page after the file changed", NULL);
+    ck_assert_str_eq(get(c, 1, NULL), "the page after the file changed");
+    ck_assert_int_eq(memcmp(held, "the page as the first visitor got it", len), 0);
+    for (unsigned n = 2; n < 20; n++) /* pushes everything else out */
+        put(c, n, "another page", NULL);
+    ck_assert_ptr_null(get(c, 1, NULL));
+    mc_pagecache_release(again);
+    ck_assert_int_eq(memcmp(held, "the page as the first visitor got it", len), 0);
+    mc_pagecache_destroy(c);
+    ck_assert_int_eq(memcmp(held, "the page as the first visitor got it", len), 0);
+    mc_pagecache_release(held);
+    mc_pagecache_release(NULL);
+}
+END_TEST
+
+/* Threads serving pages hold and release them without the lock while
+ * others put new ones in: every page read is whole and its own. */
+typedef struct sharing {
+    pthread_mutex_t lock;
+    mc_pagecache_t *cache;
+    unsigned seed;
+    int wrong;
+} sharing_t;
+
+static void page_text(char *out, size_t size, unsigned n)
+{
+    snprintf(out, size, "page %u: %0*u", n, (int)(n % 40) + 8, n * 2654435761u);
+}
+
+static void *serve_pages(void *arg)
+{
+    sharing_t *s = arg;
+    unsigned r = __atomic_fetch_add(&s->seed, 1, __ATOMIC_RELAXED) * 7919u + 1;
+
+    for (int i = 0; i < 20000; i++) {
+        unsigned char key[MC_PAGECACHE_KEY];
+        char want[128];
+        const char *body, *meta;
+        size_t len = 0, meta_len = 0;
+        unsigned n;
+
+        r = r * 1103515245u + 12345u;
+        n = (r >> 16) % 24;
+        key_of(key, n);
+        page_text(want, sizeof(want), n);
+        pthread_mutex_lock(&s->lock);
+        body = mc_pagecache_hold(s->cache, key, &len, &meta, &meta_len);
+        if (!body)
+            mc_pagecache_put(s->cache, key, want, strlen(want), NULL, 0);
+        pthread_mutex_unlock(&s->lock);
+        if (!body)
+            continue;
+        if (len != strlen(want) || memcmp(body, want, len) != 0)
+            __atomic_fetch_add(&s->wrong, 1, __ATOMIC_RELAXED);
+        mc_pagecache_release(body);
+    }
+    return NULL;
+}
+
+START_TEST(pages_are_held_and_released_across_threads)
+{
+    sharing_t s = {.cache = mc_pagecache_create(8 * (MC_PAGECACHE_OVERHEAD + 64), 128, 9)};
+    pthread_t threads[4];
+    mc_pagecache_stats_t st;
+
+    pthread_mutex_init(&s.lock, NULL);
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, serve_pages, &s), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(threads[i], NULL);
+    mc_pagecache_stats(s.cache, &st);
+    ck_assert_int_eq(s.wrong, 0);
+    /* 24 pages in room for 8: they were pushed out while held */
+    ck_assert_uint_gt(st.evictions, 100);
+    ck_assert_uint_gt(st.hits, 100);
+    mc_pagecache_destroy(s.cache);
+    pthread_mutex_destroy(&s.lock);
+}
+END_TEST
+
 Suite *pagecache_suite(void)
 {
     Suite *s = suite_create("pagecache");
@@ -189,6 +294,8 @@ Suite *pagecache_suite(void)
     tcase_add_test(tc, an_entry_over_the_maximum_is_refused_and_nothing_is_pushed_out);
     tcase_add_test(tc, many_keys_in_one_cache_all_come_back);
     tcase_add_test(tc, sizes_read_as_a_config_file_writes_them);
+    tcase_add_test(tc, a_held_page_outlives_its_entry);
+    tcase_add_test(tc, pages_are_held_and_released_across_threads);
     suite_add_tcase(s, tc);
     return s;
 }
