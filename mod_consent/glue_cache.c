@@ -69,10 +69,36 @@ static apr_size_t configured_size(const server_rec *s)
 
 /* --- the key ------------------------------------------------------------------------- */
 
+/* Values are gathered in BUF and hashed a buffer at a time: a key is some
+ * hundred small values, and each EVP_DigestUpdate() costs more than
+ * copying one. */
 typedef struct keyer {
     EVP_MD_CTX *md;
     int ok;
+    apr_size_t used;
+    unsigned char buf[2048];
 } keyer_t;
+
+static void keyer_flush(keyer_t *k)
+{
+    if (k->ok && k->used && !EVP_DigestUpdate(k->md, k->buf, k->used))
+        k->ok = 0;
+    k->used = 0;
+}
+
+static void keyer_put(keyer_t *k, const void *data, apr_size_t len)
+{
+    if (len > sizeof(k->buf) - k->used) {
+        keyer_flush(k);
+        if (len > sizeof(k->buf)) {
+            if (k->ok && !EVP_DigestUpdate(k->md, data, len))
+                k->ok = 0;
+            return;
+        }
+    }
+    memcpy(k->buf + k->used, data, len);
+    k->used += len;
+}
 
 /* Each value with its length first, so that no two lists of values hash
  * the same bytes. */
@@ -80,9 +106,9 @@ static void add_bytes(keyer_t *k, const void *data, apr_size_t len)
 {
     apr_uint64_t n = len;
 
-    if (k->ok && (!EVP_DigestUpdate(k->md, &n, sizeof(n)) ||
-                  (len && !EVP_DigestUpdate(k->md, data, len))))
-        k->ok = 0;
+    keyer_put(k, &n, sizeof(n));
+    if (len)
+        keyer_put(k, data, len);
 }
 
 static void add_str(keyer_t *k, const char *s)
@@ -180,6 +206,7 @@ static int whole_file(apr_bucket_brigade *bb, apr_finfo_t *fi)
 
 static keyer_t *keyer_start(keyer_t *k)
 {
+    k->used = 0;
     k->md = EVP_MD_CTX_new();
     k->ok = k->md && EVP_DigestInit_ex(k->md, mc_sha256(), NULL);
     return k;
@@ -190,6 +217,7 @@ static int keyer_end(keyer_t *k, unsigned char *out)
 {
     unsigned int len = 0;
 
+    keyer_flush(k);
     if (k->ok && (!EVP_DigestFinal_ex(k->md, out, &len) || len != MC_PAGECACHE_KEY))
         k->ok = 0;
     EVP_MD_CTX_free(k->md);
@@ -226,8 +254,7 @@ const char *mc_variant_tag(request_rec *r)
         apr_generate_random_bytes(digest, sizeof(digest));
     }
     hex = apr_palloc(r->pool, VARIANT_HEX + 1);
-    for (int i = 0; i < VARIANT_HEX / 2; i++)
-        apr_snprintf(hex + (apr_size_t)i * 2, 3, "%02x", digest[i]);
+    mc_hex_to(hex, digest, VARIANT_HEX / 2);
     apr_table_setn(r->notes, VARIANT_NOTE, hex);
     return hex;
 }
@@ -246,8 +273,7 @@ const char *mc_frame_name(request_rec *r)
     add_str(&k, mc_visitor_request(r)->unparsed_uri);
     if (!keyer_end(&k, digest))
         return "mc-held"; /* still no name a live frame has */
-    for (int i = 0; i < FRAME_NAME_HEX / 2; i++)
-        apr_snprintf(hex + (apr_size_t)i * 2, 3, "%02x", digest[i]);
+    mc_hex_to(hex, digest, FRAME_NAME_HEX / 2);
     return apr_pstrcat(r->pool, "mc-", hex, NULL);
 }
 

@@ -66,11 +66,7 @@ const char *mc_statekey_make(apr_pool_t *p, const mc_categories_t *cats, const m
     key = apr_palloc(p, sizeof(MC_STATEKEY_PREFIX) + MC_STATEKEY_HEX);
     memcpy(key, MC_STATEKEY_PREFIX, sizeof(MC_STATEKEY_PREFIX) - 1);
     hex = key + sizeof(MC_STATEKEY_PREFIX) - 1;
-    for (size_t i = 0; i < MC_STATEKEY_HEX / 2; i++) {
-        hex[2 * i] = "0123456789abcdef"[digest[i] >> 4];
-        hex[2 * i + 1] = "0123456789abcdef"[digest[i] & 15];
-    }
-    hex[MC_STATEKEY_HEX] = '\0';
+    mc_hex_to(hex, digest, MC_STATEKEY_HEX / 2);
     return key;
 }
 

@@ -174,20 +174,27 @@ const EVP_MD *mc_sha256(void)
     return sha256_fetched;
 }
 
-mc_status_t mc_sha256_hex(const void *data, size_t len, char *out)
+void mc_hex_to(char *out, const void *data, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
+    const unsigned char *in = data;
+
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = hex[in[i] >> 4];
+        out[2 * i + 1] = hex[in[i] & 15];
+    }
+    out[2 * len] = '\0';
+}
+
+mc_status_t mc_sha256_hex(const void *data, size_t len, char *out)
+{
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
 
     out[0] = '\0';
     if (!EVP_Digest(data, len, md, &md_len, mc_sha256(), NULL) || md_len * 2 != MC_HASH_HEX)
         return MC_ECRYPTO;
-    for (size_t i = 0; i < md_len; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[MC_HASH_HEX] = '\0';
+    mc_hex_to(out, md, md_len);
     return MC_OK;
 }
 

@@ -42,6 +42,8 @@ const EVP_MD *mc_sha256(void);
 /* Lower-case hex SHA-256 of DATA into OUT (MC_HASH_HEX + 1 bytes);
  * MC_ECRYPTO (and OUT empty) if libcrypto fails. */
 mc_status_t mc_sha256_hex(const void *data, size_t len, char *out);
+/* DATA's LEN bytes as 2 * LEN lowercase hex digits and a NUL, into OUT. */
+void mc_hex_to(char *out, const void *data, size_t len);
 
 /* 1 when S (LEN bytes) is such a hash: MC_HASH_HEX lower-case hex digits. */
 int mc_hash_hex_valid(const char *s, size_t len);
