@@ -5,6 +5,8 @@ for every visitor, each visitor gets the variant made for their own choice,
 and a changed file, a changed configuration or changed rules are rewritten
 anew. Its counters are read from mod_status (/server-status?auto)."""
 import re
+import socket
+import time
 
 import pytest
 
@@ -226,3 +228,53 @@ def test_the_size_is_set_for_the_whole_server_only():
         assert "ConsentPageCache" in output
     finally:
         srv.stop()
+
+
+def test_a_page_pushed_out_while_a_slow_visitor_reads_it_arrives_whole(server_factory):
+    """A kept page is sent from the cache itself, not a copy: one pushed out
+    (or replaced) while a slow client is still reading it must stay whole
+    until that response is done."""
+
+    # 4M of cache: entries up to 512K; each of these pages is some 330K,
+    # so a dozen fit and the forty fetched below push the first one out
+    filler = "".join("<p>line %06d of the slow page</p>\n" % i for i in range(9000))
+    files = {"pages/huge.html": CLINIC.replace("</body>", filler + "</body>")}
+    # a small send buffer: the kernel cannot take the page off Apache's hands
+    srv = server_factory("slow", global_conf=STATUS + "SendBufferSize 4096\n", files=files,
+                         start_servers=1, server_limit=1, consent={"ConsentPageCache": "4M"})
+    request = b"GET /pages/huge.html?v=0 HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"  # no chunks
+
+    def connect(rcvbuf=None):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        sock.settimeout(30)
+        sock.connect(("127.0.0.1", srv.port))
+        sock.sendall(request)
+        return sock
+
+    def read_all(sock, received=b""):
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                sock.close()
+                head, _, body = received.partition(b"\r\n\r\n")
+                assert head.startswith(b"HTTP/1.1 200"), head
+                return body
+            received += chunk
+
+    read_all(connect())  # the services it names are now seen in use: the banner lists them
+    first = read_all(connect())  # rewritten and kept
+    assert len(first) > 300000 and b"line 008999 of the slow page" in first
+    slow = connect(rcvbuf=4096)
+    received = slow.recv(2048)  # the kept page is being sent
+    before = counters(srv)
+    assert before["Hits"] >= 1, before
+    for i in range(1, 41):
+        page = srv.get("/pages/huge.html?v=%d" % i)
+        assert page.status == 200, page
+    after = counters(srv)
+    assert after["Evictions"] - before["Evictions"] >= 20, (before, after)
+    time.sleep(0.2)
+    assert read_all(slow, received) == first
+    assert read_all(connect()) == first
