@@ -34,7 +34,7 @@
 # Everything runs on 127.0.0.1, on free ports, and every server is stopped
 # by its PID (also on Ctrl-C). Run as root (Apache switches to www-data).
 #
-# Knobs (environment): BENCH_ROUNDS [3], BENCH_DURATION seconds [10],
+# Knobs (environment): BENCH_ROUNDS [5], BENCH_DURATION seconds [10],
 # BENCH_WARMUP seconds [2], BENCH_THREADS [2], BENCH_CONNS [32],
 # BENCH_BIG_MB [100], BENCH_SLOW_RATE (curl --limit-rate of the second,
 # sampled download) [50M], BENCH_KEEP=1 keeps the work directory,
@@ -47,7 +47,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 HTTPD=${MC_HTTPD:-/usr/sbin/apache2}
 MODULE=${MC_MODULE:-$REPO/.libs/mod_consent.so}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-2}
 THREADS=${BENCH_THREADS:-2}
