@@ -112,7 +112,10 @@ static int pads_init(const mc_token_key_t *key, struct mc_token_pads *pads)
     return ok;
 }
 
-/* KEY's MAC states, kept in P; without them (no memory) each MAC makes its own. */
+/* KEY's MAC states, kept in P; without them (no memory) each MAC makes its own.
+ * They are freed before P's subpools go: a module's code is unloaded with
+ * the configuration pool, a subpool of the process pool that keeps the
+ * random key, and a cleanup run after that would call into unmapped code. */
 static void key_prepare(apr_pool_t *p, mc_token_key_t *key)
 {
     struct mc_token_pads *pads = apr_pcalloc(p, sizeof(*pads));
@@ -120,7 +123,7 @@ static void key_prepare(apr_pool_t *p, mc_token_key_t *key)
     key->pads = NULL;
     if (!pads_init(key, pads))
         return;
-    apr_pool_cleanup_register(p, pads, pads_cleanup, apr_pool_cleanup_null);
+    apr_pool_pre_cleanup_register(p, pads, pads_cleanup);
     key->pads = pads;
 }
 
