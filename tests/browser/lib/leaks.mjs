@@ -295,6 +295,13 @@ export async function observe(browser, server, entry, { where, js, accept = fals
         .catch((e) => `click ${entry.needsClick}: ${e.message.split('\n')[0]}`);
       seen = await settle({ until });
     }
+    // served as written, a page that brought no attempt is loaded once more
+    // (an animation or a timer may not have run yet on a loaded machine),
+    // for the same reason: this run is the proof that the path fetches
+    if (where === 'raw' && !seen && !entry.needsClick && !result.error) {
+      await page.reload({ waitUntil: 'commit', timeout: 10000 }).catch(() => {});
+      seen = await settle({ until });
+    }
     result.error = result.error || clickError;
     if (entry.witness === 'dom') result.hintsBefore = await liveHints(page);
     await drain(requests);
