@@ -76,12 +76,14 @@ else
 fi
 
 note "integration tests (apache2)"
-/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration 2>&1 | tee "$LOGDIR/integration.log"
+/usr/bin/python3 -m pytest -q -rfE -p no:cacheprovider tests/integration 2>&1 | tee "$LOGDIR/integration.log"
 summary=$(grep -E '^[=]* ?[0-9]+ (passed|failed)|[0-9]+ passed|[0-9]+ failed' "$LOGDIR/integration.log" | tail -1)
 p=$(echo "$summary" | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+' || echo 0)
 f=$(echo "$summary" | grep -Eo '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')
 [ -n "$summary" ] || f=1
 count integration "${p:-0}" "${f:-0}"
+# pytest names each failure in its short summary; keep those lines for the end
+integration_failures=$(grep -E '^(FAILED|ERROR) ' "$LOGDIR/integration.log" | cut -c1-300)
 
 note "browser tests (headless Chromium)"
 # node's own runner; its TAP summary ends with "# pass N" and "# fail N".
@@ -101,6 +103,10 @@ if [ "$f" -gt 0 ]; then
 fi
 count browser "$p" "$f"
 
+if [ -n "$integration_failures" ]; then
+  note "integration failures"
+  echo "$integration_failures"
+fi
 echo
 for line in "${failures[@]+"${failures[@]}"}"; do echo "FAILED: $line"; done
 echo "$passed passed, $failed failed"
