@@ -10,6 +10,7 @@ import email.utils
 import http.client
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -68,10 +69,38 @@ def cleanup_base_dir(keep=False):
     return _base_dir
 
 
+_ports_handed_out = set()
+
+
+def _ephemeral_low():
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nobody listens on, for a server started after this.
+
+    Taken below the kernel's ephemeral range, where no outgoing connection
+    is given a local port: a port from bind(0) is in that range, and any
+    connection the tests open before the server binds it (a readiness probe
+    connecting to itself, a client of another server) can hold it then, so
+    the server fails to start. Not one handed out before in this run."""
+    low = _ephemeral_low()
+    rng = random.Random()
+    for _ in range(500):
+        port = rng.randrange(max(1024, low - 12000), low)
+        if port in _ports_handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _ports_handed_out.add(port)
+        return port
+    raise RuntimeError("no free port between %d and %d" % (max(1024, low - 12000), low))
 
 
 def wait_for_port(port, timeout, proc=None):

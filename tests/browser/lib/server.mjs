@@ -30,16 +30,36 @@ export function moduleDir() {
   }
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
+function canListen(port) {
+  return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+// A free loopback port below the kernel's ephemeral range: a port from
+// listen(0) is in that range, where a connection opened before apache2
+// binds it (Chromium's, a readiness probe connecting to itself) can hold it,
+// and apache2 then fails to start. None handed out before in this process.
+const portsHandedOut = new Set();
+async function freePort() {
+  let low = 32768;
+  try {
+    low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]) || low;
+  } catch {
+    /* the usual range */
+  }
+  const from = Math.max(1024, low - 12000);
+  for (let i = 0; i < 500; i++) {
+    const port = from + Math.floor(Math.random() * (low - from));
+    if (!portsHandedOut.has(port) && (await canListen(port))) {
+      portsHandedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port between ${from} and ${low}`);
 }
 
 function canConnect(port) {
