@@ -905,9 +905,12 @@ static int check_category_refs(server_rec *main_server)
 }
 
 /* Without ConsentSecretFile every server of this process signs with one
- * random key, kept in the process pool so that it survives graceful
- * restarts (consent would otherwise be voided by each restart). */
-static const mc_token_key_t *process_random_key(server_rec *s)
+ * random key. Its bytes are kept in the process pool, so that it survives
+ * graceful restarts (consent would otherwise be voided by each restart);
+ * its MAC states in a copy in PCONF, whose cleanup runs before this module
+ * is unloaded (one in the process pool would be called at exit, at an
+ * address where this module's code no longer is). */
+static const mc_token_key_t *process_random_key(apr_pool_t *pconf, server_rec *s)
 {
     static const char *const userdata_key = "mod_consent:random-key";
     apr_pool_t *proc_pool = s->process->pool;
@@ -915,17 +918,21 @@ static const mc_token_key_t *process_random_key(server_rec *s)
     mc_token_key_t *key;
 
     apr_pool_userdata_get(&data, userdata_key, proc_pool);
-    if (data)
-        return data;
-    key = apr_pcalloc(proc_pool, sizeof(*key));
-    if (mc_token_key_random(proc_pool, key) != MC_OK)
-        return NULL;
-    apr_pool_userdata_set(key, userdata_key, apr_pool_cleanup_null, proc_pool);
+    if (!data) {
+        key = apr_pcalloc(proc_pool, sizeof(*key));
+        if (mc_token_key_random(key) != MC_OK)
+            return NULL;
+        apr_pool_userdata_set(key, userdata_key, apr_pool_cleanup_null, proc_pool);
+        data = key;
+    }
+    key = apr_pmemdup(pconf, data, sizeof(*key));
+    mc_token_key_prepare(pconf, key);
     return key;
 }
 
 int mc_config_post(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_server)
 {
+    const mc_token_key_t *random_key = NULL;
     int warned_key = 0;
     int rv;
 
@@ -955,7 +962,9 @@ int mc_config_post(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_server
             conf->respect_gpc = 1;
         conf->signing_key = conf->key;
         if (!conf->signing_key) {
-            conf->signing_key = process_random_key(s);
+            if (!random_key)
+                random_key = process_random_key(pconf, s);
+            conf->signing_key = random_key;
             if (!conf->signing_key) {
                 ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                              MCLOGNO(00005) "no random key could be made for consent cookies; "

@@ -112,11 +112,7 @@ static int pads_init(const mc_token_key_t *key, struct mc_token_pads *pads)
     return ok;
 }
 
-/* KEY's MAC states, kept in P; without them (no memory) each MAC makes its own.
- * They are freed before P's subpools go: a module's code is unloaded with
- * the configuration pool, a subpool of the process pool that keeps the
- * random key, and a cleanup run after that would call into unmapped code. */
-static void key_prepare(apr_pool_t *p, mc_token_key_t *key)
+void mc_token_key_prepare(apr_pool_t *p, mc_token_key_t *key)
 {
     struct mc_token_pads *pads = apr_pcalloc(p, sizeof(*pads));
 
@@ -210,17 +206,16 @@ mc_status_t mc_token_key_from_file(apr_pool_t *p, const char *path, mc_token_key
     memcpy(key->bytes, buf, n);
     key->len = n;
     OPENSSL_cleanse(buf, sizeof(buf));
-    key_prepare(p, key);
+    mc_token_key_prepare(p, key);
     return MC_OK;
 }
 
-mc_status_t mc_token_key_random(apr_pool_t *p, mc_token_key_t *key)
+mc_status_t mc_token_key_random(mc_token_key_t *key)
 {
     key->pads = NULL;
     if (RAND_bytes(key->bytes, MC_RANDOM_KEY_LEN) != 1)
         return MC_ECRYPTO;
     key->len = MC_RANDOM_KEY_LEN;
-    key_prepare(p, key);
     return MC_OK;
 }
 

@@ -69,10 +69,16 @@ typedef enum mc_token_status {
 const char *mc_token_status_str(mc_token_status_t s);
 
 /* The key is the file's bytes, one trailing newline removed; MC_KEY_MIN to
- * MC_KEY_MAX bytes. Both keep the key's MAC states in P, for the life of P. */
+ * MC_KEY_MAX bytes. Its MAC states are kept in P, for the life of P. */
 mc_status_t mc_token_key_from_file(apr_pool_t *p, const char *path, mc_token_key_t *key,
                                    const char **err);
-mc_status_t mc_token_key_random(apr_pool_t *p, mc_token_key_t *key);
+/* Random bytes, without MAC states (pads NULL). */
+mc_status_t mc_token_key_random(mc_token_key_t *key);
+/* Makes KEY's MAC states, kept in P and freed by P's cleanup (so P must not
+ * outlive the code that registers it: in httpd, the configuration pool,
+ * never the process pool, as a module is unloaded at each restart); without
+ * them (no memory) each MAC keys itself. */
+void mc_token_key_prepare(apr_pool_t *p, mc_token_key_t *key);
 
 /* A fresh random consent id (MC_ID_LEN chars + NUL). */
 mc_status_t mc_consent_id_new(char *out);

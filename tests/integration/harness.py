@@ -620,7 +620,7 @@ class ApacheServer:
         _live_servers.add(self)
         if not self._wait_ready():
             output = self.diagnostics()
-            self.stop()
+            self.stop(check=False)
             raise StartupFailed("apache2 did not start (%s):\n%s" % (self.conf_path, output))
         return self
 
@@ -631,7 +631,7 @@ class ApacheServer:
         try:
             rc = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.stop()
+            self.stop(check=False)
             raise AssertionError("apache2 started although it should not have:\n%s"
                                  % self.diagnostics())
         self._close_stderr()
@@ -657,11 +657,20 @@ class ApacheServer:
             self._stderr.close()
             self._stderr = None
 
-    def stop(self):
-        if self.proc is not None:
-            stop_process_group(self.proc)
+    def stop(self, check=True):
+        """Stops the server; with CHECK, fails if it crashed: the parent
+        killed by a fault signal (a fault at exit shows nowhere else), or a
+        crash of it or a child in the error log."""
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            stop_process_group(proc)
         self._close_stderr()
         _live_servers.discard(self)
+        if check and proc is not None:
+            crashes = crash_lines(self.error_log())
+            if proc.returncode in FAULT_EXITS or crashes:
+                raise AssertionError("apache2 crashed (exit status %s):\n%s"
+                                     % (proc.returncode, "\n".join(crashes[-5:])))
 
     def restart(self):
         """Full restart: stop the server and start it again (same dir, same port)."""
@@ -739,13 +748,27 @@ class ApacheServer:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.stop()
+    def __exit__(self, exc_type, *exc):
+        self.stop(check=exc_type is None)
 
 
 def stop_all_servers():
     for srv in list(_live_servers):
-        srv.stop()
+        srv.stop(check=False)
+
+
+# httpd's words for a process that died of a fault: the parent's (AH00060)
+# or a child's (AH00052, "exit signal Segmentation fault (11)"); a child a
+# test killed on purpose dies of SIGKILL or SIGTERM, which are not these.
+CRASH_RE = re.compile(r"AH00060|exit signal (Segmentation fault|Aborted|Bus error|"
+                      r"Illegal instruction|Floating point exception)")
+
+
+FAULT_EXITS = {-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS, -signal.SIGILL, -signal.SIGFPE}
+
+
+def crash_lines(error_log):
+    return [line for line in error_log.splitlines() if CRASH_RE.search(line)]
 
 
 # --------------------------------------------------------------------------

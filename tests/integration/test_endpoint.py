@@ -583,6 +583,19 @@ def test_missing_secret_file_is_warned_about(server_factory):
     assert get_state(srv, "consent=" + consent_cookie(resp))["decided"] is True
 
 
+def test_without_a_secret_file_consent_survives_restarts_and_the_server_stops_cleanly(
+        server_factory):
+    """The random key outlives graceful restarts (a visitor is not asked
+    again), and nothing of it is left for the parent to trip over at exit:
+    stop() fails on a crash of the parent or a child."""
+    srv = server_factory("nosecret-restart", consent={"ConsentSecretFile": None})
+    cookie = "consent=" + consent_cookie(decide(srv, "accept_all"))
+    for _ in range(2):
+        srv.graceful()
+        assert get_state(srv, cookie)["decided"] is True
+    srv.stop()
+
+
 def test_base_path_moves_the_endpoint(server_factory):
     srv = server_factory("basepath", consent={"ConsentBasePath": "/personvern/samtykke"})
     assert srv.get("/personvern/samtykke/state").json()["decided"] is False
