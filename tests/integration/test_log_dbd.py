@@ -141,10 +141,17 @@ def chain_problems(rows, tmp_path):
     return problems
 
 
+# mpm_event's own lines when a connection it is closing (AH03092) or keeping
+# alive (AH03093) meets a graceful restart that has just closed its pollset:
+# httpd's timing, in any server, not this module's or mod_dbd's words
+GRACEFUL_RACE_RE = re.compile(r"\[mpm_event:error\].*AH0309[23]: .*apr_pollset_add failure")
+
+
 def assert_quiet(srv):
     """Silent at LogLevel warn when all is well."""
     noisy = [l for l in srv.error_log().split("\n")
-             if MCLOGNO_RE.search(l) or "dbd:" in l.lower() or ":error]" in l]
+             if (MCLOGNO_RE.search(l) or "dbd:" in l.lower() or ":error]" in l)
+             and not GRACEFUL_RACE_RE.search(l)]
     assert not noisy, noisy
 
 
