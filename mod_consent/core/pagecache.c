@@ -118,6 +118,12 @@ static entry_t **find(const mc_pagecache_t *c, const unsigned char *key)
     return at;
 }
 
+/* The entry whose body is at BODY. */
+static entry_t *entry_of(const char *body)
+{
+    return (entry_t *)(void *)(body - offsetof(entry_t, data));
+}
+
 static void unref(entry_t *e)
 {
     if (atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1)
@@ -195,24 +201,19 @@ mc_status_t mc_pagecache_get(mc_pagecache_t *c, const unsigned char key[MC_PAGEC
 const char *mc_pagecache_hold(mc_pagecache_t *c, const unsigned char key[MC_PAGECACHE_KEY],
                               size_t *body_len, const char **meta, size_t *meta_len)
 {
-    entry_t *e;
+    const char *body;
 
-    if (!c || !key)
+    if (mc_pagecache_get(c, key, &body, body_len, meta, meta_len) != MC_OK)
         return NULL;
-    e = look_up(c, key);
-    if (!e)
-        return NULL;
-    atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
-    *body_len = e->body_len;
-    *meta = e->data + e->body_len;
-    *meta_len = e->meta_len;
-    return e->data;
+    /* the entry look_up() just found (the caller's lock is still held) */
+    atomic_fetch_add_explicit(&entry_of(body)->refs, 1, memory_order_relaxed);
+    return body;
 }
 
 void mc_pagecache_release(const char *body)
 {
     if (body)
-        unref((entry_t *)(void *)(body - offsetof(entry_t, data)));
+        unref(entry_of(body));
 }
 
 int mc_pagecache_fits(const mc_pagecache_t *c, size_t body_len, size_t meta_len)
