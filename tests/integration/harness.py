@@ -88,9 +88,10 @@ def free_port():
     connecting to itself, a client of another server) can hold it then, so
     the server fails to start. Not one handed out before in this run."""
     low = _ephemeral_low()
+    first = max(1024, low - 12000)
     rng = random.Random()
     for _ in range(500):
-        port = rng.randrange(max(1024, low - 12000), low)
+        port = rng.randrange(first, low)
         if port in _ports_handed_out:
             continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -100,7 +101,7 @@ def free_port():
                 continue
         _ports_handed_out.add(port)
         return port
-    raise RuntimeError("no free port between %d and %d" % (max(1024, low - 12000), low))
+    raise RuntimeError("no free port between %d and %d" % (first, low))
 
 
 def wait_for_port(port, timeout, proc=None):
@@ -762,8 +763,6 @@ def stop_all_servers():
 # test killed on purpose dies of SIGKILL or SIGTERM, which are not these.
 CRASH_RE = re.compile(r"AH00060|exit signal (Segmentation fault|Aborted|Bus error|"
                       r"Illegal instruction|Floating point exception)")
-
-
 FAULT_EXITS = {-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS, -signal.SIGILL, -signal.SIGFPE}
 
 
