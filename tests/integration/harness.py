@@ -659,9 +659,8 @@ class ApacheServer:
             self._stderr = None
 
     def stop(self, check=True):
-        """Stops the server; with CHECK, fails if it crashed: the parent
-        killed by a fault signal (a fault at exit shows nowhere else), or a
-        crash of it or a child in the error log."""
+        """Stops the server; with CHECK, fails if its parent crashed: killed
+        by a fault signal, or AH00060 in the error log."""
         proc, self.proc = self.proc, None
         if proc is not None:
             stop_process_group(proc)
@@ -758,16 +757,18 @@ def stop_all_servers():
         srv.stop(check=False)
 
 
-# httpd's words for a process that died of a fault: the parent's (AH00060)
-# or a child's (AH00052, "exit signal Segmentation fault (11)"); a child a
-# test killed on purpose dies of SIGKILL or SIGTERM, which are not these.
-CRASH_RE = re.compile(r"AH00060|exit signal (Segmentation fault|Aborted|Bus error|"
-                      r"Illegal instruction|Floating point exception)")
+# A crash of the parent, which nothing else shows when it comes at exit.
+# A child's crash (AH00052, "exit signal Segmentation fault") is not
+# counted: Debian's mpm_event itself now and then crashes a child that
+# starts as the parent restarts or stops (a core in apr_os_sock_get(), 2 in
+# 100 graceful restarts with ServerLimit 1, mod_consent not loaded), and the
+# log cannot tell that from a crash of ours.
 FAULT_EXITS = {-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS, -signal.SIGILL, -signal.SIGFPE}
 
 
 def crash_lines(error_log):
-    return [line for line in error_log.splitlines() if CRASH_RE.search(line)]
+    """The lines of ERROR_LOG that say the parent crashed (AH00060)."""
+    return [line for line in error_log.splitlines() if "AH00060" in line]
 
 
 # --------------------------------------------------------------------------
