@@ -508,7 +508,15 @@
       /* a running tracker cannot be stopped: reload the page without it;
        * a service alone needs the new policy's hosts as much as a category */
       if (withdrawn || needsNewPolicy(now) || (cspReload.length && newService)) location.reload();
-      else activate(now, nowServices);
+      else afterPaint(() => activate(now, nowServices));
+    }
+
+    /* FN once the banner's closing is on screen: what the choice lets in
+     * (frames, scripts) is laid out in frames of its own, not in the one
+     * that answers the click */
+    function afterPaint(fn) {
+      if (document.hidden) setTimeout(fn, 0);
+      else requestAnimationFrame(() => setTimeout(fn, 0));
     }
 
     /* whether the category of service S (as its switch says) is among CATS */
@@ -532,10 +540,18 @@
       if (b) clicked = b;
     });
 
+    /* One choice at a time: while it is being saved the form says so
+     * (aria-busy, and the buttons dim at once, so the click is answered
+     * in the next frame), and a second click sends nothing — one decision,
+     * one record. */
+    let saving = false;
     form.addEventListener('submit', (e) => {
       const button = e.submitter || clicked;
       if (!button || button.name !== 'method' || !window.fetch) return;
       e.preventDefault();
+      if (saving) return;
+      saving = true;
+      form.setAttribute('aria-busy', 'true');
       const cats = chosen();
       const body = { method: button.value, granted: cats, services: chosenServices(cats), via };
       if (form.elements.lang) body.lang = form.elements.lang.value;
@@ -546,7 +562,11 @@
         body: JSON.stringify(body),
       })
         .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
-        .then(applied, () => fallback(button.value));
+        .then((state) => {
+          saving = false;
+          form.removeAttribute('aria-busy');
+          applied(state);
+        }, () => fallback(button.value));
     });
 
     if (reopen) {

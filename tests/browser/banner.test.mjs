@@ -114,3 +114,44 @@ test('keyboard only: Tab reaches all three choices, and Enter on Reject all reco
     await s.close();
   }
 });
+
+// A visitor who clicks again while the choice is on its way (a double
+// click, a second thought) sends one decision: the proof log holds one
+// record. The banner answers the click at once: its buttons dim and the
+// form is aria-busy until the choice is saved.
+for (const [first, second] of [['accept', 'accept'], ['accept', 'reject'], ['reject', 'save']]) {
+  test(`${first} then ${second} while the first is being saved: one decision sent and recorded, the form busy meanwhile`, async () => {
+    const s = await openSession(site.browser, site.server);
+    try {
+      let release;
+      const held = new Promise((resolve) => {
+        release = resolve;
+      });
+      const posts = [];
+      await s.context.route('**/_consent/decision', async (route) => {
+        posts.push(route.request().postDataJSON()?.method);
+        await held; // the answer waits until the second click is in
+        await route.continue();
+      });
+      await s.page.goto(site.server.url('/'));
+      await settle(s.page);
+      const b = await expectBanner(s.page);
+      if (second === 'save') await b.settings.click();
+      await b[first].click();
+      await s.page.waitForFunction(() => document.getElementById('mc-form').getAttribute('aria-busy') === 'true');
+      const dimmed = await b.accept.evaluate((el) => Number(getComputedStyle(el).opacity));
+      assert.ok(dimmed < 1, `the buttons do not show that the choice is being saved (opacity ${dimmed})`);
+      await b[second].click({ force: true });
+      await s.page.waitForTimeout(300);
+      release();
+      await s.page.waitForFunction(() => document.getElementById('mc-banner').hidden, null, { timeout: 10000 });
+      await settle(s.page);
+      assert.deepEqual(posts, [first === 'accept' ? 'accept_all' : 'reject_all'], 'decisions sent');
+      const records = await recordsOf(s);
+      assert.equal(records.length, 1, `records: ${JSON.stringify(records.map((r) => r.method))}`);
+      assert.equal(await s.page.evaluate(() => document.getElementById('mc-form').hasAttribute('aria-busy')), false);
+    } finally {
+      await s.close();
+    }
+  });
+}
