@@ -2939,6 +2939,29 @@ static void read_base(mc_html_t *h, const element_t *el)
     }
 }
 
+/* Whether the <base> EL leads off the page's host (policy.origin; any
+ * host when that is not known). Met once the banner is sent, such a base
+ * would take the banner's form and links, written as paths, to its host. */
+static int base_elsewhere(mc_html_t *h, const element_t *el)
+{
+    size_t n;
+    const char *v = value_decoded(h, el, A_HREF, &n);
+    mc_url_norm_t base, own;
+    int elsewhere = 1;
+
+    trim(&v, &n);
+    if (!mc_url_has_host(v, n))
+        return 0;
+    if (!mc_url_normalise(v, n, &base))
+        return 1;
+    if (h->policy->origin && mc_url_normalise(h->policy->origin, strlen(h->policy->origin), &own)) {
+        elsewhere = base.host_len != own.host_len || memcmp(base.text, own.text, base.host_len) != 0;
+        mc_url_release(&own);
+    }
+    mc_url_release(&base);
+    return elsewhere;
+}
+
 /* judge_tag's FOREIGN: an SVG element, or one that may be SVG or HTML. */
 #define FOREIGN_EITHER 2
 
@@ -2983,9 +3006,13 @@ static action_t judge_tag(mc_html_t *h, mc_tag_id_t tag, int foreign, mc_lex_off
             act = ACT_NEUTRALISE;
         }
     }
-    if (el.tag == MC_TAG_BASE && h->ns_depth > 0 && has(&el, A_HREF) && !has(&el, A_CONSENT)) {
+    if (el.tag == MC_TAG_BASE && has(&el, A_HREF) && !has(&el, A_CONSENT) &&
+        (h->ns_depth > 0 ||
+         (!h->base_seen && h->stats.banner_injected && base_elsewhere(h, &el)))) {
         /* a base only a browser without scripts reads: the two readings of
-         * the page would resolve its URLs apart. No reading gets it. */
+         * the page would resolve its URLs apart; a base to another host
+         * after the banner: a choice made without scripts would be posted
+         * there. While anything is refused no reading gets it. */
         memset(&v, 0, sizeof(v));
         for (int c = 0; c < MC_MAX_CATEGORIES; c++)
             v.refused |= refused_mask(h, c);
@@ -2998,11 +3025,10 @@ static action_t judge_tag(mc_html_t *h, mc_tag_id_t tag, int foreign, mc_lex_off
     }
     h->hold_handlers = act == ACT_WAIT_BODY ? v.handlers : 0;
     h->hold_reload = act == ACT_WAIT_BODY && v.reload;
+    /* a base held has no href: for the browser the next one with an href
+     * is the document's, so it is read as this one would have been */
     if (el.tag == MC_TAG_BASE && !h->base_seen && act != ACT_NEUTRALISE)
         read_base(h, &el);
-    else if (el.tag == MC_TAG_BASE && has(&el, A_HREF) && h->ns_depth == 0)
-        h->base_seen = 1; /* neutralised: the browser has no base (one in a
-                           * <noscript> no reading keeps: the next one counts) */
     return act;
 }
 

@@ -2647,6 +2647,45 @@ START_TEST(relative_urls_are_resolved_against_the_base)
     /* only the first base with an href counts */
     assert_unchanged("<base href=\"https://cdn.example.no/\"><base href=\"https://www.facebook.com/\">"
                      "<img src=\"tr\">");
+    /* a held base has no href: for the browser the next one counts, and so
+     * it does here */
+    assert_contains(rewrite("<base href=\"https://www.google-analytics.com/\">"
+                            "<base href=\"https://www.facebook.com/\"><img src=\"tr?id=1\">"),
+                    "<img data-consent=\"marketing\" data-consent-src=\"tr?id=1\">");
+}
+END_TEST
+
+/* The banner's form and links are written as paths; a <base> to another
+ * host after them would take a choice made without scripts there. */
+START_TEST(a_base_to_another_host_after_the_banner_is_held_while_anything_is_refused)
+{
+    const char *doc = "<!DOCTYPE html><html><head><title>t</title></head><body>"
+                      "<base href=\"https://www.facebook.com/\"><img src=\"tr?id=1\"></body></html>";
+    const char *out;
+
+    fx.policy.origin = "https://klinikk.example";
+    out = rewrite(doc);
+    assert_contains(out, BANNER "<base data-consent=\"");
+    assert_lacks(out, "<base href");
+    /* on the page's own host, or a path: the form stays on the site */
+    assert_contains(rewrite("<!DOCTYPE html><html><head></head><body>"
+                            "<base href=\"https://KLINIKK.example/en/\"></body></html>"),
+                    "<base href=\"https://KLINIKK.example/en/\">");
+    assert_contains(rewrite("<!DOCTYPE html><html><head></head><body><base href=\"/en/\"></body></html>"),
+                    "<base href=\"/en/\">");
+    /* the origin unknown: any host is another */
+    fx.policy.origin = NULL;
+    assert_lacks(rewrite("<!DOCTYPE html><html><head></head><body>"
+                         "<base href=\"https://klinikk.example/en/\"></body></html>"),
+                 "<base href");
+    /* in the head, before the banner, it is read as ever: the banner then
+     * carries the site's origin */
+    assert_contains(rewrite("<!DOCTYPE html><html><head><base href=\"https://www.facebook.com/\">"
+                            "</head><body></body></html>"),
+                    "<base href=\"https://www.facebook.com/\">");
+    /* everything granted: nothing is refused, the base stays */
+    fx.policy.granted = mc_categories_all(fx.cats);
+    assert_contains(rewrite(doc), "<base href=\"https://www.facebook.com/\"><img src=\"tr?id=1\">");
 }
 END_TEST
 
@@ -3481,6 +3520,7 @@ Suite *html_suite(void)
     tcase_add_test(paths, style_sheets_are_sent_inert_and_held_whole);
     tcase_add_test(paths, a_sheet_imported_as_a_data_url_is_judged_by_its_text);
     tcase_add_test(paths, relative_urls_are_resolved_against_the_base);
+    tcase_add_test(paths, a_base_to_another_host_after_the_banner_is_held_while_anything_is_refused);
     tcase_add_test(paths, srcdoc_documents_are_judged_by_the_same_rules);
     tcase_add_test(paths, the_placeholder_is_on_the_page_s_origin_under_a_base_elsewhere);
     tcase_add_test(paths, hostile_attributes_cost_bounded_work_and_fail_closed);

@@ -187,10 +187,13 @@ const base = [
   ['base to a non-tracker host, path rule maps/embed', `<base href="https://www.google.com/">`, `<iframe src="maps/embed?pb=!1m18!1m12" title="map"></iframe>`, /google\.com\/maps\/embed/],
   ['base written with references', `<base href="https&colon;//www.google-analytics.com/">`, `<img alt="" src="collect?v=1">`, GA],
   ['base protocol-relative', `<base href="//www.google-analytics.com/">`, `<img alt="" src="collect?v=1">`, GA],
+  // the first base counts; held (a tracker's host), it has no href, and
+  // for the browser the next base with one is the document's
+  ['held base, then a second base', `<base href="https://www.google-analytics.com/"><base href="https://www.facebook.com/">`, `<img alt="" src="tr?id=1234567890&amp;ev=PageView">`, /google-analytics\.com\/tr\?id=/],
   ['second base is ignored, first counts', `<base href="https://www.facebook.com/"><base href="/leaks/">`, `<img alt="" src="tr?id=1234567890&amp;ev=PageView">`, FB],
-  // nothing leaves before consent; but without JavaScript the banner, already
-  // sent, posts the choice to the base's host (the hostile-pages issue)
-  ['base in the body', '', `<base href="https://www.facebook.com/"><img alt="" src="tr?id=1234567890&amp;ev=PageView">`, FB, { todo: { off: 'open: a <base> after the banner takes a no-JavaScript choice to its host', enforce: 'open: a <base> after the banner takes a no-JavaScript choice to its host' } }],
+  // after the banner: held while anything is refused, or a choice made
+  // without JavaScript would be posted to the base's host
+  ['base in the body', '', `<base href="https://www.facebook.com/"><img alt="" src="tr?id=1234567890&amp;ev=PageView">`, FB],
 ].map(([what, head, body, expect, over = {}]) => ({
   name: `base: ${what}`,
   class: 'base',
