@@ -515,6 +515,13 @@ throughput() {
       errs=$(($(field "$line" err_connect) + $(field "$line" err_read) + \
         $(field "$line" err_write) + $(field "$line" err_status) + $(field "$line" err_timeout)))
       ERRS[$v]=$((${ERRS[$v]:-0} + errs))
+      if [ "$errs" -gt 0 ]; then # which kinds: a CGI row's come with plain Apache too
+        kinds=""
+        for k in connect read write status timeout; do
+          if [ "$(field "$line" "err_$k")" -gt 0 ]; then kinds="$kinds $k $(field "$line" "err_$k")"; fi
+        done
+        cache="$cache  errors:$kinds"
+      fi
       printf 'round %d  %-2s %-38s %6s req/s  p50 %5s us  p99 %6s us  httpd CPU %6s us/req (user %6s, sys %6s)  total %6s  errors %d%s\n' \
         "$r" "$v" "${LABEL[$v]}" "$rps" "$(field "$line" p50_us)" "$(field "$line" p99_us)" "$cpu" \
         "$user" "$sys" "$total" "$errs" "$cache"
