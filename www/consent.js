@@ -544,13 +544,11 @@
      * (aria-busy, and the buttons dim at once, so the click is answered
      * in the next frame), and a second click sends nothing — one decision,
      * one record. */
-    let saving = false;
     form.addEventListener('submit', (e) => {
       const button = e.submitter || clicked;
       if (!button || button.name !== 'method' || !window.fetch) return;
       e.preventDefault();
-      if (saving) return;
-      saving = true;
+      if (form.getAttribute('aria-busy') === 'true') return;
       form.setAttribute('aria-busy', 'true');
       const cats = chosen();
       const body = { method: button.value, granted: cats, services: chosenServices(cats), via };
@@ -563,7 +561,6 @@
       })
         .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
         .then((state) => {
-          saving = false;
           form.removeAttribute('aria-busy');
           applied(state);
         }, () => fallback(button.value));

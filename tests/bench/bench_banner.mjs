@@ -62,6 +62,12 @@ function observers() {
     window.__bench.lcp.push({ at: e.renderTime || e.loadTime || e.startTime, size: e.size, node: describe(e.element) }));
 }
 
+// every host name but the loopback address fails to resolve: nothing leaves
+// the machine, and a tracker's request fails at once, as the tests' routing
+// made it fail
+const RESOLVER = '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1';
+const escaped = []; // requests to other hosts that were answered: none, or the run is void
+
 // A fresh context, its requests not intercepted: the browser tests'
 // request routing passes every request through Playwright's process, which
 // here added tens of milliseconds to each of the module's render-blocking
@@ -76,12 +82,6 @@ async function freshPage(browser) {
   const page = await context.newPage();
   return { context, page, close: () => context.close() };
 }
-
-// every host name but the loopback address fails to resolve: nothing leaves
-// the machine, and a tracker's request fails at once, as the tests' routing
-// made it fail
-const RESOLVER = '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1';
-const escaped = []; // requests to other hosts that were answered: none, or the run is void
 
 async function loadAndWait(s, url) {
   await s.page.goto(url, { waitUntil: 'load' });
