@@ -49,8 +49,6 @@ struct mc_pattern {
     int jit;                     /* the regex was compiled to machine code */
     const char *literal;         /* regex: bytes every match contains (required_literal) */
     size_t literal_len;          /* 0: none known */
-    uint16_t *probe;             /* the bigram slots of the literal's pairs, each once */
-    size_t probes;
     globpat_t name;              /* cookie glob */
     globpat_t host;              /* URL glob: host part, lower-case */
     globpat_t path;              /* URL glob: what follows the first '/' */
@@ -185,7 +183,7 @@ static int host_match(const globpat_t *g, const char *host, size_t len)
 /* A regex's required literal: bytes that every match of it contains, such
  * as "fbevents.js" in "connect\.facebook\.net/[^'\"]*\/fbevents\.js". A
  * subject without them cannot match, which is told far more cheaply than
- * by running the regex (bigram filter, below). It is read off the
+ * by running the regex (the signature index, below). It is read off the
  * pattern's top level only: the longest run of plain characters (and
  * escaped punctuation) that no quantifier touches, between groups,
  * classes and escapes. Whatever the reading does not know for sure — a
@@ -361,22 +359,7 @@ static size_t required_literal(const char *re, size_t n, char *out)
     return best;
 }
 
-/* The byte pairs a subject holds, hashed into BIGRAM_SLOTS bytes: a pair
- * whose byte is 0 is surely not in it. A byte a slot rather than a bit:
- * marking one is a plain store, with no read of the word before. */
-#define BIGRAM_SLOTS 2048
-
-typedef struct bigrams {
-    unsigned char seen[BIGRAM_SLOTS];
-} bigrams_t;
-
-static unsigned bigram_hash(unsigned char a, unsigned char b)
-{
-    return ((unsigned)a * 61u + (unsigned)b) & (BIGRAM_SLOTS - 1u);
-}
-
-/* Keeps PAT's required literal when it is long enough to filter by, and
- * the slots of its pairs to probe. */
+/* Keeps PAT's required literal when it is long enough to filter by. */
 static void literal_find(apr_pool_t *p, mc_pattern_t *pat, const char *re, size_t len)
 {
     char *buf = apr_palloc(p, 2 * len + 1);
@@ -386,53 +369,6 @@ static void literal_find(apr_pool_t *p, mc_pattern_t *pat, const char *re, size_
         return;
     pat->literal = buf;
     pat->literal_len = n;
-    pat->probe = apr_palloc(p, (n - 1) * sizeof(*pat->probe));
-    for (size_t i = 0; i + 1 < n; i++) {
-        uint16_t slot = (uint16_t)bigram_hash((unsigned char)buf[i], (unsigned char)buf[i + 1]);
-        size_t k = 0;
-
-        while (k < pat->probes && pat->probe[k] != slot)
-            k++;
-        if (k == pat->probes)
-            pat->probe[pat->probes++] = slot;
-    }
-}
-
-/* One pass, each byte read once: the hash's share of the byte before is
- * carried over (a script is read here whole, for every signature). */
-static void bigrams_of(bigrams_t *bg, const char *s, size_t n)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    unsigned before;
-    size_t i = 1;
-
-    memset(bg, 0, sizeof(*bg));
-    if (n < 2)
-        return;
-    before = bigram_hash(u[0], 0);
-    for (; i + 4 <= n; i += 4) {
-        unsigned c0 = u[i], c1 = u[i + 1], c2 = u[i + 2], c3 = u[i + 3];
-
-        bg->seen[(before + c0) & (BIGRAM_SLOTS - 1u)] = 1;
-        bg->seen[bigram_hash((unsigned char)c0, (unsigned char)c1)] = 1;
-        bg->seen[bigram_hash((unsigned char)c1, (unsigned char)c2)] = 1;
-        bg->seen[bigram_hash((unsigned char)c2, (unsigned char)c3)] = 1;
-        before = bigram_hash((unsigned char)c3, 0);
-    }
-    for (; i < n; i++) {
-        bg->seen[(before + u[i]) & (BIGRAM_SLOTS - 1u)] = 1;
-        before = bigram_hash(u[i], 0);
-    }
-}
-
-/* 0 when PAT surely cannot match a subject with the pairs BG. */
-static int literal_may_occur(const mc_pattern_t *pat, const bigrams_t *bg)
-{
-    for (size_t k = 0; k < pat->probes; k++) {
-        if (!bg->seen[pat->probe[k]])
-            return 0;
-    }
-    return 1;
 }
 
 /* --------------------------------------------------------------- regexes -- */
@@ -795,30 +731,19 @@ static const mc_rule_t *match_url_rules(const apr_array_header_t *rules, const c
     return found;
 }
 
-/* An inline script is matched against every signature (the default
- * catalogue has about fifty), and most match none, or one far down the
- * list: a signature whose required literal the script surely lacks (one of
- * its byte pairs missing, bigrams_t) is passed without running it. One
- * pass over the script tells that for all of them. */
+/* The last of RULES' inline signatures that the script S matches. A
+ * signature whose required literal the script lacks is passed without
+ * running it. A set's own rules go through its signature index instead
+ * (mc_ruleset_match_inline); this reads the few of a directory. */
 static const mc_rule_t *match_inline_rules(const apr_array_header_t *rules, const char *s, size_t n)
 {
-    bigrams_t bg;
-    int have_bigrams = 0;
-
     for (int i = rules->nelts - 1; i >= 0; i--) {
         const mc_rule_t *r = rule_at(rules, i);
         const mc_pattern_t *pat = r->pattern;
 
-        if (pat->kind != MC_RULE_INLINE)
+        if (pat->kind != MC_RULE_INLINE ||
+            (pat->literal_len > 0 && !literal_in(s, n, pat->literal, pat->literal_len)))
             continue;
-        if (pat->literal_len > 0) {
-            if (!have_bigrams) {
-                bigrams_of(&bg, s, n);
-                have_bigrams = 1;
-            }
-            if (!literal_may_occur(pat, &bg))
-                continue;
-        }
         if (mc_pattern_match(pat, s, n) > 0)
             return r;
     }
@@ -1042,6 +967,221 @@ static const mc_rule_t *match_url_indexed(const mc_ruleset_t *rs, const char *ur
     return found;
 }
 
+/* ------------------------------------------------- the signature index -- */
+
+/* A set's inline signatures by three-byte pieces of each one's required
+ * literal, its anchors. Most scripts a page holds match no signature, and
+ * the default catalogue has about fifty: asking each in turn whether the
+ * script may hold its literal cost more than the rest of a small script's
+ * handling. A script is read once instead, every second three bytes of
+ * it hashed to a slot of a table of the anchors; only where the slot is taken are its anchors compared and,
+ * on a hit, the whole literal. A literal is filed under two anchors side
+ * by side, so that one of them starts at an even place wherever the
+ * literal is. The signatures whose literal is there, with those that have
+ * none, are then run last to first as without the index: the last match
+ * wins. */
+
+#define SIG_SLOTS 2048u       /* ~100 anchors: one window in twenty meets a taken slot */
+#define SIG_CANDIDATES_MAX 32 /* literals found in one script; more: all are tried */
+
+typedef struct sig_anchor {
+    uint32_t gram; /* the three bytes, the first lowest */
+    uint32_t next; /* the next anchor of the slot, + 1; 0: none */
+    size_t at;     /* where the bytes start in the literal */
+    int place;     /* the rule's place in rules[MC_RULE_INLINE] */
+} sig_anchor_t;
+
+struct mc_sig_index {
+    int covered;              /* the first COVERED inline rules are filed */
+    uint32_t slot[SIG_SLOTS]; /* the slot's first anchor, + 1; 0: none */
+    apr_array_header_t *anchors; /* sig_anchor_t */
+    apr_array_header_t *always;  /* int: the places of the rules without anchors, ascending */
+};
+
+static uint32_t gram_slot(uint32_t gram)
+{
+    return (gram * 0x9E3779B1u) >> 21; /* SIG_SLOTS is 2^11 */
+}
+
+/* How often a byte is met in scripts, roughly: 2 for space, the commonest
+ * letters and JavaScript's commonest punctuation, 1 for the other
+ * letters, 0 for the rest (digits, '_', '/', '-' ...). */
+static int byte_commonness(unsigned char c)
+{
+    if (c != 0 && strchr(" etaoinsrl.();,='\"", c))
+        return 2;
+    return mc_ascii_alpha(c) ? 1 : 0;
+}
+
+/* Where in the literal L (N >= 4 bytes) the four bytes least often met
+ * start, the two anchors' bytes: a script that holds no signature meets
+ * fewer of the anchors. */
+static size_t anchors_at(const char *l, size_t n)
+{
+    size_t best = 0;
+    int best_score = 9;
+
+    for (size_t i = 0; i + 4 <= n; i++) {
+        int score = 0;
+
+        for (size_t k = i; k < i + 4; k++)
+            score += byte_commonness((unsigned char)l[k]);
+        if (score < best_score) {
+            best_score = score;
+            best = i;
+        }
+    }
+    return best;
+}
+
+/* The three bytes at S as a number: a four-byte load, the fourth byte
+ * masked off, as the machine orders them. S has four bytes. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define GRAM_MASK 0xFFFFFF00u
+#else
+#define GRAM_MASK 0x00FFFFFFu
+#endif
+
+static uint32_t gram_at(const char *s)
+{
+    uint32_t w;
+
+    memcpy(&w, s, sizeof(w));
+    return w & GRAM_MASK;
+}
+
+/* The three bytes at S, the last of a subject: its fourth is not read. */
+static uint32_t gram_last(const char *s)
+{
+    char four[4] = {s[0], s[1], s[2], 0};
+
+    return gram_at(four);
+}
+
+/* Files the set's inline rules not filed yet. */
+static void sig_index_extend(mc_ruleset_t *rs)
+{
+    const apr_array_header_t *rules = rs->rules[MC_RULE_INLINE];
+    mc_sig_index_t *idx = rs->sig_index;
+
+    if (!idx || idx->covered > rules->nelts) { /* none yet, or not this set's any more */
+        idx = rs->sig_index = apr_pcalloc(rs->pool, sizeof(*idx));
+        idx->anchors = apr_array_make(rs->pool, 64, sizeof(sig_anchor_t));
+        idx->always = apr_array_make(rs->pool, 8, sizeof(int));
+    }
+    for (; idx->covered < rules->nelts; idx->covered++) {
+        const mc_pattern_t *pat = rule_at(rules, idx->covered)->pattern;
+
+        if (pat->kind != MC_RULE_INLINE) /* never matched as a signature */
+            continue;
+        if (pat->literal_len < 4) { /* no literal, or too short for two anchors: always run */
+            APR_ARRAY_PUSH(idx->always, int) = idx->covered;
+            continue;
+        }
+        for (size_t at = anchors_at(pat->literal, pat->literal_len), k = 0; k < 2; k++) {
+            sig_anchor_t *a = apr_array_push(idx->anchors);
+            uint32_t slot;
+
+            a->at = at + k;
+            a->gram = a->at + 4 <= pat->literal_len ? gram_at(pat->literal + a->at)
+                                                    : gram_last(pat->literal + a->at);
+            a->place = idx->covered;
+            slot = gram_slot(a->gram);
+            a->next = idx->slot[slot];
+            idx->slot[slot] = (uint32_t)idx->anchors->nelts;
+        }
+    }
+}
+
+/* Adds PLACE to the N places at OUT, once; 0 when they are full. */
+static int candidate_add(int *out, int *n, int place)
+{
+    for (int k = 0; k < *n; k++) {
+        if (out[k] == place)
+            return 1;
+    }
+    if (*n == SIG_CANDIDATES_MAX)
+        return 0;
+    out[(*n)++] = place;
+    return 1;
+}
+
+/* Adds the rules of the anchors of GRAM, the three bytes at I of the
+ * script S (N bytes), whose literal is there, to the FOUND places at OUT;
+ * 0 when they are full. */
+static int gram_hits(const mc_sig_index_t *idx, const apr_array_header_t *rules, uint32_t k,
+                     uint32_t gram, const char *s, size_t n, size_t i, int *out, int *found)
+{
+    while (k != 0) {
+        const sig_anchor_t *a = &APR_ARRAY_IDX(idx->anchors, k - 1, sig_anchor_t);
+        const mc_pattern_t *pat;
+
+        k = a->next;
+        if (a->gram != gram || i < a->at)
+            continue;
+        pat = rule_at(rules, a->place)->pattern;
+        if (n - (i - a->at) >= pat->literal_len &&
+            memcmp(s + i - a->at, pat->literal, pat->literal_len) == 0 &&
+            !candidate_add(out, found, a->place))
+            return 0;
+    }
+    return 1;
+}
+
+/* The places of the rules whose literal the script S holds, into OUT; -1
+ * when they are more than SIG_CANDIDATES_MAX. The windows at even places
+ * are enough, each literal having two anchors side by side. */
+static int sig_candidates(const mc_sig_index_t *idx, const apr_array_header_t *rules,
+                          const char *s, size_t n, int *out)
+{
+    const uint32_t *slot = idx->slot;
+    int found = 0;
+    size_t i = 0;
+
+    for (; i + 4 <= n; i += 2) { /* the tight loop: a load, a hash, a probe */
+        uint32_t gram = gram_at(s + i), k = slot[gram_slot(gram)];
+
+        if (k != 0 && !gram_hits(idx, rules, k, gram, s, n, i, out, &found))
+            return -1;
+    }
+    if (i + 3 <= n) {
+        uint32_t gram = gram_last(s + i);
+
+        if (!gram_hits(idx, rules, slot[gram_slot(gram)], gram, s, n, i, out, &found))
+            return -1;
+    }
+    return found;
+}
+
+static int place_descending(const void *a, const void *b)
+{
+    return *(const int *)b - *(const int *)a;
+}
+
+static const mc_rule_t *match_inline_indexed(const mc_ruleset_t *rs, const char *s, size_t n)
+{
+    const apr_array_header_t *rules = rs->rules[MC_RULE_INLINE];
+    const apr_array_header_t *always = rs->sig_index->always;
+    int cand[SIG_CANDIDATES_MAX];
+    int found = sig_candidates(rs->sig_index, rules, s, n, cand);
+    int c = 0, w = always->nelts - 1;
+
+    if (found < 0)
+        return match_inline_rules(rules, s, n);
+    qsort(cand, (size_t)found, sizeof(int), place_descending);
+    /* the two lists, each descending, merged */
+    while (c < found || w >= 0) {
+        int place = w < 0 || (c < found && cand[c] > APR_ARRAY_IDX(always, w, int))
+                        ? cand[c++]
+                        : APR_ARRAY_IDX(always, w--, int);
+        const mc_rule_t *r = rule_at(rules, place);
+
+        if (mc_pattern_match(r->pattern, s, n) > 0)
+            return r;
+    }
+    return NULL;
+}
+
 const mc_rule_t *mc_rules_match(const apr_array_header_t *rules, mc_rule_kind_t kind,
                                 const char *subject, size_t len)
 {
@@ -1078,7 +1218,12 @@ const mc_rule_t *mc_ruleset_match_url(const mc_ruleset_t *rs, const char *url, s
 
 const mc_rule_t *mc_ruleset_match_inline(const mc_ruleset_t *rs, const char *body, size_t len)
 {
-    return mc_rules_match(rs->rules[MC_RULE_INLINE], MC_RULE_INLINE, body, len);
+    /* rules pushed past the index: all of them are tried */
+    if (!rs->sig_index || rs->sig_index->covered != rs->rules[MC_RULE_INLINE]->nelts)
+        return mc_rules_match(rs->rules[MC_RULE_INLINE], MC_RULE_INLINE, body, len);
+    if (!body)
+        return NULL;
+    return match_inline_indexed(rs, body, len);
 }
 
 /* -------------------------------------------------------------- rule sets -- */
@@ -1172,6 +1317,8 @@ static mc_status_t ruleset_push(mc_ruleset_t *rs, mc_rule_kind_t kind, const cha
     rule->pattern = pat;
     if (kind == MC_RULE_URL)
         index_extend(rs);
+    else if (kind == MC_RULE_INLINE)
+        sig_index_extend(rs);
     return MC_OK;
 }
 
@@ -1196,6 +1343,7 @@ void mc_ruleset_append(mc_ruleset_t *rs, const mc_ruleset_t *src)
         apr_array_cat(rs->rules[k], src->rules[k]);
     apr_array_cat(rs->services, src->services);
     index_extend(rs);
+    sig_index_extend(rs);
 }
 
 static const char *or_unknown(const char *s)

@@ -100,6 +100,10 @@ mc_status_t mc_lifetime_parse(const char *text, int64_t *out);
  * are added: a URL is matched against the rules its host could match. */
 typedef struct mc_url_index mc_url_index_t;
 
+/* The inline signatures of a set by a piece of their required literal
+ * (rules.c): a script is read once for all of them. */
+typedef struct mc_sig_index mc_sig_index_t;
+
 typedef struct mc_ruleset {
     apr_pool_t *pool;
     apr_array_header_t *rules[3]; /* mc_rule_t, indexed by mc_rule_kind_t */
@@ -108,6 +112,7 @@ typedef struct mc_ruleset {
      * _append; a URL rule pushed past them is still matched (the index is
      * then not used) */
     mc_url_index_t *url_index;
+    mc_sig_index_t *sig_index; /* rules[MC_RULE_INLINE], kept the same way */
 } mc_ruleset_t;
 
 mc_ruleset_t *mc_ruleset_make(apr_pool_t *p);

@@ -961,6 +961,86 @@ START_TEST(inline_signatures_match_whatever_their_shape)
 }
 END_TEST
 
+/* A set reads a script once for all its signatures (an index of pieces of
+ * their literals). A tracker's snippet is found wherever it sits in a
+ * script — first, last, at any byte — and the answer is the one each
+ * signature gives on its own, last match winning, as a directory's few
+ * rules (read one by one) give it. */
+START_TEST(inline_signatures_are_found_wherever_they_sit)
+{
+    static const struct {
+        const char *pattern;
+        const char *category;
+        const char *snippet; /* a script of it alone matches */
+    } sigs[] = {
+        {"fbq\\(\\s*'init'", "marketing", "fbq( 'init'"},
+        {"twq\\(", "statistics", "twq("},                             /* a 4-byte literal */
+        {"ga\\(", "statistics", "ga("},                                 /* too short to index */
+        {"beacon|pixel", "functional", "pixel"},                        /* no literal */
+        {"connect\\.example\\.net/[a-z]+/sdk\\.js", "preferences", "connect.example.net/en/sdk.js"},
+        {"_tracker_partner_id", "marketing", "_tracker_partner_id"},
+    };
+    static const char *const fillers[] = {"", "x", "xy", "var a = 1;", "var a = 12;",
+                                          "/* fbq ga pixe connect.example.net */"};
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+    char script[256];
+
+    for (size_t k = 0; k < sizeof(sigs) / sizeof(sigs[0]); k++)
+        add(rs, MC_RULE_INLINE, sigs[k].category, sigs[k].pattern);
+    for (size_t k = 0; k < sizeof(sigs) / sizeof(sigs[0]); k++) {
+        for (size_t b = 0; b < sizeof(fillers) / sizeof(fillers[0]); b++) {
+            for (size_t a = 0; a < sizeof(fillers) / sizeof(fillers[0]); a++) {
+                size_t len = (size_t)snprintf(script, sizeof(script), "%s%s%s", fillers[b],
+                                              sigs[k].snippet, fillers[a]);
+                const mc_rule_t *indexed = mc_ruleset_match_inline(rs, script, len);
+                const mc_rule_t *one_by_one =
+                    mc_rules_match(rs->rules[MC_RULE_INLINE], MC_RULE_INLINE, script, len);
+
+                ck_assert_msg(indexed != NULL, "'%s' not found in '%s'", sigs[k].pattern, script);
+                ck_assert_ptr_eq(indexed, one_by_one);
+                /* the snippet's own signature, or one after it that the filler completes */
+                ck_assert_msg(indexed >= &APR_ARRAY_IDX(rs->rules[MC_RULE_INLINE], k, mc_rule_t),
+                              "'%s' in '%s': matched '%s'", sigs[k].pattern, script,
+                              indexed->text);
+            }
+        }
+        /* cut short by a byte, the snippet is nobody's */
+        ck_assert_ptr_null(mc_ruleset_match_inline(rs, sigs[k].snippet + 1,
+                                                   strlen(sigs[k].snippet) - 1));
+    }
+}
+END_TEST
+
+/* When a script holds the literals of more signatures than the index
+ * keeps track of, every signature is tried: the last match still wins. */
+START_TEST(a_script_holding_many_literals_still_gets_the_last_match)
+{
+    mc_ruleset_t *rs = mc_ruleset_make(test_pool);
+    char script[2048] = "";
+    char pattern[64];
+
+    for (int i = 0; i < 60; i++) {
+        char piece[32];
+
+        snprintf(pattern, sizeof(pattern), "lit%02dabc%s", i, i == 40 ? "\\(" : "X");
+        add(rs, MC_RULE_INLINE, i == 40 ? "marketing" : "statistics", pattern);
+        snprintf(piece, sizeof(piece), "lit%02dabc%s ", i, i == 40 ? "(" : "");
+        strcat(script, piece);
+    }
+    ck_assert_str_eq(category_of(mc_ruleset_match_inline(rs, script, strlen(script))),
+                     "marketing");
+    /* a later rule, appended from another set, is matched too and wins */
+    {
+        mc_ruleset_t *more = mc_ruleset_make(test_pool);
+
+        add(more, MC_RULE_INLINE, "functional", "lit07abc");
+        mc_ruleset_append(rs, more);
+        ck_assert_str_eq(category_of(mc_ruleset_match_inline(rs, script, strlen(script))),
+                         "functional");
+    }
+}
+END_TEST
+
 /* ----------------------------------------------------- default catalogue -- */
 
 START_TEST(default_catalogue_classifies_common_cookies)
@@ -1508,6 +1588,8 @@ Suite *rules_suite(void)
     tcase_add_test(inline_scripts, real_tracker_snippets_are_recognised);
     tcase_add_test(inline_scripts, first_party_script_matches_nothing);
     tcase_add_test(inline_scripts, inline_signatures_match_whatever_their_shape);
+    tcase_add_test(inline_scripts, inline_signatures_are_found_wherever_they_sit);
+    tcase_add_test(inline_scripts, a_script_holding_many_literals_still_gets_the_last_match);
     suite_add_tcase(s, inline_scripts);
 
     tcase_add_test(catalogue, default_catalogue_classifies_common_cookies);
