@@ -2951,6 +2951,32 @@ START_TEST(inline_scripts_naming_a_tracker_host_are_held)
 }
 END_TEST
 
+/* A script is searched many bytes at a time for where a host may be
+ * named: each form is found at every place, near the script's start, its
+ * end and in between. */
+START_TEST(a_tracker_host_is_found_wherever_a_script_names_it)
+{
+    static const char *const forms[] = {"'www.facebook.com/tr'", "x = '//www.facebook.com/tr'",
+                                        "u = \"https:\\/\\/www.facebook.com\\/tr\"",
+                                        "`www.facebook.com/tr`", "'bat.bing.com'",
+                                        "`bat.bing.com`"};
+    char doc[256];
+
+    for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+        for (int pad = 0; pad <= 40; pad++) {
+            for (int after = 0; after <= 17; after += 17) {
+                snprintf(doc, sizeof(doc), "<script>%*s%s%*s</script>", pad, "", forms[f], after,
+                         "");
+                assert_contains(rewrite(doc), "data-consent=\"marketing\"");
+            }
+        }
+    }
+    /* and quotes and slashes with no host after them leave a script be */
+    assert_unchanged("<script>var a = 'x', b = \"y\" / 2, c = `z`; // 'a.b'\n"
+                     "var d = \"no-dots-here\";</script>");
+}
+END_TEST
+
 /* Counts the start tags the lexer ends with an event when none is reported
  * by name, feeding DOC in pieces of SPLIT bytes. */
 static int flagged_tags(const char *doc, size_t split)
@@ -3528,6 +3554,7 @@ Suite *html_suite(void)
     tcase_add_test(paths, urls_that_carry_their_document_are_judged_by_it);
     tcase_add_test(paths, noscript_is_safe_whether_scripts_run_or_not);
     tcase_add_test(paths, inline_scripts_naming_a_tracker_host_are_held);
+    tcase_add_test(paths, a_tracker_host_is_found_wherever_a_script_names_it);
 
     tcase_add_test(lexer, tag_names_are_looked_up_exactly);
     tcase_add_test(lexer, a_tag_is_walked_attribute_by_attribute);
