@@ -1153,10 +1153,6 @@ static int sig_candidates(const mc_sig_index_t *idx, const apr_array_header_t *r
     return found;
 }
 
-static int place_descending(const void *a, const void *b)
-{
-    return *(const int *)b - *(const int *)a;
-}
 
 static const mc_rule_t *match_inline_indexed(const mc_ruleset_t *rs, const char *s, size_t n)
 {
@@ -1168,7 +1164,13 @@ static const mc_rule_t *match_inline_indexed(const mc_ruleset_t *rs, const char 
 
     if (found < 0)
         return match_inline_rules(rules, s, n);
-    qsort(cand, (size_t)found, sizeof(int), place_descending);
+    for (int k = 1; k < found; k++) { /* a few: descending, by insertion */
+        int place = cand[k], j = k;
+
+        for (; j > 0 && cand[j - 1] < place; j--)
+            cand[j] = cand[j - 1];
+        cand[j] = place;
+    }
     /* the two lists, each descending, merged */
     while (c < found || w >= 0) {
         int place = w < 0 || (c < found && cand[c] > APR_ARRAY_IDX(always, w, int))
