@@ -1153,7 +1153,6 @@ static int sig_candidates(const mc_sig_index_t *idx, const apr_array_header_t *r
     return found;
 }
 
-
 static const mc_rule_t *match_inline_indexed(const mc_ruleset_t *rs, const char *s, size_t n)
 {
     const apr_array_header_t *rules = rs->rules[MC_RULE_INLINE];
