@@ -974,18 +974,18 @@ static const mc_rule_t *match_url_indexed(const mc_ruleset_t *rs, const char *ur
  * the default catalogue has about fifty: asking each in turn whether the
  * script may hold its literal cost more than the rest of a small script's
  * handling. A script is read once instead, every second three bytes of
- * it hashed to a slot of a table of the anchors; only where the slot is taken are its anchors compared and,
- * on a hit, the whole literal. A literal is filed under two anchors side
- * by side, so that one of them starts at an even place wherever the
- * literal is. The signatures whose literal is there, with those that have
- * none, are then run last to first as without the index: the last match
- * wins. */
+ * it hashed to a slot of a table of the anchors; only where the slot is
+ * taken are its anchors compared and, on a hit, the whole literal. A
+ * literal is filed under two anchors side by side, so that one of them
+ * starts at an even place wherever the literal is. The signatures whose
+ * literal is there, with those that have none, are then run last to first
+ * as without the index: the last match wins. */
 
 #define SIG_SLOTS 2048u       /* ~100 anchors: one window in twenty meets a taken slot */
 #define SIG_CANDIDATES_MAX 32 /* literals found in one script; more: all are tried */
 
 typedef struct sig_anchor {
-    uint32_t gram; /* the three bytes, the first lowest */
+    uint32_t gram; /* the three bytes (gram_at) */
     uint32_t next; /* the next anchor of the slot, + 1; 0: none */
     size_t at;     /* where the bytes start in the literal */
     int place;     /* the rule's place in rules[MC_RULE_INLINE] */
