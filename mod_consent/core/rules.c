@@ -134,7 +134,7 @@ static int glob_wild_match(const char *p, size_t plen, const char *s, size_t sle
 /* Whether the M bytes at LIT (M > 0) occur in the N at S. For a URL's few
  * dozen bytes a search for the first byte and a compare beat memmem's
  * set-up, paid for every rule a URL is tried against. */
-static int literal_in(const char *s, size_t n, const char *lit, size_t m)
+static inline int literal_in(const char *s, size_t n, const char *lit, size_t m)
 {
     const char *end = s + n;
 
