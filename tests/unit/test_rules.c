@@ -1022,7 +1022,8 @@ START_TEST(a_script_holding_many_literals_still_gets_the_last_match)
     for (int i = 0; i < 60; i++) {
         char piece[32];
 
-        snprintf(pattern, sizeof(pattern), "lit%02dabc%s", i, i == 40 ? "\\(" : "X");
+        /* each literal ("lit07abc") is in the script; only one regex matches it */
+        snprintf(pattern, sizeof(pattern), "lit%02dabc%s", i, i == 40 ? "\\(" : "[XY]");
         add(rs, MC_RULE_INLINE, i == 40 ? "marketing" : "statistics", pattern);
         snprintf(piece, sizeof(piece), "lit%02dabc%s ", i, i == 40 ? "(" : "");
         strcat(script, piece);
